@@ -1,0 +1,129 @@
+"""The Flask application factory: a list of register_* steps; it wires, it never works."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request, session
+
+from config import Config, config_from_env
+from feedback.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+class ConfigurationError(RuntimeError):
+    """The application cannot start with this configuration."""
+
+
+def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
+    """Build the application. ``config`` defaults to the class named by FEEDBACK_ENV."""
+    app = Flask(__name__)
+    app.config.from_object(config or config_from_env())
+    app.config.update(overrides)
+    check_config(app)
+    prepare_folders(app)
+    register_extensions(app)
+    register_babel(app)
+    register_blueprints(app)
+    register_security_headers(app)
+    register_errors(app)
+    register_jobs(app)
+    register_cli(app)
+    return app
+
+
+def check_config(app: Flask) -> None:
+    """Production refuses to start without a SECRET_KEY."""
+    if not app.config.get("SECRET_KEY"):
+        raise ConfigurationError("SECRET_KEY must be set (FEEDBACK_ENV=production needs it in the environment)")
+
+
+def prepare_folders(app: Flask) -> None:
+    """The embedded SQLite database and the uploads need their folders to exist."""
+    from pathlib import Path
+
+    uri = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    for url in (uri, str(app.config["CELERY_BROKER_URL"])):
+        if "sqlite:///" in url:
+            Path(url.split("sqlite:///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+def register_extensions(app: Flask) -> None:
+    from feedback import models  # noqa: F401  (registers the tables for Alembic)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"], render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> models.User | None:
+        return db.session.get(models.User, int(user_id))
+
+
+def select_locale() -> str:
+    """Vietnamese unless the visitor chose English (``?lang=en`` remembered in the session)."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+    lang = session.get("lang")
+    return str(lang) if lang in languages else str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def register_babel(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def register_blueprints(app: Flask) -> None:
+    from feedback.admin.views import bp as admin_bp
+    from feedback.auth.views import bp as auth_bp
+    from feedback.health.views import bp as health_bp
+    from feedback.public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(health_bp)
+
+
+# No inline scripts or styles: every script and stylesheet is a file under /static.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def set_headers(response: Any) -> Any:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+def register_errors(app: Flask) -> None:
+    from feedback.public.errors import register_error_pages
+
+    register_error_pages(app)
+
+
+def register_jobs(app: Flask) -> None:
+    from feedback.jobs import celery_init_app
+
+    celery_init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from feedback.cli import register_commands
+
+    register_commands(app)

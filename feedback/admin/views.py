@@ -1,0 +1,7 @@
+"""Administrator pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)

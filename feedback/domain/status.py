@@ -1,0 +1,85 @@
+"""Kinds, statuses and channels of a feedback item, and the legal transitions between statuses."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """The legal kind of one item (DESIGN.md §2). One item has exactly one kind."""
+
+    COMMENT = "comment"  # góp ý
+    REPORT = "report"  # phản ánh
+    PETITION = "petition"  # kiến nghị
+    COMPLAINT = "complaint"  # khiếu nại
+    DENUNCIATION = "denunciation"  # tố cáo
+
+    @property
+    def needs_identity(self) -> bool:
+        """Khiếu nại and tố cáo must name the person (Luật Khiếu nại Art. 8, Luật Tố cáo Art. 23)."""
+        return self in (Kind.COMPLAINT, Kind.DENUNCIATION)
+
+    @property
+    def letter(self) -> str:
+        """One letter used in tracking codes."""
+        return _KIND_LETTER[self]
+
+
+_KIND_LETTER = {
+    Kind.COMMENT: "G",
+    Kind.REPORT: "P",
+    Kind.PETITION: "K",
+    Kind.COMPLAINT: "N",
+    Kind.DENUNCIATION: "T",
+}
+
+
+class Status(StrEnum):
+    """Where an item is in its life (DESIGN.md §4). Overdue is not a status."""
+
+    RECEIVED = "received"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+
+OPEN_STATUSES = frozenset({Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS})
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    API = "api"
+    STAFF = "staff"
+
+
+class InvalidTransition(Exception):
+    """Raised when a status change is not allowed from the current status."""
+
+    def __init__(self, current: Status, target: Status) -> None:
+        super().__init__(f"cannot go from {current} to {target}")
+        self.current = current
+        self.target = target
+
+
+_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.RECEIVED: frozenset({Status.ASSIGNED, Status.REJECTED}),
+    # a transfer re-routes: the item goes back to received, then is assigned again
+    Status.ASSIGNED: frozenset({Status.IN_PROGRESS, Status.RECEIVED, Status.ASSIGNED, Status.REJECTED}),
+    Status.IN_PROGRESS: frozenset({Status.ANSWERED, Status.RECEIVED, Status.ASSIGNED}),
+    Status.ANSWERED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
+    Status.CLOSED: frozenset(),
+    Status.REJECTED: frozenset(),
+}
+
+
+def next_status(current: Status, target: Status) -> Status:
+    """Return ``target`` if the move from ``current`` is legal, else raise :class:`InvalidTransition`."""
+    if target not in _TRANSITIONS[current]:
+        raise InvalidTransition(current, target)
+    return target

@@ -1,0 +1,7 @@
+"""/healthz for load balancers and monitoring."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("health", __name__)

@@ -1,0 +1,72 @@
+"""Celery wiring for the web side: the only module of ``feedback`` that imports Celery.
+
+The web app never imports ``worker``: it sends tasks by name (constants below) after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+
+# Task names: the contract between the web app and the worker.
+ROUTE_FEEDBACK = "feedback.route_feedback"
+SWEEP_RECEIVED = "feedback.sweep_received"
+SCAN_DEADLINES = "feedback.scan_deadlines"
+SEND_NOTIFICATIONS = "feedback.send_notifications"
+SEND_NOTIFICATION = "feedback.send_notification"
+REROUTE_FEEDBACK = "feedback.reroute_feedback"
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Create the Celery app bound to ``app`` (Flask's official pattern, docs/patterns/celery.rst)."""
+
+    class FlaskTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    broker = app.config["CELERY_BROKER_URL"]
+    timeout = app.config["BROKER_CONNECT_TIMEOUT"]
+    celery_app.conf.update(
+        broker_url=broker,
+        task_ignore_result=True,
+        result_backend=None,
+        timezone="UTC",
+        enable_utc=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        broker_connection_timeout=timeout,
+        broker_transport_options={
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout,
+            "max_retries": 1,
+            "visibility_timeout": 3600,
+        },
+        task_always_eager=app.config.get("CELERY_ALWAYS_EAGER", False),
+    )
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app
+
+
+def enqueue(name: str, *args: Any) -> bool:
+    """Send task ``name`` with ``args``; call it only after the data it needs is committed.
+
+    Never raises: if the broker is unreachable the caller's data is already saved and the beat
+    sweep will send the task again. Returns whether the broker took the message.
+    """
+    celery_app: Celery = current_app.extensions["celery"]
+    try:
+        celery_app.send_task(name, args=list(args), retry=False)
+    except Exception:  # the broker's many failure types: connection, timeout, operational
+        log.warning("broker unreachable, %s%r left for the sweep", name, args, exc_info=True)
+        return False
+    return True

@@ -1,0 +1,27 @@
+"""Database models, one module per aggregate. Importing this package registers every table."""
+
+from feedback.models.audit import Event
+from feedback.models.directory import CalendarOverride, Locality, LocalityLevel, RoutingRule, Topic, Unit, UnitKind
+from feedback.models.feedback import Assignment, Attachment, Deadline, Feedback
+from feedback.models.notifications import Notification, WorkerHeartbeat
+from feedback.models.users import Membership, Role, User
+
+__all__ = [
+    "Assignment",
+    "Attachment",
+    "CalendarOverride",
+    "Deadline",
+    "Event",
+    "Feedback",
+    "Locality",
+    "LocalityLevel",
+    "Membership",
+    "Notification",
+    "Role",
+    "RoutingRule",
+    "Topic",
+    "Unit",
+    "UnitKind",
+    "User",
+    "WorkerHeartbeat",
+]

@@ -1,0 +1,143 @@
+"""One feedback item and what hangs on it: attachments, assignments to units, deadlines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from feedback.domain.status import Channel, Kind, Status
+from feedback.extensions import db
+from feedback.models.directory import Locality, RoutingRule, Topic, Unit
+from feedback.models.types import NAME, SHORT, UTCDateTime, str_enum, utcnow
+
+
+class Feedback(db.Model):
+    """An item sent by a resident. Personal data lives only here and is never shown publicly."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        # The sweep looks for items stranded in `received`.
+        Index("ix_feedback_status_received_at", "status", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Set right after the row gets its id (the id is the code's sequence number).
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # sha256 of the resident's secret token; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64))
+    # Idempotency key from the form, so a double click or a reload makes one item.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind))
+    complaint_round: Mapped[int] = mapped_column(Integer, default=1)
+    is_complex: Mapped[bool] = mapped_column(Boolean, default=False)
+    several_places: Mapped[bool] = mapped_column(Boolean, default=False)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"), index=True)
+    submitter_name: Mapped[str | None] = mapped_column(String(120))
+    submitter_phone: Mapped[str | None] = mapped_column(String(32))
+    submitter_email: Mapped[str | None] = mapped_column(String(255))
+    consent_share_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.WEB)
+    status: Mapped[Status] = mapped_column(str_enum(Status), default=Status.RECEIVED)
+    current_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    routing_rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rule.id"))
+    routing_explanation: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    locality: Mapped[Locality] = relationship()
+    topic: Mapped[Topic] = relationship()
+    current_unit: Mapped[Unit | None] = relationship()
+    routing_rule: Mapped[RoutingRule | None] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="feedback", order_by="Attachment.id")
+    deadlines: Mapped[list[Deadline]] = relationship(back_populates="feedback", order_by="Deadline.id")
+    assignments: Mapped[list[Assignment]] = relationship(back_populates="feedback", order_by="Assignment.id")
+
+
+class Attachment(db.Model):
+    """A file sent with an item, stored outside the web root under a random name."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    storage_name: Mapped[str] = mapped_column(String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(NAME)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    feedback: Mapped[Feedback] = relationship(back_populates="attachments")
+
+
+class Assignment(db.Model):
+    """Which unit holds the item and since when. A transfer ends one and opens the next."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        # At most one open assignment per item: a second routing run cannot assign twice.
+        Index(
+            "uq_assignment_open_per_feedback",
+            "feedback_id",
+            unique=True,
+            postgresql_where=text("ended_at IS NULL"),
+            sqlite_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rule.id"))
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+    feedback: Mapped[Feedback] = relationship(back_populates="assignments")
+    unit: Mapped[Unit] = relationship()
+
+
+class Deadline(db.Model):
+    """One clock of an item: its legal basis, day type, start, due time, pauses, met or breached.
+
+    ``closed_at`` is set when the clock stops (met, superseded or the item closed); open clocks are
+    scanned through the partial index on ``due_at``. ``breached_at`` is a recorded fact: calendar
+    changes recompute ``due_at`` of open clocks but never rewrite a breach.
+    """
+
+    __tablename__ = "deadline"
+    __table_args__ = (
+        UniqueConstraint("feedback_id", "clock", "sequence", name="uq_deadline_clock"),
+        Index(
+            "ix_deadline_open_due",
+            "due_at",
+            postgresql_where=text("closed_at IS NULL"),
+            sqlite_where=text("closed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    clock: Mapped[str] = mapped_column(SHORT)
+    sequence: Mapped[int] = mapped_column(Integer, default=1)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    day_type: Mapped[str] = mapped_column(String(16))
+    period_days: Mapped[int] = mapped_column(Integer)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extensions: Mapped[int] = mapped_column(Integer, default=0)
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    feedback: Mapped[Feedback] = relationship(back_populates="deadlines")
+    unit: Mapped[Unit | None] = relationship()

@@ -1,0 +1,67 @@
+"""Staff accounts, their roles and memberships of units or Front committees."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from feedback.extensions import db
+from feedback.models.directory import Locality, Unit
+from feedback.models.types import UTCDateTime, str_enum, utcnow
+
+
+class Role(StrEnum):
+    """Roles of DESIGN.md §1 (residents need no account)."""
+
+    ADMIN = "admin"
+    OFFICER = "officer"  # cán bộ xử lý
+    UNIT_HEAD = "unit_head"  # lãnh đạo đơn vị
+    FRONT_MONITOR = "front_monitor"  # cán bộ MTTQ
+    INSPECTION_BOARD = "inspection_board"  # Ban Thanh tra nhân dân
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def roles(self) -> set[Role]:
+        return {m.role for m in self.memberships}
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+
+class Membership(db.Model):
+    """User ↔ unit or Front committee, with a role and a territory (locality subtree)."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "role", "unit_id", name="uq_membership_user_role_unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    territory_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    unit: Mapped[Unit | None] = relationship()
+    territory: Mapped[Locality | None] = relationship()

@@ -1,0 +1,1 @@
+"""Celery tasks: thin shells that unpack ids, call one service and declare their retry policy."""
