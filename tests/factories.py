@@ -94,11 +94,12 @@ def make_directory() -> Directory:
 
 def make_feedback(directory: Directory, *, kind: Kind = Kind.REPORT, locality: Locality | None = None,
                   topic: Topic | None = None, status: Status = Status.RECEIVED,
-                  received_at: datetime = TUESDAY_MORNING, **extra: object) -> Feedback:
+                  received_at: datetime = TUESDAY_MORNING, title: str = "Rác thải tồn đọng",
+                  **extra: object) -> Feedback:
     """An item inserted directly (bypassing the form), with a valid-looking code."""
     item = Feedback(
         kind=kind,
-        title=extra.pop("title", "Rác thải tồn đọng") if "title" in extra else "Rác thải tồn đọng",
+        title=title,
         body="Rác không được thu gom ba ngày nay.",
         locality=locality or directory.village,
         topic=topic or directory.waste,
