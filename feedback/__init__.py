@@ -22,6 +22,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     check_config(app)
     prepare_folders(app)
     register_extensions(app)
+    register_sqlite_pragmas(app)
     register_babel(app)
     register_blueprints(app)
     register_security_headers(app)
@@ -64,10 +65,34 @@ def register_extensions(app: Flask) -> None:
         return db.session.get(models.User, int(user_id))
 
 
-def select_locale() -> str:
-    """Vietnamese unless the visitor chose English (``?lang=en`` remembered in the session)."""
-    from flask import current_app
+def register_sqlite_pragmas(app: Flask) -> None:
+    """The embedded default is shared by web, worker and beat: WAL and a busy timeout let them
+    write without "database is locked" errors; foreign keys are enforced as on PostgreSQL."""
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        return
+    from sqlalchemy import event
 
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def select_locale() -> str:
+    """Vietnamese unless the visitor chose English (``?lang=en`` remembered in the session).
+
+    Outside a request (CLI commands, worker tasks) there is no visitor: the default locale.
+    """
+    from flask import current_app, has_request_context
+
+    if not has_request_context():
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     languages = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang")
     if chosen in languages:

@@ -44,17 +44,26 @@ def celery_init_app(app: Flask) -> Celery:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=timeout,
-        broker_transport_options={
-            "socket_connect_timeout": timeout,
-            "socket_timeout": timeout,
-            "max_retries": 1,
-            "visibility_timeout": 3600,
-        },
+        broker_transport_options=transport_options(broker, timeout),
         task_always_eager=app.config.get("CELERY_ALWAYS_EAGER", False),
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def transport_options(broker_url: str, timeout: float) -> dict[str, object]:
+    """Broker options: short socket timeouts for Redis; the SQLite (sqla+) transport passes its
+    options to SQLAlchemy's create_engine, which takes none of these."""
+    if broker_url.startswith(("redis://", "rediss://")):
+        return {
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout,
+            "max_retries": 1,
+            # An unacknowledged task (acks_late) is redelivered after this many seconds.
+            "visibility_timeout": 3600,
+        }
+    return {}
 
 
 def enqueue(name: str, *args: Any) -> bool:

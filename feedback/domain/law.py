@@ -218,7 +218,7 @@ def extension_period(
         )
     if kind is Kind.DENUNCIATION:
         if complexity is None:
-            raise ExtensionRefused(RefusalCode.COMPLEXITY_REQUIRED, "tố cáo extends only if complex")
+            raise ExtensionRefused(RefusalCode.COMPLEXITY_REQUIRED, "tố cáo: only if complex")
         allowed = _DENUNCIATION_MAX_EXTENSIONS[complexity]
         period = _DENUNCIATION_EXTENSION
     else:

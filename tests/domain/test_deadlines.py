@@ -1,0 +1,523 @@
+"""The deadline engine: law table, due dates, extensions, pauses and reminders (DESIGN.md §5).
+
+Expected dates are worked out by hand on the 2026–2027 Vietnamese calendar; each case names the
+holiday it crosses. Times are named constants; due dates are compared as local dates, and the
+exact instant (23:59:59 local, in UTC) is checked once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Literal
+
+import pytest
+
+from feedback.domain.calendar import (
+    VN_TZ,
+    CalendarNotCovered,
+    end_of_local_day,
+    local_date,
+    start_of_local_day,
+    vietnam_calendar,
+)
+from feedback.domain.deadlines import (
+    CaseFacts,
+    Clock,
+    DayType,
+    ExtensionRefused,
+    Period,
+    PlannedDeadline,
+    RefusalCode,
+    due_after_pauses,
+    due_at,
+    extend_due,
+    extension_period,
+    may_recompute,
+    plan_deadlines,
+    plan_supervision,
+    plan_transfer,
+    reclassify_complex,
+    recompute_due,
+    reminder_schedule,
+    restart_resolution,
+    resume_due,
+    supervision_period,
+    transfer_period,
+)
+from feedback.domain.status import Kind
+
+VN = vietnam_calendar([2026, 2027])
+
+
+def at_local(y: int, m: int, d: int, hour: int = 9, minute: int = 0) -> datetime:
+    """An aware UTC instant given as Vietnamese local wall-clock time."""
+    return datetime(y, m, d, hour, minute, tzinfo=VN_TZ).astimezone(UTC)
+
+
+# Named frozen instants.
+FEB_06_MORNING = at_local(2026, 2, 6)  # Friday, ten days before Giao thừa
+FEB_12_MORNING = at_local(2026, 2, 12)  # Thursday before Tết
+FEB_12_2330_LOCAL = at_local(2026, 2, 12, 23, 30)  # still 12/2 locally (16:30 UTC)
+FEB_12_1700_UTC = datetime(2026, 2, 12, 17, 0, tzinfo=UTC)  # already 13/2 locally
+MAR_04_MORNING = at_local(2026, 3, 4)  # + 10 days is Saturday 14/3
+APR_15_MORNING = at_local(2026, 4, 15)
+APR_20_MORNING = at_local(2026, 4, 20)  # + 10 days is 30/4
+AUG_21_MORNING = at_local(2026, 8, 21)  # + 10 days is 31/8
+NOV_14_MORNING = at_local(2026, 11, 14)  # + 10 days is 24/11
+DEC_22_MORNING = at_local(2026, 12, 22)  # + 10 days is 1/1/2027
+JUN_30_MORNING = at_local(2026, 6, 30, 10)  # last day of the 10-calendar-day acceptance
+JUN_30_2330_LOCAL = at_local(2026, 6, 30, 23, 30)
+JUN_30_1730_UTC = datetime(2026, 6, 30, 17, 30, tzinfo=UTC)  # 00:30 on 1/7 locally
+JUL_01_MORNING = at_local(2026, 7, 1, 10)  # first day of the 7-working-day acceptance
+JUL_03_AFTERNOON = at_local(2026, 7, 3, 15)
+
+SEVEN_WORKING = Period(7, DayType.WORKING, "test")
+TEN_CALENDAR = Period(10, DayType.CALENDAR, "test")
+THIRTY_CALENDAR = Period(30, DayType.CALENDAR, "test")
+FIFTEEN_WORKING = Period(15, DayType.WORKING, "test")
+
+
+@pytest.mark.parametrize(
+    ("start", "period", "expected"),
+    [
+        pytest.param(FEB_12_MORNING, SEVEN_WORKING, date(2026, 3, 2), id="7 working across Tet"),
+        pytest.param(FEB_12_2330_LOCAL, SEVEN_WORKING, date(2026, 3, 2), id="23:30 local is 12/2"),
+        pytest.param(FEB_12_1700_UTC, SEVEN_WORKING, date(2026, 3, 3), id="17:00 UTC is 13/2"),
+        pytest.param(MAR_04_MORNING, TEN_CALENDAR, date(2026, 3, 16), id="Saturday to Monday"),
+        pytest.param(FEB_06_MORNING, TEN_CALENDAR, date(2026, 2, 23), id="Tet to 23/2"),
+        pytest.param(APR_20_MORNING, TEN_CALENDAR, date(2026, 5, 4), id="30/4 and 1/5"),
+        pytest.param(AUG_21_MORNING, TEN_CALENDAR, date(2026, 9, 3), id="31/8 swap and 2/9"),
+        pytest.param(NOV_14_MORNING, TEN_CALENDAR, date(2026, 11, 25), id="24/11"),
+        pytest.param(DEC_22_MORNING, TEN_CALENDAR, date(2027, 1, 4), id="1/1 then weekend"),
+        pytest.param(at_local(2026, 4, 29), Period(1, DayType.WORKING, "t"), date(2026, 5, 4),
+                     id="working day after 30/4 and 1/5"),
+        pytest.param(at_local(2026, 8, 27), Period(3, DayType.WORKING, "t"), date(2026, 9, 4),
+                     id="working days across 2/9"),
+        pytest.param(at_local(2026, 12, 30), Period(2, DayType.WORKING, "t"), date(2027, 1, 4),
+                     id="working days across year end"),
+    ],
+)  # fmt: skip
+def test_due_at(start: datetime, period: Period, expected: date) -> None:
+    assert local_date(due_at(start, period, VN)) == expected
+
+
+def test_due_at_is_the_last_second_of_the_local_day_in_utc() -> None:
+    assert due_at(FEB_12_MORNING, SEVEN_WORKING, VN) == datetime(2026, 3, 2, 16, 59, 59, tzinfo=UTC)
+
+
+def test_due_at_refuses_to_guess_beyond_the_calendar() -> None:
+    with pytest.raises(CalendarNotCovered):
+        due_at(DEC_22_MORNING, TEN_CALENDAR, vietnam_calendar([2026]))
+
+
+FEB_27 = (date(2026, 2, 27),)  # a Friday
+FEB_14 = (date(2026, 2, 14),)  # a Saturday
+NO_DATES: tuple[date, ...] = ()
+
+
+@pytest.mark.parametrize(
+    ("days_off", "worked", "period", "start", "expected"),
+    [
+        pytest.param(NO_DATES, NO_DATES, SEVEN_WORKING, FEB_12_MORNING, date(2026, 3, 2),
+                     id="baseline"),
+        pytest.param(FEB_27, NO_DATES, SEVEN_WORKING, FEB_12_MORNING, date(2026, 3, 3),
+                     id="extra day off pushes working due"),
+        pytest.param(NO_DATES, FEB_14, SEVEN_WORKING, FEB_12_MORNING, date(2026, 2, 27),
+                     id="worked Saturday pulls working due back"),
+        pytest.param(FEB_27, FEB_14, SEVEN_WORKING, FEB_12_MORNING, date(2026, 3, 2),
+                     id="both cancel out"),
+        pytest.param((date(2026, 3, 16),), NO_DATES, TEN_CALENDAR, MAR_04_MORNING,
+                     date(2026, 3, 17), id="extra day off extends a roll"),
+        pytest.param(NO_DATES, (date(2026, 3, 14),), TEN_CALENDAR, MAR_04_MORNING,
+                     date(2026, 3, 14), id="worked Saturday stops a roll"),
+    ],
+)  # fmt: skip
+def test_calendar_overrides_move_due_dates(
+    days_off: tuple[date, ...],
+    worked: tuple[date, ...],
+    period: Period,
+    start: datetime,
+    expected: date,
+) -> None:
+    calendar = vietnam_calendar([2026, 2027], days_off, worked, version="override")
+    assert local_date(recompute_due(start, period, calendar)) == expected
+
+
+def test_recompute_only_while_not_breached() -> None:
+    assert may_recompute(None)
+    assert not may_recompute(at_local(2026, 3, 3, 0, 0))
+
+
+def _plan(facts: CaseFacts) -> tuple[PlannedDeadline, PlannedDeadline]:
+    acceptance, resolution = plan_deadlines(facts, VN)
+    assert (acceptance.clock, resolution.clock) == (Clock.ACCEPTANCE, Clock.RESOLUTION)
+    return acceptance, resolution
+
+
+@pytest.mark.parametrize(
+    ("received_at", "days", "day_type", "reformed", "due"),
+    [
+        pytest.param(JUN_30_MORNING, 10, DayType.CALENDAR, False, date(2026, 7, 10), id="30/6"),
+        pytest.param(JUN_30_2330_LOCAL, 10, DayType.CALENDAR, False, date(2026, 7, 10),
+                     id="30/6 23:30 local"),
+        pytest.param(JUN_30_1730_UTC, 7, DayType.WORKING, True, date(2026, 7, 10),
+                     id="30/6 17:30 UTC is 1/7 local"),
+        pytest.param(JUL_01_MORNING, 7, DayType.WORKING, True, date(2026, 7, 10), id="1/7"),
+        pytest.param(JUL_03_AFTERNOON, 7, DayType.WORKING, True, date(2026, 7, 14), id="3/7"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("complaint_round", [1, 2])
+def test_complaint_acceptance_switches_on_1_july_2026(
+    received_at: datetime,
+    days: int,
+    day_type: DayType,
+    reformed: bool,
+    due: date,
+    complaint_round: int,
+) -> None:
+    facts = CaseFacts(Kind.COMPLAINT, received_at, complaint_round=complaint_round)
+    acceptance, _ = _plan(facts)
+    assert (acceptance.period.days, acceptance.period.day_type) == (days, day_type)
+    assert ("NĐ 155/2026" in acceptance.period.legal_basis) is reformed
+    assert acceptance.starts_at == received_at
+    assert local_date(acceptance.due_at) == due
+
+
+@pytest.mark.parametrize(
+    ("complaint_round", "remote", "complex_", "days", "due"),
+    [
+        (1, False, False, 30, date(2026, 8, 10)),  # 9/8 is a Sunday
+        (1, True, False, 45, date(2026, 8, 24)),
+        (1, False, True, 45, date(2026, 8, 24)),
+        (1, True, True, 60, date(2026, 9, 8)),
+        (2, False, False, 45, date(2026, 8, 24)),
+        (2, True, False, 60, date(2026, 9, 8)),
+        (2, False, True, 60, date(2026, 9, 8)),
+        (2, True, True, 70, date(2026, 9, 18)),
+    ],
+    ids=lambda v: str(v),
+)
+def test_complaint_resolution_is_planned_from_the_acceptance_due(
+    complaint_round: int, remote: bool, complex_: bool, days: int, due: date
+) -> None:
+    """Received 1/7/2026; acceptance due 10/7; resolution counts from the end of 10/7."""
+    facts = CaseFacts(
+        Kind.COMPLAINT, JUL_01_MORNING, remote=remote, complex=complex_,
+        complaint_round=complaint_round,
+    )  # fmt: skip
+    acceptance, resolution = _plan(facts)
+    assert resolution.starts_at == acceptance.due_at
+    assert (resolution.period.days, resolution.period.day_type) == (days, DayType.CALENDAR)
+    assert ("Điều 28" if complaint_round == 1 else "Điều 37") in resolution.period.legal_basis
+    assert local_date(resolution.due_at) == due
+
+
+@pytest.mark.parametrize(
+    ("several_places", "acceptance_days", "acceptance_due", "resolution_due"),
+    [
+        pytest.param(False, 7, date(2026, 3, 2), date(2026, 4, 1), id="one place"),
+        pytest.param(True, 10, date(2026, 3, 5), date(2026, 4, 6), id="several places"),
+    ],
+)
+@pytest.mark.parametrize("remote", [False, True], ids=["near", "remote has no effect"])
+def test_denunciation_plan(
+    several_places: bool,
+    acceptance_days: int,
+    acceptance_due: date,
+    resolution_due: date,
+    remote: bool,
+) -> None:
+    facts = CaseFacts(
+        Kind.DENUNCIATION, FEB_12_MORNING, several_places=several_places, remote=remote
+    )
+    acceptance, resolution = _plan(facts)
+    assert (acceptance.period.days, acceptance.period.day_type) == (acceptance_days, DayType.WORKING)
+    assert local_date(acceptance.due_at) == acceptance_due
+    assert resolution.starts_at == acceptance.due_at
+    assert resolution.period.days == 30
+    assert local_date(resolution.due_at) == resolution_due
+
+
+@pytest.mark.parametrize("kind", [Kind.COMMENT, Kind.REPORT, Kind.PETITION])
+@pytest.mark.parametrize(
+    ("topic_resolution", "resolution_due"),
+    [
+        pytest.param(None, date(2026, 3, 12), id="default 15 working days"),
+        pytest.param(Period(5, DayType.WORKING, "topic"), date(2026, 2, 26), id="topic 5 working"),
+        pytest.param(Period(30, DayType.CALENDAR, "topic"), date(2026, 3, 16), id="topic 30 days"),
+    ],
+)
+def test_informal_kinds_plan_from_receipt(
+    kind: Kind, topic_resolution: Period | None, resolution_due: date
+) -> None:
+    facts = CaseFacts(kind, FEB_12_MORNING, remote=True, topic_resolution=topic_resolution)
+    acceptance, resolution = _plan(facts)
+    assert (acceptance.period.days, acceptance.period.day_type) == (10, DayType.WORKING)
+    assert local_date(acceptance.due_at) == date(2026, 3, 5)
+    assert resolution.starts_at == FEB_12_MORNING
+    assert local_date(resolution.due_at) == resolution_due
+
+
+def test_restart_resolution_counts_from_actual_acceptance_for_complaints() -> None:
+    facts = CaseFacts(Kind.COMPLAINT, JUL_01_MORNING)
+    restarted = restart_resolution(JUL_03_AFTERNOON, facts, VN)
+    assert restarted.starts_at == JUL_03_AFTERNOON
+    assert local_date(restarted.due_at) == date(2026, 8, 3)  # 2/8 is a Sunday
+    assert restart_resolution(JUL_03_AFTERNOON, facts, VN) == restarted  # idempotent
+
+
+def test_restart_resolution_keeps_receipt_for_informal_kinds() -> None:
+    facts = CaseFacts(Kind.REPORT, FEB_12_MORNING)
+    assert restart_resolution(MAR_04_MORNING, facts, VN) == plan_deadlines(facts, VN)[1]
+
+
+def test_restart_resolution_refuses_acceptance_before_receipt() -> None:
+    with pytest.raises(ValueError, match="before it is received"):
+        restart_resolution(JUN_30_MORNING, CaseFacts(Kind.COMPLAINT, JUL_01_MORNING), VN)
+
+
+def test_reclassify_complex_counts_the_cap_from_acceptance_not_from_the_rolled_due() -> None:
+    """30 days from 10/7 end on Sunday 9/8 (due 10/8); 45 days end on 24/8, not 10/8 + 15."""
+    facts = CaseFacts(Kind.COMPLAINT, JUL_01_MORNING)
+    _, resolution = _plan(facts)
+    extended = reclassify_complex(resolution.starts_at, facts, VN, reason="Cần xác minh thêm")
+    assert extended.starts_at == resolution.starts_at
+    assert extended.period.days == 45
+    assert local_date(extended.due_at) == date(2026, 8, 24)
+
+
+@pytest.mark.parametrize(
+    ("facts", "reason", "code"),
+    [
+        pytest.param(CaseFacts(Kind.COMPLAINT, JUL_01_MORNING, complex=True), "lý do",
+                     RefusalCode.LIMIT_REACHED, id="already complex"),
+        pytest.param(CaseFacts(Kind.COMPLAINT, JUL_01_MORNING), "  ",
+                     RefusalCode.REASON_REQUIRED, id="blank reason"),
+        pytest.param(CaseFacts(Kind.COMPLAINT, JUL_01_MORNING), None,
+                     RefusalCode.REASON_REQUIRED, id="no reason"),
+    ],
+)  # fmt: skip
+def test_reclassify_complex_refusals(facts: CaseFacts, reason: str | None, code: RefusalCode) -> None:
+    with pytest.raises(ExtensionRefused) as refused:
+        reclassify_complex(JUL_01_MORNING, facts, VN, reason=reason)
+    assert refused.value.code is code
+
+
+def test_reclassify_complex_is_for_complaints_only() -> None:
+    with pytest.raises(ValueError):
+        reclassify_complex(FEB_12_MORNING, CaseFacts(Kind.DENUNCIATION, FEB_12_MORNING), VN,
+                           reason="lý do")  # fmt: skip
+
+
+Complexity = Literal["complex", "especially_complex"] | None
+
+
+@pytest.mark.parametrize(
+    ("kind", "granted", "complexity", "reason", "days", "day_type"),
+    [
+        pytest.param(Kind.DENUNCIATION, 0, "complex", "Cần xác minh", 30, DayType.CALENDAR,
+                     id="denunciation complex first"),
+        pytest.param(Kind.DENUNCIATION, 0, "especially_complex", "x", 30, DayType.CALENDAR,
+                     id="denunciation especially complex first"),
+        pytest.param(Kind.DENUNCIATION, 1, "especially_complex", "x", 30, DayType.CALENDAR,
+                     id="denunciation especially complex second"),
+        pytest.param(Kind.REPORT, 0, None, "Chờ ý kiến sở", 15, DayType.WORKING, id="report"),
+        pytest.param(Kind.PETITION, 0, None, "x", 15, DayType.WORKING, id="petition"),
+        pytest.param(Kind.COMMENT, 0, "complex", "x", 15, DayType.WORKING, id="comment"),
+    ],
+)  # fmt: skip
+def test_extension_granted(
+    kind: Kind, granted: int, complexity: Complexity, reason: str, days: int, day_type: DayType
+) -> None:
+    period = extension_period(kind, granted, complexity=complexity, reason=reason)
+    assert (period.days, period.day_type) == (days, day_type)
+
+
+@pytest.mark.parametrize(
+    ("kind", "granted", "complexity", "reason", "code"),
+    [
+        pytest.param(Kind.REPORT, 1, None, "x", RefusalCode.LIMIT_REACHED, id="second for report"),
+        pytest.param(Kind.PETITION, 1, None, "x", RefusalCode.LIMIT_REACHED,
+                     id="second for petition"),
+        pytest.param(Kind.DENUNCIATION, 1, "complex", "x", RefusalCode.LIMIT_REACHED,
+                     id="second for complex denunciation"),
+        pytest.param(Kind.DENUNCIATION, 2, "especially_complex", "x", RefusalCode.LIMIT_REACHED,
+                     id="third for especially complex denunciation"),
+        pytest.param(Kind.DENUNCIATION, 0, None, "x", RefusalCode.COMPLEXITY_REQUIRED,
+                     id="simple denunciation"),
+        pytest.param(Kind.DENUNCIATION, 0, "complex", "", RefusalCode.REASON_REQUIRED,
+                     id="empty reason"),
+        pytest.param(Kind.DENUNCIATION, 0, "complex", " \t", RefusalCode.REASON_REQUIRED,
+                     id="blank reason"),
+        pytest.param(Kind.COMMENT, 0, None, None, RefusalCode.REASON_REQUIRED, id="no reason"),
+        pytest.param(Kind.COMPLAINT, 0, "complex", "x", RefusalCode.USE_COMPLEX_PERIOD,
+                     id="complaint uses the complex period"),
+    ],
+)  # fmt: skip
+def test_extension_refused(
+    kind: Kind, granted: int, complexity: Complexity, reason: str | None, code: RefusalCode
+) -> None:
+    with pytest.raises(ExtensionRefused) as refused:
+        extension_period(kind, granted, complexity=complexity, reason=reason)
+    assert refused.value.code is code
+
+
+def test_extension_uses_topic_configuration_and_rejects_negative_counts() -> None:
+    topic = Period(5, DayType.WORKING, "topic")
+    assert extension_period(Kind.REPORT, 0, complexity=None, reason="x", topic_extension=topic) == topic
+    with pytest.raises(ValueError):
+        extension_period(Kind.REPORT, -1, complexity=None, reason="x")
+
+
+@pytest.mark.parametrize(
+    ("current_due", "kind", "expected"),
+    [
+        pytest.param(date(2026, 4, 1), Kind.DENUNCIATION, date(2026, 5, 4), id="30 days onto 1/5"),
+        pytest.param(date(2026, 5, 4), Kind.DENUNCIATION, date(2026, 6, 3), id="second 30 days"),
+        pytest.param(date(2026, 3, 12), Kind.REPORT, date(2026, 4, 2), id="15 working days"),
+    ],
+)
+def test_extend_due_counts_from_the_current_due(
+    current_due: date, kind: Kind, expected: date
+) -> None:
+    period = extension_period(kind, 0, complexity="complex", reason="x")
+    assert local_date(extend_due(end_of_local_day(current_due), period, VN)) == expected
+
+
+REPORT_DUE = due_at(FEB_12_MORNING, FIFTEEN_WORKING, VN)  # 12/3
+DENUNCIATION_DUE = due_at(at_local(2026, 3, 2), THIRTY_CALENDAR, VN)  # 1/4
+
+
+@pytest.mark.parametrize(
+    ("due", "period", "paused_at", "resumed_at", "expected"),
+    [
+        pytest.param(REPORT_DUE, FIFTEEN_WORKING, at_local(2026, 2, 24, 10), at_local(2026, 3, 2, 14),
+                     date(2026, 3, 18), id="working: 12 days left counted again"),
+        pytest.param(REPORT_DUE, FIFTEEN_WORKING, at_local(2026, 2, 13, 10), at_local(2026, 2, 24),
+                     date(2026, 3, 16), id="working: pause over Tet"),
+        pytest.param(REPORT_DUE, FIFTEEN_WORKING, at_local(2026, 3, 3, 9), at_local(2026, 3, 3, 16),
+                     date(2026, 3, 12), id="working: same-day pause changes nothing"),
+        pytest.param(DENUNCIATION_DUE, THIRTY_CALENDAR, at_local(2026, 3, 10), at_local(2026, 3, 20),
+                     date(2026, 4, 13), id="calendar: 22 days left, lands on Saturday"),
+        pytest.param(DENUNCIATION_DUE, THIRTY_CALENDAR, at_local(2026, 3, 10, 9),
+                     at_local(2026, 3, 10, 15), date(2026, 4, 1), id="calendar: same day"),
+        pytest.param(DENUNCIATION_DUE, THIRTY_CALENDAR, at_local(2026, 4, 1, 10), at_local(2026, 4, 3),
+                     date(2026, 4, 3), id="paused on the due day: due on the resume day"),
+        pytest.param(DENUNCIATION_DUE, THIRTY_CALENDAR, at_local(2026, 4, 2), at_local(2026, 4, 10),
+                     date(2026, 4, 1), id="paused after breach: unchanged"),
+    ],
+)  # fmt: skip
+def test_resume_due(
+    due: datetime, period: Period, paused_at: datetime, resumed_at: datetime, expected: date
+) -> None:
+    assert local_date(resume_due(due, paused_at, resumed_at, period, VN)) == expected
+
+
+def test_resume_due_refuses_time_travel_and_naive_instants() -> None:
+    with pytest.raises(ValueError):
+        resume_due(REPORT_DUE, at_local(2026, 3, 2), at_local(2026, 2, 27), FIFTEEN_WORKING, VN)
+    with pytest.raises(ValueError, match="naive"):
+        resume_due(REPORT_DUE, datetime(2026, 3, 2), at_local(2026, 3, 3), FIFTEEN_WORKING, VN)
+
+
+def test_due_after_pauses_is_sequential_and_idempotent() -> None:
+    pauses = [
+        (at_local(2026, 3, 25), at_local(2026, 3, 27)),  # given out of order on purpose
+        (at_local(2026, 3, 10), at_local(2026, 3, 20)),
+    ]
+    first = due_after_pauses(DENUNCIATION_DUE, pauses, THIRTY_CALENDAR, VN)
+    assert local_date(first) == date(2026, 4, 15)  # 13/4, then 19 days left from 27/3
+    assert due_after_pauses(DENUNCIATION_DUE, pauses, THIRTY_CALENDAR, VN) == first
+    assert due_after_pauses(DENUNCIATION_DUE, [], THIRTY_CALENDAR, VN) == DENUNCIATION_DUE
+
+
+def test_due_after_pauses_refuses_overlaps() -> None:
+    overlapping = [
+        (at_local(2026, 3, 10), at_local(2026, 3, 20)),
+        (at_local(2026, 3, 15), at_local(2026, 3, 25)),
+    ]
+    with pytest.raises(ValueError, match="overlap"):
+        due_after_pauses(DENUNCIATION_DUE, overlapping, THIRTY_CALENDAR, VN)
+
+
+@pytest.mark.parametrize(
+    ("due_day", "before_day"),
+    [
+        pytest.param(date(2026, 3, 2), date(2026, 2, 26), id="plain week"),
+        pytest.param(date(2026, 2, 23), date(2026, 2, 12), id="back over Tet"),
+        pytest.param(date(2026, 5, 4), date(2026, 4, 28), id="back over 30/4 and 1/5"),
+        pytest.param(date(2026, 9, 3), date(2026, 8, 27), id="back over 2/9 and 31/8"),
+        pytest.param(date(2027, 1, 4), date(2026, 12, 30), id="back over 1/1"),
+    ],
+)
+def test_reminder_schedule(due_day: date, before_day: date) -> None:
+    assert reminder_schedule(end_of_local_day(due_day), VN) == [
+        ("before", start_of_local_day(before_day)),
+        ("due_day", start_of_local_day(due_day)),
+    ]
+
+
+def test_reminder_schedule_exact_utc_instants_and_options() -> None:
+    due = due_at(FEB_12_MORNING, SEVEN_WORKING, VN)  # 2/3 23:59:59 local
+    assert reminder_schedule(due, VN) == [
+        ("before", datetime(2026, 2, 25, 17, 0, tzinfo=UTC)),  # 26/2 00:00 local
+        ("due_day", datetime(2026, 3, 1, 17, 0, tzinfo=UTC)),  # 2/3 00:00 local
+    ]
+    assert reminder_schedule(due, VN, before_working_days=0) == [
+        ("due_day", datetime(2026, 3, 1, 17, 0, tzinfo=UTC))
+    ]
+    with pytest.raises(ValueError):
+        reminder_schedule(due, VN, before_working_days=-1)
+
+
+def test_transfer_clock() -> None:
+    planned = plan_transfer(FEB_12_MORNING, VN)
+    assert planned.clock is Clock.TRANSFER
+    assert planned.period == transfer_period()
+    assert (planned.period.days, planned.period.day_type) == (5, DayType.WORKING)
+    assert local_date(planned.due_at) == date(2026, 2, 26)
+
+
+@pytest.mark.parametrize(
+    ("source", "configured", "days", "due"),
+    [
+        pytest.param("bttnd", None, 15, date(2026, 5, 4), id="BTTND 15 days onto 30/4"),
+        pytest.param("front", None, 30, date(2026, 5, 15), id="Front default 30 days"),
+        pytest.param("front", 10, 10, date(2026, 4, 28), id="Front 10 days onto Gio To nghi bu"),
+    ],
+)
+def test_supervision_clock(
+    source: Literal["bttnd", "front"], configured: int | None, days: int, due: date
+) -> None:
+    planned = plan_supervision(APR_15_MORNING, source, VN, configured)
+    assert planned.clock is Clock.SUPERVISION
+    assert (planned.period.days, planned.period.day_type) == (days, DayType.CALENDAR)
+    assert local_date(planned.due_at) == due
+
+
+def test_supervision_period_refusals() -> None:
+    with pytest.raises(ValueError, match="statutory"):
+        supervision_period("bttnd", 20)
+    with pytest.raises(ValueError):
+        supervision_period("front", 0)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(lambda: CaseFacts(Kind.REPORT, datetime(2026, 2, 12, 9)), id="naive receipt"),
+        pytest.param(lambda: CaseFacts(Kind.COMPLAINT, FEB_12_MORNING, complaint_round=3),
+                     id="third complaint round"),
+        pytest.param(lambda: Period(0, DayType.WORKING, "t"), id="empty period"),
+    ],
+)  # fmt: skip
+def test_invalid_values_are_refused(build: Callable[[], object]) -> None:
+    with pytest.raises(ValueError):
+        build()
+
+
+def test_planning_is_pure() -> None:
+    facts = CaseFacts(Kind.DENUNCIATION, FEB_12_MORNING)
+    assert plan_deadlines(facts, VN) == plan_deadlines(replace(facts), VN)

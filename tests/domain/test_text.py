@@ -1,0 +1,65 @@
+"""Accent-insensitive folding and matching of Vietnamese names."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from feedback.domain.text import fold, matches
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hạ Long", "ha long"),
+        ("Đông Triều", "dong trieu"),
+        ("đường Trần Hưng Đạo", "duong tran hung dao"),
+        ("Phường Hà Tu", "phuong ha tu"),
+        ("Đặc khu Vân Đồn", "dac khu van don"),
+        ("Thôn Khe Ươn", "thon khe uon"),
+        ("Quảng Ninh", "quang ninh"),
+        ("ỨNG HÒA", "ung hoa"),
+        ("Ðông Triều", "dong trieu"),  # Icelandic eth typed for Đ
+        ("  Móng \t Cái\n", "mong cai"),
+        ("Bãi\u00a0Cháy", "bai chay"),  # no-break space from a copied web page
+        ("Tổ dân phố 5", "to dan pho 5"),
+        ("already plain", "already plain"),
+        ("", ""),
+        ("   ", ""),
+    ],
+)
+def test_fold(text: str, expected: str) -> None:
+    assert fold(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Hạ Long", "Đông Triều", "Nguyễn Thị Ửng", "Quỳnh Lưu"])
+def test_fold_ignores_the_unicode_normal_form_of_the_input(text: str) -> None:
+    """Some keyboards send decomposed text (NFD); it must fold like composed text."""
+    assert fold(unicodedata.normalize("NFD", text)) == fold(unicodedata.normalize("NFC", text))
+
+
+@pytest.mark.parametrize("text", ["Hạ Long", "  Đông  Triều ", "Ðà Nẵng"])
+def test_fold_is_idempotent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)
+
+
+@pytest.mark.parametrize(
+    ("query", "name", "expected"),
+    [
+        ("ha long", "Hạ Long", True),
+        ("Hạ Long", "ha long", True),
+        ("HA LONG", "Thành phố Hạ Long", True),
+        ("long ha", "Hạ Long", True),  # any order
+        ("ha lo", "Hạ Long", True),  # still typing
+        ("dong trieu", "Phường Đông Triều", True),
+        ("  dong   trieu ", "Đông Triều", True),
+        ("ha tu", "Phường Hà Tu", True),
+        ("ha tu", "Phường Hà Khánh", False),  # every word must occur
+        ("cam pha", "Hạ Long", False),
+        ("", "Hạ Long", True),  # no words: no narrowing
+        ("ha", "", False),
+    ],
+)
+def test_matches(query: str, name: str, expected: bool) -> None:
+    assert matches(query, name) is expected
