@@ -1,7 +1,21 @@
-"""Administrator pages."""
+"""Administrator pages: the blueprint and its dashboard.
+
+Each area of administration lives in its own module registering its routes on ``bp``
+(rules.py, ...); the package's __init__ imports them, so they exist whenever ``bp`` does.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, render_template
+
+from feedback.auth.permissions import role_required
+from feedback.models import Role
+from feedback.services.admin_overview import count_directory
 
 bp = Blueprint("admin", __name__)
+
+
+@bp.get("/")
+@role_required(Role.ADMIN)
+def index() -> str:
+    return render_template("admin/index.html", counts=count_directory())

@@ -158,12 +158,13 @@ def test_overrides_win_over_package(
 
 def test_override_both_off_and_worked_is_refused() -> None:
     with pytest.raises(ValueError, match="both off and worked"):
-        vietnam_calendar([2026], extra_days_off=[date(2026, 2, 28)], worked_days=[date(2026, 2, 28)])
+        vietnam_calendar([2026], [date(2026, 2, 28)], [date(2026, 2, 28)])
 
 
 def test_hand_built_calendar_with_clash_is_refused() -> None:
     with pytest.raises(ValueError, match="both off and worked"):
-        WorkCalendar(days_off=frozenset({date(2026, 3, 3)}), worked_days=frozenset({date(2026, 3, 3)}))
+        both = frozenset({date(2026, 3, 3)})
+        WorkCalendar(days_off=both, worked_days=both)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,121 @@
+"""Words shown for the codes stored in the database: kinds, statuses, clocks, audit actions.
+
+Registered as template filters for the whole application (``kind_label``, ``kind_help``,
+``status_label``, ``clock_label``, ``event_label``, ``local_datetime``), so staff pages show the
+same words as the resident's tracking page. Unknown codes are shown as they are, never hidden.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from feedback.domain.status import Kind, Status
+
+KIND_LABELS: dict[str, LazyString] = {
+    Kind.COMMENT: _l("Góp ý"),
+    Kind.REPORT: _l("Phản ánh"),
+    Kind.PETITION: _l("Kiến nghị"),
+    Kind.COMPLAINT: _l("Khiếu nại"),
+    Kind.DENUNCIATION: _l("Tố cáo"),
+}
+
+# One line each, shown next to the radio buttons of the form (DESIGN.md §2).
+KIND_HELP: dict[str, LazyString] = {
+    Kind.COMMENT: _l("Ý kiến đóng góp, đề xuất để công việc chung tốt hơn."),
+    Kind.REPORT: _l("Báo điều chưa đúng, chưa tốt đang xảy ra: đường hỏng, rác, tiếng ồn, dịch vụ công…"),
+    Kind.PETITION: _l("Đề nghị cơ quan làm hoặc thay đổi việc gì."),
+    Kind.COMPLAINT: _l("Đề nghị xem xét lại quyết định, hành vi hành chính ảnh hưởng đến quyền, lợi ích của mình."),
+    Kind.DENUNCIATION: _l("Báo hành vi vi phạm pháp luật của cán bộ, công chức; phải ghi rõ họ tên."),
+}
+
+STATUS_LABELS: dict[str, LazyString] = {
+    Status.RECEIVED: _l("Đã tiếp nhận, đang chuyển đến đơn vị xử lý"),
+    Status.ASSIGNED: _l("Đã chuyển đến đơn vị xử lý"),
+    Status.IN_PROGRESS: _l("Đang xử lý"),
+    Status.ANSWERED: _l("Đã có trả lời"),
+    Status.CLOSED: _l("Đã kết thúc"),
+    Status.REJECTED: _l("Không thụ lý"),
+}
+
+# Deadline.clock values (feedback.domain.deadlines.Clock).
+CLOCK_LABELS: dict[str, LazyString] = {
+    "acceptance": _l("Hạn tiếp nhận, trả lời ban đầu"),
+    "resolution": _l("Hạn giải quyết"),
+    "transfer": _l("Hạn chuyển đơn"),
+    "supervision": _l("Hạn trả lời kiến nghị giám sát"),
+}
+
+# Event.action values that may appear on the public timeline.
+EVENT_LABELS: dict[str, LazyString] = {
+    "received": _l("Đã tiếp nhận ý kiến"),
+    "routed": _l("Đã chuyển đến đơn vị xử lý"),
+    "assigned": _l("Đã chuyển đến đơn vị xử lý"),
+    "rerouted": _l("Đã chuyển lại đơn vị xử lý"),
+    "accepted": _l("Đơn vị đã thụ lý"),
+    "transferred": _l("Đã chuyển sang đơn vị có thẩm quyền"),
+    "returned": _l("Đơn vị trả lại vì không thuộc thẩm quyền"),
+    "info_requested": _l("Đơn vị đề nghị bổ sung thông tin"),
+    "info_added": _l("Người gửi đã bổ sung thông tin"),
+    "paused": _l("Tạm dừng tính hạn"),
+    "resumed": _l("Tiếp tục tính hạn"),
+    "extended": _l("Gia hạn giải quyết"),
+    "answered": _l("Đã có trả lời"),
+    "rated": _l("Người gửi đã đánh giá"),
+    "reopened": _l("Mở lại để xử lý tiếp"),
+    "closed": _l("Đã kết thúc"),
+    "rejected": _l("Không thụ lý"),
+    "overdue": _l("Quá hạn"),
+    "escalated": _l("Đã báo cấp trên vì quá hạn"),
+}
+
+
+def _label(table: dict[str, LazyString], code: object) -> str:
+    key = str(code.value) if hasattr(code, "value") else str(code)
+    found = table.get(key)
+    return str(found) if found is not None else key
+
+
+def kind_label(code: object) -> str:
+    return _label(KIND_LABELS, code)
+
+
+def kind_help(code: object) -> str:
+    return _label(KIND_HELP, code)
+
+
+def status_label(code: object) -> str:
+    return _label(STATUS_LABELS, code)
+
+
+def clock_label(code: object) -> str:
+    return _label(CLOCK_LABELS, code)
+
+
+def event_label(code: object) -> str:
+    return _label(EVENT_LABELS, code)
+
+
+def local_datetime(moment: datetime | None) -> str:
+    """``moment`` in the deployment's time zone (Asia/Ho_Chi_Minh), e.g. "03/03/2026 09:00"."""
+    if moment is None:
+        return ""
+    zone = ZoneInfo(str(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+
+
+def register_label_filters(bp: Blueprint) -> None:
+    for name, function in (
+        ("kind_label", kind_label),
+        ("kind_help", kind_help),
+        ("status_label", status_label),
+        ("clock_label", clock_label),
+        ("event_label", event_label),
+        ("local_datetime", local_datetime),
+    ):
+        bp.add_app_template_filter(function, name)
+

@@ -1,0 +1,62 @@
+"""What every page needs: the current language, the language switch, links that keep the language.
+
+Registered on the public blueprint with ``app_*`` hooks, so they apply to every blueprint's
+templates (auth, admin, ...) that extend ``base.html``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, has_request_context, request, url_for
+from flask_babel import get_locale
+from werkzeug.routing import BuildError
+
+
+def current_language() -> str:
+    """The language of this response ("vi" or "en"), as chosen by ``select_locale``."""
+    locale = get_locale()
+    return str(locale.language) if locale is not None else str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def lang_switch_url(lang: str) -> str:
+    """This page again (same path, same query) in ``lang``: the target of the language links."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    args.append(("lang", lang))
+    return f"{request.path}?{urlencode(args)}"
+
+
+def optional_url(endpoint: str, **values: Any) -> str | None:
+    """``url_for(endpoint)``, or None while that page does not exist (blueprints arrive over time)."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def keep_language(endpoint: str | None, values: dict[str, Any]) -> None:
+    """Add ``lang`` to every generated link while the visitor reads a non-default language.
+
+    The session remembers the choice too; the parameter keeps it for visitors without cookies
+    and in links they copy or bookmark. Static files and links that set ``lang`` are left alone.
+    """
+    if not has_request_context() or endpoint == "static" or endpoint is None or "lang" in values:
+        return
+    language = current_language()
+    if language != current_app.config["BABEL_DEFAULT_LOCALE"]:
+        values["lang"] = language
+
+
+def template_helpers() -> dict[str, Any]:
+    return {
+        "current_locale": current_language(),
+        "lang_switch_url": lang_switch_url,
+        "optional_url": optional_url,
+    }
+
+
+def register_site_hooks(bp: Blueprint) -> None:
+    """Attach the helpers above to the whole application through ``bp``."""
+    bp.app_context_processor(template_helpers)
+    bp.app_url_defaults(keep_language)

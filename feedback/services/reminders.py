@@ -1,0 +1,340 @@
+"""Deadline reminders and breach escalation: the beat scan over open clocks (DESIGN.md §5).
+
+The scan reads only open, running, unbreached deadlines whose first reminder time has come,
+through the partial index ``ix_deadline_open_due`` (``due_at`` where ``closed_at IS NULL``): its
+cost grows with the number of items due, never with all items. For each such deadline it works
+out the one level now in force and writes the notifications of that level as rows (the mailer
+sends them later). Every (deadline, level, recipient) notification exists at most once: its
+``dedupe_key`` is unique and inserted with ``ON CONFLICT DO NOTHING``; a breach is recorded by a
+conditional ``UPDATE … WHERE breached_at IS NULL`` so that of two scanners running at once only
+one records it, writes the audit event and escalates.
+
+Catch-up policy (after the worker was stopped across reminder times): only the most advanced
+level whose time has come is sent; a missed earlier level is superseded, never sent late.
+- "before" (2 working days ahead) missed and the due day has come: only "due_day" is sent, since
+  "due in two working days" would be false by then.
+- the deadline already passed: only "breach" is sent, to the unit itself, its parent unit and the
+  Front committee; a "due today" message after the due day would be false as well.
+So a worker started again after a long outage sends one message per recipient and deadline, not
+a storm, and every breach is still recorded and escalated exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from feedback.domain.calendar import VN_TZ, WorkCalendar, end_of_local_day, local_date
+from feedback.domain.deadlines import reminder_schedule
+from feedback.extensions import db
+from feedback.models import Deadline, Feedback, Locality, LocalityLevel, Notification, Unit, UnitKind
+from feedback.services.audit import record_event
+from feedback.services.calendar import work_calendar
+from feedback.services.notifications import queue_notification
+
+log = logging.getLogger(__name__)
+
+# DESIGN.md §5: "Reminders go to the unit before a deadline (default 2 working days before and on the day)".
+BEFORE_WORKING_DAYS = 2
+DEFAULT_BATCH = 200
+ACTOR = "system:deadline-scan"
+BREACH_EVENT = "deadline_breached"
+
+
+class Level(StrEnum):
+    """A reminder level, in the order they fall due."""
+
+    BEFORE = "before"
+    DUE_DAY = "due_day"
+    BREACH = "breach"
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What one scan did: deadlines examined, notification rows created, breaches recorded."""
+
+    examined: int = 0
+    notifications: int = 0
+    breaches: int = 0
+
+
+def scan_horizon(now: datetime, calendar: WorkCalendar) -> datetime:
+    """The latest ``due_at`` whose first reminder time has come at ``now``.
+
+    A deadline due on local day D is first reminded on the working day W that lies
+    ``BEFORE_WORKING_DAYS`` working days before D; W has come when W ≤ today, and then
+    D ≤ today + ``BEFORE_WORKING_DAYS`` working days. Computed with the calendar, so a due date
+    just after Tết (due 23/02/2026, reminded 12/02/2026) is inside the scan eleven days ahead.
+    """
+    return end_of_local_day(calendar.add_working_days(local_date(now), BEFORE_WORKING_DAYS))
+
+
+def current_level(due_at: datetime, now: datetime, calendar: WorkCalendar) -> Level | None:
+    """The most advanced level whose time has come at ``now``, or None when none has.
+
+    BREACH once ``now`` is strictly after ``due_at``; otherwise the last of the domain's
+    ``reminder_schedule`` whose instant is at or before ``now``. Earlier levels are superseded
+    (see the module's catch-up policy).
+    """
+    if now > due_at:
+        return Level.BREACH
+    reached = [Level(name) for name, at in reminder_schedule(due_at, calendar, BEFORE_WORKING_DAYS) if at <= now]
+    return reached[-1] if reached else None
+
+
+def scan_deadlines(now: datetime, batch: int = DEFAULT_BATCH, *, calendar: WorkCalendar | None = None) -> ScanResult:
+    """Write the reminders and escalations due at ``now``; commits once per batch of ``batch`` deadlines.
+
+    Reads open deadlines (``closed_at``, ``met_at``, ``paused_at`` and ``breached_at`` all NULL)
+    with ``due_at`` up to ``scan_horizon(now)``, in (due_at, id) order, a batch at a time until
+    none is left. Idempotent and safe to run concurrently: running it again, or in two processes
+    at once, creates no second notification, breach or audit event. ``calendar`` defaults to the
+    working calendar with administrator overrides for the years around ``now``. A deadline whose
+    audit event clashes with a concurrent writer of the same item is left for the next scan.
+    """
+    cal = calendar or work_calendar(range(now.year - 1, now.year + 2))
+    horizon = scan_horizon(now, cal)
+    examined = created = breaches = 0
+    after: tuple[datetime, int] | None = None
+    fronts: dict[int, list[Unit]] = {}
+    while True:
+        deadlines = list(db.session.scalars(_due_query(horizon, after, batch)))
+        if not deadlines:
+            break
+        after = (deadlines[-1].due_at, deadlines[-1].id)
+        existing = set(
+            db.session.scalars(
+                select(Notification.dedupe_key).where(Notification.deadline_id.in_([d.id for d in deadlines]))
+            )
+        )
+        for deadline in deadlines:
+            level = current_level(deadline.due_at, now, cal)
+            if level is None:
+                continue
+            try:
+                with db.session.begin_nested():
+                    if level is Level.BREACH:
+                        if not _record_breach(deadline, now, fronts):
+                            continue
+                        breaches += 1
+                    created += _notify(deadline, level, now, existing, fronts)
+            except IntegrityError:
+                log.warning("deadline %s: concurrent change of item %s, left for the next scan",
+                            deadline.id, deadline.feedback_id, exc_info=True)
+        examined += len(deadlines)
+        db.session.commit()
+        if len(deadlines) < batch:
+            break
+    return ScanResult(examined=examined, notifications=created, breaches=breaches)
+
+
+def _due_query(horizon: datetime, after: tuple[datetime, int] | None, batch: int):  # type: ignore[no-untyped-def]
+    """Open, running, unbreached deadlines due by ``horizon``: a range scan of ix_deadline_open_due."""
+    stmt = (
+        select(Deadline)
+        .where(
+            Deadline.closed_at.is_(None),
+            Deadline.due_at <= horizon,
+            Deadline.met_at.is_(None),
+            Deadline.paused_at.is_(None),
+            Deadline.breached_at.is_(None),
+        )
+        .options(
+            selectinload(Deadline.unit).selectinload(Unit.parent),
+            selectinload(Deadline.feedback).selectinload(Feedback.locality),
+            selectinload(Deadline.feedback).selectinload(Feedback.current_unit).selectinload(Unit.parent),
+        )
+        .order_by(Deadline.due_at, Deadline.id)
+        .limit(batch)
+    )
+    if after is not None:
+        # Keyset paging written so the due_at bound stays an index condition.
+        due, last_id = after
+        stmt = stmt.where(Deadline.due_at >= due, or_(Deadline.due_at > due, Deadline.id > last_id))
+    return stmt
+
+
+def _record_breach(deadline: Deadline, now: datetime, fronts: dict[int, list[Unit]]) -> bool:
+    """Set ``breached_at`` once; True only for the caller whose conditional UPDATE won.
+
+    Of two scanners, the second waits for the first's row lock, then finds ``breached_at`` set
+    and updates nothing: only the winner writes the audit event and the escalations.
+    """
+    won = db.session.execute(
+        update(Deadline)
+        .where(Deadline.id == deadline.id, Deadline.breached_at.is_(None), Deadline.closed_at.is_(None))
+        .values(breached_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        return False
+    unit = _unit_of(deadline)
+    record_event(
+        deadline.feedback,
+        BREACH_EVENT,
+        actor=ACTOR,
+        at=now,
+        before={"breached_at": None},
+        after={
+            "deadline_id": deadline.id,
+            "clock": deadline.clock,
+            "due_at": deadline.due_at.isoformat(),
+            "breached_at": now.isoformat(),
+            "unit_id": unit.id if unit else None,
+            "escalated_to": [u.id for role, u in _recipients(deadline, Level.BREACH, fronts) if role != "unit"],
+        },
+    )
+    return True
+
+
+def _unit_of(deadline: Deadline) -> Unit | None:
+    """The unit the clock runs against: the deadline's own, else the item's current unit."""
+    return deadline.unit or deadline.feedback.current_unit
+
+
+def _recipients(deadline: Deadline, level: Level, fronts: dict[int, list[Unit]]) -> list[tuple[str, Unit]]:
+    """(role, unit) pairs for ``level``: the unit; on a breach also its parent and the Front."""
+    unit = _unit_of(deadline)
+    found: list[tuple[str, Unit]] = [("unit", unit)] if unit else []
+    if level is Level.BREACH:
+        if unit is not None and unit.parent is not None and unit.parent.active:
+            found.append(("parent", unit.parent))
+        found.extend(("front", front) for front in _front_committees(deadline.feedback.locality, fronts))
+    seen: set[int] = set()
+    unique = []
+    for role, recipient in found:
+        if recipient.id not in seen:
+            seen.add(recipient.id)
+            unique.append((role, recipient))
+    return unique
+
+
+def _front_committees(locality: Locality, cache: dict[int, list[Unit]]) -> list[Unit]:
+    """Active Front committees of the item's commune, else of its province (cached per scan)."""
+    if locality.id not in cache:
+        ancestors = locality.ancestor_ids() or (locality.id,)
+        rows = db.session.execute(
+            select(Unit, Locality.level)
+            .join(Locality, Unit.locality_id == Locality.id)
+            .where(
+                Unit.kind == UnitKind.FRONT_COMMITTEE,
+                Unit.active.is_(True),
+                Unit.locality_id.in_(ancestors),
+                Locality.level.in_([LocalityLevel.COMMUNE, LocalityLevel.PROVINCE]),
+            )
+            .order_by(Unit.id)
+        ).all()
+        by_level: dict[LocalityLevel, list[Unit]] = {}
+        for unit, level in rows:
+            by_level.setdefault(level, []).append(unit)
+        cache[locality.id] = by_level.get(LocalityLevel.COMMUNE) or by_level.get(LocalityLevel.PROVINCE) or []
+    return cache[locality.id]
+
+
+def _notify(deadline: Deadline, level: Level, now: datetime, existing: set[str],
+            fronts: dict[int, list[Unit]]) -> int:
+    """Queue one notification per recipient of ``level``; returns how many rows this call created."""
+    created = 0
+    unit = _unit_of(deadline)
+    for role, recipient in _recipients(deadline, level, fronts):
+        key = dedupe_key(deadline.id, level, recipient.id)
+        if key in existing:
+            continue
+        subject, body = _message(deadline, level, role, recipient, unit)
+        if queue_notification(
+            key,
+            f"deadline_{level}",
+            subject=subject,
+            body=body,
+            now=now,
+            feedback_id=deadline.feedback_id,
+            deadline_id=deadline.id,
+            recipient_unit_id=recipient.id,
+        ):
+            created += 1
+        existing.add(key)
+    return created
+
+
+def dedupe_key(deadline_id: int, level: Level | str, unit_id: int) -> str:
+    """The unique key of one (deadline, level, recipient unit) notification."""
+    return f"deadline:{deadline_id}:{level}:unit:{unit_id}"
+
+
+def _clock_name(clock: str) -> str:
+    names = {
+        "acceptance": _("thụ lý"),
+        "resolution": _("giải quyết"),
+        "transfer": _("chuyển đơn"),
+        "supervision": _("trả lời kiến nghị"),
+    }
+    return names.get(clock, clock)
+
+
+def _message(deadline: Deadline, level: Level, role: str, recipient: Unit, unit: Unit | None) -> tuple[str, str]:
+    """Subject and body in the default locale (Vietnamese); no personal data of the resident."""
+    item = deadline.feedback
+    local_due = deadline.due_at.astimezone(VN_TZ)
+    values = {
+        "code": item.code or str(item.id),
+        "title": item.title,
+        "clock": _clock_name(deadline.clock),
+        "due": local_due.strftime("%H:%M %d/%m/%Y"),
+        "due_date": local_due.strftime("%d/%m/%Y"),
+        "basis": deadline.legal_basis,
+        "recipient": recipient.name,
+        "unit": unit.name if unit else _("chưa có đơn vị xử lý"),
+        "url": current_app.config["PUBLIC_BASE_URL"],
+    }
+    if level is Level.BEFORE:
+        subject = _("[Nhắc hạn] Hồ sơ %(code)s sắp đến hạn %(clock)s (%(due_date)s)", **values)
+        body = _(
+            "Kính gửi %(recipient)s,\n\nHồ sơ %(code)s \"%(title)s\" sắp đến hạn %(clock)s: hạn cuối "
+            "là %(due)s (giờ Việt Nam).\nCăn cứ: %(basis)s.\n\nĐề nghị đơn vị xử lý đúng hạn. "
+            "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
+            **values,
+        )
+    elif level is Level.DUE_DAY:
+        subject = _("[Đến hạn hôm nay] Hồ sơ %(code)s: hạn %(clock)s là %(due_date)s", **values)
+        body = _(
+            "Kính gửi %(recipient)s,\n\nHôm nay là ngày cuối của hạn %(clock)s đối với hồ sơ %(code)s "
+            "\"%(title)s\": hạn cuối là %(due)s (giờ Việt Nam).\nCăn cứ: %(basis)s.\n\n"
+            "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
+            **values,
+        )
+    elif role == "unit":
+        subject = _("[Quá hạn] Hồ sơ %(code)s đã quá hạn %(clock)s", **values)
+        body = _(
+            "Kính gửi %(recipient)s,\n\nHồ sơ %(code)s \"%(title)s\" đã quá hạn %(clock)s (hạn cuối "
+            "%(due)s, giờ Việt Nam).\nCăn cứ: %(basis)s.\n\nViệc quá hạn đã được ghi nhận và báo cáo "
+            "cơ quan cấp trên và Ủy ban Mặt trận Tổ quốc Việt Nam cùng cấp.\n"
+            "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
+            **values,
+        )
+    else:
+        subject = _("[Quá hạn] %(unit)s chưa %(clock)s hồ sơ %(code)s đúng hạn", **values)
+        body = _(
+            "Kính gửi %(recipient)s,\n\n%(unit)s chưa hoàn thành việc %(clock)s hồ sơ %(code)s "
+            "\"%(title)s\" trong hạn (hạn cuối %(due)s, giờ Việt Nam).\nCăn cứ: %(basis)s.\n\n"
+            "Thư này được gửi để đơn vị theo dõi, đôn đốc và giám sát theo thẩm quyền.\n"
+            "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
+            **values,
+        )
+    return subject[:255], body
+
+
+__all__ = ["BEFORE_WORKING_DAYS", "Level", "ScanResult", "current_level", "dedupe_key", "scan_deadlines",
+           "scan_horizon"]
+
+
+def _unused(_: Iterable[object] | Sequence[object]) -> None:  # pragma: no cover
+    pass
