@@ -60,10 +60,18 @@ class Config:
     MAIL_SERVER: str | None = os.environ.get("MAIL_SERVER")
     MAIL_PORT: int = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_SENDER: str = os.environ.get("MAIL_SENDER", "gopy@localhost")
+    MAIL_TIMEOUT: float = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    MAIL_USE_TLS: bool = _bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME: str | None = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD: str | None = os.environ.get("MAIL_PASSWORD")
     # Minutes an item may stay `received` before the beat sweep sends it again.
-    STRANDED_AFTER_MINUTES: int = 2
+    STRANDED_AFTER_MINUTES: int = int(os.environ.get("STRANDED_AFTER_MINUTES", "2"))
     # Beat is considered dead after this many seconds without a heartbeat.
     BEAT_MAX_AGE_SECONDS: int = 600
+    # Number of reverse proxies (nginx, a load balancer) in front of gunicorn whose
+    # X-Forwarded-For/-Proto headers are trusted; 0 when the app is reached directly. Login
+    # throttling is per client IP, so behind a proxy this must be set.
+    TRUSTED_PROXIES: int = int(os.environ.get("TRUSTED_PROXIES", "0"))
     PUBLIC_BASE_URL: str = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     MIGRATIONS_DIR: str = str(BASE_DIR / "migrations")
     TESTING: bool = False

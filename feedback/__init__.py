@@ -21,6 +21,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     app.config.update(overrides)
     check_config(app)
     prepare_folders(app)
+    register_proxy(app)
     register_extensions(app)
     register_sqlite_pragmas(app)
     register_babel(app)
@@ -49,6 +50,15 @@ def prepare_folders(app: Flask) -> None:
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
 
+def register_proxy(app: Flask) -> None:
+    """Trust X-Forwarded-* from the configured number of proxies, so the client IP is real."""
+    hops = int(app.config.get("TRUSTED_PROXIES", 0))
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
 def register_extensions(app: Flask) -> None:
     from feedback import models  # noqa: F401  (registers the tables for Alembic)
 
@@ -62,7 +72,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> models.User | None:
-        return db.session.get(models.User, int(user_id))
+        # A disabled account loses its session (and remember-me cookie) at its next request.
+        user = db.session.get(models.User, int(user_id))
+        return user if user is not None and user.active else None
 
 
 def register_sqlite_pragmas(app: Flask) -> None:

@@ -17,6 +17,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from feedback.admin.commands import rules_cli
 from feedback.models import LocalityLevel, Role
 from feedback.services.demo import load_demo
 from feedback.services.directory import DirectoryError, ImportCounts, import_provinces, source_size
@@ -33,6 +34,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(directory_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(rules_cli)
 
 
 @directory_cli.command("import-provinces")
@@ -108,14 +110,14 @@ def demo_load_command(province: str | None) -> None:
                  topics=summary.topics, units=summary.units, rules=summary.rules))
     click.echo(_("Tài khoản mẫu (mật khẩu công khai, chỉ dùng để thử):"))
     for account in summary.accounts:
-        click.echo(f"  {account.username:<16} {account.password:<20} {account.role.value:<14} {account.unit_name}")
+        line = f"  {account.username:<16} {account.password:<20} {account.role.value:<14} {account.unit_name}"
+        click.echo(line.rstrip())
 
 
-def password_option(command: click.Command) -> click.Command:
-    return click.option(
-        "--password", envvar="FEEDBACK_NEW_PASSWORD", show_envvar=True,
-        help="Avoid: visible in the process list. Without it, asked for on a terminal.",
-    )(command)
+password_option = click.option(
+    "--password", envvar="FEEDBACK_NEW_PASSWORD", show_envvar=True,
+    help="Avoid: visible in the process list. Without it, asked for on a terminal.",
+)
 
 
 def resolve_password(password: str | None) -> str:

@@ -15,7 +15,8 @@ import redis
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from config import TestConfig
 
@@ -76,8 +77,12 @@ def db_session(app: Flask) -> Iterator[Session]:
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        scoped = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": Session}
+        # A plain Session bound to the connection: Flask-SQLAlchemy's Session would pick the
+        # engine itself (escaping the transaction), and its factory passes a `db` argument that a
+        # plain Session refuses. Scoped per app context, like db.session.
+        scoped = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint", class_=Session),
+            scopefunc=_app_ctx_id,
         )
         db.session = scoped  # type: ignore[misc]
         try:
@@ -89,9 +94,30 @@ def db_session(app: Flask) -> Iterator[Session]:
             connection.close()
 
 
+class FreshGlobalsClient(FlaskClient):
+    """A test client whose every request starts with an empty ``flask.g``.
+
+    db_session keeps one app context pushed for the whole test and Flask reuses it for each
+    request, so ``g`` would otherwise leak between requests: Flask-WTF caches the CSRF token and
+    the "already validated" flag there, Flask-Login the current user. A real server gives every
+    request a fresh app context; this gives it a fresh ``g``.
+    """
+
+    def open(self, *args: object, **kwargs: object) -> object:  # type: ignore[override]
+        from flask import g, has_app_context
+
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def client(app: Flask, db_session: Session) -> FlaskClient:
-    return app.test_client()
+    from feedback.extensions import limiter
+
+    # Login throttling counts per IP in memory for the whole session app: every test starts afresh.
+    limiter.reset()
+    return FreshGlobalsClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
@@ -54,7 +54,7 @@ def _login_failed(response: Response) -> bool:
 
 
 def _too_many_attempts() -> str:
-    return _("Bạn đã thử đăng nhập quá nhiều lần. Vui lòng thử lại sau ít phút.")
+    return str(_("Bạn đã thử đăng nhập quá nhiều lần. Vui lòng thử lại sau ít phút."))
 
 
 def safe_next(target: str | None) -> str | None:
@@ -97,6 +97,7 @@ def login() -> ResponseReturnValue:
             # Session fixation: start a fresh session at login, keeping only the chosen language.
             lang = session.get("lang")
             session.clear()
+            g.pop("csrf_token", None)  # the token cached for this request belonged to the old session
             if lang:
                 session["lang"] = lang
             login_user(user, remember=bool(form.remember.data))

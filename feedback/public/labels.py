@@ -71,6 +71,18 @@ EVENT_LABELS: dict[str, LazyString] = {
     "rejected": _l("Không thụ lý"),
     "overdue": _l("Quá hạn"),
     "escalated": _l("Đã báo cấp trên vì quá hạn"),
+    # Actions written by the routing and deadline services.
+    "jurisdiction_dispute": _l("Các đơn vị chưa thống nhất thẩm quyền; đã chuyển theo quy định"),
+    "deadlines_set": _l("Đã tính thời hạn xử lý"),
+    "transfer_clock_set": _l("Bắt đầu tính hạn chuyển đơn"),
+    "deadline_met": _l("Đơn vị đã đáp ứng một thời hạn"),
+    "deadline_recomputed": _l("Thời hạn được tính lại theo lịch nghỉ mới"),
+    "deadline_breached": _l("Đơn vị đã để quá hạn"),
+    "deadline_extended": _l("Gia hạn giải quyết"),
+    "deadline_reclassified": _l("Xác định vụ việc phức tạp, áp dụng thời hạn dài hơn"),
+    "clocks_paused": _l("Tạm dừng tính hạn"),
+    "clocks_resumed": _l("Tiếp tục tính hạn"),
+    "routing_failed": _l("Chưa xác định được đơn vị xử lý"),
 }
 
 

@@ -1,7 +1,7 @@
 """The working calendar in force: public holidays plus administrator overrides.
 
-``calendar_for`` builds the WorkCalendar for the years a computation touches, from the
-``holidays`` package and the CalendarOverride rows. ``add_override`` and ``remove_override``
+``calendar_for`` (from ``work_calendar``) builds the WorkCalendar for the years a computation
+touches, from the ``holidays`` package and the CalendarOverride rows. ``add_override`` and ``remove_override``
 change the overrides and recompute the due dates of OPEN deadlines (not closed, not breached):
 a breach already recorded is a fact about the past and is never rewritten (DESIGN.md §5).
 """
@@ -9,55 +9,25 @@ a breach already recorded is a fact about the past and is never rewritten (DESIG
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import extract, select
+from sqlalchemy import select
 
-from feedback.domain.calendar import WorkCalendar, end_of_local_day, start_of_local_day, vietnam_calendar
+from feedback.domain.calendar import WorkCalendar, end_of_local_day, start_of_local_day
+from feedback.domain.deadlines import Clock
+from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import CalendarOverride, Deadline, Feedback
 from feedback.services.audit import record_event
+from feedback.services.deadline_replay import operations_for, recompute_due_at
+from feedback.services.work_calendar import calendar_for, calendar_for_years
+
+__all__ = ["add_override", "calendar_for", "calendar_for_years", "remove_override"]
 
 log = logging.getLogger(__name__)
 
 ADMIN_ACTOR = "admin"
-
-
-def calendar_for(*instants: datetime) -> WorkCalendar:
-    """The calendar in force, covering the years of ``instants`` and the whole next year.
-
-    The extra year lets a period that starts in December end in the following year (70 days,
-    plus pauses and extensions). Reads the overrides of those years from the database each
-    call (so a change is seen at once); the holiday computation itself is cached by its
-    inputs, which is exact because ``vietnam_calendar`` is a pure function.
-    Raises ValueError when no instant is given.
-    """
-    if not instants:
-        raise ValueError("calendar_for needs at least one instant")
-    first = min(i.year for i in instants)
-    last = max(i.year for i in instants) + 1
-    return calendar_for_years(range(first, last + 1))
-
-
-def calendar_for_years(years: Iterable[int]) -> WorkCalendar:
-    """The calendar in force for exactly ``years`` (holidays plus the overrides of those years)."""
-    year_set = frozenset(years)
-    rows = db.session.execute(
-        select(CalendarOverride.day, CalendarOverride.is_day_off).where(
-            extract("year", CalendarOverride.day).in_(sorted(year_set))
-        )
-    ).all()
-    off = frozenset(row.day for row in rows if row.is_day_off)
-    worked = frozenset(row.day for row in rows if not row.is_day_off)
-    return _cached_calendar(year_set, off, worked)
-
-
-@lru_cache(maxsize=64)
-def _cached_calendar(years: frozenset[int], off: frozenset[date], worked: frozenset[date]) -> WorkCalendar:
-    version = f"holidays+{len(off)} off+{len(worked)} worked"
-    return vietnam_calendar(years, off, worked, version=version)
 
 
 def add_override(
@@ -73,7 +43,7 @@ def add_override(
 
     An existing override for the same day is replaced. Every open deadline (``closed_at`` and
     ``breached_at`` both NULL) whose period may include ``day`` gets its due date recomputed with
-    the new calendar, pauses and extensions replayed (see ``deadlines.recompute_due_at``); each
+    the new calendar, pauses and extensions replayed (see ``deadline_replay``); each
     item whose deadlines moved gets one "deadline_recomputed" event. Breached or closed
     deadlines are never touched. Commits. Returns the number of deadlines whose due date changed
     (0 when the calendar already said so). Idempotent: a second identical call returns 0.
@@ -115,34 +85,49 @@ def remove_override(
 def _recompute_around(day: date, *, now: datetime, actor: str, actor_user_id: int | None, note: str) -> int:
     """Recompute open deadlines that may count ``day``; write one event per affected item.
 
-    Every day the arithmetic looks at lies strictly after the start day and at or before the
-    (final) due day, so only clocks that started before ``day`` and fall due on or after it can
-    move. The rows are locked so that a concurrent pause or extension waits for this change.
+    Every day the arithmetic looks at lies after the start day and at or before the final due
+    day, so only clocks that started before ``day`` and fall due on or after it can move (one
+    day of margin is kept on both sides). A complaint or tố cáo whose resolution clock is still
+    planned from the acceptance due date (``plan_deadlines``) follows its acceptance clock.
+    The rows are locked so that a concurrent pause or extension waits for this change.
     """
-    from feedback.services.deadlines import recompute_due_at  # the two modules call each other
-
     candidates = db.session.scalars(
         select(Deadline)
         .where(
             Deadline.closed_at.is_(None),
             Deadline.breached_at.is_(None),
-            Deadline.starts_at < end_of_local_day(day),
+            Deadline.starts_at < end_of_local_day(day) + timedelta(days=1),
             Deadline.due_at >= start_of_local_day(day) - timedelta(days=1),
         )
         .order_by(Deadline.feedback_id, Deadline.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
-    changed_by_item: dict[int, list[dict[str, object]]] = {}
-    for deadline in candidates:
-        new_due = recompute_due_at(deadline)
+    changes: dict[int, list[dict[str, Any]]] = {}
+    operations = operations_for(d.feedback_id for d in candidates)
+    calendars: dict[tuple[int, int], WorkCalendar] = {}
+
+    def move(deadline: Deadline) -> bool:
+        """Store the recomputed due date of ``deadline``; True when it changed."""
+        new_due = recompute_due_at(deadline, operations, calendars)
         if new_due == deadline.due_at:
-            continue
-        changed_by_item.setdefault(deadline.feedback_id, []).append(
+            return False
+        changes.setdefault(deadline.feedback_id, []).append(
             {"id": deadline.id, "clock": deadline.clock, "before": deadline.due_at.isoformat(),
              "due_at": new_due.isoformat()}
         )
         deadline.due_at = new_due
-    for feedback_id, changes in changed_by_item.items():
+        return True
+
+    for deadline in candidates:
+        old_due = deadline.due_at
+        if move(deadline) and deadline.clock == Clock.ACCEPTANCE.value:
+            chained = _chained_resolution(deadline, old_due)
+            if chained is not None:
+                chained.starts_at = deadline.due_at
+                if chained not in candidates:
+                    move(chained)
+    for feedback_id, moved in changes.items():
         item = db.session.get(Feedback, feedback_id)
         if item is None:  # pragma: no cover - the foreign key forbids it
             continue
@@ -152,8 +137,23 @@ def _recompute_around(day: date, *, now: datetime, actor: str, actor_user_id: in
             actor=actor,
             actor_user_id=actor_user_id,
             at=now,
-            before={"deadlines": [{"id": c["id"], "due_at": c["before"]} for c in changes]},
-            after={"reason": note, "deadlines": [{k: v for k, v in c.items() if k != "before"}
-                                                 for c in changes]},
+            before={"deadlines": [{"id": c["id"], "due_at": c["before"]} for c in moved]},
+            after={"reason": note, "deadlines": [{k: v for k, v in c.items() if k != "before"} for c in moved]},
         )
-    return sum(len(changes) for changes in changed_by_item.values())
+    return sum(len(moved) for moved in changes.values())
+
+
+def _chained_resolution(acceptance: Deadline, old_due: datetime) -> Deadline | None:
+    """The open RESOLUTION clock of a complaint or tố cáo still planned from ``old_due``."""
+    item = db.session.get(Feedback, acceptance.feedback_id)
+    if item is None or item.kind not in (Kind.COMPLAINT, Kind.DENUNCIATION):
+        return None
+    return db.session.scalar(
+        select(Deadline).where(
+            Deadline.feedback_id == acceptance.feedback_id,
+            Deadline.clock == Clock.RESOLUTION.value,
+            Deadline.closed_at.is_(None),
+            Deadline.breached_at.is_(None),
+            Deadline.starts_at == old_due,
+        ).with_for_update().execution_options(populate_existing=True)
+    )

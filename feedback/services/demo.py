@@ -18,7 +18,7 @@ from feedback.domain.status import Kind
 from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Feedback, Locality, LocalityLevel, Role, RoutingRule, Topic, Unit, UnitKind, User
-from feedback.services.directory import import_provinces, normalize_province_code
+from feedback.services.directory import import_provinces, localities_by_code, normalize_province_code
 from feedback.services.users import create_user
 from feedback.services.villages import VillageRow, save_villages
 
@@ -117,13 +117,24 @@ def load_demo(now: datetime, province_code: str = DEMO_PROVINCE_CODE) -> DemoSum
     code = normalize_province_code(province_code)
     if not database_is_empty():
         return DemoSummary(loaded=False)
+    try:
+        return _load(now, code)
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _load(now: datetime, code: str) -> DemoSummary:
     import_provinces(code)
     province = db.session.scalars(select(Locality).where(Locality.code == code)).one()
     communes = list(db.session.scalars(
         select(Locality).where(Locality.parent_id == province.id, Locality.level == LocalityLevel.COMMUNE)
         .order_by(Locality.code)
     ))
-    save_villages([village for commune in communes for village in demo_villages(commune)])
+    villages = [village for commune in communes for village in demo_villages(commune)]
+    # villages an administrator already imported keep their real names
+    taken = localities_by_code(v.code for v in villages)
+    save_villages([v for v in villages if v.code not in taken])
     topics = _load_topics()
     units = _load_units(province, communes)
     rules = _load_rules(province, topics, units, now)

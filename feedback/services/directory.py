@@ -9,7 +9,7 @@ CSV file (feedback.services.villages).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -127,6 +127,17 @@ def import_provinces(province_code: str | None, *, progress: Progress | None = N
         if loc.level == LocalityLevel.VILLAGE:
             raise CodeConflict(_("Mã %(code)s đã được dùng cho thôn %(name)s.", code=loc.code, name=loc.name))
 
+    try:
+        _write(provinces, wards, existing, counts, progress)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return counts
+
+
+def _write(provinces: list[Province], wards: list[Ward], existing: dict[str, Locality], counts: ImportCounts,
+           progress: Progress | None) -> None:
     parents: dict[str, Locality] = {}
     for source in provinces:
         loc, state = _upsert(existing, _code(source.code, PROVINCE_CODE_DIGITS), source.name,
@@ -140,10 +151,10 @@ def import_provinces(province_code: str | None, *, progress: Progress | None = N
         progress(len(provinces))
 
     communes: list[tuple[Locality, Locality, State]] = []
-    for source in wards:
-        parent = parents[_code(source.province_code, PROVINCE_CODE_DIGITS)]
-        loc, state = _upsert(existing, _code(source.code, COMMUNE_CODE_DIGITS), source.name,
-                             source.division_type.value, LocalityLevel.COMMUNE, parent=parent)
+    for ward in wards:
+        parent = parents[_code(ward.province_code, PROVINCE_CODE_DIGITS)]
+        loc, state = _upsert(existing, _code(ward.code, COMMUNE_CODE_DIGITS), ward.name,
+                             ward.division_type.value, LocalityLevel.COMMUNE, parent=parent)
         communes.append((loc, parent, state))
     db.session.flush()  # one batched INSERT for the new communes
     for done, (loc, parent, state) in enumerate(communes, start=1):
@@ -152,8 +163,6 @@ def import_provinces(province_code: str | None, *, progress: Progress | None = N
         counts.of(LocalityLevel.COMMUNE).add(state)
         if progress is not None and (done % PROGRESS_STEP == 0 or done == len(communes)):
             progress(done % PROGRESS_STEP or PROGRESS_STEP)
-    db.session.commit()
-    return counts
 
 
 def _source(code: str | None) -> tuple[list[Province], list[Ward]]:
@@ -179,7 +188,7 @@ def _upsert(existing: dict[str, Locality], code: str, name: str, kind: str, leve
             parent: Locality | None) -> tuple[Locality, State]:
     """Find or add the locality ``code``; return it and "created", "updated" or "unchanged"."""
     # parent_id, not parent: comparing relationships would lazy-load one row per locality
-    values = {"name": name, "kind": kind, "level": level, "search_name": fold(name),
+    values: dict[str, object] = {"name": name, "kind": kind, "level": level, "search_name": fold(name),
               "parent_id": parent.id if parent is not None else None}
     loc = existing.get(code)
     if loc is None:
@@ -191,7 +200,7 @@ def _upsert(existing: dict[str, Locality], code: str, name: str, kind: str, leve
     return loc, "updated" if changed else "unchanged"
 
 
-def assign_changed(obj: object, values: dict[str, object]) -> bool:
+def assign_changed(obj: object, values: Mapping[str, object]) -> bool:
     """Set the attributes of ``obj`` that differ from ``values``; tell whether any did.
 
     Unchanged rows are left clean, so that a re-import issues no UPDATE for them.

@@ -22,24 +22,23 @@ a storm, and every breach is still recorded and escalated exactly once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, cast
 
-from flask import current_app
-from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from feedback.domain.calendar import VN_TZ, WorkCalendar, end_of_local_day, local_date
+from feedback.domain.calendar import WorkCalendar, end_of_local_day, local_date
 from feedback.domain.deadlines import reminder_schedule
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, LocalityLevel, Notification, Unit, UnitKind
 from feedback.services.audit import record_event
-from feedback.services.calendar import work_calendar
 from feedback.services.notifications import queue_notification
+from feedback.services.reminder_messages import render_message
+from feedback.services.work_calendar import calendar_for_years
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +100,7 @@ def scan_deadlines(now: datetime, batch: int = DEFAULT_BATCH, *, calendar: WorkC
     working calendar with administrator overrides for the years around ``now``. A deadline whose
     audit event clashes with a concurrent writer of the same item is left for the next scan.
     """
-    cal = calendar or work_calendar(range(now.year - 1, now.year + 2))
+    cal = calendar or calendar_for_years(range(now.year - 1, now.year + 2))
     horizon = scan_horizon(now, cal)
     examined = created = breaches = 0
     after: tuple[datetime, int] | None = None
@@ -121,15 +120,18 @@ def scan_deadlines(now: datetime, batch: int = DEFAULT_BATCH, *, calendar: WorkC
             if level is None:
                 continue
             try:
+                # One savepoint per deadline: a clash rolls back this deadline's breach, event and
+                # notifications together, and the others of the batch are kept.
                 with db.session.begin_nested():
-                    if level is Level.BREACH:
-                        if not _record_breach(deadline, now, fronts):
-                            continue
-                        breaches += 1
-                    created += _notify(deadline, level, now, existing, fronts)
+                    if level is Level.BREACH and not _record_breach(deadline, now, fronts):
+                        continue  # another scanner won the breach and escalates it
+                    new_rows = _notify(deadline, level, now, existing, fronts)
             except IntegrityError:
                 log.warning("deadline %s: concurrent change of item %s, left for the next scan",
                             deadline.id, deadline.feedback_id, exc_info=True)
+                continue
+            created += new_rows
+            breaches += level is Level.BREACH
         examined += len(deadlines)
         db.session.commit()
         if len(deadlines) < batch:
@@ -137,7 +139,7 @@ def scan_deadlines(now: datetime, batch: int = DEFAULT_BATCH, *, calendar: WorkC
     return ScanResult(examined=examined, notifications=created, breaches=breaches)
 
 
-def _due_query(horizon: datetime, after: tuple[datetime, int] | None, batch: int):  # type: ignore[no-untyped-def]
+def _due_query(horizon: datetime, after: tuple[datetime, int] | None, batch: int) -> Select[Deadline]:
     """Open, running, unbreached deadlines due by ``horizon``: a range scan of ix_deadline_open_due."""
     stmt = (
         select(Deadline)
@@ -169,12 +171,12 @@ def _record_breach(deadline: Deadline, now: datetime, fronts: dict[int, list[Uni
     Of two scanners, the second waits for the first's row lock, then finds ``breached_at`` set
     and updates nothing: only the winner writes the audit event and the escalations.
     """
-    won = db.session.execute(
+    won = cast(CursorResult[Any], db.session.execute(
         update(Deadline)
         .where(Deadline.id == deadline.id, Deadline.breached_at.is_(None), Deadline.closed_at.is_(None))
         .values(breached_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if not won:
         return False
     unit = _unit_of(deadline)
@@ -249,7 +251,7 @@ def _notify(deadline: Deadline, level: Level, now: datetime, existing: set[str],
         key = dedupe_key(deadline.id, level, recipient.id)
         if key in existing:
             continue
-        subject, body = _message(deadline, level, role, recipient, unit)
+        subject, body = render_message(deadline, level, role, recipient, unit)
         if queue_notification(
             key,
             f"deadline_{level}",
@@ -270,71 +272,6 @@ def dedupe_key(deadline_id: int, level: Level | str, unit_id: int) -> str:
     return f"deadline:{deadline_id}:{level}:unit:{unit_id}"
 
 
-def _clock_name(clock: str) -> str:
-    names = {
-        "acceptance": _("thụ lý"),
-        "resolution": _("giải quyết"),
-        "transfer": _("chuyển đơn"),
-        "supervision": _("trả lời kiến nghị"),
-    }
-    return names.get(clock, clock)
-
-
-def _message(deadline: Deadline, level: Level, role: str, recipient: Unit, unit: Unit | None) -> tuple[str, str]:
-    """Subject and body in the default locale (Vietnamese); no personal data of the resident."""
-    item = deadline.feedback
-    local_due = deadline.due_at.astimezone(VN_TZ)
-    values = {
-        "code": item.code or str(item.id),
-        "title": item.title,
-        "clock": _clock_name(deadline.clock),
-        "due": local_due.strftime("%H:%M %d/%m/%Y"),
-        "due_date": local_due.strftime("%d/%m/%Y"),
-        "basis": deadline.legal_basis,
-        "recipient": recipient.name,
-        "unit": unit.name if unit else _("chưa có đơn vị xử lý"),
-        "url": current_app.config["PUBLIC_BASE_URL"],
-    }
-    if level is Level.BEFORE:
-        subject = _("[Nhắc hạn] Hồ sơ %(code)s sắp đến hạn %(clock)s (%(due_date)s)", **values)
-        body = _(
-            "Kính gửi %(recipient)s,\n\nHồ sơ %(code)s \"%(title)s\" sắp đến hạn %(clock)s: hạn cuối "
-            "là %(due)s (giờ Việt Nam).\nCăn cứ: %(basis)s.\n\nĐề nghị đơn vị xử lý đúng hạn. "
-            "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
-            **values,
-        )
-    elif level is Level.DUE_DAY:
-        subject = _("[Đến hạn hôm nay] Hồ sơ %(code)s: hạn %(clock)s là %(due_date)s", **values)
-        body = _(
-            "Kính gửi %(recipient)s,\n\nHôm nay là ngày cuối của hạn %(clock)s đối với hồ sơ %(code)s "
-            "\"%(title)s\": hạn cuối là %(due)s (giờ Việt Nam).\nCăn cứ: %(basis)s.\n\n"
-            "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
-            **values,
-        )
-    elif role == "unit":
-        subject = _("[Quá hạn] Hồ sơ %(code)s đã quá hạn %(clock)s", **values)
-        body = _(
-            "Kính gửi %(recipient)s,\n\nHồ sơ %(code)s \"%(title)s\" đã quá hạn %(clock)s (hạn cuối "
-            "%(due)s, giờ Việt Nam).\nCăn cứ: %(basis)s.\n\nViệc quá hạn đã được ghi nhận và báo cáo "
-            "cơ quan cấp trên và Ủy ban Mặt trận Tổ quốc Việt Nam cùng cấp.\n"
-            "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
-            **values,
-        )
-    else:
-        subject = _("[Quá hạn] %(unit)s chưa %(clock)s hồ sơ %(code)s đúng hạn", **values)
-        body = _(
-            "Kính gửi %(recipient)s,\n\n%(unit)s chưa hoàn thành việc %(clock)s hồ sơ %(code)s "
-            "\"%(title)s\" trong hạn (hạn cuối %(due)s, giờ Việt Nam).\nCăn cứ: %(basis)s.\n\n"
-            "Thư này được gửi để đơn vị theo dõi, đôn đốc và giám sát theo thẩm quyền.\n"
-            "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
-            **values,
-        )
-    return subject[:255], body
-
-
 __all__ = ["BEFORE_WORKING_DAYS", "Level", "ScanResult", "current_level", "dedupe_key", "scan_deadlines",
            "scan_horizon"]
 
-
-def _unused(_: Iterable[object] | Sequence[object]) -> None:  # pragma: no cover
-    pass

@@ -46,9 +46,9 @@ class RowError:
 
     def __str__(self) -> str:
         if self.column:
-            return _("Dòng %(line)d, cột %(column)s: %(message)s", line=self.line, column=self.column,
-                     message=self.message)
-        return _("Dòng %(line)d: %(message)s", line=self.line, message=self.message)
+            return str(_("Dòng %(line)d, cột %(column)s: %(message)s", line=self.line, column=self.column,
+                         message=self.message))
+        return str(_("Dòng %(line)d: %(message)s", line=self.line, message=self.message))
 
 
 class CsvImportError(Exception):

@@ -1,0 +1,129 @@
+"""Tracking pages: ``/t/<code>`` (public, HTML and JSON), ``/t/<code>/<token>`` (the resident's), ``/t?code=``.
+
+Codes are accepted as people type them (any case, with or without dashes) and redirected to the
+canonical form. A mistyped code gets a 404 that says whether the check character is what failed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from feedback.domain.tracking import InvalidCode, InvalidCodeReason, make_code
+from feedback.services.tracking import PublicItem, canonical_code, private_view, public_view
+
+
+def add_tracking_routes(bp: Blueprint) -> None:
+    bp.add_url_rule("/t", "lookup", lookup, methods=["GET"])
+    bp.add_url_rule("/t/<code>", "track", track, methods=["GET"])
+    bp.add_url_rule("/t/<code>.json", "track_json", track_json, methods=["GET"])
+    bp.add_url_rule("/t/<code>/<token>", "track_private", track_private, methods=["GET"])
+
+
+def private_headers() -> dict[str, str]:
+    """Pages showing personal data: never cached, never indexed."""
+    return {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
+
+
+def example_code() -> str:
+    """A well-formed code of this deployment and year, for hints ("QN-26-000123-K")."""
+    year = datetime.now(ZoneInfo(str(current_app.config["BABEL_DEFAULT_TIMEZONE"]))).year
+    return make_code(str(current_app.config["TRACKING_PREFIX"]), year, 123)
+
+
+def lookup() -> ResponseReturnValue:
+    """The home page's "Tra cứu" form: to the canonical tracking page, or a helpful 404."""
+    typed = request.args.get("code", "").strip()[:64]
+    if not typed:
+        return redirect(url_for("public.home") + "#tra-cuu")
+    try:
+        code = canonical_code(typed)
+    except InvalidCode as invalid:
+        return _not_found(typed, invalid.reason)
+    return redirect(url_for("public.track", code=code))
+
+
+def track(code: str) -> ResponseReturnValue:
+    try:
+        canonical = canonical_code(code)
+    except InvalidCode as invalid:
+        return _not_found(code, invalid.reason)
+    if canonical != code:
+        return redirect(url_for("public.track", code=canonical), 301)
+    item = public_view(canonical, now=datetime.now(UTC))
+    if item is None:
+        return _not_found(code, None)
+    return render_template("public/track.html", item=item)
+
+
+def track_json(code: str) -> ResponseReturnValue:
+    """The public facts as JSON; the keys are a contract (see ``public_json``)."""
+    try:
+        canonical = canonical_code(code)
+    except InvalidCode as invalid:
+        return _json_not_found(invalid.reason)
+    if canonical != code:
+        return redirect(url_for("public.track_json", code=canonical), 301)
+    item = public_view(canonical, now=datetime.now(UTC))
+    if item is None:
+        return _json_not_found(None)
+    return jsonify(public_json(item))
+
+
+def track_private(code: str, token: str) -> ResponseReturnValue:
+    """The resident's page: the public facts and their own details. Wrong token: 404."""
+    try:
+        canonical = canonical_code(code)
+    except InvalidCode as invalid:
+        return _not_found(code, invalid.reason)
+    if canonical != code:
+        return redirect(url_for("public.track_private", code=canonical, token=token), 301)
+    item = private_view(canonical, token, now=datetime.now(UTC))
+    if item is None:
+        return _not_found(code, None, secret=True)
+    return render_template("public/track_private.html", item=item), 200, private_headers()
+
+
+def public_json(item: PublicItem) -> dict[str, object]:
+    """``code, kind, status, topic, locality, unit, routing, deadlines, events``; times in +07:00."""
+    zone = ZoneInfo(str(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return {
+        "code": item.code,
+        "kind": item.kind.value,
+        "status": item.status.value,
+        "topic": {"code": item.topic.code, "name": item.topic.name},
+        "locality": {
+            "code": item.locality.code,
+            "name": item.locality.name,
+            "commune": {"code": item.commune.code, "name": item.commune.name},
+        },
+        "unit": {"code": item.unit.code, "name": item.unit.name} if item.unit else None,
+        "routing": item.routing,
+        "deadlines": [
+            {"name": d.clock, "due_at": d.due_at.astimezone(zone).isoformat(timespec="seconds"),
+             "legal_basis": d.legal_basis}
+            for d in item.deadlines
+        ],
+        "events": [{"action": e.action, "at": e.at.astimezone(zone).isoformat(timespec="seconds")}
+                   for e in item.events],
+    }
+
+
+def _not_found(typed: str, reason: InvalidCodeReason | None, *, secret: bool = False) -> ResponseReturnValue:
+    body = render_template("public/track_not_found.html", typed=typed, reason=reason, secret=secret,
+                           example_code=example_code())
+    return body, 404
+
+
+def _json_not_found(reason: InvalidCodeReason | None) -> ResponseReturnValue:
+    if reason == InvalidCodeReason.BAD_CHECK:
+        message = _("Ký tự kiểm tra (ký tự cuối) không khớp: hãy xem lại mã tra cứu.")
+    elif reason == InvalidCodeReason.MALFORMED:
+        message = _("Mã tra cứu không đúng dạng.")
+    else:
+        message = _("Không tìm thấy ý kiến có mã tra cứu này.")
+    return jsonify(error={"code": 404, "reason": reason.value if reason else "unknown", "message": message}), 404

@@ -1,0 +1,121 @@
+"""Giving an item to a unit: the Assignment row, the clocks, the events and the unit's notice.
+
+One step shared by routing (``routing.route_item``) and transfer (``transfer.return_item``);
+it writes in the caller's transaction and never commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from feedback.domain.calendar import local_date
+from feedback.domain.deadlines import Clock
+from feedback.domain.status import Status, next_status
+from feedback.extensions import db
+from feedback.models import Assignment, Deadline, Feedback, Unit
+from feedback.services.audit import record_event
+from feedback.services.deadlines import SYSTEM_ACTOR, mark_met, start_clocks
+from feedback.services.notifications import queue_notification
+
+# An assignment ended this way was a return as "not our competence"; the text after the prefix
+# is the unit's reason. Transfers are counted from these rows (never from a counter).
+RETURN_PREFIX = "not_competent: "
+
+
+def returned_reason(assignment: Assignment) -> str | None:
+    """The reason a unit gave when it returned the item, or None if this was not a return."""
+    reason = assignment.end_reason
+    if assignment.ended_at is None or reason is None or not reason.startswith(RETURN_PREFIX):
+        return None
+    return reason[len(RETURN_PREFIX):]
+
+
+def returns_of(item: Feedback) -> list[Assignment]:
+    """The item's assignments that ended with a return, oldest first."""
+    rows = db.session.scalars(
+        select(Assignment)
+        .where(Assignment.feedback_id == item.id, Assignment.ended_at.is_not(None))
+        .order_by(Assignment.id)
+    )
+    return [row for row in rows if returned_reason(row) is not None]
+
+
+def open_assignment(item: Feedback) -> Assignment | None:
+    """The assignment in force (at most one: a partial unique index guarantees it)."""
+    return db.session.scalar(
+        select(Assignment).where(Assignment.feedback_id == item.id, Assignment.ended_at.is_(None))
+    )
+
+
+def assign(
+    item: Feedback,
+    unit: Unit,
+    *,
+    rule_id: int | None,
+    explanation: str,
+    now: datetime,
+    actor: str = SYSTEM_ACTOR,
+    actor_user_id: int | None = None,
+) -> Assignment:
+    """Give ``item`` to ``unit`` and tell the unit.
+
+    Creates the Assignment (the partial unique index refuses a second open one: IntegrityError
+    at flush, which the caller turns into "already assigned"), stores the unit, rule and
+    explanation on the item, sets the status assigned, meets any open TRANSFER clock (the item
+    reached the next unit), starts or hands over the clocks (``start_clocks``), writes the
+    public "assigned" event and queues one notification per assignment
+    (dedupe key ``assigned:<assignment id>``). Does not commit.
+    """
+    assignment = Assignment(
+        feedback_id=item.id, unit_id=unit.id, rule_id=rule_id, explanation=explanation, assigned_at=now
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    if item.status is not Status.ASSIGNED:
+        item.status = next_status(item.status, Status.ASSIGNED)
+    item.current_unit_id = unit.id
+    item.routing_rule_id = rule_id
+    item.routing_explanation = explanation
+    item.updated_at = now
+    db.session.flush()
+    record_event(item, "assigned", actor=actor, actor_user_id=actor_user_id, at=now,
+                 after={"unit": unit.name, "unit_id": unit.id, "rule_id": rule_id, "explanation": explanation})
+    mark_met(item, Clock.TRANSFER, now, actor=actor)
+    start_clocks(item, unit, now, actor=actor)
+    _notify(item, unit, assignment, now)
+    return assignment
+
+
+def _notify(item: Feedback, unit: Unit, assignment: Assignment, now: datetime) -> None:
+    resolution = db.session.scalar(
+        select(Deadline)
+        .where(Deadline.feedback_id == item.id, Deadline.clock == Clock.RESOLUTION.value,
+               Deadline.closed_at.is_(None))
+        .order_by(Deadline.id.desc())
+        .limit(1)
+    )
+    due = local_date(resolution.due_at).strftime("%d/%m/%Y") if resolution is not None else "—"
+    subject = _("Ý kiến %(code)s được giao cho %(unit)s", code=item.code or item.id, unit=unit.name)
+    body = _(
+        "Đơn vị %(unit)s được giao xử lý ý kiến %(code)s: %(title)s\n"
+        "Căn cứ giao: %(explanation)s\n"
+        "Hạn giải quyết: %(due)s",
+        unit=unit.name,
+        code=item.code or item.id,
+        title=item.title,
+        explanation=assignment.explanation,
+        due=due,
+    )
+    queue_notification(
+        f"assigned:{assignment.id}",
+        "assigned",
+        subject=subject,
+        body=body,
+        now=now,
+        feedback_id=item.id,
+        recipient_unit_id=unit.id,
+        recipient_email=unit.email,
+    )

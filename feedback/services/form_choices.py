@@ -1,0 +1,120 @@
+"""What the resident's form offers: communes, villages of a commune, active topics, locality search.
+
+Read-only queries. Names are data (never constants); search is accent-insensitive through
+``Locality.search_name`` (``feedback.domain.text.fold`` of the name), so "ha long" finds "Hạ Long".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from feedback.domain.text import fold
+from feedback.extensions import db
+from feedback.models import Locality, LocalityLevel, Topic
+
+SEARCH_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Place:
+    """A locality as offered in a list: ``commune_*`` are set for villages."""
+
+    code: str
+    name: str
+    level: str
+    folded: str
+    commune_code: str | None = None
+    commune_name: str | None = None
+
+
+@dataclass(frozen=True)
+class TopicOption:
+    code: str
+    name: str
+    depth: int
+
+    @property
+    def label(self) -> str:
+        """The name indented by its depth in the tree, e.g. "— Rác thải"."""
+        return "— " * (self.depth - 1) + self.name
+
+
+def _sort_key(locality: Locality) -> tuple[str, str]:
+    # Sort "Phường Hà Tu" under H, not under P: the kind word is not what people look for.
+    name = locality.name
+    if locality.kind and fold(name).startswith(fold(locality.kind) + " "):
+        name = name[len(locality.kind):]
+    return fold(name), locality.name
+
+
+def communes() -> list[Place]:
+    """Every commune-level unit of the deployment (xã, phường, đặc khu), sorted by name."""
+    rows = db.session.scalars(select(Locality).where(Locality.level == LocalityLevel.COMMUNE)).all()
+    return [Place(r.code, r.name, r.level.value, r.search_name or fold(r.name)) for r in sorted(rows, key=_sort_key)]
+
+
+def villages(commune_code: str) -> list[Place] | None:
+    """The villages of the commune ``commune_code`` sorted by name, or None for an unknown commune."""
+    commune = db.session.scalar(
+        select(Locality).where(Locality.code == commune_code, Locality.level == LocalityLevel.COMMUNE)
+    )
+    if commune is None:
+        return None
+    rows = db.session.scalars(select(Locality).where(Locality.parent_id == commune.id)).all()
+    return [
+        Place(r.code, r.name, r.level.value, r.search_name or fold(r.name), commune.code, commune.name)
+        for r in sorted(rows, key=_sort_key)
+    ]
+
+
+def search_localities(query: str, limit: int = SEARCH_LIMIT) -> list[Place]:
+    """Communes and villages whose name contains every word of ``query``, ignoring diacritics.
+
+    Communes come first. An empty query gives an empty list (the form shows the full list).
+    """
+    words = fold(query).split()
+    if not words:
+        return []
+    parent = aliased(Locality)
+    statement = (
+        select(Locality, parent)
+        .outerjoin(parent, Locality.parent_id == parent.id)
+        .where(Locality.level.in_([LocalityLevel.COMMUNE, LocalityLevel.VILLAGE]))
+    )
+    for word in words:
+        statement = statement.where(Locality.search_name.contains(word, autoescape=True))
+    statement = statement.order_by(Locality.level, Locality.search_name).limit(limit * 4)
+    rows = db.session.execute(statement).all()
+    # "commune" sorts before "village" alphabetically; keep that, then by name without the kind word.
+    rows = sorted(rows, key=lambda row: (row[0].level != LocalityLevel.COMMUNE, _sort_key(row[0])))[:limit]
+    places = []
+    for locality, commune in rows:
+        is_village = locality.level == LocalityLevel.VILLAGE
+        places.append(Place(
+            locality.code, locality.name, locality.level.value, locality.search_name or fold(locality.name),
+            commune.code if is_village and commune else None, commune.name if is_village and commune else None,
+        ))
+    return places
+
+
+def topic_options() -> list[TopicOption]:
+    """Active topics in tree order (parents before children, siblings by position then name).
+
+    A topic under an inactive parent is left out with it.
+    """
+    topics = db.session.scalars(select(Topic).where(Topic.active.is_(True))).all()
+    children: dict[int | None, list[Topic]] = {}
+    for topic in topics:
+        children.setdefault(topic.parent_id, []).append(topic)
+    ordered: list[TopicOption] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for topic in sorted(children.get(parent_id, []), key=lambda t: (t.position, fold(t.name))):
+            ordered.append(TopicOption(topic.code, topic.name, depth))
+            walk(topic.id, depth + 1)
+
+    walk(None, 1)
+    return ordered

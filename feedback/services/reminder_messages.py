@@ -1,0 +1,77 @@
+"""The texts of deadline reminders and escalations, in the default locale (Vietnamese).
+
+Rendered once, when the notification row is written; they name the item by its code and title
+and never carry the resident's name or contact.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from feedback.domain.calendar import VN_TZ
+from feedback.models import Deadline, Unit
+
+
+def clock_name(clock: str) -> str:
+    """The Vietnamese name of a clock as it reads after "hạn" (e.g. "hạn giải quyết")."""
+    names = {
+        "acceptance": _("thụ lý"),
+        "resolution": _("giải quyết"),
+        "transfer": _("chuyển đơn"),
+        "supervision": _("trả lời kiến nghị"),
+    }
+    return str(names.get(clock, clock))
+
+
+def render_message(deadline: Deadline, level: str, role: str, recipient: Unit, unit: Unit | None) -> tuple[str, str]:
+    """Subject and body for ``recipient`` at ``level`` ("before", "due_day", "breach"); ``role`` is
+    "unit" for the unit that holds the clock, anything else for an escalation recipient."""
+    item = deadline.feedback
+    local_due = deadline.due_at.astimezone(VN_TZ)
+    values = {
+        "code": item.code or str(item.id),
+        "title": item.title,
+        "clock": clock_name(deadline.clock),
+        "due": local_due.strftime("%H:%M %d/%m/%Y"),
+        "due_date": local_due.strftime("%d/%m/%Y"),
+        "basis": deadline.legal_basis,
+        "recipient": recipient.name,
+        "unit": unit.name if unit else _("chưa có đơn vị xử lý"),
+        "url": current_app.config["PUBLIC_BASE_URL"],
+    }
+    if level == "before":
+        subject = _("[Nhắc hạn] Hồ sơ %(code)s sắp đến hạn %(clock)s (%(due_date)s)", **values)
+        body = _(
+            "Kính gửi %(recipient)s,\n\nHồ sơ %(code)s \"%(title)s\" sắp đến hạn %(clock)s: hạn cuối "
+            "là %(due)s (giờ Việt Nam).\nCăn cứ: %(basis)s.\n\nĐề nghị đơn vị xử lý đúng hạn. "
+            "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
+            **values,
+        )
+    elif level == "due_day":
+        subject = _("[Đến hạn hôm nay] Hồ sơ %(code)s: hạn %(clock)s là %(due_date)s", **values)
+        body = _(
+            "Kính gửi %(recipient)s,\n\nHôm nay là ngày cuối của hạn %(clock)s đối với hồ sơ %(code)s "
+            "\"%(title)s\": hạn cuối là %(due)s (giờ Việt Nam).\nCăn cứ: %(basis)s.\n\n"
+            "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
+            **values,
+        )
+    elif role == "unit":
+        subject = _("[Quá hạn] Hồ sơ %(code)s đã quá hạn %(clock)s", **values)
+        body = _(
+            "Kính gửi %(recipient)s,\n\nHồ sơ %(code)s \"%(title)s\" đã quá hạn %(clock)s (hạn cuối "
+            "%(due)s, giờ Việt Nam).\nCăn cứ: %(basis)s.\n\nViệc quá hạn đã được ghi nhận và báo cáo "
+            "cơ quan cấp trên và Ủy ban Mặt trận Tổ quốc Việt Nam cùng cấp.\n"
+            "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
+            **values,
+        )
+    else:
+        subject = _("[Quá hạn] Hồ sơ %(code)s quá hạn %(clock)s tại %(unit)s", **values)
+        body = _(
+            "Kính gửi %(recipient)s,\n\nHồ sơ %(code)s \"%(title)s\" do %(unit)s xử lý đã quá hạn "
+            "%(clock)s (hạn cuối %(due)s, giờ Việt Nam).\nCăn cứ: %(basis)s.\n\n"
+            "Thư này được gửi để đơn vị theo dõi, đôn đốc và giám sát theo thẩm quyền.\n"
+            "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
+            **values,
+        )
+    return subject[:255], body

@@ -1,0 +1,261 @@
+"""Routing an item to the unit that must answer it, and re-sending items stranded in `received`.
+
+``route_item`` is what the worker's ``route_feedback`` task runs. It is safe to run twice or
+concurrently: the item is claimed with ``UPDATE feedback SET status='assigned' WHERE id=:id AND
+status='received'`` and only the run that won the claim writes; the partial unique index on open
+assignments refuses a second one anyway (STYLE.md "Tasks that can run twice").
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from feedback import jobs
+from feedback.domain.calendar import local_date
+from feedback.domain.routing import AmbiguousRules, Decision, NoUnit, Place, Rule, choose_unit
+from feedback.domain.status import Status
+from feedback.extensions import db
+from feedback.models import Assignment, Event, Feedback, Locality, LocalityLevel, RoutingRule, Topic, Unit, UnitKind
+from feedback.services.assignments import assign, returns_of
+from feedback.services.audit import record_event
+from feedback.services.deadlines import SYSTEM_ACTOR
+from feedback.services.health import beat
+
+log = logging.getLogger(__name__)
+
+# After this many returns as "not our competence" the item is a jurisdiction dispute and goes to
+# the Front committee of its locality, which arbitrates instead of a fourth bounce.
+MAX_TRANSFERS = 3
+# An item that could not be routed (a configuration error) is tried again by the sweep only after
+# this long, so that a few broken items never crowd the sweep's batch every minute.
+FAILED_RETRY_AFTER = timedelta(hours=1)
+SWEEP_BATCH = 500
+SWEEP_HEARTBEAT = "sweep_received"
+
+
+class RouteOutcome(StrEnum):
+    ASSIGNED = "assigned"  # this run assigned the item
+    DISPUTE = "jurisdiction_dispute"  # this run gave the item to the Front after 3 transfers
+    SKIPPED = "skipped"  # not `received` (already routed, maybe by a concurrent run): nothing done
+    MISSING = "missing"  # no such item
+    AMBIGUOUS = "ambiguous_rules"  # equally specific rules: left `received`, event written
+    NO_UNIT = "no_unit"  # no rule, no fallback left: left `received`, event written
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    outcome: RouteOutcome
+    unit_id: int | None = None
+    assignment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an item goes: the unit, the rule that chose it (None for a fallback) and why."""
+
+    unit: Unit
+    rule_id: int | None
+    explanation: str
+    dispute: bool
+
+
+def route_item(feedback_id: int, *, now: datetime) -> RouteResult:
+    """Assign a `received` item to its unit, start its clocks, notify the unit; commit.
+
+    The unit is chosen by the most specific routing rule valid on the local date of ``now``,
+    skipping units that already returned the item, else the People's Committee of its commune;
+    after MAX_TRANSFERS returns, the Front committee (``dispute_unit``). Equally specific rules
+    or no unit at all are configuration errors: the item stays `received`, an internal
+    "routing_failed" event is written and an error is logged for administrators; no unit is
+    picked at random. Idempotent: a second run finds the item claimed and returns SKIPPED.
+    """
+    item = db.session.get(Feedback, feedback_id, populate_existing=True,
+                          options=[joinedload(Feedback.locality), joinedload(Feedback.topic)])
+    if item is None:
+        return RouteResult(RouteOutcome.MISSING)
+    if item.status is not Status.RECEIVED:
+        return RouteResult(RouteOutcome.SKIPPED, item.current_unit_id)
+    try:
+        target = choose_target(item, now)
+    except (AmbiguousRules, NoUnit) as error:
+        return _record_failure(item, error, now)
+    claim = db.session.execute(
+        update(Feedback)
+        .where(Feedback.id == feedback_id, Feedback.status == Status.RECEIVED)
+        .values(status=Status.ASSIGNED, updated_at=now)
+    )
+    claimed = int(getattr(claim, "rowcount", 0))
+    if claimed != 1:
+        db.session.rollback()
+        return RouteResult(RouteOutcome.SKIPPED)
+    try:
+        assignment = give(item, target, now)
+        db.session.commit()
+    except IntegrityError:  # an open assignment exists although the item was `received`
+        db.session.rollback()
+        log.error("item %s was received but already had an open assignment", feedback_id)
+        return RouteResult(RouteOutcome.SKIPPED)
+    outcome = RouteOutcome.DISPUTE if target.dispute else RouteOutcome.ASSIGNED
+    return RouteResult(outcome, target.unit.id, assignment.id)
+
+
+def give(item: Feedback, target: Target, now: datetime, *, actor: str = SYSTEM_ACTOR,
+         actor_user_id: int | None = None) -> Assignment:
+    """Assign ``item`` to ``target`` (with the public "jurisdiction_dispute" event first when it
+    is one). Does not commit."""
+    if target.dispute:
+        record_event(item, "jurisdiction_dispute", actor=actor, actor_user_id=actor_user_id, at=now,
+                     after={"unit": target.unit.name, "transfers": len(returns_of(item))})
+    return assign(item, target.unit, rule_id=target.rule_id, explanation=target.explanation, now=now,
+                  actor=actor, actor_user_id=actor_user_id)
+
+
+def choose_target(item: Feedback, now: datetime) -> Target:
+    """The unit ``item`` should go to now, with the rule and the explanation.
+
+    Raises AmbiguousRules or NoUnit (configuration errors) as ``choose_unit`` does.
+    """
+    returned = returns_of(item)
+    excluding = frozenset(a.unit_id for a in returned)
+    if len(returned) >= MAX_TRANSFERS:
+        front = dispute_unit(item, excluding)
+        if front is None:
+            raise NoUnit(_place(item, now))
+        explanation = _("Tranh chấp thẩm quyền: đã chuyển %(count)d lần → %(unit)s",
+                        count=len(returned), unit=front.name)
+        return Target(front, None, explanation, dispute=True)
+    decision: Decision = choose_unit(_place(item, now), load_rules(item, now), _fallback(item), excluding)
+    unit = db.session.get(Unit, decision.unit_id)
+    if unit is None:  # pragma: no cover - foreign keys forbid it
+        raise NoUnit(_place(item, now))
+    return Target(unit, decision.rule_id, decision.explanation, dispute=False)
+
+
+def _place(item: Feedback, now: datetime) -> Place:
+    return Place(
+        locality_path=item.locality.ancestor_ids() or (item.locality_id,),
+        topic_path=item.topic.ancestor_ids() or (item.topic_id,),
+        kind=item.kind,
+        on=local_date(now),
+    )
+
+
+def load_rules(item: Feedback, now: datetime) -> list[Rule]:
+    """The routing rules that could apply to ``item`` on the local date of ``now``, as domain Rules.
+
+    Rules whose unit is inactive are left out. Locality depth comes from the locality's level,
+    topic depth from the topic's depth; names are only for the explanation.
+    """
+    place = _place(item, now)
+    rows = db.session.execute(
+        select(RoutingRule, Locality, Topic, Unit)
+        .join(Unit, Unit.id == RoutingRule.unit_id)
+        .outerjoin(Locality, Locality.id == RoutingRule.locality_id)
+        .outerjoin(Topic, Topic.id == RoutingRule.topic_id)
+        .where(
+            Unit.active.is_(True),
+            or_(RoutingRule.locality_id.is_(None), RoutingRule.locality_id.in_(place.locality_path)),
+            or_(RoutingRule.topic_id.is_(None), RoutingRule.topic_id.in_(place.topic_path)),
+            or_(RoutingRule.kind.is_(None), RoutingRule.kind == item.kind),
+            or_(RoutingRule.valid_from.is_(None), RoutingRule.valid_from <= place.on),
+            or_(RoutingRule.valid_to.is_(None), RoutingRule.valid_to >= place.on),
+        )
+    ).all()
+    return [
+        Rule(
+            id=rule.id,
+            unit_id=unit.id,
+            unit_name=unit.name,
+            locality_id=rule.locality_id,
+            locality_depth=locality.level.depth if locality is not None else 0,
+            locality_name=locality.name if locality is not None else None,
+            topic_id=rule.topic_id,
+            topic_depth=topic.depth if topic is not None else 0,
+            topic_name=topic.name if topic is not None else None,
+            kind=rule.kind,
+            valid_from=rule.valid_from,
+            valid_to=rule.valid_to,
+        )
+        for rule, locality, topic, unit in rows
+    ]
+
+
+def _units_up_the_tree(item: Feedback, kind: UnitKind, levels: tuple[LocalityLevel, ...]) -> list[Unit]:
+    """Active units of ``kind`` based in the item's locality or an ancestor at ``levels``, deepest first."""
+    path = item.locality.ancestor_ids() or (item.locality_id,)
+    rows = db.session.execute(
+        select(Unit, Locality)
+        .join(Locality, Locality.id == Unit.locality_id)
+        .where(Unit.kind == kind, Unit.active.is_(True), Unit.locality_id.in_(path), Locality.level.in_(levels))
+        .order_by(Unit.id)
+    ).all()
+    return [unit for unit, _loc in sorted(rows, key=lambda row: -path.index(row[1].id))]
+
+
+def _fallback(item: Feedback) -> tuple[int, str] | None:
+    """The People's Committee of the item's commune (walking up from its locality)."""
+    units = _units_up_the_tree(item, UnitKind.COMMUNE_COMMITTEE, (LocalityLevel.COMMUNE, LocalityLevel.VILLAGE))
+    return (units[0].id, units[0].name) if units else None
+
+
+def dispute_unit(item: Feedback, excluding: frozenset[int] = frozenset()) -> Unit | None:
+    """The Front committee that arbitrates a jurisdiction dispute over ``item``: the commune's,
+    else the province's, leaving out Front committees that returned the item themselves."""
+    fronts = _units_up_the_tree(item, UnitKind.FRONT_COMMITTEE, (LocalityLevel.COMMUNE, LocalityLevel.PROVINCE))
+    return next((unit for unit in fronts if unit.id not in excluding), None)
+
+
+def _record_failure(item: Feedback, error: AmbiguousRules | NoUnit, now: datetime) -> RouteResult:
+    if isinstance(error, AmbiguousRules):
+        outcome, after = RouteOutcome.AMBIGUOUS, {"reason": "ambiguous_rules", "rule_ids": list(error.rule_ids)}
+    else:
+        outcome, after = RouteOutcome.NO_UNIT, {"reason": "no_unit"}
+    # For administrators: the rules must be fixed; nothing is chosen at random.
+    log.error("routing item %s (%s) failed: %s", item.id, item.code, error)
+    record_event(item, "routing_failed", actor=SYSTEM_ACTOR, at=now, public=False,
+                 after={**after, "message": str(error)})
+    db.session.commit()
+    return RouteResult(outcome)
+
+
+def stranded_ids(*, now: datetime, older_than: timedelta, limit: int = SWEEP_BATCH) -> list[int]:
+    """Ids of items still `received` since before ``now - older_than``, oldest first, at most ``limit``.
+
+    Items whose routing failed within FAILED_RETRY_AFTER are left for later.
+    """
+    recent_failure = exists().where(
+        and_(Event.feedback_id == Feedback.id, Event.action == "routing_failed",
+             Event.at > now - FAILED_RETRY_AFTER)
+    )
+    return list(db.session.scalars(
+        select(Feedback.id)
+        .where(Feedback.status == Status.RECEIVED, Feedback.received_at < now - older_than, ~recent_failure)
+        .order_by(Feedback.received_at, Feedback.id)
+        .limit(limit)
+    ))
+
+
+def sweep_received(*, now: datetime, older_than: timedelta, limit: int = SWEEP_BATCH) -> tuple[int, int]:
+    """Send ROUTE_FEEDBACK again for items stranded in `received` (``stranded_ids``).
+
+    Records the "sweep_received" heartbeat (commits), then enqueues. Sending an item twice is
+    harmless: routing claims by state. Returns (items found, messages the broker took).
+    """
+    ids = stranded_ids(now=now, older_than=older_than, limit=limit)
+    beat(SWEEP_HEARTBEAT, now)
+    sent = 0
+    for feedback_id in ids:
+        if not jobs.enqueue(jobs.ROUTE_FEEDBACK, feedback_id):
+            break  # the broker is down: the next sweep tries again
+        sent += 1
+    if ids:
+        log.info("sweep: %d items stranded in received, %d sent to routing", len(ids), sent)
+    return len(ids), sent

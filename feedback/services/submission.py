@@ -1,0 +1,311 @@
+"""Receiving an item from a resident: validate, save with its first audit event, commit, enqueue.
+
+The one way an item enters the platform (web form today; the API and staff entry later build the
+same ``Submission``). Guarantees of ``submit_feedback``:
+
+- Nothing is written when anything is invalid: every problem is reported at once, per field,
+  in the visitor's language (``SubmissionInvalid``).
+- The item, its attachments and its "received" event are committed together; files are staged
+  to temporary names first and get their final names only after the commit succeeded, and are
+  removed if it failed.
+- Routing is asked for only after the commit (the worker must find the row). A broker that is
+  down does not lose the item: the resident still gets a code and the beat sweep routes it.
+- Idempotent on ``submission_key``: a double click, a reload or back-and-resubmit gives the item
+  already made, also when two requests race (the unique column decides).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from feedback import jobs
+from feedback.domain.status import Channel, Kind, Status
+from feedback.domain.tracking import hash_token, make_code, new_secret_token
+from feedback.extensions import db
+from feedback.models import Attachment, Feedback, Locality, LocalityLevel, Topic
+from feedback.services import uploads
+from feedback.services.audit import record_event
+
+log = logging.getLogger(__name__)
+
+# Column sizes of Feedback (title String(200)); the body limit keeps one item readable.
+MAX_TITLE = 200
+MAX_BODY = 5000
+MAX_NAME = 120
+MAX_EMAIL = 255
+MAX_KEY = 64
+# Vietnamese numbers: 0 or +84, then 9 digits (mobile) or 10 digits (landline with area code).
+_PHONE = re.compile(r"^(?:\+84|0)\d{9,10}$")
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as received: the name the sender gave and its bytes."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a resident sends.
+
+    ``locality_code`` is the commune (or, from the API, a village); ``village_code``, when given,
+    must be a village of that commune and becomes the item's locality. ``kind`` may also arrive
+    as the raw text of a form or API field: anything that is not a ``Kind`` value is a field error.
+    """
+
+    kind: Kind
+    locality_code: str
+    topic_code: str
+    title: str
+    body: str
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    consent_share_contact: bool = False
+    attachments: tuple[Upload, ...] = ()
+    submission_key: str | None = None
+    channel: Channel = Channel.WEB
+    village_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The answer to a submission. ``token`` is only known when the item was created now."""
+
+    feedback_id: int
+    code: str
+    token: str | None
+    enqueued: bool
+    duplicate: bool
+
+
+class SubmissionInvalid(ValueError):
+    """The submission was refused; ``errors`` maps a ``Submission`` field name to a message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(sorted(errors)))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class _Clean:
+    kind: Kind
+    locality: Locality
+    topic: Topic
+    title: str
+    body: str
+    name: str | None
+    phone: str | None
+    email: str | None
+    files: tuple[uploads.CheckedFile, ...]
+
+
+def submit_feedback(sub: Submission, *, now: datetime) -> Receipt:
+    """Save ``sub`` as a new item in status received and ask the worker to route it.
+
+    Raises ``SubmissionInvalid`` (nothing written) when a field is wrong. Commits. Returns the
+    existing item with ``duplicate=True`` when ``submission_key`` was already used. ``now`` is
+    aware UTC; the code's year is the local (Asia/Ho_Chi_Minh) year of ``now``.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if sub.submission_key:
+        existing = find_by_submission_key(sub.submission_key)
+        if existing is not None:
+            return _duplicate(existing)
+    clean = _validate(sub)
+    token = new_secret_token()
+    staged = uploads.stage(clean.files, Path(current_app.config["UPLOAD_DIR"]))
+    try:
+        item = _save(sub, clean, token, staged, now)
+        feedback_id, code = item.id, str(item.code)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        uploads.discard(staged)
+        # Lost a race on the unique submission_key: the other request's item is the answer.
+        existing = find_by_submission_key(sub.submission_key) if sub.submission_key else None
+        if existing is None:
+            raise
+        return _duplicate(existing)
+    except BaseException:
+        db.session.rollback()
+        uploads.discard(staged)
+        raise
+    try:
+        uploads.publish(staged)
+    except OSError:  # the item is committed; staff see the attachment row, the file is lost
+        log.exception("could not publish the uploads of item %s", feedback_id)
+    enqueued = jobs.enqueue(jobs.ROUTE_FEEDBACK, feedback_id)
+    return Receipt(feedback_id=feedback_id, code=code, token=token, enqueued=enqueued, duplicate=False)
+
+
+def find_by_submission_key(key: str) -> Feedback | None:
+    """The item made from the form with this submission key, if any."""
+    return db.session.scalar(select(Feedback).where(Feedback.submission_key == key))
+
+
+def _duplicate(item: Feedback) -> Receipt:
+    return Receipt(feedback_id=item.id, code=str(item.code), token=None, enqueued=False, duplicate=True)
+
+
+def _save(sub: Submission, clean: _Clean, token: str, staged: list[uploads.StagedFile],
+          now: datetime) -> Feedback:
+    item = Feedback(
+        kind=clean.kind,
+        title=clean.title,
+        body=clean.body,
+        locality=clean.locality,
+        topic=clean.topic,
+        submitter_name=clean.name,
+        submitter_phone=clean.phone,
+        submitter_email=clean.email,
+        consent_share_contact=bool(sub.consent_share_contact),
+        channel=sub.channel,
+        status=Status.RECEIVED,
+        token_hash=hash_token(token),
+        submission_key=sub.submission_key or None,
+        received_at=now,
+        updated_at=now,
+    )
+    db.session.add(item)
+    db.session.flush()  # the id is the code's sequence number
+    year = now.astimezone(ZoneInfo(str(current_app.config["BABEL_DEFAULT_TIMEZONE"]))).year
+    item.code = make_code(prefix=str(current_app.config["TRACKING_PREFIX"]), year=year, sequence=item.id)
+    for file in staged:
+        item.attachments.append(
+            Attachment(storage_name=file.storage_name, original_name=file.file.original_name,
+                       content_type=file.file.content_type, size=file.file.size, sha256=file.file.sha256,
+                       created_at=now)
+        )
+    # The public timeline's first line; no personal data (the event is public).
+    record_event(item, "received", actor="resident", at=now, public=True, after={
+        "status": Status.RECEIVED.value,
+        "kind": clean.kind.value,
+        "channel": Channel(sub.channel).value,
+        "locality": clean.locality.code,
+        "topic": clean.topic.code,
+        "attachments": len(staged),
+    })
+    return item
+
+
+def _validate(sub: Submission) -> _Clean:
+    errors: dict[str, str] = {}
+    kind = _kind(sub.kind)
+    if kind is None:
+        errors["kind"] = _("Hãy chọn loại ý kiến.")
+    locality = _locality(sub.locality_code, sub.village_code, errors)
+    topic = _topic(sub.topic_code, errors)
+    title = _text(sub.title, multiline=False)
+    body = _text(sub.body, multiline=True)
+    if not title:
+        errors["title"] = _("Hãy nhập tiêu đề.")
+    elif len(title) > MAX_TITLE:
+        errors["title"] = _("Tiêu đề dài %(length)d ký tự; tối đa %(limit)d ký tự.", length=len(title), limit=MAX_TITLE)
+    if not body:
+        errors["body"] = _("Hãy nhập nội dung.")
+    elif len(body) > MAX_BODY:
+        errors["body"] = _("Nội dung dài %(length)d ký tự; tối đa %(limit)d ký tự.", length=len(body), limit=MAX_BODY)
+    name = _text(sub.name or "", multiline=False) or None
+    phone = _PHONE_SEPARATORS.sub("", sub.phone or "") or None
+    email = (sub.email or "").strip() or None
+    if name and len(name) > MAX_NAME:
+        errors["name"] = _("Họ và tên tối đa %(limit)d ký tự.", limit=MAX_NAME)
+    if phone and not _PHONE.match(phone):
+        errors["phone"] = _("Số điện thoại chưa đúng. Ví dụ: 0912 345 678.")
+    if email and (len(email) > MAX_EMAIL or not _EMAIL.match(email)):
+        errors["email"] = _("Địa chỉ thư điện tử chưa đúng. Ví dụ: ten@example.com.")
+    if kind is not None and kind.needs_identity:
+        # Luật Khiếu nại 2011 Art. 8 and Luật Tố cáo 2018 Art. 23: the author must be identified
+        # and reachable; a denunciation is never anonymous.
+        if not name:
+            errors["name"] = _("Khiếu nại, tố cáo phải ghi rõ họ và tên người gửi (Luật Khiếu nại, Luật Tố cáo).")
+        if not phone and not email and "phone" not in errors and "email" not in errors:
+            errors["phone"] = _("Khiếu nại, tố cáo cần số điện thoại hoặc thư điện tử để cơ quan liên hệ và thông báo kết quả.")
+    if sub.submission_key and len(sub.submission_key) > MAX_KEY:
+        errors["submission_key"] = _("Biểu mẫu không hợp lệ. Hãy tải lại trang.")
+    files = _files(sub.attachments, errors)
+    if errors:
+        raise SubmissionInvalid(errors)
+    assert kind is not None and locality is not None and topic is not None
+    return _Clean(kind, locality, topic, title, body, name, phone, email, files)
+
+
+def _kind(value: object) -> Kind | None:
+    try:
+        return Kind(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _text(value: str, *, multiline: bool) -> str:
+    """NFC, no control characters (PostgreSQL refuses NUL), Windows line ends made plain."""
+    text = unicodedata.normalize("NFC", value or "").replace("\r\n", "\n").replace("\r", "\n")
+    allowed = {"\n", "\t"} if multiline else set()
+    text = "".join(c for c in text if c in allowed or unicodedata.category(c) != "Cc")
+    return text.strip() if multiline else " ".join(text.split())
+
+
+def _locality(code: str, village_code: str | None, errors: dict[str, str]) -> Locality | None:
+    code, village_code = (code or "").strip(), (village_code or "").strip()
+    if not code:
+        errors["locality_code"] = _("Hãy chọn xã, phường hoặc đặc khu.")
+        return None
+    place = db.session.scalar(select(Locality).where(Locality.code == code))
+    if place is None or place.level == LocalityLevel.PROVINCE:
+        errors["locality_code"] = _("Không tìm thấy xã, phường, đặc khu có mã %(code)s.", code=code)
+        return None
+    if not village_code:
+        return place
+    village = db.session.scalar(select(Locality).where(Locality.code == village_code))
+    if village is None or village.level != LocalityLevel.VILLAGE:
+        errors["village_code"] = _("Không tìm thấy thôn, bản, khu phố có mã %(code)s.", code=village_code)
+        return None
+    if village.id != place.id and village.parent_id != place.id:
+        errors["village_code"] = _("Thôn, bản, khu phố này không thuộc xã, phường, đặc khu đã chọn.")
+        return None
+    return village
+
+
+def _topic(code: str, errors: dict[str, str]) -> Topic | None:
+    code = (code or "").strip()
+    if not code:
+        errors["topic_code"] = _("Hãy chọn lĩnh vực.")
+        return None
+    topic = db.session.scalar(select(Topic).where(Topic.code == code, Topic.active.is_(True)))
+    if topic is None:
+        errors["topic_code"] = _("Không tìm thấy lĩnh vực có mã %(code)s.", code=code)
+    return topic
+
+
+def _files(attachments: tuple[Upload, ...], errors: dict[str, str]) -> tuple[uploads.CheckedFile, ...]:
+    limit = int(current_app.config["MAX_ATTACHMENTS"])
+    if len(attachments) > limit:
+        errors["attachments"] = _("Chỉ được gửi tối đa %(limit)d tệp; bạn đã chọn %(count)d tệp.",
+                                  limit=limit, count=len(attachments))
+        return ()
+    checked = []
+    for upload in attachments:
+        try:
+            checked.append(uploads.check_upload(upload.filename, upload.data,
+                                                max_bytes=int(current_app.config["MAX_ATTACHMENT_BYTES"])))
+        except uploads.UploadRejected as rejected:
+            errors["attachments"] = rejected.message
+            return ()
+    return tuple(checked)

@@ -1,0 +1,177 @@
+"""The tracking read model: what anyone with a code may see, and what the resident's link adds.
+
+``public_view`` carries no personal data and no free text from the resident (title and body
+often hold names and addresses): kind, topic, place, status, unit, routing explanation,
+deadlines and the public timeline. ``private_view`` adds the resident's own details and is only
+returned for the right secret token (compared in constant time on its digest).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from feedback.domain.status import Kind, Status
+from feedback.domain.tracking import InvalidCode, normalise_code, token_matches
+from feedback.extensions import db
+from feedback.models import Deadline, Event, Feedback, LocalityLevel
+
+
+@dataclass(frozen=True)
+class NamedRef:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    """The latest clock of one kind; ``overdue`` when past due and not met (or breach recorded)."""
+
+    clock: str
+    due_at: datetime
+    legal_basis: str
+    met: bool
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class EventView:
+    action: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PublicItem:
+    code: str
+    kind: Kind
+    status: Status
+    topic: NamedRef
+    commune: NamedRef
+    village: NamedRef | None
+    unit: NamedRef | None
+    routing: str | None
+    received_at: datetime
+    deadlines: tuple[DeadlineView, ...]
+    events: tuple[EventView, ...]
+
+    @property
+    def locality(self) -> NamedRef:
+        """The item's own place: the village when given, else the commune."""
+        return self.village or self.commune
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    original_name: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class PrivateItem:
+    """The public view plus what only the resident (and authorised staff) may see."""
+
+    public: PublicItem
+    title: str
+    body: str
+    name: str | None
+    phone: str | None
+    email: str | None
+    consent_share_contact: bool
+    attachments: tuple[AttachmentView, ...]
+
+
+def canonical_code(text: str) -> str:
+    """The canonical form of a typed code; raises ``InvalidCode`` (reason MALFORMED or BAD_CHECK)."""
+    return normalise_code(text)
+
+
+def public_view(code: str, *, now: datetime) -> PublicItem | None:
+    """The public facts of the item with canonical ``code``, or None when there is none."""
+    item = _load(code)
+    return _public(item, now) if item is not None else None
+
+
+def private_view(code: str, token: str, *, now: datetime) -> PrivateItem | None:
+    """The resident's view of the item, or None when the code is unknown or the token wrong.
+
+    The two failures are indistinguishable on purpose.
+    """
+    item = _load(code)
+    if item is None or not token_matches(token, item.token_hash):
+        return None
+    return PrivateItem(
+        public=_public(item, now),
+        title=item.title,
+        body=item.body,
+        name=item.submitter_name,
+        phone=item.submitter_phone,
+        email=item.submitter_email,
+        consent_share_contact=item.consent_share_contact,
+        attachments=tuple(AttachmentView(a.original_name, a.content_type, a.size) for a in item.attachments),
+    )
+
+
+def _load(code: str) -> Feedback | None:
+    return db.session.scalar(
+        select(Feedback)
+        .where(Feedback.code == code)
+        .options(selectinload(Feedback.deadlines), selectinload(Feedback.assignments),
+                 selectinload(Feedback.attachments))
+    )
+
+
+def _public(item: Feedback, now: datetime) -> PublicItem:
+    place = item.locality
+    if place.level == LocalityLevel.VILLAGE and place.parent is not None:
+        commune, village = NamedRef(place.parent.code, place.parent.name), NamedRef(place.code, place.name)
+    else:
+        commune, village = NamedRef(place.code, place.name), None
+    unit = item.current_unit
+    if unit is None:
+        open_assignment = next((a for a in item.assignments if a.ended_at is None), None)
+        unit = open_assignment.unit if open_assignment is not None else None
+    events = db.session.scalars(
+        select(Event).where(Event.feedback_id == item.id, Event.public.is_(True)).order_by(Event.seq)
+    ).all()
+    return PublicItem(
+        code=str(item.code),
+        kind=item.kind,
+        status=item.status,
+        topic=NamedRef(item.topic.code, item.topic.name),
+        commune=commune,
+        village=village,
+        unit=NamedRef(unit.code, unit.name) if unit is not None else None,
+        routing=item.routing_explanation or None,
+        received_at=item.received_at,
+        deadlines=_deadlines(item.deadlines, now),
+        events=tuple(EventView(e.action, e.at) for e in events),
+    )
+
+
+def _deadlines(rows: list[Deadline], now: datetime) -> tuple[DeadlineView, ...]:
+    # A restarted or extended clock gets a new sequence number: show only the latest of each.
+    latest: dict[str, Deadline] = {}
+    for row in rows:
+        if row.clock not in latest or row.sequence > latest[row.clock].sequence:
+            latest[row.clock] = row
+    views = [
+        DeadlineView(
+            clock=row.clock,
+            due_at=row.due_at,
+            legal_basis=row.legal_basis,
+            met=row.met_at is not None,
+            overdue=row.met_at is None and (row.breached_at is not None or (row.closed_at is None and now > row.due_at)),
+        )
+        for row in latest.values()
+    ]
+    return tuple(sorted(views, key=lambda view: view.due_at))
+
+
+__all__ = [
+    "AttachmentView", "DeadlineView", "EventView", "InvalidCode", "NamedRef", "PrivateItem", "PublicItem",
+    "canonical_code", "private_view", "public_view",
+]

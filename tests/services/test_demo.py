@@ -1,0 +1,159 @@
+"""The demo data (services.demo): exact contents for Quảng Ninh, only into an empty database, idempotent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from feedback.domain.status import Kind
+from feedback.extensions import db
+from feedback.models import Locality, LocalityLevel, Role, RoutingRule, Topic, Unit, UnitKind, User
+from feedback.services.accounts import verify_password
+from feedback.services.demo import commune_slug, load_demo, short_name
+from feedback.services.directory import UnknownProvince
+from tests.factories import make_user
+
+NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+REQUIRED_TOPICS = {
+    "Đất đai và giải phóng mặt bằng", "Môi trường", "Rác thải", "Nước thải", "Tiếng ồn", "Giao thông và hạ tầng",
+    "Đường giao thông", "Chiếu sáng", "Điện và nước", "Thủ tục hành chính", "An ninh trật tự", "Y tế", "Giáo dục",
+    "Chính sách xã hội", "Khác",
+}
+
+
+def table_sizes() -> dict[str, int]:
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (Locality, Topic, Unit, RoutingRule, User)}
+
+
+def one(model: type, **where: object) -> object:
+    return db.session.scalars(select(model).filter_by(**where)).one()
+
+
+def test_demo_loads_quang_ninh_with_exact_contents(db_session: Session) -> None:
+    summary = load_demo(NOW)
+
+    assert summary.loaded
+    assert (summary.province_name, summary.communes, summary.villages) == ("Thành phố Quảng Ninh", 54, 162)
+    province = one(Locality, code="22")
+    communes = db.session.scalars(select(Locality).where(Locality.parent_id == province.id)).all()
+    assert len(communes) == 54
+
+    committees = db.session.scalars(select(Unit).where(Unit.kind == UnitKind.COMMUNE_COMMITTEE)).all()
+    assert sorted(u.name for u in committees) == sorted(f"UBND {c.name}" for c in communes)
+    assert {u.locality_id for u in committees} == {c.id for c in communes}
+    provincial = one(Unit, code="UBND-22")
+    assert (provincial.name, provincial.kind) == ("UBND Thành phố Quảng Ninh", UnitKind.PROVINCE_COMMITTEE)
+    assert {u.parent_id for u in committees} == {provincial.id}
+    fronts = db.session.scalars(select(Unit).where(Unit.kind == UnitKind.FRONT_COMMITTEE)).all()
+    front_province = one(Unit, code="MTTQ-22")
+    assert front_province.name == "Ủy ban MTTQ Việt Nam Thành phố Quảng Ninh"
+    assert sorted(u.name for u in fronts if u.parent_id == front_province.id) == sorted(
+        f"Ủy ban MTTQ Việt Nam {c.name}" for c in communes)
+    assert one(Unit, code="DIENLUC-22").name == "Công ty Điện lực Quảng Ninh"
+    assert one(Unit, code="NUOCSACH-22").kind == UnitKind.UTILITY
+    all_units = db.session.scalars(select(Unit)).all()
+    assert all(u.email == f"{u.code.lower()}@demo.gopy.local" for u in all_units)
+
+    for commune in communes:
+        villages = db.session.scalars(select(Locality).where(Locality.parent_id == commune.id)).all()
+        assert len(villages) == 3, commune.name
+        expected_kind = "khu phố" if commune.kind == "phường" else "thôn"
+        assert {v.kind for v in villages} == {expected_kind}
+        assert all(v.path == f"{commune.path}{v.id}/" for v in villages)
+    ha_tu = one(Locality, code="06652")
+    ha_tu_villages = db.session.scalars(select(Locality).where(Locality.parent_id == ha_tu.id))
+    assert sorted(v.name for v in ha_tu_villages) == ["Khu phố 1", "Khu phố 2", "Khu phố 3"]
+    remote_communes = {v.parent.name for v in db.session.scalars(select(Locality).where(Locality.remote))}
+    assert {"Đặc khu Vân Đồn", "Đặc khu Cô Tô", "Xã Hoành Mô"} <= remote_communes
+    assert "Phường Hà Tu" not in remote_communes
+
+    topics = {t.code: t for t in db.session.scalars(select(Topic))}
+    assert REQUIRED_TOPICS <= {t.name for t in topics.values()}
+    environment = topics["moi-truong"]
+    assert {t.name for t in topics.values() if t.parent_id == environment.id} == {"Rác thải", "Nước thải", "Tiếng ồn"}
+    assert topics["moi-truong.rac-thai"].path == f"/{environment.id}/{topics['moi-truong.rac-thai'].id}/"
+    assert topics["moi-truong.rac-thai"].depth == 2
+
+    rule = db.session.scalars(select(RoutingRule).where(RoutingRule.topic_id == environment.id)).one()
+    assert (rule.kind, rule.unit.name, rule.locality_id) == (Kind.PETITION, "Sở Nông nghiệp và Môi trường", province.id)
+    assert one(RoutingRule, topic_id=topics["dien-nuoc"].id).unit.code == "DIENLUC-22"
+    assert one(RoutingRule, topic_id=topics["thu-tuc-hanh-chinh"].id).unit.code == "TTPVHCC-22"
+
+
+def test_demo_accounts_can_log_in_with_the_printed_passwords(db_session: Session) -> None:
+    summary = load_demo(NOW)
+
+    accounts = {a.username: a for a in summary.accounts}
+    assert set(accounts) == {"admin", "canbo.hatu", "lanhdao.hatu", "mttq.tinh"}
+    assert accounts["admin"].password == "admin-demo-2026"
+    for account in summary.accounts:
+        user = one(User, username=account.username)
+        assert verify_password(user.password_hash, account.password)
+        assert user.roles == {account.role}
+    assert one(User, username="canbo.hatu").memberships[0].unit.name == "UBND Phường Hà Tu"
+    assert one(User, username="lanhdao.hatu").has_role(Role.UNIT_HEAD)
+    monitor = one(User, username="mttq.tinh").memberships[0]
+    assert (monitor.role, monitor.territory.code, monitor.unit.code) == (Role.FRONT_MONITOR, "22", "MTTQ-22")
+
+
+def test_loading_twice_adds_nothing(db_session: Session) -> None:
+    load_demo(NOW)
+    before = table_sizes()
+
+    second = load_demo(NOW)
+
+    assert not second.loaded
+    assert table_sizes() == before
+    assert before["Unit"] == 2 + 8 + 2 * 54  # province UBND and Front, 8 provincial bodies, 2 per commune
+    assert before["RoutingRule"] == 5
+
+
+def test_demo_refuses_a_database_that_has_accounts(db_session: Session) -> None:
+    make_user("someone", Role.ADMIN)
+
+    summary = load_demo(NOW)
+
+    assert not summary.loaded
+    assert table_sizes()["Locality"] == 0
+
+
+def test_another_province_can_be_chosen(db_session: Session) -> None:
+    summary = load_demo(NOW, province_code="01")
+
+    assert summary.province_name == "Thành phố Hà Nội"
+    first = db.session.scalars(select(Locality).where(Locality.level == LocalityLevel.COMMUNE)
+                               .order_by(Locality.code)).first()
+    assert first is not None
+    assert f"canbo.{commune_slug(first)}" in {a.username for a in summary.accounts}
+    assert one(Unit, code="DIENLUC-01").name == "Công ty Điện lực Hà Nội"
+
+
+def test_an_unknown_province_is_refused(db_session: Session) -> None:
+    with pytest.raises(UnknownProvince):
+        load_demo(NOW, province_code="98")
+
+
+def test_names_without_prefixes() -> None:
+    assert short_name(Locality(name="Tỉnh Lào Cai")) == "Lào Cai"
+    assert short_name(Locality(name="Thành phố Quảng Ninh")) == "Quảng Ninh"
+    assert commune_slug(Locality(name="Phường Hà Tu", kind="phường")) == "hatu"
+    assert commune_slug(Locality(name="Đặc khu Vân Đồn", kind="đặc khu")) == "vandon"
+
+
+def test_villages_imported_before_the_demo_keep_their_names(db_session: Session) -> None:
+    import io
+
+    from feedback.services.directory import import_provinces
+    from feedback.services.villages import import_villages
+
+    import_provinces("22")
+    import_villages(io.StringIO("code,name,kind,commune_code,remote\n06652-001,Tổ dân phố 7,tổ dân phố,06652,0\n"))
+
+    load_demo(NOW)
+
+    assert one(Locality, code="06652-001").name == "Tổ dân phố 7"
+    assert one(Locality, code="06652-002").name == "Khu phố 2"

@@ -1,0 +1,289 @@
+"""The deadline scan: reminders 2 working days before and on the due day, breach recorded once
+and escalated to the parent unit and the Front, exactly once per (deadline, level, recipient),
+catch-up after an outage, paused clocks skipped, and an index range scan."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from feedback.domain.calendar import end_of_local_day, local_date, start_of_local_day, vietnam_calendar
+from feedback.domain.deadlines import DayType, Period, due_at, reminder_schedule
+from feedback.extensions import db
+from feedback.models import Deadline, Event, Notification
+from feedback.services.reminders import BREACH_EVENT, Level, dedupe_key, scan_deadlines, scan_horizon
+from tests.factories import make_directory
+from tests.services.deadline_rows import (
+    DUE_AFTER_TET,
+    FRI_13_FEB_0900,
+    MON_23_FEB_0800,
+    RECEIVED_BEFORE_TET,
+    THU_12_FEB_0900,
+    TUE_10_MAR_0900,
+    TUE_24_FEB_0001,
+    WED_11_FEB_0900,
+    add_deadline,
+    assigned_item,
+)
+
+VN = vietnam_calendar([2025, 2026, 2027])
+
+
+def notifications(deadline: Deadline) -> list[tuple[str, int | None]]:
+    """(kind, recipient unit id) of the deadline's notifications, sorted."""
+    rows = db.session.execute(
+        sa.select(Notification.kind, Notification.recipient_unit_id).where(Notification.deadline_id == deadline.id)
+    ).all()
+    return sorted((kind, unit_id) for kind, unit_id in rows)
+
+
+def breach_events(deadline: Deadline) -> list[Event]:
+    return list(db.session.scalars(
+        sa.select(Event).where(Event.feedback_id == deadline.feedback_id, Event.action == BREACH_EVENT)
+    ))
+
+
+def test_the_tet_example_holds_in_the_domain(db_session: Session) -> None:
+    """Proves the fixture's dates are the domain's, not hand-made: received 26/01 + 15 working days
+    is 23/02, and 2 working days before 23/02 is 12/02 because 16–20/02 are Tết and 13/02 works."""
+    assert due_at(RECEIVED_BEFORE_TET, Period(15, DayType.WORKING, "x"), VN) == DUE_AFTER_TET
+    assert all(not VN.is_working_day(date(2026, 2, d)) for d in range(14, 23))
+    assert VN.is_working_day(date(2026, 2, 13))
+    assert reminder_schedule(DUE_AFTER_TET, VN) == [
+        ("before", start_of_local_day(date(2026, 2, 12))),
+        ("due_day", start_of_local_day(date(2026, 2, 23))),
+    ]
+    # The scan horizon reaches eleven calendar days ahead on 12/02 but not on 11/02.
+    assert scan_horizon(THU_12_FEB_0900, VN) >= DUE_AFTER_TET > scan_horizon(WED_11_FEB_0900, VN)
+
+
+def test_before_reminder_two_working_days_ahead_across_tet(db_session: Session) -> None:
+    """Proves the 'before' reminder comes on 12/02 (not earlier), to the unit only, keyed once."""
+    d = make_directory()
+    deadline = add_deadline(assigned_item(d, d.ubnd_ha_tu), d.ubnd_ha_tu)
+
+    assert scan_deadlines(WED_11_FEB_0900).notifications == 0
+    assert notifications(deadline) == []
+
+    result = scan_deadlines(THU_12_FEB_0900)
+
+    assert result.notifications == 1
+    assert notifications(deadline) == [("deadline_before", d.ubnd_ha_tu.id)]
+    row = db.session.scalar(sa.select(Notification).where(Notification.deadline_id == deadline.id))
+    assert row is not None
+    assert row.dedupe_key == dedupe_key(deadline.id, Level.BEFORE, d.ubnd_ha_tu.id)
+    assert row.dedupe_key == f"deadline:{deadline.id}:before:unit:{d.ubnd_ha_tu.id}"
+    assert "Nhắc hạn" in row.subject and row.feedback_id == deadline.feedback_id
+    assert "23/02/2026" in row.body and "Nguyễn" not in row.body
+    # The next day, still before the due day: nothing new.
+    assert scan_deadlines(FRI_13_FEB_0900).notifications == 0
+
+
+def test_due_day_reminder_on_the_due_day(db_session: Session) -> None:
+    """Proves the due-day reminder: after the 'before' one, on 23/02 the unit gets 'due_day'."""
+    d = make_directory()
+    deadline = add_deadline(assigned_item(d, d.ubnd_ha_tu), d.ubnd_ha_tu)
+    scan_deadlines(THU_12_FEB_0900)
+
+    result = scan_deadlines(MON_23_FEB_0800)
+
+    assert result.notifications == 1 and result.breaches == 0
+    assert notifications(deadline) == [("deadline_before", d.ubnd_ha_tu.id), ("deadline_due_day", d.ubnd_ha_tu.id)]
+    db.session.refresh(deadline)
+    assert deadline.breached_at is None
+
+
+def test_breach_is_recorded_once_and_escalated_to_parent_and_commune_front(db_session: Session) -> None:
+    """Proves a breach sets breached_at, writes one audit event, and notifies exactly the unit, its
+    parent (UBND tỉnh) and the Front committee of the item's commune (not the province's)."""
+    d = make_directory()
+    deadline = add_deadline(assigned_item(d, d.ubnd_ha_tu, d.village), d.ubnd_ha_tu)
+
+    result = scan_deadlines(TUE_24_FEB_0001)
+
+    assert result.breaches == 1 and result.notifications == 3
+    assert notifications(deadline) == sorted([
+        ("deadline_breach", d.ubnd_ha_tu.id),
+        ("deadline_breach", d.province_committee.id),
+        ("deadline_breach", d.front_ha_tu.id),
+    ])
+    db.session.refresh(deadline)
+    assert deadline.breached_at == TUE_24_FEB_0001
+    [event] = breach_events(deadline)
+    assert event.after is not None
+    assert event.after["deadline_id"] == deadline.id
+    assert sorted(event.after["escalated_to"]) == sorted([d.province_committee.id, d.front_ha_tu.id])
+
+
+def test_front_falls_back_to_the_province_when_the_commune_has_none(db_session: Session) -> None:
+    """Proves the Front lookup: Vân Đồn has no Front committee in the directory, so the province's is told."""
+    d = make_directory()
+    deadline = add_deadline(assigned_item(d, d.ubnd_van_don, d.remote_village), d.ubnd_van_don)
+
+    scan_deadlines(TUE_24_FEB_0001)
+
+    recipients = {unit_id for _, unit_id in notifications(deadline)}
+    assert recipients == {d.ubnd_van_don.id, d.province_committee.id, d.front_province.id}
+
+
+def test_scanning_twice_changes_nothing(db_session: Session) -> None:
+    """Proves idempotency: a second scan at the same time, and a later one, add no row or event."""
+    d = make_directory()
+    deadline = add_deadline(assigned_item(d, d.ubnd_ha_tu), d.ubnd_ha_tu)
+
+    first = scan_deadlines(TUE_24_FEB_0001)
+    second = scan_deadlines(TUE_24_FEB_0001)
+    later = scan_deadlines(TUE_24_FEB_0001 + timedelta(days=3))
+
+    assert (first.breaches, first.notifications) == (1, 3)
+    assert (second.breaches, second.notifications) == (0, 0)
+    assert (later.breaches, later.notifications) == (0, 0)
+    assert len(notifications(deadline)) == 3
+    assert len(breach_events(deadline)) == 1
+    db.session.refresh(deadline)
+    assert deadline.breached_at == TUE_24_FEB_0001
+
+
+def test_catch_up_after_an_outage_sends_the_breach_once_and_no_stale_reminders(db_session: Session) -> None:
+    """Proves the catch-up policy: a worker stopped from before 12/02 until 10/03 records the breach
+    and escalates once; the missed 'before' and 'due_day' reminders are superseded, not sent late."""
+    d = make_directory()
+    deadline = add_deadline(assigned_item(d, d.ubnd_ha_tu), d.ubnd_ha_tu)
+
+    result = scan_deadlines(TUE_10_MAR_0900)
+    again = scan_deadlines(TUE_10_MAR_0900 + timedelta(minutes=1))
+
+    assert (result.breaches, result.notifications) == (1, 3)
+    assert (again.breaches, again.notifications) == (0, 0)
+    kinds = [kind for kind, _ in notifications(deadline)]
+    assert kinds == ["deadline_breach"] * 3
+    db.session.refresh(deadline)
+    assert deadline.breached_at == TUE_10_MAR_0900
+    assert len(breach_events(deadline)) == 1
+
+
+def test_catch_up_on_the_due_day_sends_only_the_due_day_reminder(db_session: Session) -> None:
+    """Proves a missed 'before' reminder is skipped once the due day has come."""
+    d = make_directory()
+    deadline = add_deadline(assigned_item(d, d.ubnd_ha_tu), d.ubnd_ha_tu)
+
+    scan_deadlines(MON_23_FEB_0800)
+
+    assert notifications(deadline) == [("deadline_due_day", d.ubnd_ha_tu.id)]
+
+
+def test_paused_closed_and_met_clocks_are_not_scanned(db_session: Session) -> None:
+    """Proves a paused clock (waiting for the resident), a closed and a met one get nothing."""
+    d = make_directory()
+    item = assigned_item(d, d.ubnd_ha_tu)
+    paused = add_deadline(item, d.ubnd_ha_tu, paused_at=THU_12_FEB_0900)
+    closed = add_deadline(item, d.ubnd_ha_tu, sequence=2, closed_at=FRI_13_FEB_0900)
+    met = add_deadline(item, d.ubnd_ha_tu, sequence=3, met_at=FRI_13_FEB_0900)
+
+    result = scan_deadlines(TUE_10_MAR_0900)
+
+    assert result == type(result)(examined=0, notifications=0, breaches=0)
+    for deadline in (paused, closed, met):
+        assert notifications(deadline) == []
+        db.session.refresh(deadline)
+        assert deadline.breached_at is None
+
+
+def test_all_due_deadlines_are_handled_across_batches(db_session: Session) -> None:
+    """Proves keyset paging: with batch=2, five deadlines due at the same instant all get reminded."""
+    d = make_directory()
+    deadlines = [add_deadline(assigned_item(d, d.ubnd_ha_tu), d.ubnd_ha_tu) for _ in range(5)]
+
+    result = scan_deadlines(MON_23_FEB_0800, batch=2)
+
+    assert result.examined == 5 and result.notifications == 5
+    assert all(notifications(x) == [("deadline_due_day", d.ubnd_ha_tu.id)] for x in deadlines)
+
+
+def test_a_clock_without_a_unit_still_escalates_to_the_front(db_session: Session) -> None:
+    """Proves an item that no unit holds (stranded in routing) is still escalated to the Front."""
+    d = make_directory()
+    item = assigned_item(d, d.ubnd_ha_tu)
+    item.current_unit = None
+    deadline = add_deadline(item, None)
+
+    result = scan_deadlines(TUE_24_FEB_0001)
+
+    assert result.breaches == 1
+    assert notifications(deadline) == [("deadline_breach", d.front_ha_tu.id)]
+
+
+def _plan_nodes(plan: dict[str, object]) -> list[dict[str, object]]:
+    nodes = [plan]
+    for child in plan.get("Plans", []):  # type: ignore[union-attr]
+        nodes.extend(_plan_nodes(child))  # type: ignore[arg-type]
+    return nodes
+
+
+def test_the_scan_reads_only_due_deadlines_through_the_partial_index(db_session: Session) -> None:
+    """Proves the cost depends on the items due: with 3,000 open deadlines due in 2027, the scan's
+    own query (captured as executed) is an index scan on ix_deadline_open_due that examines only
+    the 5 rows due, never a sequential scan of the table."""
+    d = make_directory()
+    item = assigned_item(d, d.ubnd_ha_tu)
+    far = end_of_local_day(date(2027, 6, 1))
+    db.session.execute(sa.insert(Deadline), [
+        dict(feedback_id=item.id, unit_id=d.ubnd_ha_tu.id, clock="resolution", sequence=100 + i,
+             legal_basis="x", day_type="working", period_days=15, starts_at=RECEIVED_BEFORE_TET,
+             due_at=far + timedelta(minutes=i), extensions=0, created_at=RECEIVED_BEFORE_TET)
+        for i in range(3000)
+    ])
+    for i in range(5):
+        add_deadline(item, d.ubnd_ha_tu, sequence=i + 1)
+    db.session.flush()
+    db.session.execute(sa.text("ANALYZE deadline"))
+
+    captured: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "FROM deadline" in statement and "due_at <=" in statement:
+            captured.append((statement, parameters))
+
+    connection = db.session.connection()
+    sa.event.listen(connection, "before_cursor_execute", capture)
+    try:
+        result = scan_deadlines(MON_23_FEB_0800)
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", capture)
+
+    assert result.examined == 5 and captured
+    statement, parameters = captured[0]
+    raw = db.session.connection().exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
+    plan = raw.scalar()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    nodes = _plan_nodes(plan[0]["Plan"])
+    on_deadline = [n for n in nodes if n.get("Relation Name") == "deadline"]
+    assert [n["Node Type"] for n in on_deadline if n["Node Type"] == "Seq Scan"] == []
+    assert [n.get("Index Name") for n in nodes if "Index Name" in n] == ["ix_deadline_open_due"]
+    index_node = next(n for n in nodes if n.get("Index Name") == "ix_deadline_open_due")
+    examined = int(index_node["Actual Rows"]) + int(index_node.get("Rows Removed by Filter", 0))  # type: ignore[call-overload]
+    assert examined <= 5
+    assert local_date(MON_23_FEB_0800) == date(2026, 2, 23)
+
+
+def test_two_clocks_of_one_item_breached_in_one_scan_keep_the_audit_chain(db_session: Session) -> None:
+    """Proves two breaches of the same item in one scan write two chained events (seq n, n+1) and
+    the chain still verifies: the per-deadline savepoints do not fork it."""
+    from feedback.services.audit import verify_chain
+
+    d = make_directory()
+    item = assigned_item(d, d.ubnd_ha_tu)
+    acceptance = add_deadline(item, d.ubnd_ha_tu, DUE_AFTER_TET - timedelta(days=7), clock="acceptance")
+    resolution = add_deadline(item, d.ubnd_ha_tu)
+
+    result = scan_deadlines(TUE_10_MAR_0900)
+
+    assert result.breaches == 2
+    events = breach_events(resolution)
+    assert sorted(e.after["deadline_id"] for e in events if e.after) == sorted([acceptance.id, resolution.id])
+    first, second = sorted(e.seq for e in events)
+    assert second == first + 1
+    assert verify_chain(item.id)

@@ -1,0 +1,251 @@
+"""submit_feedback: validation writes nothing, the item and its event commit together, routing is
+enqueued only after the commit, files are never half-written, and a submission key is idempotent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from celery import Celery
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+import feedback.jobs
+from feedback.domain.status import Kind, Status
+from feedback.domain.tracking import parse_code, token_matches
+from feedback.extensions import db
+from feedback.models import Attachment, Event, Feedback
+from feedback.services import submission as submission_service
+from feedback.services.audit import verify_chain
+from feedback.services.submission import Submission, SubmissionInvalid, Upload, submit_feedback
+from tests.factories import TUESDAY_MORNING, Directory, make_directory
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+# 31 December 17:30 UTC is already 1 January 00:30 in Hà Nội.
+NEW_YEAR_LOCAL = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)
+
+
+def report(directory: Directory, **changes: object) -> Submission:
+    values: dict[str, object] = dict(
+        kind=Kind.REPORT,
+        locality_code=directory.ha_tu.code,
+        village_code=directory.village.code,
+        topic_code=directory.waste.code,
+        title="Rác tồn đọng",
+        body="Rác không được thu gom ba ngày nay.",
+    )
+    values.update(changes)
+    return Submission(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    calls: list[tuple[object, ...]] = []
+    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: calls.append(args) or True)
+    return calls
+
+
+def upload_files(app: Flask) -> list[Path]:
+    return sorted(Path(app.config["UPLOAD_DIR"]).iterdir())
+
+
+@pytest.fixture
+def empty_uploads(app: Flask) -> Iterator[None]:
+    for path in upload_files(app):
+        path.unlink()
+    yield
+    for path in upload_files(app):
+        path.unlink()
+
+
+def count(model: type) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_a_valid_report_is_saved_received_with_a_valid_code_and_a_public_event(
+    db_session: Session, enqueued: list[tuple[object, ...]]
+) -> None:
+    directory = make_directory()
+    receipt = submit_feedback(report(directory, name="Trần Thị B", phone="0912 345 678"), now=TUESDAY_MORNING)
+
+    item = db.session.get(Feedback, receipt.feedback_id)
+    assert item is not None and item.code == receipt.code
+    parsed = parse_code(receipt.code)
+    assert (parsed.prefix, parsed.year, parsed.sequence) == ("QN", 2026, item.id)
+    assert item.status == Status.RECEIVED
+    assert item.locality_id == directory.village.id
+    assert item.submitter_phone == "0912345678"
+    assert receipt.token and token_matches(receipt.token, item.token_hash)
+    assert receipt.enqueued and not receipt.duplicate
+    assert enqueued == [(feedback.jobs.ROUTE_FEEDBACK, item.id)]
+    events = db.session.scalars(select(Event).where(Event.feedback_id == item.id)).all()
+    assert [(e.action, e.actor, e.public) for e in events] == [("received", "resident", True)]
+    assert verify_chain(item.id)
+    # The event is public: it carries no personal data.
+    assert "Trần Thị B" not in events[0].payload() and "0912345678" not in events[0].payload()
+
+
+def test_the_code_year_is_the_local_year(db_session: Session, enqueued: list[tuple[object, ...]]) -> None:
+    directory = make_directory()
+    receipt = submit_feedback(report(directory), now=NEW_YEAR_LOCAL)
+    assert parse_code(receipt.code).year == 2027
+
+
+def test_a_commune_without_village_is_the_items_locality(db_session: Session, enqueued: list[tuple[object, ...]]) -> None:
+    directory = make_directory()
+    receipt = submit_feedback(report(directory, village_code=None), now=TUESDAY_MORNING)
+    assert db.session.get(Feedback, receipt.feedback_id).locality_id == directory.ha_tu.id  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("changes", "fields"),
+    [
+        (dict(kind=Kind.COMPLAINT), {"name", "phone"}),
+        (dict(kind=Kind.DENUNCIATION, name="Nguyễn Văn A"), {"phone"}),
+        (dict(kind="nonsense"), {"kind"}),
+        (dict(title=" ", body=""), {"title", "body"}),
+        (dict(title="x" * 201), {"title"}),
+        (dict(body="x" * 5001), {"body"}),
+        (dict(locality_code="99999"), {"locality_code"}),
+        (dict(locality_code="22", village_code=None), {"locality_code"}),
+        (dict(locality_code="07192"), {"village_code"}),
+        (dict(topic_code="khong-co"), {"topic_code"}),
+        (dict(phone="12ab"), {"phone"}),
+        (dict(email="khong-phai-email"), {"email"}),
+        (dict(attachments=(Upload("a.jpg", b"MZ\x90\x00" + b"\x00" * 64),)), {"attachments"}),
+        (dict(attachments=tuple(Upload(f"{i}.png", PNG) for i in range(6))), {"attachments"}),
+    ],
+)
+def test_an_invalid_submission_names_its_fields_and_writes_nothing(
+    app: Flask, db_session: Session, empty_uploads: None, enqueued: list[tuple[object, ...]],
+    changes: dict[str, object], fields: set[str],
+) -> None:
+    directory = make_directory()
+    with pytest.raises(SubmissionInvalid) as raised:
+        submit_feedback(report(directory, **changes), now=TUESDAY_MORNING)
+    assert set(raised.value.errors) == fields
+    assert count(Feedback) == 0 and count(Event) == 0
+    assert upload_files(app) == [] and enqueued == []
+
+
+def test_limits_are_stated_in_the_messages(db_session: Session) -> None:
+    directory = make_directory()
+    with pytest.raises(SubmissionInvalid) as raised:
+        submit_feedback(report(directory, title="x" * 201, body="y" * 5001), now=TUESDAY_MORNING)
+    assert "200" in raised.value.errors["title"] and "5000" in raised.value.errors["body"]
+
+
+def test_a_complaint_with_name_and_email_is_accepted(db_session: Session, enqueued: list[tuple[object, ...]]) -> None:
+    directory = make_directory()
+    receipt = submit_feedback(report(directory, kind=Kind.COMPLAINT, name="Nguyễn Văn A", email="a@example.vn"),
+                              now=TUESDAY_MORNING)
+    assert db.session.get(Feedback, receipt.feedback_id).kind == Kind.COMPLAINT  # type: ignore[union-attr]
+
+
+def test_attachments_are_stored_under_random_names_with_their_metadata(
+    app: Flask, db_session: Session, empty_uploads: None, enqueued: list[tuple[object, ...]]
+) -> None:
+    directory = make_directory()
+    receipt = submit_feedback(
+        report(directory, attachments=(Upload("C:\\ảnh\\đường hỏng.png", PNG), Upload("don.pdf", PDF))),
+        now=TUESDAY_MORNING,
+    )
+    rows = db.session.scalars(select(Attachment).where(Attachment.feedback_id == receipt.feedback_id)
+                              .order_by(Attachment.id)).all()
+    assert [(r.original_name, r.content_type, r.size) for r in rows] == [
+        ("đường hỏng.png", "image/png", len(PNG)), ("don.pdf", "application/pdf", len(PDF))]
+    stored = upload_files(app)
+    assert sorted(p.name for p in stored) == sorted(r.storage_name for r in rows)  # no temporary file left
+    assert all(len(r.storage_name) == 32 and int(r.storage_name, 16) >= 0 for r in rows)
+    assert (Path(app.config["UPLOAD_DIR"]) / rows[0].storage_name).read_bytes() == PNG
+
+
+def test_a_failed_commit_leaves_no_row_and_no_file(
+    app: Flask, db_session: Session, empty_uploads: None, enqueued: list[tuple[object, ...]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    directory = make_directory()
+    db.session.flush()
+
+    def broken_commit() -> None:
+        raise OperationalError("COMMIT", {}, Exception("connection lost"))
+
+    monkeypatch.setattr(db.session, "commit", broken_commit)
+    with pytest.raises(OperationalError):
+        submit_feedback(report(directory, attachments=(Upload("a.png", PNG),)), now=TUESDAY_MORNING)
+    monkeypatch.undo()
+    assert upload_files(app) == []
+    assert count(Feedback) == 0 and enqueued == []
+
+
+def test_the_same_submission_key_gives_the_same_item(db_session: Session, enqueued: list[tuple[object, ...]]) -> None:
+    directory = make_directory()
+    first = submit_feedback(report(directory, submission_key="key-1"), now=TUESDAY_MORNING)
+    second = submit_feedback(report(directory, submission_key="key-1"), now=TUESDAY_MORNING)
+    assert (second.feedback_id, second.code, second.duplicate, second.token) == (first.feedback_id, first.code, True, None)
+    assert count(Feedback) == 1 and len(enqueued) == 1
+
+
+def test_a_lost_race_on_the_submission_key_returns_the_winner(
+    app: Flask, db_session: Session, empty_uploads: None, enqueued: list[tuple[object, ...]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The other request inserted the key between our check and our insert: the unique column refuses ours."""
+    directory = make_directory()
+    winner = submit_feedback(report(directory, submission_key="key-race"), now=TUESDAY_MORNING)
+    lookups: list[str] = []
+    real_lookup = submission_service.find_by_submission_key
+
+    def blind_first_lookup(key: str) -> Feedback | None:
+        lookups.append(key)
+        return None if len(lookups) == 1 else real_lookup(key)
+
+    monkeypatch.setattr(submission_service, "find_by_submission_key", blind_first_lookup)
+    loser = submit_feedback(report(directory, submission_key="key-race", attachments=(Upload("a.png", PNG),)),
+                            now=TUESDAY_MORNING)
+    assert len(lookups) == 2
+    assert (loser.feedback_id, loser.duplicate, loser.token) == (winner.feedback_id, True, None)
+    assert count(Feedback) == 1
+    assert upload_files(app) == []  # the loser's staged file was removed
+
+
+def test_an_unreachable_broker_still_saves_the_item(app: Flask, db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    dead = Celery("dead-broker")
+    dead.conf.update(broker_url="redis://127.0.0.1:1/0", broker_connection_timeout=1,
+                     broker_transport_options={"socket_connect_timeout": 1, "max_retries": 0})
+    monkeypatch.setitem(app.extensions, "celery", dead)
+    directory = make_directory()
+    receipt = submit_feedback(report(directory), now=TUESDAY_MORNING)
+    assert receipt.enqueued is False and receipt.token
+    item = db.session.get(Feedback, receipt.feedback_id)
+    assert item is not None and item.status == Status.RECEIVED and item.code == receipt.code
+
+
+def test_routing_is_enqueued_only_once_the_row_is_committed(
+    app: Flask, committed_db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the moment enqueue is called, another connection (the worker's) already sees the item."""
+    directory = make_directory()
+    db.session.commit()
+    seen: list[tuple[str, str] | None] = []
+
+    def check_from_another_connection(name: str, feedback_id: int) -> bool:
+        engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+        try:
+            with engine.connect() as other:
+                row = other.execute(sa.text("SELECT code, status FROM feedback WHERE id = :id"),
+                                    {"id": feedback_id}).first()
+                seen.append((row.code, row.status) if row else None)
+        finally:
+            engine.dispose()
+        return True
+
+    monkeypatch.setattr(feedback.jobs, "enqueue", check_from_another_connection)
+    receipt = submit_feedback(report(directory), now=TUESDAY_MORNING)
+    assert seen == [(receipt.code, "received")]

@@ -1,0 +1,319 @@
+"""The resident's form at /submit: works without JavaScript, CSRF on, every error next to its field,
+nothing stored when anything is wrong, one item per form however often it is posted."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from celery import Celery
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import feedback.jobs
+from feedback.domain.status import Kind, Status
+from feedback.domain.tracking import parse_code
+from feedback.extensions import db
+from feedback.models import Attachment, Event, Feedback
+from tests.factories import make_directory
+from tests.web.form_helpers import (
+    JPEG, LINUX_ELF, PDF, PNG, WINDOWS_EXE, code_from_location, form_fields, post_form, valid_data,
+)
+
+IDENTITY = {"name": "Nguyễn Văn A", "phone": "0912 345 678"}
+STATIC = Path(__file__).resolve().parents[2] / "feedback" / "static"
+
+
+@pytest.fixture
+def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
+    calls: list[tuple[object, ...]] = []
+    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: calls.append(args) or True)
+    return calls
+
+
+@pytest.fixture
+def empty_uploads(app: Flask) -> Iterator[Path]:
+    folder = Path(app.config["UPLOAD_DIR"])
+    for path in folder.iterdir():
+        path.unlink()
+    yield folder
+    for path in folder.iterdir():
+        path.unlink()
+
+
+def stored() -> int:
+    return int(db.session.scalar(select(func.count()).select_from(Feedback)) or 0)
+
+
+def html_of(response: object) -> str:
+    return response.get_data(as_text=True)  # type: ignore[attr-defined]
+
+
+def field_error(html: str, field_id: str) -> str:
+    """The error text shown next to ``field_id``; the input must point at it with aria-describedby."""
+    match = re.search(rf'<p class="field-error" id="{field_id}-error">(.*?)</p>', html, re.S)
+    assert match, f"no error shown for {field_id}"
+    assert re.search(rf'aria-describedby="[^"]*{field_id}-error', html), f"{field_id} does not reference its error"
+    return re.sub(r"<[^>]+>", " ", match.group(1))
+
+
+def test_the_form_is_vietnamese_labelled_and_explains_each_kind(client: FlaskClient, db_session: Session) -> None:
+    make_directory()
+    html = html_of(client.get("/submit"))
+    for field_id in ("commune", "village", "topic", "title", "body", "attachments", "name", "phone", "email",
+                     "consent_share_contact"):
+        assert f'for="{field_id}"' in html, field_id
+    for index, label in enumerate(["Góp ý", "Phản ánh", "Kiến nghị", "Khiếu nại", "Tố cáo"]):
+        assert f'for="kind-{index}"><strong>{label}</strong>' in html
+    assert "Đề nghị cơ quan làm hoặc thay đổi việc gì." in html
+    assert "Luật Khiếu nại" in html and "Luật Tố cáo" in html and "nặc danh" in html
+    assert '<option value="06652">Phường Hà Tu</option>' in html
+    assert '<option value="moi-truong.rac-thai">— Rác thải</option>' in html
+    assert "Chọn thôn/khu phố" in html
+
+
+def test_the_home_page_leads_to_the_form_the_lookup_and_staff_login(client: FlaskClient, db_session: Session) -> None:
+    html = html_of(client.get("/"))
+    assert 'href="/submit"' in html
+    assert 'action="/t"' in html and 'name="code"' in html
+    assert 'href="/login"' in html
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_each_kind_is_received_and_the_receipt_shows_a_valid_code(
+    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]], kind: Kind
+) -> None:
+    make_directory()
+    response = post_form(client, valid_data(kind=kind.value, **IDENTITY))
+    assert response.status_code == 303
+    code = code_from_location(response)
+    assert parse_code(code).canonical == code
+    assert "token" not in response.headers["Location"]  # the secret never travels in this redirect
+
+    receipt = html_of(client.get(response.headers["Location"]))
+    assert f'class="tracking-code" id="tracking-code">{code}<' in receipt
+    assert "ký tự kiểm tra" in receipt
+    assert re.search(rf"/t/{code}/[A-Za-z0-9_-]{{40,}}", receipt), "the secret link is shown"
+
+    item = db.session.scalar(select(Feedback).where(Feedback.code == code))
+    assert item is not None and item.kind == kind and item.status == Status.RECEIVED
+    assert [e.action for e in db.session.scalars(select(Event).where(Event.feedback_id == item.id))] == ["received"]
+    assert enqueued == [(feedback.jobs.ROUTE_FEEDBACK, item.id)]
+
+
+def test_a_complaint_without_name_is_refused_with_the_reason_and_nothing_is_stored(
+    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+) -> None:
+    make_directory()
+    response = post_form(client, valid_data(kind="complaint"))
+    html = html_of(response)
+    assert response.status_code == 422
+    assert "họ và tên" in field_error(html, "name") and "Luật Khiếu nại" in field_error(html, "name")
+    assert "số điện thoại hoặc thư điện tử" in field_error(html, "phone")
+    assert 'class="error-summary"' in html and 'href="#name"' in html and 'href="#phone"' in html
+    # What was typed is kept.
+    assert 'value="Rác tồn đọng ở đầu ngõ 12"' in html and "bốc mùi khó chịu" in html
+    assert 'value="complaint"\n               checked' in html
+    assert stored() == 0 and enqueued == []
+
+
+def test_missing_fields_are_each_reported(client: FlaskClient, db_session: Session) -> None:
+    make_directory()
+    response = post_form(client, {"title": "", "body": ""})
+    html = html_of(response)
+    assert response.status_code == 422
+    assert "loại ý kiến" in field_error(html, "kind")
+    assert 'href="#kind-0"' in html
+    assert "xã, phường" in field_error(html, "commune")
+    assert "lĩnh vực" in field_error(html, "topic")
+    assert "tiêu đề" in field_error(html, "title")
+    assert "nội dung" in field_error(html, "body")
+    assert stored() == 0
+
+
+def test_over_long_title_and_body_state_the_limits(client: FlaskClient, db_session: Session) -> None:
+    make_directory()
+    html = html_of(post_form(client, valid_data(title="T" * 201, body="B" * 5001)))
+    assert "201" in field_error(html, "title") and "200" in field_error(html, "title")
+    assert "5001" in field_error(html, "body") and "5000" in field_error(html, "body")
+    assert stored() == 0
+
+
+@pytest.mark.parametrize("program", [WINDOWS_EXE, LINUX_ELF], ids=["windows-exe", "linux-elf"])
+def test_a_program_renamed_jpg_is_refused_and_files_must_be_chosen_again(
+    client: FlaskClient, db_session: Session, empty_uploads: Path, program: bytes
+) -> None:
+    make_directory()
+    response = post_form(client, valid_data(), files=[(PNG, "ok.png"), (program, "anh-hien-truong.jpg")])
+    html = html_of(response)
+    assert response.status_code == 422
+    assert "anh-hien-truong.jpg" in field_error(html, "attachments")
+    assert "chọn lại tệp" in html
+    assert stored() == 0 and list(empty_uploads.iterdir()) == []
+
+
+def test_a_file_over_10_mb_is_refused(client: FlaskClient, db_session: Session, empty_uploads: Path) -> None:
+    make_directory()
+    big = JPEG + b"\x00" * (11 * 1024 * 1024)
+    html = html_of(post_form(client, valid_data(), files=[(big, "lon.jpg")]))
+    assert "10 MB" in field_error(html, "attachments")
+    assert stored() == 0 and list(empty_uploads.iterdir()) == []
+
+
+def test_six_files_are_refused(client: FlaskClient, db_session: Session, empty_uploads: Path) -> None:
+    make_directory()
+    html = html_of(post_form(client, valid_data(), files=[(PNG, f"{i}.png") for i in range(6)]))
+    assert "tối đa 5 tệp" in field_error(html, "attachments")
+    assert stored() == 0 and list(empty_uploads.iterdir()) == []
+
+
+def test_images_and_pdf_are_attached(
+    client: FlaskClient, db_session: Session, empty_uploads: Path, enqueued: list[tuple[object, ...]]
+) -> None:
+    make_directory()
+    response = post_form(client, valid_data(), files=[(PNG, "hien-truong.png"), (PDF, "van-ban.pdf")])
+    assert response.status_code == 303
+    rows = db.session.scalars(select(Attachment).order_by(Attachment.id)).all()
+    assert [(r.original_name, r.content_type) for r in rows] == [
+        ("hien-truong.png", "image/png"), ("van-ban.pdf", "application/pdf")]
+    assert sorted(p.name for p in empty_uploads.iterdir()) == sorted(r.storage_name for r in rows)
+
+
+def test_a_request_over_max_content_length_gets_a_friendly_413_in_the_visitors_language(
+    app: Flask, client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_directory()
+    csrf, key = form_fields(client, "/submit?lang=en")
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024 * 1024)
+    response = post_form(client, valid_data(), files=[(JPEG + b"\x00" * (2 * 1024 * 1024), "a.jpg")],
+                         csrf=csrf, key=key)
+    html = html_of(response)
+    assert response.status_code == 413
+    assert '<html lang="en">' in html and "1 MB" in html and "<h1>" in html
+    assert stored() == 0
+
+
+def test_unknown_locality_and_foreign_village_are_field_errors(client: FlaskClient, db_session: Session) -> None:
+    make_directory()
+    html = html_of(post_form(client, valid_data(commune="99999", village="")))
+    assert "99999" in field_error(html, "commune")
+    html = html_of(post_form(client, valid_data(commune="07192", village="06652-001")))
+    assert "không thuộc" in field_error(html, "village")
+    assert stored() == 0
+
+
+def test_a_post_without_csrf_token_gets_a_friendly_400_and_stores_nothing(
+    client: FlaskClient, db_session: Session
+) -> None:
+    make_directory()
+    form_fields(client)  # a session exists, only the token is missing
+    response = client.post("/submit", data={**valid_data(), "submission_key": "k"}, content_type="multipart/form-data")
+    html = html_of(response)
+    assert response.status_code == 400
+    assert "Biểu mẫu đã hết hạn hoặc không hợp lệ" in html and 'href="/"' in html
+    assert stored() == 0
+
+
+def test_the_same_form_posted_twice_makes_one_item(
+    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+) -> None:
+    make_directory()
+    csrf, key = form_fields(client)
+    first = post_form(client, valid_data(), csrf=csrf, key=key)
+    second = post_form(client, valid_data(), csrf=csrf, key=key)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["Location"] == first.headers["Location"]  # back to the same receipt
+    assert stored() == 1 and len(enqueued) == 1
+
+
+def test_a_resubmission_from_another_browser_goes_to_the_public_page(
+    app: Flask, client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+) -> None:
+    make_directory()
+    csrf, key = form_fields(client)
+    code = code_from_location(post_form(client, valid_data(), csrf=csrf, key=key))
+    other = type(client)(app, app.response_class, use_cookies=True)  # a second browser, its own session
+    other_csrf, _ = form_fields(other)
+    response = post_form(other, valid_data(), csrf=other_csrf, key=key)
+    assert response.headers["Location"].endswith(f"/t/{code}")
+    assert stored() == 1
+
+
+def test_without_javascript_the_village_step_lists_villages_and_keeps_what_was_typed(
+    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+) -> None:
+    make_directory()
+    csrf, key = form_fields(client)
+    typed = valid_data(village="", title="Đèn đường hỏng", body="Ba bóng đèn không sáng.", step="village",
+                       name="Lê Văn C")
+    response = post_form(client, typed, files=[(PNG, "a.png")], csrf=csrf, key=key)
+    html = html_of(response)
+    assert response.status_code == 200
+    assert '<option value="06652-001">Tổ dân phố 1</option>' in html
+    assert 'value="Đèn đường hỏng"' in html and "Ba bóng đèn không sáng." in html and 'value="Lê Văn C"' in html
+    assert f'value="{key}"' in html
+    assert "chọn lại tệp" in html and 'class="error-summary"' not in html
+    assert stored() == 0 and enqueued == []
+    # Then the resident picks the village and sends.
+    final = post_form(client, {**typed, "village": "06652-001", "step": ""}, csrf=csrf, key=key)
+    assert final.status_code == 303 and stored() == 1
+
+
+def test_with_the_broker_down_the_item_is_saved_and_the_code_shown(
+    app: Flask, client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dead = Celery("dead-broker")
+    dead.conf.update(broker_url="redis://127.0.0.1:1/0", broker_connection_timeout=1,
+                     broker_transport_options={"socket_connect_timeout": 1, "max_retries": 0})
+    monkeypatch.setitem(app.extensions, "celery", dead)
+    make_directory()
+    response = post_form(client, valid_data())
+    assert response.status_code == 303
+    code = code_from_location(response)
+    assert code in html_of(client.get(response.headers["Location"]))
+    item = db.session.scalar(select(Feedback).where(Feedback.code == code))
+    assert item is not None and item.status == Status.RECEIVED
+
+
+def test_locality_search_ignores_diacritics(client: FlaskClient, db_session: Session) -> None:
+    make_directory()
+    results = client.get("/localities/search.json?q=ha tu").get_json()["results"]
+    assert [(r["code"], r["name"]) for r in results][:1] == [("06652", "Phường Hà Tu")]
+    village = client.get("/localities/search.json?q=DAI VAN").get_json()["results"]
+    assert village == [{"code": "07192-001", "name": "Thôn Đài Van", "level": "village",
+                        "commune_code": "07192", "commune_name": "Đặc khu Vân Đồn"}]
+    assert client.get("/localities/search.json?q=").get_json()["results"] == []
+
+
+def test_villages_of_a_commune_as_json(client: FlaskClient, db_session: Session) -> None:
+    make_directory()
+    data = client.get("/localities/06652/villages.json").get_json()
+    assert data == {"commune": "06652", "villages": [{"code": "06652-001", "name": "Tổ dân phố 1",
+                                                      "folded": "to dan pho 1"}]}
+    assert client.get("/localities/00000/villages.json").status_code == 404
+
+
+def test_pages_fit_a_phone_and_use_no_inline_script_or_style(client: FlaskClient, db_session: Session) -> None:
+    make_directory()
+    html = html_of(client.get("/submit"))
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert "<style" not in html and " style=" not in html
+    assert all(not tag.strip() for tag in re.findall(r"<script[^>]*>(.*?)</script>", html, re.S))
+    assert '<script src="/static/picker.js" defer></script>' in html
+    # Declarations only: "(min-width: 40rem)" in a media query is not a width.
+    css = (STATIC / "site.css").read_text()
+    fixed = [int(px) for prop, px in re.findall(r"(?<![-\w(])(width|min-width)\s*:\s*(\d+)px", css)]
+    assert all(px <= 360 for px in fixed), fixed
+    rem_widths = [float(v) for v in re.findall(r"(?<![-\w(])(?:width|min-width)\s*:\s*([\d.]+)rem", css)]
+    assert all(v * 16 <= 360 for v in rem_widths), rem_widths
+
+
+def test_the_village_step_without_a_commune_asks_for_the_commune_first(client: FlaskClient, db_session: Session) -> None:
+    make_directory()
+    html = html_of(post_form(client, valid_data(commune="", village="", step="village")))
+    assert "trước khi chọn thôn" in field_error(html, "commune")
+    assert stored() == 0

@@ -1,0 +1,204 @@
+"""Tracking: /t/<code> and /t/<code>.json show the public facts and never personal data; the secret
+link shows the resident's own details; mistyped codes get a helpful 404."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+import feedback.jobs
+from feedback.domain.status import Kind, Status
+from feedback.domain.tracking import CHECK_ALPHABET, make_code
+from feedback.extensions import db
+from feedback.models import Assignment, Deadline, Feedback
+from feedback.services.submission import Receipt, Submission, Upload, submit_feedback
+from tests.factories import Directory, make_directory
+from tests.web.form_helpers import PNG
+
+NAME, PHONE, EMAIL = "Phạm Thị Riêng Tư", "0987654321", "rieng.tu@example.vn"
+TITLE, BODY = "Tiêu đề có tên hàng xóm", "Nội dung có địa chỉ nhà số 7"
+RECEIVED = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội
+JSON_KEYS = {"code", "kind", "status", "topic", "locality", "unit", "routing", "deadlines", "events"}
+
+
+@pytest.fixture(autouse=True)
+def no_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: True)
+
+
+def send_complaint(directory: Directory) -> Receipt:
+    return submit_feedback(Submission(
+        kind=Kind.COMPLAINT, locality_code="06652", village_code="06652-001", topic_code="dat-dai",
+        title=TITLE, body=BODY, name=NAME, phone=PHONE, email=EMAIL, consent_share_contact=True,
+        attachments=(Upload("so-do-thua-dat.png", PNG),),
+    ), now=RECEIVED)
+
+
+def route(receipt: Receipt, directory: Directory, *, due: datetime, breached: bool = False) -> None:
+    """What the worker does, inserted directly: an assignment, the explanation, two deadlines."""
+    item = db.session.get(Feedback, receipt.feedback_id)
+    assert item is not None
+    item.status = Status.ASSIGNED
+    item.current_unit_id = directory.ubnd_ha_tu.id
+    item.routing_explanation = "Quy tắc: Phường Hà Tu, mọi lĩnh vực → UBND Phường Hà Tu"
+    db.session.add(Assignment(feedback_id=item.id, unit_id=directory.ubnd_ha_tu.id, assigned_at=RECEIVED))
+    db.session.add(Deadline(feedback_id=item.id, unit_id=directory.ubnd_ha_tu.id, clock="acceptance", sequence=1,
+                            legal_basis="Luật Khiếu nại 2011, Điều 27", day_type="working", period_days=7,
+                            starts_at=RECEIVED, due_at=due, breached_at=due if breached else None))
+    db.session.add(Deadline(feedback_id=item.id, unit_id=directory.ubnd_ha_tu.id, clock="resolution", sequence=1,
+                            legal_basis="Luật Khiếu nại 2011, Điều 28", day_type="calendar", period_days=30,
+                            starts_at=RECEIVED, due_at=datetime(2099, 1, 1, 10, 0, tzinfo=UTC)))
+    db.session.flush()
+
+
+def assert_no_personal_data(text: str) -> None:
+    for secret in (NAME, PHONE, EMAIL, TITLE, BODY, "so-do-thua-dat.png"):
+        assert secret not in text, secret
+
+
+def test_the_public_page_before_routing_shows_the_facts_and_no_personal_data(
+    client: FlaskClient, db_session: Session
+) -> None:
+    receipt = send_complaint(make_directory())
+    response = client.get(f"/t/{receipt.code}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for fact in ("Khiếu nại", "Đất đai và giải phóng mặt bằng", "Tổ dân phố 1, Phường Hà Tu",
+                 "Đã tiếp nhận, đang chuyển đến đơn vị xử lý", "Chưa xác định", "Đã tiếp nhận ý kiến",
+                 "03/03/2026 09:00"):
+        assert fact in html, fact
+    assert_no_personal_data(html)
+
+
+def test_the_json_before_routing_has_exactly_the_contract_keys(client: FlaskClient, db_session: Session) -> None:
+    receipt = send_complaint(make_directory())
+    response = client.get(f"/t/{receipt.code}.json")
+    data = response.get_json()
+    assert set(data) == JSON_KEYS
+    assert data["code"] == receipt.code and data["kind"] == "complaint" and data["status"] == "received"
+    assert data["topic"] == {"code": "dat-dai", "name": "Đất đai và giải phóng mặt bằng"}
+    assert data["locality"] == {"code": "06652-001", "name": "Tổ dân phố 1",
+                                "commune": {"code": "06652", "name": "Phường Hà Tu"}}
+    assert data["unit"] is None and data["routing"] is None and data["deadlines"] == []
+    assert data["events"] == [{"action": "received", "at": "2026-03-03T09:00:00+07:00"}]
+    assert_no_personal_data(response.get_data(as_text=True))
+
+
+def test_after_routing_the_unit_explanation_and_deadlines_are_shown(client: FlaskClient, db_session: Session) -> None:
+    directory = make_directory()
+    receipt = send_complaint(directory)
+    route(receipt, directory, due=datetime(2026, 3, 12, 16, 59, 59, tzinfo=UTC), breached=True)
+
+    data = client.get(f"/t/{receipt.code}.json").get_json()
+    assert data["unit"] == {"code": "UBND-06652", "name": "UBND Phường Hà Tu"}
+    assert data["routing"] == "Quy tắc: Phường Hà Tu, mọi lĩnh vực → UBND Phường Hà Tu"
+    assert data["deadlines"] == [
+        {"name": "acceptance", "due_at": "2026-03-12T23:59:59+07:00", "legal_basis": "Luật Khiếu nại 2011, Điều 27"},
+        {"name": "resolution", "due_at": "2099-01-01T17:00:00+07:00", "legal_basis": "Luật Khiếu nại 2011, Điều 28"},
+    ]
+    assert all(set(d) == {"name", "due_at", "legal_basis"} for d in data["deadlines"])
+
+    html = client.get(f"/t/{receipt.code}").get_data(as_text=True)
+    assert "UBND Phường Hà Tu" in html and "Vì sao đơn vị này xử lý" in html
+    assert "Hạn tiếp nhận, trả lời ban đầu" in html and "12/03/2026 23:59" in html
+    assert "Luật Khiếu nại 2011, Điều 28" in html
+    assert html.count("Quá hạn") == 1  # the past acceptance clock only
+    assert_no_personal_data(html)
+
+
+def test_an_open_clock_past_due_is_overdue_without_a_recorded_breach(client: FlaskClient, db_session: Session) -> None:
+    directory = make_directory()
+    receipt = send_complaint(directory)
+    route(receipt, directory, due=datetime.now(UTC) - timedelta(hours=1))
+    html = client.get(f"/t/{receipt.code}").get_data(as_text=True)
+    assert 'class="deadline deadline-overdue"' in html
+
+
+def test_the_secret_link_shows_the_residents_own_details(client: FlaskClient, db_session: Session) -> None:
+    receipt = send_complaint(make_directory())
+    response = client.get(f"/t/{receipt.code}/{receipt.token}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for detail in (NAME, PHONE, EMAIL, TITLE, BODY, "so-do-thua-dat.png", "Có, bạn đã đồng ý"):
+        assert detail in html, detail
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_wrong_token_is_a_404_without_details(client: FlaskClient, db_session: Session) -> None:
+    receipt = send_complaint(make_directory())
+    assert receipt.token
+    wrong = receipt.token[:-1] + ("A" if receipt.token[-1] != "A" else "B")
+    response = client.get(f"/t/{receipt.code}/{wrong}")
+    assert response.status_code == 404
+    assert_no_personal_data(response.get_data(as_text=True))
+
+
+def test_codes_are_accepted_in_any_case_and_redirected_to_the_canonical_form(
+    client: FlaskClient, db_session: Session
+) -> None:
+    receipt = send_complaint(make_directory())
+    response = client.get(f"/t/{receipt.code.lower()}")
+    assert response.status_code == 301 and response.headers["Location"] == f"/t/{receipt.code}"
+    response = client.get(f"/t/{receipt.code.lower().replace('-', '')}.json")
+    assert response.status_code == 301 and response.headers["Location"] == f"/t/{receipt.code}.json"
+    response = client.get("/t", query_string={"code": f"  {receipt.code.lower()} "})
+    assert response.status_code == 302 and response.headers["Location"] == f"/t/{receipt.code}"
+
+
+def mistyped(code: str) -> str:
+    """``code`` with a different check character."""
+    other = CHECK_ALPHABET[(CHECK_ALPHABET.index(code[-1]) + 1) % len(CHECK_ALPHABET)]
+    return code[:-1] + other
+
+
+def test_a_wrong_check_character_gets_a_404_that_says_so(client: FlaskClient, db_session: Session) -> None:
+    receipt = send_complaint(make_directory())
+    response = client.get(f"/t/{mistyped(receipt.code)}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "ký tự kiểm tra" in html and 'name="code"' in html
+    data = client.get(f"/t/{mistyped(receipt.code)}.json")
+    assert data.status_code == 404 and data.get_json()["error"]["reason"] == "bad_check"
+    lookup = client.get("/t", query_string={"code": mistyped(receipt.code)})
+    assert lookup.status_code == 404 and "ký tự kiểm tra" in lookup.get_data(as_text=True)
+
+
+def test_a_malformed_or_unknown_code_gets_a_friendly_404(client: FlaskClient, db_session: Session) -> None:
+    make_directory()
+    malformed = client.get("/t/khong-phai-ma")
+    assert malformed.status_code == 404 and "không phải là mã tra cứu" in malformed.get_data(as_text=True)
+    assert "ký tự kiểm tra (ký tự cuối)" not in malformed.get_data(as_text=True)
+    unknown = make_code("QN", 2026, 999_999)
+    response = client.get(f"/t/{unknown}")
+    assert response.status_code == 404 and "Không có ý kiến nào mang mã" in response.get_data(as_text=True)
+    assert client.get(f"/t/{unknown}.json").get_json()["error"]["reason"] == "unknown"
+
+
+def test_the_receipt_page_needs_the_session_that_sent_the_item(client: FlaskClient, db_session: Session) -> None:
+    """Without the token in its session a visitor of /submitted/<code> only gets the public page."""
+    receipt = send_complaint(make_directory())
+    response = client.get(f"/submitted/{receipt.code}")
+    assert response.status_code == 302 and response.headers["Location"] == f"/t/{receipt.code}"
+
+
+def test_the_token_never_appears_on_the_public_page(client: FlaskClient, db_session: Session) -> None:
+    receipt = send_complaint(make_directory())
+    assert receipt.token
+    html = client.get(f"/t/{receipt.code}").get_data(as_text=True)
+    assert receipt.token not in html
+    assert not re.search(rf"/t/{receipt.code}/", html)
+
+
+def test_secret_tokens_are_kept_out_of_access_logs(app: object) -> None:
+    """The development server's request line, as logged, loses the token but keeps the code."""
+    import logging
+
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 0, '%s - - "%s" %s %s',
+                               ("127.0.0.1", "GET /t/QN-26-000001-7/s3cr3t_T0ken-x HTTP/1.1", "200", "-"), None)
+    assert all(f.filter(record) for f in logging.getLogger("werkzeug").filters)  # type: ignore[union-attr]
+    line = record.getMessage()
+    assert "s3cr3t_T0ken-x" not in line and "GET /t/QN-26-000001-7/[…] HTTP/1.1" in line

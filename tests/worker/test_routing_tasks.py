@@ -1,0 +1,103 @@
+"""The routing tasks, run as task functions (no eager mode), each twice: one outcome."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from feedback.extensions import db
+from feedback.jobs import REROUTE_FEEDBACK, ROUTE_FEEDBACK, SWEEP_RECEIVED
+from feedback.models import Assignment, Deadline, Event, Notification, WorkerHeartbeat
+from feedback.services import routing, transfer
+from tests.factories import TUESDAY_MORNING, make_directory, make_feedback
+from tests.services.routing_rows import ROUTED_AT, SWEEP_AT, WED_0900, add_rule
+from worker.tasks.routing import reroute_feedback, route_feedback, sweep_received
+
+
+def count(model: type, *where: object) -> int:
+    db.session.expire_all()
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0)  # type: ignore[arg-type]
+
+
+def test_tasks_are_registered_under_the_shared_names() -> None:
+    """The web app sends these names; the worker must answer to them, with a retry policy."""
+    assert (route_feedback.name, reroute_feedback.name, sweep_received.name) == (
+        ROUTE_FEEDBACK, REROUTE_FEEDBACK, SWEEP_RECEIVED)
+    assert route_feedback.autoretry_for and route_feedback.retry_backoff and route_feedback.acks_late
+
+
+def test_route_task_twice_assigns_once(db_session: Session) -> None:
+    """Two deliveries of the same message: one assignment, two clocks, one notice, one event."""
+    d = make_directory()
+    item = make_feedback(d)
+    db.session.commit()
+
+    first = route_feedback(item.id, now=ROUTED_AT.isoformat())
+    second = route_feedback(item.id, now=ROUTED_AT.isoformat())
+
+    assert (first["outcome"], second["outcome"]) == ("assigned", "skipped")
+    assert first["unit_id"] == d.ubnd_ha_tu.id
+    assert count(Assignment, Assignment.feedback_id == item.id) == 1
+    assert count(Deadline, Deadline.feedback_id == item.id) == 2
+    assert count(Notification, Notification.feedback_id == item.id) == 1
+    assert count(Event, Event.feedback_id == item.id, Event.action == "assigned") == 1
+
+
+def test_route_task_for_a_missing_item_does_nothing(db_session: Session) -> None:
+    assert route_feedback(987654321)["outcome"] == "missing"
+
+
+def test_reroute_task_twice_assigns_the_next_unit_once(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a return, two deliveries of the re-route message: one new assignment, to the
+    fallback unit (the returning department is skipped)."""
+    monkeypatch.setattr(transfer.jobs, "enqueue", lambda *args: True)
+    d = make_directory()
+    add_rule(d.environment_dept, locality=d.ha_tu)
+    item = make_feedback(d)
+    db.session.commit()
+    route_feedback(item.id, now=ROUTED_AT.isoformat())
+    transfer.return_item(item.id, unit_id=d.environment_dept.id, reason="Không thuộc thẩm quyền", actor="can-bo",
+                         now=WED_0900)
+
+    first = reroute_feedback(item.id, now=WED_0900.isoformat())
+    second = reroute_feedback(item.id, now=WED_0900.isoformat())
+
+    assert (first["outcome"], second["outcome"]) == ("assigned", "skipped")
+    assert first["unit_id"] == d.ubnd_ha_tu.id
+    assert count(Assignment, Assignment.feedback_id == item.id) == 2
+    assert count(Assignment, Assignment.feedback_id == item.id, Assignment.ended_at.is_(None)) == 1
+
+
+def test_sweep_task_twice_resends_the_stranded_item_and_routing_still_assigns_once(
+    db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sweep run twice sends the stranded item twice (harmless) and records its heartbeat;
+    running the two resulting messages gives one assignment."""
+    sent: list[tuple[str, tuple[object, ...]]] = []
+    monkeypatch.setattr(routing.jobs, "enqueue", lambda name, *args: sent.append((name, args)) or True)
+    d = make_directory()
+    item = make_feedback(d, received_at=TUESDAY_MORNING)
+    db.session.commit()
+
+    first = sweep_received(now=SWEEP_AT.isoformat())
+    second = sweep_received(now=SWEEP_AT.isoformat())
+
+    assert first == second == {"found": 1, "sent": 1}
+    assert sent == [(ROUTE_FEEDBACK, (item.id,))] * 2
+    outcomes = [route_feedback(*args)["outcome"] for _name, args in sent]
+    assert sorted(outcomes) == ["assigned", "skipped"]
+    assert count(Assignment, Assignment.feedback_id == item.id) == 1
+    assert sweep_received(now=SWEEP_AT.isoformat()) == {"found": 0, "sent": 0}
+    heartbeat = db.session.get(WorkerHeartbeat, "sweep_received")
+    assert heartbeat is not None and heartbeat.last_run_at == SWEEP_AT
+
+
+def test_sweep_task_uses_the_configured_threshold(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An item one minute old is not stranded with the default 2 minutes."""
+    monkeypatch.setattr(routing.jobs, "enqueue", lambda *args: True)
+    d = make_directory()
+    make_feedback(d, received_at=TUESDAY_MORNING)
+    db.session.commit()
+
+    assert sweep_received(now=(TUESDAY_MORNING.replace(minute=1)).isoformat()) == {"found": 0, "sent": 0}
