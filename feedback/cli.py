@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from feedback.admin.commands import rules_cli
 from feedback.models import LocalityLevel, Role
-from feedback.services.demo import load_demo
+from feedback.services.demo import DemoAccount, demo_accounts_in_use, load_demo
 from feedback.services.directory import DirectoryError, ImportCounts, import_provinces, source_size
 from feedback.services.users import AccountError, create_user, list_users, set_password
 from feedback.services.villages import CsvImportError, import_villages
@@ -108,8 +108,22 @@ def demo_load_command(province: str | None) -> None:
                  "khu phố; %(topics)d lĩnh vực; %(units)d đơn vị; %(rules)d quy tắc chuyển.",
                  province=summary.province_name, communes=summary.communes, villages=summary.villages,
                  topics=summary.topics, units=summary.units, rules=summary.rules))
+    echo_accounts(summary.accounts)
+
+
+@demo_cli.command("accounts")
+def demo_accounts_command() -> None:
+    """Print the demo accounts whose password is still the published demo password."""
+    accounts = demo_accounts_in_use()
+    if not accounts:
+        click.echo(_("Không còn tài khoản mẫu nào dùng mật khẩu mẫu."))
+        return
+    echo_accounts(accounts)
+
+
+def echo_accounts(accounts: list[DemoAccount]) -> None:
     click.echo(_("Tài khoản mẫu (mật khẩu công khai, chỉ dùng để thử):"))
-    for account in summary.accounts:
+    for account in accounts:
         line = f"  {account.username:<16} {account.password:<20} {account.role.value:<14} {account.unit_name}"
         click.echo(line.rstrip())
 

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +90,20 @@ def start(env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
     return processes
 
 
+def wait_for_web(url: str, processes: list[subprocess.Popen[bytes]], seconds: float = 60) -> bool:
+    """Poll the home page until it answers, so the banner comes after the start-up noise."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and all(p.poll() is None for p in processes):
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
     for process in processes:
         if process.poll() is None:
@@ -111,7 +126,13 @@ def main() -> int:
     say("loading the demo directory and accounts (only into an empty database)")
     flask(env, "demo", "load")
     processes = start(env)
-    say(f"open http://127.0.0.1:{env['PORT']}/  (Ctrl-C stops web, worker and beat)")
+    url = f"http://127.0.0.1:{env['PORT']}/"
+    if wait_for_web(url, processes):
+        print("\n" + "=" * 72, flush=True)
+        say(f"the platform is running: open {url}")
+        flask(env, "demo", "accounts")
+        say("Ctrl-C stops web, worker and beat")
+        print("=" * 72 + "\n", flush=True)
     stopping = False
 
     def on_signal(signum: int, _frame: object) -> None:

@@ -113,6 +113,18 @@ def test_demo_load_prints_accounts_then_refuses_a_second_time(app: Flask, db_ses
     assert db.session.scalar(select(func.count()).select_from(User)) == 4
 
 
+def test_demo_accounts_lists_only_accounts_still_on_their_demo_password(app: Flask, db_session: Session) -> None:
+    run(app, "demo", "load")
+    before = run(app, "demo", "accounts")
+    changed = run(app, "users", "set-password", "admin", env={"FEEDBACK_NEW_PASSWORD": "mot-mat-khau-rieng-2026"})
+    after = run(app, "demo", "accounts")
+
+    assert before.exit_code == 0 and changed.exit_code == 0, before.output + changed.output
+    assert "admin-demo-2026" in before.output and "mttq-demo-2026" in before.output
+    assert "admin-demo-2026" not in after.output  # its password is no longer the published one
+    assert "canbo-demo-2026" in after.output
+
+
 def test_users_create_takes_the_password_from_the_environment(app: Flask, db_session: Session) -> None:
     result = run(app, "users", "create", "quantri", "--role", "admin", "--full-name", "Quản trị",
                  env={"FEEDBACK_NEW_PASSWORD": "mat-khau-du-dai"})

@@ -19,6 +19,7 @@ from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Feedback, Locality, LocalityLevel, Role, RoutingRule, Topic, Unit, UnitKind, User
 from feedback.services.directory import import_provinces, localities_by_code, normalize_province_code
+from feedback.services.accounts import verify_password
 from feedback.services.users import create_user
 from feedback.services.villages import VillageRow, save_villages
 
@@ -229,6 +230,29 @@ def _load_rules(province: Locality, topics: dict[str, Topic], units: dict[str, U
     return rules
 
 
+# Published in README.md: for a first look only, never for a real deployment.
+DEMO_PASSWORDS = {
+    Role.ADMIN: "admin-demo-2026",
+    Role.OFFICER: "canbo-demo-2026",
+    Role.UNIT_HEAD: "lanhdao-demo-2026",
+    Role.FRONT_MONITOR: "mttq-demo-2026",
+}
+
+
+def demo_accounts_in_use() -> list[DemoAccount]:
+    """Accounts whose password is still the published demo password of their role, to be
+    printed at each Quick start; an account whose password was changed is not listed."""
+    accounts = []
+    for user in db.session.scalars(select(User).order_by(User.id)):
+        for membership in user.memberships:
+            password = DEMO_PASSWORDS.get(membership.role)
+            if password and verify_password(user.password_hash, password):
+                unit_name = membership.unit.name if membership.unit else ""
+                accounts.append(DemoAccount(user.username, password, membership.role, unit_name))
+                break
+    return accounts
+
+
 def _load_accounts(province: Locality, commune: Locality, units: dict[str, Unit], now: datetime) -> list[DemoAccount]:
     """Admin, an officer and the head of the first commune's UBND (Phường Hà Tu in Quảng Ninh),
     and a monitor of the provincial Front committee. Each is created unless its username exists."""
@@ -236,10 +260,12 @@ def _load_accounts(province: Locality, commune: Locality, units: dict[str, Unit]
     committee = units[f"UBND-{commune.code}"]
     front = units[f"MTTQ-{province.code}"]
     wanted = [
-        ("admin", "admin-demo-2026", Role.ADMIN, None, None, "Quản trị hệ thống"),
-        (f"canbo.{slug}", "canbo-demo-2026", Role.OFFICER, committee, None, f"Cán bộ {committee.name}"),
-        (f"lanhdao.{slug}", "lanhdao-demo-2026", Role.UNIT_HEAD, committee, None, f"Lãnh đạo {committee.name}"),
-        ("mttq.tinh", "mttq-demo-2026", Role.FRONT_MONITOR, front, province, f"Cán bộ {front.name}"),
+        ("admin", DEMO_PASSWORDS[Role.ADMIN], Role.ADMIN, None, None, "Quản trị hệ thống"),
+        (f"canbo.{slug}", DEMO_PASSWORDS[Role.OFFICER], Role.OFFICER, committee, None, f"Cán bộ {committee.name}"),
+        (f"lanhdao.{slug}", DEMO_PASSWORDS[Role.UNIT_HEAD], Role.UNIT_HEAD, committee, None,
+         f"Lãnh đạo {committee.name}"),
+        ("mttq.tinh", DEMO_PASSWORDS[Role.FRONT_MONITOR], Role.FRONT_MONITOR, front, province,
+         f"Cán bộ {front.name}"),
     ]
     accounts = []
     for username, password, role, unit, territory, full_name in wanted:
