@@ -21,6 +21,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e ".[test]"
   echo "$wanted" > "$stamp"
+  # The test extras include everything the Quick start installs.
+  printf '%s' "$wanted" > .venv/.installed
 fi
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download is not used).

@@ -68,19 +68,19 @@ class Directory:
 
 
 def make_directory() -> Directory:
-    """Quảng Ninh (22) → Phường Hà Tu (06652) → Tổ 1; Đặc khu Vân Đồn (07192) → Thôn Đài Van (remote)."""
+    """Quảng Ninh (22) → Phường Hà Tu (06652) → Tổ 1; Đặc khu Vân Đồn (06994) → Thôn Đài Van (remote)."""
     province = add_locality("22", "Thành phố Quảng Ninh", "thành phố", LocalityLevel.PROVINCE)
     ha_tu = add_locality("06652", "Phường Hà Tu", "phường", LocalityLevel.COMMUNE, province)
-    van_don = add_locality("07192", "Đặc khu Vân Đồn", "đặc khu", LocalityLevel.COMMUNE, province)
+    van_don = add_locality("06994", "Đặc khu Vân Đồn", "đặc khu", LocalityLevel.COMMUNE, province)
     village = add_locality("06652-001", "Tổ dân phố 1", "tổ dân phố", LocalityLevel.VILLAGE, ha_tu)
-    remote_village = add_locality("07192-001", "Thôn Đài Van", "thôn", LocalityLevel.VILLAGE, van_don, remote=True)
+    remote_village = add_locality("06994-001", "Thôn Đài Van", "thôn", LocalityLevel.VILLAGE, van_don, remote=True)
     environment = add_topic("moi-truong", "Môi trường")
     waste = add_topic("moi-truong.rac-thai", "Rác thải", environment)
     land = add_topic("dat-dai", "Đất đai và giải phóng mặt bằng")
     other = add_topic("khac", "Khác")
     province_committee = add_unit("UBND-22", "UBND Thành phố Quảng Ninh", UnitKind.PROVINCE_COMMITTEE, province)
     ubnd_ha_tu = add_unit("UBND-06652", "UBND Phường Hà Tu", UnitKind.COMMUNE_COMMITTEE, ha_tu, province_committee)
-    ubnd_van_don = add_unit("UBND-07192", "UBND Đặc khu Vân Đồn", UnitKind.COMMUNE_COMMITTEE, van_don,
+    ubnd_van_don = add_unit("UBND-06994", "UBND Đặc khu Vân Đồn", UnitKind.COMMUNE_COMMITTEE, van_don,
                             province_committee)
     environment_dept = add_unit("SNNMT-22", "Sở Nông nghiệp và Môi trường", UnitKind.DEPARTMENT, province,
                                 province_committee)

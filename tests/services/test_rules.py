@@ -228,7 +228,7 @@ def test_a_good_file_is_imported_whole(db_session: Session, rule_logs: pytest.Lo
     text = HEADER + (
         "06652,moi-truong,,UBND-06652,2026-01-01,,\n"
         "06652,moi-truong,khiếu nại,UBND-06652,,,\"Khiếu nại\nvề môi trường\"\n"
-        "07192,,Phan anh,UBND-07192,,2026-12-31,\n"
+        "06994,,Phan anh,UBND-06994,,2026-12-31,\n"
         ",dat-dai,report,SNNMT-22,,,\n"
         "6652,dat-dai,Góp ý,UBND-06652,,,\n"  # a spreadsheet dropped the leading zero
         "\n"
@@ -307,7 +307,7 @@ def test_a_file_without_rules_or_with_the_wrong_header_is_refused(db_session: Se
 def test_line_numbers_count_lines_of_quoted_notes(db_session: Session) -> None:
     """Proves: a row after a note spanning three lines is reported at its real line (5)."""
     make_directory()
-    text = HEADER + '06652,moi-truong,,UBND-06652,,,"một\nhai\nba"\n07192,,,KHONG-CO,,,\n'
+    text = HEADER + '06652,moi-truong,,UBND-06652,,,"một\nhai\nba"\n06994,,,KHONG-CO,,,\n'
 
     result = rules.import_rules(io.StringIO(text, newline=""), now=NOW)
 

@@ -114,7 +114,7 @@ def test_a_commune_without_village_is_the_items_locality(db_session: Session, en
         (dict(body="x" * 5001), {"body"}),
         (dict(locality_code="99999"), {"locality_code"}),
         (dict(locality_code="22", village_code=None), {"locality_code"}),
-        (dict(locality_code="07192"), {"village_code"}),
+        (dict(locality_code="06994"), {"village_code"}),
         (dict(topic_code="khong-co"), {"topic_code"}),
         (dict(phone="12ab"), {"phone"}),
         (dict(email="khong-phai-email"), {"email"}),

@@ -69,7 +69,7 @@ def test_the_list_shows_rules_filters_and_pages(client: FlaskClient, d: Director
     assert "26 quy tắc" in first and "Trang 1 / 2" in first
     assert f'href="/admin/rules?page=2&amp;locality={d.province.id}"' in first
     assert "Trang 2 / 2" in second and second.count("/edit") == 1
-    assert f"/admin/rules/{van_don.id}/edit" in second  # Vân Đồn (07192) sorts after Hà Tu (06652)
+    assert f"/admin/rules/{van_don.id}/edit" in second  # Vân Đồn (06994) sorts after Hà Tu (06652)
 
 
 def test_a_rule_is_created_from_the_form(client: FlaskClient, d: Directory) -> None:
@@ -192,7 +192,7 @@ def test_an_unknown_rule_is_404(client: FlaskClient, d: Directory) -> None:
 def test_a_csv_upload_reports_lines_and_keeps_nothing(client: FlaskClient, d: Directory) -> None:
     """Proves: the upload page lists every bad line and stores nothing; a good file is stored."""
     bad = HEADER + "06652,moi-truong,,UBND-06652,,,\n06652,moi-truong,khiếu nại,KHONG-CO,,,\n"
-    good = HEADER + "06652,moi-truong,,UBND-06652,,,\n07192,,tố cáo,UBND-07192,,,\n"
+    good = HEADER + "06652,moi-truong,,UBND-06652,,,\n06994,,tố cáo,UBND-06994,,,\n"
 
     def upload(text: str) -> object:
         token = csrf_token(client.get("/admin/rules/import").get_data(as_text=True))

@@ -201,7 +201,7 @@ def test_unknown_locality_and_foreign_village_are_field_errors(client: FlaskClie
     make_directory()
     html = html_of(post_form(client, valid_data(commune="99999", village="")))
     assert "99999" in field_error(html, "commune")
-    html = html_of(post_form(client, valid_data(commune="07192", village="06652-001")))
+    html = html_of(post_form(client, valid_data(commune="06994", village="06652-001")))
     assert "không thuộc" in field_error(html, "village")
     assert stored() == 0
 
@@ -284,8 +284,8 @@ def test_locality_search_ignores_diacritics(client: FlaskClient, db_session: Ses
     results = client.get("/localities/search.json?q=ha tu").get_json()["results"]
     assert [(r["code"], r["name"]) for r in results][:1] == [("06652", "Phường Hà Tu")]
     village = client.get("/localities/search.json?q=DAI VAN").get_json()["results"]
-    assert village == [{"code": "07192-001", "name": "Thôn Đài Van", "level": "village",
-                        "commune_code": "07192", "commune_name": "Đặc khu Vân Đồn"}]
+    assert village == [{"code": "06994-001", "name": "Thôn Đài Van", "level": "village",
+                        "commune_code": "06994", "commune_name": "Đặc khu Vân Đồn"}]
     assert client.get("/localities/search.json?q=").get_json()["results"] == []
 
 
