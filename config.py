@@ -40,6 +40,9 @@ class Config:
     BROKER_CONNECT_TIMEOUT: float = float(os.environ.get("BROKER_CONNECT_TIMEOUT", "2"))
     RATELIMIT_STORAGE_URI: str = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     LOGIN_RATE_LIMIT: str = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
+    # Per client IP. Generous on purpose: a commune office kiosk or a mobile carrier's shared
+    # address (CGNAT) puts many residents behind one IP; this only stops floods.
+    SUBMIT_RATE_LIMIT: str = os.environ.get("SUBMIT_RATE_LIMIT", "30 per minute")
     UPLOAD_DIR: Path = Path(os.environ.get("UPLOAD_DIR", INSTANCE_DIR / "uploads"))
     MAX_ATTACHMENTS: int = 5
     MAX_ATTACHMENT_BYTES: int = 10 * 1024 * 1024

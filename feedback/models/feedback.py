@@ -108,17 +108,20 @@ class Deadline(db.Model):
 
     ``closed_at`` is set when the clock stops (met, superseded or the item closed); open clocks are
     scanned through the partial index on ``due_at``. ``breached_at`` is a recorded fact: calendar
-    changes recompute ``due_at`` of open clocks but never rewrite a breach.
+    changes recompute ``due_at`` of open clocks but never rewrite a breach. Open, unbreached
+    clocks are scanned through the partial index on ``due_at``.
     """
 
     __tablename__ = "deadline"
     __table_args__ = (
         UniqueConstraint("feedback_id", "clock", "sequence", name="uq_deadline_clock"),
+        # The reminder scan reads clocks still running and not yet breached, by due time: its
+        # cost follows the number of items coming due, not all items or all overdue ones.
         Index(
             "ix_deadline_open_due",
             "due_at",
-            postgresql_where=text("closed_at IS NULL"),
-            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL AND breached_at IS NULL"),
+            sqlite_where=text("closed_at IS NULL AND breached_at IS NULL"),
         ),
     )
 

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from feedback.domain.status import Channel
+from feedback.extensions import limiter
 from feedback.public.forms import SubmitForm
 from feedback.public.labels import register_label_filters
 from feedback.public.receipts import remember_receipt, remembered_token
@@ -39,7 +40,12 @@ def home() -> str:
     return render_template("public/home.html", example_code=example_code())
 
 
+def _submit_rate_limit() -> str:
+    return str(current_app.config["SUBMIT_RATE_LIMIT"])
+
+
 @bp.route("/submit", methods=["GET", "POST"])
+@limiter.limit(_submit_rate_limit, methods=["POST"])
 def submit() -> ResponseReturnValue:
     """The form. POST either shows the villages of the chosen commune (no JavaScript) or submits.
 

@@ -1,7 +1,7 @@
 """Deadline reminders and breach escalation: the beat scan over open clocks (DESIGN.md §5).
 
 The scan reads only open, running, unbreached deadlines whose first reminder time has come,
-through the partial index ``ix_deadline_open_due`` (``due_at`` where ``closed_at IS NULL``): its
+through the partial index ``ix_deadline_open_due`` (``due_at`` where ``closed_at IS NULL AND breached_at IS NULL``): its
 cost grows with the number of items due, never with all items. For each such deadline it works
 out the one level now in force and writes the notifications of that level as rows (the mailer
 sends them later). Every (deadline, level, recipient) notification exists at most once: its

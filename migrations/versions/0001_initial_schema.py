@@ -233,7 +233,7 @@ def upgrade():
     )
     with op.batch_alter_table('deadline', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deadline_feedback_id'), ['feedback_id'], unique=False)
-        batch_op.create_index('ix_deadline_open_due', ['due_at'], unique=False, postgresql_where=sa.text('closed_at IS NULL'), sqlite_where=sa.text('closed_at IS NULL'))
+        batch_op.create_index('ix_deadline_open_due', ['due_at'], unique=False, postgresql_where=sa.text('closed_at IS NULL AND breached_at IS NULL'), sqlite_where=sa.text('closed_at IS NULL AND breached_at IS NULL'))
         batch_op.create_index(batch_op.f('ix_deadline_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('event',
@@ -322,7 +322,7 @@ def downgrade():
     op.drop_table('event')
     with op.batch_alter_table('deadline', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deadline_unit_id'))
-        batch_op.drop_index('ix_deadline_open_due', postgresql_where=sa.text('closed_at IS NULL'), sqlite_where=sa.text('closed_at IS NULL'))
+        batch_op.drop_index('ix_deadline_open_due', postgresql_where=sa.text('closed_at IS NULL AND breached_at IS NULL'), sqlite_where=sa.text('closed_at IS NULL AND breached_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_deadline_feedback_id'))
 
     op.drop_table('deadline')

@@ -317,3 +317,17 @@ def test_the_village_step_without_a_commune_asks_for_the_commune_first(client: F
     html = html_of(post_form(client, valid_data(commune="", village="", step="village")))
     assert "trước khi chọn thôn" in field_error(html, "commune")
     assert stored() == 0
+
+
+def test_a_flood_of_submissions_from_one_address_is_refused_politely(
+    app: Flask, client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_directory()
+    monkeypatch.setitem(app.config, "SUBMIT_RATE_LIMIT", "2 per minute")
+    statuses = [post_form(client, valid_data(title=f"Phản ánh số {n}")).status_code for n in range(3)]
+
+    refused = post_form(client, valid_data(title="Phản ánh thứ tư"))
+    assert statuses == [303, 303, 429]
+    assert refused.status_code == 429
+    assert "Quá nhiều yêu cầu" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Feedback)) == 2
