@@ -73,8 +73,9 @@ def flask(env: dict[str, str], *args: str) -> None:
 
 def start(env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
     port = env["PORT"]
-    instance = ROOT / "instance"
-    instance.mkdir(exist_ok=True)
+    # Beat's schedule file lives with the data: INSTANCE_DIR when set (config.py reads it too).
+    instance = Path(env.get("INSTANCE_DIR") or ROOT / "instance")
+    instance.mkdir(parents=True, exist_ok=True)
     commands = {
         "web": [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "-",
                 "wsgi:app"],

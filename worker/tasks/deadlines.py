@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 from celery import shared_task
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from feedback.jobs import SCAN_DEADLINES
 from feedback.services.health import beat
 from feedback.services.reminders import scan_deadlines as scan_deadlines_service
-from worker.tasks.clock import task_now
+from worker.tasks.common import RETRY_ON_DATABASE_ERRORS, task_now
 
 
-# A lost connection or a deadlock victim: the whole scan is safe to run again.
-@shared_task(
-    name=SCAN_DEADLINES,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-    acks_late=True,
-)
+@shared_task(name=SCAN_DEADLINES, **RETRY_ON_DATABASE_ERRORS)
 def scan_deadlines(now: str | None = None) -> dict[str, int]:
     """Run one deadline scan and record the heartbeat. Idempotent: a second run at the same time
     writes nothing new. Retried with backoff on database errors."""

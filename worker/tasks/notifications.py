@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 from celery import shared_task
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from feedback.jobs import SEND_NOTIFICATION, SEND_NOTIFICATIONS
 from feedback.services.health import beat
 from feedback.services.mailer import send_one, send_pending
-from worker.tasks.clock import task_now
+from worker.tasks.common import RETRY_ON_DATABASE_ERRORS, task_now
 
 BATCH = 100
 
 
-# SMTP failures are recorded on the row and retried by the mailer's own backoff; only database
-# errors (connection lost, deadlock victim) retry the task itself.
-@shared_task(
-    name=SEND_NOTIFICATIONS,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-    acks_late=True,
-)
+@shared_task(name=SEND_NOTIFICATIONS, **RETRY_ON_DATABASE_ERRORS)
 def send_notifications(now: str | None = None) -> dict[str, int]:
     """Send up to BATCH due notifications and record the heartbeat. Safe to run twice or in
     parallel: each row is claimed before it is sent."""
@@ -33,15 +22,7 @@ def send_notifications(now: str | None = None) -> dict[str, int]:
     return {"sent": result.sent, "failed": result.failed, "retried": result.retried}
 
 
-@shared_task(
-    name=SEND_NOTIFICATION,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-    acks_late=True,
-)
+@shared_task(name=SEND_NOTIFICATION, **RETRY_ON_DATABASE_ERRORS)
 def send_notification(notification_id: int, now: str | None = None) -> str | None:
     """Send one notification if it is still pending and due; a duplicate delivery sends nothing."""
     status = send_one(int(notification_id), task_now(now))

@@ -6,24 +6,12 @@ from datetime import timedelta
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from feedback.jobs import REROUTE_FEEDBACK, ROUTE_FEEDBACK, SWEEP_RECEIVED
 from feedback.services.routing import route_item, sweep_received as sweep_received_service
-from worker.tasks.clock import task_now
+from worker.tasks.common import RETRY_ON_DATABASE_ERRORS, task_now
 
-# A lost connection or a deadlock victim: routing claims by state, so running again is safe.
-_RETRY = dict(
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-    acks_late=True,
-)
-
-
-@shared_task(name=ROUTE_FEEDBACK, **_RETRY)
+@shared_task(name=ROUTE_FEEDBACK, **RETRY_ON_DATABASE_ERRORS)
 def route_feedback(feedback_id: int, now: str | None = None) -> dict[str, object]:
     """Route item ``feedback_id`` (``routing.route_item``). Idempotent: a second run returns
     outcome "skipped" and writes nothing. Retried with backoff on database errors."""
@@ -31,7 +19,7 @@ def route_feedback(feedback_id: int, now: str | None = None) -> dict[str, object
     return {"outcome": result.outcome.value, "unit_id": result.unit_id, "assignment_id": result.assignment_id}
 
 
-@shared_task(name=REROUTE_FEEDBACK, **_RETRY)
+@shared_task(name=REROUTE_FEEDBACK, **RETRY_ON_DATABASE_ERRORS)
 def reroute_feedback(feedback_id: int, now: str | None = None) -> dict[str, object]:
     """Route again an item a unit returned (it is `received` again; routing skips every unit
     that returned it, and after 3 returns gives it to the Front). Same guarantees as
@@ -40,7 +28,7 @@ def reroute_feedback(feedback_id: int, now: str | None = None) -> dict[str, obje
     return {"outcome": result.outcome.value, "unit_id": result.unit_id, "assignment_id": result.assignment_id}
 
 
-@shared_task(name=SWEEP_RECEIVED, **_RETRY)
+@shared_task(name=SWEEP_RECEIVED, **RETRY_ON_DATABASE_ERRORS)
 def sweep_received(now: str | None = None) -> dict[str, int]:
     """Send routing again for items still `received` after STRANDED_AFTER_MINUTES, oldest first,
     at most 500 per run, and record the "sweep_received" heartbeat. Safe to run twice: a
