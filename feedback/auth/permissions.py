@@ -28,7 +28,7 @@ def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
         @wraps(view)
         def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             if not current_user.is_authenticated:
-                return login_manager.unauthorized()  # type: ignore[no-any-return]
+                return login_manager.unauthorized()
             if roles and not any(current_user.has_role(role) for role in roles):
                 return render_template("auth/forbidden.html"), 403  # type: ignore[return-value]
             return view(*args, **kwargs)

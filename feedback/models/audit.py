@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.models.types import UTCDateTime, utcnow
 
 
-class Event(db.Model):
+class Event(Model):
     """Who changed what and when, with the state before and after.
 
     Events of one item form a hash chain (``prev_hash`` → ``hash``) so that a changed or deleted

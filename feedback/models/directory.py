@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.domain.status import Kind
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.models.types import NAME, SHORT, UTCDateTime, str_enum, utcnow
 
 
@@ -23,7 +23,7 @@ class LocalityLevel(StrEnum):
         return {"province": 1, "commune": 2, "village": 3}[self.value]
 
 
-class Locality(db.Model):
+class Locality(Model):
     """A node of the administrative tree: province → commune (xã, phường, đặc khu) → village.
 
     ``kind`` and ``name`` are data from the source ("Tỉnh" became "Thành phố" in 2026);
@@ -59,7 +59,7 @@ class Locality(db.Model):
         return f"<Locality {self.code} {self.name}>"
 
 
-class Topic(db.Model):
+class Topic(Model):
     """A subject area (lĩnh vực), with an optional resolution period for comment-like kinds."""
 
     __tablename__ = "topic"
@@ -92,7 +92,7 @@ class UnitKind(StrEnum):
     OTHER = "other"
 
 
-class Unit(db.Model):
+class Unit(Model):
     """A body responsible for answering (or, for Front committees, for watching)."""
 
     __tablename__ = "unit"
@@ -111,7 +111,7 @@ class Unit(db.Model):
     locality: Mapped[Locality | None] = relationship()
 
 
-class RoutingRule(db.Model):
+class RoutingRule(Model):
     """(locality subtree, topic subtree, kind or any) → unit, valid between two dates (inclusive)."""
 
     __tablename__ = "routing_rule"
@@ -131,7 +131,7 @@ class RoutingRule(db.Model):
     unit: Mapped[Unit] = relationship()
 
 
-class CalendarOverride(db.Model):
+class CalendarOverride(Model):
     """An administrator's change to the public-holiday calendar: an extra day off or a worked day."""
 
     __tablename__ = "calendar_override"

@@ -8,12 +8,12 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.domain.status import Channel, Kind, Status
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.models.directory import Locality, RoutingRule, Topic, Unit
 from feedback.models.types import NAME, SHORT, UTCDateTime, str_enum, utcnow
 
 
-class Feedback(db.Model):
+class Feedback(Model):
     """An item sent by a resident. Personal data lives only here and is never shown publicly."""
 
     __tablename__ = "feedback"
@@ -58,7 +58,7 @@ class Feedback(db.Model):
     assignments: Mapped[list[Assignment]] = relationship(back_populates="feedback", order_by="Assignment.id")
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A file sent with an item, stored outside the web root under a random name."""
 
     __tablename__ = "attachment"
@@ -75,7 +75,7 @@ class Attachment(db.Model):
     feedback: Mapped[Feedback] = relationship(back_populates="attachments")
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     """Which unit holds the item and since when. A transfer ends one and opens the next."""
 
     __tablename__ = "assignment"
@@ -103,7 +103,7 @@ class Assignment(db.Model):
     unit: Mapped[Unit] = relationship()
 
 
-class Deadline(db.Model):
+class Deadline(Model):
     """One clock of an item: its legal basis, day type, start, due time, pauses, met or breached.
 
     ``closed_at`` is set when the clock stops (met, superseded or the item closed); open clocks are

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.models.directory import Unit
 from feedback.models.types import UTCDateTime, str_enum, utcnow
 
@@ -19,7 +19,7 @@ class NotificationStatus(StrEnum):
     FAILED = "failed"
 
 
-class Notification(db.Model):
+class Notification(Model):
     """A message to a unit or a resident. ``dedupe_key`` is unique: e.g. ``deadline:12:before:unit:3``
     makes each (deadline, level, recipient) notification happen exactly once."""
 
@@ -47,7 +47,7 @@ class Notification(db.Model):
     recipient_unit: Mapped[Unit | None] = relationship()
 
 
-class WorkerHeartbeat(db.Model):
+class WorkerHeartbeat(Model):
     """Last time a periodic job ran; /healthz reads the beat's age from here."""
 
     __tablename__ = "worker_heartbeat"

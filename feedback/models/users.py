@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.extensions import Model
 from feedback.models.directory import Locality, Unit
 from feedback.models.types import UTCDateTime, str_enum, utcnow
 
@@ -24,7 +24,7 @@ class Role(StrEnum):
     INSPECTION_BOARD = "inspection_board"  # Ban Thanh tra nhân dân
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,7 +39,7 @@ class User(UserMixin, db.Model):
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     @property
@@ -50,7 +50,7 @@ class User(UserMixin, db.Model):
         return role in self.roles
 
 
-class Membership(db.Model):
+class Membership(Model):
     """User ↔ unit or Front committee, with a role and a territory (locality subtree)."""
 
     __tablename__ = "membership"

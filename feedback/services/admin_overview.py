@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from feedback.extensions import db
+from feedback.extensions import Model, db
 from feedback.models import Feedback, Locality, RoutingRule, Topic, Unit
 
 
@@ -22,7 +22,7 @@ class DirectoryCounts:
 def count_directory() -> DirectoryCounts:
     """How many localities, topics, units, routing rules and items exist (read only)."""
 
-    def count(model: type[db.Model]) -> int:  # type: ignore[name-defined]
+    def count(model: type[Model]) -> int:
         return int(db.session.execute(select(func.count()).select_from(model)).scalar_one())
 
     return DirectoryCounts(

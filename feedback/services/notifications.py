@@ -42,10 +42,13 @@ def queue_notification(
         created_at=now,
     )
     dialect = db.session.get_bind().dialect.name
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Notification).values(**values)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # RETURNING, not rowcount: an ORM-enabled INSERT reports a rowcount of 1 even when the
     # conflict clause inserted nothing; a returned id is proof that this call created the row.
-    stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Notification.id)
+    stmt = (
+        insert(Notification)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Notification.id)
+    )
     return db.session.execute(stmt).scalar() is not None
-
-__all__ = ["queue_notification"]
