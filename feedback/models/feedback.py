@@ -20,6 +20,9 @@ class Feedback(Model):
     __table_args__ = (
         # The sweep looks for items stranded in `received`.
         Index("ix_feedback_status_received_at", "status", "received_at"),
+        # Newest first, for everyone and per unit (staff lists).
+        Index("ix_feedback_received_at", "received_at"),
+        Index("ix_feedback_unit_received_at", "current_unit_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,7 +46,7 @@ class Feedback(Model):
     consent_share_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.WEB)
     status: Mapped[Status] = mapped_column(str_enum(Status), default=Status.RECEIVED)
-    current_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    current_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     routing_rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rule.id"))
     routing_explanation: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -169,7 +169,8 @@ def upgrade():
     sa.UniqueConstraint('submission_key', name=op.f('uq_feedback_submission_key'))
     )
     with op.batch_alter_table('feedback', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_feedback_current_unit_id'), ['current_unit_id'], unique=False)
+        batch_op.create_index('ix_feedback_received_at', ['received_at'], unique=False)
+        batch_op.create_index('ix_feedback_unit_received_at', ['current_unit_id', 'received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_locality_id'), ['locality_id'], unique=False)
         batch_op.create_index('ix_feedback_status_received_at', ['status', 'received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_topic_id'), ['topic_id'], unique=False)
@@ -340,7 +341,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_feedback_topic_id'))
         batch_op.drop_index('ix_feedback_status_received_at')
         batch_op.drop_index(batch_op.f('ix_feedback_locality_id'))
-        batch_op.drop_index(batch_op.f('ix_feedback_current_unit_id'))
+        batch_op.drop_index('ix_feedback_unit_received_at')
+        batch_op.drop_index('ix_feedback_received_at')
 
     op.drop_table('feedback')
     with op.batch_alter_table('routing_rule', schema=None) as batch_op:
