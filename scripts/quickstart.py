@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,10 +92,11 @@ def start(env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
     return processes
 
 
-def wait_for_web(url: str, processes: list[subprocess.Popen[bytes]], seconds: float = 60) -> bool:
+def wait_for_web(url: str, processes: list[subprocess.Popen[bytes]], stopped: Callable[[], bool],
+                 seconds: float = 60) -> bool:
     """Poll the home page until it answers, so the banner comes after the start-up noise."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and all(p.poll() is None for p in processes):
+    while time.monotonic() < deadline and not stopped() and all(p.poll() is None for p in processes):
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -126,33 +128,37 @@ def main() -> int:
     flask(env, "db", "upgrade")
     say("loading the demo directory and accounts (only into an empty database)")
     flask(env, "demo", "load")
-    processes = start(env)
-    url = f"http://127.0.0.1:{env['PORT']}/"
-    if wait_for_web(url, processes):
-        print("\n" + "=" * 72, flush=True)
-        say(f"the platform is running: open {url}")
-        flask(env, "demo", "accounts")
-        say("Ctrl-C stops web, worker and beat")
-        print("=" * 72 + "\n", flush=True)
     stopping = False
 
     def on_signal(signum: int, _frame: object) -> None:
         nonlocal stopping
         stopping = True
 
+    # Installed before the children start: they run in their own sessions and never see Ctrl-C,
+    # so this script must stop them, also when Ctrl-C comes while they are still starting.
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    processes = start(env)
     code = 0
-    while not stopping:
-        for process in processes:
-            if process.poll() is not None:
-                say(f"a process stopped unexpectedly (exit {process.returncode}); stopping the others")
-                stopping, code = True, 1
-                break
-        time.sleep(0.5)
-    say("stopping web, worker and beat")
-    stop(processes)
-    say("stopped")
+    try:
+        url = f"http://127.0.0.1:{env['PORT']}/"
+        if wait_for_web(url, processes, lambda: stopping):
+            print("\n" + "=" * 72, flush=True)
+            say(f"the platform is running: open {url}")
+            flask(env, "demo", "accounts")
+            say("Ctrl-C stops web, worker and beat")
+            print("=" * 72 + "\n", flush=True)
+        while not stopping:
+            for process in processes:
+                if process.poll() is not None:
+                    say(f"a process stopped unexpectedly (exit {process.returncode}); stopping the others")
+                    stopping, code = True, 1
+                    break
+            time.sleep(0.5)
+    finally:
+        say("stopping web, worker and beat")
+        stop(processes)
+        say("stopped")
     return code
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from feedback import jobs
 from feedback.domain.status import Channel, Kind, Status
-from feedback.domain.tracking import hash_token, make_code, new_secret_token
+from feedback.domain.tracking import derive_token, hash_token, make_code, new_secret_token, token_matches
 from feedback.extensions import db
 from feedback.models import Attachment, Feedback, Locality, LocalityLevel, Topic
 from feedback.services import uploads
@@ -85,7 +85,8 @@ class Submission:
 
 @dataclass(frozen=True)
 class Receipt:
-    """The answer to a submission. ``token`` is only known when the item was created now."""
+    """The answer to a submission. ``token`` is None only for a repeated form whose token can no
+    longer be derived (the secret key changed in between)."""
 
     feedback_id: int
     code: str
@@ -127,9 +128,9 @@ def submit_feedback(sub: Submission, *, now: datetime) -> Receipt:
     if sub.submission_key:
         existing = find_by_submission_key(sub.submission_key)
         if existing is not None:
-            return _duplicate(existing)
+            return _duplicate(existing, sub.submission_key)
     clean = _validate(sub)
-    token = new_secret_token()
+    token = _token_for(sub.submission_key)
     staged = uploads.stage(clean.files, Path(current_app.config["UPLOAD_DIR"]))
     try:
         item = _save(sub, clean, token, staged, now)
@@ -140,9 +141,9 @@ def submit_feedback(sub: Submission, *, now: datetime) -> Receipt:
         uploads.discard(staged)
         # Lost a race on the unique submission_key: the other request's item is the answer.
         existing = find_by_submission_key(sub.submission_key) if sub.submission_key else None
-        if existing is None:
+        if existing is None or sub.submission_key is None:
             raise
-        return _duplicate(existing)
+        return _duplicate(existing, sub.submission_key)
     except BaseException:
         db.session.rollback()
         uploads.discard(staged)
@@ -160,8 +161,21 @@ def find_by_submission_key(key: str) -> Feedback | None:
     return db.session.scalar(select(Feedback).where(Feedback.submission_key == key))
 
 
-def _duplicate(item: Feedback) -> Receipt:
-    return Receipt(feedback_id=item.id, code=str(item.code), token=None, enqueued=False, duplicate=True)
+def _token_for(submission_key: str | None) -> str:
+    """The resident's secret token: derived from the form's submission key when there is one, so
+    that a repeated POST of the same form (a double click whose first answer the browser dropped)
+    can show the same secret link again; random otherwise."""
+    if submission_key:
+        return derive_token(str(current_app.config["SECRET_KEY"]), submission_key)
+    return new_secret_token()
+
+
+def _duplicate(item: Feedback, submission_key: str) -> Receipt:
+    """The receipt of an item already made from this form, with its token when it still matches
+    (it does unless the secret key changed in between)."""
+    token = _token_for(submission_key)
+    return Receipt(feedback_id=item.id, code=str(item.code),
+                   token=token if token_matches(token, item.token_hash) else None, enqueued=False, duplicate=True)
 
 
 def _save(sub: Submission, clean: _Clean, token: str, staged: list[uploads.StagedFile],

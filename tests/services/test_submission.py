@@ -188,8 +188,29 @@ def test_the_same_submission_key_gives_the_same_item(db_session: Session, enqueu
     directory = make_directory()
     first = submit_feedback(report(directory, submission_key="key-1"), now=TUESDAY_MORNING)
     second = submit_feedback(report(directory, submission_key="key-1"), now=TUESDAY_MORNING)
-    assert (second.feedback_id, second.code, second.duplicate, second.token) == (first.feedback_id, first.code, True, None)
+    # The same secret link again: a double click whose first answer was dropped loses nothing.
+    assert (second.feedback_id, second.code, second.duplicate, second.token) == (
+        first.feedback_id, first.code, True, first.token)
     assert count(Feedback) == 1 and len(enqueued) == 1
+
+
+def test_a_form_without_submission_key_gets_a_random_token(db_session: Session, enqueued: list[tuple[object, ...]]) -> None:
+    directory = make_directory()
+    first = submit_feedback(report(directory, submission_key=None), now=TUESDAY_MORNING)
+    second = submit_feedback(report(directory, submission_key=None), now=TUESDAY_MORNING)
+    assert first.token and second.token and first.token != second.token
+    assert count(Feedback) == 2
+
+
+def test_the_token_of_a_repeated_form_cannot_be_made_without_the_secret_key(
+    app: Flask, db_session: Session, enqueued: list[tuple[object, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = make_directory()
+    first = submit_feedback(report(directory, submission_key="key-2"), now=TUESDAY_MORNING)
+    monkeypatch.setitem(app.config, "SECRET_KEY", "another-secret")
+    again = submit_feedback(report(directory, submission_key="key-2"), now=TUESDAY_MORNING)
+    assert first.token and first.token != "key-2"
+    assert (again.feedback_id, again.duplicate, again.token) == (first.feedback_id, True, None)
 
 
 def test_a_lost_race_on_the_submission_key_returns_the_winner(
@@ -210,7 +231,7 @@ def test_a_lost_race_on_the_submission_key_returns_the_winner(
     loser = submit_feedback(report(directory, submission_key="key-race", attachments=(Upload("a.png", PNG),)),
                             now=TUESDAY_MORNING)
     assert len(lookups) == 2
-    assert (loser.feedback_id, loser.duplicate, loser.token) == (winner.feedback_id, True, None)
+    assert (loser.feedback_id, loser.duplicate, loser.token) == (winner.feedback_id, True, winner.token)
     assert count(Feedback) == 1
     assert upload_files(app) == []  # the loser's staged file was removed
 

@@ -230,16 +230,20 @@ def test_the_same_form_posted_twice_makes_one_item(
     assert stored() == 1 and len(enqueued) == 1
 
 
-def test_a_resubmission_from_another_browser_goes_to_the_public_page(
+def test_a_repeated_form_whose_first_answer_was_lost_still_shows_the_secret_link(
     app: Flask, client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
 ) -> None:
+    """A double click on a slow line: the browser drops the first answer and the session cookie
+    that carried the token; the repeated form (same submission key) must show the receipt again."""
     make_directory()
     csrf, key = form_fields(client)
     code = code_from_location(post_form(client, valid_data(), csrf=csrf, key=key))
-    other = type(client)(app, app.response_class, use_cookies=True)  # a second browser, its own session
+    other = type(client)(app, app.response_class, use_cookies=True)  # the first answer's cookie is gone
     other_csrf, _ = form_fields(other)
     response = post_form(other, valid_data(), csrf=other_csrf, key=key)
-    assert response.headers["Location"].endswith(f"/t/{code}")
+    assert response.headers["Location"].endswith(f"/submitted/{code}")
+    receipt = other.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"/t/{code}/" in receipt  # the secret link
     assert stored() == 1
 
 
