@@ -324,7 +324,11 @@ def test_ctrl_c_while_the_platform_starts_stops_what_was_started(tmp_path: Path)
     alive = lambda: process.poll() is None  # noqa: E731
     try:
         assert output.wait_for(r"\[quickstart\] starting beat", START_SECONDS, alive), output.tail()
-        children.update(descendants(process.pid))
+        # The line is printed just before beat is spawned: give the spawn a moment (bounded).
+        spawned_by = time.monotonic() + 15
+        while len(children) < 3 and time.monotonic() < spawned_by and alive():
+            children.update(descendants(process.pid))
+            time.sleep(0.1)
         assert len(children) >= 3, children  # web, worker and beat are started, not yet serving
         assert interrupt(process, output) == 0, output.tail()
         assert not output.wait_for(r"the platform is running", 0, alive)
