@@ -72,6 +72,13 @@ def flask(env: dict[str, str], *args: str) -> None:
     subprocess.run([str(BIN / "flask"), *args], cwd=ROOT, env=env, check=True)
 
 
+def gunicorn_control_socket(instance: Path) -> list[str]:
+    """Newer gunicorn opens a control socket in ~/.gunicorn by default, shared by every run of the
+    same user; keep this run's next to its data so two Quick starts never cross."""
+    help_text = subprocess.run([str(BIN / "gunicorn"), "--help"], capture_output=True, text=True).stdout
+    return ["--control-socket", str(instance / "gunicorn.ctl")] if "--control-socket" in help_text else []
+
+
 def start(env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
     port = env["PORT"]
     # Beat's schedule file lives with the data: INSTANCE_DIR when set (config.py reads it too).
@@ -79,7 +86,7 @@ def start(env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
     instance.mkdir(parents=True, exist_ok=True)
     commands = {
         "web": [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "-",
-                "wsgi:app"],
+                *gunicorn_control_socket(instance), "wsgi:app"],
         "worker": [str(BIN / "celery"), "-A", "worker.app", "worker", "--loglevel", "INFO", "--concurrency", "2"],
         "beat": [str(BIN / "celery"), "-A", "worker.app", "beat", "--loglevel", "INFO",
                  "--schedule", str(instance / "celerybeat-schedule")],
