@@ -135,6 +135,9 @@ def main() -> int:
     flask(env, "db", "upgrade")
     say("loading the demo directory and accounts (only into an empty database)")
     flask(env, "demo", "load")
+    # Read now, printed in the banner: no command runs while the user may press Ctrl-C.
+    accounts = subprocess.run([str(BIN / "flask"), "demo", "accounts"], cwd=ROOT, env=env, check=True,
+                              capture_output=True, text=True).stdout
     stopping = False
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -152,7 +155,7 @@ def main() -> int:
         if wait_for_web(url, processes, lambda: stopping):
             print("\n" + "=" * 72, flush=True)
             say(f"the platform is running: open {url}")
-            flask(env, "demo", "accounts")
+            print(accounts, end="", flush=True)
             say("Ctrl-C stops web, worker and beat")
             print("=" * 72 + "\n", flush=True)
         while not stopping:
