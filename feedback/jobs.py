@@ -20,6 +20,7 @@ SCAN_DEADLINES = "feedback.scan_deadlines"
 SEND_NOTIFICATIONS = "feedback.send_notifications"
 SEND_NOTIFICATION = "feedback.send_notification"
 REROUTE_FEEDBACK = "feedback.reroute_feedback"
+TIDY_UPLOADS = "feedback.tidy_uploads"
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -40,7 +40,7 @@ ALLOWED_TYPES: dict[str, str] = {
     "application/pdf": "PDF",
 }
 
-_TEMP_PREFIX = ".incoming-"
+TEMP_PREFIX = ".incoming-"
 _MAX_NAME = 255
 
 
@@ -114,7 +114,7 @@ def stage(files: Iterable[CheckedFile], upload_dir: Path) -> list[StagedFile]:
     try:
         for file in files:
             storage_name = secrets.token_hex(16)
-            item = StagedFile(file, storage_name, upload_dir / f"{_TEMP_PREFIX}{storage_name}",
+            item = StagedFile(file, storage_name, upload_dir / f"{TEMP_PREFIX}{storage_name}",
                               upload_dir / storage_name)
             # O_EXCL: never overwrite anything, even with 128 random bits.
             descriptor = os.open(item.temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
