@@ -19,20 +19,6 @@ class Kind(StrEnum):
         """Khiếu nại and tố cáo must name the person (Luật Khiếu nại Art. 8, Luật Tố cáo Art. 23)."""
         return self in (Kind.COMPLAINT, Kind.DENUNCIATION)
 
-    @property
-    def letter(self) -> str:
-        """One letter used in tracking codes."""
-        return _KIND_LETTER[self]
-
-
-_KIND_LETTER = {
-    Kind.COMMENT: "G",
-    Kind.REPORT: "P",
-    Kind.PETITION: "K",
-    Kind.COMPLAINT: "N",
-    Kind.DENUNCIATION: "T",
-}
-
 
 class Status(StrEnum):
     """Where an item is in its life (DESIGN.md §4). Overdue is not a status."""
@@ -43,13 +29,6 @@ class Status(StrEnum):
     ANSWERED = "answered"
     CLOSED = "closed"
     REJECTED = "rejected"
-
-    @property
-    def is_open(self) -> bool:
-        return self in OPEN_STATUSES
-
-
-OPEN_STATUSES = frozenset({Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS})
 
 
 class Channel(StrEnum):
