@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Literal
 
 from feedback.domain.calendar import WorkCalendar, end_of_local_day, local_date
 from feedback.domain.calendar import start_of_local_day
@@ -22,8 +21,11 @@ from feedback.domain.law import (
     ExtensionRefused,
     Period,
     RefusalCode,
+    UnknownSupervisionSource,
+    acceptance_notice_period,
     acceptance_period,
     check_complex_reclassification,
+    decision_notice_period,
     extension_period,
     resolution_period,
     supervision_period,
@@ -32,11 +34,13 @@ from feedback.domain.law import (
 from feedback.domain.status import Kind
 
 __all__ = [  # the law.py names are re-exported: callers import deadlines only
-    "CaseFacts", "Clock", "DayType", "ExtensionRefused", "Period", "PlannedDeadline",
-    "RefusalCode", "due_after_pauses", "due_at", "extend_due", "extension_period",
-    "may_recompute", "plan_deadlines", "plan_supervision", "plan_transfer", "reclassify_complex",
-    "recompute_due", "reminder_schedule", "restart_resolution", "resume_due",
-    "supervision_period", "transfer_period",
+    "CaseFacts", "Clock", "DayType", "Extension", "ExtensionRefused", "Pause", "Period",
+    "PlannedDeadline", "RefusalCode", "Term", "UnknownSupervisionSource",
+    "acceptance_notice_period", "decision_notice_period", "due_after_pauses", "due_at",
+    "extend_term", "extension_period", "may_recompute", "plan_acceptance_notice",
+    "plan_deadlines", "plan_decision_notice", "plan_on_acceptance", "plan_supervision",
+    "plan_transfer", "reclassify_complex", "recompute_due", "reminder_schedule", "replay_term",
+    "restart_resolution", "resume_term", "supervision_period", "term_at", "transfer_period",
 ]  # fmt: skip
 
 
@@ -47,6 +51,9 @@ class Clock(StrEnum):
     RESOLUTION = "resolution"  # giải quyết
     TRANSFER = "transfer"  # chuyển đơn to the competent unit
     SUPERVISION = "supervision"  # answer to a BTTND or Front recommendation
+    # Opened by handling actions (no service writes them yet; labels come with those services).
+    ACCEPTANCE_NOTICE = "acceptance_notice"  # tố cáo: notify the denouncer of the acceptance
+    DECISION_NOTICE = "decision_notice"  # complaint: send the decision to the complainant
 
 
 # Luật Khiếu nại 2011 Art. 28 / 37 and Luật Tố cáo 2018 Art. 30 count resolution "kể từ ngày
@@ -87,6 +94,54 @@ class PlannedDeadline:
     due_at: datetime
 
 
+@dataclass(frozen=True)
+class Term:
+    """Where a running clock ends: its unshifted last day and its due instant.
+
+    `last_day` is the last local day of the period as counted (BLDS 2015 Art. 147), pauses and
+    extensions included, before the Art. 148(5) roll. `due_at` is the end of that day rolled
+    once to a working day (never earlier than a due date already granted). Pauses and
+    extensions count from `last_day`, never from the rolled day: the roll moves only the last
+    day and is not carried through a pause or an extension (DESIGN.md §5).
+    """
+
+    last_day: date
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A closed pause of a clock while the item waited for the resident."""
+
+    paused_at: datetime
+    resumed_at: datetime
+
+
+@dataclass(frozen=True)
+class Extension:
+    """An extension of a clock by `period`, granted by decision (see `extension_period`)."""
+
+    period: Period
+
+
+def _rolled_due(last_day: date, calendar: WorkCalendar) -> datetime:
+    # Art. 148(5): a last day that is a weekend or day off ends on the next working day.
+    return end_of_local_day(calendar.next_working_day_on_or_after(last_day))
+
+
+def _count(day: date, period: Period, calendar: WorkCalendar) -> date:
+    """The unshifted last day of `period` counted from the day after `day`."""
+    if period.day_type is DayType.WORKING:
+        return calendar.add_working_days(day, period.days)
+    return day + timedelta(days=period.days)
+
+
+def term_at(start: datetime, period: Period, calendar: WorkCalendar) -> Term:
+    """The Term of a period that starts with the event at `start` (see `due_at`)."""
+    last = _count(local_date(start), period, calendar)
+    return Term(last, _rolled_due(last, calendar))
+
+
 def due_at(start: datetime, period: Period, calendar: WorkCalendar) -> datetime:
     """When a period that starts with the event at `start` falls due, as aware UTC.
 
@@ -96,12 +151,7 @@ def due_at(start: datetime, period: Period, calendar: WorkCalendar) -> datetime:
     last local day. Raises ValueError for a naive `start` and CalendarNotCovered when the count
     leaves the calendar's years. Deterministic: same inputs, same result.
     """
-    start_day = local_date(start)
-    if period.day_type is DayType.WORKING:
-        last = calendar.add_working_days(start_day, period.days)
-    else:
-        last = calendar.add_calendar_days_rolled(start_day, period.days)
-    return end_of_local_day(last)
+    return term_at(start, period, calendar).due_at
 
 
 def recompute_due(start: datetime, period: Period, calendar: WorkCalendar) -> datetime:
@@ -143,26 +193,34 @@ def plan_deadlines(facts: CaseFacts, calendar: WorkCalendar) -> list[PlannedDead
     RESOLUTION, for complaints and tố cáo, legally counts from acceptance, which is not known
     yet at intake. It is planned from the acceptance due instant, the latest lawful acceptance,
     so the planned due date is the latest the law can allow and is never too early; when the
-    unit actually accepts, `restart_resolution` gives the real clock. For comment, report and
+    unit actually accepts, `plan_on_acceptance` gives the real clocks. For comment, report and
     petition the resolution clock counts from receipt and runs alongside acceptance.
+
+    The first step never ends after the resolution: when a topic resolves faster than the
+    first-step period (say 5 working days against 10), the ACCEPTANCE clock takes the
+    resolution period, so both fall due together, and its legal basis says why. Both count from
+    receipt then, so they stay together through pauses and calendar changes.
     Pure and deterministic; raises what `due_at` raises.
     """
-    acceptance = _planned(
-        Clock.ACCEPTANCE,
-        acceptance_period(
-            facts.kind,
-            local_date(facts.received_at),
-            complaint_round=facts.complaint_round,
-            several_places=facts.several_places,
-        ),
-        facts.received_at,
-        calendar,
+    first_step = acceptance_period(
+        facts.kind,
+        local_date(facts.received_at),
+        complaint_round=facts.complaint_round,
+        several_places=facts.several_places,
     )
+    acceptance = _planned(Clock.ACCEPTANCE, first_step, facts.received_at, calendar)
     if facts.kind in _RESOLUTION_FROM_ACCEPTANCE:
-        resolution_start = acceptance.due_at
-    else:
-        resolution_start = facts.received_at
-    return [acceptance, _resolution(facts, resolution_start, calendar)]
+        return [acceptance, _resolution(facts, acceptance.due_at, calendar)]
+    resolution = _resolution(facts, facts.received_at, calendar)
+    if resolution.due_at < acceptance.due_at:
+        capped = Period(
+            resolution.period.days,
+            resolution.period.day_type,
+            f"{first_step.legal_basis}; không muộn hơn hạn giải quyết "
+            f"({resolution.period.legal_basis})",
+        )
+        acceptance = _planned(Clock.ACCEPTANCE, capped, facts.received_at, calendar)
+    return [acceptance, resolution]
 
 
 def restart_resolution(
@@ -182,6 +240,42 @@ def restart_resolution(
     return _resolution(facts, start, calendar)
 
 
+def plan_acceptance_notice(accepted_at: datetime, calendar: WorkCalendar) -> PlannedDeadline:
+    """The ACCEPTANCE_NOTICE clock of a tố cáo accepted at `accepted_at`: 5 working days to
+    notify the denouncer (Luật Tố cáo 2018 Art. 29(3)). Raises what `due_at` raises."""
+    notice = acceptance_notice_period(Kind.DENUNCIATION)
+    return _planned(Clock.ACCEPTANCE_NOTICE, notice, accepted_at, calendar)
+
+
+def plan_on_acceptance(
+    accepted_at: datetime, facts: CaseFacts, calendar: WorkCalendar
+) -> list[PlannedDeadline]:
+    """The clocks a unit's acceptance (thụ lý) sets, for the future handling service to store.
+
+    Always the RESOLUTION clock counted from the real acceptance (`restart_resolution`, which
+    replaces the one planned from the acceptance due date); for a tố cáo also the
+    ACCEPTANCE_NOTICE clock (`plan_acceptance_notice`), in that order. Idempotent; raises what
+    `restart_resolution` raises.
+    """
+    planned = [restart_resolution(accepted_at, facts, calendar)]
+    if facts.kind is Kind.DENUNCIATION:
+        planned.append(plan_acceptance_notice(accepted_at, calendar))
+    return planned
+
+
+def plan_decision_notice(
+    decided_at: datetime, facts: CaseFacts, calendar: WorkCalendar
+) -> PlannedDeadline:
+    """The DECISION_NOTICE clock of a complaint decided at `decided_at`: 3 working days to send
+    the decision (Luật Khiếu nại 2011 Art. 32). Raises ValueError for another kind or a second
+    round (see `decision_notice_period`) and for a naive `decided_at` or one before receipt."""
+    period = decision_notice_period(facts.kind, complaint_round=facts.complaint_round)
+    local_date(decided_at)  # raises ValueError when naive
+    if decided_at < facts.received_at:
+        raise ValueError("an item cannot be decided before it is received")
+    return _planned(Clock.DECISION_NOTICE, period, decided_at, calendar)
+
+
 def reclassify_complex(
     resolution_start: datetime, facts: CaseFacts, calendar: WorkCalendar, *, reason: str | None
 ) -> PlannedDeadline:
@@ -191,7 +285,7 @@ def reclassify_complex(
     rather than granting an extension, so the new clock keeps `resolution_start` and takes the
     complex period for the same round and area. Allowed once (ExtensionRefused LIMIT_REACHED when
     `facts.complex` is already true) and with a non-blank reason (REASON_REQUIRED). Pauses
-    already taken must be applied again with `due_after_pauses`. Raises ValueError for a kind
+    already taken must be applied again with `replay_term`. Raises ValueError for a kind
     other than complaint.
     """
     if facts.kind is not Kind.COMPLAINT:
@@ -203,72 +297,92 @@ def reclassify_complex(
     return _planned(Clock.RESOLUTION, period, resolution_start, calendar)
 
 
-def extend_due(current_due: datetime, period: Period, calendar: WorkCalendar) -> datetime:
-    """The due date after an extension of `period`, counted from the current due date.
+def extend_term(term: Term, extension: Period, calendar: WorkCalendar) -> Term:
+    """The Term after an extension of `extension`, added to the unshifted last day.
 
-    The extension starts the local day after the current due day (the day the original period
-    expired, already rolled past any holiday) and follows the same rules as `due_at`.
-    Get `period` from `extension_period`, which decides whether the extension is allowed.
+    The extension counts from the local day after `term.last_day` (the period's own last day,
+    not the working day it was rolled to) and the result is rolled once (DESIGN.md §5): a
+    30-day tố cáo clock whose day 30 falls in Tết, extended by 30 days, ends on day 60 of the
+    original count. Get `extension` from `extension_period`, which decides whether it is
+    allowed. The due date never moves earlier. Pure.
     """
-    return due_at(current_due, period, calendar)
+    last = _count(term.last_day, extension, calendar)
+    return Term(last, max(term.due_at, _rolled_due(last, calendar)))
 
 
-def resume_due(
-    due: datetime,
+def resume_term(
+    term: Term,
     paused_at: datetime,
     resumed_at: datetime,
     period: Period,
     calendar: WorkCalendar,
-) -> datetime:
-    """The due date after a pause from `paused_at` to `resumed_at` (waiting for the resident).
+) -> Term:
+    """The Term after a pause from `paused_at` to `resumed_at` (waiting for the resident).
 
-    The days of the period's type that remained at the pause, counted over local dates from the
-    day after the pause day to the due day, are counted again from the local day after the
-    resume day; so the pause day counts as used and the resume day as free. For calendar-day
-    periods the result is rolled to a working day; the remainder is measured to the due day as
-    already rolled, so a roll once granted is kept. The result is never earlier than `due`.
+    The days of the period's type still owed at the pause, counted over local dates from the day
+    after the pause day to the unshifted `term.last_day`, are counted again from the local day
+    after the resume day; so the pause day counts as used and the resume day as free. The new
+    last day is then rolled once to a working day (Art. 148(5)): a roll is never carried
+    through a pause, so a one-day pause moves the due date by about one day, not by the days
+    the old last day was rolled. The due date never moves earlier than `term.due_at`.
 
-    A clock paused after it was due stays as it was: `due` is returned unchanged, since a breach
-    is never undone. Apply each pause once, oldest first, or use `due_after_pauses`.
+    A clock paused after it was due stays as it was: `term` is returned unchanged, since a
+    breach is never undone. Apply each pause once, oldest first, or use `replay_term`.
     Raises ValueError for naive instants or when `resumed_at` is before `paused_at`.
     """
-    paused_day, due_day = local_date(paused_at), local_date(due)
-    resumed_day = local_date(resumed_at)
+    paused_day, resumed_day = local_date(paused_at), local_date(resumed_at)
+    local_date(term.due_at)  # raises ValueError when naive
     if resumed_at < paused_at:
         raise ValueError("a clock cannot resume before it was paused")
-    if paused_at > due:
-        return due
+    if paused_at > term.due_at:
+        return term
     if period.day_type is DayType.WORKING:
-        remaining = calendar.working_days_between(paused_day, due_day)
-        last = calendar.next_working_day_on_or_after(
-            calendar.add_working_days(resumed_day, remaining)
-        )
+        owed = calendar.working_days_between(paused_day, term.last_day)
+        last = calendar.add_working_days(resumed_day, max(0, owed))
     else:
-        remaining = (due_day - paused_day).days
-        last = calendar.add_calendar_days_rolled(resumed_day, remaining)
-    return max(due, end_of_local_day(last))
+        owed = (term.last_day - paused_day).days
+        last = resumed_day + timedelta(days=max(0, owed))
+    return Term(last, max(term.due_at, _rolled_due(last, calendar)))
+
+
+def replay_term(
+    start: datetime,
+    period: Period,
+    history: Iterable[Pause | Extension],
+    calendar: WorkCalendar,
+) -> Term:
+    """The Term of a clock of `period` started at `start`, with its `history` applied in order.
+
+    Extensions go through `extend_term`, closed pauses through `resume_term`, in the order
+    given (the order they happened). Recomputes from scratch, so the same inputs give the same
+    answer (idempotent); this is how a calendar or rule change moves a clock as if it had been
+    known from the start. Raises what `term_at`, `extend_term` and `resume_term` raise.
+    """
+    term = term_at(start, period, calendar)
+    for step in history:
+        if isinstance(step, Extension):
+            term = extend_term(term, step.period, calendar)
+        else:
+            term = resume_term(term, step.paused_at, step.resumed_at, period, calendar)
+    return term
 
 
 def due_after_pauses(
-    due: datetime,
-    pauses: Iterable[tuple[datetime, datetime]],
+    start: datetime,
     period: Period,
+    pauses: Iterable[tuple[datetime, datetime]],
     calendar: WorkCalendar,
 ) -> datetime:
-    """The due date `due` (as planned without pauses) after all closed `(paused_at, resumed_at)`.
+    """The due date of a clock of `period` started at `start`, after all closed pauses.
 
-    Recomputes from scratch, so calling it again with the same spans gives the same answer
-    (idempotent). Spans are applied oldest first. Raises ValueError for overlapping spans and
-    for what `resume_due` refuses.
+    `pauses` are `(paused_at, resumed_at)` spans, applied oldest first. Idempotent. Raises
+    ValueError for overlapping spans and for what `resume_term` refuses.
     """
-    result = due
-    previous_resume: datetime | None = None
-    for paused_at, resumed_at in sorted(pauses):
-        if previous_resume is not None and paused_at < previous_resume:
+    spans = sorted(pauses)
+    for (_, resumed_at), (paused_at, _) in zip(spans, spans[1:], strict=False):
+        if paused_at < resumed_at:
             raise ValueError("pauses overlap")
-        result = resume_due(result, paused_at, resumed_at, period, calendar)
-        previous_resume = resumed_at
-    return result
+    return replay_term(start, period, [Pause(p, r) for p, r in spans], calendar).due_at
 
 
 def plan_transfer(received_at: datetime, calendar: WorkCalendar) -> PlannedDeadline:
@@ -278,11 +392,12 @@ def plan_transfer(received_at: datetime, calendar: WorkCalendar) -> PlannedDeadl
 
 def plan_supervision(
     issued_at: datetime,
-    source: Literal["bttnd", "front"],
+    source: str,
     calendar: WorkCalendar,
     configured_days: int | None = None,
 ) -> PlannedDeadline:
-    """The SUPERVISION clock of a recommendation issued at `issued_at` (see supervision_period)."""
+    """The SUPERVISION clock of a recommendation issued at `issued_at` (see supervision_period,
+    which raises UnknownSupervisionSource for a source other than "bttnd" or "front")."""
     return _planned(
         Clock.SUPERVISION, supervision_period(source, configured_days), issued_at, calendar
     )

@@ -39,11 +39,13 @@ class Period:
 
 
 # The 7-working-day acceptance of complaints applies to items received (local date) on or after
-# this day (NĐ 124/2020 Art. 16 as amended by NĐ 155/2026); before it, Luật Khiếu nại 2011
-# Art. 27 and Art. 36 gave 10 calendar days.
+# this day (NĐ 124/2020 Art. 16 as amended by NĐ 155/2026). Before it, the "10 ngày" of Luật
+# Khiếu nại 2011 Art. 27 and Art. 36 were working days: TT 07/2013/TT-TTCP Art. 5(1), in force
+# until NĐ 155/2026 replaced it, counted them as "10 ngày làm việc".
 COMPLAINT_ACCEPTANCE_REFORM = date(2026, 7, 1)
 
 _AMENDED = "NĐ 124/2020, Điều 16 (sửa đổi bởi NĐ 155/2026)"
+_BEFORE_REFORM = "TT 07/2013/TT-TTCP, Điều 5(1)"
 
 # (complaint_round, remote, complex) -> days. Luật Khiếu nại 2011 Art. 28 (first round:
 # 30, remote 45, complex 45, remote and complex 60) and Art. 37 (second round: 45, remote 60,
@@ -73,6 +75,12 @@ _DENUNCIATION_MAX_EXTENSIONS = {"complex": 1, "especially_complex": 2}
 
 _TRANSFER = Period(5, DayType.WORKING, "Luật Tố cáo 2018, Điều 24; Luật Tiếp công dân 2013")
 
+# Clocks opened by handling actions. Luật Tố cáo 2018 Art. 29(3): the denouncer is notified of
+# the acceptance within 5 working days of the decision to accept. Luật Khiếu nại 2011 Art. 32:
+# the first-round decision is sent to the complainant within 3 working days of being issued.
+_DENUNCIATION_ACCEPTANCE_NOTICE = Period(5, DayType.WORKING, "Luật Tố cáo 2018, Điều 29(3)")
+_COMPLAINT_DECISION_NOTICE = Period(3, DayType.WORKING, "Luật Khiếu nại 2011, Điều 32")
+
 # Phản ánh, kiến nghị, góp ý: reply or notify within 10 working days (Luật Tiếp công dân 2013
 # Art. 28); resolution and its one extension are set by the local quy chế, per topic.
 _INFORMAL_ACCEPTANCE = Period(10, DayType.WORKING, "Luật Tiếp công dân 2013, Điều 28")
@@ -101,7 +109,7 @@ def acceptance_period(
     """The first-step period (thụ lý / xử lý ban đầu / trả lời) for an item received on the local
     date `received_on`.
 
-    Complaints received before COMPLAINT_ACCEPTANCE_REFORM get the old 10 calendar days, on or
+    Complaints received before COMPLAINT_ACCEPTANCE_REFORM get the old 10 working days, on or
     after it 7 working days, in both rounds. `several_places` only matters for tố cáo.
     Raises ValueError for a complaint round other than 1 or 2.
     """
@@ -109,7 +117,7 @@ def acceptance_period(
     if kind is Kind.COMPLAINT:
         article = _COMPLAINT_ARTICLES[complaint_round][0]
         if received_on < COMPLAINT_ACCEPTANCE_REFORM:
-            return Period(10, DayType.CALENDAR, f"Luật Khiếu nại 2011, {article}")
+            return Period(10, DayType.WORKING, f"Luật Khiếu nại 2011, {article}; {_BEFORE_REFORM}")
         return Period(7, DayType.WORKING, f"Luật Khiếu nại 2011, {article}; {_AMENDED}")
     if kind is Kind.DENUNCIATION:
         return _DENUNCIATION_ACCEPTANCE_SEVERAL if several_places else _DENUNCIATION_ACCEPTANCE
@@ -149,17 +157,74 @@ def transfer_period() -> Period:
     return _TRANSFER
 
 
-def supervision_period(
-    source: Literal["bttnd", "front"], configured_days: int | None = None
-) -> Period:
+def acceptance_notice_period(kind: Kind) -> Period:
+    """5 working days to notify the denouncer that the tố cáo was accepted (Art. 29(3)).
+
+    Counted from the decision to accept. Only tố cáo has this separate clock: a complaint's
+    acceptance notice is part of the acceptance step itself (Luật Khiếu nại 2011 Art. 27).
+    Raises ValueError for any other kind.
+    """
+    if kind is not Kind.DENUNCIATION:
+        raise ValueError(f"only a tố cáo has an acceptance-notice clock, not {kind}")
+    return _DENUNCIATION_ACCEPTANCE_NOTICE
+
+
+def decision_notice_period(kind: Kind, *, complaint_round: int = 1) -> Period:
+    """3 working days to send a first-round complaint decision to the complainant (Art. 32).
+
+    Counted from the day the decision is issued. Raises ValueError for a kind other than
+    complaint, and for the second round, whose sending rule (Luật Khiếu nại 2011 Art. 41) is not
+    in this table yet: answering with the first-round number would be a guess.
+    """
+    if kind is not Kind.COMPLAINT:
+        raise ValueError(f"only a complaint decision has this clock, not {kind}")
+    _check_round(complaint_round)
+    if complaint_round != 1:
+        raise ValueError("the second-round decision notice (Điều 41) is not modelled")
+    return _COMPLAINT_DECISION_NOTICE
+
+
+SupervisionSource = Literal["bttnd", "front"]
+SUPERVISION_SOURCES: tuple[SupervisionSource, ...] = ("bttnd", "front")
+
+
+class UnknownSupervisionSource(ValueError):
+    """Raised for a supervision source that is neither "bttnd" nor "front" (any letter case).
+
+    A misspelt source must not silently get another body's period; `source` is what was given.
+    """
+
+    def __init__(self, source: object) -> None:
+        super().__init__(
+            f"unknown supervision source {source!r}; expected one of {SUPERVISION_SOURCES}"
+        )
+        self.source = source
+
+
+def supervision_source(source: str) -> SupervisionSource:
+    """`source` normalised (surrounding blanks and letter case ignored): "bttnd" or "front".
+
+    Raises UnknownSupervisionSource for anything else, including a non-string.
+    """
+    normalised = source.strip().casefold() if isinstance(source, str) else source
+    if normalised == "bttnd":
+        return "bttnd"
+    if normalised == "front":
+        return "front"
+    raise UnknownSupervisionSource(source)
+
+
+def supervision_period(source: str, configured_days: int | None = None) -> Period:
     """The period a unit has to answer a supervision recommendation.
 
+    `source` is read by `supervision_source` ("BTTND" means "bttnd"); any other value raises
+    UnknownSupervisionSource, never falls back to the Front's period.
     "bttnd": 15 days, fixed by Luật 10/2022 Art. 40(1)(c); passing `configured_days` raises
     ValueError, since a statutory period is not configurable. "front": kiến nghị sau giám sát of
     the Front, `configured_days` calendar days (default 30; the law sets no number). Raises
     ValueError for a configured value below 1.
     """
-    if source == "bttnd":
+    if supervision_source(source) == "bttnd":
         if configured_days is not None:
             raise ValueError("the BTTND answer period is statutory (15 days), not configurable")
         return _BTTND_ANSWER
@@ -196,7 +261,7 @@ def extension_period(
     reason: str | None,
     topic_extension: Period | None = None,
 ) -> Period:
-    """The period to add with `extend_due` for one more extension, or ExtensionRefused.
+    """The period to add with `extend_term` for one more extension, or ExtensionRefused.
 
     - Tố cáo (Luật Tố cáo 2018 Art. 30): 30 days, once when complex, twice when especially
       complex; each extension is a decision, so a non-blank `reason` is required.

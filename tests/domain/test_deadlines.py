@@ -1,7 +1,8 @@
 """The deadline engine: law table, due dates, extensions, pauses and reminders (DESIGN.md §5).
 
-Expected dates are worked out by hand on the 2026–2027 Vietnamese calendar; each case names the
-holiday it crosses. Times are named constants; due dates are compared as local dates, and the
+Expected dates are worked out by hand on the 2025–2027 Vietnamese calendar of the `holidays`
+package (1/1/2026 a Thursday off; Tết 2026 from Monday 16/2 to Friday 20/2, first working day
+Monday 23/2; 30/4 and 1/5/2026 Thursday and Friday); each case names the holiday it crosses. Times are named constants; due dates are compared as local dates, and the
 exact instant (23:59:59 local, in UTC) is checked once.
 """
 
@@ -26,29 +27,40 @@ from feedback.domain.deadlines import (
     CaseFacts,
     Clock,
     DayType,
+    Extension,
     ExtensionRefused,
+    Pause,
     Period,
     PlannedDeadline,
     RefusalCode,
+    Term,
+    UnknownSupervisionSource,
+    acceptance_notice_period,
+    decision_notice_period,
     due_after_pauses,
     due_at,
-    extend_due,
+    extend_term,
     extension_period,
     may_recompute,
+    plan_decision_notice,
     plan_deadlines,
+    plan_on_acceptance,
     plan_supervision,
     plan_transfer,
     reclassify_complex,
     recompute_due,
     reminder_schedule,
+    replay_term,
     restart_resolution,
-    resume_due,
+    resume_term,
     supervision_period,
+    term_at,
     transfer_period,
 )
 from feedback.domain.status import Kind
 
 VN = vietnam_calendar([2026, 2027])
+VN25 = vietnam_calendar([2025, 2026, 2027])
 
 
 def at_local(y: int, m: int, d: int, hour: int = 9, minute: int = 0) -> datetime:
@@ -67,7 +79,7 @@ APR_20_MORNING = at_local(2026, 4, 20)  # + 10 days is 30/4
 AUG_21_MORNING = at_local(2026, 8, 21)  # + 10 days is 31/8
 NOV_14_MORNING = at_local(2026, 11, 14)  # + 10 days is 24/11
 DEC_22_MORNING = at_local(2026, 12, 22)  # + 10 days is 1/1/2027
-JUN_30_MORNING = at_local(2026, 6, 30, 10)  # last day of the 10-calendar-day acceptance
+JUN_30_MORNING = at_local(2026, 6, 30, 10)  # last day of the 10-working-day acceptance
 JUN_30_2330_LOCAL = at_local(2026, 6, 30, 23, 30)
 JUN_30_1730_UTC = datetime(2026, 6, 30, 17, 30, tzinfo=UTC)  # 00:30 on 1/7 locally
 JUL_01_MORNING = at_local(2026, 7, 1, 10)  # first day of the 7-working-day acceptance
@@ -160,9 +172,13 @@ def _plan(facts: CaseFacts) -> tuple[PlannedDeadline, PlannedDeadline]:
 @pytest.mark.parametrize(
     ("received_at", "days", "day_type", "reformed", "due"),
     [
-        pytest.param(JUN_30_MORNING, 10, DayType.CALENDAR, False, date(2026, 7, 10), id="30/6"),
-        pytest.param(JUN_30_2330_LOCAL, 10, DayType.CALENDAR, False, date(2026, 7, 10),
+        # Before 1/7/2026: 10 working days (TT 07/2013/TT-TTCP Art. 5(1)), not 10 calendar days
+        # (which would end on Fri 10/7 and on Mon 23/2 after Tết).
+        pytest.param(JUN_30_MORNING, 10, DayType.WORKING, False, date(2026, 7, 14), id="30/6"),
+        pytest.param(JUN_30_2330_LOCAL, 10, DayType.WORKING, False, date(2026, 7, 14),
                      id="30/6 23:30 local"),
+        pytest.param(FEB_12_MORNING, 10, DayType.WORKING, False, date(2026, 3, 5),
+                     id="12/2 before the reform: Tet skipped"),
         pytest.param(JUN_30_1730_UTC, 7, DayType.WORKING, True, date(2026, 7, 10),
                      id="30/6 17:30 UTC is 1/7 local"),
         pytest.param(JUL_01_MORNING, 7, DayType.WORKING, True, date(2026, 7, 10), id="1/7"),
@@ -182,6 +198,7 @@ def test_complaint_acceptance_switches_on_1_july_2026(
     acceptance, _ = _plan(facts)
     assert (acceptance.period.days, acceptance.period.day_type) == (days, day_type)
     assert ("NĐ 155/2026" in acceptance.period.legal_basis) is reformed
+    assert ("TT 07/2013/TT-TTCP, Điều 5(1)" in acceptance.period.legal_basis) is not reformed
     assert acceptance.starts_at == received_at
     assert local_date(acceptance.due_at) == due
 
@@ -242,24 +259,69 @@ def test_denunciation_plan(
     assert local_date(resolution.due_at) == resolution_due
 
 
+TOPIC_5_WORKING = Period(5, DayType.WORKING, "topic")
+TOPIC_7_CALENDAR = Period(7, DayType.CALENDAR, "topic")
+
+
 @pytest.mark.parametrize("kind", [Kind.COMMENT, Kind.REPORT, Kind.PETITION])
 @pytest.mark.parametrize(
-    ("topic_resolution", "resolution_due"),
+    ("received_at", "topic_resolution", "acceptance_due", "resolution_due"),
     [
-        pytest.param(None, date(2026, 3, 12), id="default 15 working days"),
-        pytest.param(Period(5, DayType.WORKING, "topic"), date(2026, 2, 26), id="topic 5 working"),
-        pytest.param(Period(30, DayType.CALENDAR, "topic"), date(2026, 3, 16), id="topic 30 days"),
+        pytest.param(FEB_12_MORNING, None, date(2026, 3, 5), date(2026, 3, 12),
+                     id="default 15 working days"),
+        pytest.param(FEB_12_MORNING, Period(30, DayType.CALENDAR, "topic"), date(2026, 3, 5),
+                     date(2026, 3, 16), id="topic 30 days"),
+        # The first step never ends after the resolution: with a 5-working-day topic the reply
+        # (10 working days: 5/3) is due with the resolution on 26/2.
+        pytest.param(FEB_12_MORNING, TOPIC_5_WORKING, date(2026, 2, 26), date(2026, 2, 26),
+                     id="topic 5 working caps the reply, across Tet"),
+        # Received Mon 30/11/2026: resolve by Mon 7/12 and reply by 7/12, not 14/12.
+        pytest.param(at_local(2026, 11, 30), TOPIC_5_WORKING, date(2026, 12, 7),
+                     date(2026, 12, 7), id="resolve by 7/12 so reply by 7/12 not 14/12"),
+        # 7 calendar days from Fri 13/2 end on Fri 20/2 in Tết, rolled to Mon 23/2: still
+        # before the 10th working day (6/3), so the reply takes the resolution period too.
+        pytest.param(at_local(2026, 2, 13), TOPIC_7_CALENDAR, date(2026, 2, 23),
+                     date(2026, 2, 23), id="topic 7 calendar days caps the reply"),
     ],
-)
+)  # fmt: skip
 def test_informal_kinds_plan_from_receipt(
-    kind: Kind, topic_resolution: Period | None, resolution_due: date
+    kind: Kind,
+    received_at: datetime,
+    topic_resolution: Period | None,
+    acceptance_due: date,
+    resolution_due: date,
 ) -> None:
-    facts = CaseFacts(kind, FEB_12_MORNING, remote=True, topic_resolution=topic_resolution)
+    facts = CaseFacts(kind, received_at, remote=True, topic_resolution=topic_resolution)
     acceptance, resolution = _plan(facts)
-    assert (acceptance.period.days, acceptance.period.day_type) == (10, DayType.WORKING)
-    assert local_date(acceptance.due_at) == date(2026, 3, 5)
-    assert resolution.starts_at == FEB_12_MORNING
+    assert acceptance.starts_at == resolution.starts_at == received_at
+    assert local_date(acceptance.due_at) == acceptance_due
     assert local_date(resolution.due_at) == resolution_due
+    assert acceptance.due_at <= resolution.due_at
+    capped = acceptance_due == resolution_due  # in this table, exactly the capped rows
+    assert acceptance.period.legal_basis.startswith("Luật Tiếp công dân 2013, Điều 28")
+    if capped:  # the capped clock carries the resolution period, so pauses and recomputes agree
+        assert (acceptance.period.days, acceptance.period.day_type) == (
+            resolution.period.days, resolution.period.day_type)
+        assert "không muộn hơn hạn giải quyết" in acceptance.period.legal_basis
+    else:
+        assert (acceptance.period.days, acceptance.period.day_type) == (10, DayType.WORKING)
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        pytest.param(CaseFacts(Kind.COMPLAINT, JUN_30_MORNING), id="complaint before reform"),
+        pytest.param(CaseFacts(Kind.COMPLAINT, JUL_01_MORNING, complaint_round=2),
+                     id="complaint round 2"),
+        pytest.param(CaseFacts(Kind.DENUNCIATION, FEB_12_MORNING, several_places=True),
+                     id="denunciation"),
+        pytest.param(CaseFacts(Kind.REPORT, at_local(2026, 11, 30),
+                               topic_resolution=Period(1, DayType.WORKING, "t")), id="report 1 day"),
+    ],
+)  # fmt: skip
+def test_first_step_never_ends_after_the_resolution(facts: CaseFacts) -> None:
+    acceptance, resolution = _plan(facts)
+    assert acceptance.due_at <= resolution.due_at
 
 
 def test_restart_resolution_counts_from_actual_acceptance_for_complaints() -> None:
@@ -268,6 +330,82 @@ def test_restart_resolution_counts_from_actual_acceptance_for_complaints() -> No
     assert restarted.starts_at == JUL_03_AFTERNOON
     assert local_date(restarted.due_at) == date(2026, 8, 3)  # 2/8 is a Sunday
     assert restart_resolution(JUL_03_AFTERNOON, facts, VN) == restarted  # idempotent
+
+
+ACCEPTED_17_JAN = at_local(2026, 1, 17, 10)  # a Saturday session; day 30 (16/2) falls in Tết
+
+
+@pytest.mark.parametrize(
+    ("facts", "accepted_at", "expected"),
+    [
+        # Accepted 2/12/2025: 30 days end on 1/1/2026 (day off), so Fri 2/1/2026.
+        pytest.param(CaseFacts(Kind.COMPLAINT, at_local(2025, 11, 25)), at_local(2025, 12, 2),
+                     [(Clock.RESOLUTION, 30, date(2026, 1, 2))], id="complaint accepted 2/12/2025"),
+        # Tố cáo accepted 17/1/2026: resolve by 23/2 (16/2 rolled past Tết); notify the
+        # denouncer within 5 working days: 19, 20, 21, 22, 23/1 → Fri 23/1 (Art. 29(3)).
+        pytest.param(CaseFacts(Kind.DENUNCIATION, at_local(2026, 1, 12)), ACCEPTED_17_JAN,
+                     [(Clock.RESOLUTION, 30, date(2026, 2, 23)),
+                      (Clock.ACCEPTANCE_NOTICE, 5, date(2026, 1, 23))],
+                     id="denunciation accepted 17/1/2026"),
+        # Accepted Thu 12/2: the notice skips Tết: 13/2, 23, 24, 25, 26/2.
+        pytest.param(CaseFacts(Kind.DENUNCIATION, FEB_06_MORNING), FEB_12_MORNING,
+                     [(Clock.RESOLUTION, 30, date(2026, 3, 16)),
+                      (Clock.ACCEPTANCE_NOTICE, 5, date(2026, 2, 26))],
+                     id="denunciation notice across Tet"),
+    ],
+)  # fmt: skip
+def test_acceptance_sets_the_resolution_from_the_real_acceptance_and_the_notice(
+    facts: CaseFacts, accepted_at: datetime, expected: list[tuple[Clock, int, date]]
+) -> None:
+    planned = plan_on_acceptance(accepted_at, facts, VN25)
+    assert [(p.clock, p.period.days, local_date(p.due_at)) for p in planned] == expected
+    assert all(p.starts_at == accepted_at for p in planned)
+    assert planned[0] == restart_resolution(accepted_at, facts, VN25)
+    assert plan_on_acceptance(accepted_at, facts, VN25) == planned  # idempotent
+    if facts.kind is Kind.DENUNCIATION:
+        assert planned[1].period.day_type is DayType.WORKING
+        assert planned[1].period.legal_basis == "Luật Tố cáo 2018, Điều 29(3)"
+
+
+@pytest.mark.parametrize(
+    ("decided_at", "expected"),
+    [
+        pytest.param(at_local(2026, 8, 5), date(2026, 8, 10), id="Wed 5/8: 6, 7, 10/8"),
+        pytest.param(at_local(2026, 8, 28), date(2026, 9, 7), id="Fri 28/8: 31/8-2/9 off"),
+        pytest.param(at_local(2026, 2, 12), date(2026, 2, 24), id="Thu 12/2: 13/2, then Tet"),
+    ],
+)
+def test_complaint_decision_is_sent_within_3_working_days(
+    decided_at: datetime, expected: date
+) -> None:
+    facts = CaseFacts(Kind.COMPLAINT, at_local(2026, 1, 5))
+    planned = plan_decision_notice(decided_at, facts, VN)
+    assert planned.clock is Clock.DECISION_NOTICE
+    assert (planned.period.days, planned.period.day_type) == (3, DayType.WORKING)
+    assert planned.period.legal_basis == "Luật Khiếu nại 2011, Điều 32"
+    assert planned.starts_at == decided_at
+    assert local_date(planned.due_at) == expected
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda: acceptance_notice_period(Kind.COMPLAINT), id="notice: complaint"),
+        pytest.param(lambda: acceptance_notice_period(Kind.REPORT), id="notice: report"),
+        pytest.param(lambda: decision_notice_period(Kind.DENUNCIATION), id="decision: tố cáo"),
+        pytest.param(lambda: decision_notice_period(Kind.COMPLAINT, complaint_round=2),
+                     id="decision: second round not modelled"),
+        pytest.param(lambda: plan_on_acceptance(FEB_06_MORNING,
+                                                CaseFacts(Kind.DENUNCIATION, FEB_12_MORNING), VN),
+                     id="accepted before received"),
+        pytest.param(lambda: plan_decision_notice(FEB_06_MORNING,
+                                                  CaseFacts(Kind.COMPLAINT, FEB_12_MORNING), VN),
+                     id="decided before received"),
+    ],
+)  # fmt: skip
+def test_handling_clocks_refuse_what_the_law_does_not_give(call: Callable[[], object]) -> None:
+    with pytest.raises(ValueError):
+        call()
 
 
 def test_restart_resolution_keeps_receipt_for_informal_kinds() -> None:
@@ -378,28 +516,61 @@ def test_extension_uses_topic_configuration_and_rejects_negative_counts() -> Non
         extension_period(Kind.REPORT, -1, complexity=None, reason="x")
 
 
+def _term(day: date) -> Term:
+    """A term whose last day is a working day, so it is its own due day."""
+    return Term(day, end_of_local_day(day))
+
+
+DENUNCIATION_17_JAN = term_at(ACCEPTED_17_JAN, THIRTY_CALENDAR, VN)  # 16/2 in Tết, due 23/2
+
+
+def test_term_keeps_the_unshifted_last_day() -> None:
+    assert DENUNCIATION_17_JAN == Term(date(2026, 2, 16), end_of_local_day(date(2026, 2, 23)))
+    assert term_at(MAR_04_MORNING, TEN_CALENDAR, VN).last_day == date(2026, 3, 14)  # Saturday
+    assert term_at(FEB_12_MORNING, SEVEN_WORKING, VN) == _term(date(2026, 3, 2))
+
+
 @pytest.mark.parametrize(
-    ("current_due", "kind", "expected"),
+    ("term", "kind", "granted", "expected"),
     [
-        pytest.param(date(2026, 4, 1), Kind.DENUNCIATION, date(2026, 5, 4), id="30 days onto 1/5"),
-        pytest.param(date(2026, 5, 4), Kind.DENUNCIATION, date(2026, 6, 3), id="second 30 days"),
-        pytest.param(date(2026, 3, 12), Kind.REPORT, date(2026, 4, 2), id="15 working days"),
+        pytest.param(_term(date(2026, 4, 1)), Kind.DENUNCIATION, 0, date(2026, 5, 4),
+                     id="30 days onto 1/5"),
+        pytest.param(_term(date(2026, 5, 4)), Kind.DENUNCIATION, 1, date(2026, 6, 3),
+                     id="second 30 days"),
+        pytest.param(_term(date(2026, 3, 12)), Kind.REPORT, 0, date(2026, 4, 2),
+                     id="15 working days"),
+        # Issue #8: accepted 17/1/2026, due 23/2; start + 60 days is 18/3, not 23/2 + 30 = 25/3.
+        pytest.param(DENUNCIATION_17_JAN, Kind.DENUNCIATION, 0, date(2026, 3, 18),
+                     id="from the unshifted day 30 in Tet: 16/2 + 30"),
+        pytest.param(Term(date(2026, 3, 18), end_of_local_day(date(2026, 3, 18))),
+                     Kind.DENUNCIATION, 1, date(2026, 4, 17), id="second: start + 90 days"),
+        # Day 30 on Sat 11/4 (due Mon 13/4): + 30 days is Mon 11/5, not 13/5.
+        pytest.param(Term(date(2026, 4, 11), end_of_local_day(date(2026, 4, 13))),
+                     Kind.DENUNCIATION, 0, date(2026, 5, 11), id="from a Saturday day 30"),
+        # A 30-calendar-day topic ending Sat 14/3 (due 16/3) + 15 working days from the 14th:
+        # 16/3 is the first of them, so Fri 3/4, not Mon 6/4.
+        pytest.param(Term(date(2026, 3, 14), end_of_local_day(date(2026, 3, 16))), Kind.REPORT,
+                     0, date(2026, 4, 3), id="working extension of a rolled calendar clock"),
     ],
-)
-def test_extend_due_counts_from_the_current_due(
-    current_due: date, kind: Kind, expected: date
+)  # fmt: skip
+def test_extend_term_counts_from_the_unshifted_last_day(
+    term: Term, kind: Kind, granted: int, expected: date
 ) -> None:
-    period = extension_period(kind, 0, complexity="complex", reason="x")
-    assert local_date(extend_due(end_of_local_day(current_due), period, VN)) == expected
+    period = extension_period(kind, granted, complexity="especially_complex", reason="x")
+    extended = extend_term(term, period, VN)
+    assert local_date(extended.due_at) == expected
+    assert extended.due_at >= term.due_at
 
 
-REPORT_DUE = due_at(FEB_12_MORNING, FIFTEEN_WORKING, VN)  # 12/3
-DENUNCIATION_DUE = due_at(at_local(2026, 3, 2), THIRTY_CALENDAR, VN)  # 1/4
-SATURDAY_DUE = end_of_local_day(date(2026, 3, 14))  # as an older calendar might have left it
+REPORT_DUE = term_at(FEB_12_MORNING, FIFTEEN_WORKING, VN)  # 12/3
+DENUNCIATION_DUE = term_at(at_local(2026, 3, 2), THIRTY_CALENDAR, VN)  # 1/4
+SATURDAY_DUE = _term(date(2026, 3, 14))  # as an older calendar might have left it
+# Issue #8: a complaint accepted 2/12/2025: day 30 is 1/1/2026 (day off), due Fri 2/1/2026.
+COMPLAINT_2_DEC = term_at(at_local(2025, 12, 2), THIRTY_CALENDAR, VN25)
 
 
 @pytest.mark.parametrize(
-    ("due", "period", "paused_at", "resumed_at", "expected"),
+    ("term", "period", "paused_at", "resumed_at", "expected"),
     [
         pytest.param(REPORT_DUE, W15, at_local(2026, 2, 24, 10), at_local(2026, 3, 2, 14),
                      date(2026, 3, 18), id="working: 12 days left counted again"),
@@ -418,30 +589,76 @@ SATURDAY_DUE = end_of_local_day(date(2026, 3, 14))  # as an older calendar might
         pytest.param(SATURDAY_DUE, W15, at_local(2026, 3, 13, 10),
                      at_local(2026, 3, 13, 15), date(2026, 3, 14),
                      id="never earlier than a due left on a Saturday by an old calendar"),
+        # Issue #8: 25 days owed from 7/12 to the unshifted 1/1 count again from 8/12: 2/1/2026
+        # (the engine gave 5/1: 26 days to the rolled 2/1, landing on Saturday 3/1).
+        pytest.param(COMPLAINT_2_DEC, C30, at_local(2025, 12, 7), at_local(2025, 12, 8),
+                     date(2026, 1, 2), id="complaint 2/12/2025 paused 7/12-8/12"),
+        # Issue #8: 25 days owed from 22/1 to the unshifted 16/2 count again from 1/2: Thu 26/2
+        # (the engine gave 5/3: 32 days to the rolled 23/2).
+        pytest.param(DENUNCIATION_17_JAN, C30, at_local(2026, 1, 22), at_local(2026, 2, 1),
+                     date(2026, 2, 26), id="denunciation 17/1/2026 paused 22/1-1/2"),
+        # Paused on Tue 17/2, in Tết after day 30 (16/2) but before the due day (23/2): nothing
+        # is owed, so the clock ends on the resume day, rolled: resumed Sat 21/2 → Mon 23/2.
+        pytest.param(DENUNCIATION_17_JAN, C30, at_local(2026, 2, 17), at_local(2026, 2, 21),
+                     date(2026, 2, 23), id="paused inside the roll: nothing owed"),
     ],
 )  # fmt: skip
-def test_resume_due(
-    due: datetime, period: Period, paused_at: datetime, resumed_at: datetime, expected: date
+def test_resume_term(
+    term: Term, period: Period, paused_at: datetime, resumed_at: datetime, expected: date
 ) -> None:
-    assert local_date(resume_due(due, paused_at, resumed_at, period, VN)) == expected
+    resumed = resume_term(term, paused_at, resumed_at, period, VN25)
+    assert local_date(resumed.due_at) == expected
+    assert resumed.due_at >= term.due_at
 
 
-def test_resume_due_refuses_time_travel_and_naive_instants() -> None:
+def test_resume_term_refuses_time_travel_and_naive_instants() -> None:
     with pytest.raises(ValueError):
-        resume_due(REPORT_DUE, at_local(2026, 3, 2), at_local(2026, 2, 27), FIFTEEN_WORKING, VN)
+        resume_term(REPORT_DUE, at_local(2026, 3, 2), at_local(2026, 2, 27), FIFTEEN_WORKING, VN)
     with pytest.raises(ValueError, match="naive"):
-        resume_due(REPORT_DUE, datetime(2026, 3, 2), at_local(2026, 3, 3), FIFTEEN_WORKING, VN)
+        resume_term(REPORT_DUE, datetime(2026, 3, 2), at_local(2026, 3, 3), FIFTEEN_WORKING, VN)
+
+
+DENUNCIATION_START = at_local(2026, 3, 2)
 
 
 def test_due_after_pauses_is_sequential_and_idempotent() -> None:
+    """Day 30 is 1/4. Paused 10/3-20/3: 22 days owed, so Sat 11/4 (due 13/4). Paused 25/3-27/3:
+    17 days owed to the unshifted 11/4, so Mon 13/4 again; carrying the roll gave 15/4."""
     pauses = [
         (at_local(2026, 3, 25), at_local(2026, 3, 27)),  # given out of order on purpose
         (at_local(2026, 3, 10), at_local(2026, 3, 20)),
     ]
-    first = due_after_pauses(DENUNCIATION_DUE, pauses, THIRTY_CALENDAR, VN)
-    assert local_date(first) == date(2026, 4, 15)  # 13/4, then 19 days left from 27/3
-    assert due_after_pauses(DENUNCIATION_DUE, pauses, THIRTY_CALENDAR, VN) == first
-    assert due_after_pauses(DENUNCIATION_DUE, [], THIRTY_CALENDAR, VN) == DENUNCIATION_DUE
+    first = due_after_pauses(DENUNCIATION_START, THIRTY_CALENDAR, pauses, VN)
+    assert local_date(first) == date(2026, 4, 13)
+    assert due_after_pauses(DENUNCIATION_START, THIRTY_CALENDAR, pauses, VN) == first
+    assert due_after_pauses(DENUNCIATION_START, THIRTY_CALENDAR, [], VN) == DENUNCIATION_DUE.due_at
+
+
+@pytest.mark.parametrize(
+    ("start", "history", "expected"),
+    [
+        pytest.param(ACCEPTED_17_JAN, [Extension(THIRTY_CALENDAR)], date(2026, 3, 18),
+                     id="extension only: 16/2 + 30"),
+        # Pause 22/1-1/2 moves day 30 to 26/2; the extension adds 30 days to it: Sat 28/3,
+        # rolled once to Mon 30/3.
+        pytest.param(ACCEPTED_17_JAN,
+                     [Pause(at_local(2026, 1, 22), at_local(2026, 2, 1)), Extension(THIRTY_CALENDAR)],
+                     date(2026, 3, 30), id="pause then extension"),
+        # Extension first (day 60 is 18/3), then a one-day pause on 10/3-11/3: 8 days owed
+        # from 11/3 → 19/3.
+        pytest.param(ACCEPTED_17_JAN,
+                     [Extension(THIRTY_CALENDAR), Pause(at_local(2026, 3, 10), at_local(2026, 3, 11))],
+                     date(2026, 3, 19), id="extension then pause"),
+        pytest.param(at_local(2025, 12, 2), [Pause(at_local(2025, 12, 7), at_local(2025, 12, 8))],
+                     date(2026, 1, 2), id="complaint 2/12/2025"),
+    ],
+)  # fmt: skip
+def test_replay_term_applies_the_history_in_order(
+    start: datetime, history: list[Pause | Extension], expected: date
+) -> None:
+    replayed = replay_term(start, THIRTY_CALENDAR, history, VN25)
+    assert local_date(replayed.due_at) == expected
+    assert replay_term(start, THIRTY_CALENDAR, history, VN25) == replayed
 
 
 def test_due_after_pauses_refuses_overlaps() -> None:
@@ -450,7 +667,7 @@ def test_due_after_pauses_refuses_overlaps() -> None:
         (at_local(2026, 3, 15), at_local(2026, 3, 25)),
     ]
     with pytest.raises(ValueError, match="overlap"):
-        due_after_pauses(DENUNCIATION_DUE, overlapping, THIRTY_CALENDAR, VN)
+        due_after_pauses(DENUNCIATION_START, THIRTY_CALENDAR, overlapping, VN)
 
 
 @pytest.mark.parametrize(
@@ -497,11 +714,12 @@ def test_transfer_clock() -> None:
         pytest.param("bttnd", None, 15, date(2026, 5, 4), id="BTTND 15 days onto 30/4"),
         pytest.param("front", None, 30, date(2026, 5, 15), id="Front default 30 days"),
         pytest.param("front", 10, 10, date(2026, 4, 28), id="Front 10 days onto Gio To nghi bu"),
+        pytest.param("BTTND", None, 15, date(2026, 5, 4), id="BTTND in capitals is the BTTND"),
+        pytest.param(" Bttnd ", None, 15, date(2026, 5, 4), id="blanks and case ignored"),
+        pytest.param("FRONT", None, 30, date(2026, 5, 15), id="FRONT"),
     ],
 )
-def test_supervision_clock(
-    source: Literal["bttnd", "front"], configured: int | None, days: int, due: date
-) -> None:
+def test_supervision_clock(source: str, configured: int | None, days: int, due: date) -> None:
     planned = plan_supervision(APR_15_MORNING, source, VN, configured)
     assert planned.clock is Clock.SUPERVISION
     assert (planned.period.days, planned.period.day_type) == (days, DayType.CALENDAR)
@@ -510,9 +728,18 @@ def test_supervision_clock(
 
 def test_supervision_period_refusals() -> None:
     with pytest.raises(ValueError, match="statutory"):
-        supervision_period("bttnd", 20)
+        supervision_period("BTTND", 20)
     with pytest.raises(ValueError):
         supervision_period("front", 0)
+
+
+@pytest.mark.parametrize("source", ["mttq", "", "ban thanh tra", "bttnd-x", "frontline"])
+def test_unknown_supervision_source_is_refused_not_given_the_fronts_period(source: str) -> None:
+    with pytest.raises(UnknownSupervisionSource) as refused:
+        supervision_period(source)
+    assert refused.value.source == source
+    with pytest.raises(UnknownSupervisionSource):
+        plan_supervision(APR_15_MORNING, source, VN)
 
 
 @pytest.mark.parametrize(
