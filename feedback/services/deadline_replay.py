@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from feedback.domain.calendar import WorkCalendar
-from feedback.domain.deadlines import DayType, Period, due_at, extend_due, resume_due
+from feedback.domain.deadlines import DayType, Extension, Pause, Period, replay_term
 from feedback.extensions import db
 from feedback.models import Deadline, Event
 from feedback.services.work_calendar import calendar_for_years
@@ -67,7 +67,8 @@ def recompute_due_at(
 
     ``operations`` (from ``operations_for``) and ``calendars`` (a cache by year range, filled
     here) let a caller recomputing many clocks read each thing once; without them the item's
-    events and the calendar are loaded for this clock alone.
+    events and the calendar are loaded for this clock alone. The arithmetic is the domain's
+    ``replay_term``: pauses and extensions count from the unshifted last day, rolled once.
     """
     ops = (operations if operations is not None else operations_for([deadline.feedback_id])).get(deadline.id, [])
     instants = [deadline.starts_at, deadline.due_at + _MARGIN]
@@ -77,13 +78,12 @@ def recompute_due_at(
     if years not in cache:
         cache[years] = calendar_for_years(range(years[0], years[1] + 1))
     calendar = cache[years]
-    period = period_of(deadline)
-    due = due_at(deadline.starts_at, period, calendar)
+    history: list[Pause | Extension] = []
     for kind, data in ops:
         if kind == "extend":
-            due = extend_due(due, extension_of(data), calendar)
+            history.append(Extension(extension_of(data)))
         else:
             paused_at = datetime.fromisoformat(data["paused_at"])
             resumed_at = datetime.fromisoformat(data["resumed_at"])
-            due = resume_due(due, paused_at, max(paused_at, resumed_at), period, calendar)
-    return due
+            history.append(Pause(paused_at, max(paused_at, resumed_at)))
+    return replay_term(deadline.starts_at, period_of(deadline), history, calendar).due_at

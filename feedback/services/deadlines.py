@@ -13,7 +13,7 @@ case (routing, transfer, an officer's action) that commits once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from flask_babel import gettext as _
@@ -26,18 +26,16 @@ from feedback.domain.deadlines import (
     ExtensionRefused,
     Period,
     RefusalCode,
-    extend_due,
     extension_period,
     plan_deadlines,
     plan_transfer,
     reclassify_complex,
-    resume_due,
 )
 from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, Topic, Unit
 from feedback.services.audit import record_event
-from feedback.services.deadline_replay import extension_of, period_of, recompute_due_at
+from feedback.services.deadline_replay import operations_for, recompute_due_at
 from feedback.services.work_calendar import calendar_for
 
 SYSTEM_ACTOR = "system"
@@ -232,20 +230,25 @@ def resume_clocks(item: Feedback, now: datetime, *, actor: str = SYSTEM_ACTOR,
                   actor_user_id: int | None = None) -> int:
     """Resume the item's paused clocks at ``now``; each due date moves by the days paused.
 
-    Uses the domain's ``resume_due``: the days left at the pause count again from the day after
-    ``now``; a clock paused after it was due keeps its due date (a breach is never undone).
-    Writes an internal "clocks_resumed" event holding every span, which ``recompute_due_at``
-    replays. Returns the number of clocks resumed; 0 when none was paused (idempotent).
+    The new due date is the clock's history replayed with this pause added (``recompute_due_at``,
+    the domain's ``resume_term``): the days owed up to the unshifted last day count again from
+    the day after ``now`` and are rolled once, so an earlier roll past a weekend or holiday is
+    not carried through the pause; a clock paused after it was due keeps its due date (a breach
+    is never undone). Writes an internal "clocks_resumed" event holding every span, which
+    ``recompute_due_at`` replays. Returns the number of clocks resumed; 0 when none was paused
+    (idempotent).
     """
     paused = [d for d in open_deadlines(item, lock=True) if d.paused_at is not None]
+    history = operations_for([item.id]) if paused else {}
     spans: list[dict[str, Any]] = []
     for deadline in paused:
         assert deadline.paused_at is not None
         paused_at = deadline.paused_at
-        calendar = calendar_for(deadline.starts_at, deadline.due_at, now + timedelta(days=180))
-        new_due = resume_due(deadline.due_at, paused_at, max(now, paused_at), period_of(deadline), calendar)
-        spans.append({"id": deadline.id, "paused_at": paused_at.isoformat(), "resumed_at": now.isoformat(),
-                      "before": deadline.due_at.isoformat(), "due_at": new_due.isoformat()})
+        span: dict[str, Any] = {"id": deadline.id, "paused_at": paused_at.isoformat(),
+                                "resumed_at": now.isoformat(), "before": deadline.due_at.isoformat()}
+        new_due = recompute_due_at(deadline, {deadline.id: [*history.get(deadline.id, []), ("resume", span)]})
+        span["due_at"] = new_due.isoformat()
+        spans.append(span)
         if deadline.breached_at is None:
             deadline.due_at = new_due
         deadline.paused_at = None
@@ -299,9 +302,10 @@ def extend(item: Feedback, clock: Clock, *, complexity: Complexity | None, reaso
     deadline.extensions += 1
     db.session.flush()
     if action == "deadline_extended":
-        # Applied on top of the due date in force (pauses included), as the replay does.
-        calendar = calendar_for(deadline.starts_at, deadline.due_at + timedelta(days=180))
-        deadline.due_at = extend_due(deadline.due_at, extension_of(details), calendar)
+        # The history replayed with this extension added: it counts from the unshifted last day
+        # (pauses included) and is rolled once (the domain's extend_term), as the replay does.
+        history = operations_for([item.id]).get(deadline.id, [])
+        deadline.due_at = recompute_due_at(deadline, {deadline.id: [*history, ("extend", details)]})
     else:
         deadline.due_at = recompute_due_at(deadline)
     record_event(item, action, actor=decided_by, actor_user_id=actor_user_id, at=now, public=False,
