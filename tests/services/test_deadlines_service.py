@@ -19,6 +19,7 @@ from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import CalendarOverride, Deadline, Event, Feedback
 from feedback.services.calendar import add_override, remove_override
+from feedback.services.deadline_replay import recompute_due_at
 from feedback.services.deadlines import (
     DeadlineError,
     ExtensionNotAllowed,
@@ -35,9 +36,11 @@ MON_09_MAR_0900 = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)
 TUE_10_MAR_0900 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 WED_11_MAR = date(2026, 3, 11)
 SAT_14_MAR = date(2026, 3, 14)
-FRI_13_MAR = date(2026, 3, 13)
+TUE_17_MAR = date(2026, 3, 17)
 WED_18_MAR = date(2026, 3, 18)
 WED_25_MAR_0900 = datetime(2026, 3, 25, 2, 0, tzinfo=UTC)
+WED_01_APR_0900 = datetime(2026, 4, 1, 2, 0, tzinfo=UTC)
+THU_02_APR_0900 = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -141,7 +144,8 @@ def test_report_extends_once_with_a_reason(directory: Directory) -> None:
 
 def test_denunciation_extends_once_when_complex(directory: Directory) -> None:
     """Tố cáo: accepted by Thu 12/03 (7 working days), resolved 30 days later: Sat 11/04 rolls to
-    Mon 13/04; complex adds 30 days once → Wed 13/05; not without complexity, not twice."""
+    Mon 13/04; complex adds 30 days once to the unshifted 11/04 → Mon 11/05 (counting from the
+    rolled 13/04 gave 13/05); not without complexity, not twice."""
     item, clocks = started(directory, Kind.DENUNCIATION)
     assert due_day(clocks["acceptance"]) == date(2026, 3, 12)
     assert due_day(clocks["resolution"]) == date(2026, 4, 13)
@@ -151,7 +155,8 @@ def test_denunciation_extends_once_when_complex(directory: Directory) -> None:
 
     extend(item, Clock.RESOLUTION, complexity="complex", reason="Nhiều người liên quan", decided_by="Chánh thanh tra",
            now=TUE_10_MAR_0900)
-    assert due_day(clocks["resolution"]) == date(2026, 5, 13)
+    assert due_day(clocks["resolution"]) == date(2026, 5, 11)
+    assert recompute_due_at(clocks["resolution"]) == clocks["resolution"].due_at
     with pytest.raises(ExtensionNotAllowed) as twice:
         extend(item, Clock.RESOLUTION, complexity="complex", reason="y", decided_by="Chánh thanh tra",
                now=TUE_10_MAR_0900)
@@ -159,13 +164,32 @@ def test_denunciation_extends_once_when_complex(directory: Directory) -> None:
 
 
 def test_especially_complex_denunciation_extends_twice(directory: Directory) -> None:
-    """Twice by decision: 13/04 → 13/05 → Fri 12/06."""
+    """Twice by decision, each from the unshifted last day: 11/04 (due 13/04) → Mon 11/05 →
+    Wed 10/06 (counting from rolled dates gave 13/05 and 12/06)."""
     item, clocks = started(directory, Kind.DENUNCIATION)
     for reason in ("Lần một", "Lần hai"):
         extend(item, Clock.RESOLUTION, complexity="especially_complex", reason=reason, decided_by="Chánh thanh tra",
                now=TUE_10_MAR_0900)
-    assert due_day(clocks["resolution"]) == date(2026, 6, 12)
+    assert due_day(clocks["resolution"]) == date(2026, 6, 10)
     assert clocks["resolution"].extensions == 2
+
+
+def test_a_one_day_pause_does_not_carry_the_weekend_roll(directory: Directory) -> None:
+    """Tố cáo resolution: day 30 is Sat 11/04, due Mon 13/04. Paused Wed 01/04, resumed Thu
+    02/04: 10 days owed to the unshifted 11/04 count again from 02/04 → Sun 12/04 → Mon 13/04
+    (measured to the rolled 13/04 it gave Tue 14/04). A 30-day extension then counts from the
+    unshifted 12/04 → Tue 12/05 (not 14/05). The stored dates equal the replay of the events."""
+    item, clocks = started(directory, Kind.DENUNCIATION)
+    resolution = clocks["resolution"]
+    assert pause_clocks(item, WED_01_APR_0900, "Chờ người tố cáo bổ sung") == 2
+    assert resume_clocks(item, THU_02_APR_0900) == 2
+    assert due_day(resolution) == date(2026, 4, 13)
+    assert recompute_due_at(resolution) == resolution.due_at
+
+    extend(item, Clock.RESOLUTION, complexity="complex", reason="Nhiều người liên quan",
+           decided_by="Chánh thanh tra", now=THU_02_APR_0900)
+    assert due_day(resolution) == date(2026, 5, 12)
+    assert recompute_due_at(resolution) == resolution.due_at
 
 
 def test_complaint_is_reclassified_complex_instead_of_extended(directory: Directory) -> None:
@@ -181,9 +205,9 @@ def test_complaint_is_reclassified_complex_instead_of_extended(directory: Direct
            now=TUE_10_MAR_0900)
     assert (resolution.period_days, item.is_complex) == (45, True)
     assert "phức tạp" in resolution.legal_basis
-    # accepted by Fri 13/03 (10 days before 1/7/2026); 45 days later is Mon 27/04, the day off
-    # in lieu of Giỗ Tổ Hùng Vương (Sunday 26/04), so Tue 28/04
-    assert due_day(resolution) == date(2026, 4, 28)
+    # accepted by Tue 17/03 (10 working days before 1/7/2026, TT 07/2013 Art. 5(1)); 45 days
+    # later is Fri 01/05 (day off), then the weekend, so Mon 04/05
+    assert due_day(resolution) == date(2026, 5, 4)
 
 
 def test_a_breached_or_expired_clock_is_not_extended(directory: Directory) -> None:
@@ -262,14 +286,16 @@ def test_override_replays_pauses_and_extensions(directory: Directory) -> None:
 
 
 def test_complaint_resolution_planned_from_acceptance_follows_it(directory: Directory) -> None:
-    """A complaint's resolution is planned from the acceptance due date (13/03 → 30 days: Sun
-    12/04 rolls to Mon 13/04). A day off on Fri 13/03 moves acceptance to Mon 16/03, and the
-    resolution with it: 30 days after 16/03 is Wed 15/04."""
+    """Received Tue 03/03, before 1/7/2026: accepted within 10 working days → Tue 17/03 (not 10
+    calendar days → Fri 13/03). The resolution is planned from that date: 30 days → Thu 16/04.
+    A day off on Tue 17/03 moves acceptance to Wed 18/03, and the resolution with it: Fri 17/04."""
     _, clocks = started(directory, Kind.COMPLAINT)
-    assert (due_day(clocks["acceptance"]), due_day(clocks["resolution"])) == (date(2026, 3, 13), date(2026, 4, 13))
+    assert (due_day(clocks["acceptance"]), due_day(clocks["resolution"])) == (date(2026, 3, 17), date(2026, 4, 16))
+    assert (clocks["acceptance"].day_type, clocks["acceptance"].period_days) == ("working", 10)
+    assert "TT 07/2013/TT-TTCP" in clocks["acceptance"].legal_basis
 
-    assert add_override(FRI_13_MAR, True, "Nghỉ", now=TUE_10_MAR_0900) == 2
+    assert add_override(TUE_17_MAR, True, "Nghỉ", now=TUE_10_MAR_0900) == 2
 
-    assert due_day(clocks["acceptance"]) == date(2026, 3, 16)
-    assert due_day(clocks["resolution"]) == date(2026, 4, 15)
+    assert due_day(clocks["acceptance"]) == date(2026, 3, 18)
+    assert due_day(clocks["resolution"]) == date(2026, 4, 17)
     assert clocks["resolution"].starts_at == clocks["acceptance"].due_at
