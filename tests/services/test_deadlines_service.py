@@ -29,7 +29,7 @@ from feedback.services.deadlines import (
     resume_clocks,
     start_clocks,
 )
-from tests.factories import TUESDAY_MORNING, Directory, make_directory, make_feedback
+from tests.factories import TUESDAY_MORNING, Directory, add_topic, make_directory, make_feedback
 
 WED_04_MAR_0900 = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
 MON_09_MAR_0900 = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)
@@ -75,6 +75,21 @@ def test_report_clocks_have_their_legal_basis_and_hand_checked_dates(directory: 
     assert {(d.day_type, d.period_days, d.unit_id) for d in clocks.values()} == {
         ("working", 10, directory.ubnd_ha_tu.id), ("working", 15, directory.ubnd_ha_tu.id)}
     assert actions(item) == ["deadlines_set"]
+
+
+def test_a_fast_topic_caps_the_first_reply_at_the_resolution(directory: Directory) -> None:
+    """A topic resolved within 5 working days: from Tue 03/03 the resolution is due Tue 10/03, so
+    the reply (10 working days: 17/03) is due 10/03 too, never after the resolution; the row keeps
+    the period it was capped to, so a calendar recompute keeps both together."""
+    quick = add_topic("moi-truong.quick", "Rác thải ven đường", directory.environment, resolution_working_days=5)
+    _, clocks = started(directory, topic=quick)
+    assert due_day(clocks["resolution"]) == date(2026, 3, 10)
+    assert due_day(clocks["acceptance"]) == date(2026, 3, 10)
+    assert (clocks["acceptance"].day_type, clocks["acceptance"].period_days) == ("working", 5)
+    assert "không muộn hơn hạn giải quyết" in clocks["acceptance"].legal_basis
+
+    assert add_override(date(2026, 3, 9), True, "Nghỉ", now=TUE_10_MAR_0900 - timedelta(days=2)) == 2
+    assert due_day(clocks["acceptance"]) == due_day(clocks["resolution"]) == WED_11_MAR
 
 
 @pytest.mark.parametrize(
