@@ -4,9 +4,10 @@
 says whether beat and a worker are alive. Right after a start the heartbeat is missing (fresh
 install) or as old as the downtime, although nothing is wrong yet: beat sends its first tick
 at once (``worker.app``), and until a heartbeat newer than this process's start exists the beat
-counts as "starting", healthy for at most BEAT_MAX_AGE_SECONDS after the start. The report carries no personal data: booleans and
-counts only. This is the only module that imports kombu (the broker check needs a connection
-outside Celery's publishing machinery, with a short timeout).
+counts as "starting", healthy for at most STARTUP_GRACE after the start. The report
+carries no personal data: booleans and counts only. This is the only module that imports kombu
+(the broker check needs a connection outside Celery's publishing machinery, with a short
+timeout).
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ log = logging.getLogger(__name__)
 DEFAULT_QUEUE = "celery"
 # When this process started (first import, before the app serves anything).
 STARTED_AT = datetime.now(UTC)
+# Beat sends its first tick as it starts and a worker runs it within seconds; two minutes cover
+# a slow worker start. Kept short: a web process restarted while beat is dead reports healthy
+# for this long (never longer than BEAT_MAX_AGE_SECONDS).
+STARTUP_GRACE = timedelta(minutes=2)
 
 
 def beat(name: str, now: datetime) -> None:
@@ -47,7 +52,7 @@ def health_report(now: datetime, *, started_at: datetime | None = None) -> dict[
     Keys: ``database`` and ``broker`` (bool); ``beat_last_run_age_s`` (seconds since the newest
     heartbeat, None when none was ever written or the database is down); ``beat_starting``
     (True when no heartbeat was written since ``started_at``, this process's start by default,
-    and that start is at most BEAT_MAX_AGE_SECONDS ago: beat's first tick is still on its way);
+    and that start is at most STARTUP_GRACE ago: beat's first tick is still on its way);
     ``queue_messages`` (messages waiting in the ``celery`` queue, None when the broker cannot
     tell); ``stranded_received`` (items still ``received`` after STRANDED_AFTER_MINUTES, None
     when the database is down); ``queue_backlog`` (the sum of the two known counts: work waiting
@@ -62,7 +67,8 @@ def health_report(now: datetime, *, started_at: datetime | None = None) -> dict[
     backlog = sum(known) if known else None
     max_age = float(config["BEAT_MAX_AGE_SECONDS"])
     since_start = (now - (started_at or STARTED_AT)).total_seconds()
-    starting = database and since_start <= max_age and (age is None or age > since_start)
+    grace = min(STARTUP_GRACE.total_seconds(), max_age)
+    starting = database and since_start <= grace and (age is None or age > since_start)
     beat_alive = starting or (age is not None and age <= max_age)
     return {
         "ok": database and broker and beat_alive,

@@ -95,9 +95,10 @@ def purge_consumed_broker_messages(broker_url: str, now: datetime, *,
             f"DELETE FROM {BROKER_MESSAGE_TABLE} WHERE id IN (SELECT id FROM {BROKER_MESSAGE_TABLE} "
             "WHERE visible = :consumed AND \"timestamp\" < :cutoff LIMIT :limit)"
         )
+        values = {"consumed": False, "cutoff": cutoff, "limit": PURGE_BATCH}
         while True:
             with engine.begin() as connection:
-                rows = connection.execute(batch, {"consumed": False, "cutoff": cutoff, "limit": PURGE_BATCH}).rowcount
+                rows = connection.execute(batch, values).rowcount
             deleted += rows
             if rows < PURGE_BATCH:
                 break

@@ -163,8 +163,9 @@ def load_rules(item: Feedback, now: datetime) -> list[Rule]:
     """The routing rules that could apply to ``item`` on the local date of ``now``, as domain Rules.
 
     Rules whose unit is inactive are left out, and so are rules for any kind when the item is a
-    khiếu nại or tố cáo (``HEAD_ONLY_KINDS``, see the module docstring). Locality depth comes from the locality's level,
-    topic depth from the topic's depth; names are only for the explanation.
+    khiếu nại or tố cáo (``HEAD_ONLY_KINDS``, see the module docstring). Locality depth comes
+    from the locality's level, topic depth from the topic's depth; names are only for the
+    explanation.
     """
     place = _place(item, now)
     kind_matches = (RoutingRule.kind == item.kind if item.kind in HEAD_ONLY_KINDS
