@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
+from celery.signals import beat_init
 
 from feedback import create_app
-from worker.schedule import BEAT_SCHEDULE
+from worker.schedule import BEAT_SCHEDULE, send_first_tick
 
 flask_app = create_app()
 celery_app: Celery = flask_app.extensions["celery"]
@@ -15,3 +18,9 @@ celery_app.conf.imports = ("worker.tasks",)
 import worker.tasks  # noqa: E402,F401  (registers the tasks)
 
 app = celery_app
+
+
+@beat_init.connect
+def _first_tick_at_start(sender: Any = None, **_kwargs: Any) -> None:
+    """Beat's first tick, sent as beat starts instead of one interval later (/healthz waits for it)."""
+    send_first_tick(celery_app)

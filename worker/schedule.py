@@ -1,10 +1,15 @@
-"""Beat schedule: task-name constants → how often."""
+"""Beat schedule: task-name constants → how often; and the first tick sent as beat starts."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
-from feedback.jobs import SCAN_DEADLINES, SEND_NOTIFICATIONS, SWEEP_RECEIVED, TIDY_UPLOADS
+from celery import Celery
+
+from feedback.jobs import PURGE_BROKER_MESSAGES, SCAN_DEADLINES, SEND_NOTIFICATIONS, SWEEP_RECEIVED, TIDY_UPLOADS
+
+log = logging.getLogger(__name__)
 
 BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Items still `received` after STRANDED_AFTER_MINUTES are sent to routing again.
@@ -15,4 +20,28 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-notifications": {"task": SEND_NOTIFICATIONS, "schedule": timedelta(seconds=30)},
     # Uploads left half-way by a process that died between staging and publishing.
     "tidy-uploads": {"task": TIDY_UPLOADS, "schedule": timedelta(hours=1)},
+    # Consumed messages the embedded SQLite broker keeps forever (does nothing on Redis).
+    "purge-broker-messages": {"task": PURGE_BROKER_MESSAGES, "schedule": timedelta(hours=1)},
 }
+
+
+def send_first_tick(app: Celery) -> list[str]:
+    """Send every scheduled task once, now; return the names sent.
+
+    Beat's interval schedules first fire one interval after a fresh start, so the heartbeats
+    /healthz reads (and the sweep, the deadline scan, the mail) would wait up to an hour for
+    nothing. Every scheduled task is idempotent, so a tick more is harmless. A broker that is
+    down is logged, never raised: beat then ticks as usual once the broker is back.
+    """
+    sent = []
+    for entry in BEAT_SCHEDULE.values():
+        name = str(entry["task"])
+        try:
+            app.send_task(name)
+        except Exception:  # kombu raises a different error per transport
+            log.warning("beat start: could not send the first %s; it runs at its next interval", name,
+                        exc_info=True)
+            continue
+        sent.append(name)
+    log.info("beat start: first tick sent (%s)", ", ".join(sent))
+    return sent

@@ -45,6 +45,8 @@ class Feedback(Model):
     submitter_email: Mapped[str | None] = mapped_column(String(255))
     consent_share_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.WEB)
+    # The language the resident used ("vi", "en"; None before it was recorded): their emails use it.
+    language: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[Status] = mapped_column(str_enum(Status), default=Status.RECEIVED)
     current_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     routing_rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rule.id"))

@@ -19,7 +19,7 @@ from feedback.public.forms import SubmitForm
 from feedback.public.labels import register_label_filters
 from feedback.public.receipts import remember_receipt, remembered_token
 from feedback.public.redact import install_log_redaction
-from feedback.public.site import register_site_hooks
+from feedback.public.site import current_language, register_site_hooks
 from feedback.public.tracking_views import add_tracking_routes, example_code, private_headers
 from feedback.services.form_choices import communes, search_localities, topic_options, villages
 from feedback.services.submission import MAX_BODY, MAX_TITLE, Submission, SubmissionInvalid, Upload, submit_feedback
@@ -155,5 +155,6 @@ def _submission(form: SubmitForm, files: tuple[Upload, ...]) -> Submission:
         attachments=files,
         submission_key=form.submission_key.data or None,
         channel=Channel.WEB,
+        language=current_language(),
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Feedback, Unit
 from feedback.services.audit import record_event
 from feedback.services.deadlines import SYSTEM_ACTOR, mark_met, start_clocks
-from feedback.services.notifications import queue_notification
+from feedback.services.notifications import item_facts, queue_notification
 
 # An assignment ended this way was a return as "not our competence"; the text after the prefix
 # is the unit's reason. Transfers are counted from these rows (never from a counter).
@@ -98,16 +99,24 @@ def _notify(item: Feedback, unit: Unit, assignment: Assignment, now: datetime) -
         .limit(1)
     )
     due = local_date(resolution.due_at).strftime("%d/%m/%Y") if resolution is not None else "—"
-    subject = _("Ý kiến %(code)s được giao cho %(unit)s", code=item.code or item.id, unit=unit.name)
+    facts = item_facts(item)
+    subject = _("Ý kiến %(code)s được giao cho %(unit)s", code=facts["code"], unit=unit.name)
+    # Code, kind, topic and deadline only: the resident's text is read after logging in
+    # (notifications.item_facts says why).
     body = _(
-        "Đơn vị %(unit)s được giao xử lý ý kiến %(code)s: %(title)s\n"
+        "Đơn vị %(unit)s được giao xử lý ý kiến %(code)s.\n"
+        "Loại: %(kind)s\n"
+        "Lĩnh vực: %(topic)s\n"
         "Căn cứ giao: %(explanation)s\n"
-        "Hạn giải quyết: %(due)s",
+        "Hạn giải quyết: %(due)s\n"
+        "Đăng nhập hệ thống để xem nội dung: %(url)s",
         unit=unit.name,
-        code=item.code or item.id,
-        title=item.title,
         explanation=assignment.explanation,
         due=due,
+        url=current_app.config["PUBLIC_BASE_URL"],
+        code=facts["code"],
+        kind=facts["kind"],
+        topic=facts["topic"],
     )
     queue_notification(
         f"assigned:{assignment.id}",

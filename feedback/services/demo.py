@@ -68,6 +68,9 @@ PROVINCIAL_UNITS: tuple[tuple[str, str, UnitKind], ...] = (
 
 # Province-wide rules (topic code, kind or None for any, unit code prefix); everything else
 # falls back to the People's Committee of the item's commune (domain.routing.choose_unit).
+# A rule for any kind never takes a khiếu nại or tố cáo (services.routing.HEAD_ONLY_KINDS): a
+# denunciation of a ward officer about a procedure goes to the ward's People's Committee, whose
+# chairman manages that officer, not to the public-service centre or the power company.
 RULES: tuple[tuple[str, Kind | None, str], ...] = (
     ("moi-truong", Kind.PETITION, "SNNMT"),
     ("dien-nuoc", None, "DIENLUC"),

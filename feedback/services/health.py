@@ -1,15 +1,19 @@
 """Liveness facts for /healthz: database, broker, beat heartbeat age and backlog.
 
 ``beat`` is called by every periodic task after its work, so the age of the newest heartbeat
-says whether beat and a worker are alive. The report carries no personal data: booleans and
-counts only. This is the only module that imports kombu (the broker check needs a connection
-outside Celery's publishing machinery, with a short timeout).
+says whether beat and a worker are alive. Right after a start the heartbeat is missing (fresh
+install) or as old as the downtime, although nothing is wrong yet: beat sends its first tick
+at once (``worker.app``), and until a heartbeat newer than this process's start exists the beat
+counts as "starting", healthy for at most STARTUP_GRACE after the start. The report
+carries no personal data: booleans and counts only. This is the only module that imports kombu
+(the broker check needs a connection outside Celery's publishing machinery, with a short
+timeout).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -25,6 +29,12 @@ log = logging.getLogger(__name__)
 
 # Celery's default queue: the web app and the beat send every task there.
 DEFAULT_QUEUE = "celery"
+# When this process started (first import, before the app serves anything).
+STARTED_AT = datetime.now(UTC)
+# Beat sends its first tick as it starts and a worker runs it within seconds; two minutes cover
+# a slow worker start. Kept short: a web process restarted while beat is dead reports healthy
+# for this long (never longer than BEAT_MAX_AGE_SECONDS).
+STARTUP_GRACE = timedelta(minutes=2)
 
 
 def beat(name: str, now: datetime) -> None:
@@ -36,28 +46,36 @@ def beat(name: str, now: datetime) -> None:
     db.session.commit()
 
 
-def health_report(now: datetime) -> dict[str, Any]:
-    """The facts /healthz shows, and ``ok``: database and broker reachable, beat ran recently.
+def health_report(now: datetime, *, started_at: datetime | None = None) -> dict[str, Any]:
+    """The facts /healthz shows, and ``ok``: database and broker reachable, beat alive.
 
     Keys: ``database`` and ``broker`` (bool); ``beat_last_run_age_s`` (seconds since the newest
-    heartbeat, None when none was ever written or the database is down); ``queue_messages``
-    (messages waiting in the ``celery`` queue, None when the broker cannot tell);
-    ``stranded_received`` (items still ``received`` after STRANDED_AFTER_MINUTES, None when
-    the database is down); ``queue_backlog`` (the sum of the two known counts: work waiting
-    for the worker); ``ok`` (False when the database or broker is unreachable, or when beat
-    has not run for BEAT_MAX_AGE_SECONDS). Never raises for an unreachable service.
+    heartbeat, None when none was ever written or the database is down); ``beat_starting``
+    (True when no heartbeat was written since ``started_at``, this process's start by default,
+    and that start is at most STARTUP_GRACE ago: beat's first tick is still on its way);
+    ``queue_messages`` (messages waiting in the ``celery`` queue, None when the broker cannot
+    tell); ``stranded_received`` (items still ``received`` after STRANDED_AFTER_MINUTES, None
+    when the database is down); ``queue_backlog`` (the sum of the two known counts: work waiting
+    for the worker); ``ok`` (False when the database or broker is unreachable, or when beat has
+    not run for BEAT_MAX_AGE_SECONDS and is not starting). Never raises for an unreachable
+    service.
     """
     config = current_app.config
     database, age, stranded = _database_facts(now, int(config["STRANDED_AFTER_MINUTES"]))
     broker, messages = _broker_facts(str(config["CELERY_BROKER_URL"]), float(config["BROKER_CONNECT_TIMEOUT"]))
     known = [n for n in (messages, stranded) if n is not None]
     backlog = sum(known) if known else None
-    ok = database and broker and age is not None and age <= float(config["BEAT_MAX_AGE_SECONDS"])
+    max_age = float(config["BEAT_MAX_AGE_SECONDS"])
+    since_start = (now - (started_at or STARTED_AT)).total_seconds()
+    grace = min(STARTUP_GRACE.total_seconds(), max_age)
+    starting = database and since_start <= grace and (age is None or age > since_start)
+    beat_alive = starting or (age is not None and age <= max_age)
     return {
-        "ok": ok,
+        "ok": database and broker and beat_alive,
         "database": database,
         "broker": broker,
         "beat_last_run_age_s": age,
+        "beat_starting": starting,
         "queue_backlog": backlog,
         "queue_messages": messages,
         "stranded_received": stranded,

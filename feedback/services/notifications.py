@@ -1,14 +1,48 @@
-"""Notifications: a row is written first (exactly once per dedupe key), then sent, then marked sent."""
+"""Notifications: a row is written first (exactly once per dedupe key), then sent, then marked sent.
+
+What a notification may say about an item is decided here once (``item_facts``): its code,
+kind and topic, never the resident's text (title, body) nor their name or contact.
+An email leaves the platform: it is forwarded, read on shared phones, kept in mailboxes the
+platform does not control, and the title of a tố cáo often names the accused official (Luật
+Tố cáo 2018 protects the denouncer's identity). Staff read the text after logging in.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
+from feedback.domain.status import Kind
 from feedback.extensions import db
-from feedback.models import Notification
+from feedback.models import Feedback, Notification
 from feedback.models.notifications import NotificationStatus
+
+
+def kind_name(kind: Kind) -> str:
+    """The kind's name in the current locale ("Tố cáo"; the same msgids as the pages' labels)."""
+    names = {
+        Kind.COMMENT: _("Góp ý"),
+        Kind.REPORT: _("Phản ánh"),
+        Kind.PETITION: _("Kiến nghị"),
+        Kind.COMPLAINT: _("Khiếu nại"),
+        Kind.DENUNCIATION: _("Tố cáo"),
+    }
+    return str(names.get(kind, kind.value))
+
+
+def item_facts(item: Feedback) -> dict[str, str]:
+    """What a notification may name about ``item``: ``code``, ``kind`` and ``topic``.
+
+    Never the title, the body, the submitter's name, phone or email: those stay behind a login
+    (or the resident's secret link). Every notification builder takes its item values from here.
+    """
+    return {
+        "code": item.code or str(item.id),
+        "kind": kind_name(item.kind),
+        "topic": item.topic.name if item.topic is not None else "—",
+    }
 
 def queue_notification(
     dedupe_key: str,

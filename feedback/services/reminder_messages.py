@@ -1,7 +1,8 @@
 """The texts of deadline reminders and escalations, in the default locale (Vietnamese).
 
-Rendered once, when the notification row is written; they name the item by its code and title
-and never carry the resident's name or contact.
+Rendered once, when the notification row is written; they name the item by its code, kind and
+topic (``notifications.item_facts``) and never carry the resident's text (title, body), name or
+contact.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from flask_babel import gettext as _
 
 from feedback.domain.calendar import VN_TZ
 from feedback.models import Deadline, Unit
+from feedback.services.notifications import item_facts
 
 
 def clock_name(clock: str) -> str:
@@ -30,8 +32,7 @@ def render_message(deadline: Deadline, level: str, role: str, recipient: Unit, u
     item = deadline.feedback
     local_due = deadline.due_at.astimezone(VN_TZ)
     values = {
-        "code": item.code or str(item.id),
-        "title": item.title,
+        **item_facts(item),
         "clock": clock_name(deadline.clock),
         "due": local_due.strftime("%H:%M %d/%m/%Y"),
         "due_date": local_due.strftime("%d/%m/%Y"),
@@ -43,8 +44,8 @@ def render_message(deadline: Deadline, level: str, role: str, recipient: Unit, u
     if level == "before":
         subject = _("[Nhắc hạn] Hồ sơ %(code)s sắp đến hạn %(clock)s (%(due_date)s)", **values)
         body = _(
-            "Kính gửi %(recipient)s,\n\nHồ sơ %(code)s \"%(title)s\" sắp đến hạn %(clock)s: hạn cuối "
-            "là %(due)s (giờ Việt Nam).\nCăn cứ: %(basis)s.\n\nĐề nghị đơn vị xử lý đúng hạn. "
+            "Kính gửi %(recipient)s,\n\nHồ sơ %(code)s (%(kind)s, lĩnh vực %(topic)s) sắp đến hạn %(clock)s: "
+            "hạn cuối là %(due)s (giờ Việt Nam).\nCăn cứ: %(basis)s.\n\nĐề nghị đơn vị xử lý đúng hạn. "
             "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
             **values,
         )
@@ -52,15 +53,15 @@ def render_message(deadline: Deadline, level: str, role: str, recipient: Unit, u
         subject = _("[Đến hạn hôm nay] Hồ sơ %(code)s: hạn %(clock)s là %(due_date)s", **values)
         body = _(
             "Kính gửi %(recipient)s,\n\nHôm nay là ngày cuối của hạn %(clock)s đối với hồ sơ %(code)s "
-            "\"%(title)s\": hạn cuối là %(due)s (giờ Việt Nam).\nCăn cứ: %(basis)s.\n\n"
+            "(%(kind)s, lĩnh vực %(topic)s): hạn cuối là %(due)s (giờ Việt Nam).\nCăn cứ: %(basis)s.\n\n"
             "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
             **values,
         )
     elif role == "unit":
         subject = _("[Quá hạn] Hồ sơ %(code)s đã quá hạn %(clock)s", **values)
         body = _(
-            "Kính gửi %(recipient)s,\n\nHồ sơ %(code)s \"%(title)s\" đã quá hạn %(clock)s (hạn cuối "
-            "%(due)s, giờ Việt Nam).\nCăn cứ: %(basis)s.\n\nViệc quá hạn đã được ghi nhận và báo cáo "
+            "Kính gửi %(recipient)s,\n\nHồ sơ %(code)s (%(kind)s, lĩnh vực %(topic)s) đã quá hạn %(clock)s "
+            "(hạn cuối %(due)s, giờ Việt Nam).\nCăn cứ: %(basis)s.\n\nViệc quá hạn đã được ghi nhận và báo cáo "
             "cơ quan cấp trên và Ủy ban Mặt trận Tổ quốc Việt Nam cùng cấp.\n"
             "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
             **values,
@@ -68,8 +69,8 @@ def render_message(deadline: Deadline, level: str, role: str, recipient: Unit, u
     else:
         subject = _("[Quá hạn] Hồ sơ %(code)s quá hạn %(clock)s tại %(unit)s", **values)
         body = _(
-            "Kính gửi %(recipient)s,\n\nHồ sơ %(code)s \"%(title)s\" do %(unit)s xử lý đã quá hạn "
-            "%(clock)s (hạn cuối %(due)s, giờ Việt Nam).\nCăn cứ: %(basis)s.\n\n"
+            "Kính gửi %(recipient)s,\n\nHồ sơ %(code)s (%(kind)s, lĩnh vực %(topic)s) do %(unit)s xử lý "
+            "đã quá hạn %(clock)s (hạn cuối %(due)s, giờ Việt Nam).\nCăn cứ: %(basis)s.\n\n"
             "Thư này được gửi để đơn vị theo dõi, đôn đốc và giám sát theo thẩm quyền.\n"
             "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
             **values,

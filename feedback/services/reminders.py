@@ -153,6 +153,7 @@ def _due_query(horizon: datetime, after: tuple[datetime, int] | None, batch: int
         .options(
             selectinload(Deadline.unit).selectinload(Unit.parent),
             selectinload(Deadline.feedback).selectinload(Feedback.locality),
+            selectinload(Deadline.feedback).selectinload(Feedback.topic),
             selectinload(Deadline.feedback).selectinload(Feedback.current_unit).selectinload(Unit.parent),
         )
         .order_by(Deadline.due_at, Deadline.id)

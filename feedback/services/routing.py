@@ -4,6 +4,15 @@
 concurrently: the item is claimed with ``UPDATE feedback SET status='assigned' WHERE id=:id AND
 status='received'`` and only the run that won the claim writes; the partial unique index on open
 assignments refuses a second one anyway (STYLE.md "Tasks that can run twice").
+
+Khiếu nại and tố cáo are never captured by a rule that does not name their kind
+(``HEAD_ONLY_KINDS``): a rule "Thủ tục hành chính → Trung tâm Phục vụ hành chính công" written
+for requests must not hand a denunciation of a ward officer to a service centre that has no
+power to settle it. The law gives both to the head of the body concerned (Luật Khiếu nại 2011
+Art. 17 ff.: the head of the body whose decision or act is contested; Luật Tố cáo 2018 Art. 12:
+the head of the body that manages the accused official), so without a rule naming the kind
+they fall to the People's Committee of the item's commune (the fallback), which settles them or
+transfers them to the competent body with a reason (``transfer.return_item``).
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ from sqlalchemy.orm import joinedload
 from feedback import jobs
 from feedback.domain.calendar import local_date
 from feedback.domain.routing import AmbiguousRules, Decision, NoUnit, Place, Rule, choose_unit
-from feedback.domain.status import Status
+from feedback.domain.status import Kind, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Event, Feedback, Locality, LocalityLevel, RoutingRule, Topic, Unit, UnitKind
 from feedback.services.assignments import assign, returns_of
@@ -39,6 +48,8 @@ MAX_TRANSFERS = 3
 FAILED_RETRY_AFTER = timedelta(hours=1)
 SWEEP_BATCH = 500
 SWEEP_HEARTBEAT = "sweep_received"
+# Kinds that only a rule naming them may route (module docstring); others take "any kind" rules too.
+HEAD_ONLY_KINDS = frozenset({Kind.COMPLAINT, Kind.DENUNCIATION})
 
 
 class RouteOutcome(StrEnum):
@@ -151,10 +162,14 @@ def _place(item: Feedback, now: datetime) -> Place:
 def load_rules(item: Feedback, now: datetime) -> list[Rule]:
     """The routing rules that could apply to ``item`` on the local date of ``now``, as domain Rules.
 
-    Rules whose unit is inactive are left out. Locality depth comes from the locality's level,
-    topic depth from the topic's depth; names are only for the explanation.
+    Rules whose unit is inactive are left out, and so are rules for any kind when the item is a
+    khiếu nại or tố cáo (``HEAD_ONLY_KINDS``, see the module docstring). Locality depth comes
+    from the locality's level, topic depth from the topic's depth; names are only for the
+    explanation.
     """
     place = _place(item, now)
+    kind_matches = (RoutingRule.kind == item.kind if item.kind in HEAD_ONLY_KINDS
+                    else or_(RoutingRule.kind.is_(None), RoutingRule.kind == item.kind))
     rows = db.session.execute(
         select(RoutingRule, Locality, Topic, Unit)
         .join(Unit, Unit.id == RoutingRule.unit_id)
@@ -164,7 +179,7 @@ def load_rules(item: Feedback, now: datetime) -> list[Rule]:
             Unit.active.is_(True),
             or_(RoutingRule.locality_id.is_(None), RoutingRule.locality_id.in_(place.locality_path)),
             or_(RoutingRule.topic_id.is_(None), RoutingRule.topic_id.in_(place.topic_path)),
-            or_(RoutingRule.kind.is_(None), RoutingRule.kind == item.kind),
+            kind_matches,
             or_(RoutingRule.valid_from.is_(None), RoutingRule.valid_from <= place.on),
             or_(RoutingRule.valid_to.is_(None), RoutingRule.valid_to >= place.on),
         )

@@ -81,6 +81,7 @@ class Submission:
     submission_key: str | None = None
     channel: Channel = Channel.WEB
     village_code: str | None = None
+    language: str | None = None  # the page's language ("vi", "en"): the resident's emails use it
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,7 @@ def _save(sub: Submission, clean: _Clean, token: str, staged: list[uploads.Stage
         status=Status.RECEIVED,
         token_hash=hash_token(token),
         submission_key=sub.submission_key or None,
+        language=sub.language,
         received_at=now,
         updated_at=now,
     )

@@ -157,3 +157,30 @@ def test_villages_imported_before_the_demo_keep_their_names(db_session: Session)
 
     assert one(Locality, code="06652-001").name == "Tổ dân phố 7"
     assert one(Locality, code="06652-002").name == "Khu phố 2"
+
+
+
+def test_demo_routes_complaints_and_denunciations_to_the_communes_committee(db_session: Session) -> None:
+    """Proves issue #6 item 6 on the demo data: a khiếu nại or tố cáo from a village of Phường Hà
+    Tu, whatever its topic (also those with a province-wide rule for any kind, such as
+    "Thủ tục hành chính → Trung tâm Phục vụ hành chính công"), is assigned to UBND Phường Hà Tu,
+    while a phản ánh on the same topic still follows the demo rule."""
+    from typing import cast
+
+    from feedback.services.routing import route_item
+    from tests.factories import Directory, make_feedback
+
+    load_demo(NOW)
+    village = cast(Locality, one(Locality, code="06652-001"))
+    ward_committee = cast(Unit, one(Unit, code="UBND-06652"))
+    report_goes_to = {"thu-tuc-hanh-chinh": "TTPVHCC-22", "dien-nuoc": "DIENLUC-22", "khac": "UBND-06652"}
+    for topic_code, report_unit in report_goes_to.items():
+        topic = cast(Topic, one(Topic, code=topic_code))
+        items = {kind: make_feedback(cast(Directory, None), kind=kind, locality=village, topic=topic)
+                 for kind in (Kind.REPORT, Kind.COMPLAINT, Kind.DENUNCIATION)}
+        db.session.commit()
+
+        routed = {kind: route_item(item.id, now=NOW).unit_id for kind, item in items.items()}
+
+        assert routed[Kind.REPORT] == cast(Unit, one(Unit, code=report_unit)).id, topic_code
+        assert routed[Kind.COMPLAINT] == routed[Kind.DENUNCIATION] == ward_committee.id, topic_code

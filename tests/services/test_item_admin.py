@@ -48,7 +48,7 @@ def add_clock(item: Feedback, *, due: datetime, clock: str = "resolution", **val
 
 def routed_item(d: Directory) -> tuple[Feedback, RoutingRule]:
     """A complaint from Tổ dân phố 1 routed by the real service through a Phường Hà Tu rule."""
-    rule = RoutingRule(locality=d.ha_tu, topic=d.environment, unit=d.environment_dept)
+    rule = RoutingRule(locality=d.ha_tu, topic=d.environment, kind=Kind.COMPLAINT, unit=d.environment_dept)
     db.session.add(rule)
     item = make_feedback(d, kind=Kind.COMPLAINT, submitter_email="a@example.test")
     db.session.commit()
@@ -147,7 +147,7 @@ def test_the_detail_of_a_routed_item_has_routing_clocks_assignments_events_and_r
 
     assert detail.routing_rule_id == rule.id
     assert detail.routing_explanation == (
-        f"Quy tắc #{rule.id}: Phường Hà Tu × Môi trường → Sở Nông nghiệp và Môi trường")
+        f"Quy tắc #{rule.id}: Phường Hà Tu × Môi trường × Khiếu nại → Sở Nông nghiệp và Môi trường")
     assert detail.unit == "Sở Nông nghiệp và Môi trường" and detail.status is Status.ASSIGNED
     assert detail.locality_path == ("Thành phố Quảng Ninh", "Phường Hà Tu", "Tổ dân phố 1")
     [assignment] = detail.assignments

@@ -23,3 +23,47 @@ def test_a_second_insert_with_the_same_key_creates_nothing_and_says_so(db_sessio
     assert (first, second) == (True, False)
     subjects = db.session.scalars(sa.select(Notification.subject).where(Notification.dedupe_key == "k:1")).all()
     assert subjects == ["Tiêu đề"]
+
+
+TITLE = "Ông Trần Văn Bê, cán bộ địa chính phường, nhận tiền"
+BODY = "Ngày 2/3 ông Bê nhận 20 triệu đồng tại nhà riêng để ký xác nhận."
+CONTACT = ("Lê Thị Tố Cáo", "0987654321", "nguoi-to-cao@example.vn")
+
+
+def test_no_notification_to_a_unit_carries_the_residents_text_or_contact(db_session: Session) -> None:
+    """Proves issue #6 item 6 for every builder of unit notifications: the assignment notice
+    (routing), the notice after a transfer to a named unit, the reminders before and on the due
+    day, the breach notice and the escalations to the parent unit and the Front: each names the
+    code, the kind and the topic, and none contains the title, the body, the name or the contact."""
+    from datetime import timedelta
+
+    from feedback.domain.status import Kind
+    from feedback.services.reminders import scan_deadlines
+    from feedback.services.routing import route_item
+    from feedback.services.transfer import return_item
+    from tests.factories import make_directory, make_feedback
+    from tests.services.routing_rows import ROUTED_AT
+
+    d = make_directory()
+    item = make_feedback(d, kind=Kind.DENUNCIATION, title=TITLE, submitter_email=CONTACT[2])
+    item.body, item.submitter_name, item.submitter_phone = BODY, CONTACT[0], CONTACT[1]
+    db.session.commit()
+    assert route_item(item.id, now=ROUTED_AT).unit_id == d.ubnd_ha_tu.id
+    return_item(item.id, unit_id=d.ubnd_ha_tu.id, reason="Người bị tố cáo do tỉnh quản lý",
+                target_unit_id=d.province_committee.id, actor="test", now=ROUTED_AT + timedelta(hours=1))
+    for day in range(1, 75):  # past every clock of a tố cáo (30 days, plus the 7-working-day step)
+        scan_deadlines(ROUTED_AT + timedelta(days=day))
+
+    rows = db.session.scalars(sa.select(Notification).where(Notification.feedback_id == item.id)).all()
+    kinds = {row.kind for row in rows}
+    assert {"assigned", "deadline_before", "deadline_due_day", "deadline_breach"} <= kinds, kinds
+    assert {row.recipient_unit_id for row in rows if row.kind == "assigned"} == {
+        d.ubnd_ha_tu.id, d.province_committee.id}
+    assert any(row.recipient_unit_id == d.front_ha_tu.id for row in rows)  # an escalation too
+    for row in rows:
+        text = f"{row.subject}\n{row.body}"
+        for secret in (TITLE, BODY, "Trần Văn Bê", *CONTACT):
+            assert secret not in text, (row.kind, secret)
+        assert str(item.code) in text
+        if row.kind == "assigned" or row.kind.startswith("deadline_"):
+            assert "Tố cáo" in row.body and "Rác thải" in row.body, row.body

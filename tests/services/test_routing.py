@@ -292,3 +292,31 @@ def test_jurisdiction_front_is_the_communes_else_the_provinces(directory: Direct
     other = make_feedback(directory, locality=directory.remote_village)
     assert routing.dispute_unit(other) == directory.front_province
     assert directory.front_ha_tu.kind is UnitKind.FRONT_COMMITTEE
+
+
+@pytest.mark.parametrize("kind", [Kind.COMPLAINT, Kind.DENUNCIATION])
+def test_a_rule_for_any_kind_never_captures_complaints_or_denunciations(directory: Directory, kind: Kind) -> None:
+    """Proves issue #6 item 6 beyond the demo: a village-level rule for any kind (the most specific
+    there is) sends a report to the service centre, but a khiếu nại or tố cáo on the same topic
+    and village goes to the commune's People's Committee (the fallback), and a rule naming the
+    kind is still obeyed."""
+    centre = extra_unit("TTPVHCC-22", "Trung tâm Phục vụ hành chính công", UnitKind.SERVICE_CENTRE)
+    add_rule(centre, locality=directory.village, topic=directory.waste)
+    report = make_feedback(directory, kind=Kind.REPORT, topic=directory.waste)
+    head_only = make_feedback(directory, kind=kind, topic=directory.waste)
+    db.session.commit()
+
+    assert route_item(report.id, now=ROUTED_AT).unit_id == centre.id
+    result = route_item(head_only.id, now=ROUTED_AT)
+
+    assert (result.outcome, result.unit_id) == (RouteOutcome.ASSIGNED, directory.ubnd_ha_tu.id)
+    db.session.refresh(head_only)
+    assert head_only.routing_rule_id is None
+
+    inspector = extra_unit("TTR-22", "Thanh tra tỉnh")
+    named = add_rule(inspector, locality=directory.province, kind=kind)
+    second = make_feedback(directory, kind=kind, topic=directory.waste)
+    db.session.commit()
+    assert route_item(second.id, now=ROUTED_AT).unit_id == inspector.id
+    db.session.refresh(second)
+    assert second.routing_rule_id == named.id

@@ -38,7 +38,7 @@ def d(client: FlaskClient, db_session: Session) -> Directory:
 
 def routed_complaint(d: Directory) -> tuple[Feedback, RoutingRule]:
     """A complaint with the sender's name, phone and email, routed by routing.route_item."""
-    rule = RoutingRule(locality=d.ha_tu, topic=d.environment, unit=d.environment_dept)
+    rule = RoutingRule(locality=d.ha_tu, topic=d.environment, kind=Kind.COMPLAINT, unit=d.environment_dept)
     db.session.add(rule)
     item = make_feedback(d, kind=Kind.COMPLAINT, submitter_email="nguoidan@example.test")
     db.session.commit()
@@ -144,7 +144,7 @@ def test_the_detail_shows_routing_deadlines_history_and_events(client: FlaskClie
     page = response.get_data(as_text=True)
 
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
-    assert (f'<p class="note routing">Phân công: Quy tắc #{rule.id}: Phường Hà Tu × Môi trường → '
+    assert (f'<p class="note routing">Phân công: Quy tắc #{rule.id}: Phường Hà Tu × Môi trường × Khiếu nại → '
             f"Sở Nông nghiệp và Môi trường</p>") in page
     assert len(clocks) == 2
     for clock in clocks:

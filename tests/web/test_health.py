@@ -16,10 +16,17 @@ from sqlalchemy.orm import Session
 from config import TestConfig
 from feedback import create_app
 from feedback.domain.status import Status
+from feedback.services import health
 from feedback.services.health import DEFAULT_QUEUE, beat, health_report
 from tests.factories import make_directory, make_feedback
 
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture(autouse=True)
+def started_an_hour_ago(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web process has been up long past its start-up grace, unless a test says otherwise."""
+    monkeypatch.setattr(health, "STARTED_AT", datetime.now(UTC) - timedelta(hours=1))
 
 
 @pytest.fixture
@@ -130,3 +137,52 @@ def test_backlog_counts_queued_messages_and_stranded_items(db_session: Session, 
 
     assert report["queue_messages"] == 3 and report["stranded_received"] == 1
     assert report["queue_backlog"] == 4
+
+
+def test_a_fresh_start_is_healthy_until_beat_had_time_for_its_first_tick(
+        client: FlaskClient, empty_queue: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves issue #6 item 15: a first start (no heartbeat ever) answers 200 with beat_starting
+    while the process is younger than the start-up grace (2 minutes), and 503 once it is older."""
+    monkeypatch.setattr(health, "STARTED_AT", datetime.now(UTC) - timedelta(seconds=20))
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["beat_last_run_age_s"] is None and body["beat_starting"] is True and body["ok"] is True
+
+    monkeypatch.setattr(health, "STARTED_AT", datetime.now(UTC) - timedelta(minutes=3))
+    later = client.get("/healthz")
+    assert later.status_code == 503
+    assert later.get_json()["beat_starting"] is False
+
+
+def test_a_restart_after_downtime_waits_for_a_heartbeat_newer_than_the_start(
+        db_session: Session, app: Flask, empty_queue: redis.Redis) -> None:
+    """Proves the grace also covers a restart after a long stop (the heartbeat is as old as the
+    downtime), and that it ends with the first heartbeat after the start: from then on the
+    heartbeat's age alone decides."""
+    now = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+    started = now - timedelta(seconds=30)
+    beat("feedback.scan_deadlines", now - timedelta(hours=2))  # written before the stop
+
+    report = health_report(now, started_at=started)
+    assert (report["ok"], report["beat_starting"]) == (True, True)
+
+    beat("feedback.scan_deadlines", now - timedelta(seconds=5))  # the first tick after the start
+    report = health_report(now, started_at=started)
+    assert (report["ok"], report["beat_starting"], report["beat_last_run_age_s"]) == (True, False, 5.0)
+    # the same heartbeat seen 11 minutes later: beat died after starting, and that is unhealthy
+    late = health_report(now + timedelta(minutes=11), started_at=started)
+    assert (late["ok"], late["beat_starting"]) == (False, False)
+
+
+def test_a_web_restart_while_beat_is_dead_is_healthy_for_two_minutes_at_most(
+        db_session: Session, app: Flask, empty_queue: redis.Redis) -> None:
+    """Proves the grace is short: a heartbeat an hour old (beat dead) is forgiven for the first
+    two minutes of a new web process only, then 503 again."""
+    now = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+    beat("feedback.scan_deadlines", now - timedelta(hours=1))
+
+    assert health_report(now, started_at=now - timedelta(seconds=110))["ok"] is True
+    assert health_report(now, started_at=now - timedelta(seconds=130))["ok"] is False

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.jobs import REROUTE_FEEDBACK, ROUTE_FEEDBACK, SWEEP_RECEIVED
 from feedback.models import Assignment, Deadline, Event, Notification, WorkerHeartbeat
@@ -101,3 +102,47 @@ def test_sweep_task_uses_the_configured_threshold(db_session: Session, monkeypat
     db.session.commit()
 
     assert sweep_received(now=(TUESDAY_MORNING.replace(minute=1)).isoformat()) == {"found": 0, "sent": 0}
+
+
+@pytest.mark.parametrize(("language", "subject_start", "page_language"), [
+    ("vi", "Đã tiếp nhận ý kiến của bạn", None),
+    ("en", "We have received your feedback", "en"),
+    (None, "Đã tiếp nhận ý kiến của bạn", None),  # recorded before the language was
+])
+def test_route_task_queues_one_confirmation_in_the_residents_language(
+        db_session: Session, language: str | None, subject_start: str, page_language: str | None) -> None:
+    """Proves issue #6 item 5 (confirmation): a resident who gave an email gets exactly one
+    confirmation (two deliveries of the routing message, one row keyed receipt:<id>), addressed
+    to them, in the language they used, with the code and the public tracking link, and without
+    the secret link, the title, the body or their name."""
+    from urllib.parse import parse_qs, urlsplit
+
+    d = make_directory()
+    item = make_feedback(d, kind=Kind.DENUNCIATION, submitter_email="nguoi.gui@example.vn", language=language,
+                         title="Ông Bê nhận tiền")
+    db.session.commit()
+
+    route_feedback(item.id, now=ROUTED_AT.isoformat())
+    route_feedback(item.id, now=ROUTED_AT.isoformat())
+
+    [row] = db.session.scalars(sa.select(Notification).where(Notification.kind == "receipt")).all()
+    assert (row.dedupe_key, row.recipient_email, row.feedback_id) == (
+        f"receipt:{item.id}", "nguoi.gui@example.vn", item.id)
+    assert row.subject.startswith(subject_start) and str(item.code) in row.subject
+    [url] = [word for word in row.body.split() if word.startswith("http")]
+    parts = urlsplit(url)
+    assert parts.path == f"/t/{item.code}"  # the public page, not /t/<code>/<token>
+    assert parse_qs(parts.query).get("lang") == ([page_language] if page_language else None)
+    for private in ("Ông Bê nhận tiền", item.body, "Nguyễn Văn A", "0912345678"):
+        assert private not in row.body and private not in row.subject
+
+
+def test_no_confirmation_without_an_email_address(db_session: Session) -> None:
+    """Proves no confirmation row is written for an item without an email address."""
+    d = make_directory()
+    item = make_feedback(d)
+    db.session.commit()
+
+    route_feedback(item.id, now=ROUTED_AT.isoformat())
+
+    assert count(Notification, Notification.kind == "receipt") == 0

@@ -1,5 +1,5 @@
 """Celery tasks: thin shells that unpack ids, call one service and declare their retry policy."""
 
 from worker.tasks import deadlines, notifications  # noqa: F401  (registers the deadline and mail tasks)
-from worker.tasks import maintenance  # noqa: F401  (registers tidy_uploads)
+from worker.tasks import maintenance  # noqa: F401  (registers tidy_uploads, purge_broker_messages)
 from worker.tasks import routing  # noqa: F401  (registers route_feedback, reroute_feedback, sweep_received)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from celery import shared_task
+from flask import current_app
 
-from feedback.jobs import TIDY_UPLOADS
+from feedback.jobs import PURGE_BROKER_MESSAGES, TIDY_UPLOADS
 from feedback.services.health import beat
+from feedback.services.maintenance import purge_consumed_broker_messages
 from feedback.services.maintenance import tidy_uploads as tidy_uploads_service
 from worker.tasks.common import RETRY_ON_DATABASE_ERRORS, task_now
 
@@ -17,3 +19,13 @@ def tidy_uploads(now: str | None = None) -> dict[str, int]:
     result = tidy_uploads_service(at)
     beat(TIDY_UPLOADS, at)
     return {"published": result.published, "removed": result.removed}
+
+
+@shared_task(name=PURGE_BROKER_MESSAGES, **RETRY_ON_DATABASE_ERRORS)
+def purge_broker_messages(now: str | None = None) -> dict[str, int | None]:
+    """Delete consumed messages the embedded SQLite broker keeps (nothing on Redis: ``deleted``
+    is None), then record the heartbeat. Idempotent: a second run deletes nothing."""
+    at = task_now(now)
+    deleted = purge_consumed_broker_messages(str(current_app.config["CELERY_BROKER_URL"]), at)
+    beat(PURGE_BROKER_MESSAGES, at)
+    return {"deleted": deleted}
