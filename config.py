@@ -146,7 +146,7 @@ class DevelopmentConfig(Config):
     A key written in the source would let anyone who reads it sign an administrator's session.
     """
 
-    SECRET_KEY = _DevelopmentSecretKey()  # type: ignore[assignment]
+    SECRET_KEY = _DevelopmentSecretKey()
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
 

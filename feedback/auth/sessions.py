@@ -45,5 +45,5 @@ def init_login(app: Flask, login_manager: LoginManager) -> None:
     """Wire Flask-Login for ``app``: the versioned user loader and the identifier above."""
     login_manager.user_loader(load_user)
     # Flask-Login offers no public setting for this; its default reads X-Forwarded-For.
-    login_manager._session_identifier_generator = session_identifier  # type: ignore[attr-defined]
+    login_manager._session_identifier_generator = session_identifier
     user_loaded_from_cookie.connect(_bind_restored_session, app)
