@@ -18,6 +18,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -337,3 +338,70 @@ def test_ctrl_c_while_the_platform_starts_stops_what_was_started(tmp_path: Path)
         assert not marked(instance), f"still running: {marked(instance)}"
     finally:
         stop_everything(process, output, instance, children)
+
+
+def direct_child(parent: int, *words: str) -> int | None:
+    """The pid of a live child of ``parent`` whose command line contains every one of ``words``."""
+    for pid, (_start, command) in descendants(parent).items():
+        stat = _stat(pid)
+        if stat is not None and stat[0] == parent and stat[1] != "Z" and all(w in command for w in words):
+            return pid
+    return None
+
+
+def test_a_crashed_worker_is_restarted_while_the_web_app_keeps_answering(tmp_path: Path) -> None:
+    """Issue #6, items 17 and 18. Proves: three clients sending a request header slowly do not stop
+    a fourth request from being served; after the Celery worker is killed (SIGKILL, as a crash)
+    the script says which child stopped, its exit code and when it restarts it, starts a new
+    worker that gets ready, and the web app answers every request meanwhile; Ctrl-C still stops
+    everything with exit code 0."""
+    port = free_port()
+    instance = tmp_path / "instance"
+    base = f"http://127.0.0.1:{port}"
+    process, output = launch(port, instance)
+    children: dict[int, tuple[int, str]] = {}
+    alive = lambda: process.poll() is None  # noqa: E731
+    slow: list[socket.socket] = []
+    try:
+        assert output.wait_for(r"the platform is running", START_SECONDS, alive), output.tail()
+        children.update(descendants(process.pid))
+        visitor = Visitor(base)
+
+        # Three slow clients: the request line and half a header, never finished.
+        for _client in range(3):
+            connection = socket.create_connection(("127.0.0.1", port), timeout=5)
+            connection.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            slow.append(connection)
+        asked = time.monotonic()
+        status, _url, _body = visitor.get("/")
+        assert status == 200 and time.monotonic() - asked < 8, (status, time.monotonic() - asked)
+        for connection in slow:
+            connection.close()
+
+        worker = direct_child(process.pid, "celery", " worker")
+        assert worker is not None, descendants(process.pid)
+        readies = lambda: sum("ready." in line for line in output.lines)  # noqa: E731
+        assert wait_until(lambda: readies() >= 1, 60), output.tail()
+        os.kill(worker, signal.SIGKILL)
+
+        said = output.wait_for(r"worker stopped unexpectedly \(exit -9\); restarting it in (\d+) s", 20, alive)
+        assert said, output.tail()
+        answers: list[int] = []
+
+        def restarted() -> bool:
+            answers.append(visitor.get("/")[0])
+            return direct_child(process.pid, "celery", " worker") not in (None, worker) and readies() >= 2
+
+        assert wait_until(restarted, 60, interval=0.5), output.tail()
+        assert answers and set(answers) == {200}, answers
+        assert alive() and direct_child(process.pid, "gunicorn") is not None
+        children.update(descendants(process.pid))
+
+        assert interrupt(process, output) == 0, output.tail()
+        left = {pid: command for pid, (start, command) in children.items() if still_running(pid, start)}
+        assert not left, f"left running after Ctrl-C: {left}"
+        assert not marked(instance), f"still running: {marked(instance)}"
+    finally:
+        for connection in slow:
+            connection.close()
+        stop_everything(process, output, instance, {**children, **descendants(process.pid)})
