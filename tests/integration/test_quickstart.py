@@ -405,3 +405,57 @@ def test_a_crashed_worker_is_restarted_while_the_web_app_keeps_answering(tmp_pat
         for connection in slow:
             connection.close()
         stop_everything(process, output, instance, {**children, **descendants(process.pid)})
+
+
+class FakeChild:
+    """A stand-in for a child process: ``poll()`` answers ``code`` (None while running)."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.code, self.pid = name, None, -1
+
+    def poll(self) -> int | None:
+        return self.code
+
+
+def test_the_supervisor_backs_off_and_gives_up_on_a_child_that_keeps_crashing(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Proves (item 17, without processes): a crashed child is restarted after 1, 2, 4, 8 s; a
+    crash more than a minute after the earlier ones starts the count again; the fifth crash
+    within a minute gives up with a message naming the child and its exit code."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("quickstart", ROOT / "scripts" / "quickstart.py")
+    assert spec and spec.loader
+    quickstart = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(quickstart)
+    spawned: list[FakeChild] = []
+
+    def spawn(name: str, _command: list[str], _env: dict[str, str]) -> FakeChild:
+        spawned.append(FakeChild(name))
+        return spawned[-1]
+
+    monkeypatch.setattr(quickstart, "commands", lambda env: {"web": [], "worker": [], "beat": []})
+    monkeypatch.setattr(quickstart, "spawn", spawn)
+    monkeypatch.setattr(quickstart, "kill_group", lambda process: None)  # never signal a real group
+    supervisor = quickstart.Supervisor({})
+    supervisor.start()
+
+    def crash_worker_at(now: float) -> str | None:
+        supervisor.children["worker"].code = 1
+        reason = supervisor.check(now)
+        if reason is None:
+            supervisor.check(supervisor.restart_at["worker"])  # the restart itself
+        return str(reason) if reason else None
+
+    assert crash_worker_at(0.0) is None
+    assert crash_worker_at(100.0) is None  # a minute later: counted afresh
+    for moment in (102.0, 106.0, 114.0):
+        assert crash_worker_at(moment) is None
+    reason = crash_worker_at(130.0)
+
+    said = [line for line in capsys.readouterr().out.splitlines() if "restarting" in line]
+    assert [line.rsplit(" in ", 1)[1] for line in said] == ["1 s", "1 s", "2 s", "4 s", "8 s"]
+    assert all("worker stopped unexpectedly (exit 1)" in line for line in said)
+    assert reason is not None and "worker stopped 5 times within 60 s (last exit 1); giving up" in reason
+    assert [child.name for child in spawned] == ["web", "worker", "beat"] + ["worker"] * 5
+    assert supervisor.children["web"].poll() is None
