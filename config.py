@@ -86,6 +86,12 @@ class Config:
     # Counters shared by every web process (Redis) whenever Redis is configured: with memory://
     # each gunicorn process counts alone and N processes allow N times every limit.
     RATELIMIT_STORAGE_URI: str = ratelimit_storage(os.environ)
+    # Redis unreachable: fail fast and count in memory (per process) meanwhile, rather than answer
+    # every login and submission with an error (a resident's report is saved when Redis is down).
+    RATELIMIT_STORAGE_OPTIONS: dict[str, object] = (
+        {"socket_connect_timeout": 1, "socket_timeout": 1} if RATELIMIT_STORAGE_URI.startswith("redis") else {}
+    )
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED: bool = True
     # Every login POST from one address.
     LOGIN_RATE_LIMIT: str = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
     # Failed logins for one username from one address.

@@ -316,3 +316,34 @@ def test_importing_the_configuration_makes_no_key_file(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-c", "import config; config.ProductionConfig.SECRET_KEY"], cwd=ROOT, env=env,
                    check=True, timeout=60)
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_logins_still_work_when_the_rate_limit_storage_is_down(app: Flask, tmp_path: Path, db_session: Session) -> None:
+    """Proves: with Redis configured but unreachable, the login page answers (counting in memory
+    meanwhile) instead of failing with a 500, and the limit still applies."""
+    from feedback.extensions import limiter
+
+    saved = dict(limiter.__dict__)
+    try:
+        # The flag sticks to the one Limiter once any application enabled it: start from off, so
+        # that the production configuration alone decides.
+        limiter._in_memory_fallback_enabled = False
+        dead = production_app(tmp_path, SECRET_KEY="a-long-random-production-secret",
+                              RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+                              RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 1, "socket_timeout": 1})
+        browser = dead.test_client()
+        https = {"base_url": "https://portal.example", "headers": {"Referer": "https://portal.example/login"}}
+        answers = []
+        for attempt in range(6):
+            form = browser.get("/login", **https)  # type: ignore[arg-type]
+            answers.append(browser.post("/login", data={"csrf_token": csrf_token(form.get_data(as_text=True)),
+                                                        "username": f"thu-{attempt}", "password": "sai"},
+                                        **https).status_code)  # type: ignore[arg-type]
+        with dead.app_context():
+            db.engine.dispose()
+    finally:
+        limiter.__dict__.clear()
+        limiter.__dict__.update(saved)
+        app.extensions["celery"].set_default()
+
+    assert answers == [200] * 5 + [429]
