@@ -57,7 +57,8 @@ def _account_rate_limit() -> str:
 
 
 def _username() -> str:
-    return request.form.get("username", "").strip().casefold()
+    # As long as a username may be (the form refuses longer ones), so that a key stays small.
+    return request.form.get("username", "").strip().casefold()[:64]
 
 
 def _pair_key() -> str:
