@@ -6,6 +6,9 @@ Each class is read once at start-up. Production secrets have no defaults.
 from __future__ import annotations
 
 import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -23,6 +26,48 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def ratelimit_storage(environ: Mapping[str, str]) -> str:
+    """Where rate-limit counters live: RATELIMIT_STORAGE_URI, else Redis when REDIS_URL is set, else
+    memory (per process: right only for one web process, as the Quick start runs it)."""
+    return environ.get("RATELIMIT_STORAGE_URI") or environ.get("REDIS_URL") or "memory://"
+
+
+def instance_secret_key(folder: Path) -> str:
+    """The key in ``folder``/secret_key, made once (random, mode 0600) when the file is missing.
+
+    Several processes may start at once (web, worker, beat): the key is written to a private
+    temporary file and linked into place, so exactly one key wins and every process reads it.
+    """
+    path = folder / "secret_key"
+    if path.exists():
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
+        path.unlink()  # an empty file (a crash between creating and writing, in an old version)
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(secrets.token_urlsafe(48) + "\n")
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # another process was first: its key is the one
+    finally:
+        temporary.unlink()
+    return path.read_text(encoding="ascii").strip()
+
+
+class _DevelopmentSecretKey:
+    """SECRET_KEY of the development configuration: the environment's, else the instance folder's.
+
+    A descriptor, so that the file is made only when the development configuration is loaded,
+    never by importing this module (tests, production)."""
+
+    def __get__(self, instance: object, owner: type) -> str:
+        return os.environ.get("SECRET_KEY") or instance_secret_key(INSTANCE_DIR)
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -38,8 +83,22 @@ class Config:
     CELERY_ALWAYS_EAGER: bool = False
     # Seconds the web app waits for the broker before giving up (the item is saved anyway).
     BROKER_CONNECT_TIMEOUT: float = float(os.environ.get("BROKER_CONNECT_TIMEOUT", "2"))
-    RATELIMIT_STORAGE_URI: str = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Counters shared by every web process (Redis) whenever Redis is configured: with memory://
+    # each gunicorn process counts alone and N processes allow N times every limit.
+    RATELIMIT_STORAGE_URI: str = ratelimit_storage(os.environ)
+    # Redis unreachable: fail fast and count in memory (per process) meanwhile, rather than answer
+    # every login and submission with an error (a resident's report is saved when Redis is down).
+    RATELIMIT_STORAGE_OPTIONS: dict[str, object] = (
+        {"socket_connect_timeout": 1, "socket_timeout": 1} if RATELIMIT_STORAGE_URI.startswith("redis") else {}
+    )
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED: bool = True
+    # Every login POST from one address.
     LOGIN_RATE_LIMIT: str = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
+    # Failed logins for one username from one address.
+    LOGIN_PAIR_RATE_LIMIT: str = os.environ.get("LOGIN_PAIR_RATE_LIMIT", "10 per hour")
+    # Failed logins for one username from all addresses together: much higher than the pair's, so
+    # that a stranger slows an account down but its owner, from another address, still gets in.
+    LOGIN_ACCOUNT_RATE_LIMIT: str = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "100 per hour")
     # Per client IP. Generous on purpose: a commune office kiosk or a mobile carrier's shared
     # address (CGNAT) puts many residents behind one IP; this only stops floods.
     SUBMIT_RATE_LIMIT: str = os.environ.get("SUBMIT_RATE_LIMIT", "30 per minute")
@@ -58,6 +117,8 @@ class Config:
     SESSION_COOKIE_SAMESITE: str = "Lax"
     REMEMBER_COOKIE_HTTPONLY: bool = True
     REMEMBER_COOKIE_SAMESITE: str = "Lax"
+    # "Remember me" on a staff computer: two weeks, not Flask-Login's year; logout ends it anyway.
+    REMEMBER_COOKIE_DURATION: timedelta = timedelta(days=14)
     SESSION_COOKIE_SECURE: bool = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE: bool = _bool("SESSION_COOKIE_SECURE", True)
     MAIL_SERVER: str | None = os.environ.get("MAIL_SERVER")
@@ -86,9 +147,12 @@ class ProductionConfig(Config):
 
 
 class DevelopmentConfig(Config):
-    """Local run from the Quick start: a fixed development key, cookies over plain HTTP."""
+    """Local run from the Quick start: a random key kept in the instance folder, cookies over plain HTTP.
 
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    A key written in the source would let anyone who reads it sign an administrator's session.
+    """
+
+    SECRET_KEY = _DevelopmentSecretKey()
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
 

@@ -69,12 +69,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
+    from feedback.auth.sessions import init_login
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> models.User | None:
-        # A disabled account loses its session (and remember-me cookie) at its next request.
-        user = db.session.get(models.User, int(user_id))
-        return user if user is not None and user.active else None
+    # Versioned sessions: logout, a password change or a disabled account end them all.
+    init_login(app, login_manager)
 
 
 def register_sqlite_pragmas(app: Flask) -> None:

@@ -3,8 +3,16 @@
 
 Creates .venv, installs the project, applies the migrations, loads the demo directory and accounts
 when the database is empty, then runs gunicorn, the worker and beat until Ctrl-C, which stops all
-three. With no settings it needs no server: SQLite holds the data and is the Celery broker. Set
-DATABASE_URL and REDIS_URL (or CELERY_BROKER_URL) to use PostgreSQL and Redis instead.
+three. A child that stops unexpectedly is started again after a growing pause (RESTART_DELAYS);
+one that crashes GIVE_UP_CRASHES times within CRASH_WINDOW seconds stops everything. With no
+settings it needs no server: SQLite holds the data and is the Celery broker. Set DATABASE_URL and
+REDIS_URL (or CELERY_BROKER_URL) to use PostgreSQL and Redis instead.
+
+The web app is one gunicorn process with threads (gthread): rate-limit counters kept in memory
+(the default without Redis) are then shared by every request, and a few clients sending their
+request slowly each hold one thread, not the whole server. This bounds that damage, it does not
+remove it: WEB_THREADS slow clients still fill it. Production belongs behind a reverse proxy that
+buffers whole requests (README, "Production").
 """
 
 from __future__ import annotations
@@ -24,6 +32,14 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 MIN_PYTHON = (3, 12)
+# Threads of the one web process: each slow or idle client holds one for up to WEB_TIMEOUT s.
+WEB_THREADS = 8
+WEB_TIMEOUT = 30
+# Pause before restarting a child after its 1st, 2nd, ... crash within CRASH_WINDOW seconds.
+RESTART_DELAYS = (1, 2, 4, 8)
+CRASH_WINDOW = 60.0
+# A child crashing this often within CRASH_WINDOW is broken, not unlucky: stop everything.
+GIVE_UP_CRASHES = 5
 
 
 def say(message: str) -> None:
@@ -79,24 +95,77 @@ def gunicorn_control_socket(instance: Path) -> list[str]:
     return ["--control-socket", str(instance / "gunicorn.ctl")] if "--control-socket" in help_text else []
 
 
-def start(env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+def commands(env: dict[str, str]) -> dict[str, list[str]]:
+    """The three children by name: web, worker, beat."""
     port = env["PORT"]
     # Beat's schedule file lives with the data: INSTANCE_DIR when set (config.py reads it too).
     instance = Path(env.get("INSTANCE_DIR") or ROOT / "instance")
     instance.mkdir(parents=True, exist_ok=True)
-    commands = {
-        "web": [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "-",
-                *gunicorn_control_socket(instance), "wsgi:app"],
+    return {
+        # One process (its in-memory rate-limit counters see every request), threads so that a
+        # slow client does not hold the whole web app.
+        "web": [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                "--worker-class", "gthread", "--threads", str(WEB_THREADS), "--timeout", str(WEB_TIMEOUT),
+                "--access-logfile", "-", *gunicorn_control_socket(instance), "wsgi:app"],
         "worker": [str(BIN / "celery"), "-A", "worker.app", "worker", "--loglevel", "INFO", "--concurrency", "2"],
         "beat": [str(BIN / "celery"), "-A", "worker.app", "beat", "--loglevel", "INFO",
                  "--schedule", str(instance / "celerybeat-schedule")],
     }
-    processes = []
-    for name, command in commands.items():
-        say(f"starting {name}: {' '.join(Path(command[0]).name if i == 0 else c for i, c in enumerate(command))}")
-        # Each child in its own process group so that Ctrl-C is handled here, once, in order.
-        processes.append(subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True))
-    return processes
+
+
+def spawn(name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    say(f"starting {name}: {' '.join(Path(command[0]).name if i == 0 else c for i, c in enumerate(command))}")
+    # Each child in its own process group so that Ctrl-C is handled here, once, in order.
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+
+class Supervisor:
+    """Keeps web, worker and beat running: restarts a child that stopped, with a bounded backoff."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.commands = commands(env)
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.crashes: dict[str, list[float]] = {name: [] for name in self.commands}
+        self.restart_at: dict[str, float] = {}
+
+    def start(self) -> None:
+        for name, command in self.commands.items():
+            self.children[name] = spawn(name, command, self.env)
+
+    def check(self, now: float) -> str | None:
+        """Restart what is due; note what stopped. Returns why to give up, or None."""
+        for name, process in self.children.items():
+            if name in self.restart_at:
+                if now >= self.restart_at[name]:
+                    del self.restart_at[name]
+                    self.children[name] = spawn(name, self.commands[name], self.env)
+                continue
+            code = process.poll()
+            if code is None:
+                continue
+            # What the child left in its process group (a pool process, a gunicorn worker) goes too.
+            kill_group(process)
+            recent = [t for t in self.crashes[name] if now - t < CRASH_WINDOW] + [now]
+            self.crashes[name] = recent
+            if len(recent) >= GIVE_UP_CRASHES:
+                return (f"{name} stopped {len(recent)} times within {CRASH_WINDOW:.0f} s (last exit {code}); "
+                        "giving up: stopping web, worker and beat")
+            delay = RESTART_DELAYS[min(len(recent), len(RESTART_DELAYS)) - 1]
+            say(f"{name} stopped unexpectedly (exit {code}); restarting it in {delay} s")
+            self.restart_at[name] = now + delay
+        return None
+
+    def processes(self) -> list[subprocess.Popen[bytes]]:
+        return list(self.children.values())
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL what is left in the process group of ``process`` (which has exited: it led the group)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def wait_for_web(url: str, processes: list[subprocess.Popen[bytes]], stopped: Callable[[], bool],
@@ -115,6 +184,8 @@ def wait_for_web(url: str, processes: list[subprocess.Popen[bytes]], stopped: Ca
 
 
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each child, wait (bounded) and kill what is left, down to its process group: a
+    gunicorn worker still serving a slow client, a Celery pool process."""
     for process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -125,6 +196,7 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        kill_group(process)
 
 
 def main() -> int:
@@ -148,26 +220,27 @@ def main() -> int:
     # so this script must stop them, also when Ctrl-C comes while they are still starting.
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    processes = start(env)
+    supervisor = Supervisor(env)
+    supervisor.start()
     code = 0
     try:
         url = f"http://127.0.0.1:{env['PORT']}/"
-        if wait_for_web(url, processes, lambda: stopping):
+        if wait_for_web(url, [supervisor.children["web"]], lambda: stopping):
             print("\n" + "=" * 72, flush=True)
             say(f"the platform is running: open {url}")
             print(accounts, end="", flush=True)
             say("Ctrl-C stops web, worker and beat")
             print("=" * 72 + "\n", flush=True)
         while not stopping:
-            for process in processes:
-                if process.poll() is not None:
-                    say(f"a process stopped unexpectedly (exit {process.returncode}); stopping the others")
-                    stopping, code = True, 1
-                    break
+            reason = supervisor.check(time.monotonic())
+            if reason is not None:
+                say(reason)
+                stopping, code = True, 1
+                break
             time.sleep(0.5)
     finally:
         say("stopping web, worker and beat")
-        stop(processes)
+        stop(supervisor.processes())
         say("stopped")
     return code
 

@@ -1,8 +1,16 @@
 """Staff login and logout.
 
-Login is throttled twice (Flask-Limiter): every POST counts against the client's IP address,
-and every failed POST against the username tried, so that neither one address trying many
-accounts nor many addresses trying one account get more than LOGIN_RATE_LIMIT attempts.
+Login is throttled three times (Flask-Limiter), so that a stranger can slow an account down but
+never lock its owner out:
+- every POST counts against the client's address (LOGIN_RATE_LIMIT): one address trying many
+  accounts;
+- every failed POST against the pair of username and address (LOGIN_PAIR_RATE_LIMIT): one
+  address guessing one account slowly;
+- every failed POST against the username from anywhere (LOGIN_ACCOUNT_RATE_LIMIT), much higher:
+  many addresses guessing one account. The owner, from an address of their own, is refused only
+  once that flood is reached; below it they log in while the attacker is refused.
+The owner is told: by email after many failures (feedback.services.accounts.log_in) and by a
+notice at their next successful login.
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
@@ -21,7 +29,7 @@ from werkzeug.wrappers import Response
 from feedback.auth.forms import LoginForm
 from feedback.extensions import limiter
 from feedback.models import Role, User
-from feedback.services.accounts import authenticate
+from feedback.services.accounts import end_sessions, log_in
 
 bp = Blueprint("auth", __name__)
 
@@ -40,12 +48,25 @@ def _login_rate_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
-def _username_rate_limit() -> str:
-    return str(current_app.config.get("LOGIN_USERNAME_RATE_LIMIT") or current_app.config["LOGIN_RATE_LIMIT"])
+def _pair_rate_limit() -> str:
+    return str(current_app.config["LOGIN_PAIR_RATE_LIMIT"])
 
 
-def _username_key() -> str:
-    return "login-user:" + request.form.get("username", "").strip().casefold()
+def _account_rate_limit() -> str:
+    return str(current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"])
+
+
+def _username() -> str:
+    # As long as a username may be (the form refuses longer ones), so that a key stays small.
+    return request.form.get("username", "").strip().casefold()[:64]
+
+
+def _pair_key() -> str:
+    return f"login-pair:{request.remote_addr}:{_username()}"
+
+
+def _account_key() -> str:
+    return "login-account:" + _username()
 
 
 def _login_failed(response: Response) -> bool:
@@ -83,7 +104,9 @@ def landing_for(user: User) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_rate_limit, methods=["POST"], error_message=_too_many_attempts)
-@limiter.limit(_username_rate_limit, methods=["POST"], key_func=_username_key, deduct_when=_login_failed,
+@limiter.limit(_pair_rate_limit, methods=["POST"], key_func=_pair_key, deduct_when=_login_failed,
+               error_message=_too_many_attempts)
+@limiter.limit(_account_rate_limit, methods=["POST"], key_func=_account_key, deduct_when=_login_failed,
                error_message=_too_many_attempts)
 def login() -> ResponseReturnValue:
     next_page = safe_next(request.args.get("next"))
@@ -92,7 +115,8 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = authenticate(form.username.data or "", form.password.data or "", datetime.now(UTC))
+        outcome = log_in(form.username.data or "", form.password.data or "", datetime.now(UTC))
+        user = outcome.user
         if user is not None:
             # Session fixation: start a fresh session at login, keeping only the chosen language.
             lang = session.get("lang")
@@ -101,6 +125,9 @@ def login() -> ResponseReturnValue:
             if lang:
                 session["lang"] = lang
             login_user(user, remember=bool(form.remember.data))
+            if outcome.failed_attempts:
+                flash(_("Đã có %(count)d lần nhập sai mật khẩu vào tài khoản của bạn kể từ lần đăng nhập trước. "
+                        "Nếu không phải bạn, hãy đổi mật khẩu.", count=outcome.failed_attempts), "warning")
             current_app.logger.info("login: %s", user.username)
             return redirect(next_page or landing_for(user))
         error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
@@ -124,7 +151,13 @@ def too_many_attempts(limit_error: RateLimitExceeded) -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """Log out (POST with the CSRF token, so that no link or image can log anyone out)."""
+    """Log out everywhere (POST with the CSRF token, so that no link or image can log anyone out).
+
+    Every session and remember-me cookie of the user ends, here and on any other device, also
+    a copy of this session's cookie.
+    """
+    if current_user.is_authenticated:
+        end_sessions(current_user._get_current_object())
     lang = session.get("lang")
     session.clear()
     # After the clear: logout_user marks the remember-me cookie for deletion in the session.

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import Model
@@ -35,12 +35,21 @@ class User(UserMixin, Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Every session and remember-me cookie carries the version it was made with (get_id); logout
+    # and a password change bump it, which ends every session of the user at its next request.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Failed logins since the last successful one: told to the owner at the next login.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's alternative token: "<id>:<session_version>" (see feedback.auth.sessions)."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def roles(self) -> set[Role]:

@@ -90,6 +90,7 @@ def create_user(username: str, role: Role, *, password: str, now: datetime, unit
 def set_password(username: str, password: str) -> None:
     """Replace the password of ``username`` and commit.
 
+    Every session and remember-me cookie of the user ends (its session version is bumped).
     Raises ``WeakPassword``, or ``AccountError`` when there is no such user. Idempotent in
     effect: the same password set twice still verifies (the hash differs, its salt is new).
     """
@@ -98,6 +99,8 @@ def set_password(username: str, password: str) -> None:
     if user is None:
         raise AccountError(_("Không có tài khoản %(username)s.", username=username))
     user.password_hash = hash_password(password)
+    # The old password may be known to someone else: every session and remember-me cookie ends.
+    user.session_version += 1
     db.session.commit()
 
 

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -337,3 +338,124 @@ def test_ctrl_c_while_the_platform_starts_stops_what_was_started(tmp_path: Path)
         assert not marked(instance), f"still running: {marked(instance)}"
     finally:
         stop_everything(process, output, instance, children)
+
+
+def direct_child(parent: int, *words: str) -> int | None:
+    """The pid of a live child of ``parent`` whose command line contains every one of ``words``."""
+    for pid, (_start, command) in descendants(parent).items():
+        stat = _stat(pid)
+        if stat is not None and stat[0] == parent and stat[1] != "Z" and all(w in command for w in words):
+            return pid
+    return None
+
+
+def test_a_crashed_worker_is_restarted_while_the_web_app_keeps_answering(tmp_path: Path) -> None:
+    """Issue #6, items 17 and 18. Proves: three clients sending a request header slowly do not stop
+    a fourth request from being served; after the Celery worker is killed (SIGKILL, as a crash)
+    the script says which child stopped, its exit code and when it restarts it, starts a new
+    worker that gets ready, and the web app answers every request meanwhile; Ctrl-C still stops
+    everything with exit code 0."""
+    port = free_port()
+    instance = tmp_path / "instance"
+    base = f"http://127.0.0.1:{port}"
+    process, output = launch(port, instance)
+    children: dict[int, tuple[int, str]] = {}
+    alive = lambda: process.poll() is None  # noqa: E731
+    slow: list[socket.socket] = []
+    try:
+        assert output.wait_for(r"the platform is running", START_SECONDS, alive), output.tail()
+        children.update(descendants(process.pid))
+        visitor = Visitor(base)
+
+        # Three slow clients: the request line and half a header, never finished.
+        for _client in range(3):
+            connection = socket.create_connection(("127.0.0.1", port), timeout=5)
+            connection.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            slow.append(connection)
+        asked = time.monotonic()
+        status, _url, _body = visitor.get("/")
+        assert status == 200 and time.monotonic() - asked < 8, (status, time.monotonic() - asked)
+        for connection in slow:
+            connection.close()
+
+        worker = direct_child(process.pid, "celery", " worker")
+        assert worker is not None, descendants(process.pid)
+        readies = lambda: sum("ready." in line for line in output.lines)  # noqa: E731
+        assert wait_until(lambda: readies() >= 1, 60), output.tail()
+        os.kill(worker, signal.SIGKILL)
+
+        said = output.wait_for(r"worker stopped unexpectedly \(exit -9\); restarting it in (\d+) s", 20, alive)
+        assert said, output.tail()
+        answers: list[int] = []
+
+        def restarted() -> bool:
+            answers.append(visitor.get("/")[0])
+            return direct_child(process.pid, "celery", " worker") not in (None, worker) and readies() >= 2
+
+        assert wait_until(restarted, 60, interval=0.5), output.tail()
+        assert answers and set(answers) == {200}, answers
+        assert alive() and direct_child(process.pid, "gunicorn") is not None
+        children.update(descendants(process.pid))
+
+        assert interrupt(process, output) == 0, output.tail()
+        left = {pid: command for pid, (start, command) in children.items() if still_running(pid, start)}
+        assert not left, f"left running after Ctrl-C: {left}"
+        assert not marked(instance), f"still running: {marked(instance)}"
+    finally:
+        for connection in slow:
+            connection.close()
+        stop_everything(process, output, instance, {**children, **descendants(process.pid)})
+
+
+class FakeChild:
+    """A stand-in for a child process: ``poll()`` answers ``code`` (None while running)."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.code, self.pid = name, None, -1
+
+    def poll(self) -> int | None:
+        return self.code
+
+
+def test_the_supervisor_backs_off_and_gives_up_on_a_child_that_keeps_crashing(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Proves (item 17, without processes): a crashed child is restarted after 1, 2, 4, 8 s; a
+    crash more than a minute after the earlier ones starts the count again; the fifth crash
+    within a minute gives up with a message naming the child and its exit code."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("quickstart", ROOT / "scripts" / "quickstart.py")
+    assert spec and spec.loader
+    quickstart = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(quickstart)
+    spawned: list[FakeChild] = []
+
+    def spawn(name: str, _command: list[str], _env: dict[str, str]) -> FakeChild:
+        spawned.append(FakeChild(name))
+        return spawned[-1]
+
+    monkeypatch.setattr(quickstart, "commands", lambda env: {"web": [], "worker": [], "beat": []})
+    monkeypatch.setattr(quickstart, "spawn", spawn)
+    monkeypatch.setattr(quickstart, "kill_group", lambda process: None)  # never signal a real group
+    supervisor = quickstart.Supervisor({})
+    supervisor.start()
+
+    def crash_worker_at(now: float) -> str | None:
+        supervisor.children["worker"].code = 1
+        reason = supervisor.check(now)
+        if reason is None:
+            supervisor.check(supervisor.restart_at["worker"])  # the restart itself
+        return str(reason) if reason else None
+
+    assert crash_worker_at(0.0) is None
+    assert crash_worker_at(100.0) is None  # a minute later: counted afresh
+    for moment in (102.0, 106.0, 114.0):
+        assert crash_worker_at(moment) is None
+    reason = crash_worker_at(130.0)
+
+    said = [line for line in capsys.readouterr().out.splitlines() if "restarting" in line]
+    assert [line.rsplit(" in ", 1)[1] for line in said] == ["1 s", "1 s", "2 s", "4 s", "8 s"]
+    assert all("worker stopped unexpectedly (exit 1)" in line for line in said)
+    assert reason is not None and "worker stopped 5 times within 60 s (last exit 1); giving up" in reason
+    assert [child.name for child in spawned] == ["web", "worker", "beat"] + ["worker"] * 5
+    assert supervisor.children["web"].poll() is None

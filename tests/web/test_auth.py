@@ -3,20 +3,60 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedback.extensions import db
-from feedback.models import Role, User
+from feedback.models import Notification, Role, User
 from feedback.services.accounts import authenticate, hash_password
+from feedback.models.notifications import NotificationStatus
+from feedback.services.accounts import FAILED_LOGIN_ALERT_KIND
+from feedback.services.users import set_password
 from tests.factories import make_directory, make_user
 from tests.web.auth_helpers import csrf_token, log_in
 
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
 THROTTLED = "Bạn đã thử đăng nhập quá nhiều lần. Vui lòng thử lại sau ít phút."
 NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+
+
+def fresh_browser(client: FlaskClient) -> FlaskClient:
+    """Another browser: no cookies; same client class, so that g is fresh per request."""
+    return type(client)(client.application, client.application.response_class, use_cookies=True)
+
+
+class _Flashes(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str]] = []
+        self._category: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "p" and "flash" in classes:
+            self._category = next((c.removeprefix("flash-") for c in classes if c.startswith("flash-")), "")
+            self.found.append((self._category, ""))
+
+    def handle_data(self, data: str) -> None:
+        if self._category is not None:
+            category, text = self.found[-1]
+            self.found[-1] = (category, text + data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p":
+            self._category = None
+
+
+def flashes(html: str) -> list[tuple[str, str]]:
+    """(category, text) of each flashed message (``p.flash``) in ``html``."""
+    parser = _Flashes()
+    parser.feed(html)
+    return [(category, " ".join(text.split())) for category, text in parser.found]
 
 
 def test_an_administrator_logs_in_and_lands_on_the_dashboard(client: FlaskClient, db_session: Session) -> None:
@@ -110,29 +150,90 @@ def test_login_is_throttled_per_ip_address(client: FlaskClient, db_session: Sess
     assert client.get("/admin/").status_code == 302
 
 
-def test_login_is_throttled_per_username_across_addresses(client: FlaskClient, db_session: Session) -> None:
-    """Proves: five failed attempts on one username from five addresses block that username
-    (429) while another username from a fresh address still logs in."""
+def test_a_stranger_cannot_lock_the_owner_out(client: FlaskClient, db_session: Session) -> None:
+    """Proves (issue #6, item 8): ten wrong passwords for an account from one address get that
+    address refused (429), while the owner, from another address, logs in with the right password."""
+    make_user("quantri", Role.ADMIN)
+    attacker = {"REMOTE_ADDR": "203.0.113.9"}
+    answers = [log_in(client, "quantri", "doan-mo", environ_base=attacker).status_code for _ in range(10)]
+    assert answers[:5] == [200] * 5 and answers[-1] == 429
+
+    owner, home = fresh_browser(client), {"REMOTE_ADDR": "198.51.100.7"}
+    response = log_in(owner, "quantri", environ_base=home)
+
+    assert response.status_code == 302
+    assert owner.get("/admin/", environ_base=home).status_code == 200
+
+
+def test_failed_logins_are_throttled_per_username_and_address(client: FlaskClient, db_session: Session,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: with the per-address limit out of the way, one address gets LOGIN_PAIR_RATE_LIMIT
+    (10 per hour) failures on one username, then 429 even with the right password; the same
+    username from another address, and another username from the same address, still log in."""
+    monkeypatch.setitem(client.application.config, "LOGIN_RATE_LIMIT", "1000 per minute")
+    make_user("quantri", Role.ADMIN)
+    make_user("canbo", Role.ADMIN)
+    here = {"REMOTE_ADDR": "10.0.0.1"}
+    for _attempt in range(10):
+        assert log_in(client, "QuanTri", "sai", environ_base=here).status_code == 200
+
+    blocked = log_in(client, "quantri", environ_base=here)
+    other_address = log_in(fresh_browser(client), "quantri", environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    other_account = log_in(fresh_browser(client), "canbo", environ_base=here)
+
+    assert blocked.status_code == 429
+    assert THROTTLED in blocked.get_data(as_text=True)
+    assert other_address.status_code == 302
+    assert other_account.status_code == 302
+
+
+def test_many_addresses_slow_an_account_down(client: FlaskClient, db_session: Session,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: failures from many addresses together are bounded by LOGIN_ACCOUNT_RATE_LIMIT
+    (set low here), after which the account answers 429 from anywhere; another account does not."""
+    monkeypatch.setitem(client.application.config, "LOGIN_ACCOUNT_RATE_LIMIT", "6 per hour")
     make_user("quantri", Role.ADMIN)
     make_user("canbo", Role.OFFICER)
-    for attempt in range(5):
-        response = log_in(client, "QuanTri", "sai", environ_base={"REMOTE_ADDR": f"10.0.0.{attempt + 1}"})
+    for attempt in range(6):
+        response = log_in(client, "quantri", "sai", environ_base={"REMOTE_ADDR": f"10.0.0.{attempt + 1}"})
         assert response.status_code == 200
 
     blocked = log_in(client, "quantri", environ_base={"REMOTE_ADDR": "10.0.1.1"})
     other = log_in(client, "canbo", environ_base={"REMOTE_ADDR": "10.0.1.2"})
 
     assert blocked.status_code == 429
-    assert THROTTLED in blocked.get_data(as_text=True)
     assert other.status_code == 302
+
+
+def test_the_owner_is_told_of_failed_logins(client: FlaskClient, db_session: Session) -> None:
+    """Proves: ten failures on an account queue one email to its owner (not two, however many
+    more failures that day), and the next successful login shows how many there were, once."""
+    user = make_user("quantri", Role.ADMIN)
+    user.email = "quantri@example.vn"
+    db.session.flush()
+    for attempt in range(12):
+        response = log_in(client, "quantri", "sai", environ_base={"REMOTE_ADDR": f"10.0.3.{attempt + 1}"})
+        assert response.status_code == 200
+
+    alerts = db.session.scalars(select(Notification).where(Notification.kind == FAILED_LOGIN_ALERT_KIND)).all()
+    assert [(n.recipient_email, n.status) for n in alerts] == [("quantri@example.vn", NotificationStatus.PENDING)]
+    assert "12" not in alerts[0].body and "10 lần" in alerts[0].body
+
+    owner, home = fresh_browser(client), {"REMOTE_ADDR": "198.51.100.7"}
+    landing = log_in(owner, "quantri", environ_base=home)
+    first = flashes(owner.get(landing.headers["Location"], environ_base=home).get_data(as_text=True))
+    again = flashes(owner.get(landing.headers["Location"], environ_base=home).get_data(as_text=True))
+
+    assert [(category, "12 lần" in text) for category, text in first] == [("warning", True)]
+    assert again == []
+    assert user.failed_logins == 0
 
 
 def test_successful_logins_do_not_count_against_the_username(client: FlaskClient, db_session: Session) -> None:
     """Proves: the per-username limit counts failures only (a user logging in often is not blocked)."""
     make_user("quantri", Role.ADMIN)
     for attempt in range(6):
-        # a new browser each time (same client class, so that g is fresh per request)
-        browser = type(client)(client.application, client.application.response_class, use_cookies=True)
+        browser = fresh_browser(client)
         response = log_in(browser, "quantri", environ_base={"REMOTE_ADDR": f"10.0.2.{attempt + 1}"})
         assert response.status_code == 302
 
@@ -245,3 +346,121 @@ def test_passwords_are_hashed_with_argon2id(db_session: Session) -> None:
     assert user.password_hash.startswith("$argon2id$")
     assert hash_password("x" * 12).startswith("$argon2id$")
     assert db.session.get(User, user.id) is user
+
+
+# --- sessions end at logout and password change (issue #6, item 9) ---------------------------
+
+
+def copy_of(browser: FlaskClient, client: FlaskClient, *names: str) -> FlaskClient:
+    """A second browser holding copies of ``browser``'s cookies ``names`` (a stolen cookie)."""
+    thief = fresh_browser(client)
+    for name in names:
+        cookie = browser.get_cookie(name)
+        assert cookie is not None, name
+        thief.set_cookie(name, cookie.value)
+    return thief
+
+
+def test_a_copied_session_cookie_fails_after_logout(client: FlaskClient, db_session: Session) -> None:
+    """Proves: logout ends the session everywhere: a copy of the session cookie taken before
+    logout (same address and browser) opens the admin pages before, and no longer after."""
+    make_user("quantri", Role.ADMIN)
+    log_in(client, "quantri")
+    thief = copy_of(client, client, "session")
+    assert thief.get("/admin/").status_code == 200
+
+    client.post("/logout", data={"csrf_token": csrf_token(client.get("/admin/").get_data(as_text=True))})
+
+    assert thief.get("/admin/").status_code == 302
+    assert client.get("/admin/").status_code == 302
+
+
+def test_logout_ends_the_sessions_of_other_devices(client: FlaskClient, db_session: Session) -> None:
+    """Proves: "log out everywhere": logging out in one browser ends the session of another
+    browser of the same user, which logged in on its own."""
+    make_user("quantri", Role.ADMIN)
+    phone = fresh_browser(client)
+    log_in(client, "quantri")
+    log_in(phone, "quantri")
+    assert phone.get("/admin/").status_code == 200
+
+    client.post("/logout", data={"csrf_token": csrf_token(client.get("/admin/").get_data(as_text=True))})
+
+    assert phone.get("/admin/").status_code == 302
+
+
+def test_a_password_change_ends_every_session(client: FlaskClient, db_session: Session) -> None:
+    """Proves: after set_password the session and the remember-me cookie made with the old
+    password load nobody; the new password logs in."""
+    make_user("quantri", Role.ADMIN)
+    log_in(client, "quantri", remember=True)
+    remembered = copy_of(client, client, "remember_token")
+    assert client.get("/admin/").status_code == 200
+
+    set_password("quantri", "mat-khau-moi-2026")
+
+    assert client.get("/admin/").status_code == 302
+    assert remembered.get("/admin/").status_code == 302
+    assert log_in(fresh_browser(client), "quantri", "mat-khau-moi-2026").status_code == 302
+
+
+def test_a_forged_x_forwarded_for_does_not_open_a_copied_session(client: FlaskClient, db_session: Session) -> None:
+    """Proves: with TRUSTED_PROXIES=0 the session stays bound to the real address: a copied
+    cookie used from another address is refused even when X-Forwarded-For names the owner's."""
+    assert client.application.config["TRUSTED_PROXIES"] == 0
+    make_user("quantri", Role.ADMIN)
+    owner = {"REMOTE_ADDR": "10.0.0.1"}
+    log_in(client, "quantri", environ_base=owner)
+    assert client.get("/admin/", environ_base=owner).status_code == 200
+    thief = copy_of(client, client, "session")
+
+    forged = thief.get("/admin/", environ_base={"REMOTE_ADDR": "10.6.6.6"}, headers={"X-Forwarded-For": "10.0.0.1"})
+
+    assert forged.status_code == 302
+
+
+def test_a_forged_x_forwarded_for_does_not_escape_the_login_limit(client: FlaskClient, db_session: Session) -> None:
+    """Proves: with TRUSTED_PROXIES=0 the limiter counts the real address: five POSTs with five
+    forged X-Forwarded-For headers use up the address's LOGIN_RATE_LIMIT (5 per minute)."""
+    make_user("quantri", Role.ADMIN)
+    here = {"REMOTE_ADDR": "10.0.0.1"}
+    for attempt in range(5):
+        forged = {"X-Forwarded-For": f"192.0.2.{attempt + 1}"}
+        assert log_in(client, f"thu-{attempt}", "sai", environ_base=here, headers=forged).status_code == 200
+
+    assert log_in(client, "quantri", environ_base=here, headers={"X-Forwarded-For": "192.0.2.99"}).status_code == 429
+
+
+def test_remember_me_restores_the_session_and_keeps_it(client: FlaskClient, db_session: Session) -> None:
+    """Proves: remember-me works: a browser that kept only the remember-me cookie (the session
+    cookie ended with the browser) is logged in, and stays so on the following requests."""
+    make_user("quantri", Role.ADMIN)
+    log_in(client, "quantri", remember=True)
+    reopened = copy_of(client, client, "remember_token")
+
+    assert [reopened.get("/admin/").status_code for _ in range(3)] == [200, 200, 200]
+    assert reopened.get_cookie("remember_token") is not None
+
+
+def test_a_copied_remember_me_cookie_fails_after_logout(client: FlaskClient, db_session: Session) -> None:
+    """Proves: the remember-me value changes with the session version: a copy taken before
+    logout no longer logs in after it."""
+    make_user("quantri", Role.ADMIN)
+    log_in(client, "quantri", remember=True)
+    thief = copy_of(client, client, "remember_token")
+
+    client.post("/logout", data={"csrf_token": csrf_token(client.get("/admin/").get_data(as_text=True))})
+
+    assert thief.get("/admin/").status_code == 302
+    assert log_in(client, "quantri", remember=True).status_code == 302
+    assert client.get_cookie("remember_token").value != thief.get_cookie("remember_token").value  # type: ignore[union-attr]
+
+
+def test_a_session_token_of_another_form_loads_nobody(app: Flask, db_session: Session) -> None:
+    """Proves: the user loader refuses the old bare-id sessions and malformed or stale tokens."""
+    from feedback.auth.sessions import load_user
+
+    user = make_user("quantri", Role.ADMIN)
+    assert load_user(f"{user.id}:0") is user
+    for token in (str(user.id), f"{user.id}:1", f"{user.id}:", ":0", "x:0", f"{user.id}:-1", "9" * 40 + ":0"):
+        assert load_user(token) is None, token

@@ -3,17 +3,23 @@ Content-Security-Policy and the templates it depends on, escaping, password hash
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+import config
 import feedback
-from config import Config, ProductionConfig, config_from_env
+from config import Config, DevelopmentConfig, ProductionConfig, config_from_env, ratelimit_storage
 from feedback import ConfigurationError, create_app
 from feedback.domain.tracking import hash_token, make_code
 from feedback.extensions import db
@@ -23,6 +29,7 @@ from tests.factories import make_directory, make_feedback, make_user
 from tests.web.auth_helpers import csrf_token
 
 TEMPLATES = Path(feedback.__file__).parent / "templates"
+ROOT = Path(config.__file__).parent
 XSS = "<script>alert(1)</script>"
 
 
@@ -198,3 +205,145 @@ def test_stored_passwords_are_argon2id(db_session: Session) -> None:
     user = make_user("quantri", Role.ADMIN, password="mat-khau-dung-1")
     assert user.password_hash.startswith("$argon2id$")
     assert "mat-khau-dung-1" not in user.password_hash
+
+
+# --- rate-limit storage (issue #6, item 7) -----------------------------------------------------
+
+
+def _config_value(name: str, env: dict[str, str]) -> str:
+    """``Config.<name>`` as a fresh process with ``env`` reads it (config.py reads the environment once)."""
+    clean = {key: value for key, value in os.environ.items()
+             if key not in {"RATELIMIT_STORAGE_URI", "REDIS_URL", "SECRET_KEY"}}
+    result = subprocess.run([sys.executable, "-c", f"import config; print(config.Config.{name})"],
+                            cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60, check=True)
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, "memory://"),
+    ({"REDIS_URL": "redis://cache.example:6379/0"}, "redis://cache.example:6379/0"),
+    ({"REDIS_URL": "redis://cache.example:6379/0", "RATELIMIT_STORAGE_URI": "memcached://mc.example:11211"},
+     "memcached://mc.example:11211"),
+])
+def test_rate_limits_are_stored_in_redis_when_redis_is_configured(env: dict[str, str], expected: str) -> None:
+    """Proves: the limiter's storage follows the configuration: Redis when REDIS_URL is set, an
+    explicit RATELIMIT_STORAGE_URI wins, memory only when neither is set."""
+    assert ratelimit_storage(env) == expected
+    assert _config_value("RATELIMIT_STORAGE_URI", env) == expected
+
+
+@pytest.mark.parametrize("storage_uri, allowed", [("memory://", 10), (TEST_REDIS_URL, 5)])
+def test_two_web_processes_share_the_login_limit_only_through_shared_storage(
+        client: FlaskClient, db_session: Session, storage_uri: str, allowed: int) -> None:
+    """Proves: two web processes, each with its own connection to the limiter's storage (as two
+    gunicorn workers have), take turns answering one address's login POSTs (LOGIN_RATE_LIMIT 5
+    per minute). With memory:// each counts alone and 10 of 12 attempts get through (the defect);
+    with Redis they share one counter and only 5 do."""
+    from limits.storage import storage_from_string
+    from limits.strategies import STRATEGIES
+
+    from feedback.extensions import limiter
+
+    assert client.application.config["LOGIN_RATE_LIMIT"] == "5 per minute"
+    saved = limiter._storage, limiter._limiter  # the test application's own, given back below
+    processes = []
+    for _process in range(2):
+        storage = storage_from_string(storage_uri)
+        storage.reset()
+        processes.append((storage, STRATEGIES["fixed-window"](storage)))
+    answers = []
+    try:
+        for attempt in range(12):
+            limiter._storage, limiter._limiter = processes[attempt % 2]
+            answers.append(log_in_post(client, f"thu-{attempt}").status_code)
+    finally:
+        limiter._storage, limiter._limiter = saved
+        processes[0][0].reset()
+
+    assert answers.count(200) == allowed, answers
+    assert answers.count(429) == 12 - allowed, answers
+
+
+def log_in_post(client: FlaskClient, username: str) -> Any:
+    """One failed login POST from 10.0.0.1 (the form's token fetched first, which is not limited)."""
+    here = {"REMOTE_ADDR": "10.0.0.1"}
+    token = csrf_token(client.get("/login", environ_base=here).get_data(as_text=True))
+    return client.post("/login", data={"csrf_token": token, "username": username, "password": "sai"},
+                       environ_base=here)
+
+
+# --- the development secret key (issue #6, item 10) -----------------------------------------------
+
+
+def test_the_development_key_is_random_and_kept_in_the_instance_folder(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: without SECRET_KEY the development configuration makes a random key once into
+    INSTANCE_DIR/secret_key (mode 0600) and reads it afterwards; another instance folder gets
+    another key; SECRET_KEY from the environment wins; the old public key is gone."""
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path / "one")
+
+    key = DevelopmentConfig.SECRET_KEY
+    path = tmp_path / "one" / "secret_key"
+
+    assert path.read_text().strip() == key and len(key) >= 60
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert DevelopmentConfig.SECRET_KEY == key
+    assert key != "dev-only-not-secret" and "dev-only-not-secret" not in Path(config.__file__).read_text()
+    assert [p.name for p in (tmp_path / "one").iterdir()] == ["secret_key"]  # no temporary file left
+    monkeypatch.setattr(config, "INSTANCE_DIR", tmp_path / "two")
+    assert DevelopmentConfig.SECRET_KEY != key
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    assert DevelopmentConfig.SECRET_KEY == "from-the-environment"
+
+
+def test_concurrent_starts_agree_on_one_development_key(tmp_path: Path) -> None:
+    """Proves: processes starting together (web, worker, beat) all read the same key."""
+    script = "import config; print(config.DevelopmentConfig.SECRET_KEY)"
+    env = {key: value for key, value in os.environ.items() if key != "SECRET_KEY"}
+    env["INSTANCE_DIR"] = str(tmp_path)
+    starts = [subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+              for _ in range(4)]
+    keys = {process.communicate(timeout=60)[0].strip() for process in starts}
+
+    assert keys == {(tmp_path / "secret_key").read_text().strip()}
+
+
+def test_importing_the_configuration_makes_no_key_file(tmp_path: Path) -> None:
+    """Proves: only the development configuration makes the file (production and tests never do)."""
+    env = {key: value for key, value in os.environ.items() if key != "SECRET_KEY"}
+    env["INSTANCE_DIR"] = str(tmp_path)
+    subprocess.run([sys.executable, "-c", "import config; config.ProductionConfig.SECRET_KEY"], cwd=ROOT, env=env,
+                   check=True, timeout=60)
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_logins_still_work_when_the_rate_limit_storage_is_down(app: Flask, tmp_path: Path, db_session: Session) -> None:
+    """Proves: with Redis configured but unreachable, the login page answers (counting in memory
+    meanwhile) instead of failing with a 500, and the limit still applies."""
+    from feedback.extensions import limiter
+
+    saved = dict(limiter.__dict__)
+    try:
+        # The flag sticks to the one Limiter once any application enabled it: start from off, so
+        # that the production configuration alone decides.
+        limiter._in_memory_fallback_enabled = False
+        dead = production_app(tmp_path, SECRET_KEY="a-long-random-production-secret",
+                              RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+                              RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 1, "socket_timeout": 1})
+        browser = dead.test_client()
+        https = {"base_url": "https://portal.example", "headers": {"Referer": "https://portal.example/login"}}
+        answers = []
+        for attempt in range(6):
+            form = browser.get("/login", **https)  # type: ignore[arg-type]
+            answers.append(browser.post("/login", data={"csrf_token": csrf_token(form.get_data(as_text=True)),
+                                                        "username": f"thu-{attempt}", "password": "sai"},
+                                        **https).status_code)  # type: ignore[arg-type]
+        with dead.app_context():
+            db.engine.dispose()
+    finally:
+        limiter.__dict__.clear()
+        limiter.__dict__.update(saved)
+        app.extensions["celery"].set_default()
+
+    assert answers == [200] * 5 + [429]
