@@ -1,29 +1,83 @@
-"""The resident's secret tokens kept in their own session between the POST and the receipt page.
+"""What a resident's (signed, not encrypted) session cookie holds of them, and for how long.
 
-The token is only known when the item is created. Keeping it in the (signed) session lets the
-form redirect to a receipt page whose URL holds no secret (so it never reaches access logs), and
-lets a second POST of the same form (double click, back and resubmit) show the same receipt.
+- ``sender_id``: a random value naming this browser session; the submission service counts a
+  POST as a repeat of an earlier one only from the same session (``feedback.domain.repeats``).
+- The receipts: the secret token of each item sent from this session, kept between the POST and
+  the receipt page so that the redirect's URL holds no secret (it never reaches access logs), and
+  so that a double click from this session shows the same receipt. A token is kept for
+  ``SECRET_LINK_WINDOW`` only: on a shared computer the next person must not reopen
+  ``/submitted/<code>`` and read the previous resident's secret link.
+- ``forget_resident`` drops all of it at once ("this is a shared computer: forget me now").
+
+Time is an argument: ``now`` is aware UTC.
 """
 
 from __future__ import annotations
 
+import secrets
+from datetime import datetime, timedelta
+
 from flask import session
 
-_KEY = "receipts"
+_RECEIPTS = "receipts"
+_SENDER = "sender_id"
 # A cookie is small: the last few items sent from this browser are enough.
 _KEEP = 5
+# Long enough to save or copy the link after sending (and to survive a double click on a slow
+# line); short enough that the next person at a kiosk finds nothing.
+SECRET_LINK_WINDOW = timedelta(minutes=10)
 
 
-def remember_receipt(code: str, token: str) -> None:
-    """Remember ``token`` for ``code`` in this visitor's session (the newest few only)."""
-    kept = [pair for pair in session.get(_KEY, []) if pair[0] != code]
-    kept.append([code, token])
-    session[_KEY] = kept[-_KEEP:]
+def sender_id() -> str:
+    """This session's random sender id, made on first use (a new session gets a new one)."""
+    value = session.get(_SENDER)
+    if not isinstance(value, str) or not value:
+        value = secrets.token_urlsafe(16)
+        session[_SENDER] = value
+    return value
 
 
-def remembered_token(code: str) -> str | None:
-    """The token remembered for ``code`` in this session, if any."""
-    for pair in session.get(_KEY, []):
-        if isinstance(pair, list) and len(pair) == 2 and pair[0] == code:
+def remember_receipt(code: str, token: str, *, now: datetime) -> None:
+    """Remember ``token`` for ``code`` in this session until ``now + SECRET_LINK_WINDOW``."""
+    kept = [pair for pair in _fresh(now) if pair[0] != code]
+    kept.append([code, token, now.timestamp()])
+    session[_RECEIPTS] = kept[-_KEEP:]
+
+
+def remembered_token(code: str, *, now: datetime) -> str | None:
+    """The token remembered for ``code`` in this session, if it is still within its window.
+
+    Tokens past their window are dropped from the session as a side effect.
+    """
+    fresh = _fresh(now)
+    if fresh != session.get(_RECEIPTS, []):
+        session[_RECEIPTS] = fresh
+    for pair in fresh:
+        if pair[0] == code:
             return str(pair[1])
     return None
+
+
+def holds_resident_data() -> bool:
+    """Whether this session holds anything of a resident (a receipt or a sender id)."""
+    return bool(session.get(_RECEIPTS)) or _SENDER in session
+
+
+def forget_resident() -> None:
+    """Drop everything this session holds of the resident: receipts and sender id.
+
+    A staff member's login in the same browser is not the resident's and is left alone.
+    Idempotent.
+    """
+    session.pop(_RECEIPTS, None)
+    session.pop(_SENDER, None)
+
+
+def _fresh(now: datetime) -> list[list[object]]:
+    """The well-formed receipts of this session whose window has not ended at ``now``."""
+    oldest = (now - SECRET_LINK_WINDOW).timestamp()
+    fresh: list[list[object]] = []
+    for pair in session.get(_RECEIPTS, []):
+        if isinstance(pair, list) and len(pair) == 3 and isinstance(pair[2], int | float) and pair[2] > oldest:
+            fresh.append(pair)
+    return fresh

@@ -10,8 +10,13 @@ same ``Submission``). Guarantees of ``submit_feedback``:
   removed if it failed.
 - Routing is asked for only after the commit (the worker must find the row). A broker that is
   down does not lose the item: the resident still gets a code and the beat sweep routes it.
-- Idempotent on ``submission_key``: a double click, a reload or back-and-resubmit gives the item
-  already made, also when two requests race (the unique column decides).
+- Idempotent on ``submission_key`` for the same sender and the same content: a double click or
+  a reload from the session that sent the form gives the item already made, also when two
+  requests race (the unique column decides). The key alone is worth nothing: another session
+  with the same key, or the same session with a changed report, makes a new item
+  (``feedback.domain.repeats``). Only a digest of key, session and content is stored.
+- The secret token is random and returned only by the call that made the item; a repeat never
+  returns it (the web shell keeps it, for a few minutes, in the session that sent the form).
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ from sqlalchemy.exc import IntegrityError
 
 from feedback import jobs
 from feedback.domain.status import Channel, Kind, Status
-from feedback.domain.tracking import derive_token, hash_token, make_code, new_secret_token, token_matches
+from feedback.domain.repeats import ReportContent, content_fingerprint, repeat_digest
+from feedback.domain.tracking import hash_token, make_code, new_secret_token
 from feedback.extensions import db
 from feedback.models import Attachment, Feedback, Locality, LocalityLevel, Topic
 from feedback.services import uploads
@@ -66,6 +72,8 @@ class Submission:
     ``locality_code`` is the commune (or, from the API, a village); ``village_code``, when given,
     must be a village of that commune and becomes the item's locality. ``kind`` may also arrive
     as the raw text of a form or API field: anything that is not a ``Kind`` value is a field error.
+    ``submission_key`` (the form's idempotency key) and ``session_id`` (an opaque value of the
+    sender's session) decide together with the content whether a POST repeats an earlier one.
     """
 
     kind: Kind
@@ -81,12 +89,14 @@ class Submission:
     submission_key: str | None = None
     channel: Channel = Channel.WEB
     village_code: str | None = None
+    session_id: str | None = None
 
 
 @dataclass(frozen=True)
 class Receipt:
-    """The answer to a submission. ``token`` is None only for a repeated form whose token can no
-    longer be derived (the secret key changed in between)."""
+    """The answer to a submission. ``token`` is the new item's secret token; it is None exactly
+    when ``duplicate`` is true: a repeat never learns the secret (only the session that received
+    it the first time may still hold it)."""
 
     feedback_id: int
     code: str
@@ -120,30 +130,32 @@ def submit_feedback(sub: Submission, *, now: datetime) -> Receipt:
     """Save ``sub`` as a new item in status received and ask the worker to route it.
 
     Raises ``SubmissionInvalid`` (nothing written) when a field is wrong. Commits. Returns the
-    existing item with ``duplicate=True`` when ``submission_key`` was already used. ``now`` is
-    aware UTC; the code's year is the local (Asia/Ho_Chi_Minh) year of ``now``.
+    existing item with ``duplicate=True`` and no token when the same ``submission_key`` was
+    already used by the same ``session_id`` with the same content; anything else is a new item.
+    ``now`` is aware UTC; the code's year is the local (Asia/Ho_Chi_Minh) year of ``now``.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    if sub.submission_key:
-        existing = find_by_submission_key(sub.submission_key)
-        if existing is not None:
-            return _duplicate(existing, sub.submission_key)
     clean = _validate(sub)
-    token = _token_for(sub.submission_key)
+    digest = _repeat_digest(sub, clean)
+    if digest is not None:
+        existing = find_by_repeat_digest(digest)
+        if existing is not None:
+            return _duplicate(existing)
+    token = new_secret_token()
     staged = uploads.stage(clean.files, Path(current_app.config["UPLOAD_DIR"]))
     try:
-        item = _save(sub, clean, token, staged, now)
+        item = _save(sub, clean, token, digest, staged, now)
         feedback_id, code = item.id, str(item.code)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         uploads.discard(staged)
-        # Lost a race on the unique submission_key: the other request's item is the answer.
-        existing = find_by_submission_key(sub.submission_key) if sub.submission_key else None
-        if existing is None or sub.submission_key is None:
+        # Lost a race on the unique repeat digest: the other request's item is the answer.
+        existing = find_by_repeat_digest(digest) if digest is not None else None
+        if existing is None:
             raise
-        return _duplicate(existing, sub.submission_key)
+        return _duplicate(existing)
     except BaseException:
         db.session.rollback()
         uploads.discard(staged)
@@ -156,29 +168,31 @@ def submit_feedback(sub: Submission, *, now: datetime) -> Receipt:
     return Receipt(feedback_id=feedback_id, code=code, token=token, enqueued=enqueued, duplicate=False)
 
 
-def find_by_submission_key(key: str) -> Feedback | None:
-    """The item made from the form with this submission key, if any."""
-    return db.session.scalar(select(Feedback).where(Feedback.submission_key == key))
+def find_by_repeat_digest(digest: str) -> Feedback | None:
+    """The item whose key, session and content digest is ``digest`` (``domain.repeats``), if any."""
+    return db.session.scalar(select(Feedback).where(Feedback.submission_key == digest))
 
 
-def _token_for(submission_key: str | None) -> str:
-    """The resident's secret token: derived from the form's submission key when there is one, so
-    that a repeated POST of the same form (a double click whose first answer the browser dropped)
-    can show the same secret link again; random otherwise."""
-    if submission_key:
-        return derive_token(str(current_app.config["SECRET_KEY"]), submission_key)
-    return new_secret_token()
+def _repeat_digest(sub: Submission, clean: _Clean) -> str | None:
+    """What is stored in ``Feedback.submission_key``: None without a key, else the repeat digest."""
+    if not sub.submission_key:
+        return None
+    content = ReportContent(
+        kind=clean.kind.value, locality_code=clean.locality.code, topic_code=clean.topic.code,
+        title=clean.title, body=clean.body, name=clean.name, phone=clean.phone, email=clean.email,
+        consent_share_contact=bool(sub.consent_share_contact),
+        attachment_hashes=tuple(file.sha256 for file in clean.files),
+    )
+    return repeat_digest(sub.submission_key, sub.session_id, content_fingerprint(content))
 
 
-def _duplicate(item: Feedback, submission_key: str) -> Receipt:
-    """The receipt of an item already made from this form, with its token when it still matches
-    (it does unless the secret key changed in between)."""
-    token = _token_for(submission_key)
-    return Receipt(feedback_id=item.id, code=str(item.code),
-                   token=token if token_matches(token, item.token_hash) else None, enqueued=False, duplicate=True)
+def _duplicate(item: Feedback) -> Receipt:
+    """The receipt of an item already made by this session from this form with this content: the
+    code only; the token was handed out once, to the answer that made the item."""
+    return Receipt(feedback_id=item.id, code=str(item.code), token=None, enqueued=False, duplicate=True)
 
 
-def _save(sub: Submission, clean: _Clean, token: str, staged: list[uploads.StagedFile],
+def _save(sub: Submission, clean: _Clean, token: str, digest: str | None, staged: list[uploads.StagedFile],
           now: datetime) -> Feedback:
     item = Feedback(
         kind=clean.kind,
@@ -193,7 +207,7 @@ def _save(sub: Submission, clean: _Clean, token: str, staged: list[uploads.Stage
         channel=sub.channel,
         status=Status.RECEIVED,
         token_hash=hash_token(token),
-        submission_key=sub.submission_key or None,
+        submission_key=digest,
         received_at=now,
         updated_at=now,
     )
