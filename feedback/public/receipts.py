@@ -7,6 +7,8 @@
   so that a double click from this session shows the same receipt. A token is kept for
   ``SECRET_LINK_WINDOW`` only: on a shared computer the next person must not reopen
   ``/submitted/<code>`` and read the previous resident's secret link.
+- The files chosen before the form without JavaScript was re-rendered, held on the server
+  (``feedback.services.held_uploads``) for one form, named by a digest of that form's key.
 - ``forget_resident`` drops all of it at once ("this is a shared computer: forget me now").
 
 Time is an argument: ``now`` is aware UTC.
@@ -14,13 +16,18 @@ Time is an argument: ``now`` is aware UTC.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from flask import session
+from flask import current_app, session
+
+from feedback.services.held_uploads import HeldFile, release_files
 
 _RECEIPTS = "receipts"
 _SENDER = "sender_id"
+_HELD = "held_uploads"
 # A cookie is small: the last few items sent from this browser are enough.
 _KEEP = 5
 # Long enough to save or copy the link after sending (and to survive a double click on a slow
@@ -58,19 +65,55 @@ def remembered_token(code: str, *, now: datetime) -> str | None:
     return None
 
 
-def holds_resident_data() -> bool:
-    """Whether this session holds anything of a resident (a receipt or a sender id)."""
-    return bool(session.get(_RECEIPTS)) or _SENDER in session
+def hold_for_form(form_key: str, held: list[HeldFile]) -> None:
+    """Keep ``held`` for the form with ``form_key``; files held before (for any form) are removed."""
+    release_files(_take_held(), upload_dir=_upload_dir())
+    if held:
+        session[_HELD] = {"form": _form_tag(form_key),
+                          "files": [[f.storage_name, f.original_name, f.sha256] for f in held]}
+
+
+def held_for_form(form_key: str) -> list[HeldFile]:
+    """The files held for the form with ``form_key`` in this session (none for another form)."""
+    entry = session.get(_HELD)
+    if not isinstance(entry, dict) or entry.get("form") != _form_tag(form_key):
+        return []
+    return _files_of(entry)
+
+
+def release_held() -> None:
+    """Remove the files held in this session, and forget them. Idempotent."""
+    release_files(_take_held(), upload_dir=_upload_dir())
 
 
 def forget_resident() -> None:
-    """Drop everything this session holds of the resident: receipts and sender id.
+    """Drop everything this session holds of the resident: receipts, sender id, held files.
 
     A staff member's login in the same browser is not the resident's and is left alone.
     Idempotent.
     """
     session.pop(_RECEIPTS, None)
     session.pop(_SENDER, None)
+    release_held()
+
+
+def _take_held() -> list[HeldFile]:
+    entry = session.pop(_HELD, None)
+    return _files_of(entry) if isinstance(entry, dict) else []
+
+
+def _files_of(entry: dict[str, object]) -> list[HeldFile]:
+    files = entry.get("files")
+    return [HeldFile(*(str(part) for part in file)) for file in (files if isinstance(files, list) else [])
+            if isinstance(file, list) and len(file) == 3]
+
+
+def _form_tag(form_key: str) -> str:
+    return hashlib.sha256(form_key.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def _upload_dir() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
 
 
 def _fresh(now: datetime) -> list[list[object]]:

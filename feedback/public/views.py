@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -17,13 +18,18 @@ from feedback.domain.status import Channel
 from feedback.extensions import limiter
 from feedback.public.forms import SubmitForm
 from feedback.public.labels import register_label_filters
-from feedback.public.receipts import SECRET_LINK_WINDOW, forget_resident, remember_receipt, remembered_token, sender_id
+from feedback.public.receipts import (
+    SECRET_LINK_WINDOW, forget_resident, held_for_form, hold_for_form, release_held, remember_receipt, remembered_token,
+    sender_id,
+)
 from feedback.public.redact import install_log_redaction
 from feedback.public.site import register_site_hooks
 from feedback.public.tracking_views import add_tracking_routes, example_code, private_headers
 from feedback.services.form_choices import communes, search_localities, topic_options, villages
+from feedback.services.held_uploads import HeldFile, hold_files, reclaim_files
 from feedback.services.submission import MAX_BODY, MAX_TITLE, Submission, SubmissionInvalid, Upload, submit_feedback
 from feedback.services.tracking import private_view
+from feedback.services.uploads import UploadRejected
 
 bp = Blueprint("public", __name__)
 register_site_hooks(bp)
@@ -79,17 +85,29 @@ def _submit() -> ResponseReturnValue:
 
     if not form.validate():  # only the CSRF token can fail here (CSRFProtect checked it already)
         raise CSRFError(_("Biểu mẫu đã hết hạn hoặc không hợp lệ."))
+    form_key = str(form.submission_key.data)
     files = _read_uploads()
     if request.form.get("step") == VILLAGE_STEP:
         if village_places is None:
             form.commune.errors = [_("Hãy chọn xã, phường hoặc đặc khu trước khi chọn thôn, khu phố.")]
-        return _form_page(form, files_dropped=bool(files), village_step=not form.commune.errors)
+        held = _hold(form, form_key, files) if files else held_for_form(form_key)
+        return _form_page(form, held=held, files_dropped=bool(files) and not held,
+                          village_step=not form.commune.errors)
+    if not files and (held := held_for_form(form_key)):
+        # The files chosen before a re-render; new files chosen now replace them instead.
+        reclaimed = reclaim_files(held, upload_dir=Path(current_app.config["UPLOAD_DIR"]))
+        if reclaimed is None:
+            release_held()
+            form.attachments.errors = [_("Không còn giữ được tệp bạn đã chọn trước đó (quá lâu): hãy chọn lại tệp.")]
+            return _form_page(form), 422
+        files = reclaimed
     now = datetime.now(UTC)
     try:
         receipt = submit_feedback(_submission(form, files, sender), now=now)
     except SubmissionInvalid as invalid:
         form.attach_errors(invalid.errors)
-        return _form_page(form, files_dropped=bool(files)), 422
+        held = _hold(form, form_key, files) if files and "attachments" not in invalid.errors else []
+        return _form_page(form, held=held, files_dropped=bool(files) and not held), 422
 
     # Post/Redirect/Get. The token travels in the session, never in a URL of this redirect. A
     # repeat (same session, key and content) finds it there while its window lasts.
@@ -160,6 +178,24 @@ def _form_page(form: SubmitForm, **extra: object) -> str:
         "file_mb": f"{int(config['MAX_ATTACHMENT_BYTES']) / (1024 * 1024):g}",
     }
     return render_template("public/submit.html", form=form, limits=limits, **extra)
+
+
+def _hold(form: SubmitForm, form_key: str, files: tuple[Upload, ...]) -> list[HeldFile]:
+    """Keep ``files`` on the server for this form while it is re-rendered (a browser never fills
+    a file input again); an unacceptable file is reported on its field and nothing is kept.
+
+    The files stay held after the item is made, so that a repeat of the same form (double click)
+    has the same content; the worker's hourly tidy removes them, "forget me" at once.
+    """
+    config = current_app.config
+    try:
+        held = hold_files(files, upload_dir=Path(config["UPLOAD_DIR"]), max_bytes=int(config["MAX_ATTACHMENT_BYTES"]),
+                          max_files=int(config["MAX_ATTACHMENTS"]))
+    except UploadRejected as rejected:
+        form.attachments.errors = [rejected.message]
+        held = []
+    hold_for_form(form_key, held)
+    return held
 
 
 def _read_uploads() -> tuple[Upload, ...]:

@@ -401,24 +401,112 @@ def test_the_form_and_the_receipt_are_never_cached(
         assert response.headers.get("Cache-Control") == "no-store", name
 
 
-def test_without_javascript_the_village_step_lists_villages_and_keeps_what_was_typed(
-    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+def held_uploads(folder: Path) -> list[Path]:
+    return sorted(folder.glob(".incoming-*"))
+
+
+def test_without_javascript_the_village_step_lists_villages_and_keeps_what_was_typed_and_chosen(
+    client: FlaskClient, db_session: Session, empty_uploads: Path, enqueued: list[tuple[object, ...]]
 ) -> None:
     make_directory()
     csrf, key = form_fields(client)
     typed = valid_data(village="", title="Đèn đường hỏng", body="Ba bóng đèn không sáng.", step="village",
                        name="Lê Văn C")
-    response = post_form(client, typed, files=[(PNG, "a.png")], csrf=csrf, key=key)
+    response = post_form(client, typed, files=[(PNG, "a.png"), (PDF, "don.pdf")], csrf=csrf, key=key)
     html = html_of(response)
     assert response.status_code == 200
     assert '<option value="06652-001">Tổ dân phố 1</option>' in html
     assert 'value="Đèn đường hỏng"' in html and "Ba bóng đèn không sáng." in html and 'value="Lê Văn C"' in html
     assert f'value="{key}"' in html
-    assert "chọn lại tệp" in html and 'class="error-summary"' not in html
-    assert stored() == 0 and enqueued == []
-    # Then the resident picks the village and sends.
+    assert 'class="error-summary"' not in html and "chọn lại tệp" not in html
+    page = parse(html)
+    held = page.find_all("div", id="attachments-held")
+    assert len(held) == 1 and [li.text for li in held[0].find_all("li")] == ["a.png", "don.pdf"]
+    assert "attachments-held" in page.find_all("input", id="attachments")[0].attrs["aria-describedby"]
+    assert len(held_uploads(empty_uploads)) == 2 and stored() == 0 and enqueued == []
+    # Then the resident picks the village and sends, without choosing the files again.
     final = post_form(client, {**typed, "village": "06652-001", "step": ""}, csrf=csrf, key=key)
     assert final.status_code == 303 and stored() == 1
+    item = db.session.scalar(select(Feedback))
+    assert item is not None and item.locality.code == "06652-001"
+    names = sorted(a.original_name for a in db.session.scalars(select(Attachment).where(Attachment.feedback_id == item.id)))
+    assert names == ["a.png", "don.pdf"]
+    # A double click of that last button is the same report again, with the same files.
+    again = post_form(client, {**typed, "village": "06652-001", "step": ""}, csrf=csrf, key=key)
+    assert again.headers["Location"] == final.headers["Location"] and stored() == 1
+
+
+def test_the_village_step_jumps_to_the_village_list_without_javascript(client: FlaskClient, db_session: Session) -> None:
+    make_directory()
+    form = parse(html_of(client.get("/submit")))
+    buttons = form.find_all("button", name="step", value="village")
+    assert len(buttons) == 1 and buttons[0].attrs.get("formaction") == "/submit#village"
+    assert "autofocus" not in form.find_all("select", id="village")[0].attrs  # the first view starts at the top
+    csrf, key = form_fields(client)
+    step = parse(html_of(post_form(client, valid_data(village="", step="village"), csrf=csrf, key=key)))
+    villages = step.find_all("select", id="village")
+    assert len(villages) == 1 and "autofocus" in villages[0].attrs
+
+
+def test_files_chosen_after_the_village_step_replace_the_held_ones(
+    client: FlaskClient, db_session: Session, empty_uploads: Path, enqueued: list[tuple[object, ...]]
+) -> None:
+    make_directory()
+    csrf, key = form_fields(client)
+    post_form(client, valid_data(village="", step="village"), files=[(PNG, "cu.png")], csrf=csrf, key=key)
+    post_form(client, valid_data(village="", step="village"), files=[(JPEG, "moi.jpg")], csrf=csrf, key=key)
+    assert len(held_uploads(empty_uploads)) == 1  # the first choice is gone from the disk
+    assert post_form(client, valid_data(), csrf=csrf, key=key).status_code == 303
+    assert [a.original_name for a in db.session.scalars(select(Attachment))] == ["moi.jpg"]
+
+
+def test_held_files_belong_to_one_form_of_one_session(
+    app: Flask, client: FlaskClient, db_session: Session, empty_uploads: Path, enqueued: list[tuple[object, ...]]
+) -> None:
+    make_directory()
+    csrf, key = form_fields(client)
+    post_form(client, valid_data(village="", step="village"), files=[(PNG, "rieng-tu.png")], csrf=csrf, key=key)
+    other = type(client)(app, app.response_class, use_cookies=True)
+    other_csrf, _ = form_fields(other)
+    assert "rieng-tu.png" not in html_of(post_form(other, valid_data(village="", step="village"), csrf=other_csrf, key=key))
+    assert post_form(other, valid_data(), csrf=other_csrf, key=key).status_code == 303
+    assert post_form(client, valid_data(title="Một phản ánh khác")).status_code == 303  # another form of this session
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+def test_held_files_that_were_tidied_away_are_asked_for_again(
+    client: FlaskClient, db_session: Session, empty_uploads: Path, enqueued: list[tuple[object, ...]]
+) -> None:
+    make_directory()
+    csrf, key = form_fields(client)
+    post_form(client, valid_data(village="", step="village"), files=[(PNG, "a.png")], csrf=csrf, key=key)
+    for path in held_uploads(empty_uploads):  # what the hourly tidy_uploads does to an hour-old file
+        path.unlink()
+    response = post_form(client, valid_data(), csrf=csrf, key=key)
+    assert response.status_code == 422 and stored() == 0
+    assert "hãy chọn lại tệp" in field_error(html_of(response), "attachments")
+
+
+def test_forget_me_removes_held_files(
+    client: FlaskClient, db_session: Session, empty_uploads: Path
+) -> None:
+    make_directory()
+    csrf, key = form_fields(client)
+    post_form(client, valid_data(village="", step="village"), files=[(PNG, "a.png")], csrf=csrf, key=key)
+    assert len(held_uploads(empty_uploads)) == 1
+    assert client.post("/forget", data={"csrf_token": csrf}).status_code == 303
+    assert held_uploads(empty_uploads) == []
+
+
+def test_a_refused_file_at_the_village_step_is_reported_and_not_held(
+    client: FlaskClient, db_session: Session, empty_uploads: Path
+) -> None:
+    make_directory()
+    csrf, key = form_fields(client)
+    html = html_of(post_form(client, valid_data(village="", step="village"), files=[(WINDOWS_EXE, "anh.jpg")],
+                             csrf=csrf, key=key))
+    assert field_error(html, "attachments") and "chọn lại tệp" in html
+    assert held_uploads(empty_uploads) == [] and parse(html).find_all("div", id="attachments-held") == []
 
 
 def test_with_the_broker_down_the_item_is_saved_and_the_code_shown(
