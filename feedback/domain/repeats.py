@@ -10,11 +10,19 @@ So a POST counts as a repeat only when three things match: the form's key, the s
 (an opaque random value kept in the session cookie, see ``feedback.public.receipts``) and the
 content (``content_fingerprint``). Only ``repeat_digest`` of the three is stored: the key itself
 never reaches the database, and a digest found again proves that all three were the same.
+
+The resident's secret token of a form sent with a key is ``repeat_token``: keyed with the
+application's secret over the same three values. A genuine repeat (a double click whose first
+answer, carrying the session cookie with the token, was dropped) can show the same secret link
+again; nobody else can compute it, since that needs the form's key, the session's own value
+(never stored on the server) and the secret key.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -66,3 +74,14 @@ def repeat_digest(submission_key: str, session_id: str | None, fingerprint: str)
     """
     payload = json.dumps([_VERSION, submission_key, session_id, fingerprint], separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def repeat_token(secret: str, submission_key: str, session_id: str, fingerprint: str) -> str:
+    """Return the resident's secret token for this key, session and content (URL-safe, 43 characters).
+
+    HMAC-SHA256 keyed with ``secret``: deterministic, and impossible to compute without all four
+    values. Different from ``repeat_digest``, so the stored digest tells nothing about it.
+    """
+    payload = json.dumps(["resident-token-v2", submission_key, session_id, fingerprint], separators=(",", ":"))
+    digest = hmac.new(secret.encode("utf-8"), payload.encode("utf-8"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

@@ -9,7 +9,9 @@
   ``/submitted/<code>`` and read the previous resident's secret link.
 - The files chosen before the form without JavaScript was re-rendered, held on the server
   (``feedback.services.held_uploads``) for one form, named by a digest of that form's key.
-- ``forget_resident`` drops all of it at once ("this is a shared computer: forget me now").
+- ``forget_resident`` drops all of it at once ("this is a shared computer: forget me now") and
+  keeps only digests of the forms it forgot (``is_spent_form``): the browser's "resubmit the
+  form?" after going back must not send the previous resident's report again as a new item.
 
 Time is an argument: ``now`` is aware UTC.
 """
@@ -28,6 +30,7 @@ from feedback.services.held_uploads import HeldFile, release_files
 _RECEIPTS = "receipts"
 _SENDER = "sender_id"
 _HELD = "held_uploads"
+_SPENT = "spent_forms"
 # A cookie is small: the last few items sent from this browser are enough.
 _KEEP = 5
 # Long enough to save or copy the link after sending (and to survive a double click on a slow
@@ -44,10 +47,12 @@ def sender_id() -> str:
     return value
 
 
-def remember_receipt(code: str, token: str, *, now: datetime) -> None:
-    """Remember ``token`` for ``code`` in this session until ``now + SECRET_LINK_WINDOW``."""
-    kept = [pair for pair in _fresh(now) if pair[0] != code]
-    kept.append([code, token, now.timestamp()])
+def remember_receipt(code: str, token: str, *, form_key: str, issued_at: datetime, now: datetime) -> None:
+    """Remember ``token`` for ``code``, sent with the form ``form_key``, until ``issued_at +
+    SECRET_LINK_WINDOW``; nothing is kept when that is already past at ``now``."""
+    kept = [entry for entry in _fresh(now) if entry[0] != code]
+    if issued_at > now - SECRET_LINK_WINDOW:
+        kept.append([code, token, issued_at.timestamp(), _form_tag(form_key)])
     session[_RECEIPTS] = kept[-_KEEP:]
 
 
@@ -59,9 +64,9 @@ def remembered_token(code: str, *, now: datetime) -> str | None:
     fresh = _fresh(now)
     if fresh != session.get(_RECEIPTS, []):
         session[_RECEIPTS] = fresh
-    for pair in fresh:
-        if pair[0] == code:
-            return str(pair[1])
+    for entry in fresh:
+        if entry[0] == code:
+            return str(entry[1])
     return None
 
 
@@ -89,12 +94,22 @@ def release_held() -> None:
 def forget_resident() -> None:
     """Drop everything this session holds of the resident: receipts, sender id, held files.
 
-    A staff member's login in the same browser is not the resident's and is left alone.
-    Idempotent.
+    A staff member's login in the same browser is not the resident's and is left alone. What
+    stays is a digest of each forgotten form's key (``is_spent_form``). Idempotent.
     """
-    session.pop(_RECEIPTS, None)
+    spent = [entry[3] for entry in session.pop(_RECEIPTS, []) if isinstance(entry, list) and len(entry) == 4]
+    held = session.get(_HELD)
+    if isinstance(held, dict) and isinstance(held.get("form"), str):
+        spent.append(held["form"])
+    if spent:
+        session[_SPENT] = [*session.get(_SPENT, []), *spent][-2 * _KEEP:]
     session.pop(_SENDER, None)
     release_held()
+
+
+def is_spent_form(form_key: str) -> bool:
+    """Whether the form with ``form_key`` was sent from this session before "forget me"."""
+    return _form_tag(form_key) in session.get(_SPENT, [])
 
 
 def _take_held() -> list[HeldFile]:
@@ -119,8 +134,5 @@ def _upload_dir() -> Path:
 def _fresh(now: datetime) -> list[list[object]]:
     """The well-formed receipts of this session whose window has not ended at ``now``."""
     oldest = (now - SECRET_LINK_WINDOW).timestamp()
-    fresh: list[list[object]] = []
-    for pair in session.get(_RECEIPTS, []):
-        if isinstance(pair, list) and len(pair) == 3 and isinstance(pair[2], int | float) and pair[2] > oldest:
-            fresh.append(pair)
-    return fresh
+    return [entry for entry in session.get(_RECEIPTS, [])
+            if isinstance(entry, list) and len(entry) == 4 and isinstance(entry[2], int | float) and entry[2] > oldest]

@@ -19,8 +19,8 @@ from feedback.extensions import limiter
 from feedback.public.forms import SubmitForm
 from feedback.public.labels import register_label_filters
 from feedback.public.receipts import (
-    SECRET_LINK_WINDOW, forget_resident, held_for_form, hold_for_form, release_held, remember_receipt, remembered_token,
-    sender_id,
+    SECRET_LINK_WINDOW, forget_resident, held_for_form, hold_for_form, is_spent_form, release_held, remember_receipt,
+    remembered_token, sender_id,
 )
 from feedback.public.redact import install_log_redaction
 from feedback.public.site import register_site_hooks
@@ -86,6 +86,10 @@ def _submit() -> ResponseReturnValue:
     if not form.validate():  # only the CSRF token can fail here (CSRFProtect checked it already)
         raise CSRFError(_("Biểu mẫu đã hết hạn hoặc không hợp lệ."))
     form_key = str(form.submission_key.data)
+    if is_spent_form(form_key):
+        # Back and "resubmit" after "forget me": never send the previous resident's report again.
+        flash(_("Biểu mẫu này đã được gửi và máy đã quên nó. Hãy điền biểu mẫu mới."), "info")
+        return redirect(url_for("public.submit"), 303)
     files = _read_uploads()
     if request.form.get("step") == VILLAGE_STEP:
         if village_places is None:
@@ -110,9 +114,9 @@ def _submit() -> ResponseReturnValue:
         return _form_page(form, held=held, files_dropped=bool(files) and not held), 422
 
     # Post/Redirect/Get. The token travels in the session, never in a URL of this redirect. A
-    # repeat (same session, key and content) finds it there while its window lasts.
+    # repeat (same session, key and content) gets it again only within the item's first minutes.
     if receipt.token is not None:
-        remember_receipt(receipt.code, receipt.token, now=now)
+        remember_receipt(receipt.code, receipt.token, form_key=form_key, issued_at=receipt.received_at, now=now)
     if remembered_token(receipt.code, now=now) is not None:
         return redirect(url_for("public.receipt", code=receipt.code), 303)
     return redirect(url_for("public.track", code=receipt.code), 303)

@@ -15,8 +15,9 @@ same ``Submission``). Guarantees of ``submit_feedback``:
   requests race (the unique column decides). The key alone is worth nothing: another session
   with the same key, or the same session with a changed report, makes a new item
   (``feedback.domain.repeats``). Only a digest of key, session and content is stored.
-- The secret token is random and returned only by the call that made the item; a repeat never
-  returns it (the web shell keeps it, for a few minutes, in the session that sent the form).
+- The secret token is random without a key or session; with both it is ``repeat_token`` (keyed
+  with the secret key over key, session and content), so only a genuine repeat gets it again.
+  The shell decides how long a repeat may still show it (``Receipt.received_at``).
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ from sqlalchemy.exc import IntegrityError
 
 from feedback import jobs
 from feedback.domain.status import Channel, Kind, Status
-from feedback.domain.repeats import ReportContent, content_fingerprint, repeat_digest
-from feedback.domain.tracking import hash_token, make_code, new_secret_token
+from feedback.domain.repeats import ReportContent, content_fingerprint, repeat_digest, repeat_token
+from feedback.domain.tracking import hash_token, make_code, new_secret_token, token_matches
 from feedback.extensions import db
 from feedback.models import Attachment, Feedback, Locality, LocalityLevel, Topic
 from feedback.services import uploads
@@ -94,15 +95,17 @@ class Submission:
 
 @dataclass(frozen=True)
 class Receipt:
-    """The answer to a submission. ``token`` is the new item's secret token; it is None exactly
-    when ``duplicate`` is true: a repeat never learns the secret (only the session that received
-    it the first time may still hold it)."""
+    """The answer to a submission. ``token`` is the item's secret token: always for a new item;
+    for a repeat (``duplicate``) only when the same key, session and content derive it again (it is
+    None for an item whose token was random or made under another secret key). ``received_at``
+    is when the item was made (for a repeat: the first time)."""
 
     feedback_id: int
     code: str
     token: str | None
     enqueued: bool
     duplicate: bool
+    received_at: datetime
 
 
 class SubmissionInvalid(ValueError):
@@ -137,12 +140,13 @@ def submit_feedback(sub: Submission, *, now: datetime) -> Receipt:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     clean = _validate(sub)
-    digest = _repeat_digest(sub, clean)
+    fingerprint = content_fingerprint(_content(sub, clean))
+    digest = repeat_digest(sub.submission_key, sub.session_id, fingerprint) if sub.submission_key else None
+    token = _token_for(sub, fingerprint)
     if digest is not None:
         existing = find_by_repeat_digest(digest)
         if existing is not None:
-            return _duplicate(existing)
-    token = new_secret_token()
+            return _duplicate(existing, token)
     staged = uploads.stage(clean.files, Path(current_app.config["UPLOAD_DIR"]))
     try:
         item = _save(sub, clean, token, digest, staged, now)
@@ -155,7 +159,7 @@ def submit_feedback(sub: Submission, *, now: datetime) -> Receipt:
         existing = find_by_repeat_digest(digest) if digest is not None else None
         if existing is None:
             raise
-        return _duplicate(existing)
+        return _duplicate(existing, token)
     except BaseException:
         db.session.rollback()
         uploads.discard(staged)
@@ -165,7 +169,7 @@ def submit_feedback(sub: Submission, *, now: datetime) -> Receipt:
     except OSError:  # the item is committed; staff see the attachment row, the file is lost
         log.exception("could not publish the uploads of item %s", feedback_id)
     enqueued = jobs.enqueue(jobs.ROUTE_FEEDBACK, feedback_id)
-    return Receipt(feedback_id=feedback_id, code=code, token=token, enqueued=enqueued, duplicate=False)
+    return Receipt(feedback_id=feedback_id, code=code, token=token, enqueued=enqueued, duplicate=False, received_at=now)
 
 
 def find_by_repeat_digest(digest: str) -> Feedback | None:
@@ -173,23 +177,28 @@ def find_by_repeat_digest(digest: str) -> Feedback | None:
     return db.session.scalar(select(Feedback).where(Feedback.submission_key == digest))
 
 
-def _repeat_digest(sub: Submission, clean: _Clean) -> str | None:
-    """What is stored in ``Feedback.submission_key``: None without a key, else the repeat digest."""
-    if not sub.submission_key:
-        return None
-    content = ReportContent(
+def _content(sub: Submission, clean: _Clean) -> ReportContent:
+    return ReportContent(
         kind=clean.kind.value, locality_code=clean.locality.code, topic_code=clean.topic.code,
         title=clean.title, body=clean.body, name=clean.name, phone=clean.phone, email=clean.email,
         consent_share_contact=bool(sub.consent_share_contact),
         attachment_hashes=tuple(file.sha256 for file in clean.files),
     )
-    return repeat_digest(sub.submission_key, sub.session_id, content_fingerprint(content))
 
 
-def _duplicate(item: Feedback) -> Receipt:
-    """The receipt of an item already made by this session from this form with this content: the
-    code only; the token was handed out once, to the answer that made the item."""
-    return Receipt(feedback_id=item.id, code=str(item.code), token=None, enqueued=False, duplicate=True)
+def _token_for(sub: Submission, fingerprint: str) -> str:
+    """The resident's secret token: derived when the form has a key and the sender a session (so
+    that only a genuine repeat can show it again), random otherwise."""
+    if sub.submission_key and sub.session_id:
+        return repeat_token(str(current_app.config["SECRET_KEY"]), sub.submission_key, sub.session_id, fingerprint)
+    return new_secret_token()
+
+
+def _duplicate(item: Feedback, token: str) -> Receipt:
+    """The receipt of an item already made by this session from this form with this content, with
+    the token when it derives again (not after a change of secret key)."""
+    return Receipt(feedback_id=item.id, code=str(item.code), token=token if token_matches(token, item.token_hash) else None,
+                   enqueued=False, duplicate=True, received_at=item.received_at)
 
 
 def _save(sub: Submission, clean: _Clean, token: str, digest: str | None, staged: list[uploads.StagedFile],

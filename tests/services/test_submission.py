@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -185,15 +185,18 @@ def test_a_failed_commit_leaves_no_row_and_no_file(
     assert count(Feedback) == 0 and enqueued == []
 
 
-def test_the_same_key_session_and_content_give_the_same_item_without_its_secret(
+def test_the_same_key_session_and_content_give_the_same_item_and_secret(
     db_session: Session, enqueued: list[tuple[object, ...]]
 ) -> None:
+    """A double click whose first answer (and its session cookie) was dropped loses nothing."""
     directory = make_directory()
     first = submit_feedback(report(directory, submission_key="key-1", session_id="s-1"), now=TUESDAY_MORNING)
-    second = submit_feedback(report(directory, submission_key="key-1", session_id="s-1"), now=TUESDAY_MORNING)
-    # The secret was handed to the first answer only; the web shell keeps it in that session.
+    later = TUESDAY_MORNING + timedelta(minutes=3)
+    second = submit_feedback(report(directory, submission_key="key-1", session_id="s-1"), now=later)
     assert first.token is not None and not first.duplicate
-    assert (second.feedback_id, second.code, second.duplicate, second.token) == (first.feedback_id, first.code, True, None)
+    assert (second.feedback_id, second.code, second.duplicate, second.token) == (first.feedback_id, first.code, True,
+                                                                                  first.token)
+    assert second.received_at == first.received_at == TUESDAY_MORNING  # the shell's window counts from here
     assert count(Feedback) == 1 and len(enqueued) == 1
 
 
@@ -208,6 +211,8 @@ def test_another_session_with_the_same_key_makes_its_own_item_and_learns_nothing
                                       phone="0912345678"), now=TUESDAY_MORNING)
     assert not attacker.duplicate and attacker.feedback_id != victim.feedback_id and attacker.code != victim.code
     assert attacker.token is not None and attacker.token != victim.token
+    victim_item = db.session.get(Feedback, victim.feedback_id)
+    assert victim_item is not None and not token_matches(attacker.token, victim_item.token_hash)
     no_session = submit_feedback(report(directory, submission_key="key-v", name="Nguyễn Văn A", phone="0912345678"),
                                  now=TUESDAY_MORNING)
     assert not no_session.duplicate and no_session.feedback_id not in (victim.feedback_id, attacker.feedback_id)
@@ -250,6 +255,17 @@ def test_only_a_digest_of_the_form_key_is_stored(db_session: Session, enqueued: 
     assert token_matches(receipt.token or "", item.token_hash)
 
 
+def test_the_token_of_a_repeated_form_cannot_be_made_without_the_secret_key(
+    app: Flask, db_session: Session, enqueued: list[tuple[object, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = make_directory()
+    first = submit_feedback(report(directory, submission_key="key-2", session_id="s-2"), now=TUESDAY_MORNING)
+    monkeypatch.setitem(app.config, "SECRET_KEY", "another-secret")
+    again = submit_feedback(report(directory, submission_key="key-2", session_id="s-2"), now=TUESDAY_MORNING)
+    assert first.token and first.token != "key-2"
+    assert (again.feedback_id, again.duplicate, again.token) == (first.feedback_id, True, None)
+
+
 def test_a_form_without_submission_key_gets_a_random_token(db_session: Session, enqueued: list[tuple[object, ...]]) -> None:
     directory = make_directory()
     first = submit_feedback(report(directory, submission_key=None), now=TUESDAY_MORNING)
@@ -277,7 +293,7 @@ def test_a_lost_race_on_the_submission_key_returns_the_winner(
     loser = submit_feedback(report(directory, submission_key="key-race", session_id="s-race",
                                    attachments=(Upload("a.png", PNG),)), now=TUESDAY_MORNING)
     assert len(lookups) == 2
-    assert (loser.feedback_id, loser.duplicate, loser.token) == (winner.feedback_id, True, None)
+    assert (loser.feedback_id, loser.duplicate, loser.token) == (winner.feedback_id, True, winner.token)
     assert count(Feedback) == 1
     assert len(upload_files(app)) == 1  # the winner's file only: the loser's staged file was removed
 

@@ -333,10 +333,49 @@ def test_the_same_session_repeating_the_same_report_sees_its_receipt_and_secret(
     assert stored() == 1 and len(enqueued) == 1
 
 
+def test_a_double_click_whose_first_answer_was_dropped_still_shows_the_secret_link(
+    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+) -> None:
+    """A slow line: the browser drops the first answer and the session cookie that carried the
+    token; the second POST of the same form, same session and same content shows the receipt."""
+    make_directory()
+    csrf, key = form_fields(client)
+    before = client.get_cookie("session")
+    assert before is not None
+    code = code_from_location(post_form(client, valid_data(), csrf=csrf, key=key))
+    client.set_cookie("session", before.value)  # the first answer never arrived
+    response = post_form(client, valid_data(), csrf=csrf, key=key)
+    assert response.headers["Location"] == f"/submitted/{code}"
+    assert f"/t/{code}/" in html_of(client.get(response.headers["Location"]))
+    assert stored() == 1
+
+
+def test_after_forget_me_the_browsers_resubmit_does_not_send_the_report_again(
+    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+) -> None:
+    """The next person at a kiosk goes back and confirms "resubmit the form?"."""
+    make_directory()
+    csrf, key = form_fields(client)
+    data = valid_data(name="Phạm Thị Trước", phone="0912 111 222")
+    post_form(client, data, csrf=csrf, key=key)
+    assert client.post("/forget", data={"csrf_token": csrf}).status_code == 303
+    again = post_form(client, data, csrf=csrf, key=key)
+    assert again.status_code == 303 and again.headers["Location"] == "/submit"
+    assert "no-store" in again.headers["Cache-Control"]
+    page = html_of(client.get("/submit"))
+    assert "Biểu mẫu này đã được gửi và máy đã quên nó" in page and "Trước" not in page
+    assert stored() == 1 and len(enqueued) == 1
+
+
 def age_receipts(client: FlaskClient, by: timedelta) -> None:
-    """Make the receipts kept in ``client``'s session ``by`` older, as if that much time had passed."""
+    """Make the items and the receipts kept in ``client``'s session ``by`` older, as if that much
+    time had passed."""
     with client.session_transaction() as session:
-        session["receipts"] = [[code, token, issued - by.total_seconds()] for code, token, issued in session["receipts"]]
+        session["receipts"] = [[code, token, issued - by.total_seconds(), form]
+                               for code, token, issued, form in session["receipts"]]
+    for item in db.session.scalars(select(Feedback)):
+        item.received_at -= by
+    db.session.commit()
 
 
 def test_after_the_window_the_receipt_shows_only_the_code(
