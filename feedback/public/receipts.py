@@ -7,8 +7,8 @@
   so that a double click from this session shows the same receipt. A token is kept for
   ``SECRET_LINK_WINDOW`` only: on a shared computer the next person must not reopen
   ``/submitted/<code>`` and read the previous resident's secret link.
-- The files chosen before the form without JavaScript was re-rendered, held on the server
-  (``feedback.services.held_uploads``) for one form, named by a digest of that form's key.
+- The id of the files chosen before the form without JavaScript was re-rendered, held on the
+  server (``feedback.services.held_uploads``) for one form, named by a digest of that form's key.
 - ``forget_resident`` drops all of it at once ("this is a shared computer: forget me now") and
   keeps only digests of the forms it forgot (``is_spent_form``): the browser's "resubmit the
   form?" after going back must not send the previous resident's report again as a new item.
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from flask import current_app, session
 
-from feedback.services.held_uploads import HeldFile, release_files
+from feedback.services.held_uploads import release_files
 
 _RECEIPTS = "receipts"
 _SENDER = "sender_id"
@@ -70,25 +70,28 @@ def remembered_token(code: str, *, now: datetime) -> str | None:
     return None
 
 
-def hold_for_form(form_key: str, held: list[HeldFile]) -> None:
-    """Keep ``held`` for the form with ``form_key``; files held before (for any form) are removed."""
-    release_files(_take_held(), upload_dir=_upload_dir())
-    if held:
-        session[_HELD] = {"form": _form_tag(form_key),
-                          "files": [[f.storage_name, f.original_name, f.sha256] for f in held]}
+def hold_for_form(form_key: str, hold_id: str | None) -> None:
+    """Keep the hold ``hold_id`` for the form with ``form_key``; a hold kept before (for any form)
+    is removed."""
+    release_held()
+    if hold_id:
+        session[_HELD] = {"form": _form_tag(form_key), "hold": hold_id}
 
 
-def held_for_form(form_key: str) -> list[HeldFile]:
-    """The files held for the form with ``form_key`` in this session (none for another form)."""
+def held_for_form(form_key: str) -> str | None:
+    """The id of the hold kept for the form with ``form_key`` in this session (None for another form)."""
     entry = session.get(_HELD)
     if not isinstance(entry, dict) or entry.get("form") != _form_tag(form_key):
-        return []
-    return _files_of(entry)
+        return None
+    hold_id = entry.get("hold")
+    return hold_id if isinstance(hold_id, str) else None
 
 
 def release_held() -> None:
     """Remove the files held in this session, and forget them. Idempotent."""
-    release_files(_take_held(), upload_dir=_upload_dir())
+    entry = session.pop(_HELD, None)
+    if isinstance(entry, dict) and isinstance(entry.get("hold"), str):
+        release_files(entry["hold"], upload_dir=_upload_dir())
 
 
 def forget_resident() -> None:
@@ -110,17 +113,6 @@ def forget_resident() -> None:
 def is_spent_form(form_key: str) -> bool:
     """Whether the form with ``form_key`` was sent from this session before "forget me"."""
     return _form_tag(form_key) in session.get(_SPENT, [])
-
-
-def _take_held() -> list[HeldFile]:
-    entry = session.pop(_HELD, None)
-    return _files_of(entry) if isinstance(entry, dict) else []
-
-
-def _files_of(entry: dict[str, object]) -> list[HeldFile]:
-    files = entry.get("files")
-    return [HeldFile(*(str(part) for part in file)) for file in (files if isinstance(files, list) else [])
-            if isinstance(file, list) and len(file) == 3]
 
 
 def _form_tag(form_key: str) -> str:

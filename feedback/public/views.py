@@ -9,7 +9,9 @@ import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, Response, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -26,7 +28,7 @@ from feedback.public.redact import install_log_redaction
 from feedback.public.site import register_site_hooks
 from feedback.public.tracking_views import add_tracking_routes, example_code, private_headers
 from feedback.services.form_choices import communes, search_localities, topic_options, villages
-from feedback.services.held_uploads import HeldFile, hold_files, reclaim_files
+from feedback.services.held_uploads import held_files, hold_files, reclaim_files
 from feedback.services.submission import MAX_BODY, MAX_TITLE, Submission, SubmissionInvalid, Upload, submit_feedback
 from feedback.services.tracking import private_view
 from feedback.services.uploads import UploadRejected
@@ -73,8 +75,9 @@ def submit() -> Response:
 def _submit() -> ResponseReturnValue:
     form = SubmitForm()
     if not form.submission_key.data:
-        # Generated when the form is first shown, kept through re-renders: every POST of this
-        # form (double click, reload, back and resubmit) lands on the same item.
+        # Generated when the form is first shown, kept through re-renders: a repeated POST of
+        # this form from this session with the same content (double click, reload) lands on the
+        # same item; a changed report or another session makes a new one (domain.repeats).
         form.submission_key.data = secrets.token_urlsafe(24)
     sender = sender_id()  # before the first answer, so the form's page sets the session cookie
     commune_code = form.commune.data or ""
@@ -94,12 +97,12 @@ def _submit() -> ResponseReturnValue:
     if request.form.get("step") == VILLAGE_STEP:
         if village_places is None:
             form.commune.errors = [_("Hãy chọn xã, phường hoặc đặc khu trước khi chọn thôn, khu phố.")]
-        held = _hold(form, form_key, files) if files else held_for_form(form_key)
-        return _form_page(form, held=held, files_dropped=bool(files) and not held,
+        hold_id = _hold(form, form_key, files) if files else held_for_form(form_key)
+        return _form_page(form, hold_id=hold_id, files_dropped=bool(files) and not hold_id,
                           village_step=not form.commune.errors)
-    if not files and (held := held_for_form(form_key)):
+    if not files and (hold_id := held_for_form(form_key)):
         # The files chosen before a re-render; new files chosen now replace them instead.
-        reclaimed = reclaim_files(held, upload_dir=Path(current_app.config["UPLOAD_DIR"]))
+        reclaimed = reclaim_files(hold_id, upload_dir=Path(current_app.config["UPLOAD_DIR"]))
         if reclaimed is None:
             release_held()
             form.attachments.errors = [_("Không còn giữ được tệp bạn đã chọn trước đó (quá lâu): hãy chọn lại tệp.")]
@@ -110,8 +113,8 @@ def _submit() -> ResponseReturnValue:
         receipt = submit_feedback(_submission(form, files, sender), now=now)
     except SubmissionInvalid as invalid:
         form.attach_errors(invalid.errors)
-        held = _hold(form, form_key, files) if files and "attachments" not in invalid.errors else []
-        return _form_page(form, held=held, files_dropped=bool(files) and not held), 422
+        hold_id = _hold(form, form_key, files) if files and "attachments" not in invalid.errors else None
+        return _form_page(form, hold_id=hold_id, files_dropped=bool(files) and not hold_id), 422
 
     # Post/Redirect/Get. The token travels in the session, never in a URL of this redirect. A
     # repeat (same session, key and content) gets it again only within the item's first minutes.
@@ -173,18 +176,20 @@ def search_json() -> ResponseReturnValue:
     return jsonify(query=query, results=results)
 
 
-def _form_page(form: SubmitForm, **extra: object) -> str:
+def _form_page(form: SubmitForm, hold_id: str | None = None, **extra: object) -> str:
+    """The form page; ``hold_id`` names the files held for it (listed so the resident knows)."""
     config = current_app.config
+    held = held_files(hold_id, upload_dir=Path(config["UPLOAD_DIR"])) if hold_id else None
     limits = {
         "title": MAX_TITLE,
         "body": MAX_BODY,
         "files": int(config["MAX_ATTACHMENTS"]),
         "file_mb": f"{int(config['MAX_ATTACHMENT_BYTES']) / (1024 * 1024):g}",
     }
-    return render_template("public/submit.html", form=form, limits=limits, **extra)
+    return render_template("public/submit.html", form=form, limits=limits, held=held or [], **extra)
 
 
-def _hold(form: SubmitForm, form_key: str, files: tuple[Upload, ...]) -> list[HeldFile]:
+def _hold(form: SubmitForm, form_key: str, files: tuple[Upload, ...]) -> str | None:
     """Keep ``files`` on the server for this form while it is re-rendered (a browser never fills
     a file input again); an unacceptable file is reported on its field and nothing is kept.
 
@@ -192,14 +197,15 @@ def _hold(form: SubmitForm, form_key: str, files: tuple[Upload, ...]) -> list[He
     has the same content; the worker's hourly tidy removes them, "forget me" at once.
     """
     config = current_app.config
+    hold_id: str | None
     try:
-        held = hold_files(files, upload_dir=Path(config["UPLOAD_DIR"]), max_bytes=int(config["MAX_ATTACHMENT_BYTES"]),
-                          max_files=int(config["MAX_ATTACHMENTS"]))
+        hold_id = hold_files(files, upload_dir=Path(config["UPLOAD_DIR"]),
+                             max_bytes=int(config["MAX_ATTACHMENT_BYTES"]), max_files=int(config["MAX_ATTACHMENTS"]))
     except UploadRejected as rejected:
         form.attachments.errors = [rejected.message]
-        held = []
-    hold_for_form(form_key, held)
-    return held
+        hold_id = None
+    hold_for_form(form_key, hold_id)
+    return hold_id
 
 
 def _read_uploads() -> tuple[Upload, ...]:

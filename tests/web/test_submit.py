@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from feedback.domain.tracking import parse_code
 from feedback.extensions import db
 from feedback.models import Attachment, Event, Feedback
 from feedback.public.receipts import SECRET_LINK_WINDOW
+from feedback.services.maintenance import STALE_AFTER, tidy_uploads
 from tests.factories import make_directory
 from tests.web.form_helpers import (
     JPEG, LINUX_ELF, PDF, PNG, WINDOWS_EXE, code_from_location, form_fields, post_form, valid_data,
@@ -441,6 +442,7 @@ def test_the_form_and_the_receipt_are_never_cached(
 
 
 def held_uploads(folder: Path) -> list[Path]:
+    """The temporary files in the upload folder: held files and the manifest of each hold."""
     return sorted(folder.glob(".incoming-*"))
 
 
@@ -462,7 +464,7 @@ def test_without_javascript_the_village_step_lists_villages_and_keeps_what_was_t
     held = page.find_all("div", id="attachments-held")
     assert len(held) == 1 and [li.text for li in held[0].find_all("li")] == ["a.png", "don.pdf"]
     assert "attachments-held" in page.find_all("input", id="attachments")[0].attrs["aria-describedby"]
-    assert len(held_uploads(empty_uploads)) == 2 and stored() == 0 and enqueued == []
+    assert len(held_uploads(empty_uploads)) == 3 and stored() == 0 and enqueued == []  # two files, one manifest
     # Then the resident picks the village and sends, without choosing the files again.
     final = post_form(client, {**typed, "village": "06652-001", "step": ""}, csrf=csrf, key=key)
     assert final.status_code == 303 and stored() == 1
@@ -494,7 +496,7 @@ def test_files_chosen_after_the_village_step_replace_the_held_ones(
     csrf, key = form_fields(client)
     post_form(client, valid_data(village="", step="village"), files=[(PNG, "cu.png")], csrf=csrf, key=key)
     post_form(client, valid_data(village="", step="village"), files=[(JPEG, "moi.jpg")], csrf=csrf, key=key)
-    assert len(held_uploads(empty_uploads)) == 1  # the first choice is gone from the disk
+    assert len(held_uploads(empty_uploads)) == 2  # one file and its manifest: the first choice is gone
     assert post_form(client, valid_data(), csrf=csrf, key=key).status_code == 303
     assert [a.original_name for a in db.session.scalars(select(Attachment))] == ["moi.jpg"]
 
@@ -526,13 +528,38 @@ def test_held_files_that_were_tidied_away_are_asked_for_again(
     assert "hãy chọn lại tệp" in field_error(html_of(response), "attachments")
 
 
+def test_held_files_of_an_abandoned_form_are_removed_by_the_hourly_tidy(
+    client: FlaskClient, db_session: Session, empty_uploads: Path
+) -> None:
+    make_directory()
+    csrf, key = form_fields(client)
+    post_form(client, valid_data(village="", step="village"), files=[(PNG, "a.png")], csrf=csrf, key=key)
+    assert len(held_uploads(empty_uploads)) == 2
+    assert tidy_uploads(datetime.now(UTC)).removed == 0  # a form may still be in progress
+    assert tidy_uploads(datetime.now(UTC) + STALE_AFTER + timedelta(minutes=1)).removed == 2
+    assert list(empty_uploads.iterdir()) == []
+
+
+def test_long_file_names_do_not_swell_the_session_cookie(
+    client: FlaskClient, db_session: Session, empty_uploads: Path
+) -> None:
+    """A cookie over about 4 KB is silently dropped by browsers: the names stay on the server."""
+    make_directory()
+    csrf, key = form_fields(client)
+    long_names = [(PNG, f"{'ảnh hiện trường rác thải ở đầu ngõ ' * 6}{n}.png") for n in range(5)]
+    response = post_form(client, valid_data(village="", step="village"), files=long_names, csrf=csrf, key=key)
+    assert response.status_code == 200 and len(held_uploads(empty_uploads)) == 6
+    cookie = client.get_cookie("session")
+    assert cookie is not None and len(cookie.value) < 1500
+
+
 def test_forget_me_removes_held_files(
     client: FlaskClient, db_session: Session, empty_uploads: Path
 ) -> None:
     make_directory()
     csrf, key = form_fields(client)
     post_form(client, valid_data(village="", step="village"), files=[(PNG, "a.png")], csrf=csrf, key=key)
-    assert len(held_uploads(empty_uploads)) == 1
+    assert len(held_uploads(empty_uploads)) == 2
     assert client.post("/forget", data={"csrf_token": csrf}).status_code == 303
     assert held_uploads(empty_uploads) == []
 
