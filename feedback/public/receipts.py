@@ -9,6 +9,7 @@
   ``/submitted/<code>`` and read the previous resident's secret link.
 - The id of the files chosen before the form without JavaScript was re-rendered, held on the
   server (``feedback.services.held_uploads``) for one form, named by a digest of that form's key.
+- Digests of the keys of the forms sent from this session (no content).
 - ``forget_resident`` drops all of it at once ("this is a shared computer: forget me now") and
   keeps only digests of the forms it forgot (``is_spent_form``): the browser's "resubmit the
   form?" after going back must not send the previous resident's report again as a new item.
@@ -30,6 +31,7 @@ from feedback.services.held_uploads import release_files
 _RECEIPTS = "receipts"
 _SENDER = "sender_id"
 _HELD = "held_uploads"
+_SENT = "sent_forms"
 _SPENT = "spent_forms"
 # A cookie is small: the last few items sent from this browser are enough.
 _KEEP = 5
@@ -52,8 +54,11 @@ def remember_receipt(code: str, token: str, *, form_key: str, issued_at: datetim
     SECRET_LINK_WINDOW``; nothing is kept when that is already past at ``now``."""
     kept = [entry for entry in _fresh(now) if entry[0] != code]
     if issued_at > now - SECRET_LINK_WINDOW:
-        kept.append([code, token, issued_at.timestamp(), _form_tag(form_key)])
+        kept.append([code, token, issued_at.timestamp()])
     session[_RECEIPTS] = kept[-_KEEP:]
+    # Outlives the receipt: "forget me" must know every form sent from here (``is_spent_form``).
+    tag = _form_tag(form_key)
+    session[_SENT] = [*(t for t in session.get(_SENT, []) if t != tag), tag][-2 * _KEEP:]
 
 
 def remembered_token(code: str, *, now: datetime) -> str | None:
@@ -100,7 +105,8 @@ def forget_resident() -> None:
     A staff member's login in the same browser is not the resident's and is left alone. What
     stays is a digest of each forgotten form's key (``is_spent_form``). Idempotent.
     """
-    spent = [entry[3] for entry in session.pop(_RECEIPTS, []) if isinstance(entry, list) and len(entry) == 4]
+    session.pop(_RECEIPTS, None)
+    spent = [tag for tag in session.pop(_SENT, []) if isinstance(tag, str)]
     held = session.get(_HELD)
     if isinstance(held, dict) and isinstance(held.get("form"), str):
         spent.append(held["form"])
@@ -127,4 +133,4 @@ def _fresh(now: datetime) -> list[list[object]]:
     """The well-formed receipts of this session whose window has not ended at ``now``."""
     oldest = (now - SECRET_LINK_WINDOW).timestamp()
     return [entry for entry in session.get(_RECEIPTS, [])
-            if isinstance(entry, list) and len(entry) == 4 and isinstance(entry[2], int | float) and entry[2] > oldest]
+            if isinstance(entry, list) and len(entry) == 3 and isinstance(entry[2], int | float) and entry[2] > oldest]

@@ -334,6 +334,16 @@ def test_the_same_session_repeating_the_same_report_sees_its_receipt_and_secret(
     assert stored() == 1 and len(enqueued) == 1
 
 
+def age_receipts(client: FlaskClient, by: timedelta) -> None:
+    """Make the items and the receipts kept in ``client``'s session ``by`` older, as if that much
+    time had passed."""
+    with client.session_transaction() as session:
+        session["receipts"] = [[code, token, issued - by.total_seconds()] for code, token, issued in session["receipts"]]
+    for item in db.session.scalars(select(Feedback)):
+        item.received_at -= by
+    db.session.commit()
+
+
 def test_a_double_click_whose_first_answer_was_dropped_still_shows_the_secret_link(
     client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
 ) -> None:
@@ -358,7 +368,9 @@ def test_after_forget_me_the_browsers_resubmit_does_not_send_the_report_again(
     make_directory()
     csrf, key = form_fields(client)
     data = valid_data(name="Phạm Thị Trước", phone="0912 111 222")
-    post_form(client, data, csrf=csrf, key=key)
+    location = post_form(client, data, csrf=csrf, key=key).headers["Location"]
+    age_receipts(client, SECRET_LINK_WINDOW + timedelta(minutes=1))
+    client.get(location)  # the expired receipt is dropped from the session
     assert client.post("/forget", data={"csrf_token": csrf}).status_code == 303
     again = post_form(client, data, csrf=csrf, key=key)
     assert again.status_code == 303 and again.headers["Location"] == "/submit"
@@ -366,17 +378,6 @@ def test_after_forget_me_the_browsers_resubmit_does_not_send_the_report_again(
     page = html_of(client.get("/submit"))
     assert "Biểu mẫu này đã được gửi và máy đã quên nó" in page and "Trước" not in page
     assert stored() == 1 and len(enqueued) == 1
-
-
-def age_receipts(client: FlaskClient, by: timedelta) -> None:
-    """Make the items and the receipts kept in ``client``'s session ``by`` older, as if that much
-    time had passed."""
-    with client.session_transaction() as session:
-        session["receipts"] = [[code, token, issued - by.total_seconds(), form]
-                               for code, token, issued, form in session["receipts"]]
-    for item in db.session.scalars(select(Feedback)):
-        item.received_at -= by
-    db.session.commit()
 
 
 def test_after_the_window_the_receipt_shows_only_the_code(
