@@ -48,7 +48,6 @@ token. Only the token's SHA-256 digest is stored, so a database leak does not ha
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import re
@@ -182,17 +181,6 @@ def new_secret_token() -> str:
     Never raises. Store only ``hash_token(token)``; show the token once, to the resident.
     """
     return secrets.token_urlsafe(32)
-
-
-def derive_token(secret: str, submission_key: str) -> str:
-    """Return the resident's token for the form identified by ``submission_key``.
-
-    HMAC-SHA256 keyed with the application's secret, so a repeated POST of the same form (double
-    click, reload) can show the same secret link again although only its hash is stored; without
-    the secret the token cannot be computed from the key. Deterministic; never raises for text.
-    """
-    digest = hmac.new(secret.encode(), b"resident-token:" + submission_key.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def hash_token(token: str) -> str:

@@ -30,7 +30,8 @@ class Feedback(Model):
     code: Mapped[str | None] = mapped_column(String(32), unique=True)
     # sha256 of the resident's secret token; the token itself is never stored.
     token_hash: Mapped[str] = mapped_column(String(64))
-    # Idempotency key from the form, so a double click or a reload makes one item.
+    # Recognises a repeated POST (double click, reload) so it makes one item: never the form's key
+    # itself but the digest of key, sender's session and content (feedback.domain.repeats).
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     kind: Mapped[Kind] = mapped_column(str_enum(Kind))
     complaint_round: Mapped[int] = mapped_column(Integer, default=1)

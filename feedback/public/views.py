@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint, Response, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -17,13 +20,18 @@ from feedback.domain.status import Channel
 from feedback.extensions import limiter
 from feedback.public.forms import SubmitForm
 from feedback.public.labels import register_label_filters
-from feedback.public.receipts import remember_receipt, remembered_token
+from feedback.public.receipts import (
+    SECRET_LINK_WINDOW, forget_resident, held_for_form, hold_for_form, is_spent_form, release_held, remember_receipt,
+    remembered_token, sender_id,
+)
 from feedback.public.redact import install_log_redaction
 from feedback.public.site import current_language, register_site_hooks
 from feedback.public.tracking_views import add_tracking_routes, example_code, private_headers
 from feedback.services.form_choices import communes, search_localities, topic_options, villages
+from feedback.services.held_uploads import held_files, hold_files, reclaim_files
 from feedback.services.submission import MAX_BODY, MAX_TITLE, Submission, SubmissionInvalid, Upload, submit_feedback
 from feedback.services.tracking import private_view
+from feedback.services.uploads import UploadRejected
 
 bp = Blueprint("public", __name__)
 register_site_hooks(bp)
@@ -44,18 +52,34 @@ def _submit_rate_limit() -> str:
     return str(current_app.config["SUBMIT_RATE_LIMIT"])
 
 
+def _no_store(view: ResponseReturnValue) -> Response:
+    """``view``'s response, never stored by a browser or proxy: the form carries its key and CSRF
+    token, the receipt a secret link; a shared computer's cache must not give them to the next person."""
+    response = make_response(view)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
 @bp.route("/submit", methods=["GET", "POST"])
 @limiter.limit(_submit_rate_limit, methods=["POST"])
-def submit() -> ResponseReturnValue:
+def submit() -> Response:
     """The form. POST either shows the villages of the chosen commune (no JavaScript) or submits.
 
-    CSRF is checked for every POST by CSRFProtect before this runs (a friendly 400 page).
+    CSRF is checked for every POST by CSRFProtect before this runs (a friendly 400 page). Every
+    answer is ``no-store``.
     """
+    return _no_store(_submit())
+
+
+def _submit() -> ResponseReturnValue:
     form = SubmitForm()
     if not form.submission_key.data:
-        # Generated when the form is first shown, kept through re-renders: every POST of this
-        # form (double click, reload, back and resubmit) lands on the same item.
+        # Generated when the form is first shown, kept through re-renders: a repeated POST of
+        # this form from this session with the same content (double click, reload) lands on the
+        # same item; a changed report or another session makes a new one (domain.repeats).
         form.submission_key.data = secrets.token_urlsafe(24)
+    sender = sender_id()  # before the first answer, so the form's page sets the session cookie
     commune_code = form.commune.data or ""
     village_places = villages(commune_code) if commune_code else None
     form.fill_choices(communes(), village_places or [], topic_options())
@@ -64,35 +88,70 @@ def submit() -> ResponseReturnValue:
 
     if not form.validate():  # only the CSRF token can fail here (CSRFProtect checked it already)
         raise CSRFError(_("Biểu mẫu đã hết hạn hoặc không hợp lệ."))
+    form_key = str(form.submission_key.data)
+    if is_spent_form(form_key):
+        # Back and "resubmit" after "forget me": never send the previous resident's report again.
+        flash(_("Biểu mẫu này đã được gửi và máy đã quên nó. Hãy điền biểu mẫu mới."), "info")
+        return redirect(url_for("public.submit"), 303)
     files = _read_uploads()
     if request.form.get("step") == VILLAGE_STEP:
         if village_places is None:
             form.commune.errors = [_("Hãy chọn xã, phường hoặc đặc khu trước khi chọn thôn, khu phố.")]
-        return _form_page(form, files_dropped=bool(files), village_step=not form.commune.errors)
+        hold_id = _hold(form, form_key, files) if files else held_for_form(form_key)
+        return _form_page(form, hold_id=hold_id, files_dropped=bool(files) and not hold_id,
+                          village_step=not form.commune.errors)
+    if not files and (hold_id := held_for_form(form_key)):
+        # The files chosen before a re-render; new files chosen now replace them instead.
+        reclaimed = reclaim_files(hold_id, upload_dir=Path(current_app.config["UPLOAD_DIR"]))
+        if reclaimed is None:
+            release_held()
+            form.attachments.errors = [_("Không còn giữ được tệp bạn đã chọn trước đó (quá lâu): hãy chọn lại tệp.")]
+            return _form_page(form), 422
+        files = reclaimed
+    now = datetime.now(UTC)
     try:
-        receipt = submit_feedback(_submission(form, files), now=datetime.now(UTC))
+        receipt = submit_feedback(_submission(form, files, sender), now=now)
     except SubmissionInvalid as invalid:
         form.attach_errors(invalid.errors)
-        return _form_page(form, files_dropped=bool(files)), 422
+        hold_id = _hold(form, form_key, files) if files and "attachments" not in invalid.errors else None
+        return _form_page(form, hold_id=hold_id, files_dropped=bool(files) and not hold_id), 422
 
-    # Post/Redirect/Get. The token travels in the session, never in a URL of this redirect.
+    # Post/Redirect/Get. The token travels in the session, never in a URL of this redirect. A
+    # repeat (same session, key and content) gets it again only within the item's first minutes.
     if receipt.token is not None:
-        remember_receipt(receipt.code, receipt.token)
-    if remembered_token(receipt.code) is not None:
+        remember_receipt(receipt.code, receipt.token, form_key=form_key, issued_at=receipt.received_at, now=now)
+    if remembered_token(receipt.code, now=now) is not None:
         return redirect(url_for("public.receipt", code=receipt.code), 303)
     return redirect(url_for("public.track", code=receipt.code), 303)
 
 
 @bp.get("/submitted/<code>")
 def receipt(code: str) -> ResponseReturnValue:
-    """The receipt shown once after sending: the code big, and the resident's secret link."""
-    token = remembered_token(code)
-    item = private_view(code, token, now=datetime.now(UTC)) if token else None
+    """The receipt right after sending: the code big, and the resident's secret link.
+
+    Only the session that sent the item, and only within ``SECRET_LINK_WINDOW``, sees the secret
+    link; anyone else (the next person at a shared computer) goes to the public tracking page.
+    """
+    now = datetime.now(UTC)
+    token = remembered_token(code, now=now)
+    item = private_view(code, token, now=now) if token else None
     if item is None or token is None:
-        return redirect(url_for("public.track", code=code))
+        return _no_store(redirect(url_for("public.track", code=code)))
     secret_url = url_for("public.track_private", code=code, token=token, _external=True, lang=None)
-    body = render_template("public/receipt.html", item=item, secret_url=secret_url)
+    body = render_template("public/receipt.html", item=item, secret_url=secret_url,
+                           window_minutes=int(SECRET_LINK_WINDOW.total_seconds() // 60))
     return body, 200, private_headers()
+
+
+@bp.post("/forget")
+def forget() -> Response:
+    """"Đây là máy dùng chung: quên tôi ngay": drop all this session holds of the resident.
+
+    A POST with CSRF (CSRFProtect), so no other site can make a browser forget; idempotent.
+    """
+    forget_resident()
+    flash(_("Đã xoá khỏi máy này mọi thông tin về ý kiến bạn vừa gửi. Hãy ghi lại mã tra cứu nếu chưa ghi."), "info")
+    return _no_store(redirect(url_for("public.home"), 303))
 
 
 @bp.get("/localities/<commune_code>/villages.json")
@@ -117,15 +176,36 @@ def search_json() -> ResponseReturnValue:
     return jsonify(query=query, results=results)
 
 
-def _form_page(form: SubmitForm, **extra: object) -> str:
+def _form_page(form: SubmitForm, hold_id: str | None = None, **extra: object) -> str:
+    """The form page; ``hold_id`` names the files held for it (listed so the resident knows)."""
     config = current_app.config
+    held = held_files(hold_id, upload_dir=Path(config["UPLOAD_DIR"])) if hold_id else None
     limits = {
         "title": MAX_TITLE,
         "body": MAX_BODY,
         "files": int(config["MAX_ATTACHMENTS"]),
         "file_mb": f"{int(config['MAX_ATTACHMENT_BYTES']) / (1024 * 1024):g}",
     }
-    return render_template("public/submit.html", form=form, limits=limits, **extra)
+    return render_template("public/submit.html", form=form, limits=limits, held=held or [], **extra)
+
+
+def _hold(form: SubmitForm, form_key: str, files: tuple[Upload, ...]) -> str | None:
+    """Keep ``files`` on the server for this form while it is re-rendered (a browser never fills
+    a file input again); an unacceptable file is reported on its field and nothing is kept.
+
+    The files stay held after the item is made, so that a repeat of the same form (double click)
+    has the same content; the worker's hourly tidy removes them, "forget me" at once.
+    """
+    config = current_app.config
+    hold_id: str | None
+    try:
+        hold_id = hold_files(files, upload_dir=Path(config["UPLOAD_DIR"]),
+                             max_bytes=int(config["MAX_ATTACHMENT_BYTES"]), max_files=int(config["MAX_ATTACHMENTS"]))
+    except UploadRejected as rejected:
+        form.attachments.errors = [rejected.message]
+        hold_id = None
+    hold_for_form(form_key, hold_id)
+    return hold_id
 
 
 def _read_uploads() -> tuple[Upload, ...]:
@@ -139,7 +219,7 @@ def _read_uploads() -> tuple[Upload, ...]:
     return tuple(files)
 
 
-def _submission(form: SubmitForm, files: tuple[Upload, ...]) -> Submission:
+def _submission(form: SubmitForm, files: tuple[Upload, ...], sender: str) -> Submission:
     return Submission(
         # Raw text; the service refuses anything that is not a Kind value.
         kind=form.kind.data or "",  # type: ignore[arg-type]
@@ -154,6 +234,7 @@ def _submission(form: SubmitForm, files: tuple[Upload, ...]) -> Submission:
         consent_share_contact=bool(form.consent_share_contact.data),
         attachments=files,
         submission_key=form.submission_key.data or None,
+        session_id=sender,
         channel=Channel.WEB,
         language=current_language(),
     )

@@ -10,8 +10,14 @@ same ``Submission``). Guarantees of ``submit_feedback``:
   removed if it failed.
 - Routing is asked for only after the commit (the worker must find the row). A broker that is
   down does not lose the item: the resident still gets a code and the beat sweep routes it.
-- Idempotent on ``submission_key``: a double click, a reload or back-and-resubmit gives the item
-  already made, also when two requests race (the unique column decides).
+- Idempotent on ``submission_key`` for the same sender and the same content: a double click or
+  a reload from the session that sent the form gives the item already made, also when two
+  requests race (the unique column decides). The key alone is worth nothing: another session
+  with the same key, or the same session with a changed report, makes a new item
+  (``feedback.domain.repeats``). Only a digest of key, session and content is stored.
+- The secret token is random without a key or session; with both it is ``repeat_token`` (keyed
+  with the secret key over key, session and content), so only a genuine repeat gets it again.
+  The shell decides how long a repeat may still show it (``Receipt.received_at``).
 """
 
 from __future__ import annotations
@@ -31,7 +37,8 @@ from sqlalchemy.exc import IntegrityError
 
 from feedback import jobs
 from feedback.domain.status import Channel, Kind, Status
-from feedback.domain.tracking import derive_token, hash_token, make_code, new_secret_token, token_matches
+from feedback.domain.repeats import ReportContent, content_fingerprint, repeat_digest, repeat_token
+from feedback.domain.tracking import hash_token, make_code, new_secret_token, token_matches
 from feedback.extensions import db
 from feedback.models import Attachment, Feedback, Locality, LocalityLevel, Topic
 from feedback.services import uploads
@@ -66,6 +73,8 @@ class Submission:
     ``locality_code`` is the commune (or, from the API, a village); ``village_code``, when given,
     must be a village of that commune and becomes the item's locality. ``kind`` may also arrive
     as the raw text of a form or API field: anything that is not a ``Kind`` value is a field error.
+    ``submission_key`` (the form's idempotency key) and ``session_id`` (an opaque value of the
+    sender's session) decide together with the content whether a POST repeats an earlier one.
     """
 
     kind: Kind
@@ -82,18 +91,22 @@ class Submission:
     channel: Channel = Channel.WEB
     village_code: str | None = None
     language: str | None = None  # the page's language ("vi", "en"): the resident's emails use it
+    session_id: str | None = None
 
 
 @dataclass(frozen=True)
 class Receipt:
-    """The answer to a submission. ``token`` is None only for a repeated form whose token can no
-    longer be derived (the secret key changed in between)."""
+    """The answer to a submission. ``token`` is the item's secret token: always for a new item;
+    for a repeat (``duplicate``) only when the same key, session and content derive it again (it is
+    None for an item whose token was random or made under another secret key). ``received_at``
+    is when the item was made (for a repeat: the first time)."""
 
     feedback_id: int
     code: str
     token: str | None
     enqueued: bool
     duplicate: bool
+    received_at: datetime
 
 
 class SubmissionInvalid(ValueError):
@@ -121,30 +134,33 @@ def submit_feedback(sub: Submission, *, now: datetime) -> Receipt:
     """Save ``sub`` as a new item in status received and ask the worker to route it.
 
     Raises ``SubmissionInvalid`` (nothing written) when a field is wrong. Commits. Returns the
-    existing item with ``duplicate=True`` when ``submission_key`` was already used. ``now`` is
-    aware UTC; the code's year is the local (Asia/Ho_Chi_Minh) year of ``now``.
+    existing item with ``duplicate=True`` and no token when the same ``submission_key`` was
+    already used by the same ``session_id`` with the same content; anything else is a new item.
+    ``now`` is aware UTC; the code's year is the local (Asia/Ho_Chi_Minh) year of ``now``.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    if sub.submission_key:
-        existing = find_by_submission_key(sub.submission_key)
-        if existing is not None:
-            return _duplicate(existing, sub.submission_key)
     clean = _validate(sub)
-    token = _token_for(sub.submission_key)
+    fingerprint = content_fingerprint(_content(sub, clean))
+    digest = repeat_digest(sub.submission_key, sub.session_id, fingerprint) if sub.submission_key else None
+    token = _token_for(sub, fingerprint)
+    if digest is not None:
+        existing = find_by_repeat_digest(digest)
+        if existing is not None:
+            return _duplicate(existing, token)
     staged = uploads.stage(clean.files, Path(current_app.config["UPLOAD_DIR"]))
     try:
-        item = _save(sub, clean, token, staged, now)
+        item = _save(sub, clean, token, digest, staged, now)
         feedback_id, code = item.id, str(item.code)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         uploads.discard(staged)
-        # Lost a race on the unique submission_key: the other request's item is the answer.
-        existing = find_by_submission_key(sub.submission_key) if sub.submission_key else None
-        if existing is None or sub.submission_key is None:
+        # Lost a race on the unique repeat digest: the other request's item is the answer.
+        existing = find_by_repeat_digest(digest) if digest is not None else None
+        if existing is None:
             raise
-        return _duplicate(existing, sub.submission_key)
+        return _duplicate(existing, token)
     except BaseException:
         db.session.rollback()
         uploads.discard(staged)
@@ -154,32 +170,39 @@ def submit_feedback(sub: Submission, *, now: datetime) -> Receipt:
     except OSError:  # the item is committed; staff see the attachment row, the file is lost
         log.exception("could not publish the uploads of item %s", feedback_id)
     enqueued = jobs.enqueue(jobs.ROUTE_FEEDBACK, feedback_id)
-    return Receipt(feedback_id=feedback_id, code=code, token=token, enqueued=enqueued, duplicate=False)
+    return Receipt(feedback_id=feedback_id, code=code, token=token, enqueued=enqueued, duplicate=False, received_at=now)
 
 
-def find_by_submission_key(key: str) -> Feedback | None:
-    """The item made from the form with this submission key, if any."""
-    return db.session.scalar(select(Feedback).where(Feedback.submission_key == key))
+def find_by_repeat_digest(digest: str) -> Feedback | None:
+    """The item whose key, session and content digest is ``digest`` (``domain.repeats``), if any."""
+    return db.session.scalar(select(Feedback).where(Feedback.submission_key == digest))
 
 
-def _token_for(submission_key: str | None) -> str:
-    """The resident's secret token: derived from the form's submission key when there is one, so
-    that a repeated POST of the same form (a double click whose first answer the browser dropped)
-    can show the same secret link again; random otherwise."""
-    if submission_key:
-        return derive_token(str(current_app.config["SECRET_KEY"]), submission_key)
+def _content(sub: Submission, clean: _Clean) -> ReportContent:
+    return ReportContent(
+        kind=clean.kind.value, locality_code=clean.locality.code, topic_code=clean.topic.code,
+        title=clean.title, body=clean.body, name=clean.name, phone=clean.phone, email=clean.email,
+        consent_share_contact=bool(sub.consent_share_contact),
+        attachment_hashes=tuple(file.sha256 for file in clean.files),
+    )
+
+
+def _token_for(sub: Submission, fingerprint: str) -> str:
+    """The resident's secret token: derived when the form has a key and the sender a session (so
+    that only a genuine repeat can show it again), random otherwise."""
+    if sub.submission_key and sub.session_id:
+        return repeat_token(str(current_app.config["SECRET_KEY"]), sub.submission_key, sub.session_id, fingerprint)
     return new_secret_token()
 
 
-def _duplicate(item: Feedback, submission_key: str) -> Receipt:
-    """The receipt of an item already made from this form, with its token when it still matches
-    (it does unless the secret key changed in between)."""
-    token = _token_for(submission_key)
-    return Receipt(feedback_id=item.id, code=str(item.code),
-                   token=token if token_matches(token, item.token_hash) else None, enqueued=False, duplicate=True)
+def _duplicate(item: Feedback, token: str) -> Receipt:
+    """The receipt of an item already made by this session from this form with this content, with
+    the token when it derives again (not after a change of secret key)."""
+    return Receipt(feedback_id=item.id, code=str(item.code), token=token if token_matches(token, item.token_hash) else None,
+                   enqueued=False, duplicate=True, received_at=item.received_at)
 
 
-def _save(sub: Submission, clean: _Clean, token: str, staged: list[uploads.StagedFile],
+def _save(sub: Submission, clean: _Clean, token: str, digest: str | None, staged: list[uploads.StagedFile],
           now: datetime) -> Feedback:
     item = Feedback(
         kind=clean.kind,
@@ -194,7 +217,7 @@ def _save(sub: Submission, clean: _Clean, token: str, staged: list[uploads.Stage
         channel=sub.channel,
         status=Status.RECEIVED,
         token_hash=hash_token(token),
-        submission_key=sub.submission_key or None,
+        submission_key=digest,
         language=sub.language,
         received_at=now,
         updated_at=now,

@@ -238,7 +238,8 @@ def test_a_double_click_on_send_makes_one_item(
     assert len(stored) == 1, f"{len(stored)} items stored for one form"
     item = stored[0]
     # The second answer shows the receipt with the secret link again, although the first answer
-    # (whose session cookie carried the token) was dropped: the token derives from the form's key.
+    # (whose session cookie carried the token) was dropped: the token derives from the form's key,
+    # the session (set when the form was shown) and the content, so only this browser gets it.
     assert page.url.endswith(f"/submitted/{item.code}")
     expect(page.locator(f'a[href*="/t/{item.code}/"]').first).to_be_visible()
 

@@ -3,8 +3,9 @@ enqueued only after the commit, files are never half-written, and a submission k
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -184,14 +185,85 @@ def test_a_failed_commit_leaves_no_row_and_no_file(
     assert count(Feedback) == 0 and enqueued == []
 
 
-def test_the_same_submission_key_gives_the_same_item(db_session: Session, enqueued: list[tuple[object, ...]]) -> None:
+def test_the_same_key_session_and_content_give_the_same_item_and_secret(
+    db_session: Session, enqueued: list[tuple[object, ...]]
+) -> None:
+    """A double click whose first answer (and its session cookie) was dropped loses nothing."""
     directory = make_directory()
-    first = submit_feedback(report(directory, submission_key="key-1"), now=TUESDAY_MORNING)
-    second = submit_feedback(report(directory, submission_key="key-1"), now=TUESDAY_MORNING)
-    # The same secret link again: a double click whose first answer was dropped loses nothing.
-    assert (second.feedback_id, second.code, second.duplicate, second.token) == (
-        first.feedback_id, first.code, True, first.token)
+    first = submit_feedback(report(directory, submission_key="key-1", session_id="s-1"), now=TUESDAY_MORNING)
+    later = TUESDAY_MORNING + timedelta(minutes=3)
+    second = submit_feedback(report(directory, submission_key="key-1", session_id="s-1"), now=later)
+    assert first.token is not None and not first.duplicate
+    assert (second.feedback_id, second.code, second.duplicate, second.token) == (first.feedback_id, first.code, True,
+                                                                                  first.token)
+    assert second.received_at == first.received_at == TUESDAY_MORNING  # the shell's window counts from here
     assert count(Feedback) == 1 and len(enqueued) == 1
+
+
+def test_another_session_with_the_same_key_makes_its_own_item_and_learns_nothing(
+    db_session: Session, enqueued: list[tuple[object, ...]]
+) -> None:
+    """The key is in the form's HTML: whoever copies it must not get the first sender's receipt."""
+    directory = make_directory()
+    victim = submit_feedback(report(directory, submission_key="key-v", session_id="victim", name="Nguyễn Văn A",
+                                    phone="0912345678"), now=TUESDAY_MORNING)
+    attacker = submit_feedback(report(directory, submission_key="key-v", session_id="attacker", name="Nguyễn Văn A",
+                                      phone="0912345678"), now=TUESDAY_MORNING)
+    assert not attacker.duplicate and attacker.feedback_id != victim.feedback_id and attacker.code != victim.code
+    assert attacker.token is not None and attacker.token != victim.token
+    victim_item = db.session.get(Feedback, victim.feedback_id)
+    assert victim_item is not None and not token_matches(attacker.token, victim_item.token_hash)
+    no_session = submit_feedback(report(directory, submission_key="key-v", name="Nguyễn Văn A", phone="0912345678"),
+                                 now=TUESDAY_MORNING)
+    assert not no_session.duplicate and no_session.feedback_id not in (victim.feedback_id, attacker.feedback_id)
+    assert count(Feedback) == 3
+
+
+CHANGES: dict[str, Callable[[Directory], dict[str, object]]] = {
+    "title": lambda d: {"title": "Rác tồn đọng ở ngõ 14"},
+    "body": lambda d: {"body": "Rác không được thu gom bốn ngày nay."},
+    "kind": lambda d: {"kind": Kind.PETITION},
+    "commune": lambda d: {"locality_code": d.van_don.code, "village_code": None},
+    "village": lambda d: {"village_code": None},
+    "topic": lambda d: {"topic_code": d.land.code},
+    "contact": lambda d: {"email": "a@example.com"},
+    "consent": lambda d: {"consent_share_contact": True},
+    "attachments": lambda d: {"attachments": (Upload("a.png", PNG),)},
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_changed_report_with_the_same_key_and_session_is_a_new_item(
+    db_session: Session, empty_uploads: None, enqueued: list[tuple[object, ...]], change: str
+) -> None:
+    """Back, edit, send again: the second report is never swallowed by the first receipt."""
+    directory = make_directory()
+    first = submit_feedback(report(directory, submission_key="key-3", session_id="s-3"), now=TUESDAY_MORNING)
+    second = submit_feedback(report(directory, submission_key="key-3", session_id="s-3", **CHANGES[change](directory)),
+                             now=TUESDAY_MORNING)
+    assert not second.duplicate and second.feedback_id != first.feedback_id and second.token is not None
+    assert count(Feedback) == 2 and len(enqueued) == 2
+
+
+def test_only_a_digest_of_the_form_key_is_stored(db_session: Session, enqueued: list[tuple[object, ...]]) -> None:
+    directory = make_directory()
+    key = "plain-form-key-0123456789"
+    receipt = submit_feedback(report(directory, submission_key=key, session_id="s-4"), now=TUESDAY_MORNING)
+    item = db.session.get(Feedback, receipt.feedback_id)
+    assert item is not None and item.submission_key is not None
+    assert key not in item.submission_key and re.fullmatch(r"[0-9a-f]{64}", item.submission_key)
+    assert token_matches(receipt.token or "", item.token_hash)
+
+
+def test_the_token_of_a_repeated_form_cannot_be_made_without_the_secret_key(
+    app: Flask, db_session: Session, enqueued: list[tuple[object, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = make_directory()
+    first = submit_feedback(report(directory, submission_key="key-2", session_id="s-2"), now=TUESDAY_MORNING)
+    monkeypatch.setitem(app.config, "SECRET_KEY", "another-secret")
+    again = submit_feedback(report(directory, submission_key="key-2", session_id="s-2"), now=TUESDAY_MORNING)
+    assert first.token and first.token != "key-2"
+    assert (again.feedback_id, again.duplicate, again.token) == (first.feedback_id, True, None)
 
 
 def test_a_form_without_submission_key_gets_a_random_token(db_session: Session, enqueued: list[tuple[object, ...]]) -> None:
@@ -202,38 +274,28 @@ def test_a_form_without_submission_key_gets_a_random_token(db_session: Session, 
     assert count(Feedback) == 2
 
 
-def test_the_token_of_a_repeated_form_cannot_be_made_without_the_secret_key(
-    app: Flask, db_session: Session, enqueued: list[tuple[object, ...]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    directory = make_directory()
-    first = submit_feedback(report(directory, submission_key="key-2"), now=TUESDAY_MORNING)
-    monkeypatch.setitem(app.config, "SECRET_KEY", "another-secret")
-    again = submit_feedback(report(directory, submission_key="key-2"), now=TUESDAY_MORNING)
-    assert first.token and first.token != "key-2"
-    assert (again.feedback_id, again.duplicate, again.token) == (first.feedback_id, True, None)
-
-
 def test_a_lost_race_on_the_submission_key_returns_the_winner(
     app: Flask, db_session: Session, empty_uploads: None, enqueued: list[tuple[object, ...]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The other request inserted the key between our check and our insert: the unique column refuses ours."""
     directory = make_directory()
-    winner = submit_feedback(report(directory, submission_key="key-race"), now=TUESDAY_MORNING)
+    winner = submit_feedback(report(directory, submission_key="key-race", session_id="s-race",
+                                    attachments=(Upload("a.png", PNG),)), now=TUESDAY_MORNING)
     lookups: list[str] = []
-    real_lookup = submission_service.find_by_submission_key
+    real_lookup = submission_service.find_by_repeat_digest
 
     def blind_first_lookup(key: str) -> Feedback | None:
         lookups.append(key)
         return None if len(lookups) == 1 else real_lookup(key)
 
-    monkeypatch.setattr(submission_service, "find_by_submission_key", blind_first_lookup)
-    loser = submit_feedback(report(directory, submission_key="key-race", attachments=(Upload("a.png", PNG),)),
-                            now=TUESDAY_MORNING)
+    monkeypatch.setattr(submission_service, "find_by_repeat_digest", blind_first_lookup)
+    loser = submit_feedback(report(directory, submission_key="key-race", session_id="s-race",
+                                   attachments=(Upload("a.png", PNG),)), now=TUESDAY_MORNING)
     assert len(lookups) == 2
     assert (loser.feedback_id, loser.duplicate, loser.token) == (winner.feedback_id, True, winner.token)
     assert count(Feedback) == 1
-    assert upload_files(app) == []  # the loser's staged file was removed
+    assert len(upload_files(app)) == 1  # the winner's file only: the loser's staged file was removed
 
 
 def test_an_unreachable_broker_still_saves_the_item(app: Flask, db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
