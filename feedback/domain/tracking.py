@@ -63,6 +63,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from feedback.domain.status import Kind
+
 CHECK_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _MODULUS = len(CHECK_ALPHABET)  # 31, prime
 _WEIGHT_BASE = 13  # a primitive root modulo 31
@@ -80,6 +82,21 @@ _LOOK_ALIKE_DIGITS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 # Hyphen-minus, the Unicode hyphens and dashes, the minus sign, and whitespace all separate
 # groups; a run of them counts as one separator.
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+
+
+# Luật Tố cáo 2018 Art. 9(1)(b) and Chapter VI protect the denouncer's identity; a complainant is
+# just as exposed in a small village. Anyone holding (or guessing) the code of such an item sees
+# only its status and unit; kind, topic, place, times and the timeline need the secret link.
+PROTECTED_KINDS = frozenset({Kind.COMPLAINT, Kind.DENUNCIATION})
+
+
+def details_are_public(kind: Kind) -> bool:
+    """Tell whether anyone with the code may see the item's kind, topic, place, times and timeline.
+
+    False for complaints and denunciations (``PROTECTED_KINDS``): their public page shows only
+    the status and the unit. Never raises.
+    """
+    return kind not in PROTECTED_KINDS
 
 
 class InvalidCodeReason(StrEnum):

@@ -7,6 +7,7 @@ the fields by ``attach_errors``.
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
@@ -55,7 +56,10 @@ class SubmitForm(FlaskForm):
             SelectChoice(c.code, c.name) for c in communes
         ]
         self.village.choices = [SelectChoice("", _l("— Không chọn —"))] + [SelectChoice(v.code, v.name) for v in villages]
-        self.topic.choices = [SelectChoice("", _l("— Chọn lĩnh vực —"))] + [SelectChoice(t.code, t.label) for t in topics]
+        language = locale.language if (locale := get_locale()) is not None else "vi"
+        self.topic.choices = [SelectChoice("", _l("— Chọn lĩnh vực —"))] + [
+            SelectChoice(t.code, t.label_in(language)) for t in topics
+        ]
 
     def attach_errors(self, errors: dict[str, str]) -> None:
         """Show each service error next to its field."""
