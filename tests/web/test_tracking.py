@@ -16,9 +16,12 @@ import feedback.jobs
 from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import CHECK_ALPHABET, make_code
 from feedback.extensions import db
-from feedback.models import Assignment, Deadline, Feedback
+from feedback.models import Assignment, Deadline, Feedback, Role
+from feedback.services.routing import route_item
 from feedback.services.submission import Receipt, Submission, Upload, submit_feedback
-from tests.factories import Directory, make_directory
+from tests.factories import Directory, make_directory, make_user
+from tests.services.routing_rows import add_rule
+from tests.web.auth_helpers import log_in
 from tests.web.form_helpers import PNG
 from tests.web.html_text import elements, main_text, texts
 
@@ -325,3 +328,49 @@ def test_a_code_without_dashes_and_with_an_extra_zero_is_found(client: FlaskClie
                   f"{prefix}{year}{sequence}{check}"):
         response = client.get("/t", query_string={"code": typed})
         assert response.status_code == 302 and response.headers["Location"] == f"/t/{receipt.code}", typed
+
+
+# --- "Why this unit" in plain words for residents, the rule number for staff (issue #6, item 5)
+
+def test_a_rule_gives_residents_a_plain_sentence_and_staff_the_rule_number(
+    client: FlaskClient, db_session: Session
+) -> None:
+    directory = make_directory()
+    receipt = send(directory)
+    rule = add_rule(directory.environment_dept, topic=directory.land)
+    assert route_item(receipt.feedback_id, now=RECEIVED + timedelta(minutes=1)).unit_id == directory.environment_dept.id
+
+    html = client.get(f"/t/{receipt.code}").get_data(as_text=True)
+    assert texts(html, "p", class_="routing-reason") == [
+        "Theo phân công của chính quyền địa phương, Sở Nông nghiệp và Môi trường là đơn vị giải quyết các ý kiến "
+        "thuộc lĩnh vực này tại nơi bạn gửi."]
+    assert "Quy tắc" not in main_text(html) and f"#{rule.id}" not in main_text(html)
+    english = client.get(f"/t/{receipt.code}?lang=en").get_data(as_text=True)
+    assert texts(english, "p", class_="routing-reason") == [
+        "Under the local authorities' assignment of responsibilities, Sở Nông nghiệp và Môi trường handles "
+        "feedback on this topic in your area."]
+    assert client.get(f"/t/{receipt.code}.json?lang=vi").get_json()["routing"].startswith("Theo phân công")
+
+    make_user("quantri", Role.ADMIN)
+    assert log_in(client, "quantri").status_code == 302
+    staff = client.get(f"/admin/items/{receipt.code}?lang=vi").get_data(as_text=True)
+    assert any(f"Quy tắc #{rule.id}" in text for text in texts(staff, "p", class_="routing"))
+
+
+def test_a_transferred_item_says_it_was_handed_on(client: FlaskClient, db_session: Session) -> None:
+    directory = make_directory()
+    receipt = send(directory)
+    route(receipt, directory, due=datetime(2026, 3, 12, 16, 59, 59, tzinfo=UTC))
+    item = db.session.get(Feedback, receipt.feedback_id)
+    assert item is not None
+    first = item.assignments[0]
+    first.ended_at, first.end_reason = RECEIVED + timedelta(days=1), "not_competent: đất rừng"
+    item.current_unit = directory.environment_dept
+    item.assignments.append(Assignment(unit=directory.environment_dept, assigned_at=RECEIVED + timedelta(days=1),
+                                       explanation="UBND Phường Hà Tu chuyển vì không thuộc thẩm quyền → Sở"))
+    db.session.flush()
+    html = client.get(f"/t/{receipt.code}").get_data(as_text=True)
+    assert texts(html, "p", class_="routing-reason") == [
+        "Đơn vị nhận trước đã chuyển ý kiến đến Sở Nông nghiệp và Môi trường vì việc này không thuộc thẩm quyền "
+        "của mình."]
+    assert "đất rừng" not in html
