@@ -115,7 +115,7 @@ class BabelFormTranslations:
 TRANSLATIONS = BabelFormTranslations()
 
 
-class TranslatedForm(FlaskForm):
+class TranslatedForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF is untyped
     """The base of every form: Flask-WTF with WTForms' messages in the page language."""
 
     class Meta:

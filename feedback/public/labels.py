@@ -142,10 +142,9 @@ def local_name(thing: object) -> str:
 
 def routing_sentence(reason: object) -> str:
     """A plain sentence saying why ``reason.unit`` handles the item (``RoutingReason``)."""
-    basis = getattr(reason, "basis", None)
+    basis = getattr(reason, "basis", "assigned")
     unit = getattr(getattr(reason, "unit", None), "name", "")
-    template = ROUTING_SENTENCES.get(str(basis.value) if hasattr(basis, "value") else str(basis),
-                                     ROUTING_SENTENCES["assigned"])
+    template = ROUTING_SENTENCES.get(str(getattr(basis, "value", basis)), ROUTING_SENTENCES["assigned"])
     return str(template) % {"unit": unit}
 
 
