@@ -102,6 +102,9 @@ class Config:
     # Per client IP. Generous on purpose: a commune office kiosk or a mobile carrier's shared
     # address (CGNAT) puts many residents behind one IP; this only stops floods.
     SUBMIT_RATE_LIMIT: str = os.environ.get("SUBMIT_RATE_LIMIT", "30 per minute")
+    # Per client IP, one budget for /t/<code>, /t/<code>.json and the secret link: codes are
+    # sequential, so this stops harvesting; generous for the same shared-address reason.
+    TRACK_RATE_LIMIT: str = os.environ.get("TRACK_RATE_LIMIT", "60 per minute")
     UPLOAD_DIR: Path = Path(os.environ.get("UPLOAD_DIR", INSTANCE_DIR / "uploads"))
     MAX_ATTACHMENTS: int = 5
     MAX_ATTACHMENT_BYTES: int = 10 * 1024 * 1024

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import Form, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, Optional
 
+from feedback.form_messages import TranslatedForm
 
-class RuleForm(FlaskForm):
+
+class RuleForm(TranslatedForm):
     """One routing rule. An empty locality, topic or kind means "any"; ``locality_code``, when
     filled, wins over the ``locality`` select (villages are entered by code)."""
 
@@ -34,18 +35,18 @@ class RuleFilterForm(Form):
     unit = SelectField(_l("Đơn vị"), choices=[], validate_choice=False)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(TranslatedForm):
     """A button and the CSRF token: used to confirm deleting or ending a rule."""
 
     submit = SubmitField(_l("Xác nhận"))
 
 
-class RuleImportForm(FlaskForm):
+class RuleImportForm(TranslatedForm):
     file = FileField(_l("Tệp CSV"), validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Chỉ nhận tệp .csv"))])
     submit = SubmitField(_l("Nhập quy tắc"))
 
 
-class CalendarOverrideForm(FlaskForm):
+class CalendarOverrideForm(TranslatedForm):
     """One administrator decision about a date: a day off, or a working day (a swap Saturday)."""
 
     day = DateField(_l("Ngày"), validators=[DataRequired()])

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from feedback.form_messages import TranslatedForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(TranslatedForm):
     """Username and password; ``remember`` keeps the login in a remember-me cookie."""
 
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=64)],

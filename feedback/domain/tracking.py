@@ -40,6 +40,12 @@ at that boundary can go unnoticed — only for prefixes of 3-4 letters or sequen
 digits or more. This is a limit of any single check character over an alphabet smaller than
 the 36 letters and digits, not a defect of the weights; the canonical form has no such gap.
 
+Zeros typed in front of a six-digit sequence number are dropped (``QN2600000017`` means
+``QN-26-000001-7``): counting a run of zeros is where people slip. This costs the guarantee in
+one place only, and only once a deployment's yearly sequence passes a million: the first digit
+of a seven-digit number mistyped as 0 is then read as a six-digit number, which the check
+catches in 30 of 31 cases instead of always. Longer numbers keep their one spelling.
+
 Secret token
 ------------
 The resident acts on an item (rates, reopens, adds information) through a link holding a random
@@ -55,6 +61,8 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+
+from feedback.domain.status import Kind
 
 CHECK_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _MODULUS = len(CHECK_ALPHABET)  # 31, prime
@@ -73,6 +81,21 @@ _LOOK_ALIKE_DIGITS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 # Hyphen-minus, the Unicode hyphens and dashes, the minus sign, and whitespace all separate
 # groups; a run of them counts as one separator.
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+
+
+# Luật Tố cáo 2018 Art. 9(1)(b) and Chapter VI protect the denouncer's identity; a complainant is
+# just as exposed in a small village. Anyone holding (or guessing) the code of such an item sees
+# only its status and unit; kind, topic, place, times and the timeline need the secret link.
+PROTECTED_KINDS = frozenset({Kind.COMPLAINT, Kind.DENUNCIATION})
+
+
+def details_are_public(kind: Kind) -> bool:
+    """Tell whether anyone with the code may see the item's kind, topic, place, times and timeline.
+
+    False for complaints and denunciations (``PROTECTED_KINDS``): their public page shows only
+    the status and the unit. Never raises.
+    """
+    return kind not in PROTECTED_KINDS
 
 
 class InvalidCodeReason(StrEnum):
@@ -126,8 +149,10 @@ def parse_code(text: str) -> ParsedCode:
     """Parse a tracking code as typed by a person and verify its check character.
 
     Tolerated: surrounding and inner whitespace, lower case, full-width characters, any run of
-    dashes or spaces as a separator, no separators at all (``qn26000123k``), and, inside the
-    separated YY and NNNNNN groups, the letters O, I and L read as 0, 1 and 1.
+    dashes or spaces as a separator, no separators at all (``qn26000123k``), extra zeros in
+    front of a six-digit sequence number (``QN-26-0000123-K``), and, inside the separated YY
+    and NNNNNN groups, the letters O, I and L read as 0, 1 and 1. A code split into two or three
+    groups is refused: a lost or added separator may hide a mistyped character.
 
     Raises ``InvalidCode`` with reason ``MALFORMED`` when the text does not have the shape of a
     code (wrong number of groups, wrong lengths, a letter among digits, a sequence number with
@@ -145,6 +170,7 @@ def parse_code(text: str) -> ParsedCode:
         prefix, year_text, sequence_text, check = _split_compact(groups[0])
     else:
         raise InvalidCode(InvalidCodeReason.MALFORMED)
+    sequence_text = _drop_extra_zeros(sequence_text)
 
     if not (
         _is_prefix(prefix)
@@ -152,7 +178,7 @@ def parse_code(text: str) -> ParsedCode:
         and len(year_text) == 2
         and _is_digits(sequence_text)
         and len(sequence_text) >= _MIN_SEQUENCE_DIGITS
-        # one number, one spelling: a longer number never carries extra zeros
+        # one number, one spelling: a number longer than six digits never carries extra zeros
         and (len(sequence_text) == _MIN_SEQUENCE_DIGITS or sequence_text[0] != "0")
         and len(check) == 1
         and (check in _LETTERS or check in _DIGITS)
@@ -227,6 +253,19 @@ def _split_compact(text: str) -> tuple[str, str, str, str]:
         prefix_length += 1
     prefix, numbers, check = text[:prefix_length], text[prefix_length:-1], text[-1:]
     return prefix, numbers[:2], numbers[2:], check
+
+
+def _drop_extra_zeros(digits: str) -> str:
+    """``0000017`` → ``000017``: zeros typed in front of a six-digit sequence number add nothing.
+
+    Only down to the six-digit padding: a longer number keeps its one spelling (``05304805``
+    stays malformed), because there a first digit mistyped as 0 could pass the check.
+    """
+    if len(digits) > _MIN_SEQUENCE_DIGITS and digits[0] == "0":
+        shortened = digits.lstrip("0").rjust(_MIN_SEQUENCE_DIGITS, "0")
+        if len(shortened) == _MIN_SEQUENCE_DIGITS:
+            return shortened
+    return digits
 
 
 def _is_prefix(text: str) -> bool:

@@ -67,6 +67,8 @@ class Topic(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(NAME)
+    # Shown on English pages; pages fall back to the Vietnamese name when there is none.
+    name_en: Mapped[str | None] = mapped_column(NAME)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("topic.id"), index=True)
     path: Mapped[str] = mapped_column(String(255), default="")
     depth: Mapped[int] = mapped_column(Integer, default=1)

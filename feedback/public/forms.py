@@ -7,13 +7,14 @@ the fields by ``attach_errors``.
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields import EmailField, TelField
 from wtforms.fields.choices import SelectChoice
 
 from feedback.domain.status import Kind
+from feedback.form_messages import TranslatedForm
 from feedback.public.labels import KIND_LABELS
 from feedback.services.form_choices import Place, TopicOption
 
@@ -33,7 +34,7 @@ ERROR_FIELDS = {
 }
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(TranslatedForm):
     kind = RadioField(_l("Loại ý kiến"), choices=[SelectChoice(k.value, KIND_LABELS[k]) for k in Kind], validate_choice=False)
     commune = SelectField(_l("Xã, phường, đặc khu"), validate_choice=False)
     village = SelectField(_l("Thôn, bản, khu phố, tổ dân phố (không bắt buộc)"), validate_choice=False)
@@ -55,7 +56,10 @@ class SubmitForm(FlaskForm):
             SelectChoice(c.code, c.name) for c in communes
         ]
         self.village.choices = [SelectChoice("", _l("— Không chọn —"))] + [SelectChoice(v.code, v.name) for v in villages]
-        self.topic.choices = [SelectChoice("", _l("— Chọn lĩnh vực —"))] + [SelectChoice(t.code, t.label) for t in topics]
+        language = locale.language if (locale := get_locale()) is not None else "vi"
+        self.topic.choices = [SelectChoice("", _l("— Chọn lĩnh vực —"))] + [
+            SelectChoice(t.code, t.label_in(language)) for t in topics
+        ]
 
     def attach_errors(self, errors: dict[str, str]) -> None:
         """Show each service error next to its field."""

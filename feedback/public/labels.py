@@ -1,8 +1,9 @@
 """Words shown for the codes stored in the database: kinds, statuses, clocks, audit actions.
 
 Registered as template filters for the whole application (``kind_label``, ``kind_help``,
-``status_label``, ``clock_label``, ``event_label``, ``local_datetime``), so staff pages show the
-same words as the resident's tracking page. Unknown codes are shown as they are, never hidden.
+``status_label``, ``clock_label``, ``event_label``, ``local_datetime``, ``local_name``,
+``routing_sentence``), so staff pages show the same words as the resident's tracking page.
+Unknown codes are shown as they are, never hidden.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -86,6 +88,21 @@ EVENT_LABELS: dict[str, LazyString] = {
 }
 
 
+# feedback.services.tracking.RoutingBasis values: why the unit holds the item, for residents.
+# The rule number and the internal explanation are for staff (admin item page).
+ROUTING_SENTENCES: dict[str, LazyString] = {
+    "rule": _l("Theo phân công của chính quyền địa phương, %(unit)s là đơn vị giải quyết các ý kiến "
+               "thuộc lĩnh vực này tại nơi bạn gửi."),
+    "commune": _l("%(unit)s là chính quyền xã, phường nơi bạn gửi ý kiến: đơn vị này giải quyết ý kiến "
+                  "hoặc chuyển đến nơi có thẩm quyền."),
+    "transfer": _l("Đơn vị nhận trước đã chuyển ý kiến đến %(unit)s vì việc này không thuộc thẩm quyền "
+                   "của mình."),
+    "dispute": _l("Ý kiến đã được chuyển qua nhiều đơn vị, nên %(unit)s nhận để bảo đảm ý kiến được "
+                  "giải quyết."),
+    "assigned": _l("Ý kiến được giao cho %(unit)s, đơn vị có thẩm quyền giải quyết."),
+}
+
+
 def _label(table: dict[str, LazyString], code: object) -> str:
     key = str(code.value) if hasattr(code, "value") else str(code)
     found = table.get(key)
@@ -112,6 +129,25 @@ def event_label(code: object) -> str:
     return _label(EVENT_LABELS, code)
 
 
+def local_name(thing: object) -> str:
+    """The name of a topic (or any ``name``/``name_en`` value) in the page language.
+
+    English pages show ``name_en`` when the data has one, else the Vietnamese ``name``.
+    """
+    english = getattr(thing, "name_en", None)
+    if english and get_locale() is not None and get_locale().language == "en":
+        return str(english)
+    return str(getattr(thing, "name", thing))
+
+
+def routing_sentence(reason: object) -> str:
+    """A plain sentence saying why ``reason.unit`` handles the item (``RoutingReason``)."""
+    basis = getattr(reason, "basis", "assigned")
+    unit = getattr(getattr(reason, "unit", None), "name", "")
+    template = ROUTING_SENTENCES.get(str(getattr(basis, "value", basis)), ROUTING_SENTENCES["assigned"])
+    return str(template) % {"unit": unit}
+
+
 def local_datetime(moment: datetime | None) -> str:
     """``moment`` in the deployment's time zone (Asia/Ho_Chi_Minh), e.g. "03/03/2026 09:00"."""
     if moment is None:
@@ -128,6 +164,8 @@ def register_label_filters(bp: Blueprint) -> None:
         ("clock_label", clock_label),
         ("event_label", event_label),
         ("local_datetime", local_datetime),
+        ("local_name", local_name),
+        ("routing_sentence", routing_sentence),
     ):
         bp.add_app_template_filter(function, name)
 

@@ -54,6 +54,25 @@ TOPICS: tuple[tuple[str, str, str | None, Kind | None, int | None], ...] = (
     ("khac", "Khác", None, Kind.COMMENT, None),
 )
 
+# English names of the topics above, for English pages (a topic without one shows its Vietnamese name).
+TOPIC_NAMES_EN: dict[str, str] = {
+    "dat-dai": "Land and site clearance",
+    "moi-truong": "Environment",
+    "moi-truong.rac-thai": "Waste",
+    "moi-truong.nuoc-thai": "Wastewater",
+    "moi-truong.tieng-on": "Noise",
+    "giao-thong": "Transport and infrastructure",
+    "giao-thong.duong": "Roads",
+    "giao-thong.chieu-sang": "Street lighting",
+    "dien-nuoc": "Electricity and water",
+    "thu-tuc-hanh-chinh": "Administrative procedures",
+    "an-ninh-trat-tu": "Security and public order",
+    "y-te": "Health",
+    "giao-duc": "Education",
+    "chinh-sach-xa-hoi": "Social policy",
+    "khac": "Other",
+}
+
 # (code prefix, name, kind); "{short}" is the province's name without "Tỉnh"/"Thành phố".
 PROVINCIAL_UNITS: tuple[tuple[str, str, UnitKind], ...] = (
     ("SNNMT", "Sở Nông nghiệp và Môi trường", UnitKind.DEPARTMENT),
@@ -173,8 +192,9 @@ def _load_topics() -> dict[str, Topic]:
         if code in existing:
             continue
         parent = existing[parent_code] if parent_code else None
-        topic = Topic(code=code, name=name, parent=parent, depth=parent.depth + 1 if parent else 1,
-                      position=position, default_kind=kind, resolution_working_days=days)
+        topic = Topic(code=code, name=name, name_en=TOPIC_NAMES_EN.get(code), parent=parent,
+                      depth=parent.depth + 1 if parent else 1, position=position, default_kind=kind,
+                      resolution_working_days=days)
         db.session.add(topic)
         db.session.flush()
         topic.path = f"{parent.path if parent else '/'}{topic.id}/"

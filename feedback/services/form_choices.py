@@ -35,11 +35,17 @@ class TopicOption:
     code: str
     name: str
     depth: int
+    name_en: str | None = None
 
     @property
     def label(self) -> str:
         """The name indented by its depth in the tree, e.g. "— Rác thải"."""
-        return "— " * (self.depth - 1) + self.name
+        return self.label_in("vi")
+
+    def label_in(self, language: str) -> str:
+        """``label`` in ``language``: "en" uses the English name when there is one ("— Waste")."""
+        name = self.name_en if language == "en" and self.name_en else self.name
+        return "— " * (self.depth - 1) + name
 
 
 def _sort_key(locality: Locality) -> tuple[str, str]:
@@ -113,7 +119,7 @@ def topic_options() -> list[TopicOption]:
 
     def walk(parent_id: int | None, depth: int) -> None:
         for topic in sorted(children.get(parent_id, []), key=lambda t: (t.position, fold(t.name))):
-            ordered.append(TopicOption(topic.code, topic.name, depth))
+            ordered.append(TopicOption(topic.code, topic.name, depth, topic.name_en or None))
             walk(topic.id, depth + 1)
 
     walk(None, 1)

@@ -1,29 +1,52 @@
 """The tracking read model: what anyone with a code may see, and what the resident's link adds.
 
 ``public_view`` carries no personal data and no free text from the resident (title and body
-often hold names and addresses): kind, topic, place, status, unit, routing explanation,
-deadlines and the public timeline. ``private_view`` adds the resident's own details and is only
-returned for the right secret token (compared in constant time on its digest).
+often hold names and addresses): kind, topic, place, status, unit, why that unit, deadlines and
+the public timeline; for a complaint or a denunciation only the status and the unit
+(``RestrictedItem``, see ``feedback.domain.tracking.details_are_public``). ``private_view`` adds
+the resident's own details and is only returned for the right secret token (compared in
+constant time on its digest).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from feedback.domain.status import Kind, Status
-from feedback.domain.tracking import InvalidCode, normalise_code, token_matches
+from feedback.domain.tracking import InvalidCode, details_are_public, normalise_code, token_matches
 from feedback.extensions import db
-from feedback.models import Deadline, Event, Feedback, LocalityLevel
+from feedback.models import Assignment, Deadline, Event, Feedback, LocalityLevel, Unit, UnitKind
 
 
 @dataclass(frozen=True)
 class NamedRef:
+    """A coded thing and its name; ``name_en`` is the English name where the data has one."""
+
     code: str
     name: str
+    name_en: str | None = None
+
+
+class RoutingBasis(StrEnum):
+    """Why the current unit holds the item, in words a resident understands (the rule number and
+    the internal explanation stay on the staff pages)."""
+
+    RULE = "rule"  # the locality's assignment of this topic (a routing rule)
+    COMMUNE = "commune"  # no unit assigned for the case: the commune's People's Committee
+    TRANSFER = "transfer"  # handed on by a unit that found it outside its competence
+    DISPUTE = "dispute"  # returned too often: the Front committee makes sure someone answers
+    ASSIGNED = "assigned"  # given to this unit by a decision (administrator or officer)
+
+
+@dataclass(frozen=True)
+class RoutingReason:
+    basis: RoutingBasis
+    unit: NamedRef
 
 
 @dataclass(frozen=True)
@@ -52,7 +75,7 @@ class PublicItem:
     commune: NamedRef
     village: NamedRef | None
     unit: NamedRef | None
-    routing: str | None
+    routing: RoutingReason | None
     received_at: datetime
     deadlines: tuple[DeadlineView, ...]
     events: tuple[EventView, ...]
@@ -61,6 +84,15 @@ class PublicItem:
     def locality(self) -> NamedRef:
         """The item's own place: the village when given, else the commune."""
         return self.village or self.commune
+
+
+@dataclass(frozen=True)
+class RestrictedItem:
+    """What anyone with the code of a complaint or denunciation may see: status and unit only."""
+
+    code: str
+    status: Status
+    unit: NamedRef | None
 
 
 @dataclass(frozen=True)
@@ -89,10 +121,19 @@ def canonical_code(text: str) -> str:
     return normalise_code(text)
 
 
-def public_view(code: str, *, now: datetime) -> PublicItem | None:
-    """The public facts of the item with canonical ``code``, or None when there is none."""
+def public_view(code: str, *, now: datetime) -> PublicItem | RestrictedItem | None:
+    """The public facts of the item with canonical ``code``, or None when there is none.
+
+    A complaint or denunciation gives a ``RestrictedItem`` (status and unit only): its kind,
+    topic, place, times and timeline could point at the person who sent it.
+    """
     item = _load(code)
-    return _public(item, now) if item is not None else None
+    if item is None:
+        return None
+    if not details_are_public(item.kind):
+        unit = _current_unit(item)
+        return RestrictedItem(code=str(item.code), status=item.status, unit=_unit_ref(unit))
+    return _public(item, now)
 
 
 def private_view(code: str, token: str, *, now: datetime) -> PrivateItem | None:
@@ -130,26 +171,58 @@ def _public(item: Feedback, now: datetime) -> PublicItem:
         commune, village = NamedRef(place.parent.code, place.parent.name), NamedRef(place.code, place.name)
     else:
         commune, village = NamedRef(place.code, place.name), None
-    unit = item.current_unit
-    if unit is None:
-        open_assignment = next((a for a in item.assignments if a.ended_at is None), None)
-        unit = open_assignment.unit if open_assignment is not None else None
+    unit = _current_unit(item)
     events = db.session.scalars(
         select(Event).where(Event.feedback_id == item.id, Event.public.is_(True)).order_by(Event.seq)
     ).all()
+    actions = frozenset(e.action for e in events)
     return PublicItem(
         code=str(item.code),
         kind=item.kind,
         status=item.status,
-        topic=NamedRef(item.topic.code, item.topic.name),
+        topic=NamedRef(item.topic.code, item.topic.name, item.topic.name_en or None),
         commune=commune,
         village=village,
-        unit=NamedRef(unit.code, unit.name) if unit is not None else None,
-        routing=item.routing_explanation or None,
+        unit=_unit_ref(unit),
+        routing=_routing_reason(item, unit, actions),
         received_at=item.received_at,
         deadlines=_deadlines(item.deadlines, now),
         events=tuple(EventView(e.action, e.at) for e in events),
     )
+
+
+def _current_unit(item: Feedback) -> Unit | None:
+    if item.current_unit is not None:
+        return item.current_unit
+    open_assignment = _open_assignment(item)
+    return open_assignment.unit if open_assignment is not None else None
+
+
+def _open_assignment(item: Feedback) -> Assignment | None:
+    return next((a for a in item.assignments if a.ended_at is None), None)
+
+
+def _unit_ref(unit: Unit | None) -> NamedRef | None:
+    return NamedRef(unit.code, unit.name) if unit is not None else None
+
+
+def _routing_reason(item: Feedback, unit: Unit | None, actions: frozenset[str]) -> RoutingReason | None:
+    """Why ``unit`` holds the item, from the assignments (never from the stored explanation)."""
+    current = _open_assignment(item)
+    if unit is None or current is None:
+        return None
+    handed_on = any(a.ended_at is not None for a in item.assignments)
+    if current.rule_id is not None:
+        basis = RoutingBasis.RULE
+    elif "jurisdiction_dispute" in actions and unit.kind == UnitKind.FRONT_COMMITTEE:
+        basis = RoutingBasis.DISPUTE
+    elif handed_on:
+        basis = RoutingBasis.TRANSFER
+    elif unit.kind == UnitKind.COMMUNE_COMMITTEE:
+        basis = RoutingBasis.COMMUNE
+    else:
+        basis = RoutingBasis.ASSIGNED
+    return RoutingReason(basis, NamedRef(unit.code, unit.name))
 
 
 def _deadlines(rows: list[Deadline], now: datetime) -> tuple[DeadlineView, ...]:
@@ -173,5 +246,5 @@ def _deadlines(rows: list[Deadline], now: datetime) -> tuple[DeadlineView, ...]:
 
 __all__ = [
     "AttachmentView", "DeadlineView", "EventView", "InvalidCode", "NamedRef", "PrivateItem", "PublicItem",
-    "canonical_code", "private_view", "public_view",
+    "RestrictedItem", "RoutingBasis", "RoutingReason", "canonical_code", "private_view", "public_view",
 ]

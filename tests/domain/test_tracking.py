@@ -108,6 +108,9 @@ def test_round_trip(prefix: str, year: int, sequence: int) -> None:
         "QN-26-OOO123-K",  # letter O for zero inside a numeric group
         "QN-26-000l23-k",  # lower-case L for one
         "QN-26-000I23-K",
+        "QN-26-0000123-K",  # an extra zero in front of the six digits (counting zeros is hard)
+        "QN2600000123K",  # the same without separators
+        "qn 26 00000000123 k",
     ],
 )
 def test_tolerated_input(typed: str) -> None:
@@ -122,7 +125,8 @@ def test_tolerated_input(typed: str) -> None:
         "QN-26-000123",  # check character missing
         "QN-26-000123-KK",
         "QN-26-00123-K",  # sequence too short
-        "QN-26-0000123-K",  # superfluous leading zero in a long sequence
+        "QN-26-01234567-K",  # a seven-digit number never carries an extra zero
+        "QN2601234567K",
         "QN-2026-000123-K",
         "QN-6-000123-K",
         "Q-26-000123-K",
@@ -311,3 +315,17 @@ def test_compact_boundary_limit_exists() -> None:
     original = make_code("QN", 2026, 12_345_678)
     twin = normalise_code("QNX6" + original.replace("-", "")[4:])
     assert twin != original and twin.startswith("QNX-61-")
+
+
+def test_the_issue_example_typed_without_dashes_is_accepted() -> None:
+    """Issue #6: ``QN2600000017`` (one zero too many, no dashes) is the code QN-26-000001-7."""
+    assert make_code("QN", 2026, 1) == "QN-26-000001-7"
+    assert normalise_code("QN2600000017") == normalise_code("QN 26 000001 7") == "QN-26-000001-7"
+
+
+def test_extra_zeros_cost_only_a_first_digit_typed_as_zero_in_a_seven_digit_number() -> None:
+    """The documented limit of dropping extra zeros is real, and longer numbers do not have it."""
+    original = make_code("HN", 2029, 4_202_177)
+    assert original == "HN-29-4202177-A"
+    assert normalise_code("HN-29-0202177-A") == "HN-29-202177-A" != original
+    assert outcome("HCM-58-05304805-Z") is InvalidCodeReason.MALFORMED  # eight digits: one spelling

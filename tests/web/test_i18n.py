@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Message
@@ -15,10 +16,15 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import refresh
+import pytest
 from sqlalchemy.orm import Session
 
-from tests.factories import make_directory
+from feedback.extensions import db
+from feedback.models import Role
+from tests.factories import make_directory, make_user
+from tests.web.auth_helpers import csrf_token, log_in
 from tests.web.form_helpers import post_form, valid_data
+from tests.web.html_text import texts
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "feedback" / "translations" / "en" / "LC_MESSAGES"
@@ -122,3 +128,101 @@ def _pairs(catalogue: Iterable[Message]) -> dict[object, object]:
         return value if isinstance(value, str) else tuple(value)  # type: ignore[arg-type]
 
     return {plain(m.id): plain(m.string) for m in catalogue if m.id}
+
+
+# --- WTForms' own messages and topic names (issue #6, item 5)
+
+def _field_errors(html: str) -> list[str]:
+    return texts(html, "span", class_="field-error") + texts(html, "p", class_="field-error")
+
+
+def test_wtforms_messages_of_an_empty_required_field_are_in_the_page_language(
+    client: FlaskClient, db_session: Session
+) -> None:
+    """The login form left empty: WTForms' "This field is required." only on the English page."""
+    for lang, expected in (("vi", "Trường này là bắt buộc."), ("en", "This field is required.")):
+        page = client.get(f"/login?lang={lang}").get_data(as_text=True)
+        response = client.post("/login", data={"csrf_token": csrf_token(page), "username": "", "password": ""})
+        errors = _field_errors(response.get_data(as_text=True))
+        assert errors == [expected, expected], lang
+
+
+def test_wtforms_messages_of_an_invalid_choice_are_in_the_page_language(
+    client: FlaskClient, db_session: Session
+) -> None:
+    """The rule form with a locality not offered and no unit: Vietnamese, then English."""
+    make_directory()
+    make_user("quantri", Role.ADMIN)
+    assert log_in(client, "quantri").status_code == 302
+    for lang, choice, required in (("vi", "Lựa chọn không hợp lệ.", "Trường này là bắt buộc."),
+                                   ("en", "Not a valid choice.", "This field is required.")):
+        page = client.get(f"/admin/rules/new?lang={lang}").get_data(as_text=True)
+        response = client.post("/admin/rules/new", data={
+            "csrf_token": csrf_token(page), "locality": "999999", "locality_code": "", "topic": "", "kind": "",
+            "unit": "", "valid_from": "", "valid_to": "", "note": ""})
+        html = response.get_data(as_text=True)
+        errors = _field_errors(html)
+        assert choice in errors and required in errors, (lang, errors)
+        other = ("This field is required.", "Not a valid choice.") if lang == "vi" else ("Trường này là bắt buộc.",)
+        assert not set(other) & set(errors), (lang, errors)
+
+
+def test_every_wtforms_message_has_a_vietnamese_msgid() -> None:
+    """The tables cover every message of the installed WTForms (its wtforms.pot)."""
+    from wtforms.i18n import messages_path
+
+    from feedback.form_messages import MESSAGES, PLURAL_MESSAGES
+
+    with (Path(messages_path()) / "wtforms.pot").open("rb") as handle:
+        ids = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    assert ids and ids <= set(MESSAGES) | set(PLURAL_MESSAGES), sorted(ids - set(MESSAGES) - set(PLURAL_MESSAGES))
+
+
+def test_every_form_of_the_project_translates_wtforms_messages(app: Flask) -> None:
+    from flask_wtf import FlaskForm
+
+    import feedback.admin.forms
+    import feedback.auth.forms
+    import feedback.public.forms  # noqa: F401
+    from feedback.form_messages import TranslatedForm
+
+    def subclasses(cls: type) -> list[type]:
+        return [sub for direct in cls.__subclasses__() for sub in (direct, *subclasses(direct))]
+
+    ours = [form for form in subclasses(FlaskForm) if form.__module__.startswith("feedback.")]
+    assert len(ours) >= 6
+    assert [form.__name__ for form in ours if not issubclass(form, TranslatedForm)] == []
+
+
+def test_topics_have_their_english_name_on_english_pages(
+    client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``name_en`` on English pages, the Vietnamese name as fallback and on Vietnamese pages."""
+    import feedback.jobs
+    from feedback.domain.status import Kind
+    from feedback.services.submission import Submission, submit_feedback
+
+    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: True)
+    directory = make_directory()
+    directory.waste.name_en = "Waste"
+    db.session.flush()
+    english = client.get("/submit?lang=en").get_data(as_text=True)
+    options = texts(english, "option")
+    assert "— Waste" in options and "Khác" in options and "— Rác thải" not in options
+    vietnamese = client.get("/submit?lang=vi").get_data(as_text=True)
+    assert "— Rác thải" in texts(vietnamese, "option") and "— Waste" not in texts(vietnamese, "option")
+
+    item = submit_feedback(Submission(kind=Kind.REPORT, locality_code="06652", village_code=None,
+                                      topic_code="moi-truong.rac-thai", title="Rác", body="Rác ở đầu ngõ"),
+                           now=datetime(2026, 3, 3, 2, 0, tzinfo=UTC))
+    html = client.get(f"/t/{item.code}?lang=en").get_data(as_text=True)
+    facts = dict(zip(texts(html, "dt"), texts(html, "dd"), strict=True))
+    assert facts["Topic"] == "Waste"
+    html = client.get(f"/t/{item.code}?lang=vi").get_data(as_text=True)
+    assert dict(zip(texts(html, "dt"), texts(html, "dd"), strict=True))["Lĩnh vực"] == "Rác thải"
+
+
+def test_the_demo_topics_all_have_english_names() -> None:
+    from feedback.services.demo import TOPIC_NAMES_EN, TOPICS
+
+    assert {code for code, *_ in TOPICS} == set(TOPIC_NAMES_EN)
