@@ -40,6 +40,17 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField(_l("Xác nhận"))
 
 
+class HandoverForm(FlaskForm):
+    """An administrator hands an item to a named unit ("Chuyển cho đơn vị"); the reason is required."""
+
+    unit = SelectField(_l("Đơn vị nhận"), choices=[],
+                       validators=[DataRequired(message=_l("Hãy chọn đơn vị nhận."))])
+    reason = TextAreaField(_l("Lý do chuyển"), validators=[
+        DataRequired(message=_l("Hãy nêu lý do chuyển ý kiến cho đơn vị khác.")),
+        Length(max=1000, message=_l("Lý do dài tối đa %(max)d ký tự."))])
+    submit = SubmitField(_l("Chuyển cho đơn vị"))
+
+
 class RuleImportForm(FlaskForm):
     file = FileField(_l("Tệp CSV"), validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Chỉ nhận tệp .csv"))])
     submit = SubmitField(_l("Nhập quy tắc"))

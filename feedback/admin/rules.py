@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from feedback.admin.args import id_or_none, page_number, path_id
 from feedback.admin.forms import ConfirmForm, RuleFilterForm, RuleForm, RuleImportForm
 from feedback.admin.views import bp
 from feedback.auth.permissions import role_required
@@ -20,10 +21,6 @@ from feedback.models import Role, RoutingRule
 from feedback.services import rules as service
 
 PER_PAGE = 25
-
-
-def _as_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 def _locality_choices(any_label: str) -> list[SelectChoice]:
@@ -63,7 +60,7 @@ def _fill_from_rule(form: RuleForm, rule: RoutingRule) -> None:
 
 def _data_from_form(form: RuleForm) -> service.RuleData | None:
     """The rule entered, or None after putting an error on ``locality_code``."""
-    locality_id = _as_id(form.locality.data)
+    locality_id = id_or_none(form.locality.data)
     if form.locality_code.data:
         locality = service.locality_by_code(form.locality_code.data)
         if locality is None:
@@ -73,7 +70,7 @@ def _data_from_form(form: RuleForm) -> service.RuleData | None:
         locality_id = locality.id
     return service.RuleData(
         locality_id=locality_id,
-        topic_id=_as_id(form.topic.data),
+        topic_id=id_or_none(form.topic.data),
         kind=Kind(form.kind.data) if form.kind.data else None,
         unit_id=int(form.unit.data),
         valid_from=form.valid_from.data,
@@ -102,10 +99,10 @@ def rules_index() -> ResponseReturnValue:
     filters.topic.choices = _topic_choices(_("Tất cả"))
     filters.unit.choices = [SelectChoice("", _("Tất cả"))] + _unit_choices()
     page = service.list_rules(
-        locality_id=_as_id(filters.locality.data),
-        topic_id=_as_id(filters.topic.data),
-        unit_id=_as_id(filters.unit.data),
-        page=request.args.get("page", 1, type=int) or 1,
+        locality_id=id_or_none(filters.locality.data),
+        topic_id=id_or_none(filters.topic.data),
+        unit_id=id_or_none(filters.unit.data),
+        page=page_number(),
         per_page=PER_PAGE,
     )
     args = {key: value for key, value in request.args.items() if key != "page" and value}
@@ -204,7 +201,7 @@ def rules_import() -> ResponseReturnValue:
 
 def _rule_or_404(rule_id: int) -> RoutingRule:
     try:
-        return service.get_rule(rule_id)
+        return service.get_rule(path_id(rule_id))
     except service.RuleNotFound:
         abort(404)
 
