@@ -12,6 +12,7 @@ from feedback.services.rules.common import (
     kind_label,
 )
 from feedback.services.rules.csv_import import HEADER, ImportResult, RowError, import_rules
+from feedback.services.rules.csv_reading import UndecodableFile, decode
 from feedback.services.rules.editing import (
     Removal,
     RulePage,
@@ -34,8 +35,10 @@ __all__ = [
     "RuleNotFound",
     "RulePage",
     "RuleRefused",
+    "UndecodableFile",
     "all_topics",
     "create_rule",
+    "decode",
     "describe_rule",
     "get_rule",
     "import_rules",
