@@ -21,6 +21,7 @@ SEND_NOTIFICATIONS = "feedback.send_notifications"
 SEND_NOTIFICATION = "feedback.send_notification"
 REROUTE_FEEDBACK = "feedback.reroute_feedback"
 TIDY_UPLOADS = "feedback.tidy_uploads"
+IMPORT_ROUTING_RULES = "feedback.import_routing_rules"
 
 
 def celery_init_app(app: Flask) -> Celery:

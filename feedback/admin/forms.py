@@ -11,8 +11,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 
 class RuleForm(FlaskForm):
-    """One routing rule. An empty locality, topic or kind means "any"; ``locality_code``, when
-    filled, wins over the ``locality`` select (villages are entered by code)."""
+    """One routing rule. An empty locality, topic or kind means "any"; a village is entered by
+    ``locality_code`` instead of the ``locality`` select (filling both is refused by the view)."""
 
     locality = SelectField(_l("Địa bàn (tỉnh hoặc xã, phường, đặc khu)"), choices=[], validate_choice=True)
     locality_code = StringField(_l("Hoặc mã địa bàn (ví dụ mã thôn, tổ dân phố)"),
