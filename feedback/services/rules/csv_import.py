@@ -229,7 +229,8 @@ def import_rules(stream: TextIO, *, now: datetime, actor: str = "cli", progress:
         del result.errors[MAX_REPORTED_ERRORS:]
         db.session.rollback()
         return result
-    db.session.execute(insert(RoutingRule), [
+    # Core insert on the table: one executemany, without the ORM's per-row bookkeeping.
+    db.session.execute(insert(RoutingRule.__table__), [
         {"locality_id": row.locality.id if row.locality else None, "topic_id": row.topic.id if row.topic else None,
          "kind": row.kind, "unit_id": row.unit.id, "valid_from": row.valid_from, "valid_to": row.valid_to,
          "note": row.note or None}

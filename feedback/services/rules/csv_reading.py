@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,12 +51,18 @@ def decode(raw: bytes) -> str:
         raise UndecodableFile(str(error)) from error
 
 
+# Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F; a regular expression removes
+# them much faster than testing each character's category (100,000 rows have 700,000 cells).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_EXCEPT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def clean_cell(value: str, *, multiline: bool = False) -> str:
-    """``value`` as the resident form stores text: NFC, control characters removed (a line
-    break and a tab kept only when ``multiline``), whitespace collapsed on one line."""
+    """``value`` as the resident form stores text (``feedback.services.submission``): NFC,
+    control characters removed (a line break and a tab kept only when ``multiline``),
+    whitespace collapsed on one line."""
     text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
-    allowed = {"\n", "\t"} if multiline else set()
-    text = "".join(c for c in text if c in allowed or unicodedata.category(c) != "Cc")
+    text = (_CONTROL_EXCEPT_LINES if multiline else _CONTROL).sub("", text)
     return text.strip() if multiline else " ".join(text.split())
 
 
