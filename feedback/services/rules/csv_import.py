@@ -20,10 +20,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TextIO
+from typing import TextIO, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from feedback.domain.status import Kind
 from feedback.domain.text import fold
@@ -230,7 +230,7 @@ def import_rules(stream: TextIO, *, now: datetime, actor: str = "cli", progress:
         db.session.rollback()
         return result
     # Core insert on the table: one executemany, without the ORM's per-row bookkeeping.
-    db.session.execute(insert(RoutingRule.__table__), [
+    db.session.execute(insert(cast(Table, RoutingRule.__table__)), [
         {"locality_id": row.locality.id if row.locality else None, "topic_id": row.topic.id if row.topic else None,
          "kind": row.kind, "unit_id": row.unit.id, "valid_from": row.valid_from, "valid_to": row.valid_to,
          "note": row.note or None}

@@ -12,8 +12,9 @@ from __future__ import annotations
 import io
 import logging
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import CursorResult, and_, or_, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedback import jobs
@@ -65,13 +66,13 @@ def run_import_job(job_id: int, *, now: datetime) -> ImportStatus | None:
     Returns the final status, or None when the job does not exist or another run holds it
     (safe to run twice: the second claim fails and nothing happens).
     """
-    claimed = db.session.execute(
+    claimed = cast(CursorResult[Any], db.session.execute(
         update(ImportJob)
         .where(ImportJob.id == job_id,
                or_(ImportJob.status == ImportStatus.PENDING,
                    and_(ImportJob.status == ImportStatus.RUNNING, ImportJob.started_at < now - STALE_AFTER)))
         .values(status=ImportStatus.RUNNING, started_at=now, rows_done=0)
-    ).rowcount
+    )).rowcount
     db.session.commit()
     if not claimed:
         return None
