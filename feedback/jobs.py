@@ -22,6 +22,7 @@ SEND_NOTIFICATION = "feedback.send_notification"
 REROUTE_FEEDBACK = "feedback.reroute_feedback"
 TIDY_UPLOADS = "feedback.tidy_uploads"
 PURGE_BROKER_MESSAGES = "feedback.purge_broker_messages"
+IMPORT_ROUTING_RULES = "feedback.import_routing_rules"
 
 
 def celery_init_app(app: Flask) -> Celery:

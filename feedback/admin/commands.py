@@ -7,6 +7,7 @@ command prints goes through Babel, in the default locale.
 from __future__ import annotations
 
 import getpass
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,15 +28,16 @@ def import_command(file: Path) -> None:
     All or nothing: a file with any bad row writes nothing and lists the lines to fix.
     """
     try:
-        # utf-8-sig drops the BOM Excel writes; newline="" lets csv read quoted line breaks
-        with file.open(encoding="utf-8-sig", newline="") as stream:
-            result = service.import_rules(stream, now=datetime.now(UTC), actor=f"cli:{_login_name()}")
-    except UnicodeDecodeError as error:
-        raise click.ClickException(_("Tệp không phải UTF-8: hãy lưu lại dưới dạng \u201cCSV UTF-8\u201d.")) from error
+        text = service.decode(file.read_bytes())
+    except service.UndecodableFile as error:
+        raise click.ClickException(_("Tệp không đọc được: hãy lưu lại dưới dạng \u201cCSV UTF-8\u201d.")) from error
+    result = service.import_rules(io.StringIO(text, newline=""), now=datetime.now(UTC), actor=f"cli:{_login_name()}")
     if not result.ok:
         for row_error in result.errors:
             click.echo(str(row_error), err=True)
-        click.echo(_("Không nhập quy tắc nào: tệp có %(count)d lỗi.", count=len(result.errors)), err=True)
+        if result.unreported:
+            click.echo(_("… và %(count)d lỗi khác.", count=result.unreported), err=True)
+        click.echo(_("Không nhập quy tắc nào: tệp có %(count)d lỗi.", count=result.error_count), err=True)
         raise SystemExit(1)
     click.echo(_("Đã nhập %(count)d quy tắc.", count=result.created))
 

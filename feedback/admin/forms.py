@@ -12,8 +12,8 @@ from feedback.form_messages import TranslatedForm
 
 
 class RuleForm(TranslatedForm):
-    """One routing rule. An empty locality, topic or kind means "any"; ``locality_code``, when
-    filled, wins over the ``locality`` select (villages are entered by code)."""
+    """One routing rule. An empty locality, topic or kind means "any"; a village is entered by
+    ``locality_code`` instead of the ``locality`` select (filling both is refused by the view)."""
 
     locality = SelectField(_l("Địa bàn (tỉnh hoặc xã, phường, đặc khu)"), choices=[], validate_choice=True)
     locality_code = StringField(_l("Hoặc mã địa bàn (ví dụ mã thôn, tổ dân phố)"),
@@ -39,6 +39,17 @@ class ConfirmForm(TranslatedForm):
     """A button and the CSRF token: used to confirm deleting or ending a rule."""
 
     submit = SubmitField(_l("Xác nhận"))
+
+
+class HandoverForm(TranslatedForm):
+    """An administrator hands an item to a named unit ("Chuyển cho đơn vị"); the reason is required."""
+
+    unit = SelectField(_l("Đơn vị nhận"), choices=[],
+                       validators=[DataRequired(message=_l("Hãy chọn đơn vị nhận."))])
+    reason = TextAreaField(_l("Lý do chuyển"), validators=[
+        DataRequired(message=_l("Hãy nêu lý do chuyển ý kiến cho đơn vị khác.")),
+        Length(max=1000, message=_l("Lý do dài tối đa %(max)d ký tự."))])
+    submit = SubmitField(_l("Chuyển cho đơn vị"))
 
 
 class RuleImportForm(TranslatedForm):

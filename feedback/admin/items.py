@@ -6,20 +6,23 @@ Showing an item shows the resident's personal data, so every display is logged f
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import SelectChoice
 
-from feedback.admin.forms import ConfirmForm
+from feedback.admin.args import page_number
+from feedback.admin.forms import ConfirmForm, HandoverForm
 from feedback.admin.views import bp
 from feedback.auth.permissions import role_required
 from feedback.domain.status import Status
+from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
 from feedback.services import item_admin as service
 
@@ -30,6 +33,7 @@ PER_PAGE = 25
 INTERNAL_EVENT_LABELS = {
     service.PERSONAL_DATA_VIEWED: _l("Xem thông tin cá nhân của người gửi"),
     service.ROUTING_REQUESTED: _l("Quản trị viên yêu cầu phân công lại"),
+    service.HANDED_OVER: _l("Quản trị viên chuyển cho đơn vị khác"),
     "deadlines_reassigned": _l("Chuyển thời hạn sang đơn vị mới"),
 }
 
@@ -40,10 +44,6 @@ CHANNEL_LABELS = {
 }
 
 
-def _as_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 def _as_status(value: str | None) -> Status | None:
     try:
         return Status(value) if value else None
@@ -51,9 +51,40 @@ def _as_status(value: str | None) -> Status | None:
         return None
 
 
-def _as_json(value: dict[str, Any] | None) -> str:
-    """An event's before/after as readable JSON (Vietnamese kept as letters, not \\u escapes)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True) if value is not None else ""
+def _as_pairs(value: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """An event's before/after as (key, readable value) pairs, keys sorted: Vietnamese kept as
+    letters, times written in Vietnam's time (the log stores UTC ISO strings), lists joined."""
+    if not value:
+        return []
+    return [(str(key), _readable(value[key])) for key in sorted(value)]
+
+
+def _readable(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("có") if value else _("không")
+    if isinstance(value, str):
+        moment = _as_moment(value)
+        # The deployment's zone (Asia/Ho_Chi_Minh), as the ``local_datetime`` filter shows times.
+        zone = ZoneInfo(str(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+        return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S") if moment is not None else value
+    if isinstance(value, list | tuple):
+        return ", ".join(_readable(part) for part in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_readable(part)}" for key, part in sorted(value.items()))
+    return str(value)
+
+
+def _as_moment(text: str) -> datetime | None:
+    """An aware ISO-8601 time ("2026-03-03T02:00:00+00:00"), else None (plain text stays text)."""
+    if len(text) < 19 or not text[:4].isdigit() or text[10:11] != "T":
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _event_label(action: str) -> str | None:
@@ -61,41 +92,108 @@ def _event_label(action: str) -> str | None:
     return str(label) if label is not None else None
 
 
+def _canonical_code(code: str) -> str:
+    """The code as stored: ``qn-26-000123-k`` → ``QN-26-000123-K``, read as the public tracking
+    reads it (``normalise_code``). A text that does not parse (a code with a wrong check
+    character, as older imports may hold) is only upper-cased; the lookup then finds it or 404s."""
+    try:
+        return normalise_code(code)
+    except InvalidCode:
+        return code.strip().upper()
+
+
 @bp.get("/items")
 @role_required(Role.ADMIN)
 def items_index() -> ResponseReturnValue:
     status = _as_status(request.args.get("status"))
-    unit_id = _as_id(request.args.get("unit"))
+    unit_text = (request.args.get("unit") or "").strip()[:200]
+    search = (request.args.get("q") or "").strip()[:200]
     overdue_only = request.args.get("overdue") == "1"
-    page = service.list_items(status=status, unit_id=unit_id, overdue_only=overdue_only,
-                              page=request.args.get("page", 1, type=int) or 1, now=datetime.now(UTC),
-                              per_page=PER_PAGE)
+    page_asked = page_number()
+    unit = service.find_unit(unit_text) if unit_text else None
+    if search and page_asked == 1:
+        # A whole code typed in the search box opens that item directly.
+        try:
+            exact = normalise_code(search)
+        except InvalidCode:
+            pass
+        else:
+            if service.item_exists(exact):
+                return redirect(url_for("admin.item_detail", code=exact))
+    if unit_text and unit is None:
+        page = service.ItemPage(items=[], page=1, pages=0, total=0)
+    else:
+        page = service.list_items(status=status, unit_id=unit.id if unit else None, overdue_only=overdue_only,
+                                  page=page_asked, now=datetime.now(UTC), per_page=PER_PAGE, search=search)
     args = {key: value for key, value in request.args.items() if key not in ("page", "lang") and value}
     return render_template("admin/items/index.html", page=page, args=args, statuses=list(Status),
-                           units=service.units_for_filter(), status=status, unit_id=unit_id,
+                           units=service.units_for_filter(), status=status, unit=unit, unit_text=unit_text,
+                           unknown_unit=bool(unit_text) and unit is None, search=search,
                            overdue_only=overdue_only)
 
 
 @bp.get("/items/<code>")
 @role_required(Role.ADMIN)
 def item_detail(code: str) -> ResponseReturnValue:
+    canonical = _canonical_code(code)
+    if canonical != code:
+        return redirect(url_for("admin.item_detail", code=canonical), 301)
     now = datetime.now(UTC)
     try:
         detail = service.item_detail(code, viewer=current_user, now=now)
     except service.ItemNotFound:
         abort(404)
+    return _detail_page(detail, now, _handover_form())
+
+
+def _handover_form() -> HandoverForm:
+    form = HandoverForm()
+    form.unit.choices = [SelectChoice("", _("— Chọn đơn vị —"))] + [
+        SelectChoice(str(unit.id), f"{unit.name} ({unit.code})") for unit in service.units_for_handover()]
+    return form
+
+
+def _detail_page(detail: service.ItemDetail, now: datetime, handover_form: HandoverForm,
+                 status: int = 200) -> ResponseReturnValue:
     # Logged (and committed) before the page exists: if the log cannot be written, nothing is shown.
     service.record_personal_data_view(detail, current_user, now)
     response = make_response(render_template(
-        "admin/items/detail.html", item=detail, route_form=ConfirmForm(), as_json=_as_json,
-        internal_label=_event_label, channel_labels=CHANNEL_LABELS, received=Status.RECEIVED))
+        "admin/items/detail.html", item=detail, route_form=ConfirmForm(), handover_form=handover_form,
+        may_hand_over=service.may_hand_over(detail.status), as_pairs=_as_pairs,
+        internal_label=_event_label, channel_labels=CHANNEL_LABELS, received=Status.RECEIVED), status)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/items/<code>/handover")
+@role_required(Role.ADMIN)
+def item_handover(code: str) -> ResponseReturnValue:
+    """"Chuyển cho đơn vị": hand the item to the chosen unit with a reason (any status before the answer)."""
+    code = _canonical_code(code)
+    form = _handover_form()
+    now = datetime.now(UTC)
+    if form.validate_on_submit():
+        try:
+            unit = service.hand_over(code, unit_id=int(form.unit.data), reason=form.reason.data or "",
+                                     actor=current_user.username, actor_user_id=current_user.id, now=now)
+        except service.ItemNotFound:
+            abort(404)
+        except service.HandoverRefused as refused:
+            form.unit.errors = [*form.unit.errors, str(refused)]
+        else:
+            flash(_("Đã chuyển ý kiến %(code)s cho %(unit)s.", code=code, unit=unit.name), "success")
+            return redirect(url_for("admin.item_detail", code=code))
+    try:
+        detail = service.item_detail(code, viewer=current_user, now=now)
+    except service.ItemNotFound:
+        abort(404)
+    return _detail_page(detail, now, form, 422)
 
 
 @bp.post("/items/<code>/route")
 @role_required(Role.ADMIN)
 def item_route(code: str) -> ResponseReturnValue:
+    code = _canonical_code(code)
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -12,18 +13,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from feedback.admin.args import id_or_none, page_number, path_id
 from feedback.admin.forms import ConfirmForm, RuleFilterForm, RuleForm, RuleImportForm
 from feedback.admin.views import bp
 from feedback.auth.permissions import role_required
+from feedback.domain.calendar import local_date
 from feedback.domain.status import Kind
-from feedback.models import Role, RoutingRule
+from feedback.models import ImportStatus, Role, RoutingRule
 from feedback.services import rules as service
 
 PER_PAGE = 25
-
-
-def _as_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 def _locality_choices(any_label: str) -> list[SelectChoice]:
@@ -32,12 +31,12 @@ def _locality_choices(any_label: str) -> list[SelectChoice]:
 
 
 def _topic_choices(any_label: str) -> list[SelectChoice]:
-    return [SelectChoice("", any_label)] + [SelectChoice(str(t.id), "— " * (t.depth - 1) + t.name)
+    return [SelectChoice("", any_label)] + [SelectChoice(str(t.id), "— " * (t.depth - 1) + f"{t.name} ({t.code})")
                                             for t in service.all_topics()]
 
 
 def _unit_choices(include_id: int | None = None) -> list[SelectChoice]:
-    return [SelectChoice(str(unit.id), unit.name) for unit in service.units_for_rules(include_id)]
+    return [SelectChoice(str(unit.id), f"{unit.name} ({unit.code})") for unit in service.units_for_rules(include_id)]
 
 
 def _fill_choices(form: RuleForm, rule: RoutingRule | None) -> None:
@@ -63,7 +62,12 @@ def _fill_from_rule(form: RuleForm, rule: RoutingRule) -> None:
 
 def _data_from_form(form: RuleForm) -> service.RuleData | None:
     """The rule entered, or None after putting an error on ``locality_code``."""
-    locality_id = _as_id(form.locality.data)
+    locality_id = id_or_none(form.locality.data)
+    if form.locality_code.data and locality_id is not None:
+        # Two answers to one question: keeping either silently would store what was not meant.
+        form.locality_code.errors.append(
+            _("Chọn địa bàn trong danh sách hoặc nhập mã địa bàn, không nhập cả hai."))
+        return None
     if form.locality_code.data:
         locality = service.locality_by_code(form.locality_code.data)
         if locality is None:
@@ -73,7 +77,7 @@ def _data_from_form(form: RuleForm) -> service.RuleData | None:
         locality_id = locality.id
     return service.RuleData(
         locality_id=locality_id,
-        topic_id=_as_id(form.topic.data),
+        topic_id=id_or_none(form.topic.data),
         kind=Kind(form.kind.data) if form.kind.data else None,
         unit_id=int(form.unit.data),
         valid_from=form.valid_from.data,
@@ -102,15 +106,16 @@ def rules_index() -> ResponseReturnValue:
     filters.topic.choices = _topic_choices(_("Tất cả"))
     filters.unit.choices = [SelectChoice("", _("Tất cả"))] + _unit_choices()
     page = service.list_rules(
-        locality_id=_as_id(filters.locality.data),
-        topic_id=_as_id(filters.topic.data),
-        unit_id=_as_id(filters.unit.data),
-        page=request.args.get("page", 1, type=int) or 1,
+        locality_id=id_or_none(filters.locality.data),
+        topic_id=id_or_none(filters.topic.data),
+        unit_id=id_or_none(filters.unit.data),
+        page=page_number(),
         per_page=PER_PAGE,
     )
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template("admin/rules/index.html", filters=filters, page=page, args=args,
-                           describe=service.describe_rule, kind_label=service.kind_label)
+                           describe=service.describe_rule, kind_label=service.kind_label,
+                           ended=_ended_today())
 
 
 @bp.route("/rules/new", methods=["GET", "POST"])
@@ -171,7 +176,7 @@ def rule_delete(rule_id: int) -> ResponseReturnValue:
         outcome = service.remove_rule(rule_id, actor=current_user.username, now=datetime.now(UTC))
         messages = {
             service.Removal.DELETED: _("Đã xóa quy tắc #%(id)d.", id=rule_id),
-            service.Removal.ENDED: _("Quy tắc #%(id)d đã được dùng nên không xóa: đã kết thúc hiệu lực vào ngày "
+            service.Removal.ENDED: _("Quy tắc #%(id)d đã được dùng nên không xóa: hiệu lực chỉ còn đến hết ngày "
                                      "%(day)s.", id=rule_id, day=_format_day(rule.valid_to)),
             service.Removal.ALREADY_ENDED: _("Quy tắc #%(id)d đã hết hiệu lực từ trước; không có gì thay đổi.",
                                              id=rule_id),
@@ -179,34 +184,59 @@ def rule_delete(rule_id: int) -> ResponseReturnValue:
         flash(messages[outcome], "success")
         return redirect(url_for("admin.rules_index"))
     return render_template("admin/rules/delete.html", form=form, rule=rule, used=used,
-                           describe=service.describe_rule)
+                           describe=service.describe_rule, ended=_ended_today())
 
 
 @bp.route("/rules/import", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def rules_import() -> ResponseReturnValue:
+    """Upload a CSV file: a small one is imported at once, a large one (more than SYNC_LIMIT
+    rows) by the worker while the job's page shows its progress."""
     form = RuleImportForm()
     result = None
     if form.validate_on_submit():
-        raw = form.file.data.read()
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.file.errors.append(_("Tệp phải được lưu với bảng mã UTF-8."))
+            text = service.decode(form.file.data.read())
+        except service.UndecodableFile:
+            form.file.errors.append(_("Tệp không đọc được: hãy lưu lại dưới dạng “CSV UTF-8”."))
         else:
-            result = service.import_rules(io.StringIO(text, newline=""), now=datetime.now(UTC),
-                                          actor=current_user.username)
+            now = datetime.now(UTC)
+            if service.data_rows(text) > service.SYNC_LIMIT:
+                job_id, sent = service.start_import(text, filename=form.file.data.filename or "", now=now,
+                                                    actor=current_user.username, actor_user_id=current_user.id)
+                if not sent:
+                    flash(_("Đã lưu tệp nhưng hàng đợi chưa nhận việc nhập; hãy thử lại sau ít phút."), "error")
+                return redirect(url_for("admin.rules_import_job", job_id=job_id))
+            result = service.import_rules(io.StringIO(text, newline=""), now=now, actor=current_user.username)
             if result.ok:
                 flash(_("Đã nhập %(count)d quy tắc.", count=result.created), "success")
                 return redirect(url_for("admin.rules_index"))
-    return render_template("admin/rules/import.html", form=form, result=result, header=",".join(service.HEADER))
+    return render_template("admin/rules/import.html", form=form, result=result, header=",".join(service.HEADER),
+                           sync_limit=service.SYNC_LIMIT)
+
+
+@bp.get("/rules/import/<int:job_id>")
+@role_required(Role.ADMIN)
+def rules_import_job(job_id: int) -> ResponseReturnValue:
+    """A large import's progress; the page refreshes itself (no JavaScript) until it is over."""
+    job = service.get_job(path_id(job_id))
+    if job is None:
+        abort(404)
+    running = job.status in (ImportStatus.PENDING, ImportStatus.RUNNING)
+    return render_template("admin/rules/import_job.html", job=job, statuses=ImportStatus, running=running)
 
 
 def _rule_or_404(rule_id: int) -> RoutingRule:
     try:
-        return service.get_rule(rule_id)
+        return service.get_rule(path_id(rule_id))
     except service.RuleNotFound:
         abort(404)
+
+
+def _ended_today() -> Callable[[RoutingRule], bool]:
+    """``is_ended`` for the local date of now, for the templates."""
+    today = local_date(datetime.now(UTC))
+    return lambda rule: service.is_ended(rule, today)
 
 
 def _format_day(day: date | None) -> str:

@@ -3,6 +3,7 @@
 from feedback.models.audit import Event
 from feedback.models.directory import CalendarOverride, Locality, LocalityLevel, RoutingRule, Topic, Unit, UnitKind
 from feedback.models.feedback import Assignment, Attachment, Deadline, Feedback
+from feedback.models.imports import ImportJob, ImportStatus
 from feedback.models.notifications import Notification, WorkerHeartbeat
 from feedback.models.users import Membership, Role, User
 
@@ -13,6 +14,8 @@ __all__ = [
     "Deadline",
     "Event",
     "Feedback",
+    "ImportJob",
+    "ImportStatus",
     "Locality",
     "LocalityLevel",
     "Membership",

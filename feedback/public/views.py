@@ -83,7 +83,7 @@ def _submit() -> ResponseReturnValue:
     commune_code = form.commune.data or ""
     village_places = villages(commune_code) if commune_code else None
     form.fill_choices(communes(), village_places or [], topic_options())
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which Flask routes here too)
         return _form_page(form)
 
     if not form.validate():  # only the CSRF token can fail here (CSRFProtect checked it already)

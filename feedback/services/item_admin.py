@@ -9,13 +9,15 @@ a viewer who may not see them.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -23,11 +25,18 @@ from feedback import jobs
 from feedback.domain.status import Channel, Kind, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Locality, Role, Unit, User
-from feedback.services.assignments import returned_reason
+from feedback.services.assignments import open_assignment, returned_reason
 from feedback.services.audit import record_event, verify_chain
+from feedback.services.routing import Target, give
 
 PERSONAL_DATA_VIEWED = "personal_data_viewed"
 ROUTING_REQUESTED = "routing_requested"
+HANDED_OVER = "handed_over_by_admin"
+# An assignment ended by an administrator's hand-over; the text after the prefix is the reason.
+# Not a return (``RETURN_PREFIX``): it does not count towards the jurisdiction-dispute limit.
+HANDOVER_PREFIX = "admin_handover: "
+# Answered, closed or rejected items have left the units' hands: nothing to hand over.
+_HANDOVER_STATUSES = frozenset({Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS})
 # Two writers of one item's chain may pick the same next seq; the unique index refuses the
 # second, which simply tries again on top of the first.
 _CHAIN_ATTEMPTS = 3
@@ -41,11 +50,16 @@ class RoutingRequestRefused(ValueError):
     """The item is not waiting for routing; ``str()`` is the Vietnamese message. Nothing written."""
 
 
+class HandoverRefused(ValueError):
+    """The hand-over is not allowed; ``str()`` is the Vietnamese message. Nothing written."""
+
+
 @dataclass(frozen=True)
 class ItemRow:
     """One line of the list; ``next_due_at`` is the earliest due time of the running clocks."""
 
     code: str
+    title: str
     kind: Kind
     status: Status
     unit: str | None
@@ -73,6 +87,7 @@ class AssignmentRow:
     ended_at: datetime | None
     end_reason: str | None  # as stored
     returned_reason: str | None  # the unit's reason when the assignment ended with a return
+    handover_reason: str | None = None  # the administrator's reason when it ended with a hand-over
 
 
 @dataclass(frozen=True)
@@ -175,9 +190,10 @@ def _is_overdue(deadline: Deadline, now: datetime) -> bool:
 
 
 def list_items(*, status: Status | None, unit_id: int | None, overdue_only: bool, page: int, now: datetime,
-               per_page: int = 25) -> ItemPage:
+               per_page: int = 25, search: str = "") -> ItemPage:
     """Items newest first (received_at desc, then id desc), optionally only of ``status``, only
-    held by ``unit_id`` now, only with a clock overdue at ``now``. Three queries per page
+    held by ``unit_id`` now, only with a clock overdue at ``now``, only matching ``search``
+    (``search_condition``: part of the code, or a fragment of the title). Three queries per page
     whatever its size (count, items with unit/topic/locality joined, their running clocks).
     A page past the end is empty. Read only."""
     query = (
@@ -192,6 +208,8 @@ def list_items(*, status: Status | None, unit_id: int | None, overdue_only: bool
         query = query.where(Feedback.current_unit_id == unit_id)  # ix_feedback_current_unit_id
     if overdue_only:
         query = query.where(exists().where(Deadline.feedback_id == Feedback.id, _overdue_sql(now)))
+    if search.strip():
+        query = query.where(search_condition(search))
     pagination = db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False, count=True)
     items: list[Feedback] = list(pagination.items)
     running: dict[int, list[Deadline]] = defaultdict(list)
@@ -202,6 +220,7 @@ def list_items(*, status: Status | None, unit_id: int | None, overdue_only: bool
     rows = [
         ItemRow(
             code=str(item.code),
+            title=item.title,
             kind=item.kind,
             status=item.status,
             unit=item.current_unit.name if item.current_unit is not None else None,
@@ -214,6 +233,52 @@ def list_items(*, status: Status | None, unit_id: int | None, overdue_only: bool
         for item in items
     ]
     return ItemPage(items=rows, page=pagination.page, pages=pagination.pages, total=pagination.total or 0)
+
+
+# What separates the groups of a code as people type it: dashes of every kind and whitespace.
+_CODE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_condition(search: str) -> ColumnElement[bool]:
+    """Items whose code contains ``search`` (case, dashes and spaces ignored: "qn 26 0001" finds
+    QN-26-000123-K) or whose title contains it, case-insensitively (NFC-normalised first, so a
+    title typed with a decomposed Vietnamese keyboard still matches). A LIKE pattern's ``%`` and
+    ``_`` in ``search`` are taken literally."""
+    text_nfc = unicodedata.normalize("NFC", search.strip())
+    compact = _CODE_SEPARATORS.sub("", unicodedata.normalize("NFKC", text_nfc)).upper()
+    conditions = [Feedback.title.ilike(f"%{_escape_like(text_nfc)}%", escape="\\")]
+    if compact and compact.isascii() and compact.isalnum():
+        conditions.append(func.replace(Feedback.code, "-", "").like(f"%{compact}%"))
+    return or_(*conditions)
+
+
+def find_unit(text: str) -> Unit | None:
+    """The unit an administrator typed in a filter: its code (any case), its exact name (any
+    case), or its id; None when nothing matches. Read only."""
+    text = unicodedata.normalize("NFC", text.strip())
+    if not text:
+        return None
+    unit = db.session.scalar(select(Unit).where(func.lower(Unit.code) == text.lower()))
+    if unit is None:
+        unit = db.session.scalars(select(Unit).where(func.lower(Unit.name) == text.lower())
+                                  .order_by(Unit.id).limit(1)).first()
+    if unit is None and text.isascii() and text.isdigit() and len(text) < 10:
+        unit = db.session.get(Unit, int(text))
+    return unit
+
+
+def item_exists(code: str) -> bool:
+    """Whether an item has exactly this (canonical) code. Read only."""
+    return db.session.scalar(select(exists().where(Feedback.code == code))) or False
+
+
+def units_for_handover() -> list[Unit]:
+    """Active units by name: those an item may be handed to. Read only."""
+    return list(db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.name, Unit.id)))
 
 
 def units_for_filter() -> list[Unit]:
@@ -265,7 +330,7 @@ def item_detail(code: str, *, viewer: User, now: datetime) -> ItemDetail:
         routing_explanation=item.routing_explanation or None,
         assignments=tuple(
             AssignmentRow(a.unit.name, a.rule_id, a.explanation, a.assigned_at, a.ended_at, a.end_reason,
-                          returned_reason(a))
+                          returned_reason(a), _handover_reason(a))
             for a in item.assignments
         ),
         deadlines=tuple(
@@ -344,3 +409,64 @@ def resend_for_routing(code: str, *, actor: str, now: datetime, actor_user_id: i
     feedback_id = item.id
     db.session.commit()
     return jobs.enqueue(jobs.ROUTE_FEEDBACK, feedback_id)
+
+
+def _handover_reason(assignment: Assignment) -> str | None:
+    reason = assignment.end_reason
+    if assignment.ended_at is None or reason is None or not reason.startswith(HANDOVER_PREFIX):
+        return None
+    return reason[len(HANDOVER_PREFIX):]
+
+
+def may_hand_over(status: Status) -> bool:
+    """Whether an administrator may still hand an item of ``status`` to another unit."""
+    return status in _HANDOVER_STATUSES
+
+
+def hand_over(code: str, *, unit_id: int, reason: str, actor: str, now: datetime,
+              actor_user_id: int | None = None) -> Unit:
+    """An administrator gives the item with ``code`` to unit ``unit_id``, with ``reason``; commits.
+
+    Allowed at any status before the answer (received, assigned, in progress); the unit must
+    exist, be active and not already hold the item, and the reason must not be blank; otherwise
+    HandoverRefused (nothing written). Raises ItemNotFound. Like a transfer between units
+    (``feedback.services.transfer``): the open assignment ends with the reason, an internal
+    "handed_over_by_admin" event records who, from which unit, to which and why, and the new
+    assignment is made by ``routing.give`` (public "assigned" event, clocks handed over without
+    restarting, the unit notified). The public explanation names the unit, never the reason.
+    Returns the unit now holding the item. Not idempotent: the same hand-over twice is refused
+    the second time (the unit already holds it).
+    """
+    reason = " ".join((reason or "").split())
+    item = db.session.scalar(
+        select(Feedback).where(Feedback.code == code).with_for_update().execution_options(populate_existing=True)
+    )
+    if item is None:
+        raise ItemNotFound(code)
+    try:
+        if not may_hand_over(item.status):
+            raise HandoverRefused(_("Ý kiến %(code)s đã được trả lời hoặc đã đóng nên không thể chuyển đơn vị.",
+                                    code=code))
+        if not reason:
+            raise HandoverRefused(_("Hãy nêu lý do chuyển ý kiến cho đơn vị khác."))
+        unit = db.session.get(Unit, unit_id)
+        if unit is None or not unit.active:
+            raise HandoverRefused(_("Không tìm thấy đơn vị nhận hoặc đơn vị đã ngừng hoạt động."))
+        if item.current_unit_id == unit.id:
+            raise HandoverRefused(_("%(unit)s đang xử lý ý kiến này.", unit=unit.name))
+    except HandoverRefused:
+        db.session.rollback()  # release the row lock
+        raise
+    current = open_assignment(item)
+    previous = current.unit if current is not None else None
+    record_event(item, HANDED_OVER, actor=actor, actor_user_id=actor_user_id, at=now, public=False,
+                 after={"from_unit": previous.name if previous is not None else None, "unit": unit.name,
+                        "unit_id": unit.id, "reason": reason})
+    if current is not None:
+        current.ended_at = now
+        current.end_reason = HANDOVER_PREFIX + reason
+        db.session.flush()
+    explanation = _("Quản trị viên chuyển cho đơn vị có thẩm quyền → %(unit)s", unit=unit.name)
+    give(item, Target(unit, None, explanation, dispute=False), now, actor=actor, actor_user_id=actor_user_id)
+    db.session.commit()
+    return unit

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from feedback.services.rules import RuleData, RuleRefused
 from tests.factories import Directory, make_directory, make_feedback
 
 NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # Tuesday 3 March 2026, 09:00 in Hà Nội
-YESTERDAY = date(2026, 3, 2)
+TODAY = date(2026, 3, 3)
 OVERLAP = "cùng địa bàn, lĩnh vực và loại, thời gian hiệu lực chồng nhau."
 HEADER = "locality_code,topic_code,kind,unit_code,valid_from,valid_to,note\n"
 
@@ -164,9 +164,10 @@ def test_an_unused_rule_is_deleted(db_session: Session) -> None:
 
 
 @pytest.mark.parametrize("used_by", ["feedback", "assignment"])
-def test_a_used_rule_is_ended_yesterday_instead_of_deleted(db_session: Session, used_by: str) -> None:
-    """Proves: a rule referenced by an item or an assignment stays, ending yesterday (local date);
-    a second removal changes nothing."""
+def test_a_used_rule_is_ended_today_instead_of_deleted(db_session: Session, used_by: str) -> None:
+    """Proves: a rule referenced by an item or an assignment stays, valid until the end of today
+    (local date: the items it routed today stay true to it); a second removal changes nothing
+    (it is ended, ``is_ended``), also the next day."""
     from feedback.models import Assignment
 
     d = make_directory()
@@ -176,21 +177,26 @@ def test_a_used_rule_is_ended_yesterday_instead_of_deleted(db_session: Session, 
         db.session.add(Assignment(feedback_id=item.id, unit_id=d.ubnd_ha_tu.id, rule_id=rule.id, assigned_at=NOW))
         db.session.flush()
 
+    assert not rules.is_ended(rule, TODAY)
     assert rules.remove_rule(rule.id, actor="quantri", now=NOW) is rules.Removal.ENDED
     assert rules.remove_rule(rule.id, actor="quantri", now=NOW) is rules.Removal.ALREADY_ENDED
-    assert rule_count() == 1 and rule.valid_to == YESTERDAY
+    assert rules.remove_rule(rule.id, actor="quantri", now=NOW + timedelta(days=1)) is rules.Removal.ALREADY_ENDED
+    assert rule_count() == 1 and rule.valid_to == TODAY and rules.is_ended(rule, TODAY)
     assert rules.usage_counts([rule.id]) == {rule.id: 1}
 
 
 def test_a_used_rule_that_started_today_ends_today(db_session: Session) -> None:
-    """Proves: ending never makes valid_to earlier than valid_from."""
+    """Proves: a rule created and used today can be ended today, once: ending never makes
+    valid_to earlier than valid_from, and the ended rule is not ended again (it was, before
+    the fix, every time: valid_to today never counted as ended)."""
     d = make_directory()
-    rule = rules.create_rule(ha_tu_environment(d, valid_from=date(2026, 3, 3)), actor="quantri", now=NOW)
+    rule = rules.create_rule(ha_tu_environment(d, valid_from=TODAY), actor="quantri", now=NOW)
     make_feedback(d, routing_rule_id=rule.id)
 
-    rules.remove_rule(rule.id, actor="quantri", now=NOW)
+    assert rules.remove_rule(rule.id, actor="quantri", now=NOW) is rules.Removal.ENDED
+    assert rules.remove_rule(rule.id, actor="quantri", now=NOW) is rules.Removal.ALREADY_ENDED
 
-    assert rule.valid_to == date(2026, 3, 3)
+    assert rule.valid_to == TODAY
 
 
 # --- listing ---------------------------------------------------------------------------------

@@ -84,12 +84,12 @@ def test_a_rule_is_created_from_the_form(client: FlaskClient, d: Directory) -> N
 
 
 def test_a_village_is_chosen_by_its_code(client: FlaskClient, d: Directory) -> None:
-    """Proves: the code field wins over the select (villages are not in the select); an unknown
-    code is an error on that field and nothing is stored."""
+    """Proves: a village (not in the select) is entered by its code; an unknown code is an error
+    on that field and nothing is stored."""
     unknown = client.post("/admin/rules/new", data=form_for(
         client, "/admin/rules/new", locality_code="06652-999", unit=str(d.ubnd_ha_tu.id)))
     known = client.post("/admin/rules/new", data=form_for(
-        client, "/admin/rules/new", locality=str(d.van_don.id), locality_code="06652-001", unit=str(d.ubnd_ha_tu.id)))
+        client, "/admin/rules/new", locality_code="06652-001", unit=str(d.ubnd_ha_tu.id)))
 
     assert unknown.status_code == 200
     assert "Không có địa bàn mã &#34;06652-999&#34;." in unknown.get_data(as_text=True)
@@ -175,7 +175,7 @@ def test_deleting_a_used_rule_ends_it_and_says_so(client: FlaskClient, d: Direct
                            follow_redirects=True)
 
     assert rule_count() == 1 and rule.valid_to is not None
-    assert f"Quy tắc #{rule.id} đã được dùng nên không xóa: đã kết thúc hiệu lực" in response.get_data(as_text=True)
+    assert f"Quy tắc #{rule.id} đã được dùng nên không xóa: hiệu lực chỉ còn đến hết ngày" in response.get_data(as_text=True)
 
 
 def test_deleting_needs_the_csrf_token(client: FlaskClient, d: Directory) -> None:

@@ -12,11 +12,14 @@ from feedback.services.rules.common import (
     kind_label,
 )
 from feedback.services.rules.csv_import import HEADER, ImportResult, RowError, import_rules
+from feedback.services.rules.csv_reading import UndecodableFile, decode
+from feedback.services.rules.import_jobs import SYNC_LIMIT, data_rows, get_job, run_import_job, start_import
 from feedback.services.rules.editing import (
     Removal,
     RulePage,
     create_rule,
     get_rule,
+    is_ended,
     list_rules,
     remove_rule,
     update_rule,
@@ -25,6 +28,7 @@ from feedback.services.rules.editing import (
 
 __all__ = [
     "HEADER",
+    "SYNC_LIMIT",
     "KIND_LABELS",
     "ImportResult",
     "Problem",
@@ -34,15 +38,22 @@ __all__ = [
     "RuleNotFound",
     "RulePage",
     "RuleRefused",
+    "UndecodableFile",
     "all_topics",
     "create_rule",
+    "data_rows",
+    "decode",
     "describe_rule",
+    "get_job",
     "get_rule",
     "import_rules",
+    "is_ended",
     "kind_label",
     "list_rules",
     "locality_by_code",
     "remove_rule",
+    "run_import_job",
+    "start_import",
     "units_for_rules",
     "update_rule",
     "upper_localities",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import gettext as _
@@ -41,8 +41,8 @@ class Removal(StrEnum):
     """What ``remove_rule`` did."""
 
     DELETED = "deleted"  # never used: the row is gone
-    ENDED = "ended"  # used: valid_to set so that it no longer applies from today
-    ALREADY_ENDED = "already_ended"  # used and already ended before today: nothing changed
+    ENDED = "ended"  # used: valid_to set to today, so that it no longer applies from tomorrow
+    ALREADY_ENDED = "already_ended"  # used and already ending today or earlier: nothing changed
 
 
 @dataclass(frozen=True)
@@ -150,12 +150,19 @@ def update_rule(rule_id: int, data: RuleData, *, actor: str, now: datetime) -> R
     return rule
 
 
+def is_ended(rule: RoutingRule, today: date) -> bool:
+    """Whether ``rule`` has already been ended: its validity stops at the end of ``today`` or
+    earlier, so "end" has nothing left to do (``valid_to`` is inclusive, like every date of a rule)."""
+    return rule.valid_to is not None and rule.valid_to <= today
+
+
 def remove_rule(rule_id: int, *, actor: str, now: datetime) -> Removal:
     """Delete a rule that never routed an item; end the validity of one that did, committed.
 
-    Ending sets ``valid_to`` to yesterday (local date), or to ``valid_from`` if the rule only
-    started today, so that it stops applying; an already ended rule is left alone.
-    Raises ``RuleNotFound``.
+    Ending sets ``valid_to`` to today (local date): the rule applies until the end of today and
+    never after, which also holds for a rule that started today (``valid_to`` is never before
+    ``valid_from``) and is true of every item it routed today. A rule already ended
+    (``is_ended``) is left alone. Raises ``RuleNotFound``.
     """
     lock_rules()
     rule = get_rule(rule_id)
@@ -165,13 +172,13 @@ def remove_rule(rule_id: int, *, actor: str, now: datetime) -> Removal:
         db.session.commit()
         log.info("routing rule #%d deleted by %s at %s: %s", rule_id, actor, now.isoformat(), description)
         return Removal.DELETED
-    yesterday = local_date(now) - timedelta(days=1)
-    if rule.valid_to is not None and rule.valid_to <= yesterday:
+    today = local_date(now)
+    if is_ended(rule, today):
+        db.session.rollback()  # release the advisory lock
         return Removal.ALREADY_ENDED
-    end = yesterday if rule.valid_from is None else max(yesterday, rule.valid_from)
-    rule.valid_to = end
+    rule.valid_to = today
     db.session.commit()
-    log.info("routing rule #%d ended on %s by %s at %s: %s", rule_id, end, actor, now.isoformat(), description)
+    log.info("routing rule #%d ended on %s by %s at %s: %s", rule_id, today, actor, now.isoformat(), description)
     return Removal.ENDED
 
 
