@@ -1,7 +1,7 @@
 """topic English name
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-30 05:45:00
 
 Topic names are data: the English page shows ``name_en`` and falls back to ``name``.

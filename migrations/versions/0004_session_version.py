@@ -2,7 +2,7 @@
 of failed logins since the last successful one
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-30 05:40:00
 
 """

@@ -1,7 +1,7 @@
 """import job: large routing-rules CSV imports run by the worker, with their progress
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-30 06:00:00.000000
 
 """

@@ -1,7 +1,7 @@
 """feedback.language: the language the resident used, for their emails
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0005
 Create Date: 2026-11-30 05:45:00
 
 """
