@@ -347,3 +347,48 @@ def test_logins_still_work_when_the_rate_limit_storage_is_down(app: Flask, tmp_p
         app.extensions["celery"].set_default()
 
     assert answers == [200] * 5 + [429]
+
+
+def test_behind_one_trusted_proxy_the_forwarded_client_address_counts(app: Flask, tmp_path: Path,
+                                                                      db_session: Session) -> None:
+    """Proves: with TRUSTED_PROXIES=1 every request comes from the proxy's address, and the
+    client's address from X-Forwarded-For is the one that session binding and the login limit
+    use: a copied cookie sent through the proxy for another client is refused, the owner's
+    session keeps working, and one client's five attempts do not use up another client's."""
+    from feedback.extensions import limiter
+
+    saved = dict(limiter.__dict__)
+    proxied = production_app(tmp_path, SECRET_KEY="a-long-random-production-secret", TRUSTED_PROXIES=1)
+    try:
+        limiter.reset()
+        make_user("quantri", Role.ADMIN)
+        owner, thief = proxied.test_client(), proxied.test_client()
+
+        def via_proxy(client_address: str) -> dict[str, Any]:
+            return {"base_url": "https://portal.example", "environ_base": {"REMOTE_ADDR": "10.0.0.254"},
+                    "headers": {"Referer": "https://portal.example/login", "X-Forwarded-For": client_address,
+                                "X-Forwarded-Proto": "https"}}
+
+        def post_login(browser: FlaskClient, client_address: str, username: str, password: str) -> int:
+            form = browser.get("/login", **via_proxy(client_address))
+            return browser.post("/login", data={"csrf_token": csrf_token(form.get_data(as_text=True)),
+                                                "username": username, "password": password},
+                                **via_proxy(client_address)).status_code
+
+        assert post_login(owner, "198.51.100.7", "quantri", "mat-khau-dung-1") == 302
+        session_cookie = owner.get_cookie("session", domain="portal.example")
+        assert session_cookie is not None
+        thief.set_cookie("session", session_cookie.value, domain="portal.example")
+
+        assert thief.get("/admin/", **via_proxy("203.0.113.9")).status_code == 302
+        assert owner.get("/admin/", **via_proxy("198.51.100.7")).status_code == 200
+
+        guesses = [post_login(thief, "203.0.113.9", f"thu-{n}", "sai") for n in range(6)]
+        assert guesses == [200] * 5 + [429]
+        assert post_login(proxied.test_client(), "198.51.100.8", "thu-9", "sai") == 200
+    finally:
+        with proxied.app_context():
+            db.engine.dispose()
+        limiter.__dict__.clear()
+        limiter.__dict__.update(saved)
+        app.extensions["celery"].set_default()
