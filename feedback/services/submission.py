@@ -134,8 +134,9 @@ def submit_feedback(sub: Submission, *, now: datetime) -> Receipt:
     """Save ``sub`` as a new item in status received and ask the worker to route it.
 
     Raises ``SubmissionInvalid`` (nothing written) when a field is wrong. Commits. Returns the
-    existing item with ``duplicate=True`` and no token when the same ``submission_key`` was
-    already used by the same ``session_id`` with the same content; anything else is a new item.
+    existing item with ``duplicate=True`` when the same ``submission_key`` was already used by
+    the same ``session_id`` with the same content (its token only when it derives again, see
+    ``Receipt``); anything else is a new item.
     ``now`` is aware UTC; the code's year is the local (Asia/Ho_Chi_Minh) year of ``now``.
     """
     if now.tzinfo is None:
