@@ -20,7 +20,7 @@ from feedback.auth.permissions import role_required
 from feedback.domain.calendar import local_date
 from feedback.domain.status import Kind
 from feedback.models import ImportStatus, Role, RoutingRule
-from feedback.services import rules as service
+from feedback.services.routing import rules as service
 
 PER_PAGE = 25
 

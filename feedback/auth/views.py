@@ -9,7 +9,7 @@ never lock its owner out:
 - every failed POST against the username from anywhere (LOGIN_ACCOUNT_RATE_LIMIT), much higher:
   many addresses guessing one account. The owner, from an address of their own, is refused only
   once that flood is reached; below it they log in while the attacker is refused.
-The owner is told: by email after many failures (feedback.services.accounts.log_in) and by a
+The owner is told: by email after many failures (feedback.services.accounts.passwords.log_in) and by a
 notice at their next successful login.
 """
 
@@ -29,7 +29,7 @@ from werkzeug.wrappers import Response
 from feedback.auth.forms import LoginForm
 from feedback.extensions import limiter
 from feedback.models import Role, User
-from feedback.services.accounts import end_sessions, log_in
+from feedback.services.accounts.passwords import end_sessions, log_in
 
 bp = Blueprint("auth", __name__)
 

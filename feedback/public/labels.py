@@ -88,7 +88,7 @@ EVENT_LABELS: dict[str, LazyString] = {
 }
 
 
-# feedback.services.tracking.RoutingBasis values: why the unit holds the item, for residents.
+# feedback.services.intake.tracking.RoutingBasis values: why the unit holds the item, for residents.
 # The rule number and the internal explanation are for staff (admin item page).
 ROUTING_SENTENCES: dict[str, LazyString] = {
     "rule": _l("Theo phân công của chính quyền địa phương, %(unit)s là đơn vị giải quyết các ý kiến "

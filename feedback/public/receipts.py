@@ -8,7 +8,7 @@
   ``SECRET_LINK_WINDOW`` only: on a shared computer the next person must not reopen
   ``/submitted/<code>`` and read the previous resident's secret link.
 - The id of the files chosen before the form without JavaScript was re-rendered, held on the
-  server (``feedback.services.held_uploads``) for one form, named by a digest of that form's key.
+  server (``feedback.services.intake.held_uploads``) for one form, named by a digest of that form's key.
 - Digests of the keys of the forms sent from this session (no content).
 - ``forget_resident`` drops all of it at once ("this is a shared computer: forget me now") and
   keeps only digests of the forms it forgot (``is_spent_form``): the browser's "resubmit the
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from flask import current_app, session
 
-from feedback.services.held_uploads import release_files
+from feedback.services.intake.held_uploads import release_files
 
 _RECEIPTS = "receipts"
 _SENDER = "sender_id"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from feedback.extensions import db
 from feedback.models import Notification
-from feedback.services.notifications import queue_notification
+from feedback.services.notifications.outbox import queue_notification
 
 QUEUED_AT = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
 
@@ -38,9 +38,9 @@ def test_no_notification_to_a_unit_carries_the_residents_text_or_contact(db_sess
     from datetime import timedelta
 
     from feedback.domain.status import Kind
-    from feedback.services.reminders import scan_deadlines
-    from feedback.services.routing import route_item
-    from feedback.services.transfer import return_item
+    from feedback.services.deadlines.reminders import scan_deadlines
+    from feedback.services.routing.route import route_item
+    from feedback.services.routing.transfer import return_item
     from tests.factories import make_directory, make_feedback
     from tests.services.routing_rows import ROUTED_AT
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 import feedback.jobs
 from feedback.extensions import db
 from feedback.models import ImportJob, ImportStatus, RoutingRule
-from feedback.services import rules
+from feedback.services.routing import rules
 from tests.factories import make_directory
 
 NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Role, RoutingRule
-from feedback.services.routing import route_item
+from feedback.services.routing.route import route_item
 from tests.factories import TUESDAY_MORNING, Directory, make_directory, make_feedback, make_user
 from tests.web.admin_html import Element, parse
 from tests.web.auth_helpers import csrf_token, log_in

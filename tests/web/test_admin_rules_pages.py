@@ -16,7 +16,7 @@ import feedback.jobs
 from feedback.domain.calendar import local_date
 from feedback.extensions import db
 from feedback.models import ImportJob, ImportStatus, Role, RoutingRule
-from feedback.services import rules
+from feedback.services.routing import rules
 from tests.factories import Directory, make_directory, make_feedback, make_user
 from tests.web.admin_html import Element, parse
 from tests.web.auth_helpers import csrf_token, log_in

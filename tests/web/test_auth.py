@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from feedback.extensions import db
 from feedback.models import Notification, Role, User
-from feedback.services.accounts import authenticate, hash_password
+from feedback.services.accounts.passwords import authenticate, hash_password
 from feedback.models.notifications import NotificationStatus
-from feedback.services.accounts import FAILED_LOGIN_ALERT_KIND
-from feedback.services.users import set_password
+from feedback.services.accounts.passwords import FAILED_LOGIN_ALERT_KIND
+from feedback.services.accounts.users import set_password
 from tests.factories import make_directory, make_user
 from tests.web.auth_helpers import csrf_token, log_in
 
@@ -102,7 +102,7 @@ def test_an_unknown_user_gets_the_same_message_as_a_wrong_password(client: Flask
 
 def test_an_unknown_user_costs_an_argon2_verification(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     """Proves: authenticate verifies a dummy hash for an unknown name (similar time as a wrong password)."""
-    from feedback.services import accounts
+    from feedback.services.accounts import passwords as accounts
 
     calls: list[str] = []
     real = accounts.verify_password

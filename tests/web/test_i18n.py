@@ -200,7 +200,7 @@ def test_topics_have_their_english_name_on_english_pages(
     """``name_en`` on English pages, the Vietnamese name as fallback and on Vietnamese pages."""
     import feedback.jobs
     from feedback.domain.status import Kind
-    from feedback.services.submission import Submission, submit_feedback
+    from feedback.services.intake.submission import Submission, submit_feedback
 
     monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: True)
     directory = make_directory()

@@ -23,7 +23,7 @@ from feedback.domain.tracking import parse_code
 from feedback.extensions import db
 from feedback.models import Attachment, Event, Feedback
 from feedback.public.receipts import SECRET_LINK_WINDOW
-from feedback.services.maintenance import STALE_AFTER, tidy_uploads
+from feedback.services.intake.maintenance import STALE_AFTER, tidy_uploads
 from tests.factories import make_directory
 from tests.web.form_helpers import (
     JPEG, LINUX_ELF, PDF, PNG, WINDOWS_EXE, code_from_location, form_fields, post_form, valid_data,

@@ -17,8 +17,8 @@ from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import CHECK_ALPHABET, make_code
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Feedback, Role
-from feedback.services.routing import route_item
-from feedback.services.submission import Receipt, Submission, Upload, submit_feedback
+from feedback.services.routing.route import route_item
+from feedback.services.intake.submission import Receipt, Submission, Upload, submit_feedback
 from tests.factories import Directory, make_directory, make_user
 from tests.services.routing_rows import add_rule
 from tests.web.auth_helpers import log_in

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from feedback.domain.calendar import VN_TZ
 from feedback.models import Deadline, Unit
-from feedback.services.notifications import item_facts
+from feedback.services.notifications.outbox import item_facts
 
 
 def clock_name(clock: str) -> str:

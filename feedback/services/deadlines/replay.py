@@ -19,7 +19,7 @@ from feedback.domain.calendar import WorkCalendar
 from feedback.domain.deadlines import DayType, Extension, Pause, Period, replay_term
 from feedback.extensions import db
 from feedback.models import Deadline, Event
-from feedback.services.work_calendar import calendar_for_years
+from feedback.services.deadlines.calendar import calendar_for_years
 
 # deadline id -> [("extend" | "resume", event data)], oldest first
 Operations = dict[int, list[tuple[str, dict[str, Any]]]]

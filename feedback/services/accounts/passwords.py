@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from feedback.extensions import db
 from feedback.models import User
-from feedback.services.notifications import queue_notification
+from feedback.services.notifications.outbox import queue_notification
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
-from feedback.services import uploads
-from feedback.services.submission import Upload
+from feedback.services.intake import uploads
+from feedback.services.intake.submission import Upload
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Excel on a Vietnamese Windows saves "CSV" with the list separator of the region 
 and in the ANSI code page 1258 unless "CSV UTF-8" is chosen (which adds a byte-order mark);
 LibreOffice and scripts write commas and UTF-8. ``decode`` and the delimiter sniffing of
 ``read_records`` accept all of these. Every cell is cleaned as the resident form cleans its
-text (``feedback.services.submission``): NFC, no control characters (PostgreSQL refuses NUL),
+text (``feedback.services.intake.submission``): NFC, no control characters (PostgreSQL refuses NUL),
 whitespace collapsed; only the note keeps its line breaks.
 """
 
@@ -58,7 +58,7 @@ _CONTROL_EXCEPT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean_cell(value: str, *, multiline: bool = False) -> str:
-    """``value`` as the resident form stores text (``feedback.services.submission``): NFC,
+    """``value`` as the resident form stores text (``feedback.services.intake.submission``): NFC,
     control characters removed (a line break and a tab kept only when ``multiline``),
     whitespace collapsed on one line."""
     text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")

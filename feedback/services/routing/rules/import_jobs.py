@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from feedback import jobs
 from feedback.extensions import db
 from feedback.models import ImportJob, ImportStatus
-from feedback.services.rules.csv_import import import_rules
+from feedback.services.routing.rules.csv_import import import_rules
 
 log = logging.getLogger(__name__)
 

@@ -25,9 +25,9 @@ from feedback import jobs
 from feedback.domain.status import Channel, Kind, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Locality, Role, Unit, User
-from feedback.services.assignments import open_assignment, returned_reason
+from feedback.services.routing.assignments import open_assignment, returned_reason
 from feedback.services.audit import record_event, verify_chain
-from feedback.services.routing import Target, give
+from feedback.services.routing.route import Target, give
 
 PERSONAL_DATA_VIEWED = "personal_data_viewed"
 ROUTING_REQUESTED = "routing_requested"
@@ -430,7 +430,7 @@ def hand_over(code: str, *, unit_id: int, reason: str, actor: str, now: datetime
     Allowed at any status before the answer (received, assigned, in progress); the unit must
     exist, be active and not already hold the item, and the reason must not be blank; otherwise
     HandoverRefused (nothing written). Raises ItemNotFound. Like a transfer between units
-    (``feedback.services.transfer``): the open assignment ends with the reason, an internal
+    (``feedback.services.routing.transfer``): the open assignment ends with the reason, an internal
     "handed_over_by_admin" event records who, from which unit, to which and why, and the new
     assignment is made by ``routing.give`` (public "assigned" event, clocks handed over without
     restarting, the unit notified). The public explanation names the unit, never the reason.

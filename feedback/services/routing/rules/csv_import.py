@@ -29,8 +29,8 @@ from feedback.domain.status import Kind
 from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Locality, RoutingRule, Topic, Unit
-from feedback.services.rules.common import conflict_messages, describe, load_rules, lock_rules, to_domain
-from feedback.services.rules.csv_reading import MAX_CELL, BadRecord, clean_cell, read_records, sniff_delimiter
+from feedback.services.routing.rules.common import conflict_messages, describe, load_rules, lock_rules, to_domain
+from feedback.services.routing.rules.csv_reading import MAX_CELL, BadRecord, clean_cell, read_records, sniff_delimiter
 
 log = logging.getLogger(__name__)
 

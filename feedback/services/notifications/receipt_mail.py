@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 from feedback.domain.calendar import local_date
 from feedback.extensions import db
 from feedback.models import Feedback
-from feedback.services.notifications import item_facts, queue_notification
+from feedback.services.notifications.outbox import item_facts, queue_notification
 
 RECEIPT_KIND = "receipt"
 
