@@ -20,9 +20,9 @@ from flask_babel import gettext as _
 from feedback.admin.commands import rules_cli
 from feedback.models import LocalityLevel, Role
 from feedback.services.demo import DemoAccount, demo_accounts_in_use, load_demo
-from feedback.services.directory import DirectoryError, ImportCounts, import_provinces, source_size
-from feedback.services.users import AccountError, create_user, list_users, set_password
-from feedback.services.villages import CsvImportError, import_villages
+from feedback.services.directory.provinces import DirectoryError, ImportCounts, import_provinces, source_size
+from feedback.services.accounts.users import AccountError, create_user, list_users, set_password
+from feedback.services.directory.villages import CsvImportError, import_villages
 
 directory_cli = AppGroup("directory", help="Localities: provinces and communes, villages.")
 demo_cli = AppGroup("demo", help="Demo data for a first look (never for a real deployment).")

@@ -118,7 +118,7 @@ def make_feedback(directory: Directory, *, kind: Kind = Kind.REPORT, locality: L
 
 def make_user(username: str, role: Role, password: str = "mat-khau-dung-1", unit: Unit | None = None,
               territory: Locality | None = None) -> User:
-    from feedback.services.accounts import hash_password
+    from feedback.services.accounts.passwords import hash_password
 
     user = User(username=username, password_hash=hash_password(password), full_name=username)
     user.memberships.append(Membership(role=role, unit=unit, territory=territory))

@@ -18,7 +18,7 @@ from vietnam_provinces import Ward
 
 from feedback.extensions import db
 from feedback.models import Locality, LocalityLevel, Role, User
-from feedback.services.accounts import verify_password
+from feedback.services.accounts.passwords import verify_password
 from tests.factories import make_user
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "feedback" / "data" / "villages-example.csv"

@@ -17,8 +17,8 @@ from feedback.admin.views import bp
 from feedback.auth.permissions import role_required
 from feedback.domain.calendar import local_date
 from feedback.models import Role
-from feedback.services.calendar import add_override, remove_override
-from feedback.services.calendar_overview import FIRST_YEAR, LAST_YEAR, year_overview
+from feedback.services.deadlines.overrides import add_override, remove_override
+from feedback.services.deadlines.calendar_overview import FIRST_YEAR, LAST_YEAR, year_overview
 
 
 def _known(year: int | None) -> bool:

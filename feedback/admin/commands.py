@@ -14,7 +14,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from feedback.services import rules as service
+from feedback.services.routing import rules as service
 
 rules_cli = AppGroup("rules", help="Routing rules: which unit answers which items.")
 

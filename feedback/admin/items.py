@@ -21,7 +21,7 @@ from feedback.admin.views import bp
 from feedback.auth.permissions import role_required
 from feedback.domain.status import Status
 from feedback.models import Role
-from feedback.services import item_admin as service
+from feedback.services.items import admin_view as service
 
 PER_PAGE = 25
 

@@ -17,7 +17,7 @@ from feedback.admin.views import bp
 from feedback.auth.permissions import role_required
 from feedback.domain.status import Kind
 from feedback.models import Role, RoutingRule
-from feedback.services import rules as service
+from feedback.services.routing import rules as service
 
 PER_PAGE = 25
 

@@ -10,7 +10,7 @@ from flask import Blueprint, render_template
 
 from feedback.auth.permissions import role_required
 from feedback.models import Role
-from feedback.services.admin_overview import count_directory
+from feedback.services.items.overview import count_directory
 
 bp = Blueprint("admin", __name__)
 

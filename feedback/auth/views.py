@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from feedback.auth.forms import LoginForm
 from feedback.extensions import limiter
 from feedback.models import Role, User
-from feedback.services.accounts import authenticate
+from feedback.services.accounts.passwords import authenticate
 
 bp = Blueprint("auth", __name__)
 

@@ -1,4 +1,4 @@
-"""The resident's form. Fields only: the rules live in ``feedback.services.submission``.
+"""The resident's form. Fields only: the rules live in ``feedback.services.intake.submission``.
 
 WTForms here renders the fields and carries the CSRF token; validation of what was typed is the
 service's (so the API and staff entry follow the same rules), and its errors are put back on
@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from feedback.domain.status import Kind
 from feedback.public.labels import KIND_LABELS
-from feedback.services.form_choices import Place, TopicOption
+from feedback.services.intake.form_choices import Place, TopicOption
 
 # Submission field → form field, for putting the service's errors next to the right input.
 ERROR_FIELDS = {

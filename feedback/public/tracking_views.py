@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from feedback.domain.tracking import InvalidCode, InvalidCodeReason, make_code
-from feedback.services.tracking import PublicItem, canonical_code, private_view, public_view
+from feedback.services.intake.tracking import PublicItem, canonical_code, private_view, public_view
 
 
 def add_tracking_routes(bp: Blueprint) -> None:

@@ -21,9 +21,9 @@ from feedback.public.receipts import remember_receipt, remembered_token
 from feedback.public.redact import install_log_redaction
 from feedback.public.site import register_site_hooks
 from feedback.public.tracking_views import add_tracking_routes, example_code, private_headers
-from feedback.services.form_choices import communes, search_localities, topic_options, villages
-from feedback.services.submission import MAX_BODY, MAX_TITLE, Submission, SubmissionInvalid, Upload, submit_feedback
-from feedback.services.tracking import private_view
+from feedback.services.intake.form_choices import communes, search_localities, topic_options, villages
+from feedback.services.intake.submission import MAX_BODY, MAX_TITLE, Submission, SubmissionInvalid, Upload, submit_feedback
+from feedback.services.intake.tracking import private_view
 
 bp = Blueprint("public", __name__)
 register_site_hooks(bp)

@@ -18,10 +18,10 @@ from feedback.domain.status import Kind
 from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Feedback, Locality, LocalityLevel, Role, RoutingRule, Topic, Unit, UnitKind, User
-from feedback.services.directory import import_provinces, localities_by_code, normalize_province_code
-from feedback.services.accounts import verify_password
-from feedback.services.users import create_user
-from feedback.services.villages import VillageRow, save_villages
+from feedback.services.directory.provinces import import_provinces, localities_by_code, normalize_province_code
+from feedback.services.accounts.passwords import verify_password
+from feedback.services.accounts.users import create_user
+from feedback.services.directory.villages import VillageRow, save_villages
 
 DEMO_PROVINCE_CODE = "22"
 EMAIL_DOMAIN = "demo.gopy.local"

@@ -36,7 +36,7 @@ from feedback.extensions import db, limiter
 from feedback.models import Feedback
 from feedback.models.users import Role
 from feedback.public import views
-from feedback.services.submission import submit_feedback
+from feedback.services.intake.submission import submit_feedback
 from tests.factories import Directory, make_directory, make_user
 
 pytestmark = pytest.mark.e2e

@@ -21,7 +21,7 @@ from feedback import create_app, jobs
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Feedback
-from feedback.services.submission import Submission, submit_feedback
+from feedback.services.intake.submission import Submission, submit_feedback
 from tests.factories import make_directory
 from tests.integration.processes import free_port, log_tail, start_redis, start_worker, stop, wait_until
 

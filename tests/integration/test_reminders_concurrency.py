@@ -18,9 +18,9 @@ from feedback.domain.calendar import VN_TZ, end_of_local_day, local_date, vietna
 from feedback.extensions import db
 from feedback.models import Deadline, Event, Notification
 from feedback.models.notifications import NotificationStatus
-from feedback.services.mailer import SendResult, send_pending
-from feedback.services.notifications import queue_notification
-from feedback.services.reminders import BREACH_EVENT, ScanResult, scan_deadlines
+from feedback.services.notifications.mailer import SendResult, send_pending
+from feedback.services.notifications.outbox import queue_notification
+from feedback.services.deadlines.reminders import BREACH_EVENT, ScanResult, scan_deadlines
 from tests.factories import make_directory
 from tests.services.deadline_rows import add_deadline, assigned_item
 from tests.services.smtp_server import free_port, smtp_server

@@ -14,7 +14,7 @@ from feedback import jobs
 from feedback.extensions import db
 from feedback.domain.status import Status
 from feedback.models import Assignment, Event, Feedback, Notification
-from feedback.services.transfer import TransferOutcome, return_item
+from feedback.services.routing.transfer import TransferOutcome, return_item
 from tests.conftest import TEST_REDIS_URL
 from tests.factories import make_directory, make_feedback
 from tests.integration.processes import log_tail, start_worker, stop, wait_until

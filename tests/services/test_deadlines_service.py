@@ -18,8 +18,8 @@ from feedback.domain.deadlines import Clock, RefusalCode
 from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import CalendarOverride, Deadline, Event, Feedback
-from feedback.services.calendar import add_override, remove_override
-from feedback.services.deadlines import (
+from feedback.services.deadlines.overrides import add_override, remove_override
+from feedback.services.deadlines.clocks import (
     DeadlineError,
     ExtensionNotAllowed,
     extend,

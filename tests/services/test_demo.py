@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import Locality, LocalityLevel, Role, RoutingRule, Topic, Unit, UnitKind, User
-from feedback.services.accounts import verify_password
+from feedback.services.accounts.passwords import verify_password
 from feedback.services.demo import commune_slug, load_demo, short_name
-from feedback.services.directory import UnknownProvince
+from feedback.services.directory.provinces import UnknownProvince
 from tests.factories import make_user
 
 NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
@@ -147,8 +147,8 @@ def test_names_without_prefixes() -> None:
 def test_villages_imported_before_the_demo_keep_their_names(db_session: Session) -> None:
     import io
 
-    from feedback.services.directory import import_provinces
-    from feedback.services.villages import import_villages
+    from feedback.services.directory.provinces import import_provinces
+    from feedback.services.directory.villages import import_villages
 
     import_provinces("22")
     import_villages(io.StringIO("code,name,kind,commune_code,remote\n06652-001,Tổ dân phố 7,tổ dân phố,06652,0\n"))

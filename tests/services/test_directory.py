@@ -13,14 +13,14 @@ from vietnam_provinces import Province, Ward
 
 from feedback.extensions import db
 from feedback.models import Locality, LocalityLevel
-from feedback.services.directory import (
+from feedback.services.directory.provinces import (
     CodeConflict,
     UnknownProvince,
     import_provinces,
     normalize_province_code,
     source_size,
 )
-from feedback.services.villages import VillageRow, save_villages
+from feedback.services.directory.villages import VillageRow, save_villages
 from tests.factories import add_locality
 
 

@@ -17,9 +17,9 @@ import feedback.jobs
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db
 from feedback.models import Deadline, Event, Feedback, Role, RoutingRule, User
-from feedback.services import item_admin
+from feedback.services.items import admin_view as item_admin
 from feedback.services.audit import verify_chain
-from feedback.services.routing import route_item
+from feedback.services.routing.route import route_item
 from tests.factories import TUESDAY_MORNING, Directory, make_directory, make_feedback, make_user
 
 ROUTED_AT = TUESDAY_MORNING + timedelta(minutes=1)

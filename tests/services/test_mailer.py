@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from feedback.extensions import db
 from feedback.models import Notification
 from feedback.models.notifications import NotificationStatus
-from feedback.services.mailer import MAX_ATTEMPTS, NO_ADDRESS, backoff, send_one, send_pending
-from feedback.services.notifications import queue_notification
+from feedback.services.notifications.mailer import MAX_ATTEMPTS, NO_ADDRESS, backoff, send_one, send_pending
+from feedback.services.notifications.outbox import queue_notification
 from tests.factories import make_directory
 from tests.services.smtp_server import free_port, smtp_server
 

@@ -18,8 +18,8 @@ from feedback import create_app
 from feedback.extensions import db
 from feedback.models import Notification
 from feedback.models.notifications import NotificationStatus
-from feedback.services import mailer
-from feedback.services.notifications import queue_notification
+from feedback.services.notifications import mailer
+from feedback.services.notifications.outbox import queue_notification
 from tests.services.smtp_server import free_port, smtp_server
 
 QUEUED_AT = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from feedback.extensions import db
 from feedback.models import Notification
-from feedback.services.notifications import queue_notification
+from feedback.services.notifications.outbox import queue_notification
 
 QUEUED_AT = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
 

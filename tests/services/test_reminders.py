@@ -14,7 +14,7 @@ from feedback.domain.calendar import end_of_local_day, local_date, start_of_loca
 from feedback.domain.deadlines import DayType, Period, due_at, reminder_schedule
 from feedback.extensions import db
 from feedback.models import Deadline, Event, Notification
-from feedback.services.reminders import BREACH_EVENT, Level, dedupe_key, scan_deadlines, scan_horizon
+from feedback.services.deadlines.reminders import BREACH_EVENT, Level, dedupe_key, scan_deadlines, scan_horizon
 from tests.factories import make_directory
 from tests.services.deadline_rows import (
     DUE_AFTER_TET,

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Notification, UnitKind, WorkerHeartbeat
-from feedback.services import routing
-from feedback.services.routing import RouteOutcome, route_item, stranded_ids, sweep_received
+from feedback.services.routing import route as routing
+from feedback.services.routing.route import RouteOutcome, route_item, stranded_ids, sweep_received
 from tests.factories import TUESDAY_MORNING, Directory, make_directory, make_feedback
 from tests.services.routing_rows import ROUTED_AT, ROUTING_DAY, SWEEP_AT, add_rule, extra_unit
 
@@ -150,7 +150,7 @@ def test_equally_specific_rules_leave_the_item_received(
     item = make_feedback(directory)
     db.session.commit()
 
-    with caplog.at_level(logging.ERROR, logger="feedback.services.routing"):
+    with caplog.at_level(logging.ERROR, logger="feedback.services.routing.route"):
         result = route_item(item.id, now=ROUTED_AT)
 
     assert result.outcome is RouteOutcome.AMBIGUOUS

@@ -1,4 +1,4 @@
-"""Routing-rule administration (feedback.services.rules): validation, conflicts, ending instead
+"""Routing-rule administration (feedback.services.routing.rules): validation, conflicts, ending instead
 of deleting what was used, listing, and the all-or-nothing CSV import."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import RoutingRule
-from feedback.services import rules
-from feedback.services.rules import RuleData, RuleRefused
+from feedback.services.routing import rules
+from feedback.services.routing.rules import RuleData, RuleRefused
 from tests.factories import Directory, make_directory, make_feedback
 
 NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # Tuesday 3 March 2026, 09:00 in Hà Nội
@@ -30,9 +30,9 @@ HEADER = "locality_code,topic_code,kind,unit_code,valid_from,valid_to,note\n"
 def rule_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     """caplog for the rule services at INFO. The migrations' fileConfig (run by the app fixture)
     disables loggers that existed before it: these are switched back on."""
-    for name in ("feedback.services.rules.editing", "feedback.services.rules.csv_import"):
+    for name in ("feedback.services.routing.rules.editing", "feedback.services.routing.rules.csv_import"):
         logging.getLogger(name).disabled = False
-    caplog.set_level(logging.INFO, logger="feedback.services.rules")
+    caplog.set_level(logging.INFO, logger="feedback.services.routing.rules")
     return caplog
 
 

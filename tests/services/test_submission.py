@@ -20,9 +20,9 @@ from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import parse_code, token_matches
 from feedback.extensions import db
 from feedback.models import Attachment, Event, Feedback
-from feedback.services import submission as submission_service
+from feedback.services.intake import submission as submission_service
 from feedback.services.audit import verify_chain
-from feedback.services.submission import Submission, SubmissionInvalid, Upload, submit_feedback
+from feedback.services.intake.submission import Submission, SubmissionInvalid, Upload, submit_feedback
 from tests.factories import TUESDAY_MORNING, Directory, make_directory
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64

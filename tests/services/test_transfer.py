@@ -13,9 +13,9 @@ from feedback.domain.calendar import local_date
 from feedback.domain.status import Status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Notification, Unit
-from feedback.services import transfer
-from feedback.services.routing import RouteOutcome, route_item
-from feedback.services.transfer import TransferOutcome, TransferRefused, return_item
+from feedback.services.routing import transfer
+from feedback.services.routing.route import RouteOutcome, route_item
+from feedback.services.routing.transfer import TransferOutcome, TransferRefused, return_item
 from tests.factories import Directory, make_directory, make_feedback
 from tests.services.routing_rows import FRI_0900, ROUTED_AT, THU_0900, WED_0900, add_rule, extra_unit
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from feedback.extensions import db
 from feedback.models import Role, User
-from feedback.services.accounts import verify_password
-from feedback.services.users import AccountError, WeakPassword, create_user, list_users, set_password
+from feedback.services.accounts.passwords import verify_password
+from feedback.services.accounts.users import AccountError, WeakPassword, create_user, list_users, set_password
 from tests.factories import make_directory
 
 NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)

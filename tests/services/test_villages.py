@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from feedback.extensions import db
 from feedback.models import Locality, LocalityLevel
-from feedback.services.directory import import_provinces
-from feedback.services.villages import CsvImportError, import_villages
+from feedback.services.directory.provinces import import_provinces
+from feedback.services.directory.villages import CsvImportError, import_villages
 
 HEADER = "code,name,kind,commune_code,remote\n"
 GOOD = (

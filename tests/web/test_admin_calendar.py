@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from feedback.extensions import db
 from feedback.models import CalendarOverride, Role
-from feedback.services.deadlines import start_clocks
+from feedback.services.deadlines.clocks import start_clocks
 from tests.factories import TUESDAY_MORNING, make_directory, make_feedback, make_user
 from tests.web.auth_helpers import csrf_token, log_in
 

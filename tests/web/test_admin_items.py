@@ -18,7 +18,7 @@ from feedback.domain.status import Kind, Status
 from feedback.extensions import db
 from feedback.models import Deadline, Event, Feedback, Role, RoutingRule
 from feedback.services.audit import verify_chain
-from feedback.services.routing import route_item
+from feedback.services.routing.route import route_item
 from tests.factories import TUESDAY_MORNING, Directory, make_directory, make_feedback, make_user
 from tests.web.auth_helpers import csrf_token, log_in
 

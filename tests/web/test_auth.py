@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from feedback.extensions import db
 from feedback.models import Role, User
-from feedback.services.accounts import authenticate, hash_password
+from feedback.services.accounts.passwords import authenticate, hash_password
 from tests.factories import make_directory, make_user
 from tests.web.auth_helpers import csrf_token, log_in
 
@@ -62,7 +62,7 @@ def test_an_unknown_user_gets_the_same_message_as_a_wrong_password(client: Flask
 
 def test_an_unknown_user_costs_an_argon2_verification(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     """Proves: authenticate verifies a dummy hash for an unknown name (similar time as a wrong password)."""
-    from feedback.services import accounts
+    from feedback.services.accounts import passwords as accounts
 
     calls: list[str] = []
     real = accounts.verify_password

@@ -15,7 +15,7 @@ from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import CHECK_ALPHABET, make_code
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Feedback
-from feedback.services.submission import Receipt, Submission, Upload, submit_feedback
+from feedback.services.intake.submission import Receipt, Submission, Upload, submit_feedback
 from tests.factories import Directory, make_directory
 from tests.web.form_helpers import PNG
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from feedback.extensions import db
 from feedback.jobs import TIDY_UPLOADS
 from feedback.models import Attachment, WorkerHeartbeat
-from feedback.services.uploads import TEMP_PREFIX
+from feedback.services.intake.uploads import TEMP_PREFIX
 from tests.factories import make_directory, make_feedback
 from worker.tasks.maintenance import tidy_uploads
 

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from feedback.extensions import db
 from feedback.jobs import REROUTE_FEEDBACK, ROUTE_FEEDBACK, SWEEP_RECEIVED
 from feedback.models import Assignment, Deadline, Event, Notification, WorkerHeartbeat
-from feedback.services import routing, transfer
+from feedback.services.routing import route as routing
+from feedback.services.routing import transfer
 from tests.factories import TUESDAY_MORNING, make_directory, make_feedback
 from tests.services.routing_rows import ROUTED_AT, SWEEP_AT, WED_0900, add_rule
 from worker.tasks.routing import reroute_feedback, route_feedback, sweep_received

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from feedback.jobs import TIDY_UPLOADS
 from feedback.services.health import beat
-from feedback.services.maintenance import tidy_uploads as tidy_uploads_service
+from feedback.services.intake.maintenance import tidy_uploads as tidy_uploads_service
 from worker.tasks.common import RETRY_ON_DATABASE_ERRORS, task_now
 
 

@@ -8,7 +8,7 @@ from celery import shared_task
 from flask import current_app
 
 from feedback.jobs import REROUTE_FEEDBACK, ROUTE_FEEDBACK, SWEEP_RECEIVED
-from feedback.services.routing import route_item, sweep_received as sweep_received_service
+from feedback.services.routing.route import route_item, sweep_received as sweep_received_service
 from worker.tasks.common import RETRY_ON_DATABASE_ERRORS, task_now
 
 @shared_task(name=ROUTE_FEEDBACK, **RETRY_ON_DATABASE_ERRORS)

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Locality, LocalityLevel
-from feedback.services.directory import (
+from feedback.services.directory.provinces import (
     COMMUNE_CODE_DIGITS,
     ImportCounts,
     LevelCounts,

@@ -20,10 +20,10 @@ from feedback import jobs
 from feedback.domain.status import Status, next_status
 from feedback.extensions import db
 from feedback.models import Feedback, Unit
-from feedback.services.assignments import RETURN_PREFIX, open_assignment, returns_of
+from feedback.services.routing.assignments import RETURN_PREFIX, open_assignment, returns_of
 from feedback.services.audit import record_event
-from feedback.services.deadlines import open_transfer_clock
-from feedback.services.routing import MAX_TRANSFERS, Target, dispute_unit, give
+from feedback.services.deadlines.clocks import open_transfer_clock
+from feedback.services.routing.route import MAX_TRANSFERS, Target, dispute_unit, give
 
 log = logging.getLogger(__name__)
 

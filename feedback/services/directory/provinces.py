@@ -4,7 +4,7 @@ The package holds the post-2025 structure (34 provinces, about 3,300 xã, phư�
 with the NSO (Tổng cục Thống kê) codes. Names and division types are copied as data, never
 written here: "Tỉnh" became "Thành phố" for some provinces in 2026 and the next change will come
 with a new version of the package, picked up by running the import again. Villages come from a
-CSV file (feedback.services.villages).
+CSV file (feedback.services.directory.villages).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from feedback import jobs
 from feedback.domain.status import Channel, Kind, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Locality, Role, Unit, User
-from feedback.services.assignments import returned_reason
+from feedback.services.routing.assignments import returned_reason
 from feedback.services.audit import record_event, verify_chain
 
 PERSONAL_DATA_VIEWED = "personal_data_viewed"

@@ -20,8 +20,8 @@ from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import CalendarOverride, Deadline, Feedback
 from feedback.services.audit import record_event
-from feedback.services.deadline_replay import operations_for, recompute_due_at
-from feedback.services.work_calendar import calendar_for, calendar_for_years
+from feedback.services.deadlines.replay import operations_for, recompute_due_at
+from feedback.services.deadlines.calendar import calendar_for, calendar_for_years
 
 __all__ = ["add_override", "calendar_for", "calendar_for_years", "remove_override"]
 

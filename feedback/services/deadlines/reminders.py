@@ -36,9 +36,9 @@ from feedback.domain.deadlines import reminder_schedule
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, LocalityLevel, Notification, Unit, UnitKind
 from feedback.services.audit import record_event
-from feedback.services.notifications import queue_notification
-from feedback.services.reminder_messages import render_message
-from feedback.services.work_calendar import calendar_for_years
+from feedback.services.notifications.outbox import queue_notification
+from feedback.services.deadlines.reminder_messages import render_message
+from feedback.services.deadlines.calendar import calendar_for_years
 
 log = logging.getLogger(__name__)
 

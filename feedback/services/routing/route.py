@@ -24,9 +24,9 @@ from feedback.domain.routing import AmbiguousRules, Decision, NoUnit, Place, Rul
 from feedback.domain.status import Status
 from feedback.extensions import db
 from feedback.models import Assignment, Event, Feedback, Locality, LocalityLevel, RoutingRule, Topic, Unit, UnitKind
-from feedback.services.assignments import assign, returns_of
+from feedback.services.routing.assignments import assign, returns_of
 from feedback.services.audit import record_event
-from feedback.services.deadlines import SYSTEM_ACTOR
+from feedback.services.deadlines.clocks import SYSTEM_ACTOR
 from feedback.services.health import beat
 
 log = logging.getLogger(__name__)

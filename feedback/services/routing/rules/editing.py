@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased, selectinload
 from feedback.domain.calendar import local_date
 from feedback.extensions import db
 from feedback.models import Assignment, Feedback, Locality, RoutingRule, Topic, Unit
-from feedback.services.rules.common import (
+from feedback.services.routing.rules.common import (
     Problem,
     RuleData,
     RuleNotFound,

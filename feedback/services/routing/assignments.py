@@ -17,8 +17,8 @@ from feedback.domain.status import Status, next_status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Feedback, Unit
 from feedback.services.audit import record_event
-from feedback.services.deadlines import SYSTEM_ACTOR, mark_met, start_clocks
-from feedback.services.notifications import queue_notification
+from feedback.services.deadlines.clocks import SYSTEM_ACTOR, mark_met, start_clocks
+from feedback.services.notifications.outbox import queue_notification
 
 # An assignment ended this way was a return as "not our competence"; the text after the prefix
 # is the unit's reason. Transfers are counted from these rows (never from a counter).

@@ -1,8 +1,8 @@
 """Routing rules as administrators manage them: one at a time (editing), from CSV (csv_import),
 and the lists their forms choose from (choices). Import from here, not from the modules."""
 
-from feedback.services.rules.choices import all_topics, locality_by_code, units_for_rules, upper_localities
-from feedback.services.rules.common import (
+from feedback.services.routing.rules.choices import all_topics, locality_by_code, units_for_rules, upper_localities
+from feedback.services.routing.rules.common import (
     KIND_LABELS,
     Problem,
     RuleData,
@@ -11,8 +11,8 @@ from feedback.services.rules.common import (
     describe_rule,
     kind_label,
 )
-from feedback.services.rules.csv_import import HEADER, ImportResult, RowError, import_rules
-from feedback.services.rules.editing import (
+from feedback.services.routing.rules.csv_import import HEADER, ImportResult, RowError, import_rules
+from feedback.services.routing.rules.editing import (
     Removal,
     RulePage,
     create_rule,

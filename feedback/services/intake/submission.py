@@ -34,7 +34,7 @@ from feedback.domain.status import Channel, Kind, Status
 from feedback.domain.tracking import derive_token, hash_token, make_code, new_secret_token, token_matches
 from feedback.extensions import db
 from feedback.models import Attachment, Feedback, Locality, LocalityLevel, Topic
-from feedback.services import uploads
+from feedback.services.intake import uploads
 from feedback.services.audit import record_event
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Managing staff accounts: create one with its membership, change a password, list them.
 
-Authentication itself lives in feedback.services.accounts; this module is what the
+Authentication itself lives in feedback.services.accounts.passwords; this module is what the
 ``flask users`` commands (and later the administrators' pages) call.
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from feedback.extensions import db
 from feedback.models import Locality, Membership, Role, Unit, UnitKind, User
-from feedback.services.accounts import hash_password
+from feedback.services.accounts.passwords import hash_password
 
 # Long passphrases beat complex short ones (NIST SP 800-63B §5.1.1.2 asks for at least 8;
 # staff accounts see residents' personal data, so a little more).

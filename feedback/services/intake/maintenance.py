@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import Attachment
-from feedback.services.uploads import TEMP_PREFIX
+from feedback.services.intake.uploads import TEMP_PREFIX
 
 log = logging.getLogger(__name__)
 

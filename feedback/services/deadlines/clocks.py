@@ -37,8 +37,8 @@ from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, Topic, Unit
 from feedback.services.audit import record_event
-from feedback.services.deadline_replay import extension_of, period_of, recompute_due_at
-from feedback.services.work_calendar import calendar_for
+from feedback.services.deadlines.replay import extension_of, period_of, recompute_due_at
+from feedback.services.deadlines.calendar import calendar_for
 
 SYSTEM_ACTOR = "system"
 Complexity = Literal["complex", "especially_complex"]

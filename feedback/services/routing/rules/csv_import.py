@@ -24,7 +24,7 @@ from feedback.domain.status import Kind
 from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Locality, RoutingRule, Topic, Unit
-from feedback.services.rules.common import conflict_messages, describe, load_rules, lock_rules, to_domain
+from feedback.services.routing.rules.common import conflict_messages, describe, load_rules, lock_rules, to_domain
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from feedback.domain.calendar import WorkCalendar
 from feedback.domain.deadlines import DayType, Period, due_at, extend_due, resume_due
 from feedback.extensions import db
 from feedback.models import Deadline, Event
-from feedback.services.work_calendar import calendar_for_years
+from feedback.services.deadlines.calendar import calendar_for_years
 
 # deadline id -> [("extend" | "resume", event data)], oldest first
 Operations = dict[int, list[tuple[str, dict[str, Any]]]]

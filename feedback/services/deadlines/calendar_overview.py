@@ -1,6 +1,6 @@
 """What the administrator's calendar page shows for one year (read only).
 
-Changing the calendar is ``feedback.services.calendar.add_override`` / ``remove_override``,
+Changing the calendar is ``feedback.services.deadlines.overrides.add_override`` / ``remove_override``,
 which also recompute open deadlines.
 """
 

@@ -1,0 +1,9 @@
+"""Accounts: staff users, their memberships, passwords (Argon2id) and authentication.
+
+Shells import from here, not from the inner modules.
+"""
+
+from feedback.services.accounts.passwords import authenticate
+from feedback.services.accounts.users import AccountError, create_user, list_users, set_password
+
+__all__ = ["AccountError", "authenticate", "create_user", "list_users", "set_password"]
