@@ -19,6 +19,7 @@ from feedback.extensions import db
 from feedback.models import Deadline, Event, Feedback, Role, RoutingRule, User
 from feedback.services.items import admin_view as item_admin
 from feedback.services.audit import verify_chain
+from feedback.services.deadlines import deadline_is_overdue, overdue_clause
 from feedback.services.routing.route import route_item
 from tests.factories import TUESDAY_MORNING, Directory, make_directory, make_feedback, make_user
 
@@ -214,9 +215,9 @@ def test_a_clock_is_overdue_when_breached_or_past_due_unless_met_or_paused_in_ti
         "running": (add_clock(item, due=A_WEEK_LATER + timedelta(days=1), sequence=6), False),
     }
     for name, (row, expected) in cases.items():
-        assert item_admin._is_overdue(row, A_WEEK_LATER) is expected, name
+        assert deadline_is_overdue(row, A_WEEK_LATER) is expected, name
         in_sql = db.session.scalar(sa.select(Deadline.id).where(Deadline.id == row.id,
-                                                                item_admin._overdue_sql(A_WEEK_LATER)))
+                                                                overdue_clause(A_WEEK_LATER)))
         assert (in_sql is not None) is expected, name
 
 

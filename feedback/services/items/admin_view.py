@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -25,6 +25,7 @@ from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Locality, Role, Unit, User
 from feedback.services.routing.assignments import returned_reason
 from feedback.services.audit import record_event, verify_chain
+from feedback.services.deadlines import deadline_is_overdue, overdue_clause
 
 PERSONAL_DATA_VIEWED = "personal_data_viewed"
 ROUTING_REQUESTED = "routing_requested"
@@ -151,29 +152,6 @@ class ItemDetail:
         return any(deadline.overdue for deadline in self.deadlines)
 
 
-# "Overdue now" (DESIGN.md §4: a fact about a deadline, not a status): a running clock whose breach
-# is recorded, or whose due time has passed, unless it was paused before it fell due (its due time
-# moves when it resumes; a clock paused after its due time stays due: resume_clocks keeps it).
-# Written twice, for SQL and for loaded rows; the two must say the same thing.
-def _overdue_sql(now: datetime) -> ColumnElement[bool]:
-    return and_(
-        Deadline.closed_at.is_(None),
-        Deadline.met_at.is_(None),
-        or_(
-            Deadline.breached_at.is_not(None),
-            and_(Deadline.due_at < now, or_(Deadline.paused_at.is_(None), Deadline.paused_at > Deadline.due_at)),
-        ),
-    )
-
-
-def _is_overdue(deadline: Deadline, now: datetime) -> bool:
-    if deadline.closed_at is not None or deadline.met_at is not None:
-        return False
-    if deadline.breached_at is not None:
-        return True
-    return deadline.due_at < now and (deadline.paused_at is None or deadline.paused_at > deadline.due_at)
-
-
 def list_items(*, status: Status | None, unit_id: int | None, overdue_only: bool, page: int, now: datetime,
                per_page: int = 25) -> ItemPage:
     """Items newest first (received_at desc, then id desc), optionally only of ``status``, only
@@ -191,7 +169,7 @@ def list_items(*, status: Status | None, unit_id: int | None, overdue_only: bool
     if unit_id is not None:
         query = query.where(Feedback.current_unit_id == unit_id)  # ix_feedback_current_unit_id
     if overdue_only:
-        query = query.where(exists().where(Deadline.feedback_id == Feedback.id, _overdue_sql(now)))
+        query = query.where(exists().where(Deadline.feedback_id == Feedback.id, overdue_clause(now)))
     pagination = db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False, count=True)
     items: list[Feedback] = list(pagination.items)
     running: dict[int, list[Deadline]] = defaultdict(list)
@@ -209,7 +187,7 @@ def list_items(*, status: Status | None, unit_id: int | None, overdue_only: bool
             locality=item.locality.name,
             received_at=item.received_at,
             next_due_at=min((d.due_at for d in running[item.id]), default=None),
-            overdue=any(_is_overdue(d, now) for d in running[item.id]),
+            overdue=any(deadline_is_overdue(d, now) for d in running[item.id]),
         )
         for item in items
     ]
@@ -271,7 +249,7 @@ def item_detail(code: str, *, viewer: User, now: datetime) -> ItemDetail:
         deadlines=tuple(
             DeadlineRow(d.clock, d.sequence, d.unit.name if d.unit is not None else None, d.legal_basis,
                         d.day_type, d.period_days, d.starts_at, d.due_at, d.paused_at, d.extensions, d.met_at,
-                        d.breached_at, d.closed_at, _is_overdue(d, now))
+                        d.breached_at, d.closed_at, deadline_is_overdue(d, now))
             for d in sorted(item.deadlines, key=lambda d: (d.starts_at, d.id))
         ),
         events=tuple(EventRow(e.seq, e.at, e.action, e.actor, e.actor_user_id, e.public, e.before, e.after)
