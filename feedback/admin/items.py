@@ -21,6 +21,7 @@ from feedback.admin.views import bp
 from feedback.auth.permissions import role_required
 from feedback.domain.status import Status
 from feedback.models import Role
+from feedback.services.access import viewer_for
 from feedback.services.items import admin_view as service
 
 PER_PAGE = 25
@@ -67,9 +68,9 @@ def items_index() -> ResponseReturnValue:
     status = _as_status(request.args.get("status"))
     unit_id = _as_id(request.args.get("unit"))
     overdue_only = request.args.get("overdue") == "1"
-    page = service.list_items(status=status, unit_id=unit_id, overdue_only=overdue_only,
-                              page=request.args.get("page", 1, type=int) or 1, now=datetime.now(UTC),
-                              per_page=PER_PAGE)
+    page = service.list_items(viewer=viewer_for(current_user), status=status, unit_id=unit_id,
+                              overdue_only=overdue_only, page=request.args.get("page", 1, type=int) or 1,
+                              now=datetime.now(UTC), per_page=PER_PAGE)
     args = {key: value for key, value in request.args.items() if key not in ("page", "lang") and value}
     return render_template("admin/items/index.html", page=page, args=args, statuses=list(Status),
                            units=service.units_for_filter(), status=status, unit_id=unit_id,
@@ -81,7 +82,7 @@ def items_index() -> ResponseReturnValue:
 def item_detail(code: str) -> ResponseReturnValue:
     now = datetime.now(UTC)
     try:
-        detail = service.item_detail(code, viewer=current_user, now=now)
+        detail = service.item_detail(code, viewer=viewer_for(current_user), now=now)
     except service.ItemNotFound:
         abort(404)
     # Logged (and committed) before the page exists: if the log cannot be written, nothing is shown.

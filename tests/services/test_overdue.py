@@ -17,6 +17,7 @@ from feedback.domain.calendar import end_of_local_day
 from feedback.domain.deadlines import is_overdue
 from feedback.extensions import db
 from feedback.models import Deadline, Role
+from feedback.services.access import viewer_for
 from feedback.services.deadlines import deadline_is_overdue, overdue_clause
 from feedback.services.intake.tracking import public_view
 from feedback.services.items import admin_view
@@ -94,10 +95,12 @@ def test_the_rule_its_sql_twin_and_every_page_agree(name: str, db_session: Sessi
     public = public_view(str(item.code), now=case.now)
     assert public is not None and [view.overdue for view in public.deadlines] == [case.expected]
 
-    admin = make_user("quantri", Role.ADMIN)
-    detail = admin_view.item_detail(str(item.code), viewer=admin, now=case.now)
+    operator = viewer_for(make_user("quantri", Role.ADMIN))
+    detail = admin_view.item_detail(str(item.code), viewer=operator, now=case.now)
     assert [deadline.overdue for deadline in detail.deadlines] == [case.expected]
-    listed = admin_view.list_items(status=None, unit_id=None, overdue_only=True, page=1, now=case.now)
+    listed = admin_view.list_items(viewer=operator, status=None, unit_id=None, overdue_only=True, page=1,
+                                   now=case.now)
     assert [r.code for r in listed.items] == ([item.code] if case.expected else [])
-    everything = admin_view.list_items(status=None, unit_id=None, overdue_only=False, page=1, now=case.now)
+    everything = admin_view.list_items(viewer=operator, status=None, unit_id=None, overdue_only=False, page=1,
+                                       now=case.now)
     assert [r.overdue for r in everything.items] == [case.expected]

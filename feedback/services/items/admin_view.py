@@ -3,8 +3,9 @@
 Read model for staff pages (``list_items``, ``item_detail``) plus two writes: the audit event
 that every view of personal data leaves (DESIGN.md §1, ``record_personal_data_view``) and the
 administrator's "route this again" (``resend_for_routing``). The view decides who may call
-these (administrators only today); ``item_detail`` itself leaves the resident's details out for
-a viewer who may not see them.
+these (administrators only today); both reads go through the one access rule
+(``feedback.services.access``): only items the viewer may see are listed or found, and
+``item_detail`` leaves the resident's details out for a viewer who may not see them.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from feedback import jobs
+from feedback.domain.access import Viewer, may_see_personal_data
 from feedback.domain.status import Channel, Kind, Status
 from feedback.extensions import db
-from feedback.models import Assignment, Deadline, Event, Feedback, Locality, Role, Unit, User
+from feedback.models import Assignment, Deadline, Event, Feedback, Locality, Unit, User
+from feedback.services.access import item_facts, visible_items_filter
 from feedback.services.routing.assignments import returned_reason
 from feedback.services.audit import record_event, verify_chain
 from feedback.services.deadlines import deadline_is_overdue, overdue_clause
@@ -152,14 +155,15 @@ class ItemDetail:
         return any(deadline.overdue for deadline in self.deadlines)
 
 
-def list_items(*, status: Status | None, unit_id: int | None, overdue_only: bool, page: int, now: datetime,
-               per_page: int = 25) -> ItemPage:
-    """Items newest first (received_at desc, then id desc), optionally only of ``status``, only
-    held by ``unit_id`` now, only with a clock overdue at ``now``. Three queries per page
-    whatever its size (count, items with unit/topic/locality joined, their running clocks).
-    A page past the end is empty. Read only."""
+def list_items(*, viewer: Viewer, status: Status | None, unit_id: int | None, overdue_only: bool, page: int,
+               now: datetime, per_page: int = 25) -> ItemPage:
+    """Items ``viewer`` may see, newest first (received_at desc, then id desc), optionally only of
+    ``status``, only held by ``unit_id`` now, only with a clock overdue at ``now``. Three queries
+    per page whatever its size (count, items with unit/topic/locality joined, their running
+    clocks). A page past the end is empty. Read only."""
     query = (
         select(Feedback)
+        .where(visible_items_filter(viewer))
         .options(joinedload(Feedback.current_unit), joinedload(Feedback.topic, innerjoin=True),
                  joinedload(Feedback.locality, innerjoin=True))
         .order_by(Feedback.received_at.desc(), Feedback.id.desc())
@@ -199,20 +203,15 @@ def units_for_filter() -> list[Unit]:
     return list(db.session.scalars(select(Unit).order_by(Unit.name, Unit.id)))
 
 
-def may_see_personal_data(viewer: User) -> bool:
-    """The platform operator sees the resident's details (DESIGN.md §1). The Front and, with
-    consent, the handling unit get their own rule with their workspaces; until then, no one else."""
-    return viewer.has_role(Role.ADMIN)
-
-
-def item_detail(code: str, *, viewer: User, now: datetime) -> ItemDetail:
+def item_detail(code: str, *, viewer: Viewer, now: datetime) -> ItemDetail:
     """Everything about the item with ``code``: facts, routing, assignments, every clock, every event
     (public and internal) with whether the hash chain still verifies, attachments' metadata and,
-    for a viewer allowed to see them, the resident's details. Raises ItemNotFound. Read only: the
-    caller logs the display of personal data with ``record_personal_data_view``."""
+    for a viewer allowed to see them (``may_see_personal_data``), the resident's details. Raises
+    ItemNotFound also for an item the viewer may not see (its existence is not revealed). Read
+    only: the caller logs the display of personal data with ``record_personal_data_view``."""
     item = db.session.scalar(
         select(Feedback)
-        .where(Feedback.code == code)
+        .where(Feedback.code == code, visible_items_filter(viewer))
         .options(
             joinedload(Feedback.current_unit), joinedload(Feedback.topic), joinedload(Feedback.locality),
             selectinload(Feedback.assignments).joinedload(Assignment.unit),
@@ -224,7 +223,7 @@ def item_detail(code: str, *, viewer: User, now: datetime) -> ItemDetail:
         raise ItemNotFound(code)
     events = db.session.scalars(select(Event).where(Event.feedback_id == item.id).order_by(Event.seq)).all()
     resident = None
-    if may_see_personal_data(viewer):
+    if may_see_personal_data(viewer, item_facts(item)):
         resident = Resident(item.submitter_name, item.submitter_phone, item.submitter_email,
                             item.consent_share_contact)
     return ItemDetail(
