@@ -24,6 +24,7 @@ from feedback.auth.permissions import role_required
 from feedback.domain.status import Status
 from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
+from feedback.services.access import viewer_for
 from feedback.services.items import admin_view as service
 
 PER_PAGE = 25
@@ -123,7 +124,8 @@ def items_index() -> ResponseReturnValue:
     if unit_text and unit is None:
         page = service.ItemPage(items=[], page=1, pages=0, total=0)
     else:
-        page = service.list_items(status=status, unit_id=unit.id if unit else None, overdue_only=overdue_only,
+        page = service.list_items(viewer=viewer_for(current_user), status=status,
+                                  unit_id=unit.id if unit else None, overdue_only=overdue_only,
                                   page=page_asked, now=datetime.now(UTC), per_page=PER_PAGE, search=search)
     args = {key: value for key, value in request.args.items() if key not in ("page", "lang") and value}
     return render_template("admin/items/index.html", page=page, args=args, statuses=list(Status),
@@ -140,7 +142,7 @@ def item_detail(code: str) -> ResponseReturnValue:
         return redirect(url_for("admin.item_detail", code=canonical), 301)
     now = datetime.now(UTC)
     try:
-        detail = service.item_detail(code, viewer=current_user, now=now)
+        detail = service.item_detail(code, viewer=viewer_for(current_user), now=now)
     except service.ItemNotFound:
         abort(404)
     return _detail_page(detail, now, _handover_form())
@@ -184,7 +186,7 @@ def item_handover(code: str) -> ResponseReturnValue:
             flash(_("Đã chuyển ý kiến %(code)s cho %(unit)s.", code=code, unit=unit.name), "success")
             return redirect(url_for("admin.item_detail", code=code))
     try:
-        detail = service.item_detail(code, viewer=current_user, now=now)
+        detail = service.item_detail(code, viewer=viewer_for(current_user), now=now)
     except service.ItemNotFound:
         abort(404)
     return _detail_page(detail, now, form, 422)

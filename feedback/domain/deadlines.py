@@ -37,7 +37,7 @@ __all__ = [  # the law.py names are re-exported: callers import deadlines only
     "CaseFacts", "Clock", "DayType", "Extension", "ExtensionRefused", "Pause", "Period",
     "PlannedDeadline", "RefusalCode", "Term", "UnknownSupervisionSource",
     "acceptance_notice_period", "decision_notice_period", "due_after_pauses", "due_at",
-    "extend_term", "extension_period", "may_recompute", "plan_acceptance_notice",
+    "extend_term", "extension_period", "is_overdue", "may_recompute", "plan_acceptance_notice",
     "plan_deadlines", "plan_decision_notice", "plan_on_acceptance", "plan_supervision",
     "plan_transfer", "reclassify_complex", "recompute_due", "reminder_schedule", "replay_term",
     "restart_resolution", "resume_term", "supervision_period", "term_at", "transfer_period",
@@ -167,6 +167,38 @@ def recompute_due(start: datetime, period: Period, calendar: WorkCalendar) -> da
 def may_recompute(breached_at: datetime | None) -> bool:
     """True when a deadline may get a new due date: only while it has not been breached."""
     return breached_at is None
+
+
+def is_overdue(
+    due_at: datetime,
+    now: datetime,
+    *,
+    paused_at: datetime | None = None,
+    breached_at: datetime | None = None,
+    met_at: datetime | None = None,
+    closed_at: datetime | None = None,
+) -> bool:
+    """Whether a clock with these stored facts is overdue at `now`: the one rule (DESIGN.md §4).
+
+    Overdue is not a status but a fact about a running deadline now, so only a clock still
+    running can be overdue: one met (`met_at`) or otherwise stopped (`closed_at`: met late,
+    superseded by a restarted or reclassified clock, or the item closed) never is, even when
+    its breach is recorded; `breached_at` stays as the fact about the past and says "was late".
+    A running clock is overdue when its breach is recorded, or when `now` is strictly later
+    than `due_at` (the due instant itself is still on time, as for `due_at`) and it is not
+    paused in time. A paused clock does not run: paused at or before `due_at` it is not
+    overdue however long the pause lasts, since resuming moves its due date (`resume_term`);
+    paused after `due_at` it was already late and stays overdue (`resume_term` keeps that due).
+
+    Pure; the SQL twin for queries is `feedback.services.deadlines.overdue_clause`, held to the
+    same answers by tests/services/test_overdue.py. Raises TypeError when naive and aware
+    instants are compared.
+    """
+    if met_at is not None or closed_at is not None:
+        return False
+    if breached_at is not None:
+        return True
+    return now > due_at and (paused_at is None or paused_at > due_at)
 
 
 def _planned(clock: Clock, period: Period, start: datetime, cal: WorkCalendar) -> PlannedDeadline:

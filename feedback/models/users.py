@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from feedback.domain.access import Role
 from feedback.extensions import Model
 from feedback.models.directory import Locality, Unit
 from feedback.models.types import UTCDateTime, str_enum, utcnow
 
-
-class Role(StrEnum):
-    """Roles of DESIGN.md §1 (residents need no account)."""
-
-    ADMIN = "admin"
-    OFFICER = "officer"  # cán bộ xử lý
-    UNIT_HEAD = "unit_head"  # lãnh đạo đơn vị
-    FRONT_MONITOR = "front_monitor"  # cán bộ MTTQ
-    INSPECTION_BOARD = "inspection_board"  # Ban Thanh tra nhân dân
+__all__ = ["Membership", "Role", "User"]  # Role is defined in the domain (access rules)
 
 
 class User(UserMixin, Model):

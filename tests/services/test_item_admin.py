@@ -14,11 +14,14 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 import feedback.jobs
+from feedback.domain.access import Grant, Viewer
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db
 from feedback.models import Deadline, Event, Feedback, Role, RoutingRule, User
 from feedback.services.items import admin_view as item_admin
+from feedback.services.access import viewer_for
 from feedback.services.audit import verify_chain
+from feedback.services.deadlines import deadline_is_overdue, overdue_clause
 from feedback.services.routing.route import route_item
 from tests.factories import TUESDAY_MORNING, Directory, make_directory, make_feedback, make_user
 
@@ -26,6 +29,7 @@ ROUTED_AT = TUESDAY_MORNING + timedelta(minutes=1)
 # The view's "now" in these tests: a week after receipt (before any 10-working-day clock is due).
 A_WEEK_LATER = TUESDAY_MORNING + timedelta(days=7)
 LONG_AFTER = datetime(2027, 1, 4, 2, 0, tzinfo=UTC)
+OPERATOR = Viewer((Grant(Role.ADMIN),))  # sees every item
 
 
 @pytest.fixture
@@ -90,8 +94,8 @@ def test_the_list_is_newest_first_and_filters_by_status_unit_and_overdue(d: Dire
     add_clock(new, due=A_WEEK_LATER + timedelta(days=3))
 
     def codes(**filters: object) -> list[str]:
-        arguments: dict[str, object] = {"status": None, "unit_id": None, "overdue_only": False, "page": 1,
-                                        "now": A_WEEK_LATER, **filters}
+        arguments: dict[str, object] = {"viewer": OPERATOR, "status": None, "unit_id": None, "overdue_only": False,
+                                        "page": 1, "now": A_WEEK_LATER, **filters}
         return [row.code for row in item_admin.list_items(**arguments).items]  # type: ignore[arg-type]
 
     assert codes() == [new.code, waiting.code, old.code]
@@ -99,8 +103,8 @@ def test_the_list_is_newest_first_and_filters_by_status_unit_and_overdue(d: Dire
     assert codes(unit_id=d.ubnd_ha_tu.id) == [old.code]
     assert codes(overdue_only=True) == [old.code]
     assert codes(overdue_only=True, unit_id=d.ubnd_van_don.id) == []
-    rows = {row.code: row for row in item_admin.list_items(status=None, unit_id=None, overdue_only=False, page=1,
-                                                            now=A_WEEK_LATER).items}
+    rows = {row.code: row for row in item_admin.list_items(viewer=OPERATOR, status=None, unit_id=None,
+                                                            overdue_only=False, page=1, now=A_WEEK_LATER).items}
     assert rows[old.code].overdue and rows[old.code].next_due_at == A_WEEK_LATER - timedelta(days=1)
     assert not rows[new.code].overdue and rows[new.code].unit == "UBND Đặc khu Vân Đồn"
     assert rows[waiting.code].next_due_at is None and rows[waiting.code].unit is None
@@ -109,8 +113,10 @@ def test_the_list_is_newest_first_and_filters_by_status_unit_and_overdue(d: Dire
 def test_the_list_pages_by_25(d: Directory) -> None:
     """Proves: 26 items make two pages; the second holds the oldest one."""
     items = [make_feedback(d, received_at=TUESDAY_MORNING + timedelta(hours=i)) for i in range(26)]
-    first = item_admin.list_items(status=None, unit_id=None, overdue_only=False, page=1, now=A_WEEK_LATER)
-    second = item_admin.list_items(status=None, unit_id=None, overdue_only=False, page=2, now=A_WEEK_LATER)
+    first = item_admin.list_items(viewer=OPERATOR, status=None, unit_id=None, overdue_only=False, page=1,
+                                  now=A_WEEK_LATER)
+    second = item_admin.list_items(viewer=OPERATOR, status=None, unit_id=None, overdue_only=False, page=2,
+                                   now=A_WEEK_LATER)
     assert (first.total, first.pages, len(first.items)) == (26, 2, 25)
     assert [row.code for row in second.items] == [items[0].code]
 
@@ -124,7 +130,8 @@ def test_the_list_costs_three_queries_for_3_or_20_items(d: Directory) -> None:
         db.session.commit()
         db.session.expire_all()
         with counting_queries() as statements:
-            page = item_admin.list_items(status=None, unit_id=None, overdue_only=False, page=1, now=A_WEEK_LATER)
+            page = item_admin.list_items(viewer=OPERATOR, status=None, unit_id=None, overdue_only=False, page=1,
+                                         now=A_WEEK_LATER)
             assert all(row.unit and row.topic and row.locality for row in page.items)
         return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
 
@@ -143,7 +150,7 @@ def test_the_detail_of_a_routed_item_has_routing_clocks_assignments_events_and_r
     from the province down and, for an administrator, the resident's details."""
     item, rule = routed_item(d)
 
-    detail = item_admin.item_detail(str(item.code), viewer=admin, now=A_WEEK_LATER)
+    detail = item_admin.item_detail(str(item.code), viewer=viewer_for(admin), now=A_WEEK_LATER)
 
     assert detail.routing_rule_id == rule.id
     assert detail.routing_explanation == (
@@ -167,7 +174,7 @@ def test_a_viewer_who_is_not_an_administrator_gets_no_personal_data(d: Directory
     item, _rule = routed_item(d)
     officer = make_user("canbo", Role.OFFICER, unit=d.environment_dept)
 
-    detail = item_admin.item_detail(str(item.code), viewer=officer, now=A_WEEK_LATER)
+    detail = item_admin.item_detail(str(item.code), viewer=viewer_for(officer), now=A_WEEK_LATER)
 
     assert detail.resident is None
     assert item_admin.record_personal_data_view(detail, officer, A_WEEK_LATER) is None
@@ -176,7 +183,7 @@ def test_a_viewer_who_is_not_an_administrator_gets_no_personal_data(d: Directory
 
 def test_an_unknown_code_is_not_found(d: Directory, admin: User) -> None:
     with pytest.raises(item_admin.ItemNotFound):
-        item_admin.item_detail("QN-26-999999-X", viewer=admin, now=A_WEEK_LATER)
+        item_admin.item_detail("QN-26-999999-X", viewer=OPERATOR, now=A_WEEK_LATER)
 
 
 def test_each_view_of_personal_data_appends_one_internal_event_and_the_chain_holds(d: Directory,
@@ -187,7 +194,7 @@ def test_each_view_of_personal_data_appends_one_internal_event_and_the_chain_hol
     before = len(list(db.session.scalars(sa.select(Event).where(Event.feedback_id == item.id))))
 
     for _ in range(2):
-        detail = item_admin.item_detail(str(item.code), viewer=admin, now=A_WEEK_LATER)
+        detail = item_admin.item_detail(str(item.code), viewer=viewer_for(admin), now=A_WEEK_LATER)
         item_admin.record_personal_data_view(detail, admin, A_WEEK_LATER)
 
     viewed = events_of(item, item_admin.PERSONAL_DATA_VIEWED)
@@ -214,9 +221,9 @@ def test_a_clock_is_overdue_when_breached_or_past_due_unless_met_or_paused_in_ti
         "running": (add_clock(item, due=A_WEEK_LATER + timedelta(days=1), sequence=6), False),
     }
     for name, (row, expected) in cases.items():
-        assert item_admin._is_overdue(row, A_WEEK_LATER) is expected, name
+        assert deadline_is_overdue(row, A_WEEK_LATER) is expected, name
         in_sql = db.session.scalar(sa.select(Deadline.id).where(Deadline.id == row.id,
-                                                                item_admin._overdue_sql(A_WEEK_LATER)))
+                                                                overdue_clause(A_WEEK_LATER)))
         assert (in_sql is not None) is expected, name
 
 

@@ -1,12 +1,15 @@
 """Deadlines: the legal clocks of items. Owns the working calendar in force (holidays plus
-administrator overrides), the clocks as rows (start, pause, resume, extend, meet, replay), and the
-beat scan that reminds and escalates, with the texts of its messages.
+administrator overrides), the clocks as rows (start, pause, resume, extend, meet, replay), "overdue
+now" for rows and queries, and the beat scan that reminds and escalates, with the texts of its
+messages.
 
 Shells import from here, not from the inner modules.
 """
 
 from feedback.services.deadlines.calendar_overview import FIRST_YEAR, LAST_YEAR, year_overview
+from feedback.services.deadlines.overdue import deadline_is_overdue, overdue_clause
 from feedback.services.deadlines.overrides import add_override, remove_override
 from feedback.services.deadlines.reminders import ScanResult, scan_deadlines
 
-__all__ = ["FIRST_YEAR", "LAST_YEAR", "ScanResult", "add_override", "remove_override", "scan_deadlines", "year_overview"]
+__all__ = ["FIRST_YEAR", "LAST_YEAR", "ScanResult", "add_override", "deadline_is_overdue", "overdue_clause",
+           "remove_override", "scan_deadlines", "year_overview"]

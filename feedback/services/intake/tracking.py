@@ -21,6 +21,7 @@ from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import InvalidCode, details_are_public, normalise_code, token_matches
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, LocalityLevel, Unit, UnitKind
+from feedback.services.deadlines import deadline_is_overdue
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class RoutingReason:
 
 @dataclass(frozen=True)
 class DeadlineView:
-    """The latest clock of one kind; ``overdue`` when past due and not met (or breach recorded)."""
+    """The latest clock of one kind; ``overdue`` as ``feedback.domain.deadlines.is_overdue`` says."""
 
     clock: str
     due_at: datetime
@@ -237,7 +238,7 @@ def _deadlines(rows: list[Deadline], now: datetime) -> tuple[DeadlineView, ...]:
             due_at=row.due_at,
             legal_basis=row.legal_basis,
             met=row.met_at is not None,
-            overdue=row.met_at is None and (row.breached_at is not None or (row.closed_at is None and now > row.due_at)),
+            overdue=deadline_is_overdue(row, now),
         )
         for row in latest.values()
     ]

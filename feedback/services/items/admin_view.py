@@ -3,8 +3,9 @@
 Read model for staff pages (``list_items``, ``item_detail``) plus two writes: the audit event
 that every view of personal data leaves (DESIGN.md §1, ``record_personal_data_view``) and the
 administrator's "route this again" (``resend_for_routing``). The view decides who may call
-these (administrators only today); ``item_detail`` itself leaves the resident's details out for
-a viewer who may not see them.
+these (administrators only today); both reads go through the one access rule
+(``feedback.services.access``): only items the viewer may see are listed or found, and
+``item_detail`` leaves the resident's details out for a viewer who may not see them.
 """
 
 from __future__ import annotations
@@ -22,11 +23,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from feedback import jobs
+from feedback.domain.access import Viewer, may_see_personal_data
 from feedback.domain.status import Channel, Kind, Status
 from feedback.extensions import db
-from feedback.models import Assignment, Deadline, Event, Feedback, Locality, Role, Unit, User
+from feedback.models import Assignment, Deadline, Event, Feedback, Locality, Unit, User
+from feedback.services.access import item_facts, visible_items_filter
 from feedback.services.routing.assignments import open_assignment, returned_reason
 from feedback.services.audit import record_event, verify_chain
+from feedback.services.deadlines import deadline_is_overdue, overdue_clause
 from feedback.services.routing.route import Target, give
 
 PERSONAL_DATA_VIEWED = "personal_data_viewed"
@@ -166,38 +170,16 @@ class ItemDetail:
         return any(deadline.overdue for deadline in self.deadlines)
 
 
-# "Overdue now" (DESIGN.md §4: a fact about a deadline, not a status): a running clock whose breach
-# is recorded, or whose due time has passed, unless it was paused before it fell due (its due time
-# moves when it resumes; a clock paused after its due time stays due: resume_clocks keeps it).
-# Written twice, for SQL and for loaded rows; the two must say the same thing.
-def _overdue_sql(now: datetime) -> ColumnElement[bool]:
-    return and_(
-        Deadline.closed_at.is_(None),
-        Deadline.met_at.is_(None),
-        or_(
-            Deadline.breached_at.is_not(None),
-            and_(Deadline.due_at < now, or_(Deadline.paused_at.is_(None), Deadline.paused_at > Deadline.due_at)),
-        ),
-    )
-
-
-def _is_overdue(deadline: Deadline, now: datetime) -> bool:
-    if deadline.closed_at is not None or deadline.met_at is not None:
-        return False
-    if deadline.breached_at is not None:
-        return True
-    return deadline.due_at < now and (deadline.paused_at is None or deadline.paused_at > deadline.due_at)
-
-
-def list_items(*, status: Status | None, unit_id: int | None, overdue_only: bool, page: int, now: datetime,
-               per_page: int = 25, search: str = "") -> ItemPage:
-    """Items newest first (received_at desc, then id desc), optionally only of ``status``, only
-    held by ``unit_id`` now, only with a clock overdue at ``now``, only matching ``search``
-    (``search_condition``: part of the code, or a fragment of the title). Three queries per page
-    whatever its size (count, items with unit/topic/locality joined, their running clocks).
-    A page past the end is empty. Read only."""
+def list_items(*, viewer: Viewer, status: Status | None, unit_id: int | None, overdue_only: bool, page: int,
+               now: datetime, per_page: int = 25, search: str = "") -> ItemPage:
+    """Items ``viewer`` may see, newest first (received_at desc, then id desc), optionally only of
+    ``status``, only held by ``unit_id`` now, only with a clock overdue at ``now``, only matching
+    ``search`` (``search_condition``: part of the code, or a fragment of the title). Three queries
+    per page whatever its size (count, items with unit/topic/locality joined, their running
+    clocks). A page past the end is empty. Read only."""
     query = (
         select(Feedback)
+        .where(visible_items_filter(viewer))
         .options(joinedload(Feedback.current_unit), joinedload(Feedback.topic, innerjoin=True),
                  joinedload(Feedback.locality, innerjoin=True))
         .order_by(Feedback.received_at.desc(), Feedback.id.desc())
@@ -207,7 +189,7 @@ def list_items(*, status: Status | None, unit_id: int | None, overdue_only: bool
     if unit_id is not None:
         query = query.where(Feedback.current_unit_id == unit_id)  # ix_feedback_current_unit_id
     if overdue_only:
-        query = query.where(exists().where(Deadline.feedback_id == Feedback.id, _overdue_sql(now)))
+        query = query.where(exists().where(Deadline.feedback_id == Feedback.id, overdue_clause(now)))
     if search.strip():
         query = query.where(search_condition(search))
     pagination = db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False, count=True)
@@ -228,7 +210,7 @@ def list_items(*, status: Status | None, unit_id: int | None, overdue_only: bool
             locality=item.locality.name,
             received_at=item.received_at,
             next_due_at=min((d.due_at for d in running[item.id]), default=None),
-            overdue=any(_is_overdue(d, now) for d in running[item.id]),
+            overdue=any(deadline_is_overdue(d, now) for d in running[item.id]),
         )
         for item in items
     ]
@@ -286,20 +268,15 @@ def units_for_filter() -> list[Unit]:
     return list(db.session.scalars(select(Unit).order_by(Unit.name, Unit.id)))
 
 
-def may_see_personal_data(viewer: User) -> bool:
-    """The platform operator sees the resident's details (DESIGN.md §1). The Front and, with
-    consent, the handling unit get their own rule with their workspaces; until then, no one else."""
-    return viewer.has_role(Role.ADMIN)
-
-
-def item_detail(code: str, *, viewer: User, now: datetime) -> ItemDetail:
+def item_detail(code: str, *, viewer: Viewer, now: datetime) -> ItemDetail:
     """Everything about the item with ``code``: facts, routing, assignments, every clock, every event
     (public and internal) with whether the hash chain still verifies, attachments' metadata and,
-    for a viewer allowed to see them, the resident's details. Raises ItemNotFound. Read only: the
-    caller logs the display of personal data with ``record_personal_data_view``."""
+    for a viewer allowed to see them (``may_see_personal_data``), the resident's details. Raises
+    ItemNotFound also for an item the viewer may not see (its existence is not revealed). Read
+    only: the caller logs the display of personal data with ``record_personal_data_view``."""
     item = db.session.scalar(
         select(Feedback)
-        .where(Feedback.code == code)
+        .where(Feedback.code == code, visible_items_filter(viewer))
         .options(
             joinedload(Feedback.current_unit), joinedload(Feedback.topic), joinedload(Feedback.locality),
             selectinload(Feedback.assignments).joinedload(Assignment.unit),
@@ -311,7 +288,7 @@ def item_detail(code: str, *, viewer: User, now: datetime) -> ItemDetail:
         raise ItemNotFound(code)
     events = db.session.scalars(select(Event).where(Event.feedback_id == item.id).order_by(Event.seq)).all()
     resident = None
-    if may_see_personal_data(viewer):
+    if may_see_personal_data(viewer, item_facts(item)):
         resident = Resident(item.submitter_name, item.submitter_phone, item.submitter_email,
                             item.consent_share_contact)
     return ItemDetail(
@@ -336,7 +313,7 @@ def item_detail(code: str, *, viewer: User, now: datetime) -> ItemDetail:
         deadlines=tuple(
             DeadlineRow(d.clock, d.sequence, d.unit.name if d.unit is not None else None, d.legal_basis,
                         d.day_type, d.period_days, d.starts_at, d.due_at, d.paused_at, d.extensions, d.met_at,
-                        d.breached_at, d.closed_at, _is_overdue(d, now))
+                        d.breached_at, d.closed_at, deadline_is_overdue(d, now))
             for d in sorted(item.deadlines, key=lambda d: (d.starts_at, d.id))
         ),
         events=tuple(EventRow(e.seq, e.at, e.action, e.actor, e.actor_user_id, e.public, e.before, e.after)
