@@ -35,11 +35,12 @@ class Config:
         or os.environ.get("REDIS_URL")
         or "sqla+" + _sqlite_url("broker.sqlite3")
     )
-    CELERY_ALWAYS_EAGER: bool = False
     # Seconds the web app waits for the broker before giving up (the item is saved anyway).
     BROKER_CONNECT_TIMEOUT: float = float(os.environ.get("BROKER_CONNECT_TIMEOUT", "2"))
     RATELIMIT_STORAGE_URI: str = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     LOGIN_RATE_LIMIT: str = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
+    # Failed logins per username, from any address (the same limit as per IP unless set).
+    LOGIN_USERNAME_RATE_LIMIT: str = os.environ.get("LOGIN_USERNAME_RATE_LIMIT") or LOGIN_RATE_LIMIT
     # Per client IP. Generous on purpose: a commune office kiosk or a mobile carrier's shared
     # address (CGNAT) puts many residents behind one IP; this only stops floods.
     SUBMIT_RATE_LIMIT: str = os.environ.get("SUBMIT_RATE_LIMIT", "30 per minute")

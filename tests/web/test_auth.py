@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from feedback.auth.views import LANDING
 from feedback.extensions import db
 from feedback.models import Role, User
 from feedback.services.accounts.passwords import authenticate, hash_password
@@ -135,6 +137,37 @@ def test_successful_logins_do_not_count_against_the_username(client: FlaskClient
         browser = type(client)(client.application, client.application.response_class, use_cookies=True)
         response = log_in(browser, "quantri", environ_base={"REMOTE_ADDR": f"10.0.2.{attempt + 1}"})
         assert response.status_code == 302
+
+
+def test_the_per_username_limit_is_its_own_setting(client: FlaskClient, db_session: Session,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: LOGIN_USERNAME_RATE_LIMIT (declared in config.py) is the per-username limit: set to 2
+    while the per-address limit stays 5, the third failed try on one username is refused."""
+    monkeypatch.setitem(client.application.config, "LOGIN_USERNAME_RATE_LIMIT", "2 per minute")
+    make_user("quantri", Role.ADMIN)
+    for attempt in range(2):
+        assert log_in(client, "quantri", "sai", environ_base={"REMOTE_ADDR": f"10.0.3.{attempt + 1}"}).status_code == 200
+
+    blocked = log_in(client, "quantri", environ_base={"REMOTE_ADDR": "10.0.3.9"})
+
+    assert blocked.status_code == 429
+
+
+def test_every_landing_page_exists(app: Flask) -> None:
+    """Proves: LANDING names only pages that exist (no endpoint waiting for a future blueprint)."""
+    missing = [endpoint for _, endpoint in LANDING if endpoint not in app.view_functions]
+    assert missing == []
+
+
+def test_staff_without_a_landing_page_land_on_the_home_page(client: FlaskClient, db_session: Session) -> None:
+    """Proves: an officer (no workspace yet) is sent to the home page after login, as before."""
+    directory = make_directory()
+    make_user("canbo", Role.OFFICER, unit=directory.ubnd_ha_tu)
+
+    response = log_in(client, "canbo")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
 
 
 @pytest.mark.parametrize("target, expected", [
