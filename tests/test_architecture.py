@@ -22,3 +22,14 @@ def test_the_code_type_checks() -> None:
         [sys.executable, "-m", "mypy", "--no-incremental"], cwd=ROOT, capture_output=True, text=True, timeout=600
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_models_live_in_the_module_of_their_aggregate() -> None:
+    """Proves: the calendar override and the worker heartbeat have their own model modules (not the
+    directory's or the notifications'), under unchanged table names."""
+    from feedback.models import CalendarOverride, WorkerHeartbeat
+
+    assert (CalendarOverride.__module__, CalendarOverride.__tablename__) == ("feedback.models.calendar",
+                                                                           "calendar_override")
+    assert (WorkerHeartbeat.__module__, WorkerHeartbeat.__tablename__) == ("feedback.models.health",
+                                                                         "worker_heartbeat")
