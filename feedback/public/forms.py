@@ -14,8 +14,8 @@ from wtforms.fields import EmailField, TelField
 from wtforms.fields.choices import SelectChoice
 
 from feedback.domain.status import Kind
-from feedback.public.labels import KIND_LABELS
 from feedback.services.intake.form_choices import Place, TopicOption
+from feedback.web.labels import KIND_LABELS
 
 # Submission field → form field, for putting the service's errors next to the right input.
 ERROR_FIELDS = {

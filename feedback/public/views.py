@@ -16,18 +16,14 @@ from flask_wtf.csrf import CSRFError
 from feedback.domain.status import Channel
 from feedback.extensions import limiter
 from feedback.public.forms import SubmitForm
-from feedback.public.labels import register_label_filters
 from feedback.public.receipts import remember_receipt, remembered_token
 from feedback.public.redact import install_log_redaction
-from feedback.public.site import register_site_hooks
 from feedback.public.tracking_views import add_tracking_routes, example_code, private_headers
 from feedback.services.intake.form_choices import communes, search_localities, topic_options, villages
 from feedback.services.intake.submission import MAX_BODY, MAX_TITLE, Submission, SubmissionInvalid, Upload, submit_feedback
 from feedback.services.intake.tracking import private_view
 
 bp = Blueprint("public", __name__)
-register_site_hooks(bp)
-register_label_filters(bp)
 add_tracking_routes(bp)
 bp.record_once(lambda state: install_log_redaction())
 

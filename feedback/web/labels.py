@@ -1,16 +1,17 @@
 """Words shown for the codes stored in the database: kinds, statuses, clocks, audit actions.
 
-Registered as template filters for the whole application (``kind_label``, ``kind_help``,
-``status_label``, ``clock_label``, ``event_label``, ``local_datetime``), so staff pages show the
+Registered as template filters of the whole application by ``feedback.web`` (``kind_label``,
+``kind_help``, ``status_label``, ``clock_label``, ``event_label``, ``local_datetime``), so staff pages show the
 same words as the resident's tracking page. Unknown codes are shown as they are, never hidden.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -120,14 +121,12 @@ def local_datetime(moment: datetime | None) -> str:
     return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M")
 
 
-def register_label_filters(bp: Blueprint) -> None:
-    for name, function in (
-        ("kind_label", kind_label),
-        ("kind_help", kind_help),
-        ("status_label", status_label),
-        ("clock_label", clock_label),
-        ("event_label", event_label),
-        ("local_datetime", local_datetime),
-    ):
-        bp.add_app_template_filter(function, name)
-
+# The template filters, by name; ``feedback.web.register_web`` adds them to the application.
+TEMPLATE_FILTERS: tuple[tuple[str, Callable[..., str]], ...] = (
+    ("kind_label", kind_label),
+    ("kind_help", kind_help),
+    ("status_label", status_label),
+    ("clock_label", clock_label),
+    ("event_label", event_label),
+    ("local_datetime", local_datetime),
+)
