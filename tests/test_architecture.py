@@ -33,3 +33,21 @@ def test_models_live_in_the_module_of_their_aggregate() -> None:
                                                                            "calendar_override")
     assert (WorkerHeartbeat.__module__, WorkerHeartbeat.__tablename__) == ("feedback.models.health",
                                                                          "worker_heartbeat")
+
+
+def test_every_event_action_is_named_and_written() -> None:
+    """Proves: no record_event call passes a bare string as its action, and every EventAction is
+    used by the services (an action nothing writes would be a dead name with a dead label)."""
+    import re
+
+    from feedback.domain.events import EventAction
+
+    call = re.compile(r"record_event\(\s*[\w.]+,\s*([^,]+),")
+    named: set[str] = set()
+    for path in (ROOT / "feedback").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for argument in call.findall(text):
+            assert argument.startswith("EventAction.") or argument == "action", (path, argument)
+        if "services" in path.parts:
+            named.update(re.findall(r"EventAction\.([A-Z_]+)", text))
+    assert named == {action.name for action in EventAction}

@@ -14,6 +14,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from feedback.domain.events import Actor
 from feedback.services.routing import rules as service
 
 rules_cli = AppGroup("rules", help="Routing rules: which unit answers which items.")
@@ -29,7 +30,7 @@ def import_command(file: Path) -> None:
     try:
         # utf-8-sig drops the BOM Excel writes; newline="" lets csv read quoted line breaks
         with file.open(encoding="utf-8-sig", newline="") as stream:
-            result = service.import_rules(stream, now=datetime.now(UTC), actor=f"cli:{_login_name()}")
+            result = service.import_rules(stream, now=datetime.now(UTC), actor=Actor.cli(_login_name()))
     except UnicodeDecodeError as error:
         raise click.ClickException(_("Tệp không phải UTF-8: hãy lưu lại dưới dạng \u201cCSV UTF-8\u201d.")) from error
     if not result.ok:

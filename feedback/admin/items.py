@@ -18,20 +18,12 @@ from flask_login import current_user
 
 from feedback.admin.forms import ConfirmForm
 from feedback.admin.views import bp
-from feedback.auth.permissions import role_required
+from feedback.auth.permissions import current_actor, role_required
 from feedback.domain.status import Status
 from feedback.models import Role
 from feedback.services.items import admin_view as service
 
 PER_PAGE = 25
-
-# Internal audit actions the public timeline never shows, so the shared event_label filter has no
-# words for them; every other action goes through event_label.
-INTERNAL_EVENT_LABELS = {
-    service.PERSONAL_DATA_VIEWED: _l("Xem thông tin cá nhân của người gửi"),
-    service.ROUTING_REQUESTED: _l("Quản trị viên yêu cầu phân công lại"),
-    "deadlines_reassigned": _l("Chuyển thời hạn sang đơn vị mới"),
-}
 
 CHANNEL_LABELS = {
     "web": _l("Trang web"),
@@ -54,11 +46,6 @@ def _as_status(value: str | None) -> Status | None:
 def _as_json(value: dict[str, Any] | None) -> str:
     """An event's before/after as readable JSON (Vietnamese kept as letters, not \\u escapes)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True) if value is not None else ""
-
-
-def _event_label(action: str) -> str | None:
-    label = INTERNAL_EVENT_LABELS.get(action)
-    return str(label) if label is not None else None
 
 
 @bp.get("/items")
@@ -88,7 +75,7 @@ def item_detail(code: str) -> ResponseReturnValue:
     service.record_personal_data_view(detail, current_user, now)
     response = make_response(render_template(
         "admin/items/detail.html", item=detail, route_form=ConfirmForm(), as_json=_as_json,
-        internal_label=_event_label, channel_labels=CHANNEL_LABELS, received=Status.RECEIVED))
+        channel_labels=CHANNEL_LABELS, received=Status.RECEIVED))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -100,8 +87,7 @@ def item_route(code: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     try:
-        sent = service.resend_for_routing(code, actor=current_user.username, actor_user_id=current_user.id,
-                                          now=datetime.now(UTC))
+        sent = service.resend_for_routing(code, actor=current_actor(), now=datetime.now(UTC))
     except service.ItemNotFound:
         abort(404)
     except service.RoutingRequestRefused as refused:

@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from feedback.domain.events import EventAction
 from feedback.domain.status import Kind, Status
 
 KIND_LABELS: dict[str, LazyString] = {
@@ -51,39 +52,26 @@ CLOCK_LABELS: dict[str, LazyString] = {
     "supervision": _l("Hạn trả lời kiến nghị giám sát"),
 }
 
-# Event.action values that may appear on the public timeline.
+# One label per audit action (every EventAction is written by something, and only those have a
+# label). The public timeline shows the public ones; the admin history shows them all.
 EVENT_LABELS: dict[str, LazyString] = {
-    "received": _l("Đã tiếp nhận ý kiến"),
-    "routed": _l("Đã chuyển đến đơn vị xử lý"),
-    "assigned": _l("Đã chuyển đến đơn vị xử lý"),
-    "rerouted": _l("Đã chuyển lại đơn vị xử lý"),
-    "accepted": _l("Đơn vị đã thụ lý"),
-    "transferred": _l("Đã chuyển sang đơn vị có thẩm quyền"),
-    "returned": _l("Đơn vị trả lại vì không thuộc thẩm quyền"),
-    "info_requested": _l("Đơn vị đề nghị bổ sung thông tin"),
-    "info_added": _l("Người gửi đã bổ sung thông tin"),
-    "paused": _l("Tạm dừng tính hạn"),
-    "resumed": _l("Tiếp tục tính hạn"),
-    "extended": _l("Gia hạn giải quyết"),
-    "answered": _l("Đã có trả lời"),
-    "rated": _l("Người gửi đã đánh giá"),
-    "reopened": _l("Mở lại để xử lý tiếp"),
-    "closed": _l("Đã kết thúc"),
-    "rejected": _l("Không thụ lý"),
-    "overdue": _l("Quá hạn"),
-    "escalated": _l("Đã báo cấp trên vì quá hạn"),
-    # Actions written by the routing and deadline services.
-    "jurisdiction_dispute": _l("Các đơn vị chưa thống nhất thẩm quyền; đã chuyển theo quy định"),
-    "deadlines_set": _l("Đã tính thời hạn xử lý"),
-    "transfer_clock_set": _l("Bắt đầu tính hạn chuyển đơn"),
-    "deadline_met": _l("Đơn vị đã đáp ứng một thời hạn"),
-    "deadline_recomputed": _l("Thời hạn được tính lại theo lịch nghỉ mới"),
-    "deadline_breached": _l("Đơn vị đã để quá hạn"),
-    "deadline_extended": _l("Gia hạn giải quyết"),
-    "deadline_reclassified": _l("Xác định vụ việc phức tạp, áp dụng thời hạn dài hơn"),
-    "clocks_paused": _l("Tạm dừng tính hạn"),
-    "clocks_resumed": _l("Tiếp tục tính hạn"),
-    "routing_failed": _l("Chưa xác định được đơn vị xử lý"),
+    EventAction.RECEIVED: _l("Đã tiếp nhận ý kiến"),
+    EventAction.ASSIGNED: _l("Đã chuyển đến đơn vị xử lý"),
+    EventAction.JURISDICTION_DISPUTE: _l("Các đơn vị chưa thống nhất thẩm quyền; đã chuyển theo quy định"),
+    EventAction.RETURNED: _l("Đơn vị trả lại vì không thuộc thẩm quyền"),
+    EventAction.ROUTING_FAILED: _l("Chưa xác định được đơn vị xử lý"),
+    EventAction.ROUTING_REQUESTED: _l("Quản trị viên yêu cầu phân công lại"),
+    EventAction.PERSONAL_DATA_VIEWED: _l("Xem thông tin cá nhân của người gửi"),
+    EventAction.DEADLINES_SET: _l("Đã tính thời hạn xử lý"),
+    EventAction.DEADLINES_REASSIGNED: _l("Chuyển thời hạn sang đơn vị mới"),
+    EventAction.TRANSFER_CLOCK_SET: _l("Bắt đầu tính hạn chuyển đơn"),
+    EventAction.DEADLINE_MET: _l("Đơn vị đã đáp ứng một thời hạn"),
+    EventAction.DEADLINE_BREACHED: _l("Đơn vị đã để quá hạn"),
+    EventAction.DEADLINE_RECOMPUTED: _l("Thời hạn được tính lại theo lịch nghỉ mới"),
+    EventAction.DEADLINE_EXTENDED: _l("Gia hạn giải quyết"),
+    EventAction.DEADLINE_RECLASSIFIED: _l("Xác định vụ việc phức tạp, áp dụng thời hạn dài hơn"),
+    EventAction.CLOCKS_PAUSED: _l("Tạm dừng tính hạn"),
+    EventAction.CLOCKS_RESUMED: _l("Tiếp tục tính hạn"),
 }
 
 

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from feedback.domain.calendar import end_of_local_day, local_date
+from feedback.domain.events import EventAction
 from feedback.domain.reminders import Level
 from feedback.extensions import db
 from feedback.models import Deadline, Event, Notification
-from feedback.services.deadlines.reminders import BREACH_EVENT, dedupe_key, scan_deadlines
+from feedback.services.deadlines.reminders import dedupe_key, scan_deadlines
 from tests.factories import make_directory
 from tests.services.deadline_rows import (
     DUE_AFTER_TET,
@@ -40,7 +41,7 @@ def notifications(deadline: Deadline) -> list[tuple[str, int | None]]:
 
 def breach_events(deadline: Deadline) -> list[Event]:
     return list(db.session.scalars(
-        sa.select(Event).where(Event.feedback_id == deadline.feedback_id, Event.action == BREACH_EVENT)
+        sa.select(Event).where(Event.feedback_id == deadline.feedback_id, Event.action == EventAction.DEADLINE_BREACHED)
     ))
 
 

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from flask import Flask, render_template_string
 from flask_babel import Babel
 
+from feedback.domain.events import EventAction
 from feedback.web import register_web
-from feedback.web.labels import TEMPLATE_FILTERS
+from feedback.web.labels import EVENT_LABELS, TEMPLATE_FILTERS
 from feedback.web.site import keep_language, template_helpers
 
 FILTERS = {"kind_label", "kind_help", "status_label", "clock_label", "event_label", "local_datetime"}
@@ -43,3 +44,18 @@ def test_the_real_app_has_them_too(app: Flask) -> None:
     assert FILTERS <= set(app.jinja_env.filters)
     assert template_helpers in app.template_context_processors[None]
     assert keep_language in app.url_default_functions[None]
+
+
+def test_labels_exist_exactly_for_the_actions_something_writes() -> None:
+    """Proves: one label per EventAction (each is written by a service: tests/test_architecture.py),
+    and none for actions nothing writes (the old table had "rated", "escalated", "overdue", ...)."""
+    assert set(EVENT_LABELS) == set(EventAction)
+
+
+def test_internal_actions_have_their_words_for_the_admin_history() -> None:
+    """Proves: the admin history's internal actions go through the one event_label filter."""
+    app = bare_app()
+    with app.test_request_context("/"):
+        text = render_template_string("{{ 'personal_data_viewed'|event_label }}|{{ action|event_label }}|"
+                                      "{{ 'unknown_action'|event_label }}", action=EventAction.ROUTING_REQUESTED)
+    assert text == "Xem thông tin cá nhân của người gửi|Quản trị viên yêu cầu phân công lại|unknown_action"

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from feedback.domain.calendar import WorkCalendar
+from feedback.domain.events import Actor, EventAction
 from feedback.domain.reminders import Level, current_level, scan_horizon
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, LocalityLevel, Notification, Unit, UnitKind
@@ -42,8 +43,6 @@ from feedback.services.deadlines.calendar import calendar_for_years
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 200
-ACTOR = "system:deadline-scan"
-BREACH_EVENT = "deadline_breached"
 
 
 @dataclass(frozen=True)
@@ -147,8 +146,8 @@ def _record_breach(deadline: Deadline, now: datetime, fronts: dict[int, list[Uni
     unit = _unit_of(deadline)
     record_event(
         deadline.feedback,
-        BREACH_EVENT,
-        actor=ACTOR,
+        EventAction.DEADLINE_BREACHED,
+        actor=Actor.deadline_scan(),
         at=now,
         before={"breached_at": None},
         after={

@@ -20,14 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from feedback import jobs
+from feedback.domain.assignments import EndReason
+from feedback.domain.events import Actor, EventAction
 from feedback.domain.status import Channel, Kind, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Locality, Role, Unit, User
 from feedback.services.routing.assignments import returned_reason
 from feedback.services.audit import record_event, verify_chain
 
-PERSONAL_DATA_VIEWED = "personal_data_viewed"
-ROUTING_REQUESTED = "routing_requested"
 # Two writers of one item's chain may pick the same next seq; the unique index refuses the
 # second, which simply tries again on top of the first.
 _CHAIN_ATTEMPTS = 3
@@ -71,7 +71,7 @@ class AssignmentRow:
     explanation: str
     assigned_at: datetime
     ended_at: datetime | None
-    end_reason: str | None  # as stored
+    end_reason: EndReason | None
     returned_reason: str | None  # the unit's reason when the assignment ended with a return
 
 
@@ -307,7 +307,7 @@ def record_personal_data_view(item: ItemDetail, viewer: User, now: datetime) -> 
         feedback = db.session.get(Feedback, item.id)
         if feedback is None:
             raise ItemNotFound(item.code)
-        event = record_event(feedback, PERSONAL_DATA_VIEWED, actor=viewer.username, actor_user_id=viewer.id,
+        event = record_event(feedback, EventAction.PERSONAL_DATA_VIEWED, actor=Actor.user(viewer.id, viewer.username),
                              at=now, public=False, after={"fields": shown, "page": "admin.item_detail"})
         try:
             db.session.commit()
@@ -320,7 +320,7 @@ def record_personal_data_view(item: ItemDetail, viewer: User, now: datetime) -> 
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def resend_for_routing(code: str, *, actor: str, now: datetime, actor_user_id: int | None = None) -> bool:
+def resend_for_routing(code: str, *, actor: Actor, now: datetime) -> bool:
     """Ask the worker to route the item with ``code`` again: only while it is still `received`.
 
     Locks the item, writes an internal "routing_requested" event, commits, and only then
@@ -339,7 +339,7 @@ def resend_for_routing(code: str, *, actor: str, now: datetime, actor_user_id: i
         raise RoutingRequestRefused(_(
             "Chỉ gửi lại phân công được cho ý kiến đang chờ chuyển đến đơn vị xử lý; ý kiến %(code)s "
             "đã qua bước này.", code=code))
-    record_event(item, ROUTING_REQUESTED, actor=actor, actor_user_id=actor_user_id, at=now, public=False,
+    record_event(item, EventAction.ROUTING_REQUESTED, actor=actor, at=now, public=False,
                  after={"task": jobs.ROUTE_FEEDBACK})
     feedback_id = item.id
     db.session.commit()

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from feedback.domain import routing
+from feedback.domain.events import Actor
 from feedback.domain.status import Kind
 from feedback.domain.text import fold
 from feedback.extensions import db
@@ -83,7 +84,7 @@ class _Row:
         return to_domain(-self.line, self.locality, self.topic, self.kind, self.unit, self.valid_from, self.valid_to)
 
 
-def import_rules(stream: TextIO, *, now: datetime, actor: str = "cli") -> ImportResult:
+def import_rules(stream: TextIO, *, now: datetime, actor: Actor) -> ImportResult:
     """Read rules from ``stream`` (CSV, UTF-8 text, header ``HEADER``) and store them all, committed,
     or none of them when any row has a problem (then ``errors`` lists every problem found).
 
