@@ -61,8 +61,9 @@ def test_0009_splits_the_end_reason_of_existing_assignments_and_back(app: Flask)
                 conn.execute(sa.text("SET LOCAL session_replication_role = replica"))  # no feedback or unit rows
                 for row_id, reason in old:
                     conn.execute(sa.text(
-                        "INSERT INTO assignment (id, feedback_id, unit_id, explanation, assigned_at, ended_at, end_reason) "
-                        "VALUES (:id, :id, 1, '', now(), CASE WHEN CAST(:reason AS text) IS NULL THEN NULL ELSE now() END, :reason)"),
+                        "INSERT INTO assignment (id, feedback_id, unit_id, explanation, assigned_at, ended_at, "
+                        "end_reason) VALUES (:id, :id, 1, '', now(), "
+                        "CASE WHEN CAST(:reason AS text) IS NULL THEN NULL ELSE now() END, :reason)"),
                         {"id": row_id, "reason": reason})
             upgrade(directory=migrations, revision="0009")
             with db.engine.connect() as conn:

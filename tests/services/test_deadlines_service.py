@@ -41,6 +41,8 @@ WED_18_MAR = date(2026, 3, 18)
 WED_25_MAR_0900 = datetime(2026, 3, 25, 2, 0, tzinfo=UTC)
 # Calendar overrides are an administrator's act; here one at the command line.
 ADMIN = Actor.cli("quantri")
+# Who decides an extension; the handling pages will pass the signed-in head of unit.
+HEAD_OF_UNIT = Actor.cli("chu-tich")
 
 
 @pytest.fixture
@@ -127,16 +129,16 @@ def test_report_extends_once_with_a_reason(directory: Directory) -> None:
     extension is refused with the law's code."""
     item, clocks = started(directory)
     with pytest.raises(ExtensionNotAllowed) as no_reason:
-        extend(item, Clock.RESOLUTION, complexity=None, reason=" ", decided_by=Actor.cli("Chủ tịch UBND"), now=TUE_10_MAR_0900)
+        extend(item, Clock.RESOLUTION, complexity=None, reason=" ", decided_by=HEAD_OF_UNIT, now=TUE_10_MAR_0900)
     assert no_reason.value.code is RefusalCode.REASON_REQUIRED
 
-    extend(item, Clock.RESOLUTION, complexity=None, reason="Cần khảo sát hiện trường", decided_by=Actor.cli("Chủ tịch UBND"),
+    extend(item, Clock.RESOLUTION, complexity=None, reason="Cần khảo sát hiện trường", decided_by=HEAD_OF_UNIT,
            now=TUE_10_MAR_0900)
     assert due_day(clocks["resolution"]) == date(2026, 4, 14)
     assert clocks["resolution"].extensions == 1
 
     with pytest.raises(ExtensionNotAllowed) as again:
-        extend(item, Clock.RESOLUTION, complexity=None, reason="Lần hai", decided_by=Actor.cli("Chủ tịch UBND"),
+        extend(item, Clock.RESOLUTION, complexity=None, reason="Lần hai", decided_by=HEAD_OF_UNIT,
                now=TUE_10_MAR_0900)
     assert again.value.code is RefusalCode.LIMIT_REACHED
     assert "deadline_extended" in actions(item)
@@ -149,14 +151,14 @@ def test_denunciation_extends_once_when_complex(directory: Directory) -> None:
     assert due_day(clocks["acceptance"]) == date(2026, 3, 12)
     assert due_day(clocks["resolution"]) == date(2026, 4, 13)
     with pytest.raises(ExtensionNotAllowed) as simple:
-        extend(item, Clock.RESOLUTION, complexity=None, reason="x", decided_by=Actor.cli("Chánh thanh tra"), now=TUE_10_MAR_0900)
+        extend(item, Clock.RESOLUTION, complexity=None, reason="x", decided_by=HEAD_OF_UNIT, now=TUE_10_MAR_0900)
     assert simple.value.code is RefusalCode.COMPLEXITY_REQUIRED
 
-    extend(item, Clock.RESOLUTION, complexity="complex", reason="Nhiều người liên quan", decided_by=Actor.cli("Chánh thanh tra"),
+    extend(item, Clock.RESOLUTION, complexity="complex", reason="Nhiều người liên quan", decided_by=HEAD_OF_UNIT,
            now=TUE_10_MAR_0900)
     assert due_day(clocks["resolution"]) == date(2026, 5, 13)
     with pytest.raises(ExtensionNotAllowed) as twice:
-        extend(item, Clock.RESOLUTION, complexity="complex", reason="y", decided_by=Actor.cli("Chánh thanh tra"),
+        extend(item, Clock.RESOLUTION, complexity="complex", reason="y", decided_by=HEAD_OF_UNIT,
                now=TUE_10_MAR_0900)
     assert twice.value.code is RefusalCode.LIMIT_REACHED
 
@@ -165,7 +167,7 @@ def test_especially_complex_denunciation_extends_twice(directory: Directory) -> 
     """Twice by decision: 13/04 → 13/05 → Fri 12/06."""
     item, clocks = started(directory, Kind.DENUNCIATION)
     for reason in ("Lần một", "Lần hai"):
-        extend(item, Clock.RESOLUTION, complexity="especially_complex", reason=reason, decided_by=Actor.cli("Chánh thanh tra"),
+        extend(item, Clock.RESOLUTION, complexity="especially_complex", reason=reason, decided_by=HEAD_OF_UNIT,
                now=TUE_10_MAR_0900)
     assert due_day(clocks["resolution"]) == date(2026, 6, 12)
     assert clocks["resolution"].extensions == 2
@@ -177,10 +179,10 @@ def test_complaint_is_reclassified_complex_instead_of_extended(directory: Direct
     item, clocks = started(directory, Kind.COMPLAINT)
     resolution = clocks["resolution"]
     with pytest.raises(ExtensionNotAllowed) as refused:
-        extend(item, Clock.RESOLUTION, complexity=None, reason="x", decided_by=Actor.cli("Chủ tịch"), now=TUE_10_MAR_0900)
+        extend(item, Clock.RESOLUTION, complexity=None, reason="x", decided_by=HEAD_OF_UNIT, now=TUE_10_MAR_0900)
     assert refused.value.code is RefusalCode.USE_COMPLEX_PERIOD
 
-    extend(item, Clock.RESOLUTION, complexity="complex", reason="Vụ việc phức tạp", decided_by=Actor.cli("Chủ tịch"),
+    extend(item, Clock.RESOLUTION, complexity="complex", reason="Vụ việc phức tạp", decided_by=HEAD_OF_UNIT,
            now=TUE_10_MAR_0900)
     assert (resolution.period_days, item.is_complex) == (45, True)
     assert "phức tạp" in resolution.legal_basis
@@ -192,11 +194,11 @@ def test_complaint_is_reclassified_complex_instead_of_extended(directory: Direct
 def test_a_breached_or_expired_clock_is_not_extended(directory: Directory) -> None:
     item, clocks = started(directory)
     with pytest.raises(DeadlineError):
-        extend(item, Clock.RESOLUTION, complexity=None, reason="x", decided_by=Actor.cli("Chủ tịch"),
+        extend(item, Clock.RESOLUTION, complexity=None, reason="x", decided_by=HEAD_OF_UNIT,
                now=clocks["resolution"].due_at + timedelta(seconds=1))
     clocks["resolution"].breached_at = TUE_10_MAR_0900
     with pytest.raises(DeadlineError):
-        extend(item, Clock.RESOLUTION, complexity=None, reason="x", decided_by=Actor.cli("Chủ tịch"), now=TUE_10_MAR_0900)
+        extend(item, Clock.RESOLUTION, complexity=None, reason="x", decided_by=HEAD_OF_UNIT, now=TUE_10_MAR_0900)
 
 
 def test_mark_met_closes_the_clock_once(directory: Directory) -> None:
@@ -254,7 +256,7 @@ def test_override_replays_pauses_and_extensions(directory: Directory) -> None:
     item, clocks = started(directory)
     pause_clocks(item, WED_04_MAR_0900, "Chờ bổ sung")
     resume_clocks(item, MON_09_MAR_0900)
-    extend(item, Clock.RESOLUTION, complexity=None, reason="Khảo sát", decided_by=Actor.cli("Chủ tịch"), now=TUE_10_MAR_0900)
+    extend(item, Clock.RESOLUTION, complexity=None, reason="Khảo sát", decided_by=HEAD_OF_UNIT, now=TUE_10_MAR_0900)
     db.session.commit()
     assert (due_day(clocks["acceptance"]), due_day(clocks["resolution"])) == (date(2026, 3, 20), date(2026, 4, 17))
 

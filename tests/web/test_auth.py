@@ -146,7 +146,8 @@ def test_the_per_username_limit_is_its_own_setting(client: FlaskClient, db_sessi
     monkeypatch.setitem(client.application.config, "LOGIN_USERNAME_RATE_LIMIT", "2 per minute")
     make_user("quantri", Role.ADMIN)
     for attempt in range(2):
-        assert log_in(client, "quantri", "sai", environ_base={"REMOTE_ADDR": f"10.0.3.{attempt + 1}"}).status_code == 200
+        response = log_in(client, "quantri", "sai", environ_base={"REMOTE_ADDR": f"10.0.3.{attempt + 1}"})
+        assert response.status_code == 200
 
     blocked = log_in(client, "quantri", environ_base={"REMOTE_ADDR": "10.0.3.9"})
 

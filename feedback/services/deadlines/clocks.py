@@ -163,7 +163,8 @@ def start_clocks(item: Feedback, unit: Unit, now: datetime, *, actor: Actor = Ac
     ]
     db.session.add_all(rows)
     db.session.flush()
-    record_event(item, EventAction.DEADLINES_SET, actor=actor, at=now, after={"deadlines": [_describe(d) for d in rows]})
+    record_event(item, EventAction.DEADLINES_SET, actor=actor, at=now,
+                 after={"deadlines": [_describe(d) for d in rows]})
     return rows
 
 
