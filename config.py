@@ -80,7 +80,6 @@ class Config:
         or os.environ.get("REDIS_URL")
         or "sqla+" + _sqlite_url("broker.sqlite3")
     )
-    CELERY_ALWAYS_EAGER: bool = False
     # Seconds the web app waits for the broker before giving up (the item is saved anyway).
     BROKER_CONNECT_TIMEOUT: float = float(os.environ.get("BROKER_CONNECT_TIMEOUT", "2"))
     # Counters shared by every web process (Redis) whenever Redis is configured: with memory://

@@ -25,6 +25,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     register_extensions(app)
     register_sqlite_pragmas(app)
     register_babel(app)
+    register_web(app)
     register_blueprints(app)
     register_security_headers(app)
     register_errors(app)
@@ -113,6 +114,13 @@ def select_locale() -> str:
 
 def register_babel(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+
+
+def register_web(app: Flask) -> None:
+    """Template filters and helpers that every blueprint's pages use (``feedback.web``)."""
+    from feedback.web import register_web as register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -48,7 +48,6 @@ def celery_init_app(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=timeout,
         broker_transport_options=transport_options(broker, timeout),
-        task_always_eager=app.config.get("CELERY_ALWAYS_EAGER", False),
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app

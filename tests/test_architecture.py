@@ -22,3 +22,32 @@ def test_the_code_type_checks() -> None:
         [sys.executable, "-m", "mypy", "--no-incremental"], cwd=ROOT, capture_output=True, text=True, timeout=600
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_models_live_in_the_module_of_their_aggregate() -> None:
+    """Proves: the calendar override and the worker heartbeat have their own model modules (not the
+    directory's or the notifications'), under unchanged table names."""
+    from feedback.models import CalendarOverride, WorkerHeartbeat
+
+    assert (CalendarOverride.__module__, CalendarOverride.__tablename__) == ("feedback.models.calendar",
+                                                                           "calendar_override")
+    assert (WorkerHeartbeat.__module__, WorkerHeartbeat.__tablename__) == ("feedback.models.health",
+                                                                         "worker_heartbeat")
+
+
+def test_every_event_action_is_named_and_written() -> None:
+    """Proves: no record_event call passes a bare string as its action, and every EventAction is
+    used by the services (an action nothing writes would be a dead name with a dead label)."""
+    import re
+
+    from feedback.domain.events import EventAction
+
+    call = re.compile(r"record_event\(\s*[\w.]+,\s*([^,]+),")
+    named: set[str] = set()
+    for path in (ROOT / "feedback").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for argument in call.findall(text):
+            assert argument.startswith("EventAction.") or argument == "action", (path, argument)
+        if "services" in path.parts:
+            named.update(re.findall(r"EventAction\.([A-Z_]+)", text))
+    assert named == {action.name for action in EventAction}

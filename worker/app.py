@@ -13,9 +13,8 @@ from worker.schedule import BEAT_SCHEDULE, send_first_tick
 flask_app = create_app()
 celery_app: Celery = flask_app.extensions["celery"]
 celery_app.conf.beat_schedule = BEAT_SCHEDULE
-celery_app.conf.imports = ("worker.tasks",)
 
-import worker.tasks  # noqa: E402,F401  (registers the tasks)
+import worker.tasks  # noqa: E402,F401  (registers the tasks, once)
 
 app = celery_app
 

@@ -10,11 +10,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from feedback.admin.forms import CalendarOverrideForm, ConfirmForm
 from feedback.admin.views import bp
-from feedback.auth.permissions import role_required
+from feedback.auth.permissions import current_actor, role_required
 from feedback.domain.calendar import local_date
 from feedback.models import Role
 from feedback.services.deadlines.overrides import add_override, remove_override
@@ -49,7 +48,7 @@ def calendar_add() -> ResponseReturnValue:
         return _page(year, form), 400
     day_off = form.day_type.data == "off"
     moved = add_override(day, day_off, (form.note.data or "").strip(), now=datetime.now(UTC),
-                         actor=current_user.username, actor_user_id=current_user.id)
+                         actor=current_actor())
     shown = format_date(day, "full")
     if day_off:
         flash(_("Đã đặt ngày %(day)s là ngày nghỉ; đã tính lại %(count)d thời hạn đang mở.",
@@ -69,8 +68,7 @@ def calendar_remove(day: str) -> ResponseReturnValue:
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    moved = remove_override(chosen, now=datetime.now(UTC), actor=current_user.username,
-                            actor_user_id=current_user.id)
+    moved = remove_override(chosen, now=datetime.now(UTC), actor=current_actor())
     flash(_("Đã bỏ thay đổi của ngày %(day)s; đã tính lại %(count)d thời hạn đang mở.",
             day=format_date(chosen, "full"), count=moved), "success")
     return redirect(url_for("admin.calendar_index", year=chosen.year))

@@ -15,6 +15,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from feedback.domain.events import Actor
 from feedback.services.routing import rules as service
 
 rules_cli = AppGroup("rules", help="Routing rules: which unit answers which items.")
@@ -31,7 +32,7 @@ def import_command(file: Path) -> None:
         text = service.decode(file.read_bytes())
     except service.UndecodableFile as error:
         raise click.ClickException(_("Tệp không đọc được: hãy lưu lại dưới dạng \u201cCSV UTF-8\u201d.")) from error
-    result = service.import_rules(io.StringIO(text, newline=""), now=datetime.now(UTC), actor=f"cli:{_login_name()}")
+    result = service.import_rules(io.StringIO(text, newline=""), now=datetime.now(UTC), actor=Actor.cli(_login_name()))
     if not result.ok:
         for row_error in result.errors:
             click.echo(str(row_error), err=True)

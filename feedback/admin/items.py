@@ -20,7 +20,7 @@ from wtforms import SelectChoice
 from feedback.admin.args import page_number
 from feedback.admin.forms import ConfirmForm, HandoverForm
 from feedback.admin.views import bp
-from feedback.auth.permissions import role_required
+from feedback.auth.permissions import current_actor, role_required
 from feedback.domain.status import Status
 from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
@@ -28,15 +28,6 @@ from feedback.services.access import viewer_for
 from feedback.services.items import admin_view as service
 
 PER_PAGE = 25
-
-# Internal audit actions the public timeline never shows, so the shared event_label filter has no
-# words for them; every other action goes through event_label.
-INTERNAL_EVENT_LABELS = {
-    service.PERSONAL_DATA_VIEWED: _l("Xem thông tin cá nhân của người gửi"),
-    service.ROUTING_REQUESTED: _l("Quản trị viên yêu cầu phân công lại"),
-    service.HANDED_OVER: _l("Quản trị viên chuyển cho đơn vị khác"),
-    "deadlines_reassigned": _l("Chuyển thời hạn sang đơn vị mới"),
-}
 
 CHANNEL_LABELS = {
     "web": _l("Trang web"),
@@ -86,11 +77,6 @@ def _as_moment(text: str) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None
-
-
-def _event_label(action: str) -> str | None:
-    label = INTERNAL_EVENT_LABELS.get(action)
-    return str(label) if label is not None else None
 
 
 def _canonical_code(code: str) -> str:
@@ -162,7 +148,7 @@ def _detail_page(detail: service.ItemDetail, now: datetime, handover_form: Hando
     response = make_response(render_template(
         "admin/items/detail.html", item=detail, route_form=ConfirmForm(), handover_form=handover_form,
         may_hand_over=service.may_hand_over(detail.status), as_pairs=_as_pairs,
-        internal_label=_event_label, channel_labels=CHANNEL_LABELS, received=Status.RECEIVED), status)
+        channel_labels=CHANNEL_LABELS, received=Status.RECEIVED), status)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -177,7 +163,7 @@ def item_handover(code: str) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             unit = service.hand_over(code, unit_id=int(form.unit.data), reason=form.reason.data or "",
-                                     actor=current_user.username, actor_user_id=current_user.id, now=now)
+                                     actor=current_actor(), now=now)
         except service.ItemNotFound:
             abort(404)
         except service.HandoverRefused as refused:
@@ -200,8 +186,7 @@ def item_route(code: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     try:
-        sent = service.resend_for_routing(code, actor=current_user.username, actor_user_id=current_user.id,
-                                          now=datetime.now(UTC))
+        sent = service.resend_for_routing(code, actor=current_actor(), now=datetime.now(UTC))
     except service.ItemNotFound:
         abort(404)
     except service.RoutingRequestRefused as refused:

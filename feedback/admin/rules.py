@@ -10,13 +10,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import current_user
 from wtforms import SelectChoice
 
 from feedback.admin.args import id_or_none, page_number, path_id
 from feedback.admin.forms import ConfirmForm, RuleFilterForm, RuleForm, RuleImportForm
 from feedback.admin.views import bp
-from feedback.auth.permissions import role_required
+from feedback.auth.permissions import current_actor, role_required
 from feedback.domain.calendar import local_date
 from feedback.domain.status import Kind
 from feedback.models import ImportStatus, Role, RoutingRule
@@ -126,7 +125,7 @@ def rule_new() -> ResponseReturnValue:
     general: list[str] = []
     if form.validate_on_submit() and (data := _data_from_form(form)) is not None:
         try:
-            rule = service.create_rule(data, actor=current_user.username, now=datetime.now(UTC))
+            rule = service.create_rule(data, actor=current_actor(), now=datetime.now(UTC))
         except service.RuleRefused as refused:
             general = _show_problems(form, refused)
         else:
@@ -156,7 +155,7 @@ def rule_edit(rule_id: int) -> ResponseReturnValue:
     general: list[str] = []
     if request.method == "POST" and form.validate() and (data := _data_from_form(form)) is not None:
         try:
-            service.update_rule(rule.id, data, actor=current_user.username, now=datetime.now(UTC))
+            service.update_rule(rule.id, data, actor=current_actor(), now=datetime.now(UTC))
         except service.RuleRefused as refused:
             general = _show_problems(form, refused)
         else:
@@ -173,7 +172,7 @@ def rule_delete(rule_id: int) -> ResponseReturnValue:
     used = service.usage_counts([rule.id]).get(rule.id, 0)
     form = ConfirmForm()
     if form.validate_on_submit():
-        outcome = service.remove_rule(rule_id, actor=current_user.username, now=datetime.now(UTC))
+        outcome = service.remove_rule(rule_id, actor=current_actor(), now=datetime.now(UTC))
         messages = {
             service.Removal.DELETED: _("Đã xóa quy tắc #%(id)d.", id=rule_id),
             service.Removal.ENDED: _("Quy tắc #%(id)d đã được dùng nên không xóa: hiệu lực chỉ còn đến hết ngày "
@@ -203,11 +202,11 @@ def rules_import() -> ResponseReturnValue:
             now = datetime.now(UTC)
             if service.data_rows(text) > service.SYNC_LIMIT:
                 job_id, sent = service.start_import(text, filename=form.file.data.filename or "", now=now,
-                                                    actor=current_user.username, actor_user_id=current_user.id)
+                                                    actor=current_actor())
                 if not sent:
                     flash(_("Đã lưu tệp nhưng hàng đợi chưa nhận việc nhập; hãy thử lại sau ít phút."), "error")
                 return redirect(url_for("admin.rules_import_job", job_id=job_id))
-            result = service.import_rules(io.StringIO(text, newline=""), now=now, actor=current_user.username)
+            result = service.import_rules(io.StringIO(text, newline=""), now=now, actor=current_actor())
             if result.ok:
                 flash(_("Đã nhập %(count)d quy tắc.", count=result.created), "success")
                 return redirect(url_for("admin.rules_index"))

@@ -9,6 +9,7 @@ from typing import ParamSpec, TypeVar
 from flask import render_template
 from flask_login import current_user
 
+from feedback.domain.events import Actor
 from feedback.extensions import login_manager
 from feedback.models import Role
 
@@ -36,3 +37,9 @@ def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
         return wrapped
 
     return decorator
+
+
+def current_actor() -> Actor:
+    """The signed-in user as the audit log's actor (username and account id); call it only in a
+    view that ``role_required`` guards."""
+    return Actor.user(int(current_user.id), str(current_user.username))

@@ -1,10 +1,12 @@
 """Database models, one module per aggregate. Importing this package registers every table."""
 
 from feedback.models.audit import Event
-from feedback.models.directory import CalendarOverride, Locality, LocalityLevel, RoutingRule, Topic, Unit, UnitKind
+from feedback.models.calendar import CalendarOverride
+from feedback.models.directory import Locality, LocalityLevel, RoutingRule, Topic, Unit, UnitKind
 from feedback.models.feedback import Assignment, Attachment, Deadline, Feedback
+from feedback.models.health import WorkerHeartbeat
 from feedback.models.imports import ImportJob, ImportStatus
-from feedback.models.notifications import Notification, WorkerHeartbeat
+from feedback.models.notifications import Notification
 from feedback.models.users import Membership, Role, User
 
 __all__ = [

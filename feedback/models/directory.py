@@ -1,11 +1,11 @@
-"""The directory: localities, topics, responsible units, routing rules and calendar overrides."""
+"""The directory: localities, topics, responsible units and routing rules."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.domain.status import Kind
@@ -132,15 +132,3 @@ class RoutingRule(Model):
     topic: Mapped[Topic | None] = relationship()
     unit: Mapped[Unit] = relationship()
 
-
-class CalendarOverride(Model):
-    """An administrator's change to the public-holiday calendar: an extra day off or a worked day."""
-
-    __tablename__ = "calendar_override"
-    __table_args__ = (UniqueConstraint("day"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
-    is_day_off: Mapped[bool] = mapped_column(Boolean)
-    note: Mapped[str] = mapped_column(String(255), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from feedback.domain.assignments import EndReason
 from feedback.domain.status import Channel, Kind, Status
 from feedback.extensions import Model
 from feedback.models.directory import Locality, RoutingRule, Topic, Unit
@@ -103,7 +104,9 @@ class Assignment(Model):
     explanation: Mapped[str] = mapped_column(Text, default="")
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    end_reason: Mapped[str | None] = mapped_column(Text)
+    end_reason: Mapped[EndReason | None] = mapped_column(str_enum(EndReason, 32))
+    # The unit's own words when it ended the assignment (e.g. why it is not its competence).
+    end_reason_text: Mapped[str | None] = mapped_column(Text)
 
     feedback: Mapped[Feedback] = relationship(back_populates="assignments")
     unit: Mapped[Unit] = relationship()

@@ -1,4 +1,4 @@
-"""Notifications (written first, sent after) and the worker's heartbeats."""
+"""Notifications: written first, sent after."""
 
 from __future__ import annotations
 
@@ -46,11 +46,3 @@ class Notification(Model):
 
     recipient_unit: Mapped[Unit | None] = relationship()
 
-
-class WorkerHeartbeat(Model):
-    """Last time a periodic job ran; /healthz reads the beat's age from here."""
-
-    __tablename__ = "worker_heartbeat"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    last_run_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,8 +15,8 @@ from wtforms.fields.choices import SelectChoice
 
 from feedback.domain.status import Kind
 from feedback.form_messages import TranslatedForm
-from feedback.public.labels import KIND_LABELS
 from feedback.services.intake.form_choices import Place, TopicOption
+from feedback.web.labels import KIND_LABELS
 
 # Submission field → form field, for putting the service's errors next to the right input.
 ERROR_FIELDS = {

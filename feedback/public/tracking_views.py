@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from feedback.domain.tracking import InvalidCode, InvalidCodeReason, make_code
 from feedback.extensions import limiter
 from feedback.public.errors import render_error
-from feedback.public.labels import routing_sentence
+from feedback.web.labels import routing_sentence
 from feedback.services.intake.tracking import PublicItem, RestrictedItem, canonical_code, private_view, public_view
 
 # The endpoints that read an item, and share one rate-limit budget per client address.

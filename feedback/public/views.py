@@ -19,13 +19,12 @@ from flask_wtf.csrf import CSRFError
 from feedback.domain.status import Channel
 from feedback.extensions import limiter
 from feedback.public.forms import SubmitForm
-from feedback.public.labels import register_label_filters
 from feedback.public.receipts import (
     SECRET_LINK_WINDOW, forget_resident, held_for_form, hold_for_form, is_spent_form, release_held, remember_receipt,
     remembered_token, sender_id,
 )
 from feedback.public.redact import install_log_redaction
-from feedback.public.site import current_language, register_site_hooks
+from feedback.web.site import current_language
 from feedback.public.tracking_views import add_tracking_routes, example_code, private_headers
 from feedback.services.intake.form_choices import communes, search_localities, topic_options, villages
 from feedback.services.intake.held_uploads import held_files, hold_files, reclaim_files
@@ -34,8 +33,6 @@ from feedback.services.intake.tracking import private_view
 from feedback.services.intake.uploads import UploadRejected
 
 bp = Blueprint("public", __name__)
-register_site_hooks(bp)
-register_label_filters(bp)
 add_tracking_routes(bp)
 bp.record_once(lambda state: install_log_redaction())
 

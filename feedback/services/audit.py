@@ -7,22 +7,24 @@ from typing import Any
 
 from sqlalchemy import select
 
+from feedback.domain.events import Actor, EventAction
 from feedback.extensions import db
 from feedback.models import Event, Feedback
 
 
 def record_event(
     item: Feedback,
-    action: str,
+    action: EventAction,
     *,
-    actor: str,
+    actor: Actor,
     at: datetime,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-    actor_user_id: int | None = None,
     public: bool = True,
 ) -> Event:
     """Append an event for ``item`` in the current transaction (the caller commits).
+
+    ``action`` and ``actor`` are stored as their texts (``actor.user_id`` as ``actor_user_id``).
 
     The event is chained to the item's previous event; the unique (feedback_id, seq) index
     refuses a concurrent writer that read the same predecessor, so the chain never forks.
@@ -35,9 +37,9 @@ def record_event(
     event = Event(
         feedback_id=item.id,
         seq=(last.seq + 1) if last else 1,
-        action=action,
-        actor=actor,
-        actor_user_id=actor_user_id,
+        action=action.value,
+        actor=str(actor),
+        actor_user_id=actor.user_id,
         at=at,
         before=before,
         after=after,

@@ -15,12 +15,13 @@ import sqlalchemy as sa
 from flask import Flask
 
 from feedback.domain.calendar import VN_TZ, end_of_local_day, local_date, vietnam_calendar
+from feedback.domain.events import EventAction
 from feedback.extensions import db
 from feedback.models import Deadline, Event, Notification
 from feedback.models.notifications import NotificationStatus
 from feedback.services.notifications.mailer import SendResult, send_pending
 from feedback.services.notifications.outbox import queue_notification
-from feedback.services.deadlines.reminders import BREACH_EVENT, ScanResult, scan_deadlines
+from feedback.services.deadlines.reminders import ScanResult, scan_deadlines
 from tests.factories import make_directory
 from tests.services.deadline_rows import add_deadline, assigned_item
 from tests.services.smtp_server import free_port, smtp_server
@@ -106,7 +107,7 @@ def test_two_scanners_at_once_notify_breach_and_escalate_exactly_once(app: Flask
             assert kinds == {f"deadline_{level}"}
         events = Counter(
             e.after["deadline_id"]  # type: ignore[index]
-            for e in db.session.scalars(sa.select(Event).where(Event.action == BREACH_EVENT))
+            for e in db.session.scalars(sa.select(Event).where(Event.action == EventAction.DEADLINE_BREACHED))
             if e.after and e.after["deadline_id"] in created["breach"]
         )
         assert events == Counter({i: 1 for i in created["breach"]})

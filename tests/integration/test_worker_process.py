@@ -11,6 +11,7 @@ import redis
 import sqlalchemy as sa
 
 from feedback import jobs
+from feedback.domain.events import Actor
 from feedback.extensions import db
 from feedback.domain.status import Status
 from feedback.models import Assignment, Event, Feedback, Notification
@@ -60,7 +61,7 @@ def test_real_worker_routes_each_item_once_and_reroutes_a_returned_one(committed
         # A unit returns one item: the worker routes it again, without that unit.
         returned = next(item for item in items if item.topic_id == d.waste.id)
         result = return_item(returned.id, unit_id=d.environment_dept.id, reason="Thuộc thẩm quyền phường",
-                             actor="can-bo-so", now=datetime.now(UTC))
+                             actor=Actor.cli("can-bo-so"), now=datetime.now(UTC))
         assert result.outcome is TransferOutcome.REROUTING
         rerouted = wait_until(
             lambda: count(Feedback.id == returned.id, Feedback.current_unit_id == d.ubnd_ha_tu.id) == 1, 30)

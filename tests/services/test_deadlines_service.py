@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from feedback.domain.calendar import local_date
 from feedback.domain.deadlines import Clock, RefusalCode
+from feedback.domain.events import Actor
 from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import CalendarOverride, Deadline, Event, Feedback
@@ -41,6 +42,10 @@ WED_18_MAR = date(2026, 3, 18)
 WED_25_MAR_0900 = datetime(2026, 3, 25, 2, 0, tzinfo=UTC)
 WED_01_APR_0900 = datetime(2026, 4, 1, 2, 0, tzinfo=UTC)
 THU_02_APR_0900 = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
+# Calendar overrides are an administrator's act; here one at the command line.
+ADMIN = Actor.cli("quantri")
+# Who decides an extension; the handling pages will pass the signed-in head of unit.
+HEAD_OF_UNIT = Actor.cli("chu-tich")
 
 
 @pytest.fixture
@@ -88,7 +93,7 @@ def test_a_fast_topic_caps_the_first_reply_at_the_resolution(directory: Director
     assert (clocks["acceptance"].day_type, clocks["acceptance"].period_days) == ("working", 5)
     assert "không muộn hơn hạn giải quyết" in clocks["acceptance"].legal_basis
 
-    assert add_override(date(2026, 3, 9), True, "Nghỉ", now=TUE_10_MAR_0900 - timedelta(days=2)) == 2
+    assert add_override(date(2026, 3, 9), True, "Nghỉ", now=TUE_10_MAR_0900 - timedelta(days=2), actor=ADMIN) == 2
     assert due_day(clocks["acceptance"]) == due_day(clocks["resolution"]) == WED_11_MAR
 
 
@@ -142,16 +147,16 @@ def test_report_extends_once_with_a_reason(directory: Directory) -> None:
     extension is refused with the law's code."""
     item, clocks = started(directory)
     with pytest.raises(ExtensionNotAllowed) as no_reason:
-        extend(item, Clock.RESOLUTION, complexity=None, reason=" ", decided_by="Chủ tịch UBND", now=TUE_10_MAR_0900)
+        extend(item, Clock.RESOLUTION, complexity=None, reason=" ", decided_by=HEAD_OF_UNIT, now=TUE_10_MAR_0900)
     assert no_reason.value.code is RefusalCode.REASON_REQUIRED
 
-    extend(item, Clock.RESOLUTION, complexity=None, reason="Cần khảo sát hiện trường", decided_by="Chủ tịch UBND",
+    extend(item, Clock.RESOLUTION, complexity=None, reason="Cần khảo sát hiện trường", decided_by=HEAD_OF_UNIT,
            now=TUE_10_MAR_0900)
     assert due_day(clocks["resolution"]) == date(2026, 4, 14)
     assert clocks["resolution"].extensions == 1
 
     with pytest.raises(ExtensionNotAllowed) as again:
-        extend(item, Clock.RESOLUTION, complexity=None, reason="Lần hai", decided_by="Chủ tịch UBND",
+        extend(item, Clock.RESOLUTION, complexity=None, reason="Lần hai", decided_by=HEAD_OF_UNIT,
                now=TUE_10_MAR_0900)
     assert again.value.code is RefusalCode.LIMIT_REACHED
     assert "deadline_extended" in actions(item)
@@ -165,15 +170,15 @@ def test_denunciation_extends_once_when_complex(directory: Directory) -> None:
     assert due_day(clocks["acceptance"]) == date(2026, 3, 12)
     assert due_day(clocks["resolution"]) == date(2026, 4, 13)
     with pytest.raises(ExtensionNotAllowed) as simple:
-        extend(item, Clock.RESOLUTION, complexity=None, reason="x", decided_by="Chánh thanh tra", now=TUE_10_MAR_0900)
+        extend(item, Clock.RESOLUTION, complexity=None, reason="x", decided_by=HEAD_OF_UNIT, now=TUE_10_MAR_0900)
     assert simple.value.code is RefusalCode.COMPLEXITY_REQUIRED
 
-    extend(item, Clock.RESOLUTION, complexity="complex", reason="Nhiều người liên quan", decided_by="Chánh thanh tra",
+    extend(item, Clock.RESOLUTION, complexity="complex", reason="Nhiều người liên quan", decided_by=HEAD_OF_UNIT,
            now=TUE_10_MAR_0900)
     assert due_day(clocks["resolution"]) == date(2026, 5, 11)
     assert recompute_due_at(clocks["resolution"]) == clocks["resolution"].due_at
     with pytest.raises(ExtensionNotAllowed) as twice:
-        extend(item, Clock.RESOLUTION, complexity="complex", reason="y", decided_by="Chánh thanh tra",
+        extend(item, Clock.RESOLUTION, complexity="complex", reason="y", decided_by=HEAD_OF_UNIT,
                now=TUE_10_MAR_0900)
     assert twice.value.code is RefusalCode.LIMIT_REACHED
 
@@ -183,7 +188,7 @@ def test_especially_complex_denunciation_extends_twice(directory: Directory) -> 
     Wed 10/06 (counting from rolled dates gave 13/05 and 12/06)."""
     item, clocks = started(directory, Kind.DENUNCIATION)
     for reason in ("Lần một", "Lần hai"):
-        extend(item, Clock.RESOLUTION, complexity="especially_complex", reason=reason, decided_by="Chánh thanh tra",
+        extend(item, Clock.RESOLUTION, complexity="especially_complex", reason=reason, decided_by=HEAD_OF_UNIT,
                now=TUE_10_MAR_0900)
     assert due_day(clocks["resolution"]) == date(2026, 6, 10)
     assert clocks["resolution"].extensions == 2
@@ -202,7 +207,7 @@ def test_a_one_day_pause_does_not_carry_the_weekend_roll(directory: Directory) -
     assert recompute_due_at(resolution) == resolution.due_at
 
     extend(item, Clock.RESOLUTION, complexity="complex", reason="Nhiều người liên quan",
-           decided_by="Chánh thanh tra", now=THU_02_APR_0900)
+           decided_by=HEAD_OF_UNIT, now=THU_02_APR_0900)
     assert due_day(resolution) == date(2026, 5, 12)
     assert recompute_due_at(resolution) == resolution.due_at
 
@@ -213,10 +218,10 @@ def test_complaint_is_reclassified_complex_instead_of_extended(directory: Direct
     item, clocks = started(directory, Kind.COMPLAINT)
     resolution = clocks["resolution"]
     with pytest.raises(ExtensionNotAllowed) as refused:
-        extend(item, Clock.RESOLUTION, complexity=None, reason="x", decided_by="Chủ tịch", now=TUE_10_MAR_0900)
+        extend(item, Clock.RESOLUTION, complexity=None, reason="x", decided_by=HEAD_OF_UNIT, now=TUE_10_MAR_0900)
     assert refused.value.code is RefusalCode.USE_COMPLEX_PERIOD
 
-    extend(item, Clock.RESOLUTION, complexity="complex", reason="Vụ việc phức tạp", decided_by="Chủ tịch",
+    extend(item, Clock.RESOLUTION, complexity="complex", reason="Vụ việc phức tạp", decided_by=HEAD_OF_UNIT,
            now=TUE_10_MAR_0900)
     assert (resolution.period_days, item.is_complex) == (45, True)
     assert "phức tạp" in resolution.legal_basis
@@ -228,11 +233,11 @@ def test_complaint_is_reclassified_complex_instead_of_extended(directory: Direct
 def test_a_breached_or_expired_clock_is_not_extended(directory: Directory) -> None:
     item, clocks = started(directory)
     with pytest.raises(DeadlineError):
-        extend(item, Clock.RESOLUTION, complexity=None, reason="x", decided_by="Chủ tịch",
+        extend(item, Clock.RESOLUTION, complexity=None, reason="x", decided_by=HEAD_OF_UNIT,
                now=clocks["resolution"].due_at + timedelta(seconds=1))
     clocks["resolution"].breached_at = TUE_10_MAR_0900
     with pytest.raises(DeadlineError):
-        extend(item, Clock.RESOLUTION, complexity=None, reason="x", decided_by="Chủ tịch", now=TUE_10_MAR_0900)
+        extend(item, Clock.RESOLUTION, complexity=None, reason="x", decided_by=HEAD_OF_UNIT, now=TUE_10_MAR_0900)
 
 
 def test_mark_met_closes_the_clock_once(directory: Directory) -> None:
@@ -255,8 +260,8 @@ def test_day_off_override_moves_open_deadlines_never_breached_or_closed_ones(dir
     mark_met(closed_item, Clock.ACCEPTANCE, TUE_10_MAR_0900)
     db.session.commit()
 
-    assert add_override(WED_11_MAR, True, "Nghỉ bù", now=TUE_10_MAR_0900) == 4
-    assert add_override(WED_11_MAR, True, "Nghỉ bù", now=TUE_10_MAR_0900) == 0
+    assert add_override(WED_11_MAR, True, "Nghỉ bù", now=TUE_10_MAR_0900, actor=ADMIN) == 4
+    assert add_override(WED_11_MAR, True, "Nghỉ bù", now=TUE_10_MAR_0900, actor=ADMIN) == 0
 
     assert due_day(open_clocks["acceptance"]) == date(2026, 3, 18)
     assert due_day(open_clocks["resolution"]) == date(2026, 3, 25)
@@ -268,8 +273,8 @@ def test_day_off_override_moves_open_deadlines_never_breached_or_closed_ones(dir
     assert actions(breached_item).count("deadline_recomputed") == 1
     assert db.session.scalar(sa.select(CalendarOverride).where(CalendarOverride.day == WED_11_MAR)) is not None
 
-    assert remove_override(WED_11_MAR, now=TUE_10_MAR_0900) == 4
-    assert remove_override(WED_11_MAR, now=TUE_10_MAR_0900) == 0
+    assert remove_override(WED_11_MAR, now=TUE_10_MAR_0900, actor=ADMIN) == 4
+    assert remove_override(WED_11_MAR, now=TUE_10_MAR_0900, actor=ADMIN) == 0
     assert due_day(open_clocks["acceptance"]) == date(2026, 3, 17)
     assert due_day(breached_clocks["resolution"]) == date(2026, 3, 24)
 
@@ -277,7 +282,7 @@ def test_day_off_override_moves_open_deadlines_never_breached_or_closed_ones(dir
 def test_worked_saturday_brings_deadlines_forward(directory: Directory) -> None:
     """Saturday 14/03 declared a working day: the 10th working day is Mon 16/03, not Tue 17/03."""
     _, clocks = started(directory)
-    assert add_override(SAT_14_MAR, False, "Làm bù", now=TUE_10_MAR_0900) == 2
+    assert add_override(SAT_14_MAR, False, "Làm bù", now=TUE_10_MAR_0900, actor=ADMIN) == 2
     assert due_day(clocks["acceptance"]) == date(2026, 3, 16)
     assert due_day(clocks["resolution"]) == date(2026, 3, 23)
 
@@ -290,11 +295,11 @@ def test_override_replays_pauses_and_extensions(directory: Directory) -> None:
     item, clocks = started(directory)
     pause_clocks(item, WED_04_MAR_0900, "Chờ bổ sung")
     resume_clocks(item, MON_09_MAR_0900)
-    extend(item, Clock.RESOLUTION, complexity=None, reason="Khảo sát", decided_by="Chủ tịch", now=TUE_10_MAR_0900)
+    extend(item, Clock.RESOLUTION, complexity=None, reason="Khảo sát", decided_by=HEAD_OF_UNIT, now=TUE_10_MAR_0900)
     db.session.commit()
     assert (due_day(clocks["acceptance"]), due_day(clocks["resolution"])) == (date(2026, 3, 20), date(2026, 4, 17))
 
-    assert add_override(WED_18_MAR, True, "Nghỉ đột xuất", now=TUE_10_MAR_0900) == 2
+    assert add_override(WED_18_MAR, True, "Nghỉ đột xuất", now=TUE_10_MAR_0900, actor=ADMIN) == 2
 
     assert due_day(clocks["acceptance"]) == date(2026, 3, 23)
     assert due_day(clocks["resolution"]) == date(2026, 4, 20)
@@ -309,7 +314,7 @@ def test_complaint_resolution_planned_from_acceptance_follows_it(directory: Dire
     assert (clocks["acceptance"].day_type, clocks["acceptance"].period_days) == ("working", 10)
     assert "TT 07/2013/TT-TTCP" in clocks["acceptance"].legal_basis
 
-    assert add_override(TUE_17_MAR, True, "Nghỉ", now=TUE_10_MAR_0900) == 2
+    assert add_override(TUE_17_MAR, True, "Nghỉ", now=TUE_10_MAR_0900, actor=ADMIN) == 2
 
     assert due_day(clocks["acceptance"]) == date(2026, 3, 18)
     assert due_day(clocks["resolution"]) == date(2026, 4, 17)

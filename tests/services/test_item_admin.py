@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 import feedback.jobs
 from feedback.domain.access import Grant, Viewer
+from feedback.domain.events import Actor, EventAction
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db
 from feedback.models import Deadline, Event, Feedback, Role, RoutingRule, User
@@ -178,7 +179,7 @@ def test_a_viewer_who_is_not_an_administrator_gets_no_personal_data(d: Directory
 
     assert detail.resident is None
     assert item_admin.record_personal_data_view(detail, officer, A_WEEK_LATER) is None
-    assert events_of(item, item_admin.PERSONAL_DATA_VIEWED) == []
+    assert events_of(item, EventAction.PERSONAL_DATA_VIEWED) == []
 
 
 def test_an_unknown_code_is_not_found(d: Directory, admin: User) -> None:
@@ -197,7 +198,7 @@ def test_each_view_of_personal_data_appends_one_internal_event_and_the_chain_hol
         detail = item_admin.item_detail(str(item.code), viewer=viewer_for(admin), now=A_WEEK_LATER)
         item_admin.record_personal_data_view(detail, admin, A_WEEK_LATER)
 
-    viewed = events_of(item, item_admin.PERSONAL_DATA_VIEWED)
+    viewed = events_of(item, EventAction.PERSONAL_DATA_VIEWED)
     assert len(viewed) == 2
     assert len(list(db.session.scalars(sa.select(Event).where(Event.feedback_id == item.id)))) == before + 2
     assert all((e.public, e.actor, e.actor_user_id) == (False, "quantri", admin.id) for e in viewed)
@@ -254,7 +255,7 @@ def test_resend_enqueues_once_after_the_commit(app: Flask, committed_db: None,
 
     monkeypatch.setattr(feedback.jobs, "enqueue", record)
 
-    sent = item_admin.resend_for_routing(str(item.code), actor="quantri", actor_user_id=admin.id,
+    sent = item_admin.resend_for_routing(str(item.code), actor=Actor.user(admin.id, admin.username),
                                          now=A_WEEK_LATER)
 
     assert sent is True
@@ -270,9 +271,9 @@ def test_resend_refuses_an_assigned_item_and_writes_nothing(d: Directory, monkey
     before = len(list(db.session.scalars(sa.select(Event).where(Event.feedback_id == item.id))))
 
     with pytest.raises(item_admin.RoutingRequestRefused, match="đang chờ chuyển đến đơn vị xử lý"):
-        item_admin.resend_for_routing(str(item.code), actor="quantri", now=A_WEEK_LATER)
+        item_admin.resend_for_routing(str(item.code), actor=Actor.cli("quantri"), now=A_WEEK_LATER)
 
     assert calls == []
     assert len(list(db.session.scalars(sa.select(Event).where(Event.feedback_id == item.id)))) == before
     with pytest.raises(item_admin.ItemNotFound):
-        item_admin.resend_for_routing("QN-26-999999-X", actor="quantri", now=A_WEEK_LATER)
+        item_admin.resend_for_routing("QN-26-999999-X", actor=Actor.cli("quantri"), now=A_WEEK_LATER)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from feedback.domain.events import Actor
 from feedback.extensions import db
 from feedback.models import Notification
 from feedback.services.notifications.outbox import queue_notification
@@ -50,7 +51,7 @@ def test_no_notification_to_a_unit_carries_the_residents_text_or_contact(db_sess
     db.session.commit()
     assert route_item(item.id, now=ROUTED_AT).unit_id == d.ubnd_ha_tu.id
     return_item(item.id, unit_id=d.ubnd_ha_tu.id, reason="Người bị tố cáo do tỉnh quản lý",
-                target_unit_id=d.province_committee.id, actor="test", now=ROUTED_AT + timedelta(hours=1))
+                target_unit_id=d.province_committee.id, actor=Actor.cli("test"), now=ROUTED_AT + timedelta(hours=1))
     for day in range(1, 75):  # past every clock of a tố cáo (30 days, plus the 7-working-day step)
         scan_deadlines(ROUTED_AT + timedelta(days=day))
 

@@ -10,11 +10,12 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from feedback.domain.calendar import end_of_local_day, local_date, start_of_local_day, vietnam_calendar
-from feedback.domain.deadlines import DayType, Period, due_at, reminder_schedule
+from feedback.domain.calendar import end_of_local_day, local_date
+from feedback.domain.events import EventAction
+from feedback.domain.reminders import Level
 from feedback.extensions import db
 from feedback.models import Deadline, Event, Notification
-from feedback.services.deadlines.reminders import BREACH_EVENT, Level, dedupe_key, scan_deadlines, scan_horizon
+from feedback.services.deadlines.reminders import dedupe_key, scan_deadlines
 from tests.factories import make_directory
 from tests.services.deadline_rows import (
     DUE_AFTER_TET,
@@ -29,8 +30,6 @@ from tests.services.deadline_rows import (
     assigned_item,
 )
 
-VN = vietnam_calendar([2025, 2026, 2027])
-
 
 def notifications(deadline: Deadline) -> list[tuple[str, int | None]]:
     """(kind, recipient unit id) of the deadline's notifications, sorted."""
@@ -42,22 +41,8 @@ def notifications(deadline: Deadline) -> list[tuple[str, int | None]]:
 
 def breach_events(deadline: Deadline) -> list[Event]:
     return list(db.session.scalars(
-        sa.select(Event).where(Event.feedback_id == deadline.feedback_id, Event.action == BREACH_EVENT)
+        sa.select(Event).where(Event.feedback_id == deadline.feedback_id, Event.action == EventAction.DEADLINE_BREACHED)
     ))
-
-
-def test_the_tet_example_holds_in_the_domain(db_session: Session) -> None:
-    """Proves the fixture's dates are the domain's, not hand-made: received 26/01 + 15 working days
-    is 23/02, and 2 working days before 23/02 is 12/02 because 16–20/02 are Tết and 13/02 works."""
-    assert due_at(RECEIVED_BEFORE_TET, Period(15, DayType.WORKING, "x"), VN) == DUE_AFTER_TET
-    assert all(not VN.is_working_day(date(2026, 2, d)) for d in range(14, 23))
-    assert VN.is_working_day(date(2026, 2, 13))
-    assert reminder_schedule(DUE_AFTER_TET, VN) == [
-        ("before", start_of_local_day(date(2026, 2, 12))),
-        ("due_day", start_of_local_day(date(2026, 2, 23))),
-    ]
-    # The scan horizon reaches eleven calendar days ahead on 12/02 but not on 11/02.
-    assert scan_horizon(THU_12_FEB_0900, VN) >= DUE_AFTER_TET > scan_horizon(WED_11_FEB_0900, VN)
 
 
 def test_before_reminder_two_working_days_ahead_across_tet(db_session: Session) -> None:

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from feedback.domain.events import Actor
 from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import RoutingRule
@@ -24,6 +25,9 @@ NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # Tuesday 3 March 2026, 09:00 in H
 TODAY = date(2026, 3, 3)
 OVERLAP = "cùng địa bàn, lĩnh vực và loại, thời gian hiệu lực chồng nhau."
 HEADER = "locality_code,topic_code,kind,unit_code,valid_from,valid_to,note\n"
+
+# An administrator at the command line (only the log names who changed a rule).
+ADMIN = Actor.cli("quantri")
 
 
 @pytest.fixture
@@ -56,7 +60,7 @@ def test_a_rule_is_created_and_logged_with_the_admins_name(db_session: Session,
     d = make_directory()
 
     rule = rules.create_rule(ha_tu_environment(d, kind=Kind.COMPLAINT, valid_from=date(2026, 1, 1),
-                                               note=" ghi chú "), actor="quantri", now=NOW)
+                                               note=" ghi chú "), actor=ADMIN, now=NOW)
 
     assert (rule.locality, rule.topic, rule.kind, rule.unit) == (d.ha_tu, d.environment, Kind.COMPLAINT, d.ubnd_ha_tu)
     assert (rule.valid_from, rule.valid_to, rule.note) == (date(2026, 1, 1), None, "ghi chú")
@@ -70,7 +74,7 @@ def test_an_end_before_the_start_is_refused(db_session: Session) -> None:
 
     with pytest.raises(RuleRefused) as refused:
         rules.create_rule(ha_tu_environment(d, valid_from=date(2026, 5, 1), valid_to=date(2026, 4, 30)),
-                          actor="quantri", now=NOW)
+                          actor=ADMIN, now=NOW)
 
     assert [p.field for p in refused.value.problems] == ["valid_to"]
     assert "trước ngày bắt đầu" in refused.value.problems[0].message
@@ -81,11 +85,11 @@ def test_an_equally_specific_overlapping_rule_is_refused_naming_the_other(db_ses
     """Proves: same locality, topic and kind with overlapping dates is refused with the message
     that names the stored rule and describes it."""
     d = make_directory()
-    first = rules.create_rule(ha_tu_environment(d, valid_from=date(2026, 1, 1)), actor="quantri", now=NOW)
+    first = rules.create_rule(ha_tu_environment(d, valid_from=date(2026, 1, 1)), actor=ADMIN, now=NOW)
 
     with pytest.raises(RuleRefused) as refused:
         rules.create_rule(ha_tu_environment(d, unit_id=d.environment_dept.id, valid_to=date(2026, 1, 1)),
-                          actor="quantri", now=NOW)
+                          actor=ADMIN, now=NOW)
 
     assert str(refused.value) == (f"Quy tắc trùng với quy tắc #{first.id} (Phường Hà Tu × Môi trường → "
                                   f"UBND Phường Hà Tu): {OVERLAP}")
@@ -100,9 +104,9 @@ def test_an_equally_specific_overlapping_rule_is_refused_naming_the_other(db_ses
 def test_rules_that_do_not_tie_are_accepted(db_session: Session, change: dict[str, object]) -> None:
     """Proves: a different kind, topic or a validity that does not overlap is not a conflict."""
     d = make_directory()
-    rules.create_rule(ha_tu_environment(d, valid_to=date(2026, 12, 31)), actor="quantri", now=NOW)
+    rules.create_rule(ha_tu_environment(d, valid_to=date(2026, 12, 31)), actor=ADMIN, now=NOW)
 
-    rules.create_rule(ha_tu_environment(d, unit_id=d.environment_dept.id, **change), actor="quantri", now=NOW)
+    rules.create_rule(ha_tu_environment(d, unit_id=d.environment_dept.id, **change), actor=ADMIN, now=NOW)
 
     assert rule_count() == 2
 
@@ -110,11 +114,11 @@ def test_rules_that_do_not_tie_are_accepted(db_session: Session, change: dict[st
 def test_an_update_that_creates_a_tie_names_both_rules(db_session: Session) -> None:
     """Proves: changing rule B into the same case as rule A is refused, naming #B and #A."""
     d = make_directory()
-    a = rules.create_rule(ha_tu_environment(d), actor="quantri", now=NOW)
-    b = rules.create_rule(ha_tu_environment(d, topic_id=d.land.id), actor="quantri", now=NOW)
+    a = rules.create_rule(ha_tu_environment(d), actor=ADMIN, now=NOW)
+    b = rules.create_rule(ha_tu_environment(d, topic_id=d.land.id), actor=ADMIN, now=NOW)
 
     with pytest.raises(RuleRefused) as refused:
-        rules.update_rule(b.id, ha_tu_environment(d, unit_id=d.environment_dept.id), actor="quantri", now=NOW)
+        rules.update_rule(b.id, ha_tu_environment(d, unit_id=d.environment_dept.id), actor=ADMIN, now=NOW)
 
     message = str(refused.value)
     assert message.startswith(f"Quy tắc #{b.id} trùng với quy tắc #{a.id} (Phường Hà Tu × Môi trường")
@@ -124,10 +128,10 @@ def test_an_update_that_creates_a_tie_names_both_rules(db_session: Session) -> N
 
 def test_an_unused_rule_can_change_everything(db_session: Session) -> None:
     d = make_directory()
-    rule = rules.create_rule(ha_tu_environment(d), actor="quantri", now=NOW)
+    rule = rules.create_rule(ha_tu_environment(d), actor=ADMIN, now=NOW)
 
     rules.update_rule(rule.id, ha_tu_environment(d, locality_id=d.village.id, unit_id=d.environment_dept.id),
-                      actor="quantri", now=NOW)
+                      actor=ADMIN, now=NOW)
 
     assert (rule.locality, rule.unit) == (d.village, d.environment_dept)
 
@@ -135,12 +139,12 @@ def test_an_unused_rule_can_change_everything(db_session: Session) -> None:
 def test_a_used_rule_keeps_its_condition_and_unit(db_session: Session) -> None:
     """Proves: once a rule routed an item, only its end date and note may change."""
     d = make_directory()
-    rule = rules.create_rule(ha_tu_environment(d), actor="quantri", now=NOW)
+    rule = rules.create_rule(ha_tu_environment(d), actor=ADMIN, now=NOW)
     make_feedback(d, routing_rule_id=rule.id)
 
     with pytest.raises(RuleRefused, match="chỉ được sửa ngày hết hiệu lực"):
-        rules.update_rule(rule.id, ha_tu_environment(d, unit_id=d.environment_dept.id), actor="quantri", now=NOW)
-    rules.update_rule(rule.id, ha_tu_environment(d, valid_to=date(2026, 6, 30), note="hết"), actor="quantri",
+        rules.update_rule(rule.id, ha_tu_environment(d, unit_id=d.environment_dept.id), actor=ADMIN, now=NOW)
+    rules.update_rule(rule.id, ha_tu_environment(d, valid_to=date(2026, 6, 30), note="hết"), actor=ADMIN,
                       now=NOW)
 
     assert (rule.unit, rule.valid_to, rule.note) == (d.ubnd_ha_tu, date(2026, 6, 30), "hết")
@@ -149,7 +153,7 @@ def test_a_used_rule_keeps_its_condition_and_unit(db_session: Session) -> None:
 def test_an_unknown_rule_is_reported(db_session: Session) -> None:
     make_directory()
     with pytest.raises(rules.RuleNotFound):
-        rules.remove_rule(999_999, actor="quantri", now=NOW)
+        rules.remove_rule(999_999, actor=ADMIN, now=NOW)
 
 
 # --- removal ---------------------------------------------------------------------------------
@@ -157,9 +161,9 @@ def test_an_unknown_rule_is_reported(db_session: Session) -> None:
 
 def test_an_unused_rule_is_deleted(db_session: Session) -> None:
     d = make_directory()
-    rule = rules.create_rule(ha_tu_environment(d), actor="quantri", now=NOW)
+    rule = rules.create_rule(ha_tu_environment(d), actor=ADMIN, now=NOW)
 
-    assert rules.remove_rule(rule.id, actor="quantri", now=NOW) is rules.Removal.DELETED
+    assert rules.remove_rule(rule.id, actor=ADMIN, now=NOW) is rules.Removal.DELETED
     assert rule_count() == 0
 
 
@@ -171,16 +175,16 @@ def test_a_used_rule_is_ended_today_instead_of_deleted(db_session: Session, used
     from feedback.models import Assignment
 
     d = make_directory()
-    rule = rules.create_rule(ha_tu_environment(d, valid_from=date(2026, 1, 1)), actor="quantri", now=NOW)
+    rule = rules.create_rule(ha_tu_environment(d, valid_from=date(2026, 1, 1)), actor=ADMIN, now=NOW)
     item = make_feedback(d, routing_rule_id=rule.id if used_by == "feedback" else None)
     if used_by == "assignment":
         db.session.add(Assignment(feedback_id=item.id, unit_id=d.ubnd_ha_tu.id, rule_id=rule.id, assigned_at=NOW))
         db.session.flush()
 
     assert not rules.is_ended(rule, TODAY)
-    assert rules.remove_rule(rule.id, actor="quantri", now=NOW) is rules.Removal.ENDED
-    assert rules.remove_rule(rule.id, actor="quantri", now=NOW) is rules.Removal.ALREADY_ENDED
-    assert rules.remove_rule(rule.id, actor="quantri", now=NOW + timedelta(days=1)) is rules.Removal.ALREADY_ENDED
+    assert rules.remove_rule(rule.id, actor=ADMIN, now=NOW) is rules.Removal.ENDED
+    assert rules.remove_rule(rule.id, actor=ADMIN, now=NOW) is rules.Removal.ALREADY_ENDED
+    assert rules.remove_rule(rule.id, actor=ADMIN, now=NOW + timedelta(days=1)) is rules.Removal.ALREADY_ENDED
     assert rule_count() == 1 and rule.valid_to == TODAY and rules.is_ended(rule, TODAY)
     assert rules.usage_counts([rule.id]) == {rule.id: 1}
 
@@ -190,11 +194,11 @@ def test_a_used_rule_that_started_today_ends_today(db_session: Session) -> None:
     valid_to earlier than valid_from, and the ended rule is not ended again (it was, before
     the fix, every time: valid_to today never counted as ended)."""
     d = make_directory()
-    rule = rules.create_rule(ha_tu_environment(d, valid_from=TODAY), actor="quantri", now=NOW)
+    rule = rules.create_rule(ha_tu_environment(d, valid_from=TODAY), actor=ADMIN, now=NOW)
     make_feedback(d, routing_rule_id=rule.id)
 
-    assert rules.remove_rule(rule.id, actor="quantri", now=NOW) is rules.Removal.ENDED
-    assert rules.remove_rule(rule.id, actor="quantri", now=NOW) is rules.Removal.ALREADY_ENDED
+    assert rules.remove_rule(rule.id, actor=ADMIN, now=NOW) is rules.Removal.ENDED
+    assert rules.remove_rule(rule.id, actor=ADMIN, now=NOW) is rules.Removal.ALREADY_ENDED
 
     assert rule.valid_to == TODAY
 
@@ -204,12 +208,13 @@ def test_a_used_rule_that_started_today_ends_today(db_session: Session) -> None:
 
 def test_the_list_filters_by_locality_subtree_topic_subtree_and_unit(db_session: Session) -> None:
     d = make_directory()
-    commune = rules.create_rule(ha_tu_environment(d), actor="a", now=NOW)
-    village = rules.create_rule(ha_tu_environment(d, locality_id=d.village.id, topic_id=d.waste.id), actor="a", now=NOW)
+    commune = rules.create_rule(ha_tu_environment(d), actor=ADMIN, now=NOW)
+    village = rules.create_rule(ha_tu_environment(d, locality_id=d.village.id, topic_id=d.waste.id), actor=ADMIN,
+                                now=NOW)
     van_don = rules.create_rule(ha_tu_environment(d, locality_id=d.van_don.id, unit_id=d.ubnd_van_don.id),
-                                actor="a", now=NOW)
+                                actor=ADMIN, now=NOW)
     anywhere = rules.create_rule(ha_tu_environment(d, locality_id=None, topic_id=d.land.id,
-                                                   unit_id=d.province_committee.id), actor="a", now=NOW)
+                                                   unit_id=d.province_committee.id), actor=ADMIN, now=NOW)
 
     def ids(**filters: object) -> list[int]:
         return [rule.id for rule in rules.list_rules(**filters).rules]  # type: ignore[arg-type]
@@ -240,14 +245,14 @@ def test_a_good_file_is_imported_whole(db_session: Session, rule_logs: pytest.Lo
         "\n"
     )
 
-    result = rules.import_rules(io.StringIO(text, newline=""), now=NOW, actor="quantri")
+    result = rules.import_rules(io.StringIO(text, newline=""), now=NOW, actor=ADMIN)
 
     assert (result.ok, result.created, result.errors) == (True, 5, [])
     stored = {(r.locality_id, r.topic_id, r.kind) for r in db.session.scalars(select(RoutingRule))}
     assert stored == {(d.ha_tu.id, d.environment.id, None), (d.ha_tu.id, d.environment.id, Kind.COMPLAINT),
                       (d.van_don.id, None, Kind.REPORT), (None, d.land.id, Kind.REPORT),
                       (d.ha_tu.id, d.land.id, Kind.COMMENT)}
-    assert any("5 routing rules imported by quantri" in r.getMessage() for r in rule_logs.records)
+    assert any("5 routing rules imported by cli:quantri" in r.getMessage() for r in rule_logs.records)
 
 
 def test_the_documented_example_imports(db_session: Session) -> None:
@@ -256,7 +261,7 @@ def test_the_documented_example_imports(db_session: Session) -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "routing-rules-csv.md").read_text(encoding="utf-8")
     example = doc.split("```csv\n", 1)[1].split("```", 1)[0]
 
-    result = rules.import_rules(io.StringIO(example, newline=""), now=NOW)
+    result = rules.import_rules(io.StringIO(example, newline=""), now=NOW, actor=ADMIN)
 
     assert (result.errors, result.created) == ([], 4)
 
@@ -265,7 +270,7 @@ def test_every_bad_row_is_reported_by_line_and_nothing_is_kept(db_session: Sessi
     """Proves: unknown codes, bad kinds and dates, reversed periods, conflicts within the file and
     with stored rules are all reported with their line numbers, and not one row is stored."""
     d = make_directory()
-    stored = rules.create_rule(ha_tu_environment(d, topic_id=d.land.id), actor="a", now=NOW)
+    stored = rules.create_rule(ha_tu_environment(d, topic_id=d.land.id), actor=ADMIN, now=NOW)
     text = HEADER + (
         "06652,moi-truong,,UBND-06652,,,ok\n"            # line 2: fine on its own
         "99999,moi-truong,,UBND-06652,,,\n"              # 3: unknown locality
@@ -279,7 +284,7 @@ def test_every_bad_row_is_reported_by_line_and_nothing_is_kept(db_session: Sessi
         "06652,moi-truong\n"                             # 11: too few columns
     )
 
-    result = rules.import_rules(io.StringIO(text, newline=""), now=NOW)
+    result = rules.import_rules(io.StringIO(text, newline=""), now=NOW, actor=ADMIN)
 
     assert not result.ok and result.created == 0
     by_line = {error.line: error.message for error in result.errors}
@@ -305,7 +310,7 @@ def test_every_bad_row_is_reported_by_line_and_nothing_is_kept(db_session: Sessi
 def test_a_file_without_rules_or_with_the_wrong_header_is_refused(db_session: Session, text: str,
                                                                   expected: str) -> None:
     make_directory()
-    result = rules.import_rules(io.StringIO(text), now=NOW)
+    result = rules.import_rules(io.StringIO(text), now=NOW, actor=ADMIN)
     assert [error.line for error in result.errors] == [1]
     assert expected in result.errors[0].message
 
@@ -315,7 +320,7 @@ def test_line_numbers_count_lines_of_quoted_notes(db_session: Session) -> None:
     make_directory()
     text = HEADER + '06652,moi-truong,,UBND-06652,,,"một\nhai\nba"\n06994,,,KHONG-CO,,,\n'
 
-    result = rules.import_rules(io.StringIO(text, newline=""), now=NOW)
+    result = rules.import_rules(io.StringIO(text, newline=""), now=NOW, actor=ADMIN)
 
     assert [error.line for error in result.errors] == [5]
 

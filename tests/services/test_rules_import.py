@@ -16,12 +16,14 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 import feedback.jobs
+from feedback.domain.events import Actor
 from feedback.extensions import db
 from feedback.models import ImportJob, ImportStatus, RoutingRule
 from feedback.services.routing import rules
 from tests.factories import make_directory
 
 NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+ADMIN = Actor.cli("quantri")
 HEADER = "locality_code,topic_code,kind,unit_code,valid_from,valid_to,note\n"
 ROW = "06652,moi-truong,,UBND-06652,,,\n"
 
@@ -52,7 +54,7 @@ def to_cp1258(text: str) -> bytes:
 
 
 def run(text: str) -> rules.ImportResult:
-    return rules.import_rules(io.StringIO(text, newline=""), now=NOW, actor="quantri")
+    return rules.import_rules(io.StringIO(text, newline=""), now=NOW, actor=ADMIN)
 
 
 @pytest.fixture
@@ -159,7 +161,7 @@ def test_thousands_of_problems_are_counted_and_the_first_listed(db_session: Sess
 def test_progress_is_reported_while_checking(db_session: Session) -> None:
     make_directory()
     seen: list[tuple[int, int]] = []
-    rules.import_rules(io.StringIO(HEADER + one_day_rows(2500), newline=""), now=NOW,
+    rules.import_rules(io.StringIO(HEADER + one_day_rows(2500), newline=""), now=NOW, actor=ADMIN,
                        progress=lambda done, total: seen.append((done, total)))
     assert seen == [(1000, 2500), (2000, 2500), (2500, 2500)]
 
@@ -181,7 +183,7 @@ def test_the_cli_reports_an_oversized_cell_without_a_traceback(app: Flask, db_se
 def make_job(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, list[tuple[object, ...]]]:
     sent: list[tuple[object, ...]] = []
     monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: sent.append(args) or True)
-    job_id, accepted = rules.start_import(text, filename="quy-tac.csv", actor="quantri", now=NOW)
+    job_id, accepted = rules.start_import(text, filename="quy-tac.csv", actor=ADMIN, now=NOW)
     assert accepted
     return job_id, sent
 

@@ -9,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from feedback.domain.assignments import EndReason
 from feedback.domain.calendar import local_date
+from feedback.domain.events import Actor
 from feedback.domain.status import Status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Notification, Unit
@@ -18,6 +20,9 @@ from feedback.services.routing.route import RouteOutcome, route_item
 from feedback.services.routing.transfer import TransferOutcome, TransferRefused, return_item
 from tests.factories import Directory, make_directory, make_feedback
 from tests.services.routing_rows import FRI_0900, ROUTED_AT, THU_0900, WED_0900, add_rule, extra_unit
+
+# The unit workspace will pass the signed-in officer.
+OFFICER = Actor.cli("can-bo")
 
 
 @pytest.fixture
@@ -54,7 +59,7 @@ def actions(item: Feedback) -> list[str]:
 def test_reason_is_required_and_nothing_is_written(directory: Directory, reroutes: list[object]) -> None:
     item = routed_to_department(directory)
     with pytest.raises(TransferRefused, match="lý do"):
-        return_item(item.id, unit_id=directory.environment_dept.id, reason="   ", actor="can-bo", now=WED_0900)
+        return_item(item.id, unit_id=directory.environment_dept.id, reason="   ", actor=OFFICER, now=WED_0900)
     db.session.refresh(item)
     assert item.status is Status.ASSIGNED
     assert "returned" not in actions(item) and reroutes == []
@@ -63,7 +68,7 @@ def test_reason_is_required_and_nothing_is_written(directory: Directory, reroute
 def test_only_the_unit_holding_the_item_may_return_it(directory: Directory, reroutes: list[object]) -> None:
     item = routed_to_department(directory)
     with pytest.raises(TransferRefused):
-        return_item(item.id, unit_id=directory.ubnd_ha_tu.id, reason="Không thuộc thẩm quyền", actor="x",
+        return_item(item.id, unit_id=directory.ubnd_ha_tu.id, reason="Không thuộc thẩm quyền", actor=OFFICER,
                     now=WED_0900)
     db.session.refresh(item)
     assert item.current_unit_id == directory.environment_dept.id
@@ -82,15 +87,15 @@ def test_return_reroutes_without_the_unit_and_keeps_the_resolution_clock(
     planned = (resolution.id, resolution.starts_at, resolution.due_at)
 
     result = return_item(item.id, unit_id=directory.environment_dept.id, reason="Thuộc thẩm quyền UBND phường",
-                         actor="can-bo-so", now=WED_0900)
+                         actor=OFFICER, now=WED_0900)
 
     assert (result.outcome, result.transfers) == (TransferOutcome.REROUTING, 1)
     assert reroutes == [("feedback.reroute_feedback", (item.id,))]
     db.session.refresh(item)
     assert (item.status, item.current_unit_id) == (Status.RECEIVED, None)
     ended = db.session.scalars(sa.select(Assignment).where(Assignment.feedback_id == item.id)).one()
-    assert ended.ended_at == WED_0900 and ended.end_reason is not None
-    assert ended.end_reason.endswith("Thuộc thẩm quyền UBND phường")
+    assert ended.ended_at == WED_0900
+    assert (ended.end_reason, ended.end_reason_text) == (EndReason.NOT_COMPETENT, "Thuộc thẩm quyền UBND phường")
     transfer_clock = clocks(item)[("transfer", 1)]
     assert transfer_clock.unit_id == directory.environment_dept.id
     assert local_date(transfer_clock.due_at) == date(2026, 3, 10)
@@ -115,7 +120,7 @@ def test_return_to_a_named_unit_assigns_at_once(directory: Directory, reroutes: 
     item = routed_to_department(directory)
 
     result = return_item(item.id, unit_id=directory.environment_dept.id, reason="Việc của phường (số điện thoại 0912)",
-                         target_unit_id=directory.ubnd_ha_tu.id, actor="can-bo-so", now=WED_0900)
+                         target_unit_id=directory.ubnd_ha_tu.id, actor=OFFICER, now=WED_0900)
 
     assert (result.outcome, result.unit_id) == (TransferOutcome.ASSIGNED, directory.ubnd_ha_tu.id)
     assert reroutes == []
@@ -129,10 +134,10 @@ def test_return_to_a_named_unit_assigns_at_once(directory: Directory, reroutes: 
 
 def test_a_unit_that_returned_the_item_cannot_be_named_again(directory: Directory, reroutes: list[object]) -> None:
     item = routed_to_department(directory)
-    return_item(item.id, unit_id=directory.environment_dept.id, reason="Không thuộc", actor="a",
+    return_item(item.id, unit_id=directory.environment_dept.id, reason="Không thuộc", actor=OFFICER,
                 target_unit_id=directory.ubnd_ha_tu.id, now=WED_0900)
     with pytest.raises(TransferRefused):
-        return_item(item.id, unit_id=directory.ubnd_ha_tu.id, reason="Cũng không thuộc", actor="b",
+        return_item(item.id, unit_id=directory.ubnd_ha_tu.id, reason="Cũng không thuộc", actor=OFFICER,
                     target_unit_id=directory.environment_dept.id, now=THU_0900)
 
 
@@ -142,12 +147,12 @@ def test_three_transfers_make_a_jurisdiction_dispute_for_the_front(directory: Di
     from the ended assignments."""
     third: Unit = extra_unit("BQLDA", "Ban Quản lý dự án")
     item = routed_to_department(directory)
-    return_item(item.id, unit_id=directory.environment_dept.id, reason="Không thuộc", actor="a",
+    return_item(item.id, unit_id=directory.environment_dept.id, reason="Không thuộc", actor=OFFICER,
                 target_unit_id=directory.ubnd_ha_tu.id, now=WED_0900)
-    return_item(item.id, unit_id=directory.ubnd_ha_tu.id, reason="Không thuộc", actor="b",
+    return_item(item.id, unit_id=directory.ubnd_ha_tu.id, reason="Không thuộc", actor=OFFICER,
                 target_unit_id=third.id, now=THU_0900)
 
-    result = return_item(item.id, unit_id=third.id, reason="Không thuộc", actor="c", now=FRI_0900)
+    result = return_item(item.id, unit_id=third.id, reason="Không thuộc", actor=OFFICER, now=FRI_0900)
 
     assert (result.outcome, result.transfers, result.unit_id) == (
         TransferOutcome.DISPUTE, 3, directory.front_ha_tu.id)
@@ -167,14 +172,14 @@ def test_routing_after_three_returns_also_goes_to_the_front(directory: Directory
     item = routed_to_department(directory)
     for i, holder in enumerate([directory.environment_dept, directory.ubnd_ha_tu]):
         nxt = directory.ubnd_ha_tu if i == 0 else extra_unit("U3", "Đơn vị thứ ba")
-        return_item(item.id, unit_id=holder.id, reason="Không thuộc", actor="a", target_unit_id=nxt.id,
+        return_item(item.id, unit_id=holder.id, reason="Không thuộc", actor=OFFICER, target_unit_id=nxt.id,
                     now=WED_0900 + timedelta(hours=i))
     directory.front_ha_tu.active = False
     directory.front_province.active = False
     db.session.commit()
     holder_id = item.current_unit_id
     assert holder_id is not None
-    stuck = return_item(item.id, unit_id=holder_id, reason="Không thuộc", actor="c", now=THU_0900)
+    stuck = return_item(item.id, unit_id=holder_id, reason="Không thuộc", actor=OFFICER, now=THU_0900)
     assert stuck.outcome is TransferOutcome.STUCK
     directory.front_province.active = True
     db.session.commit()

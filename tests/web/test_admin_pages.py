@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from feedback.domain.assignments import EndReason
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Role, RoutingRule
@@ -182,7 +183,8 @@ def test_an_admin_hands_an_item_to_a_named_unit(client: FlaskClient, d: Director
                                                       Event.action == "handed_over_by_admin")).one()
     assert item.current_unit_id == d.ubnd_ha_tu.id and item.status is Status.ASSIGNED
     assert [a.unit_id for a in assignments] == [d.environment_dept.id, d.ubnd_ha_tu.id]
-    assert assignments[0].ended_at is not None and assignments[0].end_reason.endswith("Thuộc thẩm quyền UBND phường")
+    assert assignments[0].ended_at is not None and assignments[0].end_reason is EndReason.HANDED_OVER
+    assert assignments[0].end_reason_text == "Thuộc thẩm quyền UBND phường"
     assert event.public is False and event.after["reason"] == "Thuộc thẩm quyền UBND phường"
     assert event.after["from_unit"] == d.environment_dept.name and event.after["unit"] == d.ubnd_ha_tu.name
     assert db.session.scalar(sa.select(Deadline.due_at).where(

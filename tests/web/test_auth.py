@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from feedback.auth.views import LANDING
 from feedback.extensions import db
 from feedback.models import Notification, Role, User
 from feedback.services.accounts.passwords import authenticate, hash_password
@@ -236,6 +237,23 @@ def test_successful_logins_do_not_count_against_the_username(client: FlaskClient
         browser = fresh_browser(client)
         response = log_in(browser, "quantri", environ_base={"REMOTE_ADDR": f"10.0.2.{attempt + 1}"})
         assert response.status_code == 302
+
+
+def test_every_landing_page_exists(app: Flask) -> None:
+    """Proves: LANDING names only pages that exist (no endpoint waiting for a future blueprint)."""
+    missing = [endpoint for _, endpoint in LANDING if endpoint not in app.view_functions]
+    assert missing == []
+
+
+def test_staff_without_a_landing_page_land_on_the_home_page(client: FlaskClient, db_session: Session) -> None:
+    """Proves: an officer (no workspace yet) is sent to the home page after login, as before."""
+    directory = make_directory()
+    make_user("canbo", Role.OFFICER, unit=directory.ubnd_ha_tu)
+
+    response = log_in(client, "canbo")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
 
 
 @pytest.mark.parametrize("target, expected", [

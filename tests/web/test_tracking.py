@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 import feedback.jobs
+from feedback.domain.assignments import EndReason
 from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import CHECK_ALPHABET, make_code
 from feedback.extensions import db
@@ -364,7 +365,8 @@ def test_a_transferred_item_says_it_was_handed_on(client: FlaskClient, db_sessio
     item = db.session.get(Feedback, receipt.feedback_id)
     assert item is not None
     first = item.assignments[0]
-    first.ended_at, first.end_reason = RECEIVED + timedelta(days=1), "not_competent: đất rừng"
+    first.ended_at, first.end_reason = RECEIVED + timedelta(days=1), EndReason.NOT_COMPETENT
+    first.end_reason_text = "đất rừng"
     item.current_unit = directory.environment_dept
     item.assignments.append(Assignment(unit=directory.environment_dept, assigned_at=RECEIVED + timedelta(days=1),
                                        explanation="UBND Phường Hà Tu chuyển vì không thuộc thẩm quyền → Sở"))

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from feedback.domain.status import Kind
+from feedback.domain.events import Actor
 from feedback.extensions import db
 from feedback.jobs import REROUTE_FEEDBACK, ROUTE_FEEDBACK, SWEEP_RECEIVED
 from feedback.models import Assignment, Deadline, Event, Notification, WorkerHeartbeat
@@ -59,8 +60,8 @@ def test_reroute_task_twice_assigns_the_next_unit_once(db_session: Session, monk
     item = make_feedback(d)
     db.session.commit()
     route_feedback(item.id, now=ROUTED_AT.isoformat())
-    transfer.return_item(item.id, unit_id=d.environment_dept.id, reason="Không thuộc thẩm quyền", actor="can-bo",
-                         now=WED_0900)
+    transfer.return_item(item.id, unit_id=d.environment_dept.id, reason="Không thuộc thẩm quyền",
+                         actor=Actor.cli("can-bo"), now=WED_0900)
 
     first = reroute_feedback(item.id, now=WED_0900.isoformat())
     second = reroute_feedback(item.id, now=WED_0900.isoformat())

@@ -31,6 +31,7 @@ from feedback.domain.deadlines import (
     plan_transfer,
     reclassify_complex,
 )
+from feedback.domain.events import Actor, EventAction
 from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, Topic, Unit
@@ -38,7 +39,6 @@ from feedback.services.audit import record_event
 from feedback.services.deadlines.replay import operations_for, recompute_due_at
 from feedback.services.deadlines.calendar import calendar_for
 
-SYSTEM_ACTOR = "system"
 Complexity = Literal["complex", "especially_complex"]
 
 
@@ -123,7 +123,7 @@ def open_deadlines(item: Feedback, clocks: Sequence[Clock] | None = None, *, loc
     return list(db.session.scalars(query.order_by(Deadline.id)))
 
 
-def start_clocks(item: Feedback, unit: Unit, now: datetime, *, actor: str = SYSTEM_ACTOR) -> list[Deadline]:
+def start_clocks(item: Feedback, unit: Unit, now: datetime, *, actor: Actor = Actor.system()) -> list[Deadline]:
     """Give ``unit`` the item's ACCEPTANCE and RESOLUTION clocks.
 
     On the first assignment the clocks are planned from the receipt (``plan_deadlines``) and
@@ -140,7 +140,7 @@ def start_clocks(item: Feedback, unit: Unit, now: datetime, *, actor: str = SYST
         for deadline in moved:
             deadline.unit_id = unit.id
         if moved:
-            record_event(item, "deadlines_reassigned", actor=actor, at=now, public=False,
+            record_event(item, EventAction.DEADLINES_REASSIGNED, actor=actor, at=now, public=False,
                          after={"unit_id": unit.id, "deadline_ids": [d.id for d in moved]})
         return []
     planned = plan_deadlines(case_facts(item), calendar_for(item.received_at, now))
@@ -161,12 +161,13 @@ def start_clocks(item: Feedback, unit: Unit, now: datetime, *, actor: str = SYST
     ]
     db.session.add_all(rows)
     db.session.flush()
-    record_event(item, "deadlines_set", actor=actor, at=now, after={"deadlines": [_describe(d) for d in rows]})
+    record_event(item, EventAction.DEADLINES_SET, actor=actor, at=now,
+                 after={"deadlines": [_describe(d) for d in rows]})
     return rows
 
 
 def open_transfer_clock(item: Feedback, unit_id: int, held_since: datetime, now: datetime,
-                        *, actor: str = SYSTEM_ACTOR) -> Deadline:
+                        *, actor: Actor = Actor.system()) -> Deadline:
     """Open a TRANSFER clock owned by ``unit_id``: 5 working days from ``held_since``.
 
     Luật Tố cáo 2018 Art. 24 (and Luật Tiếp công dân): a body that receives an item outside its
@@ -185,11 +186,11 @@ def open_transfer_clock(item: Feedback, unit_id: int, held_since: datetime, now:
     )
     db.session.add(row)
     db.session.flush()
-    record_event(item, "transfer_clock_set", actor=actor, at=now, after=_describe(row))
+    record_event(item, EventAction.TRANSFER_CLOCK_SET, actor=actor, at=now, after=_describe(row))
     return row
 
 
-def mark_met(item: Feedback, clock: Clock, now: datetime, *, actor: str = SYSTEM_ACTOR) -> list[Deadline]:
+def mark_met(item: Feedback, clock: Clock, now: datetime, *, actor: Actor = Actor.system()) -> list[Deadline]:
     """Stop the open clocks ``clock`` of the item at ``now`` (met_at = closed_at = now).
 
     A clock already breached is still closed (met late), and its ``breached_at`` stays. Writes a
@@ -201,13 +202,12 @@ def mark_met(item: Feedback, clock: Clock, now: datetime, *, actor: str = SYSTEM
         deadline.met_at = now
         deadline.closed_at = now
         on_time = deadline.breached_at is None and now <= deadline.due_at
-        record_event(item, "deadline_met", actor=actor, at=now,
+        record_event(item, EventAction.DEADLINE_MET, actor=actor, at=now,
                      after={"id": deadline.id, "clock": deadline.clock, "on_time": on_time})
     return stopped
 
 
-def pause_clocks(item: Feedback, now: datetime, reason: str, *, actor: str = SYSTEM_ACTOR,
-                 actor_user_id: int | None = None) -> int:
+def pause_clocks(item: Feedback, now: datetime, reason: str, *, actor: Actor = Actor.system()) -> int:
     """Pause the item's open, unbreached clocks while it waits for the resident.
 
     Raises DeadlineError when ``reason`` is blank. Clocks already paused stay as they are, so a
@@ -220,14 +220,13 @@ def pause_clocks(item: Feedback, now: datetime, reason: str, *, actor: str = SYS
     for deadline in paused:
         deadline.paused_at = now
     if paused:
-        record_event(item, "clocks_paused", actor=actor, actor_user_id=actor_user_id, at=now, public=False,
+        record_event(item, EventAction.CLOCKS_PAUSED, actor=actor, at=now, public=False,
                      after={"reason": reason.strip(), "paused_at": now.isoformat(),
                             "deadline_ids": [d.id for d in paused]})
     return len(paused)
 
 
-def resume_clocks(item: Feedback, now: datetime, *, actor: str = SYSTEM_ACTOR,
-                  actor_user_id: int | None = None) -> int:
+def resume_clocks(item: Feedback, now: datetime, *, actor: Actor = Actor.system()) -> int:
     """Resume the item's paused clocks at ``now``; each due date moves by the days paused.
 
     The new due date is the clock's history replayed with this pause added (``recompute_due_at``,
@@ -253,13 +252,13 @@ def resume_clocks(item: Feedback, now: datetime, *, actor: str = SYSTEM_ACTOR,
             deadline.due_at = new_due
         deadline.paused_at = None
     if spans:
-        record_event(item, "clocks_resumed", actor=actor, actor_user_id=actor_user_id, at=now, public=False,
+        record_event(item, EventAction.CLOCKS_RESUMED, actor=actor, at=now, public=False,
                      after={"resumed_at": now.isoformat(), "deadlines": spans})
     return len(spans)
 
 
 def extend(item: Feedback, clock: Clock, *, complexity: Complexity | None, reason: str | None,
-           decided_by: str, now: datetime, actor_user_id: int | None = None) -> Deadline:
+           decided_by: Actor, now: datetime) -> Deadline:
     """Extend the item's open ``clock`` (only RESOLUTION may be extended) by decision.
 
     Tố cáo: +30 days, once when complex, twice when especially complex (Luật Tố cáo 2018
@@ -290,10 +289,10 @@ def extend(item: Feedback, clock: Clock, *, complexity: Complexity | None, reaso
             deadline.period_days = plan.period.days
             deadline.day_type = plan.period.day_type.value
             deadline.legal_basis = plan.period.legal_basis
-            action, details = "deadline_reclassified", {"complexity": complexity}
+            action, details = EventAction.DEADLINE_RECLASSIFIED, {"complexity": complexity}
         else:
             period = extension_period(item.kind, deadline.extensions, complexity=complexity, reason=reason)
-            action, details = "deadline_extended", {
+            action, details = EventAction.DEADLINE_EXTENDED, {
                 "extension_days": period.days, "extension_day_type": period.day_type.value,
                 "extension_basis": period.legal_basis, "complexity": complexity,
             }
@@ -301,16 +300,16 @@ def extend(item: Feedback, clock: Clock, *, complexity: Complexity | None, reaso
         raise ExtensionNotAllowed(refused.code, _refusal_message(refused.code)) from refused
     deadline.extensions += 1
     db.session.flush()
-    if action == "deadline_extended":
+    if action is EventAction.DEADLINE_EXTENDED:
         # The history replayed with this extension added: it counts from the unshifted last day
         # (pauses included) and is rolled once (the domain's extend_term), as the replay does.
         history = operations_for([item.id]).get(deadline.id, [])
         deadline.due_at = recompute_due_at(deadline, {deadline.id: [*history, ("extend", details)]})
     else:
         deadline.due_at = recompute_due_at(deadline)
-    record_event(item, action, actor=decided_by, actor_user_id=actor_user_id, at=now, public=False,
+    record_event(item, action, actor=decided_by, at=now, public=False,
                  before={"due_at": before.isoformat()},
                  after={"deadline_id": deadline.id, "clock": deadline.clock, "reason": (reason or "").strip(),
-                        "decided_by": decided_by, "extensions": deadline.extensions,
+                        "decided_by": str(decided_by), "extensions": deadline.extensions,
                         "due_at": deadline.due_at.isoformat(), **details})
     return deadline

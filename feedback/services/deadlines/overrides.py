@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from feedback.domain.calendar import WorkCalendar, end_of_local_day, start_of_local_day
 from feedback.domain.deadlines import Clock
+from feedback.domain.events import Actor, EventAction
 from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import CalendarOverride, Deadline, Feedback
@@ -27,7 +28,6 @@ __all__ = ["add_override", "calendar_for", "calendar_for_years", "remove_overrid
 
 log = logging.getLogger(__name__)
 
-ADMIN_ACTOR = "admin"
 
 
 def add_override(
@@ -36,8 +36,7 @@ def add_override(
     note: str,
     *,
     now: datetime,
-    actor: str = ADMIN_ACTOR,
-    actor_user_id: int | None = None,
+    actor: Actor,
 ) -> int:
     """Declare ``day`` a day off (``is_day_off``) or a working day, and recompute open deadlines.
 
@@ -55,16 +54,14 @@ def add_override(
         row.is_day_off = is_day_off
         row.note = note
     db.session.flush()
-    changed = _recompute_around(day, now=now, actor=actor, actor_user_id=actor_user_id,
+    changed = _recompute_around(day, now=now, actor=actor,
                                 note=f"override {day.isoformat()} {'off' if is_day_off else 'worked'}")
     db.session.commit()
     log.info("calendar override %s (day off: %s) recomputed %d deadlines", day, is_day_off, changed)
     return changed
 
 
-def remove_override(
-    day: date, *, now: datetime, actor: str = ADMIN_ACTOR, actor_user_id: int | None = None
-) -> int:
+def remove_override(day: date, *, now: datetime, actor: Actor) -> int:
     """Delete the override of ``day`` (if any) and recompute open deadlines as ``add_override`` does.
 
     Commits. Returns the number of deadlines whose due date changed; 0 when there was no
@@ -75,14 +72,14 @@ def remove_override(
         return 0
     db.session.delete(row)
     db.session.flush()
-    changed = _recompute_around(day, now=now, actor=actor, actor_user_id=actor_user_id,
+    changed = _recompute_around(day, now=now, actor=actor,
                                 note=f"override {day.isoformat()} removed")
     db.session.commit()
     log.info("calendar override %s removed, recomputed %d deadlines", day, changed)
     return changed
 
 
-def _recompute_around(day: date, *, now: datetime, actor: str, actor_user_id: int | None, note: str) -> int:
+def _recompute_around(day: date, *, now: datetime, actor: Actor, note: str) -> int:
     """Recompute open deadlines that may count ``day``; write one event per affected item.
 
     Every day the arithmetic looks at lies after the start day and at or before the final due
@@ -133,9 +130,8 @@ def _recompute_around(day: date, *, now: datetime, actor: str, actor_user_id: in
             continue
         record_event(
             item,
-            "deadline_recomputed",
+            EventAction.DEADLINE_RECOMPUTED,
             actor=actor,
-            actor_user_id=actor_user_id,
             at=now,
             before={"deadlines": [{"id": c["id"], "due_at": c["before"]} for c in moved]},
             after={"reason": note, "deadlines": [{k: v for k, v in c.items() if k != "before"} for c in moved]},

@@ -24,15 +24,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from feedback.domain.calendar import WorkCalendar, end_of_local_day, local_date
-from feedback.domain.deadlines import reminder_schedule
+from feedback.domain.calendar import WorkCalendar
+from feedback.domain.events import Actor, EventAction
+from feedback.domain.reminders import Level, current_level, scan_horizon
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, LocalityLevel, Notification, Unit, UnitKind
 from feedback.services.audit import record_event
@@ -42,19 +42,7 @@ from feedback.services.deadlines.calendar import calendar_for_years
 
 log = logging.getLogger(__name__)
 
-# DESIGN.md §5: "Reminders go to the unit before a deadline (default 2 working days before and on the day)".
-BEFORE_WORKING_DAYS = 2
 DEFAULT_BATCH = 200
-ACTOR = "system:deadline-scan"
-BREACH_EVENT = "deadline_breached"
-
-
-class Level(StrEnum):
-    """A reminder level, in the order they fall due."""
-
-    BEFORE = "before"
-    DUE_DAY = "due_day"
-    BREACH = "breach"
 
 
 @dataclass(frozen=True)
@@ -64,30 +52,6 @@ class ScanResult:
     examined: int = 0
     notifications: int = 0
     breaches: int = 0
-
-
-def scan_horizon(now: datetime, calendar: WorkCalendar) -> datetime:
-    """The latest ``due_at`` whose first reminder time has come at ``now``.
-
-    A deadline due on local day D is first reminded on the working day W that lies
-    ``BEFORE_WORKING_DAYS`` working days before D; W has come when W ≤ today, and then
-    D ≤ today + ``BEFORE_WORKING_DAYS`` working days. Computed with the calendar, so a due date
-    just after Tết (due 23/02/2026, reminded 12/02/2026) is inside the scan eleven days ahead.
-    """
-    return end_of_local_day(calendar.add_working_days(local_date(now), BEFORE_WORKING_DAYS))
-
-
-def current_level(due_at: datetime, now: datetime, calendar: WorkCalendar) -> Level | None:
-    """The most advanced level whose time has come at ``now``, or None when none has.
-
-    BREACH once ``now`` is strictly after ``due_at``; otherwise the last of the domain's
-    ``reminder_schedule`` whose instant is at or before ``now``. Earlier levels are superseded
-    (see the module's catch-up policy).
-    """
-    if now > due_at:
-        return Level.BREACH
-    reached = [Level(name) for name, at in reminder_schedule(due_at, calendar, BEFORE_WORKING_DAYS) if at <= now]
-    return reached[-1] if reached else None
 
 
 def scan_deadlines(now: datetime, batch: int = DEFAULT_BATCH, *, calendar: WorkCalendar | None = None) -> ScanResult:
@@ -183,8 +147,8 @@ def _record_breach(deadline: Deadline, now: datetime, fronts: dict[int, list[Uni
     unit = _unit_of(deadline)
     record_event(
         deadline.feedback,
-        BREACH_EVENT,
-        actor=ACTOR,
+        EventAction.DEADLINE_BREACHED,
+        actor=Actor.deadline_scan(),
         at=now,
         before={"breached_at": None},
         after={
@@ -273,6 +237,5 @@ def dedupe_key(deadline_id: int, level: Level | str, unit_id: int) -> str:
     return f"deadline:{deadline_id}:{level}:unit:{unit_id}"
 
 
-__all__ = ["BEFORE_WORKING_DAYS", "Level", "ScanResult", "current_level", "dedupe_key", "scan_deadlines",
-           "scan_horizon"]
+__all__ = ["ScanResult", "dedupe_key", "scan_deadlines"]
 

@@ -17,13 +17,14 @@ from sqlalchemy import select
 
 from feedback.domain.calendar import WorkCalendar
 from feedback.domain.deadlines import DayType, Extension, Pause, Period, replay_term
+from feedback.domain.events import EventAction
 from feedback.extensions import db
 from feedback.models import Deadline, Event
 from feedback.services.deadlines.calendar import calendar_for_years
 
 # deadline id -> [("extend" | "resume", event data)], oldest first
 Operations = dict[int, list[tuple[str, dict[str, Any]]]]
-REPLAYED_ACTIONS = ("clocks_resumed", "deadline_extended")
+REPLAYED_ACTIONS = (EventAction.CLOCKS_RESUMED, EventAction.DEADLINE_EXTENDED)
 # Calendar years beyond the last known instant: room for what the replay adds.
 _MARGIN = timedelta(days=180)
 
@@ -50,9 +51,9 @@ def operations_for(feedback_ids: Iterable[int]) -> Operations:
         )
         for event in events:
             after = event.after or {}
-            if event.action == "deadline_extended" and after.get("deadline_id") is not None:
+            if event.action == EventAction.DEADLINE_EXTENDED and after.get("deadline_id") is not None:
                 ops.setdefault(int(after["deadline_id"]), []).append(("extend", after))
-            elif event.action == "clocks_resumed":
+            elif event.action == EventAction.CLOCKS_RESUMED:
                 for span in after.get("deadlines", []):
                     ops.setdefault(int(span["id"]), []).append(("resume", span))
     return ops

@@ -36,6 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from feedback import jobs
+from feedback.domain.events import Actor, EventAction
 from feedback.domain.status import Channel, Kind, Status
 from feedback.domain.repeats import ReportContent, content_fingerprint, repeat_digest, repeat_token
 from feedback.domain.tracking import hash_token, make_code, new_secret_token, token_matches
@@ -234,7 +235,7 @@ def _save(sub: Submission, clean: _Clean, token: str, digest: str | None, staged
                        created_at=now)
         )
     # The public timeline's first line; no personal data (the event is public).
-    record_event(item, "received", actor="resident", at=now, public=True, after={
+    record_event(item, EventAction.RECEIVED, actor=Actor.resident(), at=now, public=True, after={
         "status": Status.RECEIVED.value,
         "kind": clean.kind.value,
         "channel": Channel(sub.channel).value,

@@ -24,6 +24,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from feedback import jobs
 from feedback.domain.access import Viewer, may_see_personal_data
+from feedback.domain.assignments import EndReason
+from feedback.domain.events import Actor, EventAction
 from feedback.domain.status import Channel, Kind, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Locality, Unit, User
@@ -33,12 +35,6 @@ from feedback.services.audit import record_event, verify_chain
 from feedback.services.deadlines import deadline_is_overdue, overdue_clause
 from feedback.services.routing.route import Target, give
 
-PERSONAL_DATA_VIEWED = "personal_data_viewed"
-ROUTING_REQUESTED = "routing_requested"
-HANDED_OVER = "handed_over_by_admin"
-# An assignment ended by an administrator's hand-over; the text after the prefix is the reason.
-# Not a return (``RETURN_PREFIX``): it does not count towards the jurisdiction-dispute limit.
-HANDOVER_PREFIX = "admin_handover: "
 # Answered, closed or rejected items have left the units' hands: nothing to hand over.
 _HANDOVER_STATUSES = frozenset({Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS})
 # Two writers of one item's chain may pick the same next seq; the unique index refuses the
@@ -89,7 +85,7 @@ class AssignmentRow:
     explanation: str
     assigned_at: datetime
     ended_at: datetime | None
-    end_reason: str | None  # as stored
+    end_reason: EndReason | None
     returned_reason: str | None  # the unit's reason when the assignment ended with a return
     handover_reason: str | None = None  # the administrator's reason when it ended with a hand-over
 
@@ -349,7 +345,7 @@ def record_personal_data_view(item: ItemDetail, viewer: User, now: datetime) -> 
         feedback = db.session.get(Feedback, item.id)
         if feedback is None:
             raise ItemNotFound(item.code)
-        event = record_event(feedback, PERSONAL_DATA_VIEWED, actor=viewer.username, actor_user_id=viewer.id,
+        event = record_event(feedback, EventAction.PERSONAL_DATA_VIEWED, actor=Actor.user(viewer.id, viewer.username),
                              at=now, public=False, after={"fields": shown, "page": "admin.item_detail"})
         try:
             db.session.commit()
@@ -362,7 +358,7 @@ def record_personal_data_view(item: ItemDetail, viewer: User, now: datetime) -> 
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def resend_for_routing(code: str, *, actor: str, now: datetime, actor_user_id: int | None = None) -> bool:
+def resend_for_routing(code: str, *, actor: Actor, now: datetime) -> bool:
     """Ask the worker to route the item with ``code`` again: only while it is still `received`.
 
     Locks the item, writes an internal "routing_requested" event, commits, and only then
@@ -381,7 +377,7 @@ def resend_for_routing(code: str, *, actor: str, now: datetime, actor_user_id: i
         raise RoutingRequestRefused(_(
             "Chỉ gửi lại phân công được cho ý kiến đang chờ chuyển đến đơn vị xử lý; ý kiến %(code)s "
             "đã qua bước này.", code=code))
-    record_event(item, ROUTING_REQUESTED, actor=actor, actor_user_id=actor_user_id, at=now, public=False,
+    record_event(item, EventAction.ROUTING_REQUESTED, actor=actor, at=now, public=False,
                  after={"task": jobs.ROUTE_FEEDBACK})
     feedback_id = item.id
     db.session.commit()
@@ -389,10 +385,9 @@ def resend_for_routing(code: str, *, actor: str, now: datetime, actor_user_id: i
 
 
 def _handover_reason(assignment: Assignment) -> str | None:
-    reason = assignment.end_reason
-    if assignment.ended_at is None or reason is None or not reason.startswith(HANDOVER_PREFIX):
+    if assignment.ended_at is None or assignment.end_reason is not EndReason.HANDED_OVER:
         return None
-    return reason[len(HANDOVER_PREFIX):]
+    return assignment.end_reason_text or ""
 
 
 def may_hand_over(status: Status) -> bool:
@@ -400,8 +395,7 @@ def may_hand_over(status: Status) -> bool:
     return status in _HANDOVER_STATUSES
 
 
-def hand_over(code: str, *, unit_id: int, reason: str, actor: str, now: datetime,
-              actor_user_id: int | None = None) -> Unit:
+def hand_over(code: str, *, unit_id: int, reason: str, actor: Actor, now: datetime) -> Unit:
     """An administrator gives the item with ``code`` to unit ``unit_id``, with ``reason``; commits.
 
     Allowed at any status before the answer (received, assigned, in progress); the unit must
@@ -436,14 +430,15 @@ def hand_over(code: str, *, unit_id: int, reason: str, actor: str, now: datetime
         raise
     current = open_assignment(item)
     previous = current.unit if current is not None else None
-    record_event(item, HANDED_OVER, actor=actor, actor_user_id=actor_user_id, at=now, public=False,
+    record_event(item, EventAction.HANDED_OVER_BY_ADMIN, actor=actor, at=now, public=False,
                  after={"from_unit": previous.name if previous is not None else None, "unit": unit.name,
                         "unit_id": unit.id, "reason": reason})
     if current is not None:
         current.ended_at = now
-        current.end_reason = HANDOVER_PREFIX + reason
+        current.end_reason = EndReason.HANDED_OVER
+        current.end_reason_text = reason
         db.session.flush()
     explanation = _("Quản trị viên chuyển cho đơn vị có thẩm quyền → %(unit)s", unit=unit.name)
-    give(item, Target(unit, None, explanation, dispute=False), now, actor=actor, actor_user_id=actor_user_id)
+    give(item, Target(unit, None, explanation, dispute=False), now, actor=actor)
     db.session.commit()
     return unit

@@ -13,35 +13,33 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from feedback.domain.calendar import local_date
+from feedback.domain.assignments import EndReason
 from feedback.domain.deadlines import Clock
+from feedback.domain.events import Actor, EventAction
 from feedback.domain.status import Status, next_status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Feedback, Unit
 from feedback.services.audit import record_event
-from feedback.services.deadlines.clocks import SYSTEM_ACTOR, mark_met, start_clocks
+from feedback.services.deadlines.clocks import mark_met, start_clocks
 from feedback.services.notifications.outbox import item_facts, queue_notification
-
-# An assignment ended this way was a return as "not our competence"; the text after the prefix
-# is the unit's reason. Transfers are counted from these rows (never from a counter).
-RETURN_PREFIX = "not_competent: "
 
 
 def returned_reason(assignment: Assignment) -> str | None:
     """The reason a unit gave when it returned the item, or None if this was not a return."""
-    reason = assignment.end_reason
-    if assignment.ended_at is None or reason is None or not reason.startswith(RETURN_PREFIX):
+    if assignment.ended_at is None or assignment.end_reason is not EndReason.NOT_COMPETENT:
         return None
-    return reason[len(RETURN_PREFIX):]
+    return assignment.end_reason_text or ""
 
 
 def returns_of(item: Feedback) -> list[Assignment]:
-    """The item's assignments that ended with a return, oldest first."""
-    rows = db.session.scalars(
+    """The item's assignments that ended with a return, oldest first. Transfers are counted from
+    these rows (never from a counter)."""
+    return list(db.session.scalars(
         select(Assignment)
-        .where(Assignment.feedback_id == item.id, Assignment.ended_at.is_not(None))
+        .where(Assignment.feedback_id == item.id, Assignment.ended_at.is_not(None),
+               Assignment.end_reason == EndReason.NOT_COMPETENT)
         .order_by(Assignment.id)
-    )
-    return [row for row in rows if returned_reason(row) is not None]
+    ))
 
 
 def open_assignment(item: Feedback) -> Assignment | None:
@@ -58,8 +56,7 @@ def assign(
     rule_id: int | None,
     explanation: str,
     now: datetime,
-    actor: str = SYSTEM_ACTOR,
-    actor_user_id: int | None = None,
+    actor: Actor = Actor.system(),
 ) -> Assignment:
     """Give ``item`` to ``unit`` and tell the unit.
 
@@ -82,7 +79,7 @@ def assign(
     item.routing_explanation = explanation
     item.updated_at = now
     db.session.flush()
-    record_event(item, "assigned", actor=actor, actor_user_id=actor_user_id, at=now,
+    record_event(item, EventAction.ASSIGNED, actor=actor, at=now,
                  after={"unit": unit.name, "unit_id": unit.id, "rule_id": rule_id, "explanation": explanation})
     mark_met(item, Clock.TRANSFER, now, actor=actor)
     start_clocks(item, unit, now, actor=actor)

@@ -29,13 +29,13 @@ from sqlalchemy.orm import joinedload
 
 from feedback import jobs
 from feedback.domain.calendar import local_date
+from feedback.domain.events import Actor, EventAction
 from feedback.domain.routing import AmbiguousRules, Decision, NoUnit, Place, Rule, choose_unit
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Event, Feedback, Locality, LocalityLevel, RoutingRule, Topic, Unit, UnitKind
 from feedback.services.routing.assignments import assign, returns_of
 from feedback.services.audit import record_event
-from feedback.services.deadlines.clocks import SYSTEM_ACTOR
 from feedback.services.health import beat
 
 log = logging.getLogger(__name__)
@@ -118,15 +118,14 @@ def route_item(feedback_id: int, *, now: datetime) -> RouteResult:
     return RouteResult(outcome, target.unit.id, assignment.id)
 
 
-def give(item: Feedback, target: Target, now: datetime, *, actor: str = SYSTEM_ACTOR,
-         actor_user_id: int | None = None) -> Assignment:
+def give(item: Feedback, target: Target, now: datetime, *, actor: Actor = Actor.system()) -> Assignment:
     """Assign ``item`` to ``target`` (with the public "jurisdiction_dispute" event first when it
     is one). Does not commit."""
     if target.dispute:
-        record_event(item, "jurisdiction_dispute", actor=actor, actor_user_id=actor_user_id, at=now,
+        record_event(item, EventAction.JURISDICTION_DISPUTE, actor=actor, at=now,
                      after={"unit": target.unit.name, "transfers": len(returns_of(item))})
     return assign(item, target.unit, rule_id=target.rule_id, explanation=target.explanation, now=now,
-                  actor=actor, actor_user_id=actor_user_id)
+                  actor=actor)
 
 
 def choose_target(item: Feedback, now: datetime) -> Target:
@@ -235,7 +234,7 @@ def _record_failure(item: Feedback, error: AmbiguousRules | NoUnit, now: datetim
         outcome, after = RouteOutcome.NO_UNIT, {"reason": "no_unit"}
     # For administrators: the rules must be fixed; nothing is chosen at random.
     log.error("routing item %s (%s) failed: %s", item.id, item.code, error)
-    record_event(item, "routing_failed", actor=SYSTEM_ACTOR, at=now, public=False,
+    record_event(item, EventAction.ROUTING_FAILED, actor=Actor.system(), at=now, public=False,
                  after={**after, "message": str(error)})
     db.session.commit()
     return RouteResult(outcome)
@@ -247,7 +246,7 @@ def stranded_ids(*, now: datetime, older_than: timedelta, limit: int = SWEEP_BAT
     Items whose routing failed within FAILED_RETRY_AFTER are left for later.
     """
     recent_failure = exists().where(
-        and_(Event.feedback_id == Feedback.id, Event.action == "routing_failed",
+        and_(Event.feedback_id == Feedback.id, Event.action == EventAction.ROUTING_FAILED,
              Event.at > now - FAILED_RETRY_AFTER)
     )
     return list(db.session.scalars(

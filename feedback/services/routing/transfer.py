@@ -17,10 +17,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from feedback import jobs
+from feedback.domain.assignments import EndReason
+from feedback.domain.events import Actor, EventAction
 from feedback.domain.status import Status, next_status
 from feedback.extensions import db
 from feedback.models import Feedback, Unit
-from feedback.services.routing.assignments import RETURN_PREFIX, open_assignment, returns_of
+from feedback.services.routing.assignments import open_assignment, returns_of
 from feedback.services.audit import record_event
 from feedback.services.deadlines.clocks import open_transfer_clock
 from feedback.services.routing.route import MAX_TRANSFERS, Target, dispute_unit, give
@@ -52,8 +54,7 @@ def return_item(
     unit_id: int,
     reason: str,
     target_unit_id: int | None = None,
-    actor: str,
-    actor_user_id: int | None = None,
+    actor: Actor,
     now: datetime,
 ) -> TransferResult:
     """Unit ``unit_id`` gives the item back as not its competence, with ``reason``; commits.
@@ -88,10 +89,11 @@ def return_item(
     unit_name = returning.name if returning is not None else str(unit_id)
     target = _named_target(target_unit_id, unit_id, unit_name, returned_units)
 
-    record_event(item, "returned", actor=actor, actor_user_id=actor_user_id, at=now, public=False,
+    record_event(item, EventAction.RETURNED, actor=actor, at=now, public=False,
                  after={"unit": unit_name, "unit_id": unit_id, "reason": reason, "target_unit_id": target_unit_id})
     current.ended_at = now
-    current.end_reason = RETURN_PREFIX + reason
+    current.end_reason = EndReason.NOT_COMPETENT
+    current.end_reason_text = reason
     item.status = next_status(item.status, Status.RECEIVED)
     item.current_unit_id = None
     item.updated_at = now
@@ -103,16 +105,16 @@ def return_item(
         front = dispute_unit(item, frozenset(returned_units | {unit_id}))
         if front is None:
             log.error("item %s: jurisdiction dispute but no Front committee left to take it", item.id)
-            record_event(item, "routing_failed", actor=actor, at=now, public=False,
+            record_event(item, EventAction.ROUTING_FAILED, actor=actor, at=now, public=False,
                          after={"reason": "no_front_committee", "transfers": transfers})
             db.session.commit()
             return TransferResult(TransferOutcome.STUCK, transfers)
         explanation = _("Tranh chấp thẩm quyền: đã chuyển %(count)d lần → %(unit)s", count=transfers, unit=front.name)
-        give(item, Target(front, None, explanation, dispute=True), now, actor=actor, actor_user_id=actor_user_id)
+        give(item, Target(front, None, explanation, dispute=True), now, actor=actor)
         db.session.commit()
         return TransferResult(TransferOutcome.DISPUTE, transfers, front.id)
     if target is not None:
-        give(item, target, now, actor=actor, actor_user_id=actor_user_id)
+        give(item, target, now, actor=actor)
         db.session.commit()
         return TransferResult(TransferOutcome.ASSIGNED, transfers, target.unit.id)
     db.session.commit()

@@ -25,6 +25,7 @@ from typing import TextIO, cast
 from flask_babel import gettext as _
 from sqlalchemy import Table, insert, select
 
+from feedback.domain.events import Actor
 from feedback.domain.status import Kind
 from feedback.domain.text import fold
 from feedback.extensions import db
@@ -135,7 +136,7 @@ class _PeriodIndex:
         self.rows.insert(position, row)
 
 
-def import_rules(stream: TextIO, *, now: datetime, actor: str = "cli", progress: Progress | None = None) -> ImportResult:
+def import_rules(stream: TextIO, *, now: datetime, actor: Actor, progress: Progress | None = None) -> ImportResult:
     """Read rules from ``stream`` (CSV text with the header ``HEADER``, separated by commas or
     semicolons: sniffed from the header) and store them all, committed, or none of them when
     any row has a problem (then ``errors`` lists the problems, each once, by line).

@@ -20,6 +20,7 @@ from sqlalchemy import false, func, select, union_all
 from sqlalchemy.orm import aliased, selectinload
 
 from feedback.domain.calendar import local_date
+from feedback.domain.events import Actor
 from feedback.extensions import db
 from feedback.models import Assignment, Feedback, Locality, RoutingRule, Topic, Unit
 from feedback.services.routing.rules.common import (
@@ -110,7 +111,7 @@ def list_rules(*, locality_id: int | None = None, topic_id: int | None = None, u
                     pages=pagination.pages, total=pagination.total or 0)
 
 
-def create_rule(data: RuleData, *, actor: str, now: datetime) -> RoutingRule:
+def create_rule(data: RuleData, *, actor: Actor, now: datetime) -> RoutingRule:
     """Validate and store a new rule, committed.
 
     Raises ``RuleRefused`` (nothing written) for an unknown locality, topic or unit, an inactive
@@ -127,7 +128,7 @@ def create_rule(data: RuleData, *, actor: str, now: datetime) -> RoutingRule:
     return rule
 
 
-def update_rule(rule_id: int, data: RuleData, *, actor: str, now: datetime) -> RoutingRule:
+def update_rule(rule_id: int, data: RuleData, *, actor: Actor, now: datetime) -> RoutingRule:
     """Change a rule, committed. Raises ``RuleNotFound``, or ``RuleRefused`` (nothing written) for
     the reasons of ``create_rule`` and when a rule that routed items would change anything but its
     end date and note."""
@@ -156,7 +157,7 @@ def is_ended(rule: RoutingRule, today: date) -> bool:
     return rule.valid_to is not None and rule.valid_to <= today
 
 
-def remove_rule(rule_id: int, *, actor: str, now: datetime) -> Removal:
+def remove_rule(rule_id: int, *, actor: Actor, now: datetime) -> Removal:
     """Delete a rule that never routed an item; end the validity of one that did, committed.
 
     Ending sets ``valid_to`` to today (local date): the rule applies until the end of today and

@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, and_, or_, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedback import jobs
+from feedback.domain.events import Actor
 from feedback.extensions import db
 from feedback.models import ImportJob, ImportStatus
 from feedback.services.routing.rules.csv_import import import_rules
@@ -38,14 +39,13 @@ def data_rows(text: str) -> int:
     return max(text.count("\n") + (0 if text.endswith("\n") else 1) - 1, 0)
 
 
-def start_import(text: str, *, filename: str, actor: str, now: datetime,
-                 actor_user_id: int | None = None) -> tuple[int, bool]:
+def start_import(text: str, *, filename: str, actor: Actor, now: datetime) -> tuple[int, bool]:
     """Store ``text`` (a decoded CSV upload) as a pending import job, commit, then enqueue it.
 
     Returns the job id and whether the broker took the message (if not, the job stays pending:
     the page says so and the administrator can try again later). Writes nothing else.
     """
-    job = ImportJob(content=text, filename=filename[:255], actor=actor[:120], actor_user_id=actor_user_id,
+    job = ImportJob(content=text, filename=filename[:255], actor=str(actor)[:120], actor_user_id=actor.user_id,
                     rows_total=data_rows(text), created_at=now)
     db.session.add(job)
     db.session.commit()
@@ -78,7 +78,7 @@ def run_import_job(job_id: int, *, now: datetime) -> ImportStatus | None:
         return None
     job = db.session.get(ImportJob, job_id)
     assert job is not None  # claimed just now
-    text, actor = job.content, job.actor
+    text, actor = job.content, Actor(job.actor, job.actor_user_id)
 
     def progress(done: int, total: int) -> None:
         try:

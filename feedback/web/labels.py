@@ -1,21 +1,23 @@
 """Words shown for the codes stored in the database: kinds, statuses, clocks, audit actions.
 
-Registered as template filters for the whole application (``kind_label``, ``kind_help``,
-``status_label``, ``clock_label``, ``event_label``, ``local_datetime``, ``local_name``,
-``routing_sentence``), so staff pages show the same words as the resident's tracking page.
-Unknown codes are shown as they are, never hidden.
+Registered as template filters of the whole application by ``feedback.web`` (``kind_label``,
+``kind_help``, ``status_label``, ``clock_label``, ``event_label``, ``local_datetime``,
+``local_name``, ``routing_sentence``), so staff pages show the same words as the resident's
+tracking page. Unknown codes are shown as they are, never hidden.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from feedback.domain.events import EventAction
 from feedback.domain.status import Kind, Status
 
 KIND_LABELS: dict[str, LazyString] = {
@@ -52,39 +54,27 @@ CLOCK_LABELS: dict[str, LazyString] = {
     "supervision": _l("Hạn trả lời kiến nghị giám sát"),
 }
 
-# Event.action values that may appear on the public timeline.
+# One label per audit action (every EventAction is written by something, and only those have a
+# label). The public timeline shows the public ones; the admin history shows them all.
 EVENT_LABELS: dict[str, LazyString] = {
-    "received": _l("Đã tiếp nhận ý kiến"),
-    "routed": _l("Đã chuyển đến đơn vị xử lý"),
-    "assigned": _l("Đã chuyển đến đơn vị xử lý"),
-    "rerouted": _l("Đã chuyển lại đơn vị xử lý"),
-    "accepted": _l("Đơn vị đã thụ lý"),
-    "transferred": _l("Đã chuyển sang đơn vị có thẩm quyền"),
-    "returned": _l("Đơn vị trả lại vì không thuộc thẩm quyền"),
-    "info_requested": _l("Đơn vị đề nghị bổ sung thông tin"),
-    "info_added": _l("Người gửi đã bổ sung thông tin"),
-    "paused": _l("Tạm dừng tính hạn"),
-    "resumed": _l("Tiếp tục tính hạn"),
-    "extended": _l("Gia hạn giải quyết"),
-    "answered": _l("Đã có trả lời"),
-    "rated": _l("Người gửi đã đánh giá"),
-    "reopened": _l("Mở lại để xử lý tiếp"),
-    "closed": _l("Đã kết thúc"),
-    "rejected": _l("Không thụ lý"),
-    "overdue": _l("Quá hạn"),
-    "escalated": _l("Đã báo cấp trên vì quá hạn"),
-    # Actions written by the routing and deadline services.
-    "jurisdiction_dispute": _l("Các đơn vị chưa thống nhất thẩm quyền; đã chuyển theo quy định"),
-    "deadlines_set": _l("Đã tính thời hạn xử lý"),
-    "transfer_clock_set": _l("Bắt đầu tính hạn chuyển đơn"),
-    "deadline_met": _l("Đơn vị đã đáp ứng một thời hạn"),
-    "deadline_recomputed": _l("Thời hạn được tính lại theo lịch nghỉ mới"),
-    "deadline_breached": _l("Đơn vị đã để quá hạn"),
-    "deadline_extended": _l("Gia hạn giải quyết"),
-    "deadline_reclassified": _l("Xác định vụ việc phức tạp, áp dụng thời hạn dài hơn"),
-    "clocks_paused": _l("Tạm dừng tính hạn"),
-    "clocks_resumed": _l("Tiếp tục tính hạn"),
-    "routing_failed": _l("Chưa xác định được đơn vị xử lý"),
+    EventAction.RECEIVED: _l("Đã tiếp nhận ý kiến"),
+    EventAction.ASSIGNED: _l("Đã chuyển đến đơn vị xử lý"),
+    EventAction.JURISDICTION_DISPUTE: _l("Các đơn vị chưa thống nhất thẩm quyền; đã chuyển theo quy định"),
+    EventAction.RETURNED: _l("Đơn vị trả lại vì không thuộc thẩm quyền"),
+    EventAction.ROUTING_FAILED: _l("Chưa xác định được đơn vị xử lý"),
+    EventAction.ROUTING_REQUESTED: _l("Quản trị viên yêu cầu phân công lại"),
+    EventAction.PERSONAL_DATA_VIEWED: _l("Xem thông tin cá nhân của người gửi"),
+    EventAction.HANDED_OVER_BY_ADMIN: _l("Quản trị viên chuyển cho đơn vị khác"),
+    EventAction.DEADLINES_SET: _l("Đã tính thời hạn xử lý"),
+    EventAction.DEADLINES_REASSIGNED: _l("Chuyển thời hạn sang đơn vị mới"),
+    EventAction.TRANSFER_CLOCK_SET: _l("Bắt đầu tính hạn chuyển đơn"),
+    EventAction.DEADLINE_MET: _l("Đơn vị đã đáp ứng một thời hạn"),
+    EventAction.DEADLINE_BREACHED: _l("Đơn vị đã để quá hạn"),
+    EventAction.DEADLINE_RECOMPUTED: _l("Thời hạn được tính lại theo lịch nghỉ mới"),
+    EventAction.DEADLINE_EXTENDED: _l("Gia hạn giải quyết"),
+    EventAction.DEADLINE_RECLASSIFIED: _l("Xác định vụ việc phức tạp, áp dụng thời hạn dài hơn"),
+    EventAction.CLOCKS_PAUSED: _l("Tạm dừng tính hạn"),
+    EventAction.CLOCKS_RESUMED: _l("Tiếp tục tính hạn"),
 }
 
 
@@ -156,16 +146,14 @@ def local_datetime(moment: datetime | None) -> str:
     return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M")
 
 
-def register_label_filters(bp: Blueprint) -> None:
-    for name, function in (
-        ("kind_label", kind_label),
-        ("kind_help", kind_help),
-        ("status_label", status_label),
-        ("clock_label", clock_label),
-        ("event_label", event_label),
-        ("local_datetime", local_datetime),
-        ("local_name", local_name),
-        ("routing_sentence", routing_sentence),
-    ):
-        bp.add_app_template_filter(function, name)
-
+# The template filters, by name; ``feedback.web.register_web`` adds them to the application.
+TEMPLATE_FILTERS: tuple[tuple[str, Callable[..., str]], ...] = (
+    ("kind_label", kind_label),
+    ("kind_help", kind_help),
+    ("status_label", status_label),
+    ("clock_label", clock_label),
+    ("event_label", event_label),
+    ("local_datetime", local_datetime),
+    ("local_name", local_name),
+    ("routing_sentence", routing_sentence),
+)

@@ -1,7 +1,7 @@
 """What every page needs: the current language, the language switch, links that keep the language.
 
-Registered on the public blueprint with ``app_*`` hooks, so they apply to every blueprint's
-templates (auth, admin, ...) that extend ``base.html``.
+Registered on the application by ``feedback.web.register_web`` (called by ``create_app``), so
+they apply to every blueprint's templates (public, auth, admin, ...) that extend ``base.html``.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, has_request_context, request, url_for
+from flask import current_app, has_request_context, request, url_for
 from flask_babel import get_locale
 from werkzeug.routing import BuildError
 
@@ -55,8 +55,3 @@ def template_helpers() -> dict[str, Any]:
         "optional_url": optional_url,
     }
 
-
-def register_site_hooks(bp: Blueprint) -> None:
-    """Attach the helpers above to the whole application through ``bp``."""
-    bp.app_context_processor(template_helpers)
-    bp.app_url_defaults(keep_language)

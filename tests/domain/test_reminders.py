@@ -1,0 +1,63 @@
+"""Reminder levels and the scan horizon (feedback.domain.reminders), around Tết 2026.
+
+Tết 2026: 16–20/02 are days off, 14–15 and 21–22/02 weekends. A 15-working-day clock of an item
+received on Monday 26/01/2026 falls due on Monday 23/02/2026, the first working day after Tết;
+its 'before' reminder comes two working days earlier, on Thursday 12/02.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from feedback.domain.calendar import end_of_local_day, start_of_local_day, vietnam_calendar
+from feedback.domain.deadlines import DayType, Period, due_at, reminder_schedule
+from feedback.domain.reminders import BEFORE_WORKING_DAYS, Level, current_level, scan_horizon
+
+VN = vietnam_calendar([2025, 2026, 2027])
+
+RECEIVED_BEFORE_TET = datetime(2026, 1, 26, 2, 0, tzinfo=UTC)  # 09:00 local
+DUE_AFTER_TET = end_of_local_day(date(2026, 2, 23))  # 23:59:59 local = 16:59:59 UTC
+WED_11_FEB_0900 = datetime(2026, 2, 11, 2, 0, tzinfo=UTC)  # the day before the 'before' reminder
+THU_12_FEB_0000 = start_of_local_day(date(2026, 2, 12))  # the 'before' reminder's instant
+THU_12_FEB_0900 = datetime(2026, 2, 12, 2, 0, tzinfo=UTC)
+FRI_20_FEB_0900 = datetime(2026, 2, 20, 2, 0, tzinfo=UTC)  # still Tết
+MON_23_FEB_0000 = start_of_local_day(date(2026, 2, 23))  # the due day begins
+TUE_24_FEB_0001 = datetime(2026, 2, 23, 17, 1, tzinfo=UTC)  # one minute past the due day
+TUE_10_MAR_0900 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # long after (a worker outage)
+
+
+def test_the_tet_example_holds_in_the_domain() -> None:
+    """Proves the dates of this module (and of tests/services/deadline_rows.py) are the domain's,
+    not hand-made: 26/01 + 15 working days is 23/02, and 2 working days before 23/02 is 12/02
+    because 16–20/02 are Tết and 13/02 works; the scan horizon reaches 23/02 on 12/02, not 11/02."""
+    assert due_at(RECEIVED_BEFORE_TET, Period(15, DayType.WORKING, "x"), VN) == DUE_AFTER_TET
+    assert all(not VN.is_working_day(date(2026, 2, d)) for d in range(14, 23))
+    assert VN.is_working_day(date(2026, 2, 13))
+    assert reminder_schedule(DUE_AFTER_TET, VN, BEFORE_WORKING_DAYS) == [
+        ("before", THU_12_FEB_0000),
+        ("due_day", MON_23_FEB_0000),
+    ]
+    assert scan_horizon(THU_12_FEB_0900, VN) >= DUE_AFTER_TET > scan_horizon(WED_11_FEB_0900, VN)
+
+
+@pytest.mark.parametrize("now, expected", [
+    (WED_11_FEB_0900, None),  # no reminder time has come
+    (THU_12_FEB_0000, Level.BEFORE),  # at the instant itself
+    (THU_12_FEB_0900, Level.BEFORE),
+    (FRI_20_FEB_0900, Level.BEFORE),  # through Tết, nothing new
+    (MON_23_FEB_0000, Level.DUE_DAY),
+    (DUE_AFTER_TET, Level.DUE_DAY),  # the last second of the due day is not a breach
+    (TUE_24_FEB_0001, Level.BREACH),
+    (TUE_10_MAR_0900, Level.BREACH),  # catch-up: only the most advanced level, never 'before'
+])
+def test_current_level_is_the_most_advanced_level_reached(now: datetime, expected: Level | None) -> None:
+    """Proves: the level in force at each moment around the Tết deadline; a missed earlier level is
+    superseded (catch-up after an outage sends one level, not a storm)."""
+    assert current_level(DUE_AFTER_TET, now, VN) is expected
+
+
+def test_the_horizon_is_the_end_of_a_local_day_two_working_days_ahead() -> None:
+    """Proves: from Thursday 12/02 the horizon skips the weekend and Tết to the end of 23/02."""
+    assert scan_horizon(THU_12_FEB_0900, VN) == DUE_AFTER_TET

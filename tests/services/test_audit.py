@@ -1,0 +1,41 @@
+"""record_event stores a named action and an actor value as the same texts, and the same hash
+chain, as the log has always held (DESIGN.md §3, Event)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from feedback.domain.events import Actor, EventAction
+from feedback.extensions import db
+from feedback.models import Role
+from feedback.services.audit import record_event, verify_chain
+from tests.factories import TUESDAY_MORNING, make_directory, make_feedback, make_user
+
+
+def test_a_named_action_and_actor_are_stored_and_hashed_as_plain_texts(db_session: Session) -> None:
+    """Proves: the row holds "clocks_resumed", the username and the account id, and its hash is the
+    sha256 of the canonical payload written with those plain texts, so old chains still verify."""
+    item = make_feedback(make_directory())
+    user = make_user("quantri", Role.ADMIN)
+
+    record_event(item, EventAction.RECEIVED, actor=Actor.resident(), at=TUESDAY_MORNING)
+    record_event(item, EventAction.CLOCKS_RESUMED, actor=Actor.user(user.id, user.username), at=TUESDAY_MORNING,
+                 public=False, after={"deadlines": []})
+    db.session.flush()
+
+    rows = db.session.execute(sa.text(
+        "SELECT seq, action, actor, actor_user_id, prev_hash, hash FROM event WHERE feedback_id = :id ORDER BY seq"),
+        {"id": item.id}).all()
+    assert [(r.action, r.actor, r.actor_user_id) for r in rows] == [
+        ("received", "resident", None), ("clocks_resumed", "quantri", user.id)]
+    second = rows[1]
+    payload = json.dumps({"feedback_id": item.id, "seq": second.seq, "action": "clocks_resumed", "actor": "quantri",
+                          "at": TUESDAY_MORNING.isoformat(), "before": None, "after": {"deadlines": []},
+                          "prev": rows[0].hash}, sort_keys=True, ensure_ascii=False, default=str)
+    assert second.prev_hash == rows[0].hash
+    assert second.hash == hashlib.sha256(payload.encode()).hexdigest()
+    assert verify_chain(item.id)
