@@ -35,9 +35,12 @@ bp = Blueprint("auth", __name__)
 
 # Where each role lands after login when no page was asked for; the first role the user has
 # wins, and a user with none of them lands on the home page. Only pages that exist are listed:
-# the unit workspace and the Front's pages add their role here when they arrive.
+# the Front's pages (/monitor/) add FRONT_MONITOR and INSPECTION_BOARD here when they arrive;
+# until then those users land on the home page with a note (``NO_HOME_YET``).
 LANDING: tuple[tuple[Role, str], ...] = (
     (Role.ADMIN, "admin.index"),
+    (Role.UNIT_HEAD, "units.inbox"),
+    (Role.OFFICER, "units.inbox"),
 )
 
 
@@ -91,12 +94,24 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def landing_for(user: User) -> str:
-    """The page a user sees right after login when no other page was asked for."""
+def home_for(user: User) -> str | None:
+    """The URL of the home page of ``user``'s role (``LANDING``), or None when their role has none yet."""
     for role, endpoint in LANDING:
         if user.has_role(role):
             return url_for(endpoint)
-    return url_for("public.home")
+    return None
+
+
+def landing_for(user: User) -> str:
+    """The page a user sees right after login when no other page was asked for: their role's home,
+    else the public home page."""
+    return home_for(user) or url_for("public.home")
+
+
+@bp.app_context_processor
+def staff_home() -> dict[str, object]:
+    """``staff_home_url(user)`` for the header of every page: the link to the user's workspace."""
+    return {"staff_home_url": home_for}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -126,6 +141,10 @@ def login() -> ResponseReturnValue:
                 flash(_("Đã có %(count)d lần nhập sai mật khẩu vào tài khoản của bạn kể từ lần đăng nhập trước. "
                         "Nếu không phải bạn, hãy đổi mật khẩu.", count=outcome.failed_attempts), "warning")
             current_app.logger.info("login: %s", user.username)
+            if not next_page and home_for(user) is None:
+                # A Front monitor or Inspection Board member: their pages are not built yet.
+                flash(_("Trang làm việc dành cho vai trò của bạn đang được xây dựng; hiện bạn chỉ xem được "
+                        "các trang công khai."), "info")
             return redirect(next_page or landing_for(user))
         error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
         current_app.logger.info("failed login for %r from %s", form.username.data, request.remote_addr)

@@ -328,11 +328,12 @@ def _locality_path(locality: Locality) -> tuple[str, ...]:
     return tuple(names[i] for i in ids if i in names)
 
 
-def record_personal_data_view(item: ItemDetail, viewer: User, now: datetime) -> Event | None:
+def record_personal_data_view(item: ItemDetail, viewer: User, now: datetime, *,
+                              page: str = "admin.item_detail") -> Event | None:
     """Log that ``viewer`` was shown the resident's details of ``item``; commits.
 
     Appends one internal (never public) "personal_data_viewed" event to the item's chain, naming
-    the viewer and which details were on the page. Call it once per display, before the page is
+    the viewer, which details were on the page and which ``page`` showed them. Call it once per display, before the page is
     sent: if it raises, show nothing. Returns None (nothing written) when ``item`` carries no
     personal data (``resident`` is None). Not idempotent: every display is one event. A clash
     with a concurrent writer of the same chain is retried (``_CHAIN_ATTEMPTS``), then raised.
@@ -346,7 +347,7 @@ def record_personal_data_view(item: ItemDetail, viewer: User, now: datetime) -> 
         if feedback is None:
             raise ItemNotFound(item.code)
         event = record_event(feedback, EventAction.PERSONAL_DATA_VIEWED, actor=Actor.user(viewer.id, viewer.username),
-                             at=now, public=False, after={"fields": shown, "page": "admin.item_detail"})
+                             at=now, public=False, after={"fields": shown, "page": page})
         try:
             db.session.commit()
         except IntegrityError:

@@ -1,0 +1,328 @@
+"""The unit inbox: the open items a unit holds, nearest deadline first, with filters and their counts.
+
+Read model only. Every query starts from ``visible_items_filter(viewer)`` (the one access rule)
+and narrows it to the items held *now* by the viewer's units (an officer may still see an item
+their unit handed on, but it is no longer in their inbox).
+
+Search is accent-insensitive ("duong" finds "Đường"): titles are folded in Python with
+``feedback.domain.text.fold`` over a bounded candidate set (the scope and status filter, at most
+``SEARCH_CANDIDATES`` rows, most recent first), and the matching ids become one more WHERE
+clause. No folded-title column (that needs a migration) and no PostgreSQL ``unaccent`` (not in
+SQLite, the embedded default): one rule, ``fold``, for both databases. When the candidate set is
+cut, ``InboxPage.search_truncated`` says so and the page tells the user to narrow the filters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, false, func, select
+from sqlalchemy.orm import QueryableAttribute, joinedload
+
+from feedback.domain.access import Role, Viewer
+from feedback.domain.calendar import CalendarNotCovered, WorkCalendar, end_of_local_day, local_date
+from feedback.domain.lateness import Distance, distance
+from feedback.domain.status import Kind, Status
+from feedback.domain.text import fold
+from feedback.extensions import db
+from feedback.models import Deadline, Feedback, Locality, Topic, Unit
+from feedback.services.access import visible_items_filter
+from feedback.services.deadlines import deadline_is_overdue, overdue_clause
+from feedback.services.deadlines.calendar import calendar_for
+
+# Statuses of an item a unit still has to work on: the inbox shows these unless asked otherwise.
+OPEN_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS)
+# Statuses a unit's item can have (an item still `received` has no unit yet).
+UNIT_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS, Status.ANSWERED, Status.CLOSED, Status.REJECTED)
+# "Due soon": due today or within the next two working days (issue #8: "due within 2 working days").
+DUE_SOON_WORKING_DAYS = 2
+# The accent-insensitive search folds at most this many titles per request (see the module doc).
+SEARCH_CANDIDATES = 5000
+
+_UNIT_ROLES = frozenset({Role.OFFICER, Role.UNIT_HEAD})
+_CODE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+
+
+class NotYourUnit(LookupError):
+    """The unit asked for is not one of the viewer's units."""
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """What the inbox is narrowed to; every field None/False/empty means "no filter".
+
+    ``status`` None means every open status (``OPEN_STATUSES``). ``commune_id`` and
+    ``village_id`` match the locality's subtree. ``unit_id`` picks one of the viewer's units.
+    """
+
+    unit_id: int | None = None
+    status: Status | None = None
+    kind: Kind | None = None
+    topic_id: int | None = None
+    commune_id: int | None = None
+    village_id: int | None = None
+    overdue: bool = False
+    due_soon: bool = False
+    search: str = ""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One value of a filter, with the number of items it would show (the other filters kept)."""
+
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Counts per filter value, each computed with every *other* filter applied."""
+
+    statuses: tuple[Option, ...] = ()
+    kinds: tuple[Option, ...] = ()
+    topics: tuple[Option, ...] = ()
+    communes: tuple[Option, ...] = ()
+    villages: tuple[Option, ...] = ()
+    overdue: int = 0
+    due_soon: int = 0
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One line: ``next_due_at`` is the nearest due time of a running clock (None: no clock
+    running); ``late`` how late its most overdue clock is (None: none overdue); ``left`` the time
+    left on the nearest running clock when nothing is overdue."""
+
+    code: str
+    title: str
+    kind: Kind
+    status: Status
+    unit: str | None
+    topic: str
+    locality: str
+    received_at: datetime
+    next_due_at: datetime | None
+    late: Distance | None
+    left: Distance | None
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow]
+    page: int
+    pages: int
+    total: int
+    counts: Counts
+    units: tuple[Option, ...] = ()  # the viewer's units (count: their open items)
+    search_truncated: bool = False
+
+
+def viewer_unit_ids(viewer: Viewer) -> frozenset[int]:
+    """The units the viewer works in as officer or head. Pure."""
+    return frozenset(g.unit_id for g in viewer.grants if g.role in _UNIT_ROLES and g.unit_id is not None)
+
+
+def _running() -> ColumnElement[bool]:
+    return and_(Deadline.met_at.is_(None), Deadline.closed_at.is_(None), Deadline.paused_at.is_(None))
+
+
+def due_soon_limit(now: datetime, calendar: WorkCalendar) -> datetime:
+    """The end of the second working day after today (local dates): "due soon" means due at or
+    before it. Pure."""
+    return end_of_local_day(calendar.add_working_days(local_date(now), DUE_SOON_WORKING_DAYS))
+
+
+def due_soon_clause(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
+    """Items with a running clock not yet due at ``now`` and due by ``due_soon_limit``."""
+    return exists().where(Deadline.feedback_id == Feedback.id, _running(), Deadline.due_at >= now,
+                          Deadline.due_at <= due_soon_limit(now, calendar))
+
+
+def _subtree(locality_id: int) -> ColumnElement[bool]:
+    prefix = db.session.scalar(select(Locality.path).where(Locality.id == locality_id))
+    if not prefix:
+        return false()
+    return Feedback.locality_id.in_(select(Locality.id).where(Locality.path.startswith(prefix)))
+
+
+def _search_ids(scope: list[ColumnElement[bool]], search: str) -> tuple[list[int], bool]:
+    """Ids of the items in ``scope`` whose title contains every folded word of ``search``, or whose
+    code contains it (dashes, spaces and case ignored); and whether the candidates were cut."""
+    words = fold(search).split()
+    compact = _CODE_SEPARATORS.sub("", unicodedata.normalize("NFKC", search)).upper()
+    rows = db.session.execute(select(Feedback.id, Feedback.code, Feedback.title).where(*scope)
+                              .order_by(Feedback.received_at.desc(), Feedback.id.desc())
+                              .limit(SEARCH_CANDIDATES + 1)).all()
+    truncated = len(rows) > SEARCH_CANDIDATES
+    found = []
+    for row in rows[:SEARCH_CANDIDATES]:
+        title = fold(row.title)
+        code = (row.code or "").replace("-", "").upper()
+        if (words and all(word in title for word in words)) or (compact.isalnum() and compact in code):
+            found.append(row.id)
+    return found, truncated
+
+
+def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, now: datetime) -> InboxPage:
+    """The page ``page`` of the viewer's inbox narrowed by ``filters``, with the counts per filter.
+
+    Items: visible to ``viewer`` (``visible_items_filter``) and held now by one of the viewer's
+    units (``filters.unit_id`` for one of them; NotYourUnit for any other unit). Order: nearest
+    due time of a running clock first, items without one last, then oldest received. "Overdue"
+    is ``overdue_clause(now)``; "due soon" is ``due_soon_clause``; lateness and time left are
+    counted as each clock counts its days (``feedback.domain.lateness``). A page past the end is
+    empty. Read only.
+    """
+    mine = viewer_unit_ids(viewer)
+    if filters.unit_id is not None and filters.unit_id not in mine:
+        raise NotYourUnit(filters.unit_id)
+    unit_ids = sorted({filters.unit_id} if filters.unit_id is not None else mine)
+    calendar = calendar_for(now)
+    scope: list[ColumnElement[bool]] = [
+        visible_items_filter(viewer),
+        Feedback.current_unit_id.in_(unit_ids) if unit_ids else false(),
+    ]
+    clauses: dict[str, ColumnElement[bool]] = {
+        "status": Feedback.status == filters.status if filters.status is not None
+        else Feedback.status.in_(OPEN_STATUSES),
+    }
+    if filters.kind is not None:
+        clauses["kind"] = Feedback.kind == filters.kind
+    if filters.topic_id is not None:
+        clauses["topic"] = Feedback.topic_id == filters.topic_id
+    if filters.village_id is not None:
+        clauses["locality"] = _subtree(filters.village_id)
+    elif filters.commune_id is not None:
+        clauses["locality"] = _subtree(filters.commune_id)
+    overdue = exists().where(Deadline.feedback_id == Feedback.id, overdue_clause(now))
+    due_soon = due_soon_clause(now, calendar)
+    if filters.overdue:
+        clauses["overdue"] = overdue
+    if filters.due_soon:
+        clauses["due_soon"] = due_soon
+    truncated = False
+    if filters.search.strip():
+        ids, truncated = _search_ids([*scope, clauses["status"]], filters.search)
+        clauses["search"] = Feedback.id.in_(ids) if ids else false()
+
+    def where(*left_out: str) -> list[ColumnElement[bool]]:
+        return [*scope, *(clause for name, clause in clauses.items() if name not in left_out)]
+
+    counts = _counts(where, overdue, due_soon)
+    next_due = (select(func.min(Deadline.due_at)).where(Deadline.feedback_id == Feedback.id, _running())
+                .correlate(Feedback).scalar_subquery())
+    query = (select(Feedback).where(*where())
+             .options(joinedload(Feedback.current_unit), joinedload(Feedback.topic, innerjoin=True),
+                      joinedload(Feedback.locality, innerjoin=True))
+             .order_by(next_due.asc().nulls_last(), Feedback.received_at, Feedback.id))
+    pagination = db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False, count=True)
+    items: list[Feedback] = list(pagination.items)
+    return InboxPage(rows=_rows(items, now), page=pagination.page, pages=pagination.pages,
+                     total=pagination.total or 0, counts=counts, units=_units(mine, scope[0]),
+                     search_truncated=truncated)
+
+
+def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElement[bool],
+            due_soon: ColumnElement[bool]) -> Counts:
+
+    def grouped(column: QueryableAttribute[Any], *left_out: str) -> Counter[object]:
+        rows = db.session.execute(select(column, func.count()).select_from(Feedback).where(*where(*left_out))
+                                  .group_by(column)).all()
+        return Counter({row[0]: row[1] for row in rows})
+
+    by_status = grouped(Feedback.status, "status")
+    by_kind = grouped(Feedback.kind, "kind")
+    by_topic = grouped(Feedback.topic_id, "topic")
+    by_locality = grouped(Feedback.locality_id, "locality")
+    topics = {t.id: t.name for t in db.session.scalars(select(Topic).where(Topic.id.in_(list(by_topic))))}
+    communes, villages = _localities(by_locality)
+
+    def count(extra: ColumnElement[bool], left_out: str) -> int:
+        return db.session.scalar(select(func.count()).select_from(Feedback).where(*where(left_out), extra)) or 0
+
+    return Counts(
+        statuses=tuple(Option(s.value, s.value, by_status.get(s, 0)) for s in UNIT_STATUSES),
+        kinds=tuple(Option(k.value, k.value, by_kind.get(k, 0)) for k in Kind),
+        topics=tuple(sorted((Option(str(i), topics[i], n) for i, n in by_topic.items() if i in topics),
+                            key=lambda o: fold(o.label))),
+        communes=communes,
+        villages=villages,
+        overdue=count(overdue, "overdue"),
+        due_soon=count(due_soon, "due_soon"),
+    )
+
+
+def _localities(by_locality: Counter[object]) -> tuple[tuple[Option, ...], tuple[Option, ...]]:
+    """Counts per commune and per village from counts per item locality (the commune is the
+    second id of a locality's path, the village the third)."""
+    ids = [i for i in by_locality if isinstance(i, int)]
+    paths = {loc.id: loc.ancestor_ids() for loc in db.session.scalars(select(Locality).where(Locality.id.in_(ids)))}
+    commune_counts: Counter[int] = Counter()
+    village_counts: Counter[int] = Counter()
+    for locality_id, path in paths.items():
+        if len(path) >= 2:
+            commune_counts[path[1]] += by_locality[locality_id]
+        if len(path) >= 3:
+            village_counts[path[2]] += by_locality[locality_id]
+    names = {row.id: row.name for row in db.session.execute(
+        select(Locality.id, Locality.name).where(Locality.id.in_([*commune_counts, *village_counts])))}
+
+    def options(counts: Counter[int]) -> tuple[Option, ...]:
+        return tuple(sorted((Option(str(i), names.get(i, str(i)), n) for i, n in counts.items()),
+                            key=lambda o: fold(o.label)))
+
+    return options(commune_counts), options(village_counts)
+
+
+def _units(mine: frozenset[int], visible: ColumnElement[bool]) -> tuple[Option, ...]:
+    if not mine:
+        return ()
+    open_counts: dict[int | None, int] = {row[0]: row[1] for row in db.session.execute(
+        select(Feedback.current_unit_id, func.count()).where(visible, Feedback.current_unit_id.in_(sorted(mine)),
+                                                             Feedback.status.in_(OPEN_STATUSES))
+        .group_by(Feedback.current_unit_id))}
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(sorted(mine))).order_by(Unit.name, Unit.id))
+    return tuple(Option(str(u.id), u.name, open_counts.get(u.id, 0)) for u in units)
+
+
+def clock_distance(due_at: datetime, day_type: str, now: datetime, calendar: WorkCalendar, *,
+                   overdue: bool) -> Distance | None:
+    """``lateness.distance`` for a clock; None when ``calendar`` does not cover its due date (a
+    clock due decades ahead: its date is shown, not a count of days). Pure."""
+    try:
+        return distance(due_at, now, day_type=day_type, overdue=overdue, calendar=calendar)
+    except CalendarNotCovered:
+        return None
+
+
+def _rows(items: list[Feedback], now: datetime) -> list[InboxRow]:
+    clocks: dict[int, list[Deadline]] = defaultdict(list)
+    if items:
+        for deadline in db.session.scalars(select(Deadline).where(
+                Deadline.feedback_id.in_([item.id for item in items]), Deadline.met_at.is_(None),
+                Deadline.closed_at.is_(None))):
+            clocks[deadline.feedback_id].append(deadline)
+    # From the oldest due date on the page (an overdue clock may be due last year) to next year.
+    calendar = calendar_for(now, *(d.due_at for ds in clocks.values() for d in ds if d.due_at < now))
+    rows = []
+    for item in items:
+        overdue = sorted((d for d in clocks[item.id] if deadline_is_overdue(d, now)), key=lambda d: d.due_at)
+        running = sorted((d for d in clocks[item.id] if d.paused_at is None), key=lambda d: d.due_at)
+        late = left = None
+        if overdue:
+            late = clock_distance(overdue[0].due_at, overdue[0].day_type, now, calendar, overdue=True)
+        elif running:
+            left = clock_distance(running[0].due_at, running[0].day_type, now, calendar, overdue=False)
+        rows.append(InboxRow(
+            code=str(item.code), title=item.title, kind=item.kind, status=item.status,
+            unit=item.current_unit.name if item.current_unit is not None else None,
+            topic=item.topic.name, locality=item.locality.name, received_at=item.received_at,
+            next_due_at=running[0].due_at if running else None, late=late, left=left))
+    return rows

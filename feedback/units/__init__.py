@@ -1,0 +1,1 @@
+"""Blueprint package: the unit workspace (/unit/) for officers and unit heads."""

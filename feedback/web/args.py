@@ -1,0 +1,49 @@
+"""Reading numbers from staff URLs (admin, unit workspace) without letting a huge one reach the database.
+
+PostgreSQL's ``integer`` holds up to 2**31 - 1: a larger id (``?unit=99999999999999999999``)
+or a page whose offset overflows made the query itself fail with a 500. Every id and page of the
+staff pages is read here, checked against these bounds, and answered 404 (a path or a page
+that cannot exist) or 400 (a filter that cannot be right) before any query runs.
+"""
+
+from __future__ import annotations
+
+from flask import abort, request
+
+# The largest value of a PostgreSQL ``integer`` primary key.
+MAX_ID = 2**31 - 1
+# Far beyond any real list (25 per page: 250 million rows) and far below an overflowing offset.
+MAX_PAGE = 10_000_000
+
+
+def id_or_none(value: str | None) -> int | None:
+    """An id typed in a query string: None when empty, the number when it is 1..MAX_ID.
+
+    Aborts with 400 for anything else (letters, zero, a number beyond ``MAX_ID``): a filter that
+    cannot name a row is a bad request, never a silent "all".
+    """
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if not value.isascii() or not value.isdigit() or len(value) > len(str(MAX_ID)) or not 1 <= int(value) <= MAX_ID:
+        abort(400)
+    return int(value)
+
+
+def path_id(value: int) -> int:
+    """An id from an ``<int:...>`` path segment; aborts with 404 beyond ``MAX_ID`` (no such row)."""
+    if not 1 <= value <= MAX_ID:
+        abort(404)
+    return value
+
+
+def page_number(name: str = "page") -> int:
+    """The page asked for in the query string: 1 when absent or not a number, 404 when out of range."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return 1
+    if not raw.isascii() or not raw.isdigit():
+        return 1
+    if len(raw) > len(str(MAX_PAGE)) or not 1 <= int(raw) <= MAX_PAGE:
+        abort(404)
+    return int(raw)
