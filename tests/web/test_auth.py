@@ -246,11 +246,12 @@ def test_every_landing_page_exists(app: Flask) -> None:
 
 
 def test_staff_without_a_landing_page_land_on_the_home_page(client: FlaskClient, db_session: Session) -> None:
-    """Proves: an officer (no workspace yet) is sent to the home page after login, as before."""
+    """Proves: a Front monitor (no /monitor/ pages yet) is sent to the home page after login; officers
+    and heads now land on /unit/ (tests/web/test_unit_workspace.py)."""
     directory = make_directory()
-    make_user("canbo", Role.OFFICER, unit=directory.ubnd_ha_tu)
+    make_user("mttq", Role.FRONT_MONITOR, territory=directory.ha_tu)
 
-    response = log_in(client, "canbo")
+    response = log_in(client, "mttq")
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
