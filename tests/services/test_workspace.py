@@ -211,3 +211,17 @@ def test_nothing_for_a_user_without_a_unit(d: Directory) -> None:
     held(d, d.ubnd_ha_tu, due=LATER)
     assert look(monitor).rows == [] and look(monitor).total == 0
 
+
+
+def test_search_over_a_cut_candidate_set_says_so(d: Directory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: the accent-free search folds at most SEARCH_CANDIDATES titles (most recent first)
+    and reports the cut, so the page can ask for narrower filters; without a cut it reports none."""
+    from feedback.services.workspace import inbox as inbox_module
+
+    officer = make_user("canbo", Role.OFFICER, unit=d.ubnd_ha_tu)
+    for n in range(3):
+        held(d, d.ubnd_ha_tu, due=LATER, title=f"Đường hỏng {n}")
+    assert look(officer, search="duong").search_truncated is False
+    monkeypatch.setattr(inbox_module, "SEARCH_CANDIDATES", 2)
+    page = look(officer, search="duong")
+    assert page.search_truncated is True and page.total == 2
