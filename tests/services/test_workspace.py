@@ -136,8 +136,9 @@ def test_overdue_items_say_how_late_as_their_clock_counts(d: Directory) -> None:
     calendar = held(d, d.ubnd_ha_tu, due=FRIDAY_BEFORE, day_type="calendar")
     soon = held(d, d.ubnd_ha_tu, due=THURSDAY)
     rows = {row.code: row for row in look(officer).rows}
-    assert rows[working.code].late is not None and (rows[working.code].late.days, rows[working.code].late.working) == (2, True)
-    assert rows[calendar.code].late is not None and (rows[calendar.code].late.days, rows[calendar.code].late.working) == (4, False)
+    working_late, calendar_late = rows[working.code].late, rows[calendar.code].late
+    assert working_late is not None and (working_late.days, working_late.working) == (2, True)
+    assert calendar_late is not None and (calendar_late.days, calendar_late.working) == (4, False)
     assert rows[soon.code].late is None and rows[soon.code].left is not None and rows[soon.code].left.days == 2
 
 
@@ -201,7 +202,8 @@ def test_the_item_view_counts_time_left_per_clock(d: Directory) -> None:
     db.session.flush()
     shown = workspace.unit_item(str(item.code), viewer=viewer_for(officer), now=NOW)
     by_clock = {clock.row.clock: clock.distance for clock in shown.clocks}
-    assert by_clock["resolution"] is not None and (by_clock["resolution"].late, by_clock["resolution"].days) == (True, 2)
+    resolution = by_clock["resolution"]
+    assert resolution is not None and (resolution.late, resolution.days) == (True, 2)
     assert by_clock["first_response"] is None
 
 
@@ -218,7 +220,8 @@ def test_search_over_a_cut_candidate_set_says_so(d: Directory, monkeypatch: pyte
     and reports the cut, so the page can ask for narrower filters; without a cut it reports none."""
     import importlib
 
-    inbox_module = importlib.import_module("feedback.services.workspace.inbox")  # the package re-exports a function of that name
+    # The package re-exports a function named like the module: import the module itself.
+    inbox_module = importlib.import_module("feedback.services.workspace.inbox")
     officer = make_user("canbo", Role.OFFICER, unit=d.ubnd_ha_tu)
     for n in range(3):
         held(d, d.ubnd_ha_tu, due=LATER, title=f"Đường hỏng {n}")
