@@ -95,12 +95,22 @@ def gunicorn_control_socket(instance: Path) -> list[str]:
     return ["--control-socket", str(instance / "gunicorn.ctl")] if "--control-socket" in help_text else []
 
 
+def private_instance(env: dict[str, str]) -> Path:
+    """The instance folder (INSTANCE_DIR when set, config.py reads it too), made readable by its
+    owner only: it holds the residents' names and phone numbers (the SQLite database), their
+    photos (uploads) and the session key, which the default umask would leave readable by every
+    account of the machine."""
+    instance = Path(env.get("INSTANCE_DIR") or ROOT / "instance")
+    instance.mkdir(parents=True, exist_ok=True)
+    instance.chmod(0o700)
+    return instance
+
+
 def commands(env: dict[str, str]) -> dict[str, list[str]]:
     """The three children by name: web, worker, beat."""
     port = env["PORT"]
-    # Beat's schedule file lives with the data: INSTANCE_DIR when set (config.py reads it too).
-    instance = Path(env.get("INSTANCE_DIR") or ROOT / "instance")
-    instance.mkdir(parents=True, exist_ok=True)
+    # Beat's schedule file lives with the data.
+    instance = private_instance(env)
     return {
         # One process (its in-memory rate-limit counters see every request), threads so that a
         # slow client does not hold the whole web app.
@@ -203,6 +213,7 @@ def main() -> int:
     os.chdir(ROOT)
     ensure_venv()
     env = environment()
+    private_instance(env)  # before the migrations create the database in it
     say("applying database migrations")
     flask(env, "db", "upgrade")
     say("loading the demo directory and accounts (only into an empty database)")

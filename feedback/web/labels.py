@@ -2,7 +2,7 @@
 
 Registered as template filters of the whole application by ``feedback.web`` (``kind_label``,
 ``kind_help``, ``status_label``, ``clock_label``, ``event_label``, ``local_datetime``,
-``local_name``, ``routing_sentence``), so staff pages show the same words as the resident's
+``local_name``, ``routing_sentence``, ``file_size``), so staff pages show the same words as the resident's
 tracking page. Unknown codes are shown as they are, never hidden.
 """
 
@@ -13,7 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -146,6 +146,22 @@ def local_datetime(moment: datetime | None) -> str:
     return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M")
 
 
+# Symbols, the same in every language (Jinja's filesizeformat writes English words: "69 Bytes").
+FILE_SIZE_UNITS = ("B", "KB", "MB", "GB")
+
+
+def file_size(size: int | None) -> str:
+    """``size`` bytes in the page language's number format: "69 B", "1,5 KB" (vi), "1.5 KB" (en)."""
+    if size is None:
+        return ""
+    value, unit = float(size), FILE_SIZE_UNITS[0]
+    for unit in FILE_SIZE_UNITS:
+        if value < 1024 or unit == FILE_SIZE_UNITS[-1]:
+            break
+        value /= 1024
+    return f"{format_decimal(value, format='#,##0.#')} {unit}"
+
+
 # The template filters, by name; ``feedback.web.register_web`` adds them to the application.
 TEMPLATE_FILTERS: tuple[tuple[str, Callable[..., str]], ...] = (
     ("kind_label", kind_label),
@@ -156,4 +172,5 @@ TEMPLATE_FILTERS: tuple[tuple[str, Callable[..., str]], ...] = (
     ("local_datetime", local_datetime),
     ("local_name", local_name),
     ("routing_sentence", routing_sentence),
+    ("file_size", file_size),
 )

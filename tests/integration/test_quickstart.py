@@ -459,3 +459,23 @@ def test_the_supervisor_backs_off_and_gives_up_on_a_child_that_keeps_crashing(
     assert reason is not None and "worker stopped 5 times within 60 s (last exit 1); giving up" in reason
     assert [child.name for child in spawned] == ["web", "worker", "beat"] + ["worker"] * 5
     assert supervisor.children["web"].poll() is None
+
+
+def test_the_instance_folder_is_private_to_its_owner(tmp_path: Path) -> None:
+    """Proves: the folder holding the residents' data, uploads and the session key is mode 0700,
+    also when it existed already with the default 0755 (found by probing: feedback.sqlite3 was
+    0644 in a 0755 folder, readable by every account of the machine; only secret_key was 0600)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("quickstart", ROOT / "scripts" / "quickstart.py")
+    assert spec and spec.loader
+    quickstart = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(quickstart)
+    fresh, existing = tmp_path / "fresh" / "instance", tmp_path / "existing"
+    existing.mkdir(mode=0o755)
+    existing.chmod(0o755)
+
+    for folder in (fresh, existing):
+        assert quickstart.private_instance({"INSTANCE_DIR": str(folder)}) == folder
+        assert folder.stat().st_mode & 0o777 == 0o700
+    assert Path(quickstart.commands({"INSTANCE_DIR": str(existing), "PORT": "5000"})["beat"][-1]).parent == existing

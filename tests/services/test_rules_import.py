@@ -151,6 +151,36 @@ def test_a_cell_beyond_the_csv_modules_limit_is_one_problem(db_session: Session)
     assert "131072" in result.errors[0].message and "1000" in result.errors[1].message
 
 
+def test_a_header_cell_beyond_the_csv_modules_limit_is_a_problem_not_a_crash(app: Flask, db_session: Session,
+                                                                          tmp_path: Path) -> None:
+    """Proves: a first line with a cell over 131,072 characters is reported at line 1 (found by
+    probing: the delimiter sniffing raised csv.Error, a 500 on the upload page and a traceback
+    from ``flask rules import``)."""
+    make_directory()
+    result = run("x" * 140_000 + "\n" + ROW)
+    assert [error.line for error in result.errors] == [1] and "131072" in result.errors[0].message
+    assert rule_count() == 0
+    path = tmp_path / "long-header.csv"
+    path.write_text("x" * 140_000 + "\n" + ROW, encoding="utf-8")
+    outcome = app.test_cli_runner().invoke(args=["rules", "import", str(path)])
+    assert outcome.exception is None or isinstance(outcome.exception, SystemExit), outcome.exception
+    assert outcome.exit_code == 1 and "131072" in outcome.output
+
+
+def test_a_header_that_is_not_one_is_quoted_back_briefly(db_session: Session) -> None:
+    """Proves: a binary file or a header of thousands of names gives a one-line message (found by
+    probing: 15 KB of garbage came back as a 15 KB message, a 5 MB header line as a 5 MB page)."""
+    make_directory()
+    garbage = "\ufffd\u2030PNG garbage" * 1000
+    result = run(garbage + "\n" + ",".join(f"col{i}" for i in range(100_000)) + "\n")
+    assert [error.line for error in result.errors] == [1]
+    assert len(result.errors[0].message) < 600, len(result.errors[0].message)
+    assert "png garbage" in result.errors[0].message and "locality_code" in result.errors[0].message
+    wide = run(",".join(f"col{i}" for i in range(100_000)) + "\n")
+    assert len(wide.errors[0].message) < 600 and "col0, col1" in wide.errors[0].message
+    assert wide.errors[0].message.count("col") == 5 and ", …" in wide.errors[0].message
+
+
 def test_thousands_of_problems_are_counted_and_the_first_listed(db_session: Session) -> None:
     make_directory()
     result = run(HEADER + "06652,moi-truong,,KHONG-CO,,,\n" * 600)

@@ -139,6 +139,15 @@ def test_an_empty_file_or_a_short_row_is_refused(quang_ninh: Session) -> None:
     assert refused(HEADER + "A-1,Thôn 1,thôn\n") == [(2, None)]
 
 
+def test_a_cell_beyond_the_csv_modules_limit_is_refused_at_its_line(quang_ninh: Session) -> None:
+    """Proves: a cell over 131,072 characters is a refusal naming its line, in the header or in a
+    row (found by probing: ``flask directory import-villages`` ended with a csv.Error traceback)."""
+    assert refused("x" * 140_000 + "\n") == [(1, None)]
+    assert refused(HEADER + "06652-001,Tổ 1,tổ dân phố,06652,0\n" + f"06652-002,{'x' * 140_000},thôn,06652,0\n") == [
+        (3, None)]
+    assert village_count() == 0
+
+
 def test_line_numbers_count_line_breaks_inside_quoted_fields(quang_ninh: Session) -> None:
     text = HEADER + '"A-1","Thôn\nMột",thôn,06724,0\nA-2,Thôn 2,thôn,06724,sai\n'
 

@@ -68,6 +68,14 @@ def test_admin_pages_get_a_wide_container(client: FlaskClient, d: Directory) -> 
     assert "max-width: 96rem" in rule
 
 
+@pytest.mark.parametrize("url", ["/admin/items", "/admin/rules", "/admin/directory"])
+def test_filter_buttons_are_styled_buttons(client: FlaskClient, d: Directory, url: str) -> None:
+    """Proves: every button of the filter and search pages carries the site's button style (found
+    by probing: "Lọc" and "Tìm" were bare browser buttons, a tiny target on a 360 px phone)."""
+    buttons = page(client, url).find("main").find_all("button")
+    assert buttons and all("button" in b.attrs.get("class", "").split() for b in buttons), [b.attrs for b in buttons]
+
+
 # --- items list ----------------------------------------------------------------------------
 
 

@@ -257,6 +257,19 @@ def test_staff_without_a_landing_page_land_on_the_home_page(client: FlaskClient,
     assert response.headers["Location"] == "/"
 
 
+def test_the_home_page_does_not_ask_a_logged_in_officer_to_log_in(client: FlaskClient, db_session: Session) -> None:
+    """Proves: after login an officer's home page offers no "Đăng nhập" (found by probing: the
+    officer, the unit head and the Front monitor landed on a page asking them to log in)."""
+    directory = make_directory()
+    make_user("canbo", Role.OFFICER, unit=directory.ubnd_ha_tu)
+    assert 'href="/login"' in client.get("/").get_data(as_text=True)
+
+    log_in(client, "canbo")
+    page = client.get("/").get_data(as_text=True)
+
+    assert 'href="/login"' not in page and "Đăng xuất" in page
+
+
 @pytest.mark.parametrize("target, expected", [
     ("/admin/rules?page=2", "/admin/rules?page=2"),
     ("https://evil.example/", "/admin/"),

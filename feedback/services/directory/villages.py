@@ -99,7 +99,10 @@ def parse_village_csv(stream: TextIO) -> tuple[list[VillageRow], list[RowError]]
     Blank lines, and rows whose fields are all empty (spreadsheets leave them), are skipped.
     """
     reader = csv.reader(stream)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        raise CsvImportError([_unreadable(1, error)]) from error
     if header is None:
         raise CsvImportError([RowError(1, None, _("Tệp trống: thiếu dòng tiêu đề %(columns)s.",
                                                    columns=",".join(COLUMNS)))])
@@ -109,7 +112,14 @@ def parse_village_csv(stream: TextIO) -> tuple[list[VillageRow], list[RowError]]
     errors: list[RowError] = []
     first_line: dict[str, int] = {}
     line = reader.line_num
-    for fields in reader:
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            # the reader cannot go on past a record it refused: report what was found so far
+            raise CsvImportError([*errors, _unreadable(line + 1, error)]) from error
         # a quoted field may span lines: a row starts on the line after the previous row ended
         line, end = line + 1, reader.line_num
         if not any(field.strip() for field in fields):
@@ -181,6 +191,14 @@ def save_villages(rows: Sequence[VillageRow], *, progress: Progress | None = Non
             progress(done % 100 or 100)
     db.session.flush()
     return counts
+
+
+def _unreadable(line: int, error: csv.Error) -> RowError:
+    """The problem of a record the csv module refused, starting at ``line``."""
+    if "field larger than field limit" in str(error):
+        return RowError(line, None, _("Có ô dài quá giới hạn (hơn %(max)d ký tự); dòng này bị bỏ qua.",
+                                      max=csv.field_size_limit()))
+    return RowError(line, None, _("Dòng không đúng định dạng CSV (dấu ngoặc kép đặt sai chỗ)."))
 
 
 def _clean(field: str) -> str:

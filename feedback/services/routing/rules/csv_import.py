@@ -54,6 +54,10 @@ COMMUNE_CODE_DIGITS = 5
 MAX_REPORTED_ERRORS = 500
 # How often (in rows) a long import reports its progress.
 PROGRESS_EVERY = 1000
+# A header that is not one (a binary file, a data row) is quoted back in the message: at most this
+# many unknown names, each cut to SHOWN_NAME_CHARS, so that the message stays a line, not the file.
+SHOWN_UNKNOWN_COLUMNS = 5
+SHOWN_NAME_CHARS = 40
 
 Progress = Callable[[int, int], None]  # (rows checked so far, rows in the file)
 
@@ -136,6 +140,14 @@ class _PeriodIndex:
         self.rows.insert(position, row)
 
 
+def _shown_names(names: list[str]) -> str:
+    """The first SHOWN_UNKNOWN_COLUMNS distinct ``names``, each cut to SHOWN_NAME_CHARS, "…" for the rest."""
+    distinct = list(dict.fromkeys(names))
+    shown = [name if len(name) <= SHOWN_NAME_CHARS else name[:SHOWN_NAME_CHARS] + "…"
+             for name in distinct[:SHOWN_UNKNOWN_COLUMNS]]
+    return ", ".join(shown) + (", …" if len(distinct) > SHOWN_UNKNOWN_COLUMNS else "")
+
+
 def import_rules(stream: TextIO, *, now: datetime, actor: Actor, progress: Progress | None = None) -> ImportResult:
     """Read rules from ``stream`` (CSV text with the header ``HEADER``, separated by commas or
     semicolons: sniffed from the header) and store them all, committed, or none of them when
@@ -168,7 +180,7 @@ def import_rules(stream: TextIO, *, now: datetime, actor: Actor, progress: Progr
         result.add(1, _(
             "Dòng tiêu đề phải là: %(expected)s (thiếu: %(missing)s; thừa: %(unknown)s). Các cột cách nhau bằng "
             "dấu phẩy hoặc dấu chấm phẩy.",
-            expected=",".join(HEADER), missing=", ".join(missing) or "-", unknown=", ".join(unknown) or "-"))
+            expected=",".join(HEADER), missing=", ".join(missing) or "-", unknown=_shown_names(unknown) or "-"))
         return result
 
     raw_rows: list[tuple[int, dict[str, str]]] = []

@@ -85,11 +85,15 @@ class BadRecord:
 
 def sniff_delimiter(text: str, expected: tuple[str, ...]) -> str:
     """The delimiter of ``text``'s first line: the first of ``DELIMITERS`` that splits it into
-    the ``expected`` column names, else the one that splits it into the most cells."""
+    the ``expected`` column names, else the one that splits it into the most cells (the first
+    when none can read it)."""
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     best, best_count = DELIMITERS[0], 0
     for delimiter in DELIMITERS:
-        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        except csv.Error:
+            continue  # a cell beyond the csv module's limit: read_records reports it at line 1
         names = {cell.strip().lower() for cell in cells}
         if set(expected) <= names:
             return delimiter
