@@ -32,7 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 MIN_PYTHON = (3, 12)
-# Threads of the one web process: each slow or idle client holds one for up to WEB_TIMEOUT s.
+# Threads of the one web process. A client that opens a connection and sends its request slowly,
+# or not at all, holds one thread for as long as it keeps the connection open (gunicorn's
+# --timeout watches the worker process, not a client's read): WEB_THREADS such clients stop the
+# Quick start answering anyone. Measured: 8 idle connections blocked it for over 90 s.
 WEB_THREADS = 8
 WEB_TIMEOUT = 30
 # Pause before restarting a child after its 1st, 2nd, ... crash within CRASH_WINDOW seconds.
