@@ -3,8 +3,10 @@
 ``public_view`` carries no personal data and no free text from the resident (title and body
 often hold names and addresses): kind, topic, place, status, unit, why that unit, deadlines and
 the public timeline; for a complaint or a denunciation only the status and the unit
-(``RestrictedItem``, see ``feedback.domain.tracking.details_are_public``). ``private_view`` adds
-the resident's own details and is only returned for the right secret token (compared in
+(``RestrictedItem``, see ``feedback.domain.tracking.details_are_public``). Once the unit
+publishes its answer, the public view carries it (``answer``, ``answered_at``,
+``answered_by_unit``), except for a complaint or a denunciation, whose answer is read only
+through the secret link (``private_view``). ``private_view`` adds the resident's own details and is only returned for the right secret token (compared in
 constant time on its digest).
 """
 
@@ -17,10 +19,11 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from feedback.domain.handling import DraftStatus
 from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import InvalidCode, details_are_public, normalise_code, token_matches
 from feedback.extensions import db
-from feedback.models import Assignment, Deadline, Event, Feedback, LocalityLevel, Unit, UnitKind
+from feedback.models import Answer, Assignment, Deadline, Event, Feedback, LocalityLevel, Unit, UnitKind
 from feedback.services.deadlines import deadline_is_overdue
 
 
@@ -80,6 +83,11 @@ class PublicItem:
     received_at: datetime
     deadlines: tuple[DeadlineView, ...]
     events: tuple[EventView, ...]
+    # The latest published answer (feedback.services.handling), its time and the unit that
+    # published it as it was then (frozen); None until an answer is published.
+    answer: str | None = None
+    answered_at: datetime | None = None
+    answered_by_unit: NamedRef | None = None
 
     @property
     def locality(self) -> NamedRef:
@@ -153,7 +161,8 @@ def private_view(code: str, token: str, *, now: datetime) -> PrivateItem | None:
         phone=item.submitter_phone,
         email=item.submitter_email,
         consent_share_contact=item.consent_share_contact,
-        attachments=tuple(AttachmentView(a.original_name, a.content_type, a.size) for a in item.attachments),
+        attachments=tuple(AttachmentView(a.original_name, a.content_type, a.size)
+                          for a in item.attachments if a.answer_id is None),
     )
 
 
@@ -177,6 +186,10 @@ def _public(item: Feedback, now: datetime) -> PublicItem:
         select(Event).where(Event.feedback_id == item.id, Event.public.is_(True)).order_by(Event.seq)
     ).all()
     actions = frozenset(e.action for e in events)
+    answer = db.session.scalar(
+        select(Answer).where(Answer.feedback_id == item.id, Answer.status == DraftStatus.PUBLISHED)
+        .order_by(Answer.cycle.desc()).limit(1)
+    )
     return PublicItem(
         code=str(item.code),
         kind=item.kind,
@@ -189,6 +202,9 @@ def _public(item: Feedback, now: datetime) -> PublicItem:
         received_at=item.received_at,
         deadlines=_deadlines(item.deadlines, now),
         events=tuple(EventView(e.action, e.at) for e in events),
+        answer=answer.text if answer is not None else None,
+        answered_at=answer.published_at if answer is not None else None,
+        answered_by_unit=NamedRef(answer.unit_code, answer.unit_name) if answer is not None else None,
     )
 
 
