@@ -52,6 +52,7 @@ CLOCK_LABELS: dict[str, LazyString] = {
     "resolution": _l("Hạn giải quyết"),
     "transfer": _l("Hạn chuyển đơn"),
     "supervision": _l("Hạn trả lời kiến nghị giám sát"),
+    "acceptance_notice": _l("Hạn thông báo thụ lý tố cáo"),
 }
 
 # One label per audit action (every EventAction is written by something, and only those have a

@@ -16,7 +16,7 @@ from feedback.extensions import db
 from feedback.models import Attachment, Note, Notification
 from feedback.services import handling
 from feedback.services.handling import InvalidInput, ItemNotFound, NotAllowed, WrongStatus
-from feedback.services.intake.tracking import public_view
+from feedback.services.intake.tracking import RejectionView, private_view, public_view
 from feedback.services.intake.uploads import CheckedFile
 from feedback.services.routing import transfer
 from tests.factories import make_feedback
@@ -109,6 +109,11 @@ def test_accepting_a_denunciation_opens_the_acceptance_notice_clock() -> None:
     handling.accept(d.officer, d.item.id, now=WED_4_MARCH)
     assert due_day(open_clock(d.item, "resolution")) == date(2026, 4, 3)
     assert due_day(open_clock(d.item, "acceptance_notice")) == date(2026, 3, 11)
+    assert handling.acceptance_notice_sent(d.officer, d.item.id, now=FRI_6_MARCH) is True
+    assert handling.acceptance_notice_sent(d.officer, d.item.id, now=FRI_6_MARCH) is False
+    notice = [c for c in d.item.deadlines if c.clock == "acceptance_notice"][0]
+    db.session.refresh(notice)
+    assert notice.met_at == FRI_6_MARCH
 
 
 # --- reject -----------------------------------------------------------------------------------
@@ -131,6 +136,9 @@ def test_a_duplicate_is_rejected_linked_and_the_resident_is_told() -> None:
                               "duplicate_of": first.code}
     (mail,) = resident_mail(d.item.id)
     assert mail.kind == "resident_rejected" and d.item.body not in mail.body and d.item.title not in mail.body
+    private = private_view(str(d.item.code), TOKEN, now=FRI_6_MARCH)
+    assert private is not None and private.rejection == RejectionView(
+        "duplicate", "Trùng với ý kiến đã gửi trước", first.code)
     with pytest.raises(WrongStatus, match="từ chối"):
         handling.accept(d.officer, d.item.id, now=FRI_6_MARCH)
 
@@ -213,6 +221,10 @@ def test_asking_for_information_pauses_and_the_residents_answer_resumes(app: obj
     assert [a.original_name for a in d.item.attachments] == ["anh.png"]
     assert {"information_requested", "information_provided"} <= set(actions(d.item, public=True))
     assert [n.kind for n in resident_mail(d.item.id)] == ["resident_information_needed"]
+    private = private_view(str(d.item.code), TOKEN, now=FRI_6_MARCH)
+    assert private is not None
+    assert [(r.question, r.reply) for r in private.information_requests] == [
+        ("Xin cho biết vị trí chính xác", "Trước nhà số 5")]
     with pytest.raises(WrongStatus):
         handling.provide_information(str(d.item.code), TOKEN, "Lần nữa", now=FRI_6_MARCH)
 

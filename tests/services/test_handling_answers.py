@@ -16,6 +16,7 @@ from feedback.models import Answer, Notification, Unit
 from feedback.services import handling
 from feedback.services.handling import DraftConflict, InvalidInput, NotAllowed, WrongStatus
 from feedback.services.intake.tracking import PublicItem, RestrictedItem, private_view, public_view
+from feedback.services.intake.uploads import CheckedFile
 from tests.services.handling_rows import (
     FRI_6_MARCH, LATE_MAY, MON_9_MARCH, TOKEN, TUE_10_MARCH, WED_4_MARCH, Desk, actions, desk, events,
 )
@@ -179,3 +180,17 @@ def test_the_answer_to_a_complaint_is_read_only_through_the_secret_link(client: 
     assert data["restricted"] is True and data["answer"] is None and ANSWER not in str(data)
     private = private_view(str(d.item.code), TOKEN, now=TUE_10_MARCH)
     assert private is not None and private.public.answer == ANSWER
+
+
+def test_answer_files_are_the_answers_not_the_residents() -> None:
+    """Proves: a file attached to the draft is stored with the answer; the resident's view lists it
+    with the published answer, never among their own files, and not before publication."""
+    d = accepted()
+    letter = CheckedFile("cong-van.pdf", "application/pdf", b"%PDF-1.4 tra loi", "1" * 64)
+    handling.save_draft(d.head, d.item.id, ANSWER, expected_version=None, files=[letter], now=FRI_6_MARCH)
+    before = private_view(str(d.item.code), TOKEN, now=FRI_6_MARCH)
+    assert before is not None and before.answer_attachments == () and before.attachments == ()
+    handling.publish_answer(d.head, d.item.id, now=FRI_6_MARCH)
+    after = private_view(str(d.item.code), TOKEN, now=FRI_6_MARCH)
+    assert after is not None and [a.original_name for a in after.answer_attachments] == ["cong-van.pdf"]
+    assert after.attachments == ()

@@ -8,7 +8,7 @@ through ``feedback.domain.status`` (WrongStatus), writes its event, commits and 
 resident. Shells import from here, not from the inner modules.
 """
 
-from feedback.services.handling.acceptance import accept
+from feedback.services.handling.acceptance import accept, acceptance_notice_sent
 from feedback.services.handling.answers import (
     Published, current_answer, publish_answer, published_answer, return_answer, save_draft, submit_answer,
 )
@@ -23,7 +23,7 @@ from feedback.services.handling.rejection import keep_as_report, reject
 
 __all__ = [
     "DraftConflict", "HandlingError", "InvalidInput", "ItemNotFound", "NotAllowed", "Published", "WrongStatus",
-    "accept", "add_note", "assign_officer", "current_answer", "grant_extension", "keep_as_report", "notes_of",
+    "accept", "acceptance_notice_sent", "add_note", "assign_officer", "current_answer", "grant_extension", "keep_as_report", "notes_of",
     "open_request", "provide_information", "publish_answer", "published_answer", "refuse_extension", "reject",
     "request_extension", "request_information", "return_answer", "save_draft", "submit_answer",
 ]

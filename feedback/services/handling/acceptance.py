@@ -58,6 +58,21 @@ def accept(user: User, feedback_id: int, *, now: datetime) -> list[Deadline]:
         raise
 
 
+def acceptance_notice_sent(user: User, feedback_id: int, *, now: datetime) -> bool:
+    """The unit (HANDLE) records that it sent the denouncer the written notice of acceptance
+    (Luật Tố cáo 2018 Art. 29(3)); the ACCEPTANCE_NOTICE clock is met at ``now``, on time or
+    late (public "deadline_met" event); commits. False when no such clock is open (idempotent)."""
+    try:
+        item = locked_item(feedback_id)
+        actor = require(user, Action.HANDLE, item)
+        met = mark_met(item, Clock.ACCEPTANCE_NOTICE, now, actor=actor)
+        db.session.commit()
+        return bool(met)
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
 def waiting_for_resident(item: Feedback) -> bool:
     """Whether the item has an unanswered request for more information."""
     return bool(db.session.scalar(

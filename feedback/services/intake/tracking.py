@@ -23,7 +23,7 @@ from feedback.domain.handling import DraftStatus
 from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import InvalidCode, details_are_public, normalise_code, token_matches
 from feedback.extensions import db
-from feedback.models import Answer, Assignment, Deadline, Event, Feedback, LocalityLevel, Unit, UnitKind
+from feedback.models import Answer, Assignment, Deadline, Event, Feedback, InfoRequest, LocalityLevel, Unit, UnitKind
 from feedback.services.deadlines import deadline_is_overdue
 
 
@@ -112,8 +112,30 @@ class AttachmentView:
 
 
 @dataclass(frozen=True)
+class RejectionView:
+    """Why the unit refused the item (``feedback.domain.handling.RejectReason`` value), in the
+    unit's words, and the code of the item it duplicates."""
+
+    reason: str
+    explanation: str
+    duplicate_of: str | None
+
+
+@dataclass(frozen=True)
+class InfoRequestView:
+    """What the unit asked the resident, and the resident's reply once given."""
+
+    question: str
+    asked_at: datetime
+    reply: str | None
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True)
 class PrivateItem:
-    """The public view plus what only the resident (and authorised staff) may see."""
+    """The public view plus what only the resident (and authorised staff) may see: their own
+    text and contact, their files, the unit's questions, why it refused the item, and the files
+    of the published answer (the answer itself is ``public.answer``)."""
 
     public: PublicItem
     title: str
@@ -123,6 +145,9 @@ class PrivateItem:
     email: str | None
     consent_share_contact: bool
     attachments: tuple[AttachmentView, ...]
+    rejection: RejectionView | None = None
+    information_requests: tuple[InfoRequestView, ...] = ()
+    answer_attachments: tuple[AttachmentView, ...] = ()
 
 
 def canonical_code(text: str) -> str:
@@ -153,8 +178,15 @@ def private_view(code: str, token: str, *, now: datetime) -> PrivateItem | None:
     item = _load(code)
     if item is None or not token_matches(token, item.token_hash):
         return None
+    public = _public(item, now)
+    answer_id = db.session.scalar(
+        select(Answer.id).where(Answer.feedback_id == item.id, Answer.status == DraftStatus.PUBLISHED)
+        .order_by(Answer.cycle.desc()).limit(1)
+    )
+    requests = db.session.scalars(select(InfoRequest).where(InfoRequest.feedback_id == item.id)
+                                  .order_by(InfoRequest.id))
     return PrivateItem(
-        public=_public(item, now),
+        public=public,
         title=item.title,
         body=item.body,
         name=item.submitter_name,
@@ -163,7 +195,23 @@ def private_view(code: str, token: str, *, now: datetime) -> PrivateItem | None:
         consent_share_contact=item.consent_share_contact,
         attachments=tuple(AttachmentView(a.original_name, a.content_type, a.size)
                           for a in item.attachments if a.answer_id is None),
+        rejection=_rejection(item),
+        information_requests=tuple(InfoRequestView(r.question, r.asked_at, r.reply, r.answered_at) for r in requests),
+        answer_attachments=tuple(AttachmentView(a.original_name, a.content_type, a.size)
+                                 for a in item.attachments if answer_id is not None and a.answer_id == answer_id),
     )
+
+
+def _rejection(item: Feedback) -> RejectionView | None:
+    """The reason of the item's refusal, from its public "rejected" event (None unless rejected)."""
+    if item.status is not Status.REJECTED:
+        return None
+    event = db.session.scalar(select(Event).where(Event.feedback_id == item.id, Event.action == "rejected")
+                              .order_by(Event.seq.desc()).limit(1))
+    if event is None or not event.after:
+        return None
+    return RejectionView(str(event.after.get("reason", "")), str(event.after.get("explanation", "")),
+                         event.after.get("duplicate_of"))
 
 
 def _load(code: str) -> Feedback | None:
@@ -262,6 +310,7 @@ def _deadlines(rows: list[Deadline], now: datetime) -> tuple[DeadlineView, ...]:
 
 
 __all__ = [
-    "AttachmentView", "DeadlineView", "EventView", "InvalidCode", "NamedRef", "PrivateItem", "PublicItem",
-    "RestrictedItem", "RoutingBasis", "RoutingReason", "canonical_code", "private_view", "public_view",
+    "AttachmentView", "DeadlineView", "EventView", "InfoRequestView", "InvalidCode", "NamedRef", "PrivateItem",
+    "PublicItem", "RejectionView", "RestrictedItem", "RoutingBasis", "RoutingReason", "canonical_code",
+    "private_view", "public_view",
 ]
