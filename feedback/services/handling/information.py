@@ -71,7 +71,7 @@ def provide_information(code: str, token: str, reply: str, *, now: datetime,
         raise ItemNotFound(_("Không tìm thấy ý kiến."))
     request = db.session.scalar(select(InfoRequest).where(
         InfoRequest.feedback_id == item.id, InfoRequest.answered_at.is_(None)))
-    if request is None:
+    if request is None or item.status not in HANDLING_STATUSES:  # e.g. refused meanwhile
         db.session.rollback()
         raise WrongStatus(_("Không có đề nghị bổ sung thông tin nào đang chờ bạn trả lời."))
     try:
