@@ -34,6 +34,20 @@ class EventAction(StrEnum):
     DEADLINE_RECLASSIFIED = "deadline_reclassified"  # a complaint found complex: longer period
     CLOCKS_PAUSED = "clocks_paused"  # waiting for the resident
     CLOCKS_RESUMED = "clocks_resumed"  # replayed by ``recompute_due_at``: carries every span
+    # Handling by the unit (feedback.services.handling)
+    OFFICER_ASSIGNED = "officer_assigned"  # the head gave the item to one of the unit's officers
+    ACCEPTED = "accepted"  # public: thụ lý (the unit accepted the item)
+    REJECTED = "rejected"  # public: refused with a reason (duplicate, not a valid kind, abusive)
+    KIND_CHANGED = "kind_changed"  # public: e.g. an anonymous tố cáo kept as a phản ánh
+    INFORMATION_REQUESTED = "information_requested"  # public: the unit asks the resident for more
+    INFORMATION_PROVIDED = "information_provided"  # public: the resident answered on the secret link
+    NOTE_ADDED = "note_added"  # an internal note (the text stays in ``note``)
+    ANSWER_DRAFTED = "answer_drafted"  # an officer saved the answer's draft
+    ANSWER_SUBMITTED = "answer_submitted"  # sent to the unit head for approval
+    ANSWER_RETURNED = "answer_returned"  # the head returned the draft with a comment
+    ANSWER_PUBLISHED = "answer_published"  # public: the answer is published to the resident
+    EXTENSION_REQUESTED = "extension_requested"  # an officer asks the head for more time
+    EXTENSION_REFUSED = "extension_refused"  # the head (or the law) refused it
 
 
 @dataclass(frozen=True)

@@ -50,11 +50,17 @@ _TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.RECEIVED: frozenset({Status.ASSIGNED, Status.REJECTED}),
     # a transfer re-routes: the item goes back to received, then is assigned again
     Status.ASSIGNED: frozenset({Status.IN_PROGRESS, Status.RECEIVED, Status.ASSIGNED, Status.REJECTED}),
-    Status.IN_PROGRESS: frozenset({Status.ANSWERED, Status.RECEIVED, Status.ASSIGNED}),
+    # accepted, then answered; rejected when found a duplicate, not a valid kind or abusive
+    Status.IN_PROGRESS: frozenset({Status.ANSWERED, Status.RECEIVED, Status.ASSIGNED, Status.REJECTED}),
+    # closed once rated or after the window; reopened (back in progress) when the resident is unsatisfied
     Status.ANSWERED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
     Status.CLOSED: frozenset(),
     Status.REJECTED: frozenset(),
 }
+
+
+# The statuses in which the unit holding an item works on it (accept, ask, note, draft, extend).
+HANDLING_STATUSES = frozenset({Status.ASSIGNED, Status.IN_PROGRESS})
 
 
 def next_status(current: Status, target: Status) -> Status:

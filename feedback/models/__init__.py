@@ -4,23 +4,28 @@ from feedback.models.audit import Event
 from feedback.models.calendar import CalendarOverride
 from feedback.models.directory import Locality, LocalityLevel, RoutingRule, Topic, Unit, UnitKind
 from feedback.models.feedback import Assignment, Attachment, Deadline, Feedback
+from feedback.models.handling import Answer, ExtensionRequest, InfoRequest, Note
 from feedback.models.health import WorkerHeartbeat
 from feedback.models.imports import ImportJob, ImportStatus
 from feedback.models.notifications import Notification
 from feedback.models.users import Membership, Role, User
 
 __all__ = [
+    "Answer",
     "Assignment",
     "Attachment",
     "CalendarOverride",
     "Deadline",
     "Event",
+    "ExtensionRequest",
     "Feedback",
     "ImportJob",
     "ImportStatus",
+    "InfoRequest",
     "Locality",
     "LocalityLevel",
     "Membership",
+    "Note",
     "Notification",
     "Role",
     "RoutingRule",

@@ -54,11 +54,19 @@ class Feedback(Model):
     routing_rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rule.id"))
     routing_explanation: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Handling (feedback.services.handling): the officer the unit head gave it to, when the unit
+    # accepted it (thụ lý), the item it duplicates (when refused as a duplicate), and the latest
+    # published answer: when, and by which unit (frozen: the unit of that moment).
+    assigned_officer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     locality: Mapped[Locality] = relationship()
     topic: Mapped[Topic] = relationship()
-    current_unit: Mapped[Unit | None] = relationship()
+    current_unit: Mapped[Unit | None] = relationship(foreign_keys=[current_unit_id])
     routing_rule: Mapped[RoutingRule | None] = relationship()
     attachments: Mapped[list[Attachment]] = relationship(back_populates="feedback", order_by="Attachment.id")
     deadlines: Mapped[list[Deadline]] = relationship(back_populates="feedback", order_by="Deadline.id")
@@ -78,6 +86,8 @@ class Attachment(Model):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set for a file of the unit's answer; None for the resident's own files.
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answer.id", ondelete="CASCADE"), index=True)
 
     feedback: Mapped[Feedback] = relationship(back_populates="attachments")
 

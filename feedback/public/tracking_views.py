@@ -161,6 +161,10 @@ def public_json(item: PublicItem) -> dict[str, object]:
         ],
         "events": [{"action": e.action, "at": e.at.astimezone(zone).isoformat(timespec="seconds")}
                    for e in item.events],
+        "answer": item.answer,
+        "answered_at": item.answered_at.astimezone(zone).isoformat(timespec="seconds") if item.answered_at else None,
+        "answered_by_unit": ({"code": item.answered_by_unit.code, "name": item.answered_by_unit.name}
+                             if item.answered_by_unit else None),
         "restricted": False,
     }
 
@@ -177,6 +181,9 @@ def restricted_json(item: RestrictedItem) -> dict[str, object]:
         "routing": None,
         "deadlines": [],
         "events": [],
+        "answer": None,  # read only through the secret link
+        "answered_at": None,
+        "answered_by_unit": None,
         "restricted": True,
     }
 

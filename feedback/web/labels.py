@@ -52,6 +52,7 @@ CLOCK_LABELS: dict[str, LazyString] = {
     "resolution": _l("Hạn giải quyết"),
     "transfer": _l("Hạn chuyển đơn"),
     "supervision": _l("Hạn trả lời kiến nghị giám sát"),
+    "acceptance_notice": _l("Hạn thông báo thụ lý tố cáo"),
 }
 
 # One label per audit action (every EventAction is written by something, and only those have a
@@ -75,6 +76,19 @@ EVENT_LABELS: dict[str, LazyString] = {
     EventAction.DEADLINE_RECLASSIFIED: _l("Xác định vụ việc phức tạp, áp dụng thời hạn dài hơn"),
     EventAction.CLOCKS_PAUSED: _l("Tạm dừng tính hạn"),
     EventAction.CLOCKS_RESUMED: _l("Tiếp tục tính hạn"),
+    EventAction.OFFICER_ASSIGNED: _l("Giao cho cán bộ xử lý"),
+    EventAction.ACCEPTED: _l("Đơn vị đã thụ lý"),
+    EventAction.REJECTED: _l("Đơn vị từ chối xử lý, có nêu lý do"),
+    EventAction.KIND_CHANGED: _l("Đổi loại ý kiến"),
+    EventAction.INFORMATION_REQUESTED: _l("Đơn vị đề nghị bổ sung thông tin"),
+    EventAction.INFORMATION_PROVIDED: _l("Người gửi đã bổ sung thông tin"),
+    EventAction.NOTE_ADDED: _l("Ghi chú nội bộ"),
+    EventAction.ANSWER_DRAFTED: _l("Soạn dự thảo trả lời"),
+    EventAction.ANSWER_SUBMITTED: _l("Trình lãnh đạo duyệt trả lời"),
+    EventAction.ANSWER_RETURNED: _l("Lãnh đạo trả lại dự thảo"),
+    EventAction.ANSWER_PUBLISHED: _l("Đã công bố câu trả lời"),
+    EventAction.EXTENSION_REQUESTED: _l("Đề nghị gia hạn"),
+    EventAction.EXTENSION_REFUSED: _l("Không chấp thuận gia hạn"),
 }
 
 

@@ -13,6 +13,10 @@ STORED_ACTIONS = {
     "personal_data_viewed", "deadlines_set", "deadlines_reassigned", "transfer_clock_set", "deadline_met",
     "deadline_breached", "deadline_recomputed", "deadline_extended", "deadline_reclassified", "clocks_paused",
     "clocks_resumed", "handed_over_by_admin",
+    # handling (issue #8)
+    "officer_assigned", "accepted", "rejected", "kind_changed", "information_requested", "information_provided",
+    "note_added", "answer_drafted", "answer_submitted", "answer_returned", "answer_published",
+    "extension_requested", "extension_refused",
 }
 
 

@@ -29,7 +29,8 @@ from tests.web.html_text import elements, main_text, texts
 NAME, PHONE, EMAIL = "Phạm Thị Riêng Tư", "0987654321", "rieng.tu@example.vn"
 TITLE, BODY = "Tiêu đề có tên hàng xóm", "Nội dung có địa chỉ nhà số 7"
 RECEIVED = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội
-JSON_KEYS = {"code", "kind", "status", "topic", "locality", "unit", "routing", "deadlines", "events", "restricted"}
+JSON_KEYS = {"code", "kind", "status", "topic", "locality", "unit", "routing", "deadlines", "events", "answer",
+             "answered_at", "answered_by_unit", "restricted"}
 # The internal explanation written by routing: for staff, never on the resident's pages.
 INTERNAL_EXPLANATION = "Quy tắc #3: Phường Hà Tu × Mọi lĩnh vực → UBND Phường Hà Tu"
 
@@ -247,7 +248,8 @@ def test_a_complaint_or_denunciation_shows_the_public_only_status_and_unit(
     data = client.get(f"/t/{receipt.code}.json").get_json()
     assert data == {"code": receipt.code, "kind": None, "status": "assigned", "topic": None, "locality": None,
                     "unit": {"code": "UBND-06652", "name": "UBND Phường Hà Tu"}, "routing": None,
-                    "deadlines": [], "events": [], "restricted": True}
+                    "deadlines": [], "events": [], "answer": None, "answered_at": None, "answered_by_unit": None,
+                    "restricted": True}
 
     # The secret link still shows the resident everything.
     private = client.get(f"/t/{receipt.code}/{receipt.token}").get_data(as_text=True)

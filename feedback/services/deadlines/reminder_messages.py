@@ -22,6 +22,7 @@ def clock_name(clock: str) -> str:
         "resolution": _("giải quyết"),
         "transfer": _("chuyển đơn"),
         "supervision": _("trả lời kiến nghị"),
+        "acceptance_notice": _("thông báo thụ lý tố cáo"),
     }
     return str(names.get(clock, clock))
 

@@ -3,8 +3,10 @@
 ``public_view`` carries no personal data and no free text from the resident (title and body
 often hold names and addresses): kind, topic, place, status, unit, why that unit, deadlines and
 the public timeline; for a complaint or a denunciation only the status and the unit
-(``RestrictedItem``, see ``feedback.domain.tracking.details_are_public``). ``private_view`` adds
-the resident's own details and is only returned for the right secret token (compared in
+(``RestrictedItem``, see ``feedback.domain.tracking.details_are_public``). Once the unit
+publishes its answer, the public view carries it (``answer``, ``answered_at``,
+``answered_by_unit``), except for a complaint or a denunciation, whose answer is read only
+through the secret link (``private_view``). ``private_view`` adds the resident's own details and is only returned for the right secret token (compared in
 constant time on its digest).
 """
 
@@ -17,10 +19,11 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from feedback.domain.handling import DraftStatus
 from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import InvalidCode, details_are_public, normalise_code, token_matches
 from feedback.extensions import db
-from feedback.models import Assignment, Deadline, Event, Feedback, LocalityLevel, Unit, UnitKind
+from feedback.models import Answer, Assignment, Deadline, Event, Feedback, InfoRequest, LocalityLevel, Unit, UnitKind
 from feedback.services.deadlines import deadline_is_overdue
 
 
@@ -80,6 +83,11 @@ class PublicItem:
     received_at: datetime
     deadlines: tuple[DeadlineView, ...]
     events: tuple[EventView, ...]
+    # The latest published answer (feedback.services.handling), its time and the unit that
+    # published it as it was then (frozen); None until an answer is published.
+    answer: str | None = None
+    answered_at: datetime | None = None
+    answered_by_unit: NamedRef | None = None
 
     @property
     def locality(self) -> NamedRef:
@@ -104,8 +112,30 @@ class AttachmentView:
 
 
 @dataclass(frozen=True)
+class RejectionView:
+    """Why the unit refused the item (``feedback.domain.handling.RejectReason`` value), in the
+    unit's words, and the code of the item it duplicates."""
+
+    reason: str
+    explanation: str
+    duplicate_of: str | None
+
+
+@dataclass(frozen=True)
+class InfoRequestView:
+    """What the unit asked the resident, and the resident's reply once given."""
+
+    question: str
+    asked_at: datetime
+    reply: str | None
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True)
 class PrivateItem:
-    """The public view plus what only the resident (and authorised staff) may see."""
+    """The public view plus what only the resident (and authorised staff) may see: their own
+    text and contact, their files, the unit's questions, why it refused the item, and the files
+    of the published answer (the answer itself is ``public.answer``)."""
 
     public: PublicItem
     title: str
@@ -115,6 +145,9 @@ class PrivateItem:
     email: str | None
     consent_share_contact: bool
     attachments: tuple[AttachmentView, ...]
+    rejection: RejectionView | None = None
+    information_requests: tuple[InfoRequestView, ...] = ()
+    answer_attachments: tuple[AttachmentView, ...] = ()
 
 
 def canonical_code(text: str) -> str:
@@ -145,16 +178,40 @@ def private_view(code: str, token: str, *, now: datetime) -> PrivateItem | None:
     item = _load(code)
     if item is None or not token_matches(token, item.token_hash):
         return None
+    public = _public(item, now)
+    answer_id = db.session.scalar(
+        select(Answer.id).where(Answer.feedback_id == item.id, Answer.status == DraftStatus.PUBLISHED)
+        .order_by(Answer.cycle.desc()).limit(1)
+    )
+    requests = db.session.scalars(select(InfoRequest).where(InfoRequest.feedback_id == item.id)
+                                  .order_by(InfoRequest.id))
     return PrivateItem(
-        public=_public(item, now),
+        public=public,
         title=item.title,
         body=item.body,
         name=item.submitter_name,
         phone=item.submitter_phone,
         email=item.submitter_email,
         consent_share_contact=item.consent_share_contact,
-        attachments=tuple(AttachmentView(a.original_name, a.content_type, a.size) for a in item.attachments),
+        attachments=tuple(AttachmentView(a.original_name, a.content_type, a.size)
+                          for a in item.attachments if a.answer_id is None),
+        rejection=_rejection(item),
+        information_requests=tuple(InfoRequestView(r.question, r.asked_at, r.reply, r.answered_at) for r in requests),
+        answer_attachments=tuple(AttachmentView(a.original_name, a.content_type, a.size)
+                                 for a in item.attachments if answer_id is not None and a.answer_id == answer_id),
     )
+
+
+def _rejection(item: Feedback) -> RejectionView | None:
+    """The reason of the item's refusal, from its public "rejected" event (None unless rejected)."""
+    if item.status is not Status.REJECTED:
+        return None
+    event = db.session.scalar(select(Event).where(Event.feedback_id == item.id, Event.action == "rejected")
+                              .order_by(Event.seq.desc()).limit(1))
+    if event is None or not event.after:
+        return None
+    return RejectionView(str(event.after.get("reason", "")), str(event.after.get("explanation", "")),
+                         event.after.get("duplicate_of"))
 
 
 def _load(code: str) -> Feedback | None:
@@ -177,6 +234,10 @@ def _public(item: Feedback, now: datetime) -> PublicItem:
         select(Event).where(Event.feedback_id == item.id, Event.public.is_(True)).order_by(Event.seq)
     ).all()
     actions = frozenset(e.action for e in events)
+    answer = db.session.scalar(
+        select(Answer).where(Answer.feedback_id == item.id, Answer.status == DraftStatus.PUBLISHED)
+        .order_by(Answer.cycle.desc()).limit(1)
+    )
     return PublicItem(
         code=str(item.code),
         kind=item.kind,
@@ -189,6 +250,9 @@ def _public(item: Feedback, now: datetime) -> PublicItem:
         received_at=item.received_at,
         deadlines=_deadlines(item.deadlines, now),
         events=tuple(EventView(e.action, e.at) for e in events),
+        answer=answer.text if answer is not None else None,
+        answered_at=answer.published_at if answer is not None else None,
+        answered_by_unit=NamedRef(answer.unit_code, answer.unit_name) if answer is not None else None,
     )
 
 
@@ -246,6 +310,7 @@ def _deadlines(rows: list[Deadline], now: datetime) -> tuple[DeadlineView, ...]:
 
 
 __all__ = [
-    "AttachmentView", "DeadlineView", "EventView", "InvalidCode", "NamedRef", "PrivateItem", "PublicItem",
-    "RestrictedItem", "RoutingBasis", "RoutingReason", "canonical_code", "private_view", "public_view",
+    "AttachmentView", "DeadlineView", "EventView", "InfoRequestView", "InvalidCode", "NamedRef", "PrivateItem",
+    "PublicItem", "RejectionView", "RestrictedItem", "RoutingBasis", "RoutingReason", "canonical_code",
+    "private_view", "public_view",
 ]

@@ -1,0 +1,224 @@
+"""The unit's answer: an officer drafts it (text and files) and submits it; the unit head
+publishes it or returns it with a comment; a head may publish their own draft.
+
+Two people saving at once: every save names the version it was based on (``expected_version``,
+None for a new draft); under the item's row lock the second save sees a newer version and gets
+DraftConflict carrying its own text, so one wins and nothing is lost. Publishing twice (a
+double click) publishes once and answers the second call with the same answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from feedback.domain.access import Action
+from feedback.domain.deadlines import Clock
+from feedback.domain.events import EventAction
+from feedback.domain.handling import (
+    ANSWER_MAX_CHARS, REASON_MAX_CHARS, DraftStatus, InvalidDraftTransition, may_publish, next_draft_status,
+)
+from feedback.domain.status import Status
+from feedback.extensions import db
+from feedback.models import Answer, Attachment, Feedback, Unit, User
+from feedback.services.audit import record_event
+from feedback.services.deadlines.clocks import mark_met
+from feedback.services.handling.acceptance import waiting_for_resident
+from feedback.services.handling.common import locked_item, move, require, require_status, text_or_refuse
+from feedback.services.handling.errors import DraftConflict, WrongStatus
+from feedback.services.handling.resident_notices import Notice, tell_resident
+from feedback.services.intake import uploads
+
+
+@dataclass(frozen=True)
+class Published:
+    answer_id: int
+    cycle: int
+    already: bool  # True when the answer was published before this call (double click)
+
+
+def current_answer(item: Feedback) -> Answer | None:
+    """The answer of the item's latest cycle (draft, submitted, returned or published), if any."""
+    return db.session.scalar(
+        select(Answer).where(Answer.feedback_id == item.id).order_by(Answer.cycle.desc()).limit(1)
+    )
+
+
+def published_answer(feedback_id: int) -> Answer | None:
+    """The latest published answer of the item, if any (the read models show it)."""
+    return db.session.scalar(
+        select(Answer).where(Answer.feedback_id == feedback_id, Answer.status == DraftStatus.PUBLISHED)
+        .order_by(Answer.cycle.desc()).limit(1)
+    )
+
+
+def save_draft(user: User, feedback_id: int, text: str, *, expected_version: int | None, now: datetime,
+               files: Sequence[uploads.CheckedFile] = ()) -> Answer:
+    """Save the answer's draft of the current cycle (HANDLE, item in progress); commits.
+
+    ``expected_version`` is the version the user started from (None: a new draft). When it is
+    not the stored one, DraftConflict (with ``text``) and nothing is written. A submitted draft
+    is locked (WrongStatus) until the head returns it. Text 1..20,000 characters (InvalidInput).
+    ``files`` (checked by ``uploads.check_upload``) are attached to the answer. The saver
+    becomes the draft's author. Writes an internal "answer_drafted" event.
+    """
+    staged: list[uploads.StagedFile] = []
+    try:
+        item = locked_item(feedback_id)
+        actor = require(user, Action.HANDLE, item)
+        require_status(item, {Status.IN_PROGRESS})
+        text = text_or_refuse(text, ANSWER_MAX_CHARS, what=_("câu trả lời"))
+        answer = current_answer(item)
+        if answer is None or answer.status is DraftStatus.PUBLISHED:  # first cycle, or reopened
+            if expected_version is not None:
+                raise _conflict(text, answer.version if answer is not None else 0)
+            unit = _unit(item)
+            answer = Answer(feedback_id=item.id, cycle=(answer.cycle + 1) if answer is not None else 1,
+                            status=DraftStatus.DRAFT, text=text, version=1, author_id=user.id, unit_id=unit.id,
+                            unit_code=unit.code, unit_name=unit.name, created_at=now, updated_at=now)
+            db.session.add(answer)
+        else:
+            if answer.status is DraftStatus.SUBMITTED:
+                raise WrongStatus(_("Dự thảo đã trình lãnh đạo: chờ duyệt hoặc trả lại trước khi sửa."))
+            if expected_version != answer.version:
+                raise _conflict(text, answer.version)
+            answer.status = next_draft_status(answer.status, DraftStatus.DRAFT)
+            answer.text, answer.author_id, answer.updated_at = text, user.id, now
+            answer.version += 1
+        db.session.flush()
+        staged = uploads.stage(files, Path(current_app.config["UPLOAD_DIR"]))
+        for file in staged:
+            item.attachments.append(Attachment(
+                storage_name=file.storage_name, original_name=file.file.original_name, answer_id=answer.id,
+                content_type=file.file.content_type, size=file.file.size, sha256=file.file.sha256, created_at=now))
+        record_event(item, EventAction.ANSWER_DRAFTED, actor=actor, at=now, public=False,
+                     after={"answer_id": answer.id, "cycle": answer.cycle, "version": answer.version,
+                            "attachments": len(staged)})
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        uploads.discard(staged)
+        raise
+    uploads.publish(staged)
+    return answer
+
+
+def _conflict(text: str, version: int) -> DraftConflict:
+    return DraftConflict(_("Một cán bộ khác vừa lưu câu trả lời này. Nội dung của bạn chưa được lưu: hãy "
+                           "tải lại bản mới nhất và nhập lại phần thay đổi."), text=text, current_version=version)
+
+
+def _unit(item: Feedback) -> Unit:
+    unit = db.session.get(Unit, item.current_unit_id) if item.current_unit_id is not None else None
+    assert unit is not None  # HANDLE means a unit holds the item
+    return unit
+
+
+def _draft(item: Feedback) -> Answer:
+    answer = current_answer(item)
+    if answer is None or answer.status is DraftStatus.PUBLISHED:
+        raise WrongStatus(_("Chưa có dự thảo câu trả lời."))
+    return answer
+
+
+def submit_answer(user: User, feedback_id: int, *, now: datetime) -> Answer:
+    """Send the current draft to the unit head (HANDLE); commits. WrongStatus when there is no
+    draft or it is already submitted. Writes an internal "answer_submitted" event."""
+    try:
+        item = locked_item(feedback_id)
+        actor = require(user, Action.HANDLE, item)
+        require_status(item, {Status.IN_PROGRESS})
+        answer = _draft(item)
+        _advance(answer, DraftStatus.SUBMITTED)
+        answer.submitted_at = answer.updated_at = now
+        answer.version += 1
+        record_event(item, EventAction.ANSWER_SUBMITTED, actor=actor, at=now, public=False,
+                     after={"answer_id": answer.id, "cycle": answer.cycle})
+        db.session.commit()
+        return answer
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def return_answer(user: User, feedback_id: int, comment: str, *, now: datetime) -> Answer:
+    """The unit head (APPROVE) returns the submitted draft with ``comment``; commits.
+    WrongStatus unless a draft is submitted; InvalidInput for a blank comment."""
+    try:
+        item = locked_item(feedback_id)
+        actor = require(user, Action.APPROVE, item)
+        require_status(item, {Status.IN_PROGRESS})
+        answer = _draft(item)
+        comment = text_or_refuse(comment, REASON_MAX_CHARS, what=_("ý kiến của lãnh đạo"))
+        _advance(answer, DraftStatus.RETURNED)
+        answer.return_comment, answer.updated_at = comment, now
+        answer.version += 1
+        record_event(item, EventAction.ANSWER_RETURNED, actor=actor, at=now, public=False,
+                     after={"answer_id": answer.id, "cycle": answer.cycle, "comment": comment})
+        db.session.commit()
+        return answer
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _advance(answer: Answer, target: DraftStatus) -> None:
+    try:
+        answer.status = next_draft_status(answer.status, target)
+    except InvalidDraftTransition as refused:
+        messages = {
+            DraftStatus.SUBMITTED: _("Dự thảo đã trình lãnh đạo, đang chờ duyệt."),
+            DraftStatus.RETURNED: _("Chỉ trả lại được dự thảo đã trình."),
+        }
+        raise WrongStatus(messages.get(target, _("Dự thảo không ở trạng thái phù hợp."))) from refused
+
+
+def publish_answer(user: User, feedback_id: int, *, now: datetime) -> Published:
+    """The unit head (APPROVE) publishes the current answer; commits.
+
+    A submitted draft, or the head's own draft (``may_publish``); an officer's unsubmitted
+    draft is refused (WrongStatus). The answer records approver, time and the unit as it is now
+    (frozen); the item becomes ``answered`` with ``answered_at`` and ``answered_by_unit_id``;
+    its ACCEPTANCE and RESOLUTION clocks stop (``mark_met``: on time or late, a recorded fact);
+    a public "answer_published" event; the resident is told. Idempotent: when the item is
+    already answered with this cycle's answer published, nothing is written and
+    ``already=True``. WrongStatus while waiting for the resident's information.
+    """
+    try:
+        item = locked_item(feedback_id)
+        actor = require(user, Action.APPROVE, item)
+        answer = current_answer(item)
+        if item.status in (Status.ANSWERED, Status.CLOSED) and answer is not None \
+                and answer.status is DraftStatus.PUBLISHED:
+            db.session.rollback()
+            return Published(answer.id, answer.cycle, already=True)
+        require_status(item, {Status.IN_PROGRESS})
+        answer = _draft(item)
+        if waiting_for_resident(item):
+            raise WrongStatus(_("Ý kiến đang chờ người gửi bổ sung thông tin: chưa thể công bố câu trả lời."))
+        if not may_publish(answer.status, publisher_is_author=answer.author_id == user.id):
+            raise WrongStatus(_("Dự thảo của cán bộ phải được trình trước khi lãnh đạo công bố."))
+        unit = _unit(item)
+        _advance(answer, DraftStatus.PUBLISHED)
+        answer.approver_id, answer.published_at, answer.updated_at = user.id, now, now
+        answer.unit_id, answer.unit_code, answer.unit_name = unit.id, unit.code, unit.name
+        answer.version += 1
+        move(item, Status.ANSWERED)
+        item.answered_at, item.answered_by_unit_id, item.updated_at = now, unit.id, now
+        for clock in (Clock.ACCEPTANCE, Clock.RESOLUTION):
+            mark_met(item, clock, now, actor=actor)
+        record_event(item, EventAction.ANSWER_PUBLISHED, actor=actor, at=now,
+                     after={"answer_id": answer.id, "cycle": answer.cycle, "unit_code": unit.code,
+                            "unit_name": unit.name})
+        tell_resident(item, Notice.ANSWERED, occurrence=str(answer.cycle), now=now)
+        db.session.commit()
+        return Published(answer.id, answer.cycle, already=False)
+    except BaseException:
+        db.session.rollback()
+        raise

@@ -1,0 +1,115 @@
+"""More time: an officer asks with a reason; the unit head grants it within the law (the deadline
+engine refuses anything beyond, quoting the rule) or refuses it. The resident is told the new date."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import get_args
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from feedback.domain.access import Action
+from feedback.domain.deadlines import Clock
+from feedback.domain.events import EventAction
+from feedback.domain.handling import REASON_MAX_CHARS
+from feedback.domain.status import HANDLING_STATUSES, Status
+from feedback.extensions import db
+from feedback.models import ExtensionRequest, Feedback, User
+from feedback.services.audit import record_event
+from feedback.services.deadlines.clocks import Complexity, DeadlineError, extend
+from feedback.services.handling.common import locked_item, require, require_status, text_or_refuse
+from feedback.services.handling.errors import InvalidInput, WrongStatus
+from feedback.services.handling.resident_notices import Notice, tell_resident
+
+GRANTED = "granted"
+REFUSED = "refused"
+
+
+def request_extension(user: User, feedback_id: int, reason: str, *, now: datetime,
+                      complexity: str | None = None) -> ExtensionRequest:
+    """The holding unit (HANDLE) asks for more time with ``reason`` (``complexity``: None,
+    "complex" or "especially_complex", as tố cáo and complaints need); commits. One pending
+    request at a time (WrongStatus); the item assigned or in progress. Internal event."""
+    try:
+        item = locked_item(feedback_id)
+        actor = require(user, Action.HANDLE, item)
+        require_status(item, HANDLING_STATUSES)
+        reason = text_or_refuse(reason, REASON_MAX_CHARS, what=_("lý do gia hạn"))
+        if complexity is not None and complexity not in get_args(Complexity):
+            raise InvalidInput(_("Mức độ phức tạp không hợp lệ."))
+        if _pending(item) is not None:
+            raise WrongStatus(_("Đã có một đề nghị gia hạn đang chờ lãnh đạo quyết định."))
+        request = ExtensionRequest(feedback_id=item.id, reason=reason, complexity=complexity,
+                                   requested_by_id=user.id, requested_at=now)
+        db.session.add(request)
+        db.session.flush()
+        record_event(item, EventAction.EXTENSION_REQUESTED, actor=actor, at=now, public=False,
+                     after={"request_id": request.id, "reason": reason, "complexity": complexity})
+        db.session.commit()
+        return request
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _pending(item: Feedback) -> ExtensionRequest | None:
+    return db.session.scalar(select(ExtensionRequest).where(
+        ExtensionRequest.feedback_id == item.id, ExtensionRequest.decided_at.is_(None)))
+
+
+def _pending_or_refuse(item: Feedback) -> ExtensionRequest:
+    request = _pending(item)
+    if request is None:
+        raise WrongStatus(_("Không có đề nghị gia hạn nào đang chờ quyết định."))
+    return request
+
+
+def grant_extension(user: User, feedback_id: int, *, now: datetime) -> ExtensionRequest:
+    """The unit head (APPROVE) grants the pending request; commits; the resident is told.
+
+    The RESOLUTION clock is extended by the engine (``deadlines.clocks.extend``): tố cáo +30
+    days when complex (twice when especially complex), informal kinds once, a complaint
+    reclassified complex. When the law refuses, InvalidInput with the engine's message quoting
+    the rule, and nothing is written (the request stays pending: the head may refuse it).
+    """
+    try:
+        item = locked_item(feedback_id)
+        actor = require(user, Action.APPROVE, item)
+        require_status(item, HANDLING_STATUSES)
+        request = _pending_or_refuse(item)
+        complexity: Complexity | None = request.complexity  # type: ignore[assignment]  # checked on request
+        try:
+            deadline = extend(item, Clock.RESOLUTION, complexity=complexity, reason=request.reason,
+                              decided_by=actor, now=now)
+        except DeadlineError as refused:
+            raise InvalidInput(str(refused)) from refused
+        request.decided_by_id, request.decided_at = user.id, now
+        request.outcome, request.due_at = GRANTED, deadline.due_at
+        item.updated_at = now
+        tell_resident(item, Notice.EXTENDED, occurrence=f"{deadline.id}:{deadline.extensions}", now=now,
+                      when=deadline.due_at)
+        db.session.commit()
+        return request
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def refuse_extension(user: User, feedback_id: int, comment: str, *, now: datetime) -> ExtensionRequest:
+    """The unit head (APPROVE) refuses the pending request with ``comment``; commits. Internal event."""
+    try:
+        item = locked_item(feedback_id)
+        actor = require(user, Action.APPROVE, item)
+        require_status(item, {*HANDLING_STATUSES, Status.ANSWERED})
+        request = _pending_or_refuse(item)
+        comment = text_or_refuse(comment, REASON_MAX_CHARS, what=_("lý do không chấp thuận"))
+        request.decided_by_id, request.decided_at = user.id, now
+        request.outcome, request.decision_comment = REFUSED, comment
+        record_event(item, EventAction.EXTENSION_REFUSED, actor=actor, at=now, public=False,
+                     after={"request_id": request.id, "comment": comment})
+        db.session.commit()
+        return request
+    except BaseException:
+        db.session.rollback()
+        raise
