@@ -20,6 +20,7 @@ from feedback.domain.events import Actor
 from feedback.extensions import db
 from feedback.models import ImportJob, ImportStatus, RoutingRule
 from feedback.services.routing import rules
+from tests.conftest import Enqueued
 from tests.factories import make_directory
 
 NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
@@ -180,22 +181,21 @@ def test_the_cli_reports_an_oversized_cell_without_a_traceback(app: Flask, db_se
 # --- import jobs (the worker) ----------------------------------------------------------------
 
 
-def make_job(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, list[tuple[object, ...]]]:
-    sent: list[tuple[object, ...]] = []
-    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: sent.append(args) or True)
+def make_job(text: str) -> int:
+    """A stored import job for ``text`` (the ``enqueued`` fixture records its message)."""
     job_id, accepted = rules.start_import(text, filename="quy-tac.csv", actor=ADMIN, now=NOW)
     assert accepted
-    return job_id, sent
+    return job_id
 
 
-def test_a_job_is_stored_then_sent_by_name_and_runs_once(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_job_is_stored_then_sent_by_name_and_runs_once(db_session: Session, enqueued: Enqueued) -> None:
     """Proves: the upload is stored as a pending job and IMPORT_ROUTING_RULES is sent with its id;
     running the job imports every rule and records the outcome; a second run does nothing."""
     make_directory()
-    job_id, sent = make_job(HEADER + one_day_rows(3000), monkeypatch)
+    job_id = make_job(HEADER + one_day_rows(3000))
     job = db.session.get(ImportJob, job_id)
     assert job is not None and job.status is ImportStatus.PENDING and job.rows_total == 3000
-    assert sent == [(feedback.jobs.IMPORT_ROUTING_RULES, job_id)]
+    assert enqueued == [(feedback.jobs.IMPORT_ROUTING_RULES, job_id)]
 
     assert rules.run_import_job(job_id, now=NOW) is ImportStatus.DONE
     assert rules.run_import_job(job_id, now=NOW) is None
@@ -207,11 +207,10 @@ def test_a_job_is_stored_then_sent_by_name_and_runs_once(db_session: Session, mo
     assert rule_count() == 3000
 
 
-def test_a_job_with_problems_keeps_nothing_and_lists_them(db_session: Session,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_job_with_problems_keeps_nothing_and_lists_them(db_session: Session, enqueued: Enqueued) -> None:
     make_directory()
     twin = "06994,,,UBND-06994,,,\n"
-    job_id, _sent = make_job(HEADER + one_day_rows(2500) + twin + twin, monkeypatch)
+    job_id = make_job(HEADER + one_day_rows(2500) + twin + twin)
 
     assert rules.run_import_job(job_id, now=NOW) is ImportStatus.FAILED
 
@@ -222,10 +221,10 @@ def test_a_job_with_problems_keeps_nothing_and_lists_them(db_session: Session,
     assert rule_count() == 0
 
 
-def test_a_stale_running_job_is_claimed_again(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stale_running_job_is_claimed_again(db_session: Session, enqueued: Enqueued) -> None:
     """Proves: a job left running by a worker that died is taken again once stale, not before."""
     make_directory()
-    job_id, _sent = make_job(HEADER + ROW, monkeypatch)
+    job_id = make_job(HEADER + ROW)
     job = db.session.get(ImportJob, job_id)
     assert job is not None
     job.status, job.started_at = ImportStatus.RUNNING, NOW

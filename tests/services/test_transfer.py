@@ -15,9 +15,9 @@ from feedback.domain.events import Actor
 from feedback.domain.status import Status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Notification, Unit
-from feedback.services.routing import transfer
 from feedback.services.routing.route import RouteOutcome, route_item
 from feedback.services.routing.transfer import TransferOutcome, TransferRefused, return_item
+from tests.conftest import Enqueued
 from tests.factories import Directory, make_directory, make_feedback
 from tests.services.routing_rows import FRI_0900, ROUTED_AT, THU_0900, WED_0900, add_rule, extra_unit
 
@@ -28,14 +28,6 @@ OFFICER = Actor.cli("can-bo")
 @pytest.fixture
 def directory(db_session: Session) -> Directory:
     return make_directory()
-
-
-@pytest.fixture
-def reroutes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object, ...]]]:
-    """Messages the transfer service sends to the worker (recorded instead of sent)."""
-    sent: list[tuple[str, tuple[object, ...]]] = []
-    monkeypatch.setattr(transfer.jobs, "enqueue", lambda name, *args: sent.append((name, args)) or True)
-    return sent
 
 
 def routed_to_department(directory: Directory) -> Feedback:
@@ -56,16 +48,16 @@ def actions(item: Feedback) -> list[str]:
     return list(db.session.scalars(sa.select(Event.action).where(Event.feedback_id == item.id).order_by(Event.seq)))
 
 
-def test_reason_is_required_and_nothing_is_written(directory: Directory, reroutes: list[object]) -> None:
+def test_reason_is_required_and_nothing_is_written(directory: Directory, enqueued: Enqueued) -> None:
     item = routed_to_department(directory)
     with pytest.raises(TransferRefused, match="lý do"):
         return_item(item.id, unit_id=directory.environment_dept.id, reason="   ", actor=OFFICER, now=WED_0900)
     db.session.refresh(item)
     assert item.status is Status.ASSIGNED
-    assert "returned" not in actions(item) and reroutes == []
+    assert "returned" not in actions(item) and enqueued == []
 
 
-def test_only_the_unit_holding_the_item_may_return_it(directory: Directory, reroutes: list[object]) -> None:
+def test_only_the_unit_holding_the_item_may_return_it(directory: Directory, enqueued: Enqueued) -> None:
     item = routed_to_department(directory)
     with pytest.raises(TransferRefused):
         return_item(item.id, unit_id=directory.ubnd_ha_tu.id, reason="Không thuộc thẩm quyền", actor=OFFICER,
@@ -75,7 +67,7 @@ def test_only_the_unit_holding_the_item_may_return_it(directory: Directory, rero
 
 
 def test_return_reroutes_without_the_unit_and_keeps_the_resolution_clock(
-    directory: Directory, reroutes: list[tuple[str, tuple[object, ...]]]
+    directory: Directory, enqueued: Enqueued
 ) -> None:
     """The assignment ends with the reason, the item is `received` again and re-routing is asked
     for; routing skips the department (its rule) and falls back to UBND Hà Tu. The resolution
@@ -90,7 +82,7 @@ def test_return_reroutes_without_the_unit_and_keeps_the_resolution_clock(
                          actor=OFFICER, now=WED_0900)
 
     assert (result.outcome, result.transfers) == (TransferOutcome.REROUTING, 1)
-    assert reroutes == [("feedback.reroute_feedback", (item.id,))]
+    assert enqueued == [("feedback.reroute_feedback", item.id)]
     db.session.refresh(item)
     assert (item.status, item.current_unit_id) == (Status.RECEIVED, None)
     ended = db.session.scalars(sa.select(Assignment).where(Assignment.feedback_id == item.id)).one()
@@ -114,7 +106,7 @@ def test_return_reroutes_without_the_unit_and_keeps_the_resolution_clock(
     assert sorted(notices) == sorted([directory.environment_dept.id, directory.ubnd_ha_tu.id])
 
 
-def test_return_to_a_named_unit_assigns_at_once(directory: Directory, reroutes: list[object]) -> None:
+def test_return_to_a_named_unit_assigns_at_once(directory: Directory, enqueued: Enqueued) -> None:
     """The officer names the competent unit: it gets the item now, no re-routing is sent, the
     transfer clock is met, and the public explanation names the units, not the reason."""
     item = routed_to_department(directory)
@@ -123,7 +115,7 @@ def test_return_to_a_named_unit_assigns_at_once(directory: Directory, reroutes: 
                          target_unit_id=directory.ubnd_ha_tu.id, actor=OFFICER, now=WED_0900)
 
     assert (result.outcome, result.unit_id) == (TransferOutcome.ASSIGNED, directory.ubnd_ha_tu.id)
-    assert reroutes == []
+    assert enqueued == []
     db.session.refresh(item)
     assert (item.status, item.current_unit_id) == (Status.ASSIGNED, directory.ubnd_ha_tu.id)
     assert item.routing_explanation is not None and "0912" not in item.routing_explanation
@@ -132,7 +124,7 @@ def test_return_to_a_named_unit_assigns_at_once(directory: Directory, reroutes: 
                                   "deadlines_reassigned"]
 
 
-def test_a_unit_that_returned_the_item_cannot_be_named_again(directory: Directory, reroutes: list[object]) -> None:
+def test_a_unit_that_returned_the_item_cannot_be_named_again(directory: Directory, enqueued: Enqueued) -> None:
     item = routed_to_department(directory)
     return_item(item.id, unit_id=directory.environment_dept.id, reason="Không thuộc", actor=OFFICER,
                 target_unit_id=directory.ubnd_ha_tu.id, now=WED_0900)
@@ -141,7 +133,7 @@ def test_a_unit_that_returned_the_item_cannot_be_named_again(directory: Director
                     target_unit_id=directory.environment_dept.id, now=THU_0900)
 
 
-def test_three_transfers_make_a_jurisdiction_dispute_for_the_front(directory: Directory, reroutes: list[object]) -> None:
+def test_three_transfers_make_a_jurisdiction_dispute_for_the_front(directory: Directory, enqueued: Enqueued) -> None:
     """Department → UBND Hà Tu → a third unit, each returning it: the third return gives the item
     to the Front committee of Phường Hà Tu with a public "jurisdiction_dispute" event, counted
     from the ended assignments."""
@@ -163,10 +155,10 @@ def test_three_transfers_make_a_jurisdiction_dispute_for_the_front(directory: Di
     assert dispute.public and dispute.after == {"unit": directory.front_ha_tu.name, "transfers": 3}
     assert [d.sequence for (c, _), d in sorted(clocks(item).items()) if c == "transfer"] == [1, 2, 3]
     assert clocks(item)[("transfer", 3)].met_at == FRI_0900  # met by the Front's assignment
-    assert reroutes == []
+    assert enqueued == []
 
 
-def test_routing_after_three_returns_also_goes_to_the_front(directory: Directory, reroutes: list[object]) -> None:
+def test_routing_after_three_returns_also_goes_to_the_front(directory: Directory, enqueued: Enqueued) -> None:
     """If the item is `received` with three returns behind it (e.g. the Front was missing at the
     time), the worker's routing sends it to the Front rather than to a fourth unit."""
     item = routed_to_department(directory)

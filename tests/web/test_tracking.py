@@ -12,7 +12,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-import feedback.jobs
 from feedback.domain.assignments import EndReason
 from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import CHECK_ALPHABET, make_code
@@ -35,8 +34,8 @@ INTERNAL_EXPLANATION = "Quy tắc #3: Phường Hà Tu × Mọi lĩnh vực → 
 
 
 @pytest.fixture(autouse=True)
-def no_broker(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: True)
+def no_broker(enqueued: object) -> None:
+    """Submissions here send nothing to a worker (``enqueued`` records instead)."""
 
 
 def send(directory: Directory, kind: Kind = Kind.REPORT) -> Receipt:
