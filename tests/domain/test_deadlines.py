@@ -9,7 +9,6 @@ exact instant (23:59:59 local, in UTC) is checked once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Literal
 
@@ -756,6 +755,42 @@ def test_invalid_values_are_refused(build: Callable[[], object]) -> None:
         build()
 
 
-def test_planning_is_pure() -> None:
-    facts = CaseFacts(Kind.DENUNCIATION, FEB_12_MORNING)
-    assert plan_deadlines(facts, VN) == plan_deadlines(replace(facts), VN)
+class _NoClock(datetime):
+    """A ``datetime`` whose clock may not be read: planning must take time only from its inputs."""
+
+    @classmethod
+    def now(cls, tz: object = None) -> _NoClock:  # type: ignore[override]
+        raise AssertionError("the clock was read")
+
+    @classmethod
+    def utcnow(cls) -> _NoClock:  # type: ignore[override]
+        raise AssertionError("the clock was read")
+
+    @classmethod
+    def today(cls) -> _NoClock:  # type: ignore[override]
+        raise AssertionError("the clock was read")
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_planning_is_pure(kind: Kind, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: planning reads no clock, changes none of its inputs, and gives the same clocks for
+    equal inputs built afresh (another CaseFacts, another calendar built from the same years), so
+    a replay months later plans what intake planned."""
+    import copy
+
+    import feedback.domain.calendar
+    import feedback.domain.deadlines
+
+    facts = CaseFacts(kind, FEB_12_MORNING, topic_resolution=Period(5, DayType.WORKING, "Quy chế địa phương"))
+    calendar = vietnam_calendar([2026, 2027])
+    facts_before, calendar_before = copy.deepcopy(facts), copy.deepcopy(calendar)
+    monkeypatch.setattr(feedback.domain.deadlines, "datetime", _NoClock)
+    monkeypatch.setattr(feedback.domain.calendar, "datetime", _NoClock)
+
+    planned = plan_deadlines(facts, calendar)
+
+    assert (facts, calendar) == (facts_before, calendar_before)
+    again = plan_deadlines(CaseFacts(kind, at_local(2026, 2, 12), topic_resolution=Period(5, DayType.WORKING, "Quy chế địa phương")),
+                           vietnam_calendar([2026, 2027]))
+    assert planned == again and planned is not again
+    assert [deadline.starts_at for deadline in planned][0] == FEB_12_MORNING
