@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from feedback.domain.paths import child_path
 from feedback.domain.status import Kind, Status
@@ -15,10 +15,7 @@ from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Feedback, Locality, LocalityLevel, Topic, Unit, UnitKind
 from feedback.models.users import Membership, Role, User
-
-# Named frozen times (UTC).
-TUESDAY_MORNING = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội time
-BEFORE_TET = datetime(2026, 2, 12, 3, 0, tzinfo=UTC)
+from tests.times import TUESDAY_MORNING
 
 
 def add_locality(code: str, name: str, kind: str, level: LocalityLevel, parent: Locality | None = None,

@@ -25,11 +25,9 @@ from feedback.services.audit import verify_chain
 from feedback.services.deadlines import deadline_is_overdue, overdue_clause
 from feedback.services.routing.route import route_item
 from tests.conftest import Enqueued
-from tests.factories import TUESDAY_MORNING, Directory, make_directory, make_feedback, make_user
+from tests.factories import Directory, make_directory, make_feedback, make_user
+from tests.times import A_WEEK_LATER, ROUTED_AT, TUESDAY_MORNING
 
-ROUTED_AT = TUESDAY_MORNING + timedelta(minutes=1)
-# The view's "now" in these tests: a week after receipt (before any 10-working-day clock is due).
-A_WEEK_LATER = TUESDAY_MORNING + timedelta(days=7)
 LONG_AFTER = datetime(2027, 1, 4, 2, 0, tzinfo=UTC)
 OPERATOR = Viewer((Grant(Role.ADMIN),))  # sees every item
 

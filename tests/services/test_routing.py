@@ -17,8 +17,9 @@ from feedback.models import Assignment, Deadline, Event, Feedback, Notification,
 from feedback.services.routing import route as routing
 from feedback.services.routing.route import RouteOutcome, route_item, stranded_ids, sweep_received
 from tests.conftest import Enqueued
-from tests.factories import TUESDAY_MORNING, Directory, make_directory, make_feedback
-from tests.services.routing_rows import ROUTED_AT, ROUTING_DAY, SWEEP_AT, add_rule, extra_unit
+from tests.factories import Directory, make_directory, make_feedback
+from tests.services.routing_rows import add_rule, extra_unit
+from tests.times import ROUTED_AT, SWEEP_AT, TUESDAY, TUESDAY_MORNING
 
 
 def events(item: Feedback) -> list[Event]:
@@ -125,13 +126,13 @@ def test_without_rule_the_commune_ubnd_answers(directory: Directory) -> None:
 
 def test_rules_outside_their_dates_or_for_inactive_units_do_not_apply(directory: Directory) -> None:
     """An expired rule, a rule not yet valid and a rule whose unit is inactive are all skipped."""
-    add_rule(directory.environment_dept, locality=directory.ha_tu, valid_to=ROUTING_DAY - timedelta(days=1))
-    add_rule(directory.province_committee, locality=directory.ha_tu, valid_from=ROUTING_DAY + timedelta(days=1))
+    add_rule(directory.environment_dept, locality=directory.ha_tu, valid_to=TUESDAY - timedelta(days=1))
+    add_rule(directory.province_committee, locality=directory.ha_tu, valid_from=TUESDAY + timedelta(days=1))
     closed = extra_unit("CLOSED", "Đơn vị đã giải thể")
     closed.active = False
     add_rule(closed, locality=directory.village)
     current = add_rule(directory.front_province, locality=directory.province, valid_from=date(2026, 1, 1),
-                       valid_to=ROUTING_DAY)
+                       valid_to=TUESDAY)
     item = make_feedback(directory)
     db.session.commit()
 

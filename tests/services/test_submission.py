@@ -25,7 +25,8 @@ from feedback.services.intake import submission as submission_service
 from feedback.services.audit import verify_chain
 from feedback.services.intake.submission import Submission, SubmissionInvalid, Upload, submit_feedback
 from tests.conftest import Enqueued
-from tests.factories import TUESDAY_MORNING, Directory, make_directory
+from tests.factories import Directory, make_directory
+from tests.times import TUESDAY_MORNING
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"

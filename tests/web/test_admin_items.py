@@ -20,10 +20,10 @@ from feedback.models import Deadline, Event, Feedback, Role, RoutingRule
 from feedback.services.audit import verify_chain
 from feedback.services.routing.route import route_item
 from tests.conftest import Enqueued
-from tests.factories import TUESDAY_MORNING, Directory, make_directory, make_feedback, make_user
+from tests.factories import Directory, make_directory, make_feedback, make_user
+from tests.times import ROUTED_AT, TUESDAY_MORNING
 from tests.web.auth_helpers import csrf_token, log_in
 
-ROUTED_AT = TUESDAY_MORNING + timedelta(minutes=1)
 FAR_FUTURE = datetime(2099, 1, 1, tzinfo=UTC)
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 

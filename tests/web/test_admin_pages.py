@@ -4,7 +4,6 @@ readable key: value pairs in Vietnam time; and "Chuyển cho đơn vị" on the 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,11 +16,11 @@ from feedback.domain.status import Kind, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Role, RoutingRule
 from feedback.services.routing.route import route_item
-from tests.factories import TUESDAY_MORNING, Directory, make_directory, make_feedback, make_user
+from tests.factories import Directory, make_directory, make_feedback, make_user
+from tests.times import ROUTED_AT, TUESDAY_MORNING
 from tests.web.admin_html import Element, parse
 from tests.web.auth_helpers import csrf_token, log_in
 
-ROUTED_AT = TUESDAY_MORNING + timedelta(minutes=1)
 HANDED_AT_LEAST = TUESDAY_MORNING
 
 

@@ -16,8 +16,9 @@ from feedback.jobs import REROUTE_FEEDBACK, ROUTE_FEEDBACK, SWEEP_RECEIVED
 from feedback.models import Assignment, Deadline, Event, Notification, WorkerHeartbeat
 from feedback.services.routing import transfer
 from tests.conftest import Enqueued
-from tests.factories import TUESDAY_MORNING, make_directory, make_feedback
-from tests.services.routing_rows import ROUTED_AT, SWEEP_AT, WED_0900, add_rule
+from tests.factories import make_directory, make_feedback
+from tests.services.routing_rows import add_rule
+from tests.times import ROUTED_AT, SWEEP_AT, TUESDAY_MORNING, WED_04_MAR_0900
 from worker.tasks.routing import reroute_feedback, route_feedback, sweep_received
 
 
@@ -63,10 +64,10 @@ def test_reroute_task_twice_assigns_the_next_unit_once(db_session: Session, enqu
     db.session.commit()
     route_feedback(item.id, now=ROUTED_AT.isoformat())
     transfer.return_item(item.id, unit_id=d.environment_dept.id, reason="Không thuộc thẩm quyền",
-                         actor=Actor.cli("can-bo"), now=WED_0900)
+                         actor=Actor.cli("can-bo"), now=WED_04_MAR_0900)
 
-    first = reroute_feedback(item.id, now=WED_0900.isoformat())
-    second = reroute_feedback(item.id, now=WED_0900.isoformat())
+    first = reroute_feedback(item.id, now=WED_04_MAR_0900.isoformat())
+    second = reroute_feedback(item.id, now=WED_04_MAR_0900.isoformat())
 
     assert (first["outcome"], second["outcome"]) == ("assigned", "skipped")
     assert first["unit_id"] == d.ubnd_ha_tu.id
