@@ -14,7 +14,14 @@ import pytest
 from feedback.domain.calendar import start_of_local_day, vietnam_calendar
 from feedback.domain.deadlines import DayType, Period, due_at, reminder_schedule
 from feedback.domain.reminders import BEFORE_WORKING_DAYS, Level, current_level, scan_horizon
-from tests.times import DUE_AFTER_TET, RECEIVED_BEFORE_TET, THU_12_FEB_0900, TUE_10_MAR_0900, TUE_24_FEB_0001, WED_11_FEB_0900
+from tests.times import (
+    DUE_AFTER_TET,
+    RECEIVED_BEFORE_TET,
+    THU_12_FEB_0900,
+    TUE_10_MAR_0900,
+    TUE_24_FEB_0001,
+    WED_11_FEB_0900,
+)
 
 VN = vietnam_calendar([2025, 2026, 2027])
 
