@@ -28,15 +28,6 @@ FAR_FUTURE = datetime(2099, 1, 1, tzinfo=UTC)
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
 
-@pytest.fixture
-def d(client: FlaskClient, db_session: Session) -> Directory:
-    """The test directory and a logged-in administrator."""
-    directory = make_directory()
-    make_user("quantri", Role.ADMIN)
-    assert log_in(client, "quantri").status_code == 302
-    return directory
-
-
 def routed_complaint(d: Directory) -> tuple[Feedback, RoutingRule]:
     """A complaint with the sender's name, phone and email, routed by routing.route_item."""
     rule = RoutingRule(locality=d.ha_tu, topic=d.environment, kind=Kind.COMPLAINT, unit=d.environment_dept)

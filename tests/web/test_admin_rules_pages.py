@@ -7,30 +7,20 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 import feedback.jobs
 from feedback.domain.calendar import local_date
 from feedback.extensions import db
-from feedback.models import ImportJob, ImportStatus, Role, RoutingRule
+from feedback.models import ImportJob, ImportStatus, RoutingRule
 from feedback.services.routing import rules
 from tests.conftest import Enqueued
-from tests.factories import Directory, make_directory, make_feedback, make_user
+from tests.factories import Directory, make_feedback
 from tests.web.admin_html import Element, parse
-from tests.web.auth_helpers import csrf_token, log_in
+from tests.web.auth_helpers import csrf_token
 
 HEADER = "locality_code,topic_code,kind,unit_code,valid_from,valid_to,note\n"
-
-
-@pytest.fixture
-def d(client: FlaskClient, db_session: Session) -> Directory:
-    directory = make_directory()
-    make_user("quantri", Role.ADMIN)
-    assert log_in(client, "quantri").status_code == 302
-    return directory
 
 
 def upload(client: FlaskClient, content: bytes, *, follow: bool = False) -> tuple[int, str, Element]:
