@@ -22,6 +22,7 @@ from feedback.services.routing.route import route_item
 from tests.conftest import Enqueued
 from tests.factories import Directory, make_directory, make_feedback, make_user
 from tests.times import ROUTED_AT, TUESDAY_MORNING
+from tests.web.admin_html import parse
 from tests.web.auth_helpers import csrf_token, log_in
 
 FAR_FUTURE = datetime(2099, 1, 1, tzinfo=UTC)
@@ -201,13 +202,16 @@ def test_a_received_item_is_sent_to_routing_again(client: FlaskClient, d: Direct
     item = make_feedback(d)
     db.session.commit()
     page = client.get(f"/admin/items/{item.code}").get_data(as_text=True)
-    assert "Gửi lại để phân công" in page and "Chưa phân công cho đơn vị nào." in page
+    form = parse(page).find("form", action=f"/admin/items/{item.code}/route")
+    assert form is not None and form.find("button", type="submit").text == "Gửi lại để phân công"
+    assert parse(page).find("p", class_="routing").text == "Chưa phân công cho đơn vị nào."
 
     response = client.post(f"/admin/items/{item.code}/route", data={"csrf_token": csrf_token(page)},
                            follow_redirects=True)
 
     assert enqueued == [(feedback.jobs.ROUTE_FEEDBACK, item.id)]
-    assert f"Đã gửi ý kiến {item.code} đi phân công lại." in response.get_data(as_text=True)
+    flashes = [p.text for p in parse(response.get_data(as_text=True)).find_all("p", role="status")]
+    assert flashes == [f"Đã gửi ý kiến {item.code} đi phân công lại."]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(
         Event.feedback_id == item.id, Event.action == "routing_requested")) == 1
 
@@ -221,7 +225,8 @@ def test_an_assigned_item_is_not_sent_again(client: FlaskClient, d: Directory,
     response = client.post(f"/admin/items/{item.code}/route", data={"csrf_token": token}, follow_redirects=True)
 
     assert enqueued == []
-    assert "Chỉ gửi lại phân công được cho ý kiến đang chờ chuyển đến đơn vị xử lý" in response.get_data(as_text=True)
+    flashes = [p.text for p in parse(response.get_data(as_text=True)).find_all("p", class_="flash-error")]
+    assert len(flashes) == 1 and "Chỉ gửi lại phân công được cho ý kiến đang chờ chuyển đến đơn vị xử lý" in flashes[0]
 
 
 def test_the_route_action_needs_the_csrf_token(client: FlaskClient, d: Directory,
