@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -118,3 +120,23 @@ def test_shells_import_services_only_from_their_capability_package() -> None:
     offenders = {str(path.relative_to(ROOT)): found for path in files
                  if (found := inner_service_imports(path.read_text(encoding="utf-8")))}
     assert offenders == {}
+
+
+@pytest.mark.parametrize(("pattern", "home", "times"), [
+    (r"class RowError\b", "feedback/services/csv_rows.py", 1),  # the problems of an imported CSV row
+    (r"_l?\(\"Tố cáo\"\)", "feedback/services/kinds.py", 1),  # the kinds' translated names
+    (r"Tranh chấp thẩm quyền", "feedback/services/routing/route.py", 1),  # the jurisdiction-dispute target
+    (r"dialect\.name|dialects import", "feedback/services/database.py", 2),  # PostgreSQL or SQLite
+    (r"split\(\"/\"\)|\}/\"", "feedback/domain/paths.py", 3),  # spelling and reading a tree path
+    (r"result\.outcome\.value", "worker/tasks/routing.py", 1),  # what a routing task returns
+])
+def test_each_rule_is_written_in_one_place(pattern: str, home: str, times: int) -> None:
+    """Proves (issue #7 item 5): each of these is defined once, in ``home``, and nowhere else in
+    feedback/ or worker/ (a second copy would drift from the first)."""
+    import re
+
+    found = sorted(str(path.relative_to(ROOT)) for folder in ("feedback", "worker")
+                   for path in (ROOT / folder).rglob("*.py")
+                   if re.search(pattern, path.read_text(encoding="utf-8")))
+    assert found == [home]
+    assert len(re.findall(pattern, (ROOT / home).read_text(encoding="utf-8"))) == times
