@@ -136,3 +136,24 @@ def committed_db(app: Flask) -> Iterator[None]:
 
 def pytest_report_header() -> list[str]:
     return [f"database: {TEST_DB_URL}", f"redis: {TEST_REDIS_URL}", f"pid: {os.getpid()}"]
+
+
+# What ``feedback.jobs.enqueue`` was asked to send: one (task name, *arguments) tuple a call.
+Enqueued = list[tuple[object, ...]]
+
+
+@pytest.fixture
+def enqueued(monkeypatch: pytest.MonkeyPatch) -> Enqueued:
+    """Record the messages services send to the worker instead of sending them; the test reads
+    the list (``[(ROUTE_FEEDBACK, item.id)]``). ``enqueue`` reports success, as with a broker up.
+    Every module calls it as ``jobs.enqueue``, so one patch of ``feedback.jobs`` covers them all."""
+    import feedback.jobs
+
+    calls: Enqueued = []
+
+    def record(name: str, *args: object) -> bool:
+        calls.append((name, *args))
+        return True
+
+    monkeypatch.setattr(feedback.jobs, "enqueue", record)
+    return calls

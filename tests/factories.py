@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
+from feedback.domain.paths import child_path
 from feedback.domain.status import Kind, Status
 from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Feedback, Locality, LocalityLevel, Topic, Unit, UnitKind
 from feedback.models.users import Membership, Role, User
-
-# Named frozen times (UTC).
-TUESDAY_MORNING = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội time
-BEFORE_TET = datetime(2026, 2, 12, 3, 0, tzinfo=UTC)
+from tests.times import TUESDAY_MORNING
 
 
 def add_locality(code: str, name: str, kind: str, level: LocalityLevel, parent: Locality | None = None,
@@ -26,7 +24,7 @@ def add_locality(code: str, name: str, kind: str, level: LocalityLevel, parent: 
                    search_name=fold(name))
     db.session.add(loc)
     db.session.flush()
-    loc.path = (parent.path if parent else "/") + f"{loc.id}/"
+    loc.path = child_path(parent.path if parent else None, loc.id)
     return loc
 
 
@@ -34,7 +32,7 @@ def add_topic(code: str, name: str, parent: Topic | None = None, **extra: object
     topic = Topic(code=code, name=name, parent=parent, depth=(parent.depth + 1) if parent else 1, **extra)
     db.session.add(topic)
     db.session.flush()
-    topic.path = (parent.path if parent else "/") + f"{topic.id}/"
+    topic.path = child_path(parent.path if parent else None, topic.id)
     return topic
 
 

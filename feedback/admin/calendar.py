@@ -16,8 +16,7 @@ from feedback.admin.views import bp
 from feedback.auth.permissions import current_actor, role_required
 from feedback.domain.calendar import local_date
 from feedback.models import Role
-from feedback.services.deadlines.overrides import add_override, remove_override
-from feedback.services.deadlines.calendar_overview import FIRST_YEAR, LAST_YEAR, year_overview
+from feedback.services.deadlines import FIRST_YEAR, LAST_YEAR, add_override, remove_override, year_overview
 
 
 def _known(year: int | None) -> bool:

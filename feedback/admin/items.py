@@ -25,7 +25,7 @@ from feedback.domain.status import Status
 from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
 from feedback.services.access import viewer_for
-from feedback.services.items import admin_view as service
+from feedback.services import items as service
 
 PER_PAGE = 25
 

@@ -19,7 +19,7 @@ from feedback.auth.permissions import current_actor, role_required
 from feedback.domain.calendar import local_date
 from feedback.domain.status import Kind
 from feedback.models import ImportStatus, Role, RoutingRule
-from feedback.services.routing import rules as service
+from feedback.services import routing as service
 
 PER_PAGE = 25
 
@@ -41,7 +41,7 @@ def _unit_choices(include_id: int | None = None) -> list[SelectChoice]:
 def _fill_choices(form: RuleForm, rule: RoutingRule | None) -> None:
     form.locality.choices = _locality_choices(_("Mọi địa bàn"))
     form.topic.choices = _topic_choices(_("Mọi lĩnh vực"))
-    form.kind.choices = [SelectChoice("", _("Mọi loại"))] + [SelectChoice(kind.value, str(label))
+    form.kind.choices = [SelectChoice("", _("Mọi loại"))] + [SelectChoice(str(kind), str(label))
                                                             for kind, label in service.KIND_LABELS.items()]
     form.unit.choices = [SelectChoice("", _("— Chọn đơn vị —"))] + _unit_choices(rule.unit_id if rule else None)
 

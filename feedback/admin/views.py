@@ -10,7 +10,7 @@ from flask import Blueprint, render_template, request
 
 from feedback.auth.permissions import role_required
 from feedback.models import Role
-from feedback.services.items.overview import code_directory, count_directory
+from feedback.services.items import code_directory, count_directory
 
 bp = Blueprint("admin", __name__)
 

@@ -18,7 +18,7 @@ from flask import Flask, request, session
 from flask_login import LoginManager, user_loaded_from_cookie
 
 from feedback.models import User
-from feedback.services.accounts.passwords import user_for_session
+from feedback.services.accounts import user_for_session
 
 
 def session_identifier() -> str:

@@ -29,7 +29,7 @@ from werkzeug.wrappers import Response
 from feedback.auth.forms import LoginForm
 from feedback.extensions import limiter
 from feedback.models import Role, User
-from feedback.services.accounts.passwords import end_sessions, log_in
+from feedback.services.accounts import end_sessions, log_in
 
 bp = Blueprint("auth", __name__)
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from feedback.domain.paths import ids_of
 from feedback.domain.status import Kind
 from feedback.extensions import Model
 from feedback.models.types import NAME, SHORT, UTCDateTime, str_enum, utcnow
@@ -53,7 +54,7 @@ class Locality(Model):
 
     def ancestor_ids(self) -> tuple[int, ...]:
         """Ids from the province down to this locality (inclusive)."""
-        return tuple(int(part) for part in self.path.strip("/").split("/") if part)
+        return ids_of(self.path)
 
     def __repr__(self) -> str:
         return f"<Locality {self.code} {self.name}>"
@@ -81,7 +82,7 @@ class Topic(Model):
     parent: Mapped[Topic | None] = relationship(remote_side=[id])
 
     def ancestor_ids(self) -> tuple[int, ...]:
-        return tuple(int(part) for part in self.path.strip("/").split("/") if part)
+        return ids_of(self.path)
 
 
 class UnitKind(StrEnum):

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from feedback.domain.status import Kind
 from feedback.form_messages import TranslatedForm
-from feedback.services.intake.form_choices import Place, TopicOption
+from feedback.services.intake import Place, TopicOption
 from feedback.web.labels import KIND_LABELS
 
 # Submission field → form field, for putting the service's errors next to the right input.

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from flask import current_app, session
 
-from feedback.services.intake.held_uploads import release_files
+from feedback.services.intake import release_files
 
 _RECEIPTS = "receipts"
 _SENDER = "sender_id"

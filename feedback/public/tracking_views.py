@@ -23,7 +23,7 @@ from feedback.domain.tracking import InvalidCode, InvalidCodeReason, make_code
 from feedback.extensions import limiter
 from feedback.public.errors import render_error
 from feedback.web.labels import routing_sentence
-from feedback.services.intake.tracking import PublicItem, RestrictedItem, canonical_code, private_view, public_view
+from feedback.services.intake import PublicItem, RestrictedItem, canonical_code, private_view, public_view
 
 # The endpoints that read an item, and share one rate-limit budget per client address.
 RATE_LIMITED = frozenset({"public.track", "public.track_json", "public.track_private"})

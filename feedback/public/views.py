@@ -26,11 +26,23 @@ from feedback.public.receipts import (
 from feedback.public.redact import install_log_redaction
 from feedback.web.site import current_language
 from feedback.public.tracking_views import add_tracking_routes, example_code, private_headers
-from feedback.services.intake.form_choices import communes, search_localities, topic_options, villages
-from feedback.services.intake.held_uploads import held_files, hold_files, reclaim_files
-from feedback.services.intake.submission import MAX_BODY, MAX_TITLE, Submission, SubmissionInvalid, Upload, submit_feedback
-from feedback.services.intake.tracking import private_view
-from feedback.services.intake.uploads import UploadRejected
+from feedback.services.intake import (
+    MAX_BODY,
+    MAX_TITLE,
+    Submission,
+    SubmissionInvalid,
+    Upload,
+    UploadRejected,
+    communes,
+    held_files,
+    hold_files,
+    private_view,
+    reclaim_files,
+    search_localities,
+    submit_feedback,
+    topic_options,
+    villages,
+)
 
 bp = Blueprint("public", __name__)
 add_tracking_routes(bp)

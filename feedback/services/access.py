@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from feedback.domain.access import ANONYMOUS, Grant, ItemFacts, Viewer, visibility
+from feedback.domain.paths import path_of
 from feedback.models import Assignment, Feedback, Locality, User
 
 __all__ = ["item_facts", "viewer_for", "visible_items_filter"]
@@ -46,11 +47,6 @@ def item_facts(item: Feedback) -> ItemFacts:
     )
 
 
-def _subtree_prefix(territory: tuple[int, ...]) -> str:
-    # Locality.path spells ids from the province down as "/1/7/"; a subtree is a prefix.
-    return "/" + "".join(f"{locality_id}/" for locality_id in territory)
-
-
 def visible_items_filter(viewer: Viewer) -> ColumnElement[bool]:
     """A WHERE clause over ``feedback`` true exactly for the items ``may_see(viewer, item)``
     allows: built from the domain's ``visibility(viewer)``, nothing decided here. ``false()``
@@ -64,7 +60,7 @@ def visible_items_filter(viewer: Viewer) -> ColumnElement[bool]:
         clauses.append(Feedback.current_unit_id.in_(unit_ids))
         clauses.append(exists().where(Assignment.feedback_id == Feedback.id, Assignment.unit_id.in_(unit_ids)))
     if seen.territories:
-        in_territory = or_(*(Locality.path.startswith(_subtree_prefix(territory))
+        in_territory = or_(*(Locality.path.startswith(path_of(territory))
                              for territory in sorted(seen.territories)))
         clauses.append(Feedback.locality_id.in_(select(Locality.id).where(in_territory)))
     return or_(*clauses) if clauses else false()

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from feedback.domain.paths import child_path
 from feedback.domain.status import Kind
 from feedback.domain.text import fold
 from feedback.extensions import db
@@ -197,7 +198,7 @@ def _load_topics() -> dict[str, Topic]:
                       resolution_working_days=days)
         db.session.add(topic)
         db.session.flush()
-        topic.path = f"{parent.path if parent else '/'}{topic.id}/"
+        topic.path = child_path(parent.path if parent else None, topic.id)
         existing[code] = topic
     return existing
 

@@ -19,11 +19,11 @@ from typing import Any
 from flask import current_app
 from kombu.connection import Connection
 from sqlalchemy import func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback.domain.status import Status
 from feedback.extensions import db
 from feedback.models import Feedback, WorkerHeartbeat
+from feedback.services.database import dialect_insert
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +39,7 @@ STARTUP_GRACE = timedelta(minutes=2)
 
 def beat(name: str, now: datetime) -> None:
     """Record that periodic job ``name`` ran at ``now`` (upsert, then commit). Idempotent."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(WorkerHeartbeat).values(name=name, last_run_at=now)
+    stmt = dialect_insert(WorkerHeartbeat).values(name=name, last_run_at=now)
     db.session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"last_run_at": now}))
     db.session.commit()
 

@@ -19,14 +19,7 @@ from flask_babel.speaklater import LazyString
 
 from feedback.domain.events import EventAction
 from feedback.domain.status import Kind, Status
-
-KIND_LABELS: dict[str, LazyString] = {
-    Kind.COMMENT: _l("Góp ý"),
-    Kind.REPORT: _l("Phản ánh"),
-    Kind.PETITION: _l("Kiến nghị"),
-    Kind.COMPLAINT: _l("Khiếu nại"),
-    Kind.DENUNCIATION: _l("Tố cáo"),
-}
+from feedback.services.kinds import KIND_LABELS as KIND_LABELS
 
 # One line each, shown next to the radio buttons of the form (DESIGN.md §2).
 KIND_HELP: dict[str, LazyString] = {

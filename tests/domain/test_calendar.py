@@ -19,13 +19,12 @@ from feedback.domain.calendar import (
     start_of_local_day,
     vietnam_calendar,
 )
+from tests.times import FEB_12_2330_LOCAL, FEB_13_MIDNIGHT_LOCAL
 
 VN = vietnam_calendar([2026, 2027], version="test-2026")
 
-# Named frozen instants around the local midnight of 12→13 February 2026 (UTC+7).
-FEB_12_2330_LOCAL = datetime(2026, 2, 12, 16, 30, tzinfo=UTC)
+# One second before the local midnight of 12→13 February 2026 (tests/times.py has the others).
 FEB_12_235959_LOCAL = datetime(2026, 2, 12, 16, 59, 59, tzinfo=UTC)
-FEB_13_MIDNIGHT_LOCAL = datetime(2026, 2, 12, 17, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ exact instant (23:59:59 local, in UTC) is checked once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Literal
 
@@ -58,6 +57,7 @@ from feedback.domain.deadlines import (
     transfer_period,
 )
 from feedback.domain.status import Kind
+from tests.times import FEB_12_2330_LOCAL, FEB_13_MIDNIGHT_LOCAL, THU_12_FEB_0900
 
 VN = vietnam_calendar([2026, 2027])
 VN25 = vietnam_calendar([2025, 2026, 2027])
@@ -70,9 +70,6 @@ def at_local(y: int, m: int, d: int, hour: int = 9, minute: int = 0) -> datetime
 
 # Named frozen instants.
 FEB_06_MORNING = at_local(2026, 2, 6)  # Friday, ten days before Giao thừa
-FEB_12_MORNING = at_local(2026, 2, 12)  # Thursday before Tết
-FEB_12_2330_LOCAL = at_local(2026, 2, 12, 23, 30)  # still 12/2 locally (16:30 UTC)
-FEB_12_1700_UTC = datetime(2026, 2, 12, 17, 0, tzinfo=UTC)  # already 13/2 locally
 MAR_04_MORNING = at_local(2026, 3, 4)  # + 10 days is Saturday 14/3
 APR_15_MORNING = at_local(2026, 4, 15)
 APR_20_MORNING = at_local(2026, 4, 20)  # + 10 days is 30/4
@@ -95,9 +92,9 @@ W15, C30 = FIFTEEN_WORKING, THIRTY_CALENDAR  # short names for the pause table
 @pytest.mark.parametrize(
     ("start", "period", "expected"),
     [
-        pytest.param(FEB_12_MORNING, SEVEN_WORKING, date(2026, 3, 2), id="7 working across Tet"),
+        pytest.param(THU_12_FEB_0900, SEVEN_WORKING, date(2026, 3, 2), id="7 working across Tet"),
         pytest.param(FEB_12_2330_LOCAL, SEVEN_WORKING, date(2026, 3, 2), id="23:30 local is 12/2"),
-        pytest.param(FEB_12_1700_UTC, SEVEN_WORKING, date(2026, 3, 3), id="17:00 UTC is 13/2"),
+        pytest.param(FEB_13_MIDNIGHT_LOCAL, SEVEN_WORKING, date(2026, 3, 3), id="17:00 UTC is 13/2"),
         pytest.param(MAR_04_MORNING, TEN_CALENDAR, date(2026, 3, 16), id="Saturday to Monday"),
         pytest.param(FEB_06_MORNING, TEN_CALENDAR, date(2026, 2, 23), id="Tet to 23/2"),
         pytest.param(APR_20_MORNING, TEN_CALENDAR, date(2026, 5, 4), id="30/4 and 1/5"),
@@ -117,7 +114,7 @@ def test_due_at(start: datetime, period: Period, expected: date) -> None:
 
 
 def test_due_at_is_the_last_second_of_the_local_day_in_utc() -> None:
-    assert due_at(FEB_12_MORNING, SEVEN_WORKING, VN) == datetime(2026, 3, 2, 16, 59, 59, tzinfo=UTC)
+    assert due_at(THU_12_FEB_0900, SEVEN_WORKING, VN) == datetime(2026, 3, 2, 16, 59, 59, tzinfo=UTC)
 
 
 def test_due_at_refuses_to_guess_beyond_the_calendar() -> None:
@@ -133,13 +130,13 @@ NO_DATES: tuple[date, ...] = ()
 @pytest.mark.parametrize(
     ("days_off", "worked", "period", "start", "expected"),
     [
-        pytest.param(NO_DATES, NO_DATES, SEVEN_WORKING, FEB_12_MORNING, date(2026, 3, 2),
+        pytest.param(NO_DATES, NO_DATES, SEVEN_WORKING, THU_12_FEB_0900, date(2026, 3, 2),
                      id="baseline"),
-        pytest.param(FEB_27, NO_DATES, SEVEN_WORKING, FEB_12_MORNING, date(2026, 3, 3),
+        pytest.param(FEB_27, NO_DATES, SEVEN_WORKING, THU_12_FEB_0900, date(2026, 3, 3),
                      id="extra day off pushes working due"),
-        pytest.param(NO_DATES, FEB_14, SEVEN_WORKING, FEB_12_MORNING, date(2026, 2, 27),
+        pytest.param(NO_DATES, FEB_14, SEVEN_WORKING, THU_12_FEB_0900, date(2026, 2, 27),
                      id="worked Saturday pulls working due back"),
-        pytest.param(FEB_27, FEB_14, SEVEN_WORKING, FEB_12_MORNING, date(2026, 3, 2),
+        pytest.param(FEB_27, FEB_14, SEVEN_WORKING, THU_12_FEB_0900, date(2026, 3, 2),
                      id="both cancel out"),
         pytest.param((date(2026, 3, 16),), NO_DATES, TEN_CALENDAR, MAR_04_MORNING,
                      date(2026, 3, 17), id="extra day off extends a roll"),
@@ -177,7 +174,7 @@ def _plan(facts: CaseFacts) -> tuple[PlannedDeadline, PlannedDeadline]:
         pytest.param(JUN_30_MORNING, 10, DayType.WORKING, False, date(2026, 7, 14), id="30/6"),
         pytest.param(JUN_30_2330_LOCAL, 10, DayType.WORKING, False, date(2026, 7, 14),
                      id="30/6 23:30 local"),
-        pytest.param(FEB_12_MORNING, 10, DayType.WORKING, False, date(2026, 3, 5),
+        pytest.param(THU_12_FEB_0900, 10, DayType.WORKING, False, date(2026, 3, 5),
                      id="12/2 before the reform: Tet skipped"),
         pytest.param(JUN_30_1730_UTC, 7, DayType.WORKING, True, date(2026, 7, 10),
                      id="30/6 17:30 UTC is 1/7 local"),
@@ -248,7 +245,7 @@ def test_denunciation_plan(
     remote: bool,
 ) -> None:
     facts = CaseFacts(
-        Kind.DENUNCIATION, FEB_12_MORNING, several_places=several_places, remote=remote
+        Kind.DENUNCIATION, THU_12_FEB_0900, several_places=several_places, remote=remote
     )
     acceptance, resolution = _plan(facts)
     assert acceptance.period.days == acceptance_days
@@ -267,13 +264,13 @@ TOPIC_7_CALENDAR = Period(7, DayType.CALENDAR, "topic")
 @pytest.mark.parametrize(
     ("received_at", "topic_resolution", "acceptance_due", "resolution_due"),
     [
-        pytest.param(FEB_12_MORNING, None, date(2026, 3, 5), date(2026, 3, 12),
+        pytest.param(THU_12_FEB_0900, None, date(2026, 3, 5), date(2026, 3, 12),
                      id="default 15 working days"),
-        pytest.param(FEB_12_MORNING, Period(30, DayType.CALENDAR, "topic"), date(2026, 3, 5),
+        pytest.param(THU_12_FEB_0900, Period(30, DayType.CALENDAR, "topic"), date(2026, 3, 5),
                      date(2026, 3, 16), id="topic 30 days"),
         # The first step never ends after the resolution: with a 5-working-day topic the reply
         # (10 working days: 5/3) is due with the resolution on 26/2.
-        pytest.param(FEB_12_MORNING, TOPIC_5_WORKING, date(2026, 2, 26), date(2026, 2, 26),
+        pytest.param(THU_12_FEB_0900, TOPIC_5_WORKING, date(2026, 2, 26), date(2026, 2, 26),
                      id="topic 5 working caps the reply, across Tet"),
         # Received Mon 30/11/2026: resolve by Mon 7/12 and reply by 7/12, not 14/12.
         pytest.param(at_local(2026, 11, 30), TOPIC_5_WORKING, date(2026, 12, 7),
@@ -313,7 +310,7 @@ def test_informal_kinds_plan_from_receipt(
         pytest.param(CaseFacts(Kind.COMPLAINT, JUN_30_MORNING), id="complaint before reform"),
         pytest.param(CaseFacts(Kind.COMPLAINT, JUL_01_MORNING, complaint_round=2),
                      id="complaint round 2"),
-        pytest.param(CaseFacts(Kind.DENUNCIATION, FEB_12_MORNING, several_places=True),
+        pytest.param(CaseFacts(Kind.DENUNCIATION, THU_12_FEB_0900, several_places=True),
                      id="denunciation"),
         pytest.param(CaseFacts(Kind.REPORT, at_local(2026, 11, 30),
                                topic_resolution=Period(1, DayType.WORKING, "t")), id="report 1 day"),
@@ -348,7 +345,7 @@ ACCEPTED_17_JAN = at_local(2026, 1, 17, 10)  # a Saturday session; day 30 (16/2)
                       (Clock.ACCEPTANCE_NOTICE, 5, date(2026, 1, 23))],
                      id="denunciation accepted 17/1/2026"),
         # Accepted Thu 12/2: the notice skips Tết: 13/2, 23, 24, 25, 26/2.
-        pytest.param(CaseFacts(Kind.DENUNCIATION, FEB_06_MORNING), FEB_12_MORNING,
+        pytest.param(CaseFacts(Kind.DENUNCIATION, FEB_06_MORNING), THU_12_FEB_0900,
                      [(Clock.RESOLUTION, 30, date(2026, 3, 16)),
                       (Clock.ACCEPTANCE_NOTICE, 5, date(2026, 2, 26))],
                      id="denunciation notice across Tet"),
@@ -396,10 +393,10 @@ def test_complaint_decision_is_sent_within_3_working_days(
         pytest.param(lambda: decision_notice_period(Kind.COMPLAINT, complaint_round=2),
                      id="decision: second round not modelled"),
         pytest.param(lambda: plan_on_acceptance(FEB_06_MORNING,
-                                                CaseFacts(Kind.DENUNCIATION, FEB_12_MORNING), VN),
+                                                CaseFacts(Kind.DENUNCIATION, THU_12_FEB_0900), VN),
                      id="accepted before received"),
         pytest.param(lambda: plan_decision_notice(FEB_06_MORNING,
-                                                  CaseFacts(Kind.COMPLAINT, FEB_12_MORNING), VN),
+                                                  CaseFacts(Kind.COMPLAINT, THU_12_FEB_0900), VN),
                      id="decided before received"),
     ],
 )  # fmt: skip
@@ -409,7 +406,7 @@ def test_handling_clocks_refuse_what_the_law_does_not_give(call: Callable[[], ob
 
 
 def test_restart_resolution_keeps_receipt_for_informal_kinds() -> None:
-    facts = CaseFacts(Kind.REPORT, FEB_12_MORNING)
+    facts = CaseFacts(Kind.REPORT, THU_12_FEB_0900)
     assert restart_resolution(MAR_04_MORNING, facts, VN) == plan_deadlines(facts, VN)[1]
 
 
@@ -449,7 +446,7 @@ def test_reclassify_complex_refusals(
 
 def test_reclassify_complex_is_for_complaints_only() -> None:
     with pytest.raises(ValueError):
-        reclassify_complex(FEB_12_MORNING, CaseFacts(Kind.DENUNCIATION, FEB_12_MORNING), VN,
+        reclassify_complex(THU_12_FEB_0900, CaseFacts(Kind.DENUNCIATION, THU_12_FEB_0900), VN,
                            reason="lý do")  # fmt: skip
 
 
@@ -527,7 +524,7 @@ DENUNCIATION_17_JAN = term_at(ACCEPTED_17_JAN, THIRTY_CALENDAR, VN)  # 16/2 in T
 def test_term_keeps_the_unshifted_last_day() -> None:
     assert DENUNCIATION_17_JAN == Term(date(2026, 2, 16), end_of_local_day(date(2026, 2, 23)))
     assert term_at(MAR_04_MORNING, TEN_CALENDAR, VN).last_day == date(2026, 3, 14)  # Saturday
-    assert term_at(FEB_12_MORNING, SEVEN_WORKING, VN) == _term(date(2026, 3, 2))
+    assert term_at(THU_12_FEB_0900, SEVEN_WORKING, VN) == _term(date(2026, 3, 2))
 
 
 @pytest.mark.parametrize(
@@ -562,7 +559,7 @@ def test_extend_term_counts_from_the_unshifted_last_day(
     assert extended.due_at >= term.due_at
 
 
-REPORT_DUE = term_at(FEB_12_MORNING, FIFTEEN_WORKING, VN)  # 12/3
+REPORT_DUE = term_at(THU_12_FEB_0900, FIFTEEN_WORKING, VN)  # 12/3
 DENUNCIATION_DUE = term_at(at_local(2026, 3, 2), THIRTY_CALENDAR, VN)  # 1/4
 SATURDAY_DUE = _term(date(2026, 3, 14))  # as an older calendar might have left it
 # Issue #8: a complaint accepted 2/12/2025: day 30 is 1/1/2026 (day off), due Fri 2/1/2026.
@@ -688,7 +685,7 @@ def test_reminder_schedule(due_day: date, before_day: date) -> None:
 
 
 def test_reminder_schedule_exact_utc_instants_and_options() -> None:
-    due = due_at(FEB_12_MORNING, SEVEN_WORKING, VN)  # 2/3 23:59:59 local
+    due = due_at(THU_12_FEB_0900, SEVEN_WORKING, VN)  # 2/3 23:59:59 local
     assert reminder_schedule(due, VN) == [
         ("before", datetime(2026, 2, 25, 17, 0, tzinfo=UTC)),  # 26/2 00:00 local
         ("due_day", datetime(2026, 3, 1, 17, 0, tzinfo=UTC)),  # 2/3 00:00 local
@@ -701,7 +698,7 @@ def test_reminder_schedule_exact_utc_instants_and_options() -> None:
 
 
 def test_transfer_clock() -> None:
-    planned = plan_transfer(FEB_12_MORNING, VN)
+    planned = plan_transfer(THU_12_FEB_0900, VN)
     assert planned.clock is Clock.TRANSFER
     assert planned.period == transfer_period()
     assert (planned.period.days, planned.period.day_type) == (5, DayType.WORKING)
@@ -746,7 +743,7 @@ def test_unknown_supervision_source_is_refused_not_given_the_fronts_period(sourc
     "build",
     [
         pytest.param(lambda: CaseFacts(Kind.REPORT, datetime(2026, 2, 12, 9)), id="naive receipt"),
-        pytest.param(lambda: CaseFacts(Kind.COMPLAINT, FEB_12_MORNING, complaint_round=3),
+        pytest.param(lambda: CaseFacts(Kind.COMPLAINT, THU_12_FEB_0900, complaint_round=3),
                      id="third complaint round"),
         pytest.param(lambda: Period(0, DayType.WORKING, "t"), id="empty period"),
     ],
@@ -756,6 +753,42 @@ def test_invalid_values_are_refused(build: Callable[[], object]) -> None:
         build()
 
 
-def test_planning_is_pure() -> None:
-    facts = CaseFacts(Kind.DENUNCIATION, FEB_12_MORNING)
-    assert plan_deadlines(facts, VN) == plan_deadlines(replace(facts), VN)
+class _NoClock(datetime):
+    """A ``datetime`` whose clock may not be read: planning must take time only from its inputs."""
+
+    @classmethod
+    def now(cls, tz: object = None) -> _NoClock:  # type: ignore[override]
+        raise AssertionError("the clock was read")
+
+    @classmethod
+    def utcnow(cls) -> _NoClock:  # type: ignore[override]
+        raise AssertionError("the clock was read")
+
+    @classmethod
+    def today(cls) -> _NoClock:  # type: ignore[override]
+        raise AssertionError("the clock was read")
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_planning_is_pure(kind: Kind, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: planning reads no clock, changes none of its inputs, and gives the same clocks for
+    equal inputs built afresh (another CaseFacts, another calendar built from the same years), so
+    a replay months later plans what intake planned."""
+    import copy
+
+    import feedback.domain.calendar
+    import feedback.domain.deadlines
+
+    facts = CaseFacts(kind, THU_12_FEB_0900, topic_resolution=Period(5, DayType.WORKING, "Quy chế địa phương"))
+    calendar = vietnam_calendar([2026, 2027])
+    facts_before, calendar_before = copy.deepcopy(facts), copy.deepcopy(calendar)
+    monkeypatch.setattr(feedback.domain.deadlines, "datetime", _NoClock)
+    monkeypatch.setattr(feedback.domain.calendar, "datetime", _NoClock)
+
+    planned = plan_deadlines(facts, calendar)
+
+    assert (facts, calendar) == (facts_before, calendar_before)
+    again = plan_deadlines(CaseFacts(kind, at_local(2026, 2, 12), topic_resolution=Period(5, DayType.WORKING, "Quy chế địa phương")),
+                           vietnam_calendar([2026, 2027]))
+    assert planned == again and planned is not again
+    assert [deadline.starts_at for deadline in planned][0] == THU_12_FEB_0900

@@ -11,21 +11,23 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from feedback.domain.calendar import end_of_local_day, start_of_local_day, vietnam_calendar
+from feedback.domain.calendar import start_of_local_day, vietnam_calendar
 from feedback.domain.deadlines import DayType, Period, due_at, reminder_schedule
 from feedback.domain.reminders import BEFORE_WORKING_DAYS, Level, current_level, scan_horizon
+from tests.times import (
+    DUE_AFTER_TET,
+    RECEIVED_BEFORE_TET,
+    THU_12_FEB_0900,
+    TUE_10_MAR_0900,
+    TUE_24_FEB_0001,
+    WED_11_FEB_0900,
+)
 
 VN = vietnam_calendar([2025, 2026, 2027])
 
-RECEIVED_BEFORE_TET = datetime(2026, 1, 26, 2, 0, tzinfo=UTC)  # 09:00 local
-DUE_AFTER_TET = end_of_local_day(date(2026, 2, 23))  # 23:59:59 local = 16:59:59 UTC
-WED_11_FEB_0900 = datetime(2026, 2, 11, 2, 0, tzinfo=UTC)  # the day before the 'before' reminder
 THU_12_FEB_0000 = start_of_local_day(date(2026, 2, 12))  # the 'before' reminder's instant
-THU_12_FEB_0900 = datetime(2026, 2, 12, 2, 0, tzinfo=UTC)
 FRI_20_FEB_0900 = datetime(2026, 2, 20, 2, 0, tzinfo=UTC)  # still Tết
 MON_23_FEB_0000 = start_of_local_day(date(2026, 2, 23))  # the due day begins
-TUE_24_FEB_0001 = datetime(2026, 2, 23, 17, 1, tzinfo=UTC)  # one minute past the due day
-TUE_10_MAR_0900 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # long after (a worker outage)
 
 
 def test_the_tet_example_holds_in_the_domain() -> None:

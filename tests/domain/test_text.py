@@ -63,3 +63,15 @@ def test_fold_is_idempotent(text: str) -> None:
 )
 def test_matches(query: str, name: str, expected: bool) -> None:
     assert matches(query, name) is expected
+
+
+@pytest.mark.parametrize(("ids", "path"), [((), "/"), ((1,), "/1/"), ((1, 7, 42), "/1/7/42/")])
+def test_a_path_spells_and_reads_its_ids(ids: tuple[int, ...], path: str) -> None:
+    """Proves: the one spelling of a materialised path; reading it back gives the ids, and a
+    child's path extends its parent's, so that a subtree is a prefix."""
+    from feedback.domain.paths import child_path, ids_of, path_of
+
+    assert path_of(ids) == path
+    assert ids_of(path) == ids
+    assert child_path(path if ids else None, 9) == path_of((*ids, 9))
+    assert child_path(path, 9).startswith(path)

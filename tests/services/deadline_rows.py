@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-from feedback.domain.calendar import end_of_local_day
 from feedback.domain.status import Status
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, Unit
 from tests.factories import Directory, make_feedback
+from tests.times import DUE_AFTER_TET, RECEIVED_BEFORE_TET
 
 # Named frozen times around Tết 2026 (16–20/02 are days off, 14–15 and 21–22 weekends).
 # A 15-working-day resolution clock of an item received on Monday 26/01/2026 falls due on
 # Monday 23/02/2026, the first working day after Tết.
-RECEIVED_BEFORE_TET = datetime(2026, 1, 26, 2, 0, tzinfo=UTC)  # 09:00 local
-DUE_AFTER_TET = end_of_local_day(date(2026, 2, 23))  # 23:59:59 local = 16:59:59 UTC
-WED_11_FEB_0900 = datetime(2026, 2, 11, 2, 0, tzinfo=UTC)  # the day before the 'before' reminder
-THU_12_FEB_0900 = datetime(2026, 2, 12, 2, 0, tzinfo=UTC)  # 2 working days before the due day
 FRI_13_FEB_0900 = datetime(2026, 2, 13, 2, 0, tzinfo=UTC)
 MON_23_FEB_0800 = datetime(2026, 2, 23, 1, 0, tzinfo=UTC)  # the due day
-TUE_24_FEB_0001 = datetime(2026, 2, 23, 17, 1, tzinfo=UTC)  # one minute past the due day
-TUE_10_MAR_0900 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # after a two-week worker outage
 
 
 def add_deadline(item: Feedback, unit: Unit | None, due_at: datetime = DUE_AFTER_TET, *,

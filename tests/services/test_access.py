@@ -18,9 +18,9 @@ from feedback.extensions import db
 from feedback.models import Assignment, Feedback, LocalityLevel, Membership, Role, Unit, User
 from feedback.services.access import item_facts, viewer_for, visible_items_filter
 from feedback.services.items import admin_view
-from tests.factories import TUESDAY_MORNING, Directory, add_locality, make_directory, make_feedback, make_user
+from tests.factories import Directory, add_locality, make_directory, make_feedback, make_user
+from tests.times import A_WEEK_LATER, TUESDAY_MORNING
 
-A_WEEK_LATER = TUESDAY_MORNING + timedelta(days=7)
 
 
 def generated_items(d: Directory, count: int = 60) -> list[Feedback]:

@@ -13,7 +13,8 @@ from feedback.domain.events import Actor, EventAction
 from feedback.extensions import db
 from feedback.models import Role
 from feedback.services.audit import record_event, verify_chain
-from tests.factories import TUESDAY_MORNING, make_directory, make_feedback, make_user
+from tests.factories import make_directory, make_feedback, make_user
+from tests.times import TUESDAY_MORNING
 
 
 def test_a_named_action_and_actor_are_stored_and_hashed_as_plain_texts(db_session: Session) -> None:

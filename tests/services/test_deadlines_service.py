@@ -30,12 +30,10 @@ from feedback.services.deadlines.clocks import (
     resume_clocks,
     start_clocks,
 )
-from tests.factories import TUESDAY_MORNING, Directory, add_topic, make_directory, make_feedback
+from tests.factories import Directory, add_topic, make_directory, make_feedback
+from tests.times import TUESDAY_MORNING, TUE_10_MAR_0900, WED_04_MAR_0900, WED_11_MAR
 
-WED_04_MAR_0900 = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
 MON_09_MAR_0900 = datetime(2026, 3, 9, 2, 0, tzinfo=UTC)
-TUE_10_MAR_0900 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
-WED_11_MAR = date(2026, 3, 11)
 SAT_14_MAR = date(2026, 3, 14)
 TUE_17_MAR = date(2026, 3, 17)
 WED_18_MAR = date(2026, 3, 18)

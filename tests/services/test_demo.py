@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -15,8 +14,8 @@ from feedback.services.accounts.passwords import verify_password
 from feedback.services.demo import commune_slug, load_demo, short_name
 from feedback.services.directory.provinces import UnknownProvince
 from tests.factories import make_user
+from tests.times import TUESDAY_MORNING
 
-NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
 REQUIRED_TOPICS = {
     "Đất đai và giải phóng mặt bằng", "Môi trường", "Rác thải", "Nước thải", "Tiếng ồn", "Giao thông và hạ tầng",
     "Đường giao thông", "Chiếu sáng", "Điện và nước", "Thủ tục hành chính", "An ninh trật tự", "Y tế", "Giáo dục",
@@ -34,7 +33,7 @@ def one(model: type, **where: object) -> object:
 
 
 def test_demo_loads_quang_ninh_with_exact_contents(db_session: Session) -> None:
-    summary = load_demo(NOW)
+    summary = load_demo(TUESDAY_MORNING)
 
     assert summary.loaded
     assert (summary.province_name, summary.communes, summary.villages) == ("Thành phố Quảng Ninh", 54, 162)
@@ -85,7 +84,7 @@ def test_demo_loads_quang_ninh_with_exact_contents(db_session: Session) -> None:
 
 
 def test_demo_accounts_can_log_in_with_the_printed_passwords(db_session: Session) -> None:
-    summary = load_demo(NOW)
+    summary = load_demo(TUESDAY_MORNING)
 
     accounts = {a.username: a for a in summary.accounts}
     assert set(accounts) == {"admin", "canbo.hatu", "lanhdao.hatu", "mttq.tinh"}
@@ -101,10 +100,10 @@ def test_demo_accounts_can_log_in_with_the_printed_passwords(db_session: Session
 
 
 def test_loading_twice_adds_nothing(db_session: Session) -> None:
-    load_demo(NOW)
+    load_demo(TUESDAY_MORNING)
     before = table_sizes()
 
-    second = load_demo(NOW)
+    second = load_demo(TUESDAY_MORNING)
 
     assert not second.loaded
     assert table_sizes() == before
@@ -115,14 +114,14 @@ def test_loading_twice_adds_nothing(db_session: Session) -> None:
 def test_demo_refuses_a_database_that_has_accounts(db_session: Session) -> None:
     make_user("someone", Role.ADMIN)
 
-    summary = load_demo(NOW)
+    summary = load_demo(TUESDAY_MORNING)
 
     assert not summary.loaded
     assert table_sizes()["Locality"] == 0
 
 
 def test_another_province_can_be_chosen(db_session: Session) -> None:
-    summary = load_demo(NOW, province_code="01")
+    summary = load_demo(TUESDAY_MORNING, province_code="01")
 
     assert summary.province_name == "Thành phố Hà Nội"
     first = db.session.scalars(select(Locality).where(Locality.level == LocalityLevel.COMMUNE)
@@ -134,7 +133,7 @@ def test_another_province_can_be_chosen(db_session: Session) -> None:
 
 def test_an_unknown_province_is_refused(db_session: Session) -> None:
     with pytest.raises(UnknownProvince):
-        load_demo(NOW, province_code="98")
+        load_demo(TUESDAY_MORNING, province_code="98")
 
 
 def test_names_without_prefixes() -> None:
@@ -153,7 +152,7 @@ def test_villages_imported_before_the_demo_keep_their_names(db_session: Session)
     import_provinces("22")
     import_villages(io.StringIO("code,name,kind,commune_code,remote\n06652-001,Tổ dân phố 7,tổ dân phố,06652,0\n"))
 
-    load_demo(NOW)
+    load_demo(TUESDAY_MORNING)
 
     assert one(Locality, code="06652-001").name == "Tổ dân phố 7"
     assert one(Locality, code="06652-002").name == "Khu phố 2"
@@ -170,7 +169,7 @@ def test_demo_routes_complaints_and_denunciations_to_the_communes_committee(db_s
     from feedback.services.routing.route import route_item
     from tests.factories import Directory, make_feedback
 
-    load_demo(NOW)
+    load_demo(TUESDAY_MORNING)
     village = cast(Locality, one(Locality, code="06652-001"))
     ward_committee = cast(Unit, one(Unit, code="UBND-06652"))
     report_goes_to = {"thu-tuc-hanh-chinh": "TTPVHCC-22", "dien-nuoc": "DIENLUC-22", "khac": "UBND-06652"}
@@ -180,7 +179,7 @@ def test_demo_routes_complaints_and_denunciations_to_the_communes_committee(db_s
                  for kind in (Kind.REPORT, Kind.COMPLAINT, Kind.DENUNCIATION)}
         db.session.commit()
 
-        routed = {kind: route_item(item.id, now=NOW).unit_id for kind, item in items.items()}
+        routed = {kind: route_item(item.id, now=TUESDAY_MORNING).unit_id for kind, item in items.items()}
 
         assert routed[Kind.REPORT] == cast(Unit, one(Unit, code=report_unit)).id, topic_code
         assert routed[Kind.COMPLAINT] == routed[Kind.DENUNCIATION] == ward_committee.id, topic_code

@@ -24,11 +24,10 @@ from feedback.services.access import viewer_for
 from feedback.services.audit import verify_chain
 from feedback.services.deadlines import deadline_is_overdue, overdue_clause
 from feedback.services.routing.route import route_item
-from tests.factories import TUESDAY_MORNING, Directory, make_directory, make_feedback, make_user
+from tests.conftest import Enqueued
+from tests.factories import Directory, make_directory, make_feedback, make_user
+from tests.times import A_WEEK_LATER, ROUTED_AT, TUESDAY_MORNING
 
-ROUTED_AT = TUESDAY_MORNING + timedelta(minutes=1)
-# The view's "now" in these tests: a week after receipt (before any 10-working-day clock is due).
-A_WEEK_LATER = TUESDAY_MORNING + timedelta(days=7)
 LONG_AFTER = datetime(2027, 1, 4, 2, 0, tzinfo=UTC)
 OPERATOR = Viewer((Grant(Role.ADMIN),))  # sees every item
 
@@ -263,17 +262,15 @@ def test_resend_enqueues_once_after_the_commit(app: Flask, committed_db: None,
     assert verify_chain(item.id)
 
 
-def test_resend_refuses_an_assigned_item_and_writes_nothing(d: Directory, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_resend_refuses_an_assigned_item_and_writes_nothing(d: Directory, enqueued: Enqueued) -> None:
     """Proves: an item already routed is refused with a Vietnamese message; no event, no message."""
     item, _rule = routed_item(d)
-    calls: list[object] = []
-    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: calls.append(args) or True)
     before = len(list(db.session.scalars(sa.select(Event).where(Event.feedback_id == item.id))))
 
     with pytest.raises(item_admin.RoutingRequestRefused, match="đang chờ chuyển đến đơn vị xử lý"):
         item_admin.resend_for_routing(str(item.code), actor=Actor.cli("quantri"), now=A_WEEK_LATER)
 
-    assert calls == []
+    assert enqueued == []
     assert len(list(db.session.scalars(sa.select(Event).where(Event.feedback_id == item.id)))) == before
     with pytest.raises(item_admin.ItemNotFound):
         item_admin.resend_for_routing("QN-26-999999-X", actor=Actor.cli("quantri"), now=A_WEEK_LATER)

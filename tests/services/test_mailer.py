@@ -4,7 +4,7 @@ server is down, failure after MAX_ATTEMPTS, no address, and the log mode of the 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,14 +18,14 @@ from feedback.services.notifications.mailer import MAX_ATTEMPTS, NO_ADDRESS, bac
 from feedback.services.notifications.outbox import queue_notification
 from tests.factories import make_directory
 from tests.services.smtp_server import free_port, smtp_server
+from tests.times import THU_12_FEB_0900
 
-QUEUED_AT = datetime(2026, 2, 12, 2, 0, tzinfo=UTC)  # 09:00 local, the morning's reminders
 SUBJECT = "[Nhắc hạn] Hồ sơ QN-26-000001-P sắp đến hạn giải quyết (23/02/2026)"
 BODY = "Kính gửi UBND Phường Hà Tu,\n\nHồ sơ “Rác thải tồn đọng ở tổ 1” sắp đến hạn giải quyết: 23:59 23/02/2026.\n"
 
 
 def queue(key: str = "test:1", **extra: object) -> Notification:
-    assert queue_notification(key, "deadline_before", subject=SUBJECT, body=BODY, now=QUEUED_AT, **extra)  # type: ignore[arg-type]
+    assert queue_notification(key, "deadline_before", subject=SUBJECT, body=BODY, now=THU_12_FEB_0900, **extra)  # type: ignore[arg-type]
     db.session.commit()
     return db.session.scalars(sa.select(Notification).where(Notification.dedupe_key == key)).one()
 
@@ -52,8 +52,8 @@ def test_a_vietnamese_email_reaches_the_smtp_server_intact(db_session: Session, 
     notification = queue(recipient_unit_id=d.ubnd_ha_tu.id)
 
     with smtp_server(smtp_config) as (inbox, _):
-        result = send_pending(QUEUED_AT, limit=10)
-        again = send_pending(QUEUED_AT + timedelta(minutes=1), limit=10)
+        result = send_pending(THU_12_FEB_0900, limit=10)
+        again = send_pending(THU_12_FEB_0900 + timedelta(minutes=1), limit=10)
 
     assert (result.sent, again.sent) == (1, 0)
     [message] = inbox.messages
@@ -64,7 +64,7 @@ def test_a_vietnamese_email_reaches_the_smtp_server_intact(db_session: Session, 
     assert message.get_content_charset() == "utf-8"
     assert message.get_content() == BODY
     row = reload(notification)
-    assert row.status is NotificationStatus.SENT and row.sent_at == QUEUED_AT and row.attempts == 1
+    assert row.status is NotificationStatus.SENT and row.sent_at == THU_12_FEB_0900 and row.attempts == 1
 
 
 def test_an_explicit_recipient_email_wins_over_the_unit(db_session: Session, smtp_config: int) -> None:
@@ -73,7 +73,7 @@ def test_an_explicit_recipient_email_wins_over_the_unit(db_session: Session, smt
     queue(recipient_unit_id=d.ubnd_ha_tu.id, recipient_email="nguoi.dan@example.test")
 
     with smtp_server(smtp_config) as (inbox, _):
-        send_pending(QUEUED_AT)
+        send_pending(THU_12_FEB_0900)
 
     assert inbox.recipients == [["nguoi.dan@example.test"]]
 
@@ -84,17 +84,17 @@ def test_smtp_down_is_retried_later_with_backoff_and_not_lost(db_session: Sessio
     d = make_directory()
     notification = queue(recipient_unit_id=d.ubnd_ha_tu.id)
 
-    down = send_pending(QUEUED_AT)
+    down = send_pending(THU_12_FEB_0900)
 
     row = reload(notification)
     assert (down.sent, down.retried) == (0, 1)
     assert row.status is NotificationStatus.PENDING and row.attempts == 1
     assert row.last_error and "Connection" in row.last_error
-    assert row.next_attempt_at == QUEUED_AT + backoff(1) == QUEUED_AT + timedelta(minutes=1)
+    assert row.next_attempt_at == THU_12_FEB_0900 + backoff(1) == THU_12_FEB_0900 + timedelta(minutes=1)
 
     with smtp_server(smtp_config) as (inbox, _):
-        too_early = send_pending(QUEUED_AT + timedelta(seconds=30))
-        on_time = send_pending(QUEUED_AT + timedelta(minutes=1))
+        too_early = send_pending(THU_12_FEB_0900 + timedelta(seconds=30))
+        on_time = send_pending(THU_12_FEB_0900 + timedelta(minutes=1))
 
     assert (too_early.sent, on_time.sent) == (0, 1)
     assert [m["Subject"] for m in inbox.messages] == [SUBJECT]
@@ -107,7 +107,7 @@ def test_backoff_doubles_and_the_row_fails_after_max_attempts(db_session: Sessio
     with its last error and never picked up again."""
     d = make_directory()
     notification = queue(recipient_unit_id=d.ubnd_ha_tu.id)
-    now = QUEUED_AT
+    now = THU_12_FEB_0900
     waits = []
     for _ in range(MAX_ATTEMPTS):
         send_pending(now)
@@ -129,7 +129,7 @@ def test_no_address_fails_at_once_with_a_clear_error(db_session: Session, smtp_c
     db.session.commit()
     notification = queue(recipient_unit_id=d.ubnd_ha_tu.id)
 
-    result = send_pending(QUEUED_AT)
+    result = send_pending(THU_12_FEB_0900)
 
     row = reload(notification)
     assert result.failed == 1
@@ -148,7 +148,7 @@ def test_without_mail_server_the_email_is_written_to_the_log(db_session: Session
     notification = queue(recipient_unit_id=d.ubnd_ha_tu.id)
 
     with caplog.at_level(logging.INFO, logger="feedback.mail"):
-        result = send_pending(QUEUED_AT)
+        result = send_pending(THU_12_FEB_0900)
 
     [record] = [r for r in caplog.records if r.name == "feedback.mail"]
     text = record.getMessage()
@@ -163,11 +163,11 @@ def test_send_one_sends_a_row_once_and_respects_its_retry_time(db_session: Sessi
     d = make_directory()
     first = queue("test:first", recipient_unit_id=d.ubnd_ha_tu.id)
     later = queue("test:later", recipient_unit_id=d.ubnd_ha_tu.id)
-    later.next_attempt_at = QUEUED_AT + timedelta(hours=1)
+    later.next_attempt_at = THU_12_FEB_0900 + timedelta(hours=1)
     db.session.commit()
 
     with smtp_server(smtp_config) as (inbox, _):
-        outcomes = [send_one(first.id, QUEUED_AT), send_one(first.id, QUEUED_AT), send_one(later.id, QUEUED_AT)]
+        outcomes = [send_one(first.id, THU_12_FEB_0900), send_one(first.id, THU_12_FEB_0900), send_one(later.id, THU_12_FEB_0900)]
 
     assert outcomes == [NotificationStatus.SENT, None, None]
     assert len(inbox.messages) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,8 +21,8 @@ from feedback.models.notifications import NotificationStatus
 from feedback.services.notifications import mailer
 from feedback.services.notifications.outbox import queue_notification
 from tests.services.smtp_server import free_port, smtp_server
+from tests.times import TUESDAY_MORNING
 
-QUEUED_AT = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def sqlite_app(app: Flask, tmp_path: Path) -> Iterator[Flask]:
                 logger.disabled = flag
             for i in range(3):
                 queue_notification(f"sqlite:{i}", "test", subject=f"Thư số {i}", body="Nội dung có dấu: ả ạ ầ",
-                                   now=QUEUED_AT, recipient_email="don.vi@example.test")
+                                   now=TUESDAY_MORNING, recipient_email="don.vi@example.test")
             db.session.commit()
             yield other
             db.session.remove()
@@ -60,12 +60,12 @@ def statuses() -> list[tuple[NotificationStatus, int]]:
 def test_sqlite_retries_then_sends_each_row_once(sqlite_app: Flask) -> None:
     """Proves the SQLite claim path end to end: SMTP down → each row retried later; server up at
     the retry time → each row sent once; a further run sends nothing."""
-    down = mailer.send_pending(QUEUED_AT)
+    down = mailer.send_pending(TUESDAY_MORNING)
     assert down.retried == 3 and statuses() == [(NotificationStatus.PENDING, 1)] * 3
 
     with smtp_server(int(sqlite_app.config["MAIL_PORT"])) as (inbox, _):
-        up = mailer.send_pending(QUEUED_AT + mailer.backoff(1))
-        again = mailer.send_pending(QUEUED_AT + mailer.backoff(1))
+        up = mailer.send_pending(TUESDAY_MORNING + mailer.backoff(1))
+        again = mailer.send_pending(TUESDAY_MORNING + mailer.backoff(1))
 
     assert (up.sent, again.sent) == (3, 0)
     assert sorted(str(m["Subject"]) for m in inbox.messages) == ["Thư số 0", "Thư số 1", "Thư số 2"]
@@ -75,13 +75,13 @@ def test_sqlite_retries_then_sends_each_row_once(sqlite_app: Flask) -> None:
 def test_a_leased_row_is_hidden_until_the_lease_expires(sqlite_app: Flask) -> None:
     """Proves the lease: a row claimed by a sender that then died is skipped by others during
     LEASE and sent by the next run after it."""
-    claimed = mailer._claim(QUEUED_AT, None)  # a sender claims the first row and dies
+    claimed = mailer._claim(TUESDAY_MORNING, None)  # a sender claims the first row and dies
     assert claimed is not None
     db.session.commit()
 
     with smtp_server(int(sqlite_app.config["MAIL_PORT"])) as (inbox, _):
-        during = mailer.send_pending(QUEUED_AT + timedelta(seconds=1))
-        after = mailer.send_pending(QUEUED_AT + mailer.LEASE)
+        during = mailer.send_pending(TUESDAY_MORNING + timedelta(seconds=1))
+        after = mailer.send_pending(TUESDAY_MORNING + mailer.LEASE)
 
     assert (during.sent, after.sent) == (2, 1)
     assert len(inbox.messages) == 3

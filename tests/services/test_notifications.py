@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -11,15 +10,15 @@ from feedback.domain.events import Actor
 from feedback.extensions import db
 from feedback.models import Notification
 from feedback.services.notifications.outbox import queue_notification
+from tests.times import TUESDAY_MORNING
 
-QUEUED_AT = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
 
 
 def test_a_second_insert_with_the_same_key_creates_nothing_and_says_so(db_session: Session) -> None:
     """Proves the return value: True for the call that created the row, False for the duplicate
     (the reminder scan counts its work with it), and a single row in the table."""
-    first = queue_notification("k:1", "test", subject="Tiêu đề", body="Nội dung", now=QUEUED_AT)
-    second = queue_notification("k:1", "test", subject="Khác", body="Khác", now=QUEUED_AT)
+    first = queue_notification("k:1", "test", subject="Tiêu đề", body="Nội dung", now=TUESDAY_MORNING)
+    second = queue_notification("k:1", "test", subject="Khác", body="Khác", now=TUESDAY_MORNING)
 
     assert (first, second) == (True, False)
     subjects = db.session.scalars(sa.select(Notification.subject).where(Notification.dedupe_key == "k:1")).all()
@@ -36,6 +35,7 @@ def test_no_notification_to_a_unit_carries_the_residents_text_or_contact(db_sess
     (routing), the notice after a transfer to a named unit, the reminders before and on the due
     day, the breach notice and the escalations to the parent unit and the Front: each names the
     code, the kind and the topic, and none contains the title, the body, the name or the contact."""
+    from tests.times import ROUTED_AT
     from datetime import timedelta
 
     from feedback.domain.status import Kind
@@ -43,7 +43,6 @@ def test_no_notification_to_a_unit_carries_the_residents_text_or_contact(db_sess
     from feedback.services.routing.route import route_item
     from feedback.services.routing.transfer import return_item
     from tests.factories import make_directory, make_feedback
-    from tests.services.routing_rows import ROUTED_AT
 
     d = make_directory()
     item = make_feedback(d, kind=Kind.DENUNCIATION, title=TITLE, submitter_email=CONTACT[2])

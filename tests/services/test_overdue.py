@@ -22,15 +22,8 @@ from feedback.services.deadlines import deadline_is_overdue, overdue_clause
 from feedback.services.intake.tracking import public_view
 from feedback.services.items import admin_view
 from tests.factories import make_directory, make_user
-from tests.services.deadline_rows import (
-    DUE_AFTER_TET,
-    FRI_13_FEB_0900,
-    THU_12_FEB_0900,
-    TUE_10_MAR_0900,
-    TUE_24_FEB_0001,
-    add_deadline,
-    assigned_item,
-)
+from tests.services.deadline_rows import FRI_13_FEB_0900, add_deadline, assigned_item
+from tests.times import DUE_AFTER_TET, THU_12_FEB_0900, TUE_10_MAR_0900, TUE_24_FEB_0001
 
 # The resolution clock of an item received before Tết is due at DUE_AFTER_TET (end of 23/02/2026).
 # A pause from 12/02 to 02/03 moves it to the end of 16/03 (resume_due; 7 working days remained);

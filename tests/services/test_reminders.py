@@ -18,16 +18,18 @@ from feedback.models import Deadline, Event, Notification
 from feedback.services.deadlines.reminders import dedupe_key, scan_deadlines
 from tests.factories import make_directory
 from tests.services.deadline_rows import (
-    DUE_AFTER_TET,
     FRI_13_FEB_0900,
     MON_23_FEB_0800,
+    add_deadline,
+    assigned_item,
+)
+from tests.times import (
+    DUE_AFTER_TET,
     RECEIVED_BEFORE_TET,
     THU_12_FEB_0900,
     TUE_10_MAR_0900,
     TUE_24_FEB_0001,
     WED_11_FEB_0900,
-    add_deadline,
-    assigned_item,
 )
 
 

@@ -16,8 +16,10 @@ from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Notification, UnitKind, WorkerHeartbeat
 from feedback.services.routing import route as routing
 from feedback.services.routing.route import RouteOutcome, route_item, stranded_ids, sweep_received
-from tests.factories import TUESDAY_MORNING, Directory, make_directory, make_feedback
-from tests.services.routing_rows import ROUTED_AT, ROUTING_DAY, SWEEP_AT, add_rule, extra_unit
+from tests.conftest import Enqueued
+from tests.factories import Directory, make_directory, make_feedback
+from tests.services.routing_rows import add_rule, extra_unit
+from tests.times import ROUTED_AT, SWEEP_AT, TUESDAY, TUESDAY_MORNING
 
 
 def events(item: Feedback) -> list[Event]:
@@ -124,13 +126,13 @@ def test_without_rule_the_commune_ubnd_answers(directory: Directory) -> None:
 
 def test_rules_outside_their_dates_or_for_inactive_units_do_not_apply(directory: Directory) -> None:
     """An expired rule, a rule not yet valid and a rule whose unit is inactive are all skipped."""
-    add_rule(directory.environment_dept, locality=directory.ha_tu, valid_to=ROUTING_DAY - timedelta(days=1))
-    add_rule(directory.province_committee, locality=directory.ha_tu, valid_from=ROUTING_DAY + timedelta(days=1))
+    add_rule(directory.environment_dept, locality=directory.ha_tu, valid_to=TUESDAY - timedelta(days=1))
+    add_rule(directory.province_committee, locality=directory.ha_tu, valid_from=TUESDAY + timedelta(days=1))
     closed = extra_unit("CLOSED", "Đơn vị đã giải thể")
     closed.active = False
     add_rule(closed, locality=directory.village)
     current = add_rule(directory.front_province, locality=directory.province, valid_from=date(2026, 1, 1),
-                       valid_to=ROUTING_DAY)
+                       valid_to=TUESDAY)
     item = make_feedback(directory)
     db.session.commit()
 
@@ -253,12 +255,10 @@ def test_no_commune_committee_leaves_the_item_received(directory: Directory) -> 
 
 
 def test_sweep_sends_only_items_stranded_long_enough_oldest_first(
-    directory: Directory, monkeypatch: pytest.MonkeyPatch
+    directory: Directory, enqueued: Enqueued
 ) -> None:
     """Items `received` for more than 2 minutes are sent again, oldest first; a fresh item and
     an assigned one are not; the sweep records its heartbeat."""
-    sent: list[tuple[str, tuple[object, ...]]] = []
-    monkeypatch.setattr(routing.jobs, "enqueue", lambda name, *args: sent.append((name, args)) or True)
     newer = make_feedback(directory, received_at=TUESDAY_MORNING)
     older = make_feedback(directory, received_at=TUESDAY_MORNING - timedelta(hours=1))
     make_feedback(directory, received_at=SWEEP_AT - timedelta(minutes=1))  # only one minute old
@@ -268,14 +268,13 @@ def test_sweep_sends_only_items_stranded_long_enough_oldest_first(
     found, taken = sweep_received(now=SWEEP_AT, older_than=timedelta(minutes=2))
 
     assert (found, taken) == (2, 2)
-    assert sent == [("feedback.route_feedback", (older.id,)), ("feedback.route_feedback", (newer.id,))]
+    assert enqueued == [("feedback.route_feedback", older.id), ("feedback.route_feedback", newer.id)]
     heartbeat = db.session.get(WorkerHeartbeat, "sweep_received")
     assert heartbeat is not None and heartbeat.last_run_at == SWEEP_AT
 
 
-def test_sweep_batch_is_bounded(directory: Directory, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sweep_batch_is_bounded(directory: Directory, enqueued: Enqueued) -> None:
     """One run sends at most ``limit`` items; the rest wait for the next run."""
-    monkeypatch.setattr(routing.jobs, "enqueue", lambda name, *args: True)
     for _ in range(5):
         make_feedback(directory)
     db.session.commit()

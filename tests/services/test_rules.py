@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,9 +20,8 @@ from feedback.models import RoutingRule
 from feedback.services.routing import rules
 from feedback.services.routing.rules import RuleData, RuleRefused
 from tests.factories import Directory, make_directory, make_feedback
+from tests.times import TUESDAY, TUESDAY_MORNING
 
-NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # Tuesday 3 March 2026, 09:00 in Hà Nội
-TODAY = date(2026, 3, 3)
 OVERLAP = "cùng địa bàn, lĩnh vực và loại, thời gian hiệu lực chồng nhau."
 HEADER = "locality_code,topic_code,kind,unit_code,valid_from,valid_to,note\n"
 
@@ -60,7 +59,7 @@ def test_a_rule_is_created_and_logged_with_the_admins_name(db_session: Session,
     d = make_directory()
 
     rule = rules.create_rule(ha_tu_environment(d, kind=Kind.COMPLAINT, valid_from=date(2026, 1, 1),
-                                               note=" ghi chú "), actor=ADMIN, now=NOW)
+                                               note=" ghi chú "), actor=ADMIN, now=TUESDAY_MORNING)
 
     assert (rule.locality, rule.topic, rule.kind, rule.unit) == (d.ha_tu, d.environment, Kind.COMPLAINT, d.ubnd_ha_tu)
     assert (rule.valid_from, rule.valid_to, rule.note) == (date(2026, 1, 1), None, "ghi chú")
@@ -74,7 +73,7 @@ def test_an_end_before_the_start_is_refused(db_session: Session) -> None:
 
     with pytest.raises(RuleRefused) as refused:
         rules.create_rule(ha_tu_environment(d, valid_from=date(2026, 5, 1), valid_to=date(2026, 4, 30)),
-                          actor=ADMIN, now=NOW)
+                          actor=ADMIN, now=TUESDAY_MORNING)
 
     assert [p.field for p in refused.value.problems] == ["valid_to"]
     assert "trước ngày bắt đầu" in refused.value.problems[0].message
@@ -85,11 +84,11 @@ def test_an_equally_specific_overlapping_rule_is_refused_naming_the_other(db_ses
     """Proves: same locality, topic and kind with overlapping dates is refused with the message
     that names the stored rule and describes it."""
     d = make_directory()
-    first = rules.create_rule(ha_tu_environment(d, valid_from=date(2026, 1, 1)), actor=ADMIN, now=NOW)
+    first = rules.create_rule(ha_tu_environment(d, valid_from=date(2026, 1, 1)), actor=ADMIN, now=TUESDAY_MORNING)
 
     with pytest.raises(RuleRefused) as refused:
         rules.create_rule(ha_tu_environment(d, unit_id=d.environment_dept.id, valid_to=date(2026, 1, 1)),
-                          actor=ADMIN, now=NOW)
+                          actor=ADMIN, now=TUESDAY_MORNING)
 
     assert str(refused.value) == (f"Quy tắc trùng với quy tắc #{first.id} (Phường Hà Tu × Môi trường → "
                                   f"UBND Phường Hà Tu): {OVERLAP}")
@@ -104,9 +103,9 @@ def test_an_equally_specific_overlapping_rule_is_refused_naming_the_other(db_ses
 def test_rules_that_do_not_tie_are_accepted(db_session: Session, change: dict[str, object]) -> None:
     """Proves: a different kind, topic or a validity that does not overlap is not a conflict."""
     d = make_directory()
-    rules.create_rule(ha_tu_environment(d, valid_to=date(2026, 12, 31)), actor=ADMIN, now=NOW)
+    rules.create_rule(ha_tu_environment(d, valid_to=date(2026, 12, 31)), actor=ADMIN, now=TUESDAY_MORNING)
 
-    rules.create_rule(ha_tu_environment(d, unit_id=d.environment_dept.id, **change), actor=ADMIN, now=NOW)
+    rules.create_rule(ha_tu_environment(d, unit_id=d.environment_dept.id, **change), actor=ADMIN, now=TUESDAY_MORNING)
 
     assert rule_count() == 2
 
@@ -114,11 +113,11 @@ def test_rules_that_do_not_tie_are_accepted(db_session: Session, change: dict[st
 def test_an_update_that_creates_a_tie_names_both_rules(db_session: Session) -> None:
     """Proves: changing rule B into the same case as rule A is refused, naming #B and #A."""
     d = make_directory()
-    a = rules.create_rule(ha_tu_environment(d), actor=ADMIN, now=NOW)
-    b = rules.create_rule(ha_tu_environment(d, topic_id=d.land.id), actor=ADMIN, now=NOW)
+    a = rules.create_rule(ha_tu_environment(d), actor=ADMIN, now=TUESDAY_MORNING)
+    b = rules.create_rule(ha_tu_environment(d, topic_id=d.land.id), actor=ADMIN, now=TUESDAY_MORNING)
 
     with pytest.raises(RuleRefused) as refused:
-        rules.update_rule(b.id, ha_tu_environment(d, unit_id=d.environment_dept.id), actor=ADMIN, now=NOW)
+        rules.update_rule(b.id, ha_tu_environment(d, unit_id=d.environment_dept.id), actor=ADMIN, now=TUESDAY_MORNING)
 
     message = str(refused.value)
     assert message.startswith(f"Quy tắc #{b.id} trùng với quy tắc #{a.id} (Phường Hà Tu × Môi trường")
@@ -128,10 +127,10 @@ def test_an_update_that_creates_a_tie_names_both_rules(db_session: Session) -> N
 
 def test_an_unused_rule_can_change_everything(db_session: Session) -> None:
     d = make_directory()
-    rule = rules.create_rule(ha_tu_environment(d), actor=ADMIN, now=NOW)
+    rule = rules.create_rule(ha_tu_environment(d), actor=ADMIN, now=TUESDAY_MORNING)
 
     rules.update_rule(rule.id, ha_tu_environment(d, locality_id=d.village.id, unit_id=d.environment_dept.id),
-                      actor=ADMIN, now=NOW)
+                      actor=ADMIN, now=TUESDAY_MORNING)
 
     assert (rule.locality, rule.unit) == (d.village, d.environment_dept)
 
@@ -139,13 +138,13 @@ def test_an_unused_rule_can_change_everything(db_session: Session) -> None:
 def test_a_used_rule_keeps_its_condition_and_unit(db_session: Session) -> None:
     """Proves: once a rule routed an item, only its end date and note may change."""
     d = make_directory()
-    rule = rules.create_rule(ha_tu_environment(d), actor=ADMIN, now=NOW)
+    rule = rules.create_rule(ha_tu_environment(d), actor=ADMIN, now=TUESDAY_MORNING)
     make_feedback(d, routing_rule_id=rule.id)
 
     with pytest.raises(RuleRefused, match="chỉ được sửa ngày hết hiệu lực"):
-        rules.update_rule(rule.id, ha_tu_environment(d, unit_id=d.environment_dept.id), actor=ADMIN, now=NOW)
+        rules.update_rule(rule.id, ha_tu_environment(d, unit_id=d.environment_dept.id), actor=ADMIN, now=TUESDAY_MORNING)
     rules.update_rule(rule.id, ha_tu_environment(d, valid_to=date(2026, 6, 30), note="hết"), actor=ADMIN,
-                      now=NOW)
+                      now=TUESDAY_MORNING)
 
     assert (rule.unit, rule.valid_to, rule.note) == (d.ubnd_ha_tu, date(2026, 6, 30), "hết")
 
@@ -153,7 +152,7 @@ def test_a_used_rule_keeps_its_condition_and_unit(db_session: Session) -> None:
 def test_an_unknown_rule_is_reported(db_session: Session) -> None:
     make_directory()
     with pytest.raises(rules.RuleNotFound):
-        rules.remove_rule(999_999, actor=ADMIN, now=NOW)
+        rules.remove_rule(999_999, actor=ADMIN, now=TUESDAY_MORNING)
 
 
 # --- removal ---------------------------------------------------------------------------------
@@ -161,9 +160,9 @@ def test_an_unknown_rule_is_reported(db_session: Session) -> None:
 
 def test_an_unused_rule_is_deleted(db_session: Session) -> None:
     d = make_directory()
-    rule = rules.create_rule(ha_tu_environment(d), actor=ADMIN, now=NOW)
+    rule = rules.create_rule(ha_tu_environment(d), actor=ADMIN, now=TUESDAY_MORNING)
 
-    assert rules.remove_rule(rule.id, actor=ADMIN, now=NOW) is rules.Removal.DELETED
+    assert rules.remove_rule(rule.id, actor=ADMIN, now=TUESDAY_MORNING) is rules.Removal.DELETED
     assert rule_count() == 0
 
 
@@ -175,17 +174,17 @@ def test_a_used_rule_is_ended_today_instead_of_deleted(db_session: Session, used
     from feedback.models import Assignment
 
     d = make_directory()
-    rule = rules.create_rule(ha_tu_environment(d, valid_from=date(2026, 1, 1)), actor=ADMIN, now=NOW)
+    rule = rules.create_rule(ha_tu_environment(d, valid_from=date(2026, 1, 1)), actor=ADMIN, now=TUESDAY_MORNING)
     item = make_feedback(d, routing_rule_id=rule.id if used_by == "feedback" else None)
     if used_by == "assignment":
-        db.session.add(Assignment(feedback_id=item.id, unit_id=d.ubnd_ha_tu.id, rule_id=rule.id, assigned_at=NOW))
+        db.session.add(Assignment(feedback_id=item.id, unit_id=d.ubnd_ha_tu.id, rule_id=rule.id, assigned_at=TUESDAY_MORNING))
         db.session.flush()
 
-    assert not rules.is_ended(rule, TODAY)
-    assert rules.remove_rule(rule.id, actor=ADMIN, now=NOW) is rules.Removal.ENDED
-    assert rules.remove_rule(rule.id, actor=ADMIN, now=NOW) is rules.Removal.ALREADY_ENDED
-    assert rules.remove_rule(rule.id, actor=ADMIN, now=NOW + timedelta(days=1)) is rules.Removal.ALREADY_ENDED
-    assert rule_count() == 1 and rule.valid_to == TODAY and rules.is_ended(rule, TODAY)
+    assert not rules.is_ended(rule, TUESDAY)
+    assert rules.remove_rule(rule.id, actor=ADMIN, now=TUESDAY_MORNING) is rules.Removal.ENDED
+    assert rules.remove_rule(rule.id, actor=ADMIN, now=TUESDAY_MORNING) is rules.Removal.ALREADY_ENDED
+    assert rules.remove_rule(rule.id, actor=ADMIN, now=TUESDAY_MORNING + timedelta(days=1)) is rules.Removal.ALREADY_ENDED
+    assert rule_count() == 1 and rule.valid_to == TUESDAY and rules.is_ended(rule, TUESDAY)
     assert rules.usage_counts([rule.id]) == {rule.id: 1}
 
 
@@ -194,13 +193,13 @@ def test_a_used_rule_that_started_today_ends_today(db_session: Session) -> None:
     valid_to earlier than valid_from, and the ended rule is not ended again (it was, before
     the fix, every time: valid_to today never counted as ended)."""
     d = make_directory()
-    rule = rules.create_rule(ha_tu_environment(d, valid_from=TODAY), actor=ADMIN, now=NOW)
+    rule = rules.create_rule(ha_tu_environment(d, valid_from=TUESDAY), actor=ADMIN, now=TUESDAY_MORNING)
     make_feedback(d, routing_rule_id=rule.id)
 
-    assert rules.remove_rule(rule.id, actor=ADMIN, now=NOW) is rules.Removal.ENDED
-    assert rules.remove_rule(rule.id, actor=ADMIN, now=NOW) is rules.Removal.ALREADY_ENDED
+    assert rules.remove_rule(rule.id, actor=ADMIN, now=TUESDAY_MORNING) is rules.Removal.ENDED
+    assert rules.remove_rule(rule.id, actor=ADMIN, now=TUESDAY_MORNING) is rules.Removal.ALREADY_ENDED
 
-    assert rule.valid_to == TODAY
+    assert rule.valid_to == TUESDAY
 
 
 # --- listing ---------------------------------------------------------------------------------
@@ -208,13 +207,13 @@ def test_a_used_rule_that_started_today_ends_today(db_session: Session) -> None:
 
 def test_the_list_filters_by_locality_subtree_topic_subtree_and_unit(db_session: Session) -> None:
     d = make_directory()
-    commune = rules.create_rule(ha_tu_environment(d), actor=ADMIN, now=NOW)
+    commune = rules.create_rule(ha_tu_environment(d), actor=ADMIN, now=TUESDAY_MORNING)
     village = rules.create_rule(ha_tu_environment(d, locality_id=d.village.id, topic_id=d.waste.id), actor=ADMIN,
-                                now=NOW)
+                                now=TUESDAY_MORNING)
     van_don = rules.create_rule(ha_tu_environment(d, locality_id=d.van_don.id, unit_id=d.ubnd_van_don.id),
-                                actor=ADMIN, now=NOW)
+                                actor=ADMIN, now=TUESDAY_MORNING)
     anywhere = rules.create_rule(ha_tu_environment(d, locality_id=None, topic_id=d.land.id,
-                                                   unit_id=d.province_committee.id), actor=ADMIN, now=NOW)
+                                                   unit_id=d.province_committee.id), actor=ADMIN, now=TUESDAY_MORNING)
 
     def ids(**filters: object) -> list[int]:
         return [rule.id for rule in rules.list_rules(**filters).rules]  # type: ignore[arg-type]
@@ -245,7 +244,7 @@ def test_a_good_file_is_imported_whole(db_session: Session, rule_logs: pytest.Lo
         "\n"
     )
 
-    result = rules.import_rules(io.StringIO(text, newline=""), now=NOW, actor=ADMIN)
+    result = rules.import_rules(io.StringIO(text, newline=""), now=TUESDAY_MORNING, actor=ADMIN)
 
     assert (result.ok, result.created, result.errors) == (True, 5, [])
     stored = {(r.locality_id, r.topic_id, r.kind) for r in db.session.scalars(select(RoutingRule))}
@@ -261,7 +260,7 @@ def test_the_documented_example_imports(db_session: Session) -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "routing-rules-csv.md").read_text(encoding="utf-8")
     example = doc.split("```csv\n", 1)[1].split("```", 1)[0]
 
-    result = rules.import_rules(io.StringIO(example, newline=""), now=NOW, actor=ADMIN)
+    result = rules.import_rules(io.StringIO(example, newline=""), now=TUESDAY_MORNING, actor=ADMIN)
 
     assert (result.errors, result.created) == ([], 4)
 
@@ -270,7 +269,7 @@ def test_every_bad_row_is_reported_by_line_and_nothing_is_kept(db_session: Sessi
     """Proves: unknown codes, bad kinds and dates, reversed periods, conflicts within the file and
     with stored rules are all reported with their line numbers, and not one row is stored."""
     d = make_directory()
-    stored = rules.create_rule(ha_tu_environment(d, topic_id=d.land.id), actor=ADMIN, now=NOW)
+    stored = rules.create_rule(ha_tu_environment(d, topic_id=d.land.id), actor=ADMIN, now=TUESDAY_MORNING)
     text = HEADER + (
         "06652,moi-truong,,UBND-06652,,,ok\n"            # line 2: fine on its own
         "99999,moi-truong,,UBND-06652,,,\n"              # 3: unknown locality
@@ -284,7 +283,7 @@ def test_every_bad_row_is_reported_by_line_and_nothing_is_kept(db_session: Sessi
         "06652,moi-truong\n"                             # 11: too few columns
     )
 
-    result = rules.import_rules(io.StringIO(text, newline=""), now=NOW, actor=ADMIN)
+    result = rules.import_rules(io.StringIO(text, newline=""), now=TUESDAY_MORNING, actor=ADMIN)
 
     assert not result.ok and result.created == 0
     by_line = {error.line: error.message for error in result.errors}
@@ -310,7 +309,7 @@ def test_every_bad_row_is_reported_by_line_and_nothing_is_kept(db_session: Sessi
 def test_a_file_without_rules_or_with_the_wrong_header_is_refused(db_session: Session, text: str,
                                                                   expected: str) -> None:
     make_directory()
-    result = rules.import_rules(io.StringIO(text), now=NOW, actor=ADMIN)
+    result = rules.import_rules(io.StringIO(text), now=TUESDAY_MORNING, actor=ADMIN)
     assert [error.line for error in result.errors] == [1]
     assert expected in result.errors[0].message
 
@@ -320,7 +319,7 @@ def test_line_numbers_count_lines_of_quoted_notes(db_session: Session) -> None:
     make_directory()
     text = HEADER + '06652,moi-truong,,UBND-06652,,,"một\nhai\nba"\n06994,,,KHONG-CO,,,\n'
 
-    result = rules.import_rules(io.StringIO(text, newline=""), now=NOW, actor=ADMIN)
+    result = rules.import_rules(io.StringIO(text, newline=""), now=TUESDAY_MORNING, actor=ADMIN)
 
     assert [error.line for error in result.errors] == [5]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import unicodedata
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,9 +20,10 @@ from feedback.domain.events import Actor
 from feedback.extensions import db
 from feedback.models import ImportJob, ImportStatus, RoutingRule
 from feedback.services.routing import rules
+from tests.conftest import Enqueued
 from tests.factories import make_directory
+from tests.times import TUESDAY_MORNING
 
-NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
 ADMIN = Actor.cli("quantri")
 HEADER = "locality_code,topic_code,kind,unit_code,valid_from,valid_to,note\n"
 ROW = "06652,moi-truong,,UBND-06652,,,\n"
@@ -54,7 +55,7 @@ def to_cp1258(text: str) -> bytes:
 
 
 def run(text: str) -> rules.ImportResult:
-    return rules.import_rules(io.StringIO(text, newline=""), now=NOW, actor=ADMIN)
+    return rules.import_rules(io.StringIO(text, newline=""), now=TUESDAY_MORNING, actor=ADMIN)
 
 
 @pytest.fixture
@@ -191,7 +192,7 @@ def test_thousands_of_problems_are_counted_and_the_first_listed(db_session: Sess
 def test_progress_is_reported_while_checking(db_session: Session) -> None:
     make_directory()
     seen: list[tuple[int, int]] = []
-    rules.import_rules(io.StringIO(HEADER + one_day_rows(2500), newline=""), now=NOW, actor=ADMIN,
+    rules.import_rules(io.StringIO(HEADER + one_day_rows(2500), newline=""), now=TUESDAY_MORNING, actor=ADMIN,
                        progress=lambda done, total: seen.append((done, total)))
     assert seen == [(1000, 2500), (2000, 2500), (2500, 2500)]
 
@@ -210,40 +211,38 @@ def test_the_cli_reports_an_oversized_cell_without_a_traceback(app: Flask, db_se
 # --- import jobs (the worker) ----------------------------------------------------------------
 
 
-def make_job(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, list[tuple[object, ...]]]:
-    sent: list[tuple[object, ...]] = []
-    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: sent.append(args) or True)
-    job_id, accepted = rules.start_import(text, filename="quy-tac.csv", actor=ADMIN, now=NOW)
+def make_job(text: str) -> int:
+    """A stored import job for ``text`` (the ``enqueued`` fixture records its message)."""
+    job_id, accepted = rules.start_import(text, filename="quy-tac.csv", actor=ADMIN, now=TUESDAY_MORNING)
     assert accepted
-    return job_id, sent
+    return job_id
 
 
-def test_a_job_is_stored_then_sent_by_name_and_runs_once(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_job_is_stored_then_sent_by_name_and_runs_once(db_session: Session, enqueued: Enqueued) -> None:
     """Proves: the upload is stored as a pending job and IMPORT_ROUTING_RULES is sent with its id;
     running the job imports every rule and records the outcome; a second run does nothing."""
     make_directory()
-    job_id, sent = make_job(HEADER + one_day_rows(3000), monkeypatch)
+    job_id = make_job(HEADER + one_day_rows(3000))
     job = db.session.get(ImportJob, job_id)
     assert job is not None and job.status is ImportStatus.PENDING and job.rows_total == 3000
-    assert sent == [(feedback.jobs.IMPORT_ROUTING_RULES, job_id)]
+    assert enqueued == [(feedback.jobs.IMPORT_ROUTING_RULES, job_id)]
 
-    assert rules.run_import_job(job_id, now=NOW) is ImportStatus.DONE
-    assert rules.run_import_job(job_id, now=NOW) is None
+    assert rules.run_import_job(job_id, now=TUESDAY_MORNING) is ImportStatus.DONE
+    assert rules.run_import_job(job_id, now=TUESDAY_MORNING) is None
 
     db.session.refresh(job)
     assert (job.status, job.created, job.rows_done, job.rows_total, job.error_count) == (
         ImportStatus.DONE, 3000, 3000, 3000, 0)
-    assert job.started_at == NOW and job.finished_at == NOW
+    assert job.started_at == TUESDAY_MORNING and job.finished_at == TUESDAY_MORNING
     assert rule_count() == 3000
 
 
-def test_a_job_with_problems_keeps_nothing_and_lists_them(db_session: Session,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_job_with_problems_keeps_nothing_and_lists_them(db_session: Session, enqueued: Enqueued) -> None:
     make_directory()
     twin = "06994,,,UBND-06994,,,\n"
-    job_id, _sent = make_job(HEADER + one_day_rows(2500) + twin + twin, monkeypatch)
+    job_id = make_job(HEADER + one_day_rows(2500) + twin + twin)
 
-    assert rules.run_import_job(job_id, now=NOW) is ImportStatus.FAILED
+    assert rules.run_import_job(job_id, now=TUESDAY_MORNING) is ImportStatus.FAILED
 
     job = db.session.get(ImportJob, job_id)
     assert job is not None and job.error_count == 1 and job.errors == [
@@ -252,14 +251,14 @@ def test_a_job_with_problems_keeps_nothing_and_lists_them(db_session: Session,
     assert rule_count() == 0
 
 
-def test_a_stale_running_job_is_claimed_again(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stale_running_job_is_claimed_again(db_session: Session, enqueued: Enqueued) -> None:
     """Proves: a job left running by a worker that died is taken again once stale, not before."""
     make_directory()
-    job_id, _sent = make_job(HEADER + ROW, monkeypatch)
+    job_id = make_job(HEADER + ROW)
     job = db.session.get(ImportJob, job_id)
     assert job is not None
-    job.status, job.started_at = ImportStatus.RUNNING, NOW
+    job.status, job.started_at = ImportStatus.RUNNING, TUESDAY_MORNING
     db.session.commit()
 
-    assert rules.run_import_job(job_id, now=NOW + timedelta(minutes=5)) is None
-    assert rules.run_import_job(job_id, now=NOW + timedelta(minutes=20)) is ImportStatus.DONE
+    assert rules.run_import_job(job_id, now=TUESDAY_MORNING + timedelta(minutes=5)) is None
+    assert rules.run_import_job(job_id, now=TUESDAY_MORNING + timedelta(minutes=20)) is ImportStatus.DONE

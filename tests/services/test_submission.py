@@ -24,7 +24,9 @@ from feedback.models import Attachment, Event, Feedback
 from feedback.services.intake import submission as submission_service
 from feedback.services.audit import verify_chain
 from feedback.services.intake.submission import Submission, SubmissionInvalid, Upload, submit_feedback
-from tests.factories import TUESDAY_MORNING, Directory, make_directory
+from tests.conftest import Enqueued
+from tests.factories import Directory, make_directory
+from tests.times import TUESDAY_MORNING
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -45,13 +47,6 @@ def report(directory: Directory, **changes: object) -> Submission:
     return Submission(**values)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
-    calls: list[tuple[object, ...]] = []
-    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: calls.append(args) or True)
-    return calls
-
-
 def upload_files(app: Flask) -> list[Path]:
     return sorted(Path(app.config["UPLOAD_DIR"]).iterdir())
 
@@ -70,7 +65,7 @@ def count(model: type) -> int:
 
 
 def test_a_valid_report_is_saved_received_with_a_valid_code_and_a_public_event(
-    db_session: Session, enqueued: list[tuple[object, ...]]
+    db_session: Session, enqueued: Enqueued
 ) -> None:
     directory = make_directory()
     receipt = submit_feedback(report(directory, name="Trần Thị B", phone="0912 345 678"), now=TUESDAY_MORNING)
@@ -92,13 +87,13 @@ def test_a_valid_report_is_saved_received_with_a_valid_code_and_a_public_event(
     assert "Trần Thị B" not in events[0].payload() and "0912345678" not in events[0].payload()
 
 
-def test_the_code_year_is_the_local_year(db_session: Session, enqueued: list[tuple[object, ...]]) -> None:
+def test_the_code_year_is_the_local_year(db_session: Session, enqueued: Enqueued) -> None:
     directory = make_directory()
     receipt = submit_feedback(report(directory), now=NEW_YEAR_LOCAL)
     assert parse_code(receipt.code).year == 2027
 
 
-def test_a_commune_without_village_is_the_items_locality(db_session: Session, enqueued: list[tuple[object, ...]]) -> None:
+def test_a_commune_without_village_is_the_items_locality(db_session: Session, enqueued: Enqueued) -> None:
     directory = make_directory()
     receipt = submit_feedback(report(directory, village_code=None), now=TUESDAY_MORNING)
     assert db.session.get(Feedback, receipt.feedback_id).locality_id == directory.ha_tu.id  # type: ignore[union-attr]
@@ -124,7 +119,7 @@ def test_a_commune_without_village_is_the_items_locality(db_session: Session, en
     ],
 )
 def test_an_invalid_submission_names_its_fields_and_writes_nothing(
-    app: Flask, db_session: Session, empty_uploads: None, enqueued: list[tuple[object, ...]],
+    app: Flask, db_session: Session, empty_uploads: None, enqueued: Enqueued,
     changes: dict[str, object], fields: set[str],
 ) -> None:
     directory = make_directory()
@@ -142,7 +137,7 @@ def test_limits_are_stated_in_the_messages(db_session: Session) -> None:
     assert "200" in raised.value.errors["title"] and "5000" in raised.value.errors["body"]
 
 
-def test_a_complaint_with_name_and_email_is_accepted(db_session: Session, enqueued: list[tuple[object, ...]]) -> None:
+def test_a_complaint_with_name_and_email_is_accepted(db_session: Session, enqueued: Enqueued) -> None:
     directory = make_directory()
     receipt = submit_feedback(report(directory, kind=Kind.COMPLAINT, name="Nguyễn Văn A", email="a@example.vn"),
                               now=TUESDAY_MORNING)
@@ -150,7 +145,7 @@ def test_a_complaint_with_name_and_email_is_accepted(db_session: Session, enqueu
 
 
 def test_attachments_are_stored_under_random_names_with_their_metadata(
-    app: Flask, db_session: Session, empty_uploads: None, enqueued: list[tuple[object, ...]]
+    app: Flask, db_session: Session, empty_uploads: None, enqueued: Enqueued
 ) -> None:
     directory = make_directory()
     receipt = submit_feedback(
@@ -168,7 +163,7 @@ def test_attachments_are_stored_under_random_names_with_their_metadata(
 
 
 def test_a_failed_commit_leaves_no_row_and_no_file(
-    app: Flask, db_session: Session, empty_uploads: None, enqueued: list[tuple[object, ...]],
+    app: Flask, db_session: Session, empty_uploads: None, enqueued: Enqueued,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     directory = make_directory()
@@ -186,7 +181,7 @@ def test_a_failed_commit_leaves_no_row_and_no_file(
 
 
 def test_the_same_key_session_and_content_give_the_same_item_and_secret(
-    db_session: Session, enqueued: list[tuple[object, ...]]
+    db_session: Session, enqueued: Enqueued
 ) -> None:
     """A double click whose first answer (and its session cookie) was dropped loses nothing."""
     directory = make_directory()
@@ -201,7 +196,7 @@ def test_the_same_key_session_and_content_give_the_same_item_and_secret(
 
 
 def test_another_session_with_the_same_key_makes_its_own_item_and_learns_nothing(
-    db_session: Session, enqueued: list[tuple[object, ...]]
+    db_session: Session, enqueued: Enqueued
 ) -> None:
     """The key is in the form's HTML: whoever copies it must not get the first sender's receipt."""
     directory = make_directory()
@@ -234,7 +229,7 @@ CHANGES: dict[str, Callable[[Directory], dict[str, object]]] = {
 
 @pytest.mark.parametrize("change", list(CHANGES))
 def test_a_changed_report_with_the_same_key_and_session_is_a_new_item(
-    db_session: Session, empty_uploads: None, enqueued: list[tuple[object, ...]], change: str
+    db_session: Session, empty_uploads: None, enqueued: Enqueued, change: str
 ) -> None:
     """Back, edit, send again: the second report is never swallowed by the first receipt."""
     directory = make_directory()
@@ -245,7 +240,7 @@ def test_a_changed_report_with_the_same_key_and_session_is_a_new_item(
     assert count(Feedback) == 2 and len(enqueued) == 2
 
 
-def test_only_a_digest_of_the_form_key_is_stored(db_session: Session, enqueued: list[tuple[object, ...]]) -> None:
+def test_only_a_digest_of_the_form_key_is_stored(db_session: Session, enqueued: Enqueued) -> None:
     directory = make_directory()
     key = "plain-form-key-0123456789"
     receipt = submit_feedback(report(directory, submission_key=key, session_id="s-4"), now=TUESDAY_MORNING)
@@ -256,7 +251,7 @@ def test_only_a_digest_of_the_form_key_is_stored(db_session: Session, enqueued: 
 
 
 def test_the_token_of_a_repeated_form_cannot_be_made_without_the_secret_key(
-    app: Flask, db_session: Session, enqueued: list[tuple[object, ...]], monkeypatch: pytest.MonkeyPatch
+    app: Flask, db_session: Session, enqueued: Enqueued, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     directory = make_directory()
     first = submit_feedback(report(directory, submission_key="key-2", session_id="s-2"), now=TUESDAY_MORNING)
@@ -266,7 +261,7 @@ def test_the_token_of_a_repeated_form_cannot_be_made_without_the_secret_key(
     assert (again.feedback_id, again.duplicate, again.token) == (first.feedback_id, True, None)
 
 
-def test_a_form_without_submission_key_gets_a_random_token(db_session: Session, enqueued: list[tuple[object, ...]]) -> None:
+def test_a_form_without_submission_key_gets_a_random_token(db_session: Session, enqueued: Enqueued) -> None:
     directory = make_directory()
     first = submit_feedback(report(directory, submission_key=None), now=TUESDAY_MORNING)
     second = submit_feedback(report(directory, submission_key=None), now=TUESDAY_MORNING)
@@ -275,7 +270,7 @@ def test_a_form_without_submission_key_gets_a_random_token(db_session: Session, 
 
 
 def test_a_lost_race_on_the_submission_key_returns_the_winner(
-    app: Flask, db_session: Session, empty_uploads: None, enqueued: list[tuple[object, ...]],
+    app: Flask, db_session: Session, empty_uploads: None, enqueued: Enqueued,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The other request inserted the key between our check and our insert: the unique column refuses ours."""

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from feedback.extensions import db
 from feedback.models import CalendarOverride, Role
 from feedback.services.deadlines.clocks import start_clocks
-from tests.factories import TUESDAY_MORNING, make_directory, make_feedback, make_user
+from tests.factories import make_directory, make_feedback, make_user
+from tests.times import TUESDAY_MORNING, WED_11_MAR
 from tests.web.auth_helpers import csrf_token, log_in
 
-WED_11_MAR = date(2026, 3, 11)
 
 
 def overrides() -> list[tuple[date, bool, str]]:

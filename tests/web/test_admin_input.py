@@ -9,19 +9,9 @@ from sqlalchemy.orm import Session
 
 from feedback.domain.tracking import make_code
 from feedback.extensions import db
-from feedback.models import Role
-from tests.factories import Directory, make_directory, make_feedback, make_user
-from tests.web.auth_helpers import log_in
+from tests.factories import Directory, make_directory, make_feedback
 
 HUGE = "99999999999999999999"  # beyond 64 bits, let alone PostgreSQL's integer
-
-
-@pytest.fixture
-def d(client: FlaskClient, db_session: Session) -> Directory:
-    directory = make_directory()
-    make_user("quantri", Role.ADMIN)
-    assert log_in(client, "quantri").status_code == 302
-    return directory
 
 
 @pytest.mark.parametrize("url, expected", [

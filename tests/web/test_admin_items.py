@@ -19,21 +19,14 @@ from feedback.extensions import db
 from feedback.models import Deadline, Event, Feedback, Role, RoutingRule
 from feedback.services.audit import verify_chain
 from feedback.services.routing.route import route_item
-from tests.factories import TUESDAY_MORNING, Directory, make_directory, make_feedback, make_user
+from tests.conftest import Enqueued
+from tests.factories import Directory, make_directory, make_feedback, make_user
+from tests.times import ROUTED_AT, TUESDAY_MORNING
+from tests.web.admin_html import parse
 from tests.web.auth_helpers import csrf_token, log_in
 
-ROUTED_AT = TUESDAY_MORNING + timedelta(minutes=1)
 FAR_FUTURE = datetime(2099, 1, 1, tzinfo=UTC)
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def d(client: FlaskClient, db_session: Session) -> Directory:
-    """The test directory and a logged-in administrator."""
-    directory = make_directory()
-    make_user("quantri", Role.ADMIN)
-    assert log_in(client, "quantri").status_code == 302
-    return directory
 
 
 def routed_complaint(d: Directory) -> tuple[Feedback, RoutingRule]:
@@ -203,46 +196,44 @@ def test_a_tampered_event_is_reported(client: FlaskClient, d: Directory) -> None
 
 
 def test_a_received_item_is_sent_to_routing_again(client: FlaskClient, d: Directory,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+                                                  enqueued: Enqueued) -> None:
     """Proves: the button is offered for a `received` item, and pressing it sends ROUTE_FEEDBACK
     once, records "routing_requested" and says so."""
     item = make_feedback(d)
     db.session.commit()
-    calls: list[tuple[object, ...]] = []
-    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: calls.append(args) or True)
     page = client.get(f"/admin/items/{item.code}").get_data(as_text=True)
-    assert "Gửi lại để phân công" in page and "Chưa phân công cho đơn vị nào." in page
+    form = parse(page).find("form", action=f"/admin/items/{item.code}/route")
+    assert form is not None and form.find("button", type="submit").text == "Gửi lại để phân công"
+    assert parse(page).find("p", class_="routing").text == "Chưa phân công cho đơn vị nào."
 
     response = client.post(f"/admin/items/{item.code}/route", data={"csrf_token": csrf_token(page)},
                            follow_redirects=True)
 
-    assert calls == [(feedback.jobs.ROUTE_FEEDBACK, item.id)]
-    assert f"Đã gửi ý kiến {item.code} đi phân công lại." in response.get_data(as_text=True)
+    assert enqueued == [(feedback.jobs.ROUTE_FEEDBACK, item.id)]
+    flashes = [p.text for p in parse(response.get_data(as_text=True)).find_all("p", role="status")]
+    assert flashes == [f"Đã gửi ý kiến {item.code} đi phân công lại."]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(
         Event.feedback_id == item.id, Event.action == "routing_requested")) == 1
 
 
 def test_an_assigned_item_is_not_sent_again(client: FlaskClient, d: Directory,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+                                            enqueued: Enqueued) -> None:
     """Proves: posting the action for an assigned item sends nothing and shows the refusal."""
     item, _rule = routed_complaint(d)
-    calls: list[tuple[object, ...]] = []
-    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: calls.append(args) or True)
     token = csrf_token(client.get("/admin/").get_data(as_text=True))
 
     response = client.post(f"/admin/items/{item.code}/route", data={"csrf_token": token}, follow_redirects=True)
 
-    assert calls == []
-    assert "Chỉ gửi lại phân công được cho ý kiến đang chờ chuyển đến đơn vị xử lý" in response.get_data(as_text=True)
+    assert enqueued == []
+    flashes = [p.text for p in parse(response.get_data(as_text=True)).find_all("p", class_="flash-error")]
+    assert len(flashes) == 1 and "Chỉ gửi lại phân công được cho ý kiến đang chờ chuyển đến đơn vị xử lý" in flashes[0]
 
 
 def test_the_route_action_needs_the_csrf_token(client: FlaskClient, d: Directory,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+                                               enqueued: Enqueued) -> None:
     """Proves: a cross-site POST without the token is refused and sends nothing."""
     item = make_feedback(d)
     db.session.commit()
-    calls: list[tuple[object, ...]] = []
-    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: calls.append(args) or True)
 
     assert client.post(f"/admin/items/{item.code}/route").status_code == 400
-    assert calls == []
+    assert enqueued == []

@@ -4,33 +4,23 @@ readable key: value pairs in Vietnam time; and "Chuyển cho đơn vị" on the 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
 
 from feedback.domain.assignments import EndReason
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db
-from feedback.models import Assignment, Deadline, Event, Feedback, Role, RoutingRule
+from feedback.models import Assignment, Deadline, Event, Feedback, RoutingRule
 from feedback.services.routing.route import route_item
-from tests.factories import TUESDAY_MORNING, Directory, make_directory, make_feedback, make_user
+from tests.factories import Directory, make_feedback
+from tests.times import ROUTED_AT, TUESDAY_MORNING
 from tests.web.admin_html import Element, parse
-from tests.web.auth_helpers import csrf_token, log_in
+from tests.web.auth_helpers import csrf_token
 
-ROUTED_AT = TUESDAY_MORNING + timedelta(minutes=1)
 HANDED_AT_LEAST = TUESDAY_MORNING
-
-
-@pytest.fixture
-def d(client: FlaskClient, db_session: Session) -> Directory:
-    directory = make_directory()
-    make_user("quantri", Role.ADMIN)
-    assert log_in(client, "quantri").status_code == 302
-    return directory
 
 
 def page(client: FlaskClient, url: str) -> Element:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from datetime import date
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,15 +16,6 @@ from tests.factories import Directory, make_directory, make_feedback, make_user
 from tests.web.auth_helpers import csrf_token, log_in
 
 HEADER = "locality_code,topic_code,kind,unit_code,valid_from,valid_to,note\n"
-
-
-@pytest.fixture
-def d(client: FlaskClient, db_session: Session) -> Directory:
-    """The test directory and a logged-in administrator."""
-    directory = make_directory()
-    make_user("quantri", Role.ADMIN)
-    assert log_in(client, "quantri").status_code == 302
-    return directory
 
 
 def add_rule(d: Directory, **values: object) -> RoutingRule:

@@ -7,29 +7,20 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 import feedback.jobs
 from feedback.domain.calendar import local_date
 from feedback.extensions import db
-from feedback.models import ImportJob, ImportStatus, Role, RoutingRule
+from feedback.models import ImportJob, ImportStatus, RoutingRule
 from feedback.services.routing import rules
-from tests.factories import Directory, make_directory, make_feedback, make_user
+from tests.conftest import Enqueued
+from tests.factories import Directory, make_feedback
 from tests.web.admin_html import Element, parse
-from tests.web.auth_helpers import csrf_token, log_in
+from tests.web.auth_helpers import csrf_token
 
 HEADER = "locality_code,topic_code,kind,unit_code,valid_from,valid_to,note\n"
-
-
-@pytest.fixture
-def d(client: FlaskClient, db_session: Session) -> Directory:
-    directory = make_directory()
-    make_user("quantri", Role.ADMIN)
-    assert log_in(client, "quantri").status_code == 302
-    return directory
 
 
 def upload(client: FlaskClient, content: bytes, *, follow: bool = False) -> tuple[int, str, Element]:
@@ -54,18 +45,16 @@ def rule_count() -> int:
 
 
 def test_a_large_upload_runs_in_the_worker_with_a_progress_page(client: FlaskClient, d: Directory,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+                                                               enqueued: Enqueued) -> None:
     """Proves: more than SYNC_LIMIT rows are stored as a job and sent to the worker by name; the
     job's page shows the progress and refreshes itself (meta refresh, no JavaScript) until the
     job is over, then shows how many rules were stored and stops refreshing."""
-    sent: list[tuple[object, ...]] = []
-    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: sent.append(args) or True)
 
     status, location, _page = upload(client, (HEADER + one_day_rows(rules.SYNC_LIMIT + 1)).encode())
 
     job = db.session.scalars(select(ImportJob)).one()
     assert status == 302 and location.endswith(f"/admin/rules/import/{job.id}")
-    assert sent == [(feedback.jobs.IMPORT_ROUTING_RULES, job.id)] and rule_count() == 0
+    assert enqueued == [(feedback.jobs.IMPORT_ROUTING_RULES, job.id)] and rule_count() == 0
     waiting = parse(client.get(location).get_data(as_text=True))
     assert waiting.find("meta", **{"http-equiv": "refresh"})
     assert str(rules.SYNC_LIMIT + 1) in waiting.find("p", id="import-status").text
@@ -85,11 +74,11 @@ def test_a_large_upload_runs_in_the_worker_with_a_progress_page(client: FlaskCli
 
 
 def test_a_small_upload_with_semicolons_imports_at_once(client: FlaskClient, d: Directory,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: pytest.fail("a small file needs no worker"))
+                                                        enqueued: Enqueued) -> None:
     status, location, _page = upload(client, ("\ufeff" + HEADER.replace(",", ";")
                                               + "06652;moi-truong;;UBND-06652;;;\n").encode())
     assert status == 302 and location.endswith("/admin/rules") and rule_count() == 1
+    assert enqueued == []  # a small file needs no worker
 
 
 def test_an_oversized_cell_is_a_listed_problem_not_a_500(client: FlaskClient, d: Directory) -> None:

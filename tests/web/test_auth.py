@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -19,11 +18,11 @@ from feedback.models.notifications import NotificationStatus
 from feedback.services.accounts.passwords import FAILED_LOGIN_ALERT_KIND
 from feedback.services.accounts.users import set_password
 from tests.factories import make_directory, make_user
+from tests.times import TUESDAY_MORNING
 from tests.web.auth_helpers import csrf_token, log_in
 
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
 THROTTLED = "Bạn đã thử đăng nhập quá nhiều lần. Vui lòng thử lại sau ít phút."
-NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
 
 
 def fresh_browser(client: FlaskClient) -> FlaskClient:
@@ -109,7 +108,7 @@ def test_an_unknown_user_costs_an_argon2_verification(db_session: Session, monke
     real = accounts.verify_password
     monkeypatch.setattr(accounts, "verify_password", lambda h, p: calls.append(h) or real(h, p))
 
-    assert authenticate("khong-co-ai", "bat-ky", NOW) is None
+    assert authenticate("khong-co-ai", "bat-ky", TUESDAY_MORNING) is None
     assert len(calls) == 1 and calls[0].startswith("$argon2id$")
 
 
@@ -365,11 +364,11 @@ def test_a_hash_made_with_old_parameters_is_upgraded_at_login(db_session: Sessio
     old = user.password_hash
     db.session.flush()
 
-    assert authenticate("quantri", "mat-khau-dung-1", NOW) is user
+    assert authenticate("quantri", "mat-khau-dung-1", TUESDAY_MORNING) is user
 
     assert user.password_hash != old and user.password_hash.startswith("$argon2id$")
-    assert authenticate("quantri", "mat-khau-dung-1", NOW) is user
-    assert user.last_login_at == NOW
+    assert authenticate("quantri", "mat-khau-dung-1", TUESDAY_MORNING) is user
+    assert user.last_login_at == TUESDAY_MORNING
 
 
 def test_passwords_are_hashed_with_argon2id(db_session: Session) -> None:

@@ -16,11 +16,11 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import refresh
-import pytest
 from sqlalchemy.orm import Session
 
 from feedback.extensions import db
 from feedback.models import Role
+from tests.conftest import Enqueued
 from tests.factories import make_directory, make_user
 from tests.web.auth_helpers import csrf_token, log_in
 from tests.web.form_helpers import post_form, valid_data
@@ -195,14 +195,12 @@ def test_every_form_of_the_project_translates_wtforms_messages(app: Flask) -> No
 
 
 def test_topics_have_their_english_name_on_english_pages(
-    client: FlaskClient, db_session: Session, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, db_session: Session, enqueued: Enqueued
 ) -> None:
     """``name_en`` on English pages, the Vietnamese name as fallback and on Vietnamese pages."""
     import feedback.jobs
     from feedback.domain.status import Kind
     from feedback.services.intake.submission import Submission, submit_feedback
-
-    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: True)
     directory = make_directory()
     directory.waste.name_en = "Waste"
     db.session.flush()

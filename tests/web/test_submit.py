@@ -24,6 +24,7 @@ from feedback.extensions import db
 from feedback.models import Attachment, Event, Feedback
 from feedback.public.receipts import SECRET_LINK_WINDOW
 from feedback.services.intake.maintenance import STALE_AFTER, tidy_uploads
+from tests.conftest import Enqueued
 from tests.factories import make_directory
 from tests.web.form_helpers import (
     JPEG, LINUX_ELF, PDF, PNG, WINDOWS_EXE, code_from_location, form_fields, post_form, valid_data,
@@ -31,13 +32,6 @@ from tests.web.form_helpers import (
 
 IDENTITY = {"name": "Nguyễn Văn A", "phone": "0912 345 678"}
 STATIC = Path(__file__).resolve().parents[2] / "feedback" / "static"
-
-
-@pytest.fixture
-def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
-    calls: list[tuple[object, ...]] = []
-    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: calls.append(args) or True)
-    return calls
 
 
 @pytest.fixture
@@ -135,7 +129,7 @@ def test_the_home_page_leads_to_the_form_the_lookup_and_staff_login(client: Flas
 
 @pytest.mark.parametrize("kind", list(Kind))
 def test_each_kind_is_received_and_the_receipt_shows_a_valid_code(
-    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]], kind: Kind
+    client: FlaskClient, db_session: Session, enqueued: Enqueued, kind: Kind
 ) -> None:
     make_directory()
     response = post_form(client, valid_data(kind=kind.value, **IDENTITY))
@@ -156,7 +150,7 @@ def test_each_kind_is_received_and_the_receipt_shows_a_valid_code(
 
 
 def test_a_complaint_without_name_is_refused_with_the_reason_and_nothing_is_stored(
-    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+    client: FlaskClient, db_session: Session, enqueued: Enqueued
 ) -> None:
     make_directory()
     response = post_form(client, valid_data(kind="complaint"))
@@ -222,7 +216,7 @@ def test_six_files_are_refused(client: FlaskClient, db_session: Session, empty_u
 
 
 def test_images_and_pdf_are_attached(
-    client: FlaskClient, db_session: Session, empty_uploads: Path, enqueued: list[tuple[object, ...]]
+    client: FlaskClient, db_session: Session, empty_uploads: Path, enqueued: Enqueued
 ) -> None:
     make_directory()
     response = post_form(client, valid_data(), files=[(PNG, "hien-truong.png"), (PDF, "van-ban.pdf")])
@@ -269,7 +263,7 @@ def test_a_post_without_csrf_token_gets_a_friendly_400_and_stores_nothing(
 
 
 def test_the_same_form_posted_twice_makes_one_item(
-    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+    client: FlaskClient, db_session: Session, enqueued: Enqueued
 ) -> None:
     make_directory()
     csrf, key = form_fields(client)
@@ -281,7 +275,7 @@ def test_the_same_form_posted_twice_makes_one_item(
 
 
 def test_another_session_with_a_victims_form_key_gets_no_secret_and_no_personal_data(
-    app: Flask, client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+    app: Flask, client: FlaskClient, db_session: Session, enqueued: Enqueued
 ) -> None:
     """The key is in the form's HTML (a cached page, a shared computer): copying it, even with the
     same content, must not hand out the victim's receipt, secret link, name or phone."""
@@ -307,7 +301,7 @@ def test_another_session_with_a_victims_form_key_gets_no_secret_and_no_personal_
 
 
 def test_back_edit_and_send_again_with_the_same_form_makes_a_new_item(
-    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+    client: FlaskClient, db_session: Session, enqueued: Enqueued
 ) -> None:
     make_directory()
     csrf, key = form_fields(client)
@@ -321,7 +315,7 @@ def test_back_edit_and_send_again_with_the_same_form_makes_a_new_item(
 
 
 def test_the_same_session_repeating_the_same_report_sees_its_receipt_and_secret(
-    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+    client: FlaskClient, db_session: Session, enqueued: Enqueued
 ) -> None:
     make_directory()
     csrf, key = form_fields(client)
@@ -345,7 +339,7 @@ def age_receipts(client: FlaskClient, by: timedelta) -> None:
 
 
 def test_a_double_click_whose_first_answer_was_dropped_still_shows_the_secret_link(
-    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+    client: FlaskClient, db_session: Session, enqueued: Enqueued
 ) -> None:
     """A slow line: the browser drops the first answer and the session cookie that carried the
     token; the second POST of the same form, same session and same content shows the receipt."""
@@ -362,7 +356,7 @@ def test_a_double_click_whose_first_answer_was_dropped_still_shows_the_secret_li
 
 
 def test_after_forget_me_the_browsers_resubmit_does_not_send_the_report_again(
-    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+    client: FlaskClient, db_session: Session, enqueued: Enqueued
 ) -> None:
     """The next person at a kiosk goes back and confirms "resubmit the form?"."""
     make_directory()
@@ -381,7 +375,7 @@ def test_after_forget_me_the_browsers_resubmit_does_not_send_the_report_again(
 
 
 def test_after_the_window_the_receipt_shows_only_the_code(
-    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+    client: FlaskClient, db_session: Session, enqueued: Enqueued
 ) -> None:
     """A kiosk: the next person reopens /submitted/<code> and must not find the secret link."""
     make_directory()
@@ -402,7 +396,7 @@ def test_after_the_window_the_receipt_shows_only_the_code(
 
 
 def test_forget_me_clears_what_the_session_holds_of_the_resident(
-    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+    client: FlaskClient, db_session: Session, enqueued: Enqueued
 ) -> None:
     make_directory()
     location = post_form(client, valid_data()).headers["Location"]
@@ -428,7 +422,7 @@ def test_forget_me_clears_what_the_session_holds_of_the_resident(
 
 
 def test_the_form_and_the_receipt_are_never_cached(
-    client: FlaskClient, db_session: Session, enqueued: list[tuple[object, ...]]
+    client: FlaskClient, db_session: Session, enqueued: Enqueued
 ) -> None:
     make_directory()
     responses = {"form": client.get("/submit")}
@@ -448,7 +442,7 @@ def held_uploads(folder: Path) -> list[Path]:
 
 
 def test_without_javascript_the_village_step_lists_villages_and_keeps_what_was_typed_and_chosen(
-    client: FlaskClient, db_session: Session, empty_uploads: Path, enqueued: list[tuple[object, ...]]
+    client: FlaskClient, db_session: Session, empty_uploads: Path, enqueued: Enqueued
 ) -> None:
     make_directory()
     csrf, key = form_fields(client)
@@ -491,7 +485,7 @@ def test_the_village_step_jumps_to_the_village_list_without_javascript(client: F
 
 
 def test_files_chosen_after_the_village_step_replace_the_held_ones(
-    client: FlaskClient, db_session: Session, empty_uploads: Path, enqueued: list[tuple[object, ...]]
+    client: FlaskClient, db_session: Session, empty_uploads: Path, enqueued: Enqueued
 ) -> None:
     make_directory()
     csrf, key = form_fields(client)
@@ -503,7 +497,7 @@ def test_files_chosen_after_the_village_step_replace_the_held_ones(
 
 
 def test_held_files_belong_to_one_form_of_one_session(
-    app: Flask, client: FlaskClient, db_session: Session, empty_uploads: Path, enqueued: list[tuple[object, ...]]
+    app: Flask, client: FlaskClient, db_session: Session, empty_uploads: Path, enqueued: Enqueued
 ) -> None:
     make_directory()
     csrf, key = form_fields(client)
@@ -517,7 +511,7 @@ def test_held_files_belong_to_one_form_of_one_session(
 
 
 def test_held_files_that_were_tidied_away_are_asked_for_again(
-    client: FlaskClient, db_session: Session, empty_uploads: Path, enqueued: list[tuple[object, ...]]
+    client: FlaskClient, db_session: Session, empty_uploads: Path, enqueued: Enqueued
 ) -> None:
     make_directory()
     csrf, key = form_fields(client)

@@ -12,7 +12,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-import feedback.jobs
 from feedback.domain.assignments import EndReason
 from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import CHECK_ALPHABET, make_code
@@ -22,13 +21,13 @@ from feedback.services.routing.route import route_item
 from feedback.services.intake.submission import Receipt, Submission, Upload, submit_feedback
 from tests.factories import Directory, make_directory, make_user
 from tests.services.routing_rows import add_rule
+from tests.times import TUESDAY_MORNING
 from tests.web.auth_helpers import log_in
 from tests.web.form_helpers import PNG
 from tests.web.html_text import elements, main_text, texts
 
 NAME, PHONE, EMAIL = "Phạm Thị Riêng Tư", "0987654321", "rieng.tu@example.vn"
 TITLE, BODY = "Tiêu đề có tên hàng xóm", "Nội dung có địa chỉ nhà số 7"
-RECEIVED = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội
 JSON_KEYS = {"code", "kind", "status", "topic", "locality", "unit", "routing", "deadlines", "events", "answer",
              "answered_at", "answered_by_unit", "restricted"}
 # The internal explanation written by routing: for staff, never on the resident's pages.
@@ -36,8 +35,8 @@ INTERNAL_EXPLANATION = "Quy tắc #3: Phường Hà Tu × Mọi lĩnh vực → 
 
 
 @pytest.fixture(autouse=True)
-def no_broker(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(feedback.jobs, "enqueue", lambda *args: True)
+def no_broker(enqueued: object) -> None:
+    """Submissions here send nothing to a worker (``enqueued`` records instead)."""
 
 
 def send(directory: Directory, kind: Kind = Kind.REPORT) -> Receipt:
@@ -45,7 +44,7 @@ def send(directory: Directory, kind: Kind = Kind.REPORT) -> Receipt:
         kind=kind, locality_code="06652", village_code="06652-001", topic_code="dat-dai",
         title=TITLE, body=BODY, name=NAME, phone=PHONE, email=EMAIL, consent_share_contact=True,
         attachments=(Upload("so-do-thua-dat.png", PNG),),
-    ), now=RECEIVED)
+    ), now=TUESDAY_MORNING)
 
 
 def send_complaint(directory: Directory) -> Receipt:
@@ -59,14 +58,14 @@ def route(receipt: Receipt, directory: Directory, *, due: datetime, breached: bo
     item.status = Status.ASSIGNED
     item.current_unit_id = directory.ubnd_ha_tu.id
     item.routing_explanation = INTERNAL_EXPLANATION
-    db.session.add(Assignment(feedback_id=item.id, unit_id=directory.ubnd_ha_tu.id, assigned_at=RECEIVED,
+    db.session.add(Assignment(feedback_id=item.id, unit_id=directory.ubnd_ha_tu.id, assigned_at=TUESDAY_MORNING,
                               explanation=INTERNAL_EXPLANATION))
     db.session.add(Deadline(feedback_id=item.id, unit_id=directory.ubnd_ha_tu.id, clock="acceptance", sequence=1,
                             legal_basis="Luật Khiếu nại 2011, Điều 27", day_type="working", period_days=7,
-                            starts_at=RECEIVED, due_at=due, breached_at=due if breached else None))
+                            starts_at=TUESDAY_MORNING, due_at=due, breached_at=due if breached else None))
     db.session.add(Deadline(feedback_id=item.id, unit_id=directory.ubnd_ha_tu.id, clock="resolution", sequence=1,
                             legal_basis="Luật Khiếu nại 2011, Điều 28", day_type="calendar", period_days=30,
-                            starts_at=RECEIVED, due_at=datetime(2099, 1, 1, 10, 0, tzinfo=UTC)))
+                            starts_at=TUESDAY_MORNING, due_at=datetime(2099, 1, 1, 10, 0, tzinfo=UTC)))
     db.session.flush()
 
 
@@ -341,7 +340,7 @@ def test_a_rule_gives_residents_a_plain_sentence_and_staff_the_rule_number(
     directory = make_directory()
     receipt = send(directory)
     rule = add_rule(directory.environment_dept, topic=directory.land)
-    assert route_item(receipt.feedback_id, now=RECEIVED + timedelta(minutes=1)).unit_id == directory.environment_dept.id
+    assert route_item(receipt.feedback_id, now=TUESDAY_MORNING + timedelta(minutes=1)).unit_id == directory.environment_dept.id
 
     html = client.get(f"/t/{receipt.code}").get_data(as_text=True)
     assert texts(html, "p", class_="routing-reason") == [
@@ -367,10 +366,10 @@ def test_a_transferred_item_says_it_was_handed_on(client: FlaskClient, db_sessio
     item = db.session.get(Feedback, receipt.feedback_id)
     assert item is not None
     first = item.assignments[0]
-    first.ended_at, first.end_reason = RECEIVED + timedelta(days=1), EndReason.NOT_COMPETENT
+    first.ended_at, first.end_reason = TUESDAY_MORNING + timedelta(days=1), EndReason.NOT_COMPETENT
     first.end_reason_text = "đất rừng"
     item.current_unit = directory.environment_dept
-    item.assignments.append(Assignment(unit=directory.environment_dept, assigned_at=RECEIVED + timedelta(days=1),
+    item.assignments.append(Assignment(unit=directory.environment_dept, assigned_at=TUESDAY_MORNING + timedelta(days=1),
                                        explanation="UBND Phường Hà Tu chuyển vì không thuộc thẩm quyền → Sở"))
     db.session.flush()
     html = client.get(f"/t/{receipt.code}").get_data(as_text=True)

@@ -13,7 +13,8 @@ from feedback.jobs import SCAN_DEADLINES, SEND_NOTIFICATION, SEND_NOTIFICATIONS
 from feedback.models import Deadline, Event, Notification, WorkerHeartbeat
 from feedback.models.notifications import NotificationStatus
 from tests.factories import make_directory
-from tests.services.deadline_rows import TUE_24_FEB_0001, add_deadline, assigned_item
+from tests.services.deadline_rows import add_deadline, assigned_item
+from tests.times import TUE_24_FEB_0001
 from worker.tasks.deadlines import scan_deadlines
 from worker.tasks.notifications import send_notification, send_notifications
 

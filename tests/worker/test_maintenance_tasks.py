@@ -16,9 +16,9 @@ from feedback.jobs import TIDY_UPLOADS
 from feedback.models import Attachment, WorkerHeartbeat
 from feedback.services.intake.uploads import TEMP_PREFIX
 from tests.factories import make_directory, make_feedback
+from tests.times import TUESDAY_MORNING
 from worker.tasks.maintenance import tidy_uploads
 
-NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def upload_dir(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
 def temp_file(upload_dir: Path, storage_name: str, age: timedelta) -> Path:
     path = upload_dir / f"{TEMP_PREFIX}{storage_name}"
     path.write_bytes(b"%PDF-1.4 stranded")
-    stamp = (NOW - age).timestamp()
+    stamp = (TUESDAY_MORNING - age).timestamp()
     os.utime(path, (stamp, stamp))
     return path
 
@@ -40,14 +40,14 @@ def test_a_committed_upload_is_published_an_orphan_removed_a_fresh_one_kept(
 ) -> None:
     item = make_feedback(make_directory())
     db.session.add(Attachment(feedback_id=item.id, storage_name="a" * 32, original_name="don.pdf",
-                              content_type="application/pdf", size=17, sha256="0" * 64, created_at=NOW))
+                              content_type="application/pdf", size=17, sha256="0" * 64, created_at=TUESDAY_MORNING))
     db.session.flush()
     committed = temp_file(upload_dir, "a" * 32, timedelta(hours=2))
     orphan = temp_file(upload_dir, "b" * 32, timedelta(hours=2))
     in_progress = temp_file(upload_dir, "c" * 32, timedelta(seconds=5))
 
-    first = tidy_uploads(NOW.isoformat())
-    second = tidy_uploads(NOW.isoformat())
+    first = tidy_uploads(TUESDAY_MORNING.isoformat())
+    second = tidy_uploads(TUESDAY_MORNING.isoformat())
 
     assert first == {"published": 1, "removed": 1}
     assert second == {"published": 0, "removed": 0}
@@ -121,4 +121,4 @@ def test_purging_leaves_a_redis_broker_alone(db_session: Session, app: Flask) ->
     from worker.tasks.maintenance import purge_broker_messages
 
     assert str(app.config["CELERY_BROKER_URL"]).startswith("redis://")
-    assert purge_broker_messages(NOW.isoformat()) == {"deleted": None}
+    assert purge_broker_messages(TUESDAY_MORNING.isoformat()) == {"deleted": None}

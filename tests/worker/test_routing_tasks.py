@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy.orm import Session
 
 from feedback.domain.status import Kind
@@ -11,10 +14,11 @@ from feedback.domain.events import Actor
 from feedback.extensions import db
 from feedback.jobs import REROUTE_FEEDBACK, ROUTE_FEEDBACK, SWEEP_RECEIVED
 from feedback.models import Assignment, Deadline, Event, Notification, WorkerHeartbeat
-from feedback.services.routing import route as routing
 from feedback.services.routing import transfer
-from tests.factories import TUESDAY_MORNING, make_directory, make_feedback
-from tests.services.routing_rows import ROUTED_AT, SWEEP_AT, WED_0900, add_rule
+from tests.conftest import Enqueued
+from tests.factories import make_directory, make_feedback
+from tests.services.routing_rows import add_rule
+from tests.times import ROUTED_AT, SWEEP_AT, TUESDAY_MORNING, WED_04_MAR_0900
 from worker.tasks.routing import reroute_feedback, route_feedback, sweep_received
 
 
@@ -51,20 +55,19 @@ def test_route_task_for_a_missing_item_does_nothing(db_session: Session) -> None
     assert route_feedback(987654321)["outcome"] == "missing"
 
 
-def test_reroute_task_twice_assigns_the_next_unit_once(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reroute_task_twice_assigns_the_next_unit_once(db_session: Session, enqueued: Enqueued) -> None:
     """After a return, two deliveries of the re-route message: one new assignment, to the
     fallback unit (the returning department is skipped)."""
-    monkeypatch.setattr(transfer.jobs, "enqueue", lambda *args: True)
     d = make_directory()
     add_rule(d.environment_dept, locality=d.ha_tu)
     item = make_feedback(d)
     db.session.commit()
     route_feedback(item.id, now=ROUTED_AT.isoformat())
     transfer.return_item(item.id, unit_id=d.environment_dept.id, reason="Không thuộc thẩm quyền",
-                         actor=Actor.cli("can-bo"), now=WED_0900)
+                         actor=Actor.cli("can-bo"), now=WED_04_MAR_0900)
 
-    first = reroute_feedback(item.id, now=WED_0900.isoformat())
-    second = reroute_feedback(item.id, now=WED_0900.isoformat())
+    first = reroute_feedback(item.id, now=WED_04_MAR_0900.isoformat())
+    second = reroute_feedback(item.id, now=WED_04_MAR_0900.isoformat())
 
     assert (first["outcome"], second["outcome"]) == ("assigned", "skipped")
     assert first["unit_id"] == d.ubnd_ha_tu.id
@@ -73,12 +76,10 @@ def test_reroute_task_twice_assigns_the_next_unit_once(db_session: Session, monk
 
 
 def test_sweep_task_twice_resends_the_stranded_item_and_routing_still_assigns_once(
-    db_session: Session, monkeypatch: pytest.MonkeyPatch
+    db_session: Session, enqueued: Enqueued
 ) -> None:
     """The sweep run twice sends the stranded item twice (harmless) and records its heartbeat;
     running the two resulting messages gives one assignment."""
-    sent: list[tuple[str, tuple[object, ...]]] = []
-    monkeypatch.setattr(routing.jobs, "enqueue", lambda name, *args: sent.append((name, args)) or True)
     d = make_directory()
     item = make_feedback(d, received_at=TUESDAY_MORNING)
     db.session.commit()
@@ -87,8 +88,8 @@ def test_sweep_task_twice_resends_the_stranded_item_and_routing_still_assigns_on
     second = sweep_received(now=SWEEP_AT.isoformat())
 
     assert first == second == {"found": 1, "sent": 1}
-    assert sent == [(ROUTE_FEEDBACK, (item.id,))] * 2
-    outcomes = [route_feedback(*args)["outcome"] for _name, args in sent]
+    assert enqueued == [(ROUTE_FEEDBACK, item.id)] * 2
+    outcomes = [route_feedback(*args)["outcome"] for _name, *args in enqueued]
     assert sorted(outcomes) == ["assigned", "skipped"]
     assert count(Assignment, Assignment.feedback_id == item.id) == 1
     assert sweep_received(now=SWEEP_AT.isoformat()) == {"found": 0, "sent": 0}
@@ -96,14 +97,25 @@ def test_sweep_task_twice_resends_the_stranded_item_and_routing_still_assigns_on
     assert heartbeat is not None and heartbeat.last_run_at == SWEEP_AT
 
 
-def test_sweep_task_uses_the_configured_threshold(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An item one minute old is not stranded with the default 2 minutes."""
-    monkeypatch.setattr(routing.jobs, "enqueue", lambda *args: True)
+@pytest.mark.parametrize(("configured", "age_minutes", "found"), [
+    (2, 1, 0),  # one minute old, threshold 2 minutes: not stranded yet
+    (2, 3, 1),  # three minutes old: stranded, sent again
+    (5, 3, 0),  # the same item under a longer configured threshold: held back
+    (1, 3, 1),
+])
+def test_sweep_task_uses_the_configured_threshold(app: Flask, db_session: Session, enqueued: Enqueued,
+                                                  monkeypatch: pytest.MonkeyPatch, configured: int,
+                                                  age_minutes: int, found: int) -> None:
+    """Proves: the task takes STRANDED_AFTER_MINUTES from the configuration, both ways: an item
+    older than it is found and sent to routing once, a younger one is left alone."""
+    monkeypatch.setitem(app.config, "STRANDED_AFTER_MINUTES", configured)
     d = make_directory()
-    make_feedback(d, received_at=TUESDAY_MORNING)
+    item = make_feedback(d, received_at=TUESDAY_MORNING)
     db.session.commit()
 
-    assert sweep_received(now=(TUESDAY_MORNING.replace(minute=1)).isoformat()) == {"found": 0, "sent": 0}
+    now = TUESDAY_MORNING + timedelta(minutes=age_minutes)
+    assert sweep_received(now=now.isoformat()) == {"found": found, "sent": found}
+    assert enqueued == [(ROUTE_FEEDBACK, item.id)] * found
 
 
 @pytest.mark.parametrize(("language", "subject_start", "page_language"), [

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from feedback.jobs import SCAN_DEADLINES
 from feedback.services.health import beat
-from feedback.services.deadlines.reminders import scan_deadlines as scan_deadlines_service
+from feedback.services.deadlines import scan_deadlines as scan_deadlines_service
 from worker.tasks.common import RETRY_ON_DATABASE_ERRORS, task_now
 
 

@@ -7,8 +7,7 @@ from flask import current_app
 
 from feedback.jobs import PURGE_BROKER_MESSAGES, TIDY_UPLOADS
 from feedback.services.health import beat
-from feedback.services.intake.maintenance import purge_consumed_broker_messages
-from feedback.services.intake.maintenance import tidy_uploads as tidy_uploads_service
+from feedback.services.intake import purge_consumed_broker_messages, tidy_uploads as tidy_uploads_service
 from worker.tasks.common import RETRY_ON_DATABASE_ERRORS, task_now
 
 

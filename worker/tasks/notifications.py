@@ -6,7 +6,7 @@ from celery import shared_task
 
 from feedback.jobs import SEND_NOTIFICATION, SEND_NOTIFICATIONS
 from feedback.services.health import beat
-from feedback.services.notifications.mailer import send_one, send_pending
+from feedback.services.notifications import send_one, send_pending
 from worker.tasks.common import RETRY_ON_DATABASE_ERRORS, task_now
 
 BATCH = 100

@@ -8,8 +8,8 @@ from celery import shared_task
 from flask import current_app
 
 from feedback.jobs import REROUTE_FEEDBACK, ROUTE_FEEDBACK, SWEEP_RECEIVED
-from feedback.services.notifications.receipt_mail import confirm_receipt
-from feedback.services.routing.route import route_item, sweep_received as sweep_received_service
+from feedback.services.notifications import confirm_receipt
+from feedback.services.routing import RouteResult, route_item, sweep_received as sweep_received_service
 from worker.tasks.common import RETRY_ON_DATABASE_ERRORS, task_now
 
 @shared_task(name=ROUTE_FEEDBACK, **RETRY_ON_DATABASE_ERRORS)
@@ -20,8 +20,7 @@ def route_feedback(feedback_id: int, now: str | None = None) -> dict[str, object
     nothing. Retried with backoff on database errors."""
     at = task_now(now)
     confirm_receipt(int(feedback_id), now=at)
-    result = route_item(int(feedback_id), now=at)
-    return {"outcome": result.outcome.value, "unit_id": result.unit_id, "assignment_id": result.assignment_id}
+    return _outcome(route_item(int(feedback_id), now=at))
 
 
 @shared_task(name=REROUTE_FEEDBACK, **RETRY_ON_DATABASE_ERRORS)
@@ -29,7 +28,11 @@ def reroute_feedback(feedback_id: int, now: str | None = None) -> dict[str, obje
     """Route again an item a unit returned (it is `received` again; routing skips every unit
     that returned it, and after 3 returns gives it to the Front). Same guarantees as
     ``route_feedback``."""
-    result = route_item(int(feedback_id), now=task_now(now))
+    return _outcome(route_item(int(feedback_id), now=task_now(now)))
+
+
+def _outcome(result: RouteResult) -> dict[str, object]:
+    """What a routing task returns (Celery serialises it): the outcome and what was assigned."""
     return {"outcome": result.outcome.value, "unit_id": result.unit_id, "assignment_id": result.assignment_id}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from feedback.jobs import IMPORT_ROUTING_RULES
-from feedback.services.routing.rules import run_import_job
+from feedback.services.routing import run_import_job
 from worker.tasks.common import RETRY_ON_DATABASE_ERRORS, task_now
 
 

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, literal, select, update
 from vietnam_provinces import Province, Ward
 
+from feedback.domain.paths import child_path
 from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Locality, LocalityLevel
@@ -219,7 +220,7 @@ def _set_path(loc: Locality, parent: Locality | None) -> bool:
     Returns whether the path changed. The descendants are rewritten by one UPDATE on the path
     prefix, since a subtree query is a prefix query (models.directory.Locality).
     """
-    path = f"{parent.path if parent is not None else '/'}{loc.id}/"
+    path = child_path(parent.path if parent is not None else None, loc.id)
     old = loc.path
     if old == path:
         return False

@@ -17,9 +17,11 @@ from typing import TextIO
 
 from flask_babel import gettext as _
 
+from feedback.domain.paths import child_path
 from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Locality, LocalityLevel
+from feedback.services.csv_rows import RowError
 from feedback.services.directory.provinces import (
     COMMUNE_CODE_DIGITS,
     ImportCounts,
@@ -34,21 +36,6 @@ COLUMNS = ("code", "name", "kind", "commune_code", "remote")
 MAX_LENGTH = {"code": 32, "name": 255, "kind": 64}
 TRUE_WORDS = frozenset({"1", "true", "co"})  # folded: "Có", "có", "co"
 FALSE_WORDS = frozenset({"", "0", "false", "khong"})  # folded: "Không", "không"
-
-
-@dataclass(frozen=True, order=True)
-class RowError:
-    """One problem of a file: its line (1 is the header), the column if known, a Vietnamese message."""
-
-    line: int
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        if self.column:
-            return str(_("Dòng %(line)d, cột %(column)s: %(message)s", line=self.line, column=self.column,
-                         message=self.message))
-        return str(_("Dòng %(line)d: %(message)s", line=self.line, message=self.message))
 
 
 class CsvImportError(Exception):
@@ -186,7 +173,7 @@ def save_villages(rows: Sequence[VillageRow], *, progress: Progress | None = Non
         pending.append((village, commune))
     db.session.flush()  # ids of the new villages, which their paths end with
     for done, (village, commune) in enumerate(pending, start=1):
-        village.path = f"{commune.path}{village.id}/"
+        village.path = child_path(commune.path, village.id)
         if progress is not None and (done % 100 == 0 or done == len(pending)):
             progress(done % 100 or 100)
     db.session.flush()

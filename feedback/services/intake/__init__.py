@@ -6,7 +6,8 @@ Shells import from here, not from the inner modules.
 """
 
 from feedback.services.intake.form_choices import Place, TopicOption, communes, search_localities, topic_options, villages
-from feedback.services.intake.maintenance import tidy_uploads
+from feedback.services.intake.held_uploads import held_files, hold_files, reclaim_files, release_files
+from feedback.services.intake.maintenance import purge_consumed_broker_messages, tidy_uploads
 from feedback.services.intake.submission import (
     MAX_BODY,
     MAX_TITLE,
@@ -16,10 +17,12 @@ from feedback.services.intake.submission import (
     Upload,
     submit_feedback,
 )
-from feedback.services.intake.tracking import PublicItem, canonical_code, private_view, public_view
+from feedback.services.intake.tracking import PublicItem, RestrictedItem, canonical_code, private_view, public_view
+from feedback.services.intake.uploads import UploadRejected
 
 __all__ = [
-    "MAX_BODY", "MAX_TITLE", "Place", "PublicItem", "Receipt", "Submission", "SubmissionInvalid",
-    "TopicOption", "Upload", "canonical_code", "communes", "private_view", "public_view",
+    "MAX_BODY", "MAX_TITLE", "Place", "PublicItem", "Receipt", "RestrictedItem", "Submission", "SubmissionInvalid",
+    "TopicOption", "Upload", "UploadRejected", "canonical_code", "communes", "held_files", "hold_files",
+    "private_view", "public_view", "purge_consumed_broker_messages", "reclaim_files", "release_files",
     "search_localities", "submit_feedback", "tidy_uploads", "topic_options", "villages",
 ]

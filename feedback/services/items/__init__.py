@@ -5,7 +5,27 @@ Room beside it: ``ratings/`` and ``statistics/``.
 Shells import from here, not from the inner modules.
 """
 
-from feedback.services.items import admin_view
-from feedback.services.items.overview import count_directory
+from feedback.services.items.admin_view import (
+    HandoverRefused,
+    ItemDetail,
+    ItemNotFound,
+    ItemPage,
+    RoutingRequestRefused,
+    find_unit,
+    hand_over,
+    item_detail,
+    item_exists,
+    list_items,
+    may_hand_over,
+    record_personal_data_view,
+    resend_for_routing,
+    units_for_filter,
+    units_for_handover,
+)
+from feedback.services.items.overview import code_directory, count_directory
 
-__all__ = ["admin_view", "count_directory"]
+__all__ = [
+    "HandoverRefused", "ItemDetail", "ItemNotFound", "ItemPage", "RoutingRequestRefused", "code_directory",
+    "count_directory", "find_unit", "hand_over", "item_detail", "item_exists", "list_items", "may_hand_over",
+    "record_personal_data_view", "resend_for_routing", "units_for_filter", "units_for_handover",
+]

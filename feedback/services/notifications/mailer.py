@@ -29,6 +29,7 @@ from sqlalchemy.orm import selectinload
 from feedback.extensions import db
 from feedback.models import Notification
 from feedback.models.notifications import NotificationStatus
+from feedback.services.database import on_postgresql
 
 mail_log = logging.getLogger("feedback.mail")
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ def _claim(now: datetime, notification_id: int | None) -> Notification | None:
     if notification_id is not None:
         due = due.where(Notification.id == notification_id)
     due = due.order_by(Notification.next_attempt_at, Notification.id).limit(1)
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         # The lock lasts until _deliver commits: other senders skip this row meanwhile.
         row_id = db.session.scalar(due.with_for_update(skip_locked=True))
     else:

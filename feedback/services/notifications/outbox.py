@@ -12,24 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 
-from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import Feedback, Notification
 from feedback.models.notifications import NotificationStatus
-
-
-def kind_name(kind: Kind) -> str:
-    """The kind's name in the current locale ("Tố cáo"; the same msgids as the pages' labels)."""
-    names = {
-        Kind.COMMENT: _("Góp ý"),
-        Kind.REPORT: _("Phản ánh"),
-        Kind.PETITION: _("Kiến nghị"),
-        Kind.COMPLAINT: _("Khiếu nại"),
-        Kind.DENUNCIATION: _("Tố cáo"),
-    }
-    return str(names.get(kind, kind.value))
+from feedback.services.database import dialect_insert
+from feedback.services.kinds import kind_name
 
 
 def item_facts(item: Feedback) -> dict[str, str]:
@@ -75,12 +63,10 @@ def queue_notification(
         next_attempt_at=now,
         created_at=now,
     )
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # RETURNING, not rowcount: an ORM-enabled INSERT reports a rowcount of 1 even when the
     # conflict clause inserted nothing; a returned id is proof that this call created the row.
     stmt = (
-        insert(Notification)
+        dialect_insert(Notification)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(Notification.id)

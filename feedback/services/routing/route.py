@@ -136,12 +136,10 @@ def choose_target(item: Feedback, now: datetime) -> Target:
     returned = returns_of(item)
     excluding = frozenset(a.unit_id for a in returned)
     if len(returned) >= MAX_TRANSFERS:
-        front = dispute_unit(item, excluding)
-        if front is None:
+        target = dispute_target(item, excluding, len(returned))
+        if target is None:
             raise NoUnit(_place(item, now))
-        explanation = _("Tranh chấp thẩm quyền: đã chuyển %(count)d lần → %(unit)s",
-                        count=len(returned), unit=front.name)
-        return Target(front, None, explanation, dispute=True)
+        return target
     decision: Decision = choose_unit(_place(item, now), load_rules(item, now), _fallback(item), excluding)
     unit = db.session.get(Unit, decision.unit_id)
     if unit is None:  # pragma: no cover - foreign keys forbid it
@@ -218,6 +216,16 @@ def _fallback(item: Feedback) -> tuple[int, str] | None:
     """The People's Committee of the item's commune (walking up from its locality)."""
     units = _units_up_the_tree(item, UnitKind.COMMUNE_COMMITTEE, (LocalityLevel.COMMUNE, LocalityLevel.VILLAGE))
     return (units[0].id, units[0].name) if units else None
+
+
+def dispute_target(item: Feedback, excluding: frozenset[int], transfers: int) -> Target | None:
+    """Where ``item`` goes as a jurisdiction dispute after ``transfers`` returns: the Front
+    committee of ``dispute_unit`` with the public explanation; None when no committee is left."""
+    front = dispute_unit(item, excluding)
+    if front is None:
+        return None
+    explanation = _("Tranh chấp thẩm quyền: đã chuyển %(count)d lần → %(unit)s", count=transfers, unit=front.name)
+    return Target(front, None, explanation, dispute=True)
 
 
 def dispute_unit(item: Feedback, excluding: frozenset[int] = frozenset()) -> Unit | None:

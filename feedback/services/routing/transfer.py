@@ -25,7 +25,7 @@ from feedback.models import Feedback, Unit
 from feedback.services.routing.assignments import open_assignment, returns_of
 from feedback.services.audit import record_event
 from feedback.services.deadlines.clocks import open_transfer_clock
-from feedback.services.routing.route import MAX_TRANSFERS, Target, dispute_unit, give
+from feedback.services.routing.route import MAX_TRANSFERS, Target, dispute_target, give
 
 log = logging.getLogger(__name__)
 
@@ -102,17 +102,16 @@ def return_item(
     transfers = len(returns_of(item))
 
     if transfers >= MAX_TRANSFERS:
-        front = dispute_unit(item, frozenset(returned_units | {unit_id}))
+        front = dispute_target(item, frozenset(returned_units | {unit_id}), transfers)
         if front is None:
             log.error("item %s: jurisdiction dispute but no Front committee left to take it", item.id)
             record_event(item, EventAction.ROUTING_FAILED, actor=actor, at=now, public=False,
                          after={"reason": "no_front_committee", "transfers": transfers})
             db.session.commit()
             return TransferResult(TransferOutcome.STUCK, transfers)
-        explanation = _("Tranh chấp thẩm quyền: đã chuyển %(count)d lần → %(unit)s", count=transfers, unit=front.name)
-        give(item, Target(front, None, explanation, dispute=True), now, actor=actor)
+        give(item, front, now, actor=actor)
         db.session.commit()
-        return TransferResult(TransferOutcome.DISPUTE, transfers, front.id)
+        return TransferResult(TransferOutcome.DISPUTE, transfers, front.unit.id)
     if target is not None:
         give(item, target, now, actor=actor)
         db.session.commit()

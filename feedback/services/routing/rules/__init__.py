@@ -1,9 +1,10 @@
 """Routing rules as administrators manage them: one at a time (editing), from CSV (csv_import),
 and the lists their forms choose from (choices). Import from here, not from the modules."""
 
+from feedback.services.csv_rows import RowError
+from feedback.services.kinds import KIND_LABELS
 from feedback.services.routing.rules.choices import all_topics, locality_by_code, units_for_rules, upper_localities
 from feedback.services.routing.rules.common import (
-    KIND_LABELS,
     Problem,
     RuleData,
     RuleNotFound,
@@ -11,7 +12,7 @@ from feedback.services.routing.rules.common import (
     describe_rule,
     kind_label,
 )
-from feedback.services.routing.rules.csv_import import HEADER, ImportResult, RowError, import_rules
+from feedback.services.routing.rules.csv_import import HEADER, ImportResult, import_rules
 from feedback.services.routing.rules.csv_reading import UndecodableFile, decode
 from feedback.services.routing.rules.import_jobs import SYNC_LIMIT, data_rows, get_job, run_import_job, start_import
 from feedback.services.routing.rules.editing import (

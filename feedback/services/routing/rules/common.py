@@ -17,14 +17,8 @@ from feedback.domain import routing
 from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import Locality, RoutingRule, Topic, Unit
-
-KIND_LABELS = {
-    Kind.COMMENT: _l("Góp ý"),
-    Kind.REPORT: _l("Phản ánh"),
-    Kind.PETITION: _l("Kiến nghị"),
-    Kind.COMPLAINT: _l("Khiếu nại"),
-    Kind.DENUNCIATION: _l("Tố cáo"),
-}
+from feedback.services.database import on_postgresql
+from feedback.services.kinds import KIND_LABELS
 
 # Any key of the PostgreSQL advisory lock taken while rules are checked and written; a constant
 # so that two administrators saving at once are serialised and cannot both pass the check.
@@ -108,7 +102,7 @@ def stored_to_domain(rule: RoutingRule) -> routing.Rule:
 
 def lock_rules() -> None:
     """Serialise rule changes until the end of the transaction (PostgreSQL; SQLite has one writer)."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _RULES_LOCK_KEY})
 
 

@@ -30,6 +30,7 @@ from feedback.domain.status import Kind
 from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Locality, RoutingRule, Topic, Unit
+from feedback.services.csv_rows import RowError
 from feedback.services.routing.rules.common import conflict_messages, describe, load_rules, lock_rules, to_domain
 from feedback.services.routing.rules.csv_reading import MAX_CELL, BadRecord, clean_cell, read_records, sniff_delimiter
 
@@ -62,17 +63,6 @@ SHOWN_NAME_CHARS = 40
 Progress = Callable[[int, int], None]  # (rows checked so far, rows in the file)
 
 
-@dataclass(frozen=True)
-class RowError:
-    """A problem at ``line`` of the file (1 is the header), in Vietnamese."""
-
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return str(_("Dòng %(line)d: %(message)s", line=self.line, message=self.message))
-
-
 @dataclass
 class ImportResult:
     """``created`` rules were stored when ``errors`` is empty; otherwise nothing was.
@@ -96,7 +86,7 @@ class ImportResult:
 
     def add(self, line: int, message: str) -> None:
         self.error_count += 1
-        self.errors.append(RowError(line, message))
+        self.errors.append(RowError(line, None, message))
 
 
 @dataclass(frozen=True)

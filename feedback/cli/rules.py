@@ -15,8 +15,9 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from feedback.cli.output import refuse_file
 from feedback.domain.events import Actor
-from feedback.services.routing import rules as service
+from feedback.services import routing as service
 
 rules_cli = AppGroup("rules", help="Routing rules: which unit answers which items.")
 
@@ -34,12 +35,8 @@ def import_command(file: Path) -> None:
         raise click.ClickException(_("Tệp không đọc được: hãy lưu lại dưới dạng \u201cCSV UTF-8\u201d.")) from error
     result = service.import_rules(io.StringIO(text, newline=""), now=datetime.now(UTC), actor=Actor.cli(_login_name()))
     if not result.ok:
-        for row_error in result.errors:
-            click.echo(str(row_error), err=True)
-        if result.unreported:
-            click.echo(_("… và %(count)d lỗi khác.", count=result.unreported), err=True)
-        click.echo(_("Không nhập quy tắc nào: tệp có %(count)d lỗi.", count=result.error_count), err=True)
-        raise SystemExit(1)
+        refuse_file(result.errors, _("Không nhập quy tắc nào: tệp có %(count)d lỗi.", count=result.error_count),
+                    unreported=result.unreported)
     click.echo(_("Đã nhập %(count)d quy tắc.", count=result.created))
 
 

@@ -1,0 +1,51 @@
+"""``flask demo``: load the demo data and list the demo accounts still on their demo password."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_babel import gettext as _
+
+from feedback.cli.directory import echo_counts
+from feedback.services.demo import DemoAccount, demo_accounts_in_use, load_demo
+from feedback.services.directory import DirectoryError
+
+demo_cli = AppGroup("demo", help="Demo data for a first look (never for a real deployment).")
+
+
+@demo_cli.command("load")
+@click.option("--province", "province", metavar="CODE", help="NSO code of the province (DEFAULT_PROVINCE_CODE).")
+def demo_load_command(province: str | None) -> None:
+    """Load a demo directory, topics, units, routing rules and accounts into an empty database."""
+    try:
+        summary = load_demo(datetime.now(UTC), province or current_app.config["DEFAULT_PROVINCE_CODE"])
+    except DirectoryError as error:
+        raise click.ClickException(str(error)) from error
+    if not summary.loaded:
+        click.echo(_("Cơ sở dữ liệu đã có tài khoản hoặc phản ánh: không nạp dữ liệu mẫu."))
+        return
+    click.echo(_("Đã nạp dữ liệu mẫu của %(province)s: %(communes)d xã, phường, đặc khu; %(villages)d thôn, "
+                 "khu phố; %(topics)d lĩnh vực; %(units)d đơn vị; %(rules)d quy tắc chuyển.",
+                 province=summary.province_name, communes=summary.communes, villages=summary.villages,
+                 topics=summary.topics, units=summary.units, rules=summary.rules))
+    echo_accounts(summary.accounts)
+
+
+@demo_cli.command("accounts")
+def demo_accounts_command() -> None:
+    """Print the demo accounts whose password is still the published demo password."""
+    accounts = demo_accounts_in_use()
+    if not accounts:
+        click.echo(_("Không còn tài khoản mẫu nào dùng mật khẩu mẫu."))
+        return
+    echo_accounts(accounts)
+
+
+def echo_accounts(accounts: list[DemoAccount]) -> None:
+    click.echo(_("Tài khoản mẫu (mật khẩu công khai, chỉ dùng để thử):"))
+    for account in accounts:
+        line = f"  {account.username:<16} {account.password:<20} {account.role.value:<14} {account.unit_name}"
+        click.echo(line.rstrip())
