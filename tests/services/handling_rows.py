@@ -18,7 +18,8 @@ from feedback.models import Deadline, Event, Feedback, Unit, User
 from feedback.models.users import Role
 from feedback.services.routing.route import route_item
 from tests.factories import Directory, make_directory, make_feedback, make_user
-from tests.services.routing_rows import ROUTED_AT, add_rule
+from tests.services.routing_rows import add_rule
+from tests.times import ROUTED_AT
 
 TOKEN = "bi-mat-cua-nguoi-dan-0123456789"
 # Local times in Hà Nội, as UTC (09:00 local = 02:00 UTC).
