@@ -32,7 +32,21 @@ _VERSION = "repeat-v1"
 
 
 @dataclass(frozen=True)
-class ReportContent:
+class ResidentText:
+    """What the resident wrote and how to reach them, as cleaned at intake. Said once for the
+    content that makes a repeat (``ReportContent``) and the resident's own view of the item
+    (``services.intake.tracking.PrivateItem``)."""
+
+    title: str
+    body: str
+    name: str | None
+    phone: str | None
+    email: str | None
+    consent_share_contact: bool
+
+
+@dataclass(frozen=True)
+class ReportContent(ResidentText):
     """What the resident reported, after cleaning: what makes two POSTs "the same report".
 
     ``locality_code`` is the item's place (the village when one was chosen, else the commune);
@@ -42,12 +56,6 @@ class ReportContent:
     kind: str
     locality_code: str
     topic_code: str
-    title: str
-    body: str
-    name: str | None
-    phone: str | None
-    email: str | None
-    consent_share_contact: bool
     attachment_hashes: Sequence[str] = ()
 
 

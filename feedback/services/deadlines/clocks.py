@@ -25,6 +25,7 @@ from feedback.domain.deadlines import (
     DayType,
     ExtensionRefused,
     Period,
+    PlannedDeadline,
     RefusalCode,
     extension_period,
     plan_deadlines,
@@ -163,6 +164,24 @@ def start_clocks(item: Feedback, unit: Unit, now: datetime, *, actor: Actor = Ac
     db.session.flush()
     record_event(item, EventAction.DEADLINES_SET, actor=actor, at=now,
                  after={"deadlines": [_describe(d) for d in rows]})
+    return rows
+
+
+def add_planned(item: Feedback, plans: Sequence[PlannedDeadline], now: datetime) -> list[Deadline]:
+    """Write one open Deadline row per plan for the item's current unit, each numbered one past
+    the highest ``sequence`` of its clock so far; flushed, no event (the caller records what the
+    new clocks mean). Writes in the caller's transaction."""
+    rows: list[Deadline] = []
+    for plan in plans:
+        sequence = (db.session.scalar(select(func.max(Deadline.sequence)).where(
+            Deadline.feedback_id == item.id, Deadline.clock == plan.clock.value)) or 0) + 1
+        rows.append(Deadline(
+            feedback_id=item.id, unit_id=item.current_unit_id, clock=plan.clock.value, sequence=sequence,
+            legal_basis=plan.period.legal_basis, day_type=plan.period.day_type.value,
+            period_days=plan.period.days, starts_at=plan.starts_at, due_at=plan.due_at, created_at=now,
+        ))
+        db.session.add(rows[-1])
+        db.session.flush()
     return rows
 
 

@@ -17,7 +17,7 @@ from feedback.extensions import db
 from feedback.models import Deadline, Feedback, InfoRequest, User
 from feedback.services.audit import record_event
 from feedback.services.deadlines.calendar import calendar_for
-from feedback.services.deadlines.clocks import case_facts, mark_met, open_deadlines
+from feedback.services.deadlines.clocks import add_planned, case_facts, mark_met, open_deadlines
 from feedback.services.handling.common import locked_item, move, require, require_status
 from feedback.services.handling.errors import WrongStatus
 from feedback.services.handling.resident_notices import Notice, tell_resident
@@ -85,18 +85,7 @@ def _replan(item: Feedback, now: datetime) -> list[Deadline]:
     """Supersede the open RESOLUTION clock and write the clocks the acceptance sets."""
     for old in open_deadlines(item, [Clock.RESOLUTION], lock=True):
         old.closed_at = now  # superseded, neither met nor breached by this
-    rows: list[Deadline] = []
-    for plan in plan_on_acceptance(now, case_facts(item), calendar_for(item.received_at, now)):
-        sequence = (db.session.scalar(select(func.max(Deadline.sequence)).where(
-            Deadline.feedback_id == item.id, Deadline.clock == plan.clock.value)) or 0) + 1
-        rows.append(Deadline(
-            feedback_id=item.id, unit_id=item.current_unit_id, clock=plan.clock.value, sequence=sequence,
-            legal_basis=plan.period.legal_basis, day_type=plan.period.day_type.value,
-            period_days=plan.period.days, starts_at=plan.starts_at, due_at=plan.due_at, created_at=now,
-        ))
-    db.session.add_all(rows)
-    db.session.flush()
-    return rows
+    return add_planned(item, plan_on_acceptance(now, case_facts(item), calendar_for(item.received_at, now)), now)
 
 
 def _describe(row: Deadline) -> dict[str, Any]:

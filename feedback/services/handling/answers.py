@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -26,11 +24,19 @@ from feedback.domain.handling import (
 )
 from feedback.domain.status import Status
 from feedback.extensions import db
-from feedback.models import Answer, Attachment, Feedback, Unit, User
+from feedback.models import Answer, Feedback, Unit, User
 from feedback.services.audit import record_event
 from feedback.services.deadlines.clocks import mark_met
 from feedback.services.handling.acceptance import waiting_for_resident
-from feedback.services.handling.common import locked_item, move, require, require_status, text_or_refuse
+from feedback.services.handling.common import (
+    attach,
+    files_with_commit,
+    locked_item,
+    move,
+    require,
+    require_status,
+    text_or_refuse,
+)
 from feedback.services.handling.errors import DraftConflict, WrongStatus
 from feedback.services.handling.resident_notices import Notice, tell_resident
 from feedback.services.intake import uploads
@@ -68,7 +74,6 @@ def save_draft(user: User, feedback_id: int, text: str, *, expected_version: int
     ``files`` (checked by ``uploads.check_upload``) are attached to the answer. The saver
     becomes the draft's author. Writes an internal "answer_drafted" event.
     """
-    staged: list[uploads.StagedFile] = []
     try:
         item = locked_item(feedback_id)
         actor = require(user, Action.HANDLE, item)
@@ -92,20 +97,15 @@ def save_draft(user: User, feedback_id: int, text: str, *, expected_version: int
             answer.text, answer.author_id, answer.updated_at = text, user.id, now
             answer.version += 1
         db.session.flush()
-        staged = uploads.stage(files, Path(current_app.config["UPLOAD_DIR"]))
-        for file in staged:
-            item.attachments.append(Attachment(
-                storage_name=file.storage_name, original_name=file.file.original_name, answer_id=answer.id,
-                content_type=file.file.content_type, size=file.file.size, sha256=file.file.sha256, created_at=now))
-        record_event(item, EventAction.ANSWER_DRAFTED, actor=actor, at=now, public=False,
-                     after={"answer_id": answer.id, "cycle": answer.cycle, "version": answer.version,
-                            "attachments": len(staged)})
-        db.session.commit()
+        with files_with_commit(files) as staged:
+            attach(item, staged, now, answer_id=answer.id)
+            record_event(item, EventAction.ANSWER_DRAFTED, actor=actor, at=now, public=False,
+                         after={"answer_id": answer.id, "cycle": answer.cycle, "version": answer.version,
+                                "attachments": len(staged)})
+            db.session.commit()
     except BaseException:
         db.session.rollback()
-        uploads.discard(staged)
         raise
-    uploads.publish(staged)
     return answer
 
 

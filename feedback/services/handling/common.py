@@ -4,8 +4,12 @@ and turn domain refusals into the typed errors of ``errors``."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -14,9 +18,10 @@ from feedback.domain.events import Actor
 from feedback.domain.handling import InvalidText, TextProblem, checked_text
 from feedback.domain.status import InvalidTransition, Status, next_status
 from feedback.extensions import db
-from feedback.models import Feedback, User
+from feedback.models import Attachment, Feedback, User
 from feedback.services.access import item_facts, viewer_for
 from feedback.services.handling.errors import InvalidInput, ItemNotFound, NotAllowed, WrongStatus
+from feedback.services.intake import uploads
 
 
 def locked_item(feedback_id: int) -> Feedback:
@@ -80,3 +85,30 @@ def text_or_refuse(text: str | None, limit: int, *, what: str) -> str:
             raise InvalidInput(_("Hãy nhập %(what)s.", what=what)) from invalid
         raise InvalidInput(_("%(what)s dài quá %(limit)s ký tự.", what=what.capitalize(),
                              limit=f"{limit:,}".replace(",", "."))) from invalid
+
+
+@contextmanager
+def files_with_commit(files: Sequence[uploads.CheckedFile]) -> Iterator[list[uploads.StagedFile]]:
+    """Stage ``files`` (all or none) for a block that writes and commits.
+
+    When the block raises, the session is rolled back, the staged files are removed and the
+    error is raised again; when it ends normally (after its commit), the files get their final
+    names. So no row points at a missing file and no file outlives a failed commit.
+    """
+    staged = uploads.stage(files, Path(current_app.config["UPLOAD_DIR"]))
+    try:
+        yield staged
+    except BaseException:
+        db.session.rollback()
+        uploads.discard(staged)
+        raise
+    uploads.publish(staged)
+
+
+def attach(item: Feedback, staged: Sequence[uploads.StagedFile], now: datetime, *,
+           answer_id: int | None = None) -> None:
+    """Add one Attachment row per staged file to ``item`` (of its answer when ``answer_id``)."""
+    for file in staged:
+        item.attachments.append(Attachment(
+            storage_name=file.storage_name, original_name=file.file.original_name, answer_id=answer_id,
+            content_type=file.file.content_type, size=file.file.size, sha256=file.file.sha256, created_at=now))

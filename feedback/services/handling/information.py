@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -18,11 +16,18 @@ from feedback.domain.handling import ANSWER_MAX_CHARS, REASON_MAX_CHARS
 from feedback.domain.status import HANDLING_STATUSES
 from feedback.domain.tracking import token_matches
 from feedback.extensions import db
-from feedback.models import Attachment, Feedback, InfoRequest, User
+from feedback.models import Feedback, InfoRequest, User
 from feedback.services.audit import record_event
 from feedback.services.deadlines.clocks import pause_clocks, resume_clocks
 from feedback.services.handling.acceptance import waiting_for_resident
-from feedback.services.handling.common import locked_item, require, require_status, text_or_refuse
+from feedback.services.handling.common import (
+    attach,
+    files_with_commit,
+    locked_item,
+    require,
+    require_status,
+    text_or_refuse,
+)
 from feedback.services.handling.errors import InvalidInput, ItemNotFound, WrongStatus
 from feedback.services.handling.resident_notices import Notice, tell_resident
 from feedback.services.intake import uploads
@@ -79,24 +84,15 @@ def provide_information(code: str, token: str, reply: str, *, now: datetime,
     except InvalidInput:
         db.session.rollback()
         raise
-    staged = uploads.stage(files, Path(current_app.config["UPLOAD_DIR"]))
-    try:
+    with files_with_commit(files) as staged:
         request.reply = reply
         request.answered_at = now
-        for file in staged:
-            item.attachments.append(Attachment(
-                storage_name=file.storage_name, original_name=file.file.original_name,
-                content_type=file.file.content_type, size=file.file.size, sha256=file.file.sha256, created_at=now))
+        attach(item, staged, now)
         resume_clocks(item, now, actor=Actor.resident())
         item.updated_at = now
         record_event(item, EventAction.INFORMATION_PROVIDED, actor=Actor.resident(), at=now,
                      after={"request_id": request.id, "attachments": len(staged)})
         db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        uploads.discard(staged)
-        raise
-    uploads.publish(staged)
     return request
 
 

@@ -23,7 +23,7 @@ from feedback.extensions import db
 from feedback.models import Deadline, Feedback, User
 from feedback.services.audit import record_event
 from feedback.services.deadlines.calendar import calendar_for
-from feedback.services.deadlines.clocks import case_facts, mark_met, open_deadlines
+from feedback.services.deadlines.clocks import add_planned, case_facts, mark_met, open_deadlines
 from feedback.services.handling.common import locked_item, move, require, require_status, text_or_refuse
 from feedback.services.handling.errors import InvalidInput, WrongStatus
 from feedback.services.handling.resident_notices import Notice, tell_resident
@@ -118,16 +118,7 @@ def keep_as_report(user: User, feedback_id: int, explanation: str, *, now: datet
         clocks = [Clock.ACCEPTANCE, Clock.RESOLUTION]
         for old in open_deadlines(item, clocks, lock=True):
             old.closed_at = now
-        rows = []
-        for plan in plan_deadlines(case_facts(item), calendar_for(item.received_at, now)):
-            sequence = 1 + max((d.sequence for d in item.deadlines if d.clock == plan.clock.value), default=0)
-            rows.append(Deadline(
-                feedback_id=item.id, unit_id=item.current_unit_id, clock=plan.clock.value, sequence=sequence,
-                legal_basis=plan.period.legal_basis, day_type=plan.period.day_type.value,
-                period_days=plan.period.days, starts_at=plan.starts_at, due_at=plan.due_at, created_at=now,
-            ))
-        db.session.add_all(rows)
-        db.session.flush()
+        rows = add_planned(item, plan_deadlines(case_facts(item), calendar_for(item.received_at, now)), now)
         record_event(item, EventAction.KIND_CHANGED, actor=actor, at=now,
                      before={"kind": before.value}, after={"kind": item.kind.value, "explanation": explanation})
         db.session.commit()

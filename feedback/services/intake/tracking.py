@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from feedback.domain.handling import DraftStatus
+from feedback.domain.repeats import ResidentText
 from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import InvalidCode, details_are_public, normalise_code, token_matches
 from feedback.extensions import db
@@ -132,18 +133,12 @@ class InfoRequestView:
 
 
 @dataclass(frozen=True)
-class PrivateItem:
+class PrivateItem(ResidentText):
     """The public view plus what only the resident (and authorised staff) may see: their own
     text and contact, their files, the unit's questions, why it refused the item, and the files
     of the published answer (the answer itself is ``public.answer``)."""
 
     public: PublicItem
-    title: str
-    body: str
-    name: str | None
-    phone: str | None
-    email: str | None
-    consent_share_contact: bool
     attachments: tuple[AttachmentView, ...]
     rejection: RejectionView | None = None
     information_requests: tuple[InfoRequestView, ...] = ()

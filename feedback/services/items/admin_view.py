@@ -30,6 +30,7 @@ from feedback.domain.status import Channel, Kind, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Locality, Unit, User
 from feedback.services.access import item_facts, visible_items_filter
+from feedback.services.items.lines import ItemLine
 from feedback.services.routing.assignments import open_assignment, returned_reason
 from feedback.services.audit import record_event, verify_chain
 from feedback.services.deadlines import deadline_is_overdue, overdue_clause
@@ -55,18 +56,10 @@ class HandoverRefused(ValueError):
 
 
 @dataclass(frozen=True)
-class ItemRow:
-    """One line of the list; ``next_due_at`` is the earliest due time of the running clocks."""
+class ItemRow(ItemLine):
+    """One line of the list; ``next_due_at`` is the earliest due time of the open clocks (paused
+    ones included); ``overdue`` whether any of them is overdue."""
 
-    code: str
-    title: str
-    kind: Kind
-    status: Status
-    unit: str | None
-    topic: str
-    locality: str
-    received_at: datetime
-    next_due_at: datetime | None
     overdue: bool
 
 

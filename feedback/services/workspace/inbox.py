@@ -35,6 +35,7 @@ from feedback.models import Deadline, Feedback, Locality, Topic, Unit
 from feedback.services.access import visible_items_filter
 from feedback.services.deadlines import deadline_is_overdue, overdue_clause
 from feedback.services.deadlines.calendar import calendar_for
+from feedback.services.items.lines import ItemLine
 
 # Statuses of an item a unit still has to work on: the inbox shows these unless asked otherwise.
 OPEN_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS)
@@ -95,20 +96,10 @@ class Counts:
 
 
 @dataclass(frozen=True)
-class InboxRow:
-    """One line: ``next_due_at`` is the nearest due time of a running clock (None: no clock
-    running); ``late`` how late its most overdue clock is (None: none overdue); ``left`` the time
-    left on the nearest running clock when nothing is overdue."""
+class InboxRow(ItemLine):
+    """One line: ``late`` how late its most overdue clock is (None: none overdue); ``left`` the
+    time left on the nearest running clock when nothing is overdue."""
 
-    code: str
-    title: str
-    kind: Kind
-    status: Status
-    unit: str | None
-    topic: str
-    locality: str
-    received_at: datetime
-    next_due_at: datetime | None
     late: Distance | None
     left: Distance | None
 
