@@ -274,3 +274,23 @@ def test_two_clocks_of_one_item_breached_in_one_scan_keep_the_audit_chain(db_ses
     first, second = sorted(e.seq for e in events)
     assert second == first + 1
     assert verify_chain(item.id)
+
+
+def test_each_message_says_its_own_thing_and_never_the_residents_text(db_session: Session) -> None:
+    """Proves: the four texts (before, due day, breach to the unit, breach to a supervisor) are
+    distinct, filled in (no "%(" left), name the item by code and the due date, and never carry
+    the resident's title. Guards the table of messages in ``reminder_messages``."""
+    from feedback.services.deadlines.reminder_messages import render_message
+
+    d = make_directory()
+    item = assigned_item(d, d.ubnd_ha_tu, title="Rác thải tồn đọng ở ngõ 5")
+    deadline = add_deadline(item, d.ubnd_ha_tu)
+    cases = [("before", "unit"), ("due_day", "unit"), ("breach", "unit"), ("breach", "parent")]
+    texts = [render_message(deadline, level, role, d.ubnd_ha_tu, d.ubnd_ha_tu) for level, role in cases]
+
+    assert len({subject for subject, _ in texts}) == 4 and len({body for _, body in texts}) == 4
+    for subject, body in texts:
+        assert str(item.code) in subject and "23/02/2026" in body and "%(" not in subject + body
+        assert "ngõ 5" not in subject + body
+    assert texts[0][0].startswith("[Nhắc hạn]") and texts[1][0].startswith("[Đến hạn hôm nay]")
+    assert "đã quá hạn" in texts[2][0] and d.ubnd_ha_tu.name in texts[3][0]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from feedback.domain.calendar import VN_TZ
 from feedback.models import Deadline, Unit
@@ -27,6 +29,37 @@ def clock_name(clock: str) -> str:
     return str(names.get(clock, clock))
 
 
+# Subject and body of each message (``render_message`` picks one and fills it in).
+_TEXTS: dict[str, tuple[LazyString, LazyString]] = {
+    "before": (  # some working days before the due day, to the unit holding the clock
+        _l("[Nhắc hạn] Hồ sơ %(code)s sắp đến hạn %(clock)s (%(due_date)s)"),
+        _l("Kính gửi %(recipient)s,\n\nHồ sơ %(code)s (%(kind)s, lĩnh vực %(topic)s) sắp đến hạn %(clock)s: "
+           "hạn cuối là %(due)s (giờ Việt Nam).\nCăn cứ: %(basis)s.\n\nĐề nghị đơn vị xử lý đúng hạn. "
+           "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời."),
+    ),
+    "due_day": (  # on the last day, to the unit holding the clock
+        _l("[Đến hạn hôm nay] Hồ sơ %(code)s: hạn %(clock)s là %(due_date)s"),
+        _l("Kính gửi %(recipient)s,\n\nHôm nay là ngày cuối của hạn %(clock)s đối với hồ sơ %(code)s "
+           "(%(kind)s, lĩnh vực %(topic)s): hạn cuối là %(due)s (giờ Việt Nam).\nCăn cứ: %(basis)s.\n\n"
+           "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời."),
+    ),
+    "breach": (  # once breached, to the unit holding the clock
+        _l("[Quá hạn] Hồ sơ %(code)s đã quá hạn %(clock)s"),
+        _l("Kính gửi %(recipient)s,\n\nHồ sơ %(code)s (%(kind)s, lĩnh vực %(topic)s) đã quá hạn %(clock)s "
+           "(hạn cuối %(due)s, giờ Việt Nam).\nCăn cứ: %(basis)s.\n\nViệc quá hạn đã được ghi nhận và báo cáo "
+           "cơ quan cấp trên và Ủy ban Mặt trận Tổ quốc Việt Nam cùng cấp.\n"
+           "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời."),
+    ),
+    "escalation": (  # once breached, to each escalation recipient
+        _l("[Quá hạn] Hồ sơ %(code)s quá hạn %(clock)s tại %(unit)s"),
+        _l("Kính gửi %(recipient)s,\n\nHồ sơ %(code)s (%(kind)s, lĩnh vực %(topic)s) do %(unit)s xử lý "
+           "đã quá hạn %(clock)s (hạn cuối %(due)s, giờ Việt Nam).\nCăn cứ: %(basis)s.\n\n"
+           "Thư này được gửi để đơn vị theo dõi, đôn đốc và giám sát theo thẩm quyền.\n"
+           "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời."),
+    ),
+}
+
+
 def render_message(deadline: Deadline, level: str, role: str, recipient: Unit, unit: Unit | None) -> tuple[str, str]:
     """Subject and body for ``recipient`` at ``level`` ("before", "due_day", "breach"); ``role`` is
     "unit" for the unit that holds the clock, anything else for an escalation recipient."""
@@ -42,38 +75,6 @@ def render_message(deadline: Deadline, level: str, role: str, recipient: Unit, u
         "unit": unit.name if unit else _("chưa có đơn vị xử lý"),
         "url": current_app.config["PUBLIC_BASE_URL"],
     }
-    if level == "before":
-        subject = _("[Nhắc hạn] Hồ sơ %(code)s sắp đến hạn %(clock)s (%(due_date)s)", **values)
-        body = _(
-            "Kính gửi %(recipient)s,\n\nHồ sơ %(code)s (%(kind)s, lĩnh vực %(topic)s) sắp đến hạn %(clock)s: "
-            "hạn cuối là %(due)s (giờ Việt Nam).\nCăn cứ: %(basis)s.\n\nĐề nghị đơn vị xử lý đúng hạn. "
-            "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
-            **values,
-        )
-    elif level == "due_day":
-        subject = _("[Đến hạn hôm nay] Hồ sơ %(code)s: hạn %(clock)s là %(due_date)s", **values)
-        body = _(
-            "Kính gửi %(recipient)s,\n\nHôm nay là ngày cuối của hạn %(clock)s đối với hồ sơ %(code)s "
-            "(%(kind)s, lĩnh vực %(topic)s): hạn cuối là %(due)s (giờ Việt Nam).\nCăn cứ: %(basis)s.\n\n"
-            "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
-            **values,
-        )
-    elif role == "unit":
-        subject = _("[Quá hạn] Hồ sơ %(code)s đã quá hạn %(clock)s", **values)
-        body = _(
-            "Kính gửi %(recipient)s,\n\nHồ sơ %(code)s (%(kind)s, lĩnh vực %(topic)s) đã quá hạn %(clock)s "
-            "(hạn cuối %(due)s, giờ Việt Nam).\nCăn cứ: %(basis)s.\n\nViệc quá hạn đã được ghi nhận và báo cáo "
-            "cơ quan cấp trên và Ủy ban Mặt trận Tổ quốc Việt Nam cùng cấp.\n"
-            "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
-            **values,
-        )
-    else:
-        subject = _("[Quá hạn] Hồ sơ %(code)s quá hạn %(clock)s tại %(unit)s", **values)
-        body = _(
-            "Kính gửi %(recipient)s,\n\nHồ sơ %(code)s (%(kind)s, lĩnh vực %(topic)s) do %(unit)s xử lý "
-            "đã quá hạn %(clock)s (hạn cuối %(due)s, giờ Việt Nam).\nCăn cứ: %(basis)s.\n\n"
-            "Thư này được gửi để đơn vị theo dõi, đôn đốc và giám sát theo thẩm quyền.\n"
-            "Đăng nhập hệ thống để xem hồ sơ: %(url)s\n\nThư này được gửi tự động, vui lòng không trả lời.",
-            **values,
-        )
+    key = level if level in ("before", "due_day") else "breach" if role == "unit" else "escalation"
+    subject, body = (str(text) % values for text in _TEXTS[key])
     return subject[:255], body
