@@ -50,6 +50,7 @@ __all__ = [  # the law.py and terms.py names are re-exported: callers import dea
     "extend_term", "extension_period", "is_overdue", "may_recompute", "plan_acceptance_notice",
     "plan_deadlines", "plan_decision_notice", "plan_on_acceptance", "plan_supervision",
     "plan_transfer", "reclassify_complex", "recompute_due", "reminder_schedule", "replay_term",
+    "resolution_counts_from_acceptance",
     "restart_resolution", "resume_term", "supervision_period", "term_at", "transfer_period",
 ]  # fmt: skip
 
@@ -69,6 +70,13 @@ class Clock(StrEnum):
 # Luật Khiếu nại 2011 Art. 28 / 37 and Luật Tố cáo 2018 Art. 30 count resolution "kể từ ngày
 # thụ lý". Informal kinds have no formal acceptance: the local quy chế counts from receipt.
 _RESOLUTION_FROM_ACCEPTANCE = frozenset({Kind.COMPLAINT, Kind.DENUNCIATION})
+
+
+def resolution_counts_from_acceptance(kind: Kind) -> bool:
+    """Whether the resolution period of ``kind`` counts from the acceptance (khiếu nại, tố cáo:
+    Luật Khiếu nại 2011 Art. 28, Luật Tố cáo 2018 Art. 30) rather than from the receipt; until
+    the acceptance such an item's resolution clock is provisional. Pure."""
+    return kind in _RESOLUTION_FROM_ACCEPTANCE
 
 
 @dataclass(frozen=True)

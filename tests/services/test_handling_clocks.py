@@ -98,3 +98,25 @@ def test_an_unknown_complexity_is_refused() -> None:
     d = desk(Kind.DENUNCIATION)
     with pytest.raises(InvalidInput, match="phức tạp"):
         handling.request_extension(d.officer, d.item.id, "Lý do", complexity="rat-phuc-tap", now=WED_4_MARCH)
+
+
+def test_a_complaint_or_denunciation_is_extended_only_after_its_acceptance() -> None:
+    """Proves: before acceptance a tố cáo's resolution clock is only provisional (acceptance
+    replaces it by one counted from the acceptance), so an extension then would be dropped at
+    acceptance while the resident had been told a new date: asking and granting are WrongStatus
+    until it is accepted, and no email goes out. After acceptance the same request is granted."""
+    d = desk(Kind.DENUNCIATION, email="dan@example.test")
+    with pytest.raises(WrongStatus, match="thụ lý"):
+        handling.request_extension(d.officer, d.item.id, "Vụ việc phức tạp", complexity="complex", now=WED_4_MARCH)
+    assert db.session.scalars(sa.select(ExtensionRequest)).all() == []
+    # A request already pending (asked before this rule) is not granted either.
+    db.session.add(ExtensionRequest(feedback_id=d.item.id, reason="Vụ việc phức tạp", complexity="complex",
+                                    requested_by_id=d.officer.id, requested_at=WED_4_MARCH))
+    db.session.commit()
+    with pytest.raises(WrongStatus, match="thụ lý"):
+        handling.grant_extension(d.head, d.item.id, now=WED_4_MARCH)
+    assert db.session.scalars(sa.select(Notification).where(Notification.kind == "resident_extended")).all() == []
+    handling.accept(d.officer, d.item.id, now=WED_4_MARCH)
+    handling.grant_extension(d.head, d.item.id, now=MON_9_MARCH)
+    assert due_day(open_clock(d.item, "resolution")) == date(2026, 5, 4)
+

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from feedback.domain.access import Action
-from feedback.domain.deadlines import Clock, plan_on_acceptance
+from feedback.domain.deadlines import Clock, plan_on_acceptance, resolution_counts_from_acceptance
 from feedback.domain.events import EventAction
-from feedback.domain.status import Kind, Status
+from feedback.domain.status import Status
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, InfoRequest, User
 from feedback.services.audit import record_event
@@ -21,9 +21,6 @@ from feedback.services.deadlines.clocks import add_planned, case_facts, mark_met
 from feedback.services.handling.common import locked_item, move, require, require_status
 from feedback.services.handling.errors import WrongStatus
 from feedback.services.handling.resident_notices import Notice, tell_resident
-
-_FROM_ACCEPTANCE = frozenset({Kind.COMPLAINT, Kind.DENUNCIATION})
-
 
 def accept(user: User, feedback_id: int, *, now: datetime) -> list[Deadline]:
     """The unit holding the item accepts it at ``now`` (HANDLE); commits; returns the new clocks.
@@ -46,7 +43,7 @@ def accept(user: User, feedback_id: int, *, now: datetime) -> list[Deadline]:
         item.accepted_at = now
         item.updated_at = now
         mark_met(item, Clock.ACCEPTANCE, now, actor=actor)
-        rows = _replan(item, now) if item.kind in _FROM_ACCEPTANCE else []
+        rows = _replan(item, now) if resolution_counts_from_acceptance(item.kind) else []
         record_event(item, EventAction.ACCEPTED, actor=actor, at=now,
                      after={"status": item.status.value, "accepted_at": now.isoformat(),
                             "deadlines": [_describe(row) for row in rows]})

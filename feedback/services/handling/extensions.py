@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from feedback.domain.access import Action
-from feedback.domain.deadlines import Clock
+from feedback.domain.deadlines import Clock, resolution_counts_from_acceptance
 from feedback.domain.events import EventAction
 from feedback.domain.handling import REASON_MAX_CHARS
 from feedback.domain.status import HANDLING_STATUSES, Status
@@ -30,7 +30,9 @@ def request_extension(user: User, feedback_id: int, reason: str, *, now: datetim
                       complexity: str | None = None) -> ExtensionRequest:
     """The holding unit (HANDLE) asks for more time with ``reason`` (``complexity``: None,
     "complex" or "especially_complex", as tố cáo and complaints need); commits. One pending
-    request at a time (WrongStatus); the item assigned or in progress. Internal event."""
+    request at a time (WrongStatus); the item assigned or in progress, and a khiếu nại or tố
+    cáo accepted (WrongStatus before: its resolution clock is re-planned at the acceptance).
+    Internal event."""
     try:
         item = locked_item(feedback_id)
         actor = require(user, Action.HANDLE, item)
@@ -38,6 +40,7 @@ def request_extension(user: User, feedback_id: int, reason: str, *, now: datetim
         reason = text_or_refuse(reason, REASON_MAX_CHARS, what=_("lý do gia hạn"))
         if complexity is not None and complexity not in get_args(Complexity):
             raise InvalidInput(_("Mức độ phức tạp không hợp lệ."))
+        _require_final_clock(item)
         if _pending(item) is not None:
             raise WrongStatus(_("Đã có một đề nghị gia hạn đang chờ lãnh đạo quyết định."))
         request = ExtensionRequest(feedback_id=item.id, reason=reason, complexity=complexity,
@@ -51,6 +54,15 @@ def request_extension(user: User, feedback_id: int, reason: str, *, now: datetim
     except BaseException:
         db.session.rollback()
         raise
+
+
+def _require_final_clock(item: Feedback) -> None:
+    """WrongStatus for a khiếu nại or tố cáo not yet accepted: its resolution clock is replaced at
+    the acceptance (counted from it), so an extension granted before would be silently dropped
+    after the resident was told the new date."""
+    if item.accepted_at is None and resolution_counts_from_acceptance(item.kind):
+        raise WrongStatus(_("Khiếu nại, tố cáo chỉ được gia hạn sau khi thụ lý: thời hạn giải quyết "
+                            "được tính từ ngày thụ lý."))
 
 
 def _pending(item: Feedback) -> ExtensionRequest | None:
@@ -77,6 +89,7 @@ def grant_extension(user: User, feedback_id: int, *, now: datetime) -> Extension
         item = locked_item(feedback_id)
         actor = require(user, Action.APPROVE, item)
         require_status(item, HANDLING_STATUSES)
+        _require_final_clock(item)
         request = _pending_or_refuse(item)
         complexity: Complexity | None = request.complexity  # type: ignore[assignment]  # checked on request
         try:
