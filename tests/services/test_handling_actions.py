@@ -21,7 +21,7 @@ from feedback.services.intake.uploads import CheckedFile
 from feedback.services.routing import transfer
 from tests.factories import make_feedback
 from tests.services.handling_rows import (
-    FRI_6_MARCH, TOKEN, WED_4_MARCH, actions, desk, due_day, events, open_clock,
+    FRI_6_MARCH, MON_9_MARCH, TOKEN, WED_4_MARCH, actions, desk, due_day, events, open_clock,
 )
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -199,6 +199,24 @@ def test_an_anonymous_denunciation_is_kept_as_a_report() -> None:
     assert {(r.clock, r.sequence) for r in rows} == {("acceptance", 2), ("resolution", 2)}
     assert due_day(open_clock(named.item, "resolution")) == date(2026, 3, 24)
     assert events(named.item)[-1].action == "kind_changed" and events(named.item)[-1].public
+
+
+def test_a_denunciation_kept_as_a_report_while_waiting_for_the_resident_keeps_waiting() -> None:
+    """Proves: when the unit re-kinds an anonymous tố cáo while its request for information is
+    open, the report's new clocks are paused from that moment like the old ones (the wait does
+    not count against the unit): received Tue 3/3/2026, asked Wed 4/3, kept as a report Fri 6/3
+    (due Tue 24/3 with 12 working days owed after 6/3), answered Mon 9/3: due Wed 25/3/2026."""
+    d = desk(Kind.DENUNCIATION)
+    d.item.submitter_name = d.item.submitter_phone = None
+    db.session.commit()
+    handling.request_information(d.officer, d.item.id, "Xin gửi thêm ảnh", now=WED_4_MARCH)
+    rows = handling.keep_as_report(d.officer, d.item.id, "Tố cáo nặc danh: xử lý như phản ánh", now=FRI_6_MARCH)
+    assert {(r.clock, r.paused_at) for r in rows} == {("acceptance", FRI_6_MARCH), ("resolution", FRI_6_MARCH)}
+    assert actions(d.item)[-2:] == ["kind_changed", "clocks_paused"]
+    handling.provide_information(str(d.item.code), TOKEN, "Ảnh đây", now=MON_9_MARCH)
+    resolution = open_clock(d.item, "resolution")
+    db.session.refresh(resolution)
+    assert resolution.paused_at is None and due_day(resolution) == date(2026, 3, 25)
 
 
 # --- more information ---------------------------------------------------------------------------

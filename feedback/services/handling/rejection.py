@@ -23,9 +23,10 @@ from feedback.extensions import db
 from feedback.models import Deadline, Feedback, User
 from feedback.services.audit import record_event
 from feedback.services.deadlines.calendar import calendar_for
-from feedback.services.deadlines.clocks import add_planned, case_facts, mark_met, open_deadlines
+from feedback.services.deadlines.clocks import add_planned, case_facts, mark_met, open_deadlines, pause_clocks
 from feedback.services.handling.common import locked_item, move, require, require_status, text_or_refuse
 from feedback.services.handling.errors import InvalidInput, WrongStatus
+from feedback.services.handling.information import open_request
 from feedback.services.handling.resident_notices import Notice, tell_resident
 from feedback.services.routing.transfer import TransferRefused, TransferResult, return_item
 
@@ -98,7 +99,8 @@ def keep_as_report(user: User, feedback_id: int, explanation: str, *, now: datet
     The law does not accept an anonymous tố cáo (Luật Tố cáo 2018 Art. 23, 25), but what it
     reports can still be handled as a phản ánh. The kind becomes REPORT; the open ACCEPTANCE and
     RESOLUTION clocks are superseded by those of a report planned from the receipt (breaches
-    already recorded stay on the old rows). A public "kind_changed" event holds the explanation.
+    already recorded stay on the old rows); while a request for information is open the new
+    clocks are paused too, like the old ones. A public "kind_changed" event holds the explanation.
     WrongStatus unless assigned or in progress; InvalidInput when the item is not an anonymous
     tố cáo or the explanation is blank. Returns the new clocks.
     """
@@ -121,6 +123,8 @@ def keep_as_report(user: User, feedback_id: int, explanation: str, *, now: datet
         rows = add_planned(item, plan_deadlines(case_facts(item), calendar_for(item.received_at, now)), now)
         record_event(item, EventAction.KIND_CHANGED, actor=actor, at=now,
                      before={"kind": before.value}, after={"kind": item.kind.value, "explanation": explanation})
+        if (waiting := open_request(item.id)) is not None:  # the new clocks wait for the resident too
+            pause_clocks(item, now, waiting.question, actor=actor)
         db.session.commit()
         return rows
     except BaseException:
