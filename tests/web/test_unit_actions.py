@@ -6,6 +6,7 @@ a clear message and the typed text kept, and a double click on "publish" made ha
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +20,8 @@ from feedback.models import Answer, Attachment, Event, ExtensionRequest, Feedbac
 from feedback.services.routing import transfer
 from tests.conftest import FreshGlobalsClient
 from tests.factories import make_feedback
-from tests.services.handling_rows import Desk, desk
+from feedback.domain.calendar import local_date
+from tests.services.handling_rows import desk, open_clock
 from tests.web.admin_html import Element, parse
 from tests.web.auth_helpers import csrf_token, log_in
 
@@ -291,10 +293,17 @@ def test_internal_notes_are_listed_for_the_unit_and_never_public(app: Flask, cli
     assert status == 422 and error(shown) == "Hãy nhập ghi chú."
 
 
-def test_extension_requested_by_the_officer_and_decided_by_the_head(app: Flask) -> None:
-    """Proves: the officer asks (reason required), only the head sees grant/refuse; a refusal
-    needs its reason; granting answers with the engine's date or its refusal, never a 500."""
+def test_extension_requested_by_the_officer_and_granted_by_the_head_within_the_law(app: Flask) -> None:
+    """Proves: the officer asks (a reason is required), only the head sees grant/refuse and an
+    officer posting grant is refused (403); the head grants and the page says the new date; a
+    second extension of a report is refused with the engine's message, and nothing is written."""
     d = desk()
+    resolution = open_clock(d.item, "resolution")
+    # A clock started yesterday and running (desk() routes in March 2026: long past due by now).
+    resolution.starts_at = datetime.now(UTC) - timedelta(days=1)
+    resolution.due_at = datetime.now(UTC) + timedelta(days=10)
+    db.session.commit()
+    before = resolution.due_at
     officer, head = logged_in(app, d.officer.username), logged_in(app, d.head.username)
     status, shown = post(officer, d.item, "request_extension", {"text": "", "complexity": ""})
     assert status == 422 and error(shown) == "Hãy nhập lý do gia hạn."
@@ -306,14 +315,27 @@ def test_extension_requested_by_the_officer_and_decided_by_the_head(app: Flask) 
     assert post(officer, d.item, "grant_extension")[0] == 403
 
     status, shown = post(head, d.item, "grant_extension", follow=True)
-    assert status in (200, 422)
-    request = db.session.scalar(sa.select(ExtensionRequest).where(ExtensionRequest.feedback_id == d.item.id))
-    assert request is not None
-    if status == 200:
-        assert any(text.startswith("Đã gia hạn đến ") for text in flashes(shown))
-        assert request.outcome == "granted"
-    else:
-        assert error(shown) and request.decided_at is None
+    db.session.expire_all()
+    extended = open_clock(d.item, "resolution")
+    assert extended.due_at > before
+    (flashed,) = flashes(shown)
+    assert flashed.startswith("Đã gia hạn đến ") and local_date(extended.due_at).strftime("%d/%m/%Y") in flashed
+
+    post(officer, d.item, "request_extension", {"text": "Cần thêm thời gian.", "complexity": ""})
+    status, shown = post(head, d.item, "grant_extension")
+    assert status == 422 and error(shown) == "Đã gia hạn đủ số lần pháp luật cho phép."
+    pending = db.session.scalar(sa.select(ExtensionRequest).where(ExtensionRequest.decided_at.is_(None)))
+    assert pending is not None and pending.reason == "Cần thêm thời gian."
+    assert "refuse_extension" in forms_shown(shown)
+
+
+def test_an_extension_after_the_deadline_is_refused_with_the_engines_message(app: Flask) -> None:
+    d = desk()  # routed in March 2026: its resolution clock is long past due
+    officer, head = logged_in(app, d.officer.username), logged_in(app, d.head.username)
+    post(officer, d.item, "request_extension", {"text": "Cần khảo sát lại.", "complexity": ""})
+    status, shown = post(head, d.item, "grant_extension")
+    assert status == 422 and error(shown) == "Thời hạn đã hết: không thể gia hạn sau khi quá hạn."
+    assert db.session.scalar(sa.select(ExtensionRequest.decided_at)) is None
 
 
 def test_the_head_refuses_an_extension_with_a_reason(app: Flask) -> None:
