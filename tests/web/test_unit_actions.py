@@ -376,3 +376,30 @@ def test_an_unknown_action_is_404(app: Flask) -> None:
     d = desk()
     officer = logged_in(app, d.officer.username)
     assert post(officer, d.item, "delete_everything")[0] == 404
+
+
+def test_rejecting_as_out_of_remit_returns_the_item_and_leaves_nothing_to_do(app: Flask) -> None:
+    """Proves: "not our remit" is the existing return: the unit no longer holds the item, the page
+    (still readable: the unit held it) says so in the flash and offers no action any more."""
+    d = desk()
+    officer = logged_in(app, d.officer.username)
+    held_by = d.item.current_unit_id
+    status, shown = post(officer, d.item, "reject", {"reason": "out_of_remit", "explanation": "Việc của phường khác."},
+                         follow=True)
+    assert status == 200
+    assert "Đã trả lại ý kiến để chuyển đến đơn vị có thẩm quyền." in flashes(shown)
+    assert reload(d.item).current_unit_id != held_by
+    assert forms_shown(shown) == set()
+
+
+def test_an_answer_file_that_is_not_an_image_or_pdf_is_refused_and_nothing_written(app: Flask) -> None:
+    """Proves: the answer's files pass the intake's upload checks; a refused file keeps the text."""
+    d = desk()
+    officer = logged_in(app, d.officer.username)
+    post(officer, d.item, "accept")
+    status, shown = post(officer, d.item, "save_draft", {
+        "text": "Câu trả lời.", "attachments": (io.BytesIO(b"MZ not a picture"), "virus.exe")})
+    assert status == 422 and error(shown).startswith("Tệp virus.exe")
+    assert shown.find("form", class_="action-save_draft").find("textarea").text == "Câu trả lời."
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
