@@ -157,7 +157,6 @@ def _fill_choices(forms: dict[str, TranslatedForms], offered: handling.Offered) 
     extension.complexity.choices = [(value, str(label)) for value, label in COMPLEXITIES.items()]
 
 
-
 def _draft_form(offered: handling.Offered) -> DraftForm:
     """The answer form holding the stored draft of the current cycle (empty for a new one)."""
     form = DraftForm(prefix="save_draft")
