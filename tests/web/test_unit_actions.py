@@ -410,3 +410,22 @@ def test_an_answer_file_that_is_not_an_image_or_pdf_is_refused_and_nothing_writt
     assert shown.find("form", class_="action-save_draft").find("textarea").text == "Câu trả lời."
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
+
+
+def test_an_action_the_status_does_not_allow_is_a_clear_message_not_a_500(app: Flask) -> None:
+    """Proves: a hand-made POST of an action the page does not offer now (submit before accepting)
+    shows the page again with the status message, and nothing changes."""
+    d = desk()
+    officer = logged_in(app, d.officer.username)
+    assert "submit" not in forms_shown(page(officer, d.item))
+    status, shown = post(officer, d.item, "submit")
+    assert status == 422 and error(shown) == "Ý kiến chưa được thụ lý: hãy thụ lý trước."
+    assert reload(d.item).status is Status.ASSIGNED
+
+
+def test_a_front_monitor_may_not_post_unit_actions(app: Flask) -> None:
+    d = desk()
+    monitor = logged_in(app, d.monitor.username)
+    token = csrf_token(monitor.get("/").get_data(as_text=True))
+    assert monitor.post(f"{url(d.item)}/note", data={"csrf_token": token, "note-text": "x"}).status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Note)) == 0
