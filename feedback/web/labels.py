@@ -100,6 +100,15 @@ ROUTING_SENTENCES: dict[str, LazyString] = {
 }
 
 
+# The life of an answer draft (feedback.domain.handling.DraftStatus), on the unit's item page.
+DRAFT_STATUS_LABELS: dict[str, LazyString] = {
+    "draft": _l("Dự thảo"),
+    "submitted": _l("Đã trình, chờ lãnh đạo duyệt"),
+    "returned": _l("Lãnh đạo đã trả lại"),
+    "published": _l("Đã công bố"),
+}
+
+
 def _label(table: dict[str, LazyString], code: object) -> str:
     key = str(code.value) if hasattr(code, "value") else str(code)
     found = table.get(key)
@@ -124,6 +133,10 @@ def clock_label(code: object) -> str:
 
 def event_label(code: object) -> str:
     return _label(EVENT_LABELS, code)
+
+
+def draft_status_label(code: object) -> str:
+    return _label(DRAFT_STATUS_LABELS, code)
 
 
 def local_name(thing: object) -> str:
@@ -176,6 +189,7 @@ TEMPLATE_FILTERS: tuple[tuple[str, Callable[..., str]], ...] = (
     ("status_label", status_label),
     ("clock_label", clock_label),
     ("event_label", event_label),
+    ("draft_status_label", draft_status_label),
     ("local_datetime", local_datetime),
     ("local_name", local_name),
     ("routing_sentence", routing_sentence),

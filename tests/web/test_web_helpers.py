@@ -13,8 +13,8 @@ from feedback.web import register_web
 from feedback.web.labels import EVENT_LABELS, TEMPLATE_FILTERS
 from feedback.web.site import keep_language, template_helpers
 
-FILTERS = {"kind_label", "kind_help", "status_label", "clock_label", "event_label", "local_datetime",
-           "local_name", "routing_sentence", "file_size"}
+FILTERS = {"kind_label", "kind_help", "status_label", "clock_label", "event_label", "draft_status_label",
+           "local_datetime", "local_name", "routing_sentence", "file_size"}
 
 
 def bare_app() -> Flask:

@@ -18,12 +18,14 @@ from feedback.services.handling.errors import (
 from feedback.services.handling.extensions import grant_extension, refuse_extension, request_extension
 from feedback.services.handling.information import open_request, provide_information, request_information
 from feedback.services.handling.notes import add_note, notes_of
+from feedback.services.handling.offered import Offered, Officer, offered
 from feedback.services.handling.officers import assign_officer
 from feedback.services.handling.rejection import keep_as_report, reject
 
 __all__ = [
-    "DraftConflict", "HandlingError", "InvalidInput", "ItemNotFound", "NotAllowed", "Published", "WrongStatus",
-    "accept", "acceptance_notice_sent", "add_note", "assign_officer", "current_answer", "grant_extension", "keep_as_report", "notes_of",
+    "DraftConflict", "HandlingError", "InvalidInput", "ItemNotFound", "NotAllowed", "Offered", "Officer", "Published",
+    "WrongStatus",
+    "accept", "acceptance_notice_sent", "add_note", "assign_officer", "current_answer", "grant_extension", "keep_as_report", "notes_of", "offered",
     "open_request", "provide_information", "publish_answer", "published_answer", "refuse_extension", "reject",
     "request_extension", "request_information", "return_answer", "save_draft", "submit_answer",
 ]

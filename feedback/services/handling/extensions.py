@@ -41,7 +41,7 @@ def request_extension(user: User, feedback_id: int, reason: str, *, now: datetim
         if complexity is not None and complexity not in get_args(Complexity):
             raise InvalidInput(_("Mức độ phức tạp không hợp lệ."))
         _require_final_clock(item)
-        if _pending(item) is not None:
+        if pending_extension(item) is not None:
             raise WrongStatus(_("Đã có một đề nghị gia hạn đang chờ lãnh đạo quyết định."))
         request = ExtensionRequest(feedback_id=item.id, reason=reason, complexity=complexity,
                                    requested_by_id=user.id, requested_at=now)
@@ -65,13 +65,14 @@ def _require_final_clock(item: Feedback) -> None:
                             "được tính từ ngày thụ lý."))
 
 
-def _pending(item: Feedback) -> ExtensionRequest | None:
+def pending_extension(item: Feedback) -> ExtensionRequest | None:
+    """The request for more time waiting for the head's decision, if any."""
     return db.session.scalar(select(ExtensionRequest).where(
         ExtensionRequest.feedback_id == item.id, ExtensionRequest.decided_at.is_(None)))
 
 
 def _pending_or_refuse(item: Feedback) -> ExtensionRequest:
-    request = _pending(item)
+    request = pending_extension(item)
     if request is None:
         raise WrongStatus(_("Không có đề nghị gia hạn nào đang chờ quyết định."))
     return request

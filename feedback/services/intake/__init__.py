@@ -19,8 +19,10 @@ from feedback.services.intake.submission import (
 )
 from feedback.services.intake.tracking import PublicItem, RestrictedItem, canonical_code, private_view, public_view
 from feedback.services.intake.uploads import UploadRejected
+from feedback.services.intake.uploads import CheckedFile, check_upload
 
 __all__ = [
+    "CheckedFile", "check_upload",
     "MAX_BODY", "MAX_TITLE", "Place", "PublicItem", "Receipt", "RestrictedItem", "Submission", "SubmissionInvalid",
     "TopicOption", "Upload", "UploadRejected", "canonical_code", "communes", "held_files", "hold_files",
     "private_view", "public_view", "purge_consumed_broker_messages", "reclaim_files", "release_files",

@@ -31,7 +31,7 @@ from feedback.domain.lateness import Distance, distance
 from feedback.domain.status import Kind, Status
 from feedback.domain.text import fold
 from feedback.extensions import db
-from feedback.models import Deadline, Feedback, Locality, Topic, Unit
+from feedback.models import Deadline, Feedback, Locality, Topic, Unit, User
 from feedback.services.access import visible_items_filter
 from feedback.services.deadlines import deadline_is_overdue, overdue_clause
 from feedback.services.deadlines.calendar import calendar_for
@@ -68,6 +68,7 @@ class InboxFilters:
     topic_id: int | None = None
     commune_id: int | None = None
     village_id: int | None = None
+    officer_id: int | None = None  # the officer the item is assigned to ("Việc của tôi": the viewer)
     overdue: bool = False
     due_soon: bool = False
     search: str = ""
@@ -91,6 +92,7 @@ class Counts:
     topics: tuple[Option, ...] = ()
     communes: tuple[Option, ...] = ()
     villages: tuple[Option, ...] = ()
+    officers: tuple[Option, ...] = ()
     overdue: int = 0
     due_soon: int = 0
 
@@ -192,6 +194,8 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
         clauses["locality"] = _subtree(filters.village_id)
     elif filters.commune_id is not None:
         clauses["locality"] = _subtree(filters.commune_id)
+    if filters.officer_id is not None:
+        clauses["officer"] = Feedback.assigned_officer_id == filters.officer_id
     overdue = exists().where(Deadline.feedback_id == Feedback.id, overdue_clause(now))
     due_soon = due_soon_clause(now, calendar)
     if filters.overdue:
@@ -232,6 +236,9 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
     by_kind = grouped(Feedback.kind, "kind")
     by_topic = grouped(Feedback.topic_id, "topic")
     by_locality = grouped(Feedback.locality_id, "locality")
+    by_officer = grouped(Feedback.assigned_officer_id, "officer")
+    officers = {u.id: u.full_name or u.username
+                for u in db.session.scalars(select(User).where(User.id.in_([i for i in by_officer if i is not None])))}
     topics = {t.id: t.name for t in db.session.scalars(select(Topic).where(Topic.id.in_(list(by_topic))))}
     communes, villages = _localities(by_locality)
 
@@ -245,6 +252,8 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
                             key=lambda o: fold(o.label))),
         communes=communes,
         villages=villages,
+        officers=tuple(sorted((Option(str(i), officers[i], n) for i, n in by_officer.items() if i in officers),
+                              key=lambda o: fold(o.label))),
         overdue=count(overdue, "overdue"),
         due_soon=count(due_soon, "due_soon"),
     )
