@@ -1,0 +1,33 @@
+"""Serving a stored attachment: one response shape for the resident's secret link and for staff.
+
+Images (``feedback.domain.files.shows_inline``) are sent inline with their type, everything else
+as ``application/octet-stream`` with ``Content-Disposition: attachment``. Every file response
+carries ``X-Content-Type-Options: nosniff``, ``Cache-Control: no-store`` and a CSP that lets
+the response be nothing but an image (``default-src 'none'; img-src 'self'``): a file never runs
+as a page in the site's origin.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, abort, send_file
+
+from feedback.domain.files import shows_inline
+
+FILE_CONTENT_SECURITY_POLICY = "default-src 'none'; img-src 'self'"
+
+
+def file_response(path: Path, *, original_name: str, content_type: str, inline: bool = True) -> Response:
+    """The stored file at ``path`` for the browser: inline when it is an image and ``inline``,
+    else a download named ``original_name``. 404 when the file is missing on disk."""
+    if not path.is_file():
+        abort(404)
+    show = inline and shows_inline(content_type)
+    response = send_file(path, mimetype=content_type if show else "application/octet-stream",
+                         as_attachment=not show, download_name=original_name, max_age=0,
+                         conditional=False, etag=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = FILE_CONTENT_SECURITY_POLICY
+    response.headers["Cache-Control"] = "no-store"
+    return response
