@@ -7,8 +7,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from feedback.domain.notices import Notice
 from feedback.extensions import db
 from feedback.models import Notification
+from feedback.services.handling.resident_notices import tell_resident
 from feedback.services.routing.route import route_item
 from tests.factories import Directory, make_directory, make_feedback
 from tests.times import ROUTED_AT
@@ -55,3 +57,15 @@ def test_without_an_email_the_resident_gets_no_message(directory: Directory) -> 
     route_item(item.id, now=ROUTED_AT)
     assert resident_notices(item.id) == []
     assert db.session.scalar(sa.select(sa.func.count()).where(Notification.feedback_id == item.id)) == 1
+
+
+@pytest.mark.parametrize("notice", list(Notice))
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_every_notice_has_a_message_in_both_languages(directory: Directory, notice: Notice, language: str) -> None:
+    """Proves: ``tell_resident`` can tell every fact of ``feedback.domain.notices`` (the ratings'
+    "reopened" included), with the code in the subject, and English pages get English words."""
+    item = make_feedback(directory, submitter_email="dan@example.test", language=language)
+    assert tell_resident(item, notice, occurrence="1", now=ROUTED_AT, unit="UBND Phường Hà Tu")
+    (row,) = db.session.scalars(sa.select(Notification).where(Notification.feedback_id == item.id))
+    assert row.kind == f"resident_{notice.value}" and str(item.code) in row.subject
+    assert ("Tracking code:" in row.body) is (language == "en")

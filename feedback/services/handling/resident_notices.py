@@ -1,6 +1,7 @@
 """What the resident is told by email when the unit acts: routed to a unit (queued by routing's
-``assign``), accepted, more information needed, extended, answered, rejected; in the item's
-language, through the outbox, once per fact.
+``assign``), accepted, more information needed, extended, answered, rejected, reopened (for
+the ratings to queue); in the item's language, through the outbox, once per fact. The facts
+are named once, in ``feedback.domain.notices``.
 
 Like the receipt (``notifications.receipt_mail``), a message names only the tracking code, the
 kind, the relevant date and the public tracking page: never the resident's text, name or
@@ -12,26 +13,15 @@ Written in the caller's transaction (the action commits); nothing when no email 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from feedback.domain.calendar import local_date
+from feedback.domain.notices import Notice as Notice  # named in the domain; re-exported for the actions
 from feedback.models import Feedback
 from feedback.services.notifications.outbox import item_facts, queue_notification
-
-
-class Notice(StrEnum):
-    """Which fact the resident is told; also the notification's ``kind`` (prefixed)."""
-
-    ROUTED = "routed"
-    ACCEPTED = "accepted"
-    INFORMATION_NEEDED = "information_needed"
-    EXTENDED = "extended"
-    ANSWERED = "answered"
-    REJECTED = "rejected"
 
 
 def dedupe_key(item_id: int, notice: Notice, occurrence: str) -> str:
@@ -70,6 +60,7 @@ def _render(item: Feedback, notice: Notice, when: datetime, unit: str) -> tuple[
         Notice.EXTENDED: _("Ý kiến %(code)s: thời hạn giải quyết được gia hạn", code=facts["code"]),
         Notice.ANSWERED: _("Ý kiến %(code)s đã có câu trả lời", code=facts["code"]),
         Notice.REJECTED: _("Ý kiến %(code)s không được thụ lý", code=facts["code"]),
+        Notice.REOPENED: _("Ý kiến %(code)s đã được mở lại", code=facts["code"]),
     }
     lines = {
         Notice.ROUTED: _("Ý kiến của bạn đã được chuyển đến %(unit)s để giải quyết.", unit=unit),
@@ -87,6 +78,8 @@ def _render(item: Feedback, notice: Notice, when: datetime, unit: str) -> tuple[
         Notice.REJECTED: _(
             "Đơn vị xử lý không thụ lý ý kiến của bạn (%(kind)s). Lý do được nêu trên trang theo dõi qua "
             "đường liên kết riêng bạn nhận khi gửi ý kiến.", kind=facts["kind"]),
+        Notice.REOPENED: _("Ý kiến của bạn (%(kind)s) được mở lại ngày %(date)s và chuyển về đơn vị đã trả lời để "
+                           "giải quyết tiếp.", kind=facts["kind"], date=date),
     }
     body = "\n\n".join([
         str(lines[notice]),

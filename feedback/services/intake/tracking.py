@@ -24,8 +24,8 @@ from sqlalchemy.orm import selectinload
 
 from feedback.domain.deadlines import Clock
 from feedback.domain.handling import DraftStatus
-from feedback.domain.events import EventAction
 from feedback.domain.files import shows_inline
+from feedback.domain.notices import NOTICE_ACTIONS, Notice
 from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import InvalidCode, details_are_public, normalise_code, token_matches
 from feedback.extensions import db
@@ -160,32 +160,6 @@ class InfoRequestView:
     def open(self) -> bool:
         """Still waiting for the resident's reply (the page offers the reply form)."""
         return self.answered_at is None
-
-
-class Notice(StrEnum):
-    """What the resident is told happened, one per resident-visible event (``NOTICE_ACTIONS``)."""
-
-    ROUTED = "routed"
-    ACCEPTED = "accepted"
-    INFORMATION_NEEDED = "information_needed"
-    EXTENDED = "extended"
-    ANSWERED = "answered"
-    REJECTED = "rejected"
-    REOPENED = "reopened"
-
-
-# Stored event action → notice. "reopened" is written by the ratings (issue #8 item 5); it is
-# named by its stored text so that this list needs no change when that action arrives.
-NOTICE_ACTIONS: dict[str, Notice] = {
-    EventAction.ASSIGNED.value: Notice.ROUTED,
-    EventAction.ACCEPTED.value: Notice.ACCEPTED,
-    EventAction.INFORMATION_REQUESTED.value: Notice.INFORMATION_NEEDED,
-    EventAction.DEADLINE_EXTENDED.value: Notice.EXTENDED,
-    EventAction.DEADLINE_RECLASSIFIED.value: Notice.EXTENDED,
-    EventAction.ANSWER_PUBLISHED.value: Notice.ANSWERED,
-    EventAction.REJECTED.value: Notice.REJECTED,
-    "reopened": Notice.REOPENED,
-}
 
 
 @dataclass(frozen=True)
