@@ -1,6 +1,7 @@
-"""Staff open an item's images in the browser from the unit workspace (issue #8 item 3): the
-item page links "Xem ảnh" for images only; the inline route sends images with their type and
-the strict file headers, anything else as a download, and another unit's file as a 404."""
+"""Staff open an item's images in the browser (issue #8 item 3). In the unit workspace the item
+page links "Xem ảnh" for images only; on the admin item page each file name is a link. Both
+routes send images inline with their type and the strict file headers, anything else as a
+download, and a file the user may not see (another unit's, another item's) as a 404."""
 
 from __future__ import annotations
 
@@ -76,3 +77,27 @@ def test_another_units_image_is_a_404(client: FlaskClient, d: Directory) -> None
     theirs, photo, _ = item_with_files(client, d, d.ubnd_van_don)
     assert client.get(f"/unit/items/{theirs.code}/attachments/{photo.id}/view").status_code == 404
     assert client.get(f"/unit/items/{mine.code}/attachments/{photo.id}/view").status_code == 404
+
+
+def test_the_administrator_opens_images_inline_and_downloads_the_rest(client: FlaskClient, d: Directory) -> None:
+    """Proves: on the admin item page the photo's link opens it inline, the HTML file's link is a
+    download (both with the strict headers); another item's file id is a 404; an officer gets 403."""
+    item, photo, page_file = item_with_files(client, d, d.ubnd_van_don)
+    other, _, _ = item_with_files(client, d, d.ubnd_van_don)
+    assert client.get(f"/admin/items/{item.code}/attachments/{photo.id}").status_code == 403
+    make_user("quantri-anh", Role.ADMIN)
+    admin = type(client)(client.application, client.application.response_class, use_cookies=True)
+    assert log_in(admin, "quantri-anh").status_code == 302
+    links = {a.text: a for a in parse(admin.get(f"/admin/items/{item.code}").get_data(as_text=True)).find_all("a")
+             if "/attachments/" in a.attrs.get("href", "")}
+    assert set(links) == {"hien-truong.png", "trang.html"}
+    assert "download" not in links["hien-truong.png"].attrs and "download" in links["trang.html"].attrs
+    shown = admin.get(links["hien-truong.png"].attrs["href"])
+    assert shown.mimetype == "image/png" and shown.headers["Content-Disposition"].startswith("inline")
+    downloaded = admin.get(links["trang.html"].attrs["href"])
+    assert downloaded.mimetype == "application/octet-stream"
+    assert downloaded.headers["Content-Disposition"].startswith("attachment")
+    for response in (shown, downloaded):
+        assert response.headers["Content-Security-Policy"] == "default-src 'none'; img-src 'self'"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert admin.get(f"/admin/items/{other.code}/attachments/{photo.id}").status_code == 404
