@@ -161,8 +161,10 @@ def track_private(code: str, token: str) -> ResponseReturnValue:
 
 
 def _reply(form: ReplyForm, code: str, token: str, now: datetime) -> bool:
-    """Hand the reply and its files to ``handling.provide_information``; True when it was taken.
-    A refusal is put on the form's fields; a wrong token is a 404."""
+    """Hand the reply and its files to ``handling.provide_information``; True when the page is to
+    be shown again by a redirect (the reply taken, or nothing waiting any more: a double click),
+    with a message. A refusal of the text or a file is put on the form's fields (False); a wrong
+    token is a 404."""
     try:
         files = _checked_files()
     except UploadRejected as rejected:
@@ -172,6 +174,10 @@ def _reply(form: ReplyForm, code: str, token: str, now: datetime) -> bool:
         handling.provide_information(code, token, form.reply.data or "", now=now, files=files)
     except handling.ItemNotFound:
         abort(404)
+    except handling.WrongStatus as closed:
+        # Nothing is waiting any more (a second click, or the unit moved on): say so on the page.
+        flash(closed.message, "info")
+        return True
     except handling.HandlingError as refused:
         form.reply.errors = [refused.message]
         return False

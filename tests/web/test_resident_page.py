@@ -132,7 +132,8 @@ def test_a_refusal_shows_its_reason_and_explanation(client: FlaskClient) -> None
 def test_the_reply_to_an_information_request_resumes_the_clocks(client: FlaskClient, upload_dir: Path) -> None:
     """Proves: the open question is shown with a form; an empty reply is refused with a clear
     message (clocks still paused); a reply with a photo is taken (post-redirect-get), resumes
-    the clocks, shows as the answer to the question, and the form is gone."""
+    the clocks, shows as the answer to the question, and the form is gone; the same form sent
+    again (double click) is told nothing is waiting, and nothing is stored twice."""
     d = desk(email="dan@example.test")
     handling.request_information(d.officer, d.item.id, "Xin cho biết vị trí chính xác", now=WED_4_MARCH)
     html = page(client, d)
@@ -161,6 +162,12 @@ def test_the_reply_to_an_information_request_resumes_the_clocks(client: FlaskCli
     assert "Đã gửi thông tin bổ sung." in after.find("p", class_="flash").text
     thumbnails = after.find("div", id="tep-cua-ban").find_all("img", class_="thumbnail")
     assert [img.attrs["alt"] for img in thumbnails] == ["vi-tri.jpg"]
+
+    again = client.post(page_url(d), data={"csrf_token": token, "reply": "Trước nhà số 5, tổ 3"})
+    assert again.status_code == 303
+    shown = parse(client.get(again.headers["Location"]).get_data(as_text=True))
+    assert shown.find("p", class_="flash").text == "Không có đề nghị bổ sung thông tin nào đang chờ bạn trả lời."
+    assert len(shown.find_all("p", class_="request-reply")) == 1
 
 
 def test_a_reply_without_csrf_or_with_a_wrong_token_changes_nothing(client: FlaskClient) -> None:

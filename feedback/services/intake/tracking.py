@@ -23,8 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from feedback.domain.deadlines import Clock
-from feedback.domain.handling import DraftStatus
 from feedback.domain.files import shows_inline
+from feedback.domain.handling import DraftStatus
 from feedback.domain.notices import NOTICE_ACTIONS, Notice
 from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import InvalidCode, details_are_public, normalise_code, token_matches
@@ -249,7 +249,7 @@ def private_view(code: str, token: str, *, now: datetime) -> PrivateItem | None:
 
 def resident_file(code: str, token: str, attachment_id: int) -> ResidentFile | None:
     """The file ``attachment_id`` as the resident may open it: one they sent (with the item or a
-    reply) or one of the published answer. None for an unknown code, a wrong token, another
+    reply) or one of a published answer. None for an unknown code, a wrong token, another
     item's file, a draft's file, or a stored name the intake never writes (all alike). Read only.
     """
     item = db.session.scalar(select(Feedback).where(Feedback.code == code))
@@ -259,8 +259,9 @@ def resident_file(code: str, token: str, attachment_id: int) -> ResidentFile | N
                                                      Attachment.feedback_id == item.id))
     if row is None or not _STORAGE_NAME.fullmatch(row.storage_name):
         return None
-    if row.answer_id is not None and row.answer_id != _published_answer_id(item):
-        return None  # a draft's file is the unit's until published
+    if row.answer_id is not None and db.session.scalar(
+            select(Answer.status).where(Answer.id == row.answer_id)) is not DraftStatus.PUBLISHED:
+        return None  # a draft's file is the unit's until the answer is published
     return ResidentFile(row.original_name, row.content_type, row.storage_name)
 
 
