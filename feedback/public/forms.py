@@ -78,3 +78,14 @@ class SubmitForm(TranslatedForm):
             if field.errors and field.name != "csrf_token"
             for message in field.errors
         ]
+
+
+class ReplyForm(TranslatedForm):
+    """The resident's reply to the unit's request for more information (secret-link page).
+
+    Like ``SubmitForm``, fields and CSRF only: ``handling.provide_information`` judges the text
+    and ``intake.check_upload`` the files.
+    """
+
+    reply = TextAreaField(_l("Thông tin bổ sung"))
+    attachments = MultipleFileField(_l("Ảnh hoặc tệp PDF kèm theo (không bắt buộc)"))

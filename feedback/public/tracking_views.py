@@ -4,29 +4,41 @@ Codes are accepted as people type them (any case, with or without dashes, with a
 slash) and redirected to the canonical form. A mistyped code gets a 404 that says whether the
 check character is what failed, with the look-up box still holding what was typed.
 
+The secret-link page also takes the resident's reply to the unit's question (POST, CSRF,
+post-redirect-get) and serves the item's files through the token (``/t/<code>/<token>/files/<id>``:
+images inline for the thumbnails, other files as downloads; ``feedback.web.files``).
+
 The pages that read an item are rate-limited per client address (``TRACK_RATE_LIMIT``, one
-budget shared by the three): codes are sequential, and the public page of a complaint or a
+budget shared by all of them): codes are sequential, and the public page of a complaint or a
 denunciation must not be harvested. Those kinds show the public only their status and unit.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from feedback.domain.handling import ANSWER_MAX_CHARS
 from feedback.domain.tracking import InvalidCode, InvalidCodeReason, make_code
 from feedback.extensions import limiter
 from feedback.public.errors import render_error
+from feedback.public.forms import ReplyForm
+from feedback.services import handling
+from feedback.services.intake import (
+    CheckedFile, PublicItem, RestrictedItem, UploadRejected, canonical_code, check_upload, private_view, public_view,
+    resident_file,
+)
+from feedback.web.files import file_response
 from feedback.web.labels import routing_sentence
-from feedback.services.intake import PublicItem, RestrictedItem, canonical_code, private_view, public_view
 
 # The endpoints that read an item, and share one rate-limit budget per client address.
-RATE_LIMITED = frozenset({"public.track", "public.track_json", "public.track_private"})
+RATE_LIMITED = frozenset({"public.track", "public.track_json", "public.track_private", "public.track_file"})
 
 
 def _track_rate_limit() -> str:
@@ -41,7 +53,8 @@ def add_tracking_routes(bp: Blueprint) -> None:
     bp.add_url_rule("/t/<code>", "track", _limited(track), methods=["GET"])
     bp.add_url_rule("/t/<code>/", "track_slash", track_slash, methods=["GET"])
     bp.add_url_rule("/t/<code>.json", "track_json", _limited(track_json), methods=["GET"])
-    bp.add_url_rule("/t/<code>/<token>", "track_private", _limited(track_private), methods=["GET"])
+    bp.add_url_rule("/t/<code>/<token>", "track_private", _limited(track_private), methods=["GET", "POST"])
+    bp.add_url_rule("/t/<code>/<token>/files/<int:attachment_id>", "track_file", _limited(track_file), methods=["GET"])
     bp.register_error_handler(429, too_many_lookups)
 
 
@@ -122,17 +135,79 @@ def track_json(code: str) -> ResponseReturnValue:
 
 
 def track_private(code: str, token: str) -> ResponseReturnValue:
-    """The resident's page: the public facts and their own details. Wrong token: 404."""
+    """The resident's page: the public facts, their own details, the unit's answer, refusal or
+    questions, and what happened. POST: the reply to the open question (then back here with a
+    message). Wrong token: 404."""
     try:
         canonical = canonical_code(code)
     except InvalidCode as invalid:
         return _not_found(code, invalid.reason)
     if canonical != code:
+        if request.method == "POST":
+            abort(404)  # a form posts to the canonical address it was rendered with
         return redirect(url_for("public.track_private", code=canonical, token=token), 301)
-    item = private_view(canonical, token, now=datetime.now(UTC))
+    now = datetime.now(UTC)
+    form = ReplyForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit() and _reply(form, canonical, token, now):
+            return redirect(url_for("public.track_private", code=canonical, token=token) + "#bo-sung", 303)
+        status = 400
+    item = private_view(canonical, token, now=now)
     if item is None:
         return _not_found(code, None, secret=True)
-    return render_template("public/track_private.html", item=item), 200, private_headers()
+    page = render_template("public/track_private.html", item=item, token=token, form=form, reply_limit=ANSWER_MAX_CHARS)
+    return page, status, private_headers()
+
+
+def _reply(form: ReplyForm, code: str, token: str, now: datetime) -> bool:
+    """Hand the reply and its files to ``handling.provide_information``; True when the page is to
+    be shown again by a redirect (the reply taken, or nothing waiting any more: a double click),
+    with a message. A refusal of the text or a file is put on the form's fields (False); a wrong
+    token is a 404."""
+    try:
+        files = _checked_files()
+    except UploadRejected as rejected:
+        form.attachments.errors = [rejected.message]
+        return False
+    try:
+        handling.provide_information(code, token, form.reply.data or "", now=now, files=files)
+    except handling.ItemNotFound:
+        abort(404)
+    except handling.WrongStatus as closed:
+        # Nothing is waiting any more (a second click, or the unit moved on): say so on the page.
+        flash(closed.message, "info")
+        return True
+    except handling.HandlingError as refused:
+        form.reply.errors = [refused.message]
+        return False
+    flash(_("Đã gửi thông tin bổ sung. Thời hạn giải quyết được tính tiếp từ hôm nay."), "info")
+    return True
+
+
+def _checked_files() -> list[CheckedFile]:
+    """The chosen files, each checked as at intake (type by content, size, number)."""
+    config = current_app.config
+    limit = int(config["MAX_ATTACHMENT_BYTES"])
+    chosen = [s for s in request.files.getlist("attachments") if s is not None and s.filename]
+    if len(chosen) > int(config["MAX_ATTACHMENTS"]):
+        raise UploadRejected(_("Chỉ được gửi tối đa %(limit)d tệp; bạn đã chọn %(count)d tệp.",
+                                 limit=int(config["MAX_ATTACHMENTS"]), count=len(chosen)))
+    return [check_upload(s.filename or "", s.stream.read(limit + 1), max_bytes=limit) for s in chosen]
+
+
+def track_file(code: str, token: str, attachment_id: int) -> ResponseReturnValue:
+    """A file of the item through the secret link: images inline (thumbnails), the rest as
+    downloads (``feedback.web.files``). A wrong token or another item's file: 404."""
+    try:
+        canonical = canonical_code(code)
+    except InvalidCode:
+        abort(404)
+    found = resident_file(canonical, token, attachment_id)
+    if found is None:
+        abort(404)
+    return file_response(Path(current_app.config["UPLOAD_DIR"]) / found.storage_name,
+                         original_name=found.original_name, content_type=found.content_type)
 
 
 def public_json(item: PublicItem) -> dict[str, object]:

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from feedback.domain.events import EventAction
+from feedback.domain.files import shows_inline
 from feedback.domain.status import Kind, Status
 from feedback.services.kinds import KIND_LABELS as KIND_LABELS
 
@@ -182,8 +183,46 @@ def file_size(size: int | None) -> str:
     return f"{format_decimal(value, format='#,##0.#')} {unit}"
 
 
+# feedback.services.intake.tracking.Notice values: what the resident's page says happened.
+RESIDENT_NOTICES: dict[str, LazyString] = {
+    "routed": _l("Ý kiến được chuyển đến %(unit)s để giải quyết."),
+    "accepted": _l("Đơn vị xử lý đã thụ lý ý kiến của bạn."),
+    "information_needed": _l("Đơn vị xử lý đề nghị bạn bổ sung thông tin; thời hạn giải quyết tạm dừng "
+                             "cho đến khi bạn trả lời."),
+    "extended": _l("Thời hạn giải quyết được gia hạn đến ngày %(date)s."),
+    "answered": _l("Đơn vị xử lý đã trả lời ý kiến của bạn."),
+    "rejected": _l("Đơn vị xử lý không thụ lý ý kiến của bạn; lý do được nêu trên trang này."),
+    "reopened": _l("Ý kiến được mở lại và chuyển về đơn vị đã trả lời để giải quyết tiếp."),
+}
+
+# feedback.domain.handling.RejectReason values, as the resident reads them.
+RESIDENT_REJECT_REASONS: dict[str, LazyString] = {
+    "out_of_remit": _l("Việc này không thuộc thẩm quyền của đơn vị."),
+    "duplicate": _l("Ý kiến trùng với một ý kiến đã gửi trước đó."),
+    "invalid_kind": _l("Ý kiến không đáp ứng điều kiện của loại ý kiến đã chọn (ví dụ: tố cáo không "
+                       "được gửi nặc danh)."),
+    "abusive": _l("Nội dung xúc phạm, quấy rối hoặc không có gì để trả lời."),
+}
+
+
+def resident_notice(notice: object) -> str:
+    """One line of the resident's "what happened" list (``NoticeView``): the unit of a routing,
+    the new date of an extension (a date in the deployment's time zone)."""
+    kind = getattr(notice, "notice", notice)
+    template = RESIDENT_NOTICES.get(str(getattr(kind, "value", kind)))
+    if template is None:
+        return str(kind)
+    due_at = getattr(notice, "due_at", None)
+    return str(template) % {"unit": getattr(notice, "unit", None) or "—",
+                            "date": local_datetime(due_at)[:10] if due_at else "—"}
+
+
+def reject_reason_label(code: object) -> str:
+    return _label(RESIDENT_REJECT_REASONS, code)
+
+
 # The template filters, by name; ``feedback.web.register_web`` adds them to the application.
-TEMPLATE_FILTERS: tuple[tuple[str, Callable[..., str]], ...] = (
+TEMPLATE_FILTERS: tuple[tuple[str, Callable[..., str | bool]], ...] = (
     ("kind_label", kind_label),
     ("kind_help", kind_help),
     ("status_label", status_label),
@@ -194,4 +233,7 @@ TEMPLATE_FILTERS: tuple[tuple[str, Callable[..., str]], ...] = (
     ("local_name", local_name),
     ("routing_sentence", routing_sentence),
     ("file_size", file_size),
+    ("resident_notice", resident_notice),
+    ("reject_reason_label", reject_reason_label),
+    ("shows_inline", shows_inline),
 )

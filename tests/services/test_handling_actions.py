@@ -33,8 +33,10 @@ def _no_broker(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def resident_mail(item_id: int) -> list[Notification]:
+    """What the handling actions told the resident (the routing's notice is tested with routing)."""
     return list(db.session.scalars(sa.select(Notification).where(
-        Notification.feedback_id == item_id, Notification.kind.like("resident_%")).order_by(Notification.id)))
+        Notification.feedback_id == item_id, Notification.kind.like("resident_%"),
+        Notification.kind != "resident_routed").order_by(Notification.id)))
 
 
 # --- assign to an officer ---------------------------------------------------------------------

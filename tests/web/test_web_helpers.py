@@ -14,7 +14,8 @@ from feedback.web.labels import EVENT_LABELS, TEMPLATE_FILTERS
 from feedback.web.site import keep_language, template_helpers
 
 FILTERS = {"kind_label", "kind_help", "status_label", "clock_label", "event_label", "draft_status_label",
-           "local_datetime", "local_name", "routing_sentence", "file_size"}
+           "local_datetime", "local_name", "routing_sentence", "file_size", "resident_notice", "reject_reason_label",
+           "shows_inline"}
 
 
 def bare_app() -> Flask:

@@ -1,5 +1,7 @@
-"""What the resident is told by email when the unit acts: accepted, more information needed,
-extended, answered, rejected; in the item's language, through the outbox, once per fact.
+"""What the resident is told by email when the unit acts: routed to a unit (queued by routing's
+``assign``), accepted, more information needed, extended, answered, rejected, reopened (for
+the ratings to queue); in the item's language, through the outbox, once per fact. The facts
+are named once, in ``feedback.domain.notices``.
 
 Like the receipt (``notifications.receipt_mail``), a message names only the tracking code, the
 kind, the relevant date and the public tracking page: never the resident's text, name or
@@ -11,25 +13,15 @@ Written in the caller's transaction (the action commits); nothing when no email 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from feedback.domain.calendar import local_date
+from feedback.domain.notices import Notice as Notice  # named in the domain; re-exported for the actions
 from feedback.models import Feedback
 from feedback.services.notifications.outbox import item_facts, queue_notification
-
-
-class Notice(StrEnum):
-    """Which fact the resident is told; also the notification's ``kind`` (prefixed)."""
-
-    ACCEPTED = "accepted"
-    INFORMATION_NEEDED = "information_needed"
-    EXTENDED = "extended"
-    ANSWERED = "answered"
-    REJECTED = "rejected"
 
 
 def dedupe_key(item_id: int, notice: Notice, occurrence: str) -> str:
@@ -38,36 +30,40 @@ def dedupe_key(item_id: int, notice: Notice, occurrence: str) -> str:
 
 
 def tell_resident(item: Feedback, notice: Notice, *, occurrence: str, now: datetime,
-                  when: datetime | None = None) -> bool:
+                  when: datetime | None = None, unit: str | None = None) -> bool:
     """Queue ``notice`` about ``item`` to its submitter's email (``when`` is the date it names:
-    the new due date of an extension). True when this call created the row; False without an
-    email, or when this occurrence was told already (dedupe key). Does not commit."""
+    the new due date of an extension; ``unit`` the unit's name, for ROUTED). True when this call
+    created the row; False without an email, or when this occurrence was told already (dedupe
+    key). Does not commit."""
     if not item.submitter_email or not item.code:
         return False
     config = current_app.config
     language = item.language if item.language in config["LANGUAGES"] else str(config["BABEL_DEFAULT_LOCALE"])
     with force_locale(language):
-        subject, body = _render(item, notice, when or now)
+        subject, body = _render(item, notice, when or now, unit or "")
     return queue_notification(
         dedupe_key(item.id, notice, occurrence), f"resident_{notice.value}", subject=subject[:255], body=body,
         now=now, feedback_id=item.id, recipient_email=item.submitter_email,
     )
 
 
-def _render(item: Feedback, notice: Notice, when: datetime) -> tuple[str, str]:
+def _render(item: Feedback, notice: Notice, when: datetime, unit: str) -> tuple[str, str]:
     facts = item_facts(item)
     config = current_app.config
     with current_app.test_request_context(base_url=str(config["PUBLIC_BASE_URL"])):
         url = url_for("public.track", code=facts["code"], _external=True)
     date = local_date(when).strftime("%d/%m/%Y")
     subjects = {
+        Notice.ROUTED: _("Ý kiến %(code)s đã được chuyển đến đơn vị xử lý", code=facts["code"]),
         Notice.ACCEPTED: _("Ý kiến %(code)s đã được thụ lý", code=facts["code"]),
         Notice.INFORMATION_NEEDED: _("Ý kiến %(code)s: đơn vị đề nghị bạn bổ sung thông tin", code=facts["code"]),
         Notice.EXTENDED: _("Ý kiến %(code)s: thời hạn giải quyết được gia hạn", code=facts["code"]),
         Notice.ANSWERED: _("Ý kiến %(code)s đã có câu trả lời", code=facts["code"]),
         Notice.REJECTED: _("Ý kiến %(code)s không được thụ lý", code=facts["code"]),
+        Notice.REOPENED: _("Ý kiến %(code)s đã được mở lại", code=facts["code"]),
     }
     lines = {
+        Notice.ROUTED: _("Ý kiến của bạn đã được chuyển đến %(unit)s để giải quyết.", unit=unit),
         Notice.ACCEPTED: _("Đơn vị xử lý đã thụ lý ý kiến của bạn (%(kind)s) ngày %(date)s.",
                            kind=facts["kind"], date=date),
         Notice.INFORMATION_NEEDED: _(
@@ -82,6 +78,8 @@ def _render(item: Feedback, notice: Notice, when: datetime) -> tuple[str, str]:
         Notice.REJECTED: _(
             "Đơn vị xử lý không thụ lý ý kiến của bạn (%(kind)s). Lý do được nêu trên trang theo dõi qua "
             "đường liên kết riêng bạn nhận khi gửi ý kiến.", kind=facts["kind"]),
+        Notice.REOPENED: _("Ý kiến của bạn (%(kind)s) được mở lại ngày %(date)s và chuyển về đơn vị đã trả lời để "
+                           "giải quyết tiếp.", kind=facts["kind"], date=date),
     }
     body = "\n\n".join([
         str(lines[notice]),

@@ -17,14 +17,15 @@ from feedback.services.intake.submission import (
     Upload,
     submit_feedback,
 )
-from feedback.services.intake.tracking import PublicItem, RestrictedItem, canonical_code, private_view, public_view
-from feedback.services.intake.uploads import UploadRejected
-from feedback.services.intake.uploads import CheckedFile, check_upload
+from feedback.services.intake.tracking import (
+    Notice, PublicItem, ResidentFile, RestrictedItem, canonical_code, private_view, public_view, resident_file,
+)
+from feedback.services.intake.uploads import CheckedFile, UploadRejected, check_upload
 
 __all__ = [
-    "CheckedFile", "check_upload",
-    "MAX_BODY", "MAX_TITLE", "Place", "PublicItem", "Receipt", "RestrictedItem", "Submission", "SubmissionInvalid",
-    "TopicOption", "Upload", "UploadRejected", "canonical_code", "communes", "held_files", "hold_files",
-    "private_view", "public_view", "purge_consumed_broker_messages", "reclaim_files", "release_files",
+    "MAX_BODY", "MAX_TITLE", "CheckedFile", "Notice", "Place", "PublicItem", "Receipt", "ResidentFile",
+    "RestrictedItem", "Submission", "SubmissionInvalid",
+    "TopicOption", "Upload", "UploadRejected", "canonical_code", "check_upload", "communes", "held_files", "hold_files",
+    "private_view", "public_view", "purge_consumed_broker_messages", "reclaim_files", "release_files", "resident_file",
     "search_localities", "submit_feedback", "tidy_uploads", "topic_options", "villages",
 ]

@@ -7,11 +7,14 @@ the public timeline; for a complaint or a denunciation only the status and the u
 publishes its answer, the public view carries it (``answer``, ``answered_at``,
 ``answered_by_unit``), except for a complaint or a denunciation, whose answer is read only
 through the secret link (``private_view``). ``private_view`` adds the resident's own details and is only returned for the right secret token (compared in
-constant time on its digest).
+constant time on its digest), with what the resident has been told (``notices``: routed to a
+unit, accepted, more information needed, extended, answered, rejected, reopened). The files of
+the item and of its published answer are read through the same token (``resident_file``).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -19,12 +22,17 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from feedback.domain.deadlines import Clock
+from feedback.domain.files import shows_inline
 from feedback.domain.handling import DraftStatus
+from feedback.domain.notices import NOTICE_ACTIONS, Notice
 from feedback.domain.repeats import ResidentText
 from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import InvalidCode, details_are_public, normalise_code, token_matches
 from feedback.extensions import db
-from feedback.models import Answer, Assignment, Deadline, Event, Feedback, InfoRequest, LocalityLevel, Unit, UnitKind
+from feedback.models import (
+    Answer, Assignment, Attachment, Deadline, Event, Feedback, InfoRequest, LocalityLevel, Unit, UnitKind,
+)
 from feedback.services.deadlines import deadline_is_overdue
 
 
@@ -107,9 +115,26 @@ class RestrictedItem:
 
 @dataclass(frozen=True)
 class AttachmentView:
+    """A file the resident may open through the secret link (``resident_file``)."""
+
+    id: int
     original_name: str
     content_type: str
     size: int
+
+    @property
+    def inline(self) -> bool:
+        """An image shown as a thumbnail (``feedback.domain.files.shows_inline``), else a download."""
+        return shows_inline(self.content_type)
+
+
+@dataclass(frozen=True)
+class ResidentFile:
+    """What the file response needs: ``storage_name`` under UPLOAD_DIR."""
+
+    original_name: str
+    content_type: str
+    storage_name: str
 
 
 @dataclass(frozen=True)
@@ -126,10 +151,26 @@ class RejectionView:
 class InfoRequestView:
     """What the unit asked the resident, and the resident's reply once given."""
 
+    id: int
     question: str
     asked_at: datetime
     reply: str | None
     answered_at: datetime | None
+
+    @property
+    def open(self) -> bool:
+        """Still waiting for the resident's reply (the page offers the reply form)."""
+        return self.answered_at is None
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    """One "what happened" line: ``unit`` for a routing, ``due_at`` for an extension."""
+
+    notice: Notice
+    at: datetime
+    unit: str | None = None
+    due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +184,12 @@ class PrivateItem(ResidentText):
     rejection: RejectionView | None = None
     information_requests: tuple[InfoRequestView, ...] = ()
     answer_attachments: tuple[AttachmentView, ...] = ()
+    notices: tuple[NoticeView, ...] = ()
+
+    @property
+    def open_request(self) -> InfoRequestView | None:
+        """The unit's question still waiting for a reply, if any."""
+        return next((r for r in self.information_requests if r.open), None)
 
 
 def canonical_code(text: str) -> str:
@@ -174,10 +221,7 @@ def private_view(code: str, token: str, *, now: datetime) -> PrivateItem | None:
     if item is None or not token_matches(token, item.token_hash):
         return None
     public = _public(item, now)
-    answer_id = db.session.scalar(
-        select(Answer.id).where(Answer.feedback_id == item.id, Answer.status == DraftStatus.PUBLISHED)
-        .order_by(Answer.cycle.desc()).limit(1)
-    )
+    answer_id = _published_answer_id(item)
     requests = db.session.scalars(select(InfoRequest).where(InfoRequest.feedback_id == item.id)
                                   .order_by(InfoRequest.id))
     return PrivateItem(
@@ -188,13 +232,69 @@ def private_view(code: str, token: str, *, now: datetime) -> PrivateItem | None:
         phone=item.submitter_phone,
         email=item.submitter_email,
         consent_share_contact=item.consent_share_contact,
-        attachments=tuple(AttachmentView(a.original_name, a.content_type, a.size)
-                          for a in item.attachments if a.answer_id is None),
+        attachments=tuple(_attachment_view(a) for a in item.attachments if a.answer_id is None),
         rejection=_rejection(item),
-        information_requests=tuple(InfoRequestView(r.question, r.asked_at, r.reply, r.answered_at) for r in requests),
-        answer_attachments=tuple(AttachmentView(a.original_name, a.content_type, a.size)
-                                 for a in item.attachments if answer_id is not None and a.answer_id == answer_id),
+        information_requests=tuple(InfoRequestView(r.id, r.question, r.asked_at, r.reply, r.answered_at)
+                                   for r in requests),
+        answer_attachments=tuple(_attachment_view(a) for a in item.attachments
+                                 if answer_id is not None and a.answer_id == answer_id),
+        notices=_notices(item),
     )
+
+
+def resident_file(code: str, token: str, attachment_id: int) -> ResidentFile | None:
+    """The file ``attachment_id`` as the resident may open it: one they sent (with the item or a
+    reply) or one of a published answer. None for an unknown code, a wrong token, another
+    item's file, a draft's file, or a stored name the intake never writes (all alike). Read only.
+    """
+    item = db.session.scalar(select(Feedback).where(Feedback.code == code))
+    if item is None or not token_matches(token, item.token_hash):
+        return None
+    row = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id,
+                                                     Attachment.feedback_id == item.id))
+    if row is None or not _STORAGE_NAME.fullmatch(row.storage_name):
+        return None
+    if row.answer_id is not None and db.session.scalar(
+            select(Answer.status).where(Answer.id == row.answer_id)) is not DraftStatus.PUBLISHED:
+        return None  # a draft's file is the unit's until the answer is published
+    return ResidentFile(row.original_name, row.content_type, row.storage_name)
+
+
+# The names ``intake.uploads`` gives stored files (secrets.token_hex(16)).
+_STORAGE_NAME = re.compile(r"[0-9a-f]{32}")
+
+
+def _attachment_view(row: Attachment) -> AttachmentView:
+    return AttachmentView(row.id, row.original_name, row.content_type, row.size)
+
+
+def _published_answer_id(item: Feedback) -> int | None:
+    return db.session.scalar(
+        select(Answer.id).where(Answer.feedback_id == item.id, Answer.status == DraftStatus.PUBLISHED)
+        .order_by(Answer.cycle.desc()).limit(1)
+    )
+
+
+def _notices(item: Feedback) -> tuple[NoticeView, ...]:
+    """The resident-visible events of the item in order (``NOTICE_ACTIONS``); an extension of
+    another clock than the resolution is not the resident's news."""
+    events = db.session.scalars(
+        select(Event).where(Event.feedback_id == item.id, Event.action.in_(list(NOTICE_ACTIONS)))
+        .order_by(Event.seq)
+    )
+    views = []
+    for event in events:
+        after = event.after or {}
+        notice = NOTICE_ACTIONS[event.action]
+        if notice is Notice.EXTENDED:
+            if after.get("clock") != Clock.RESOLUTION.value or not after.get("due_at"):
+                continue
+            views.append(NoticeView(notice, event.at, due_at=datetime.fromisoformat(str(after["due_at"]))))
+        elif notice is Notice.ROUTED:
+            views.append(NoticeView(notice, event.at, unit=str(after["unit"]) if after.get("unit") else None))
+        else:
+            views.append(NoticeView(notice, event.at))
+    return tuple(views)
 
 
 def _rejection(item: Feedback) -> RejectionView | None:
@@ -305,7 +405,7 @@ def _deadlines(rows: list[Deadline], now: datetime) -> tuple[DeadlineView, ...]:
 
 
 __all__ = [
-    "AttachmentView", "DeadlineView", "EventView", "InfoRequestView", "InvalidCode", "NamedRef", "PrivateItem",
-    "PublicItem", "RejectionView", "RestrictedItem", "RoutingBasis", "RoutingReason", "canonical_code",
-    "private_view", "public_view",
+    "NOTICE_ACTIONS", "AttachmentView", "DeadlineView", "EventView", "InfoRequestView", "InvalidCode", "NamedRef",
+    "Notice", "NoticeView", "PrivateItem", "PublicItem", "RejectionView", "ResidentFile", "RestrictedItem",
+    "RoutingBasis", "RoutingReason", "canonical_code", "private_view", "public_view", "resident_file",
 ]

@@ -120,6 +120,7 @@ class AttachmentRow:
     size: int
     sha256: str
     created_at: datetime
+    id: int  # for the file's link (admin.attachment)
 
 
 @dataclass(frozen=True)
@@ -308,7 +309,7 @@ def item_detail(code: str, *, viewer: Viewer, now: datetime) -> ItemDetail:
         events=tuple(EventRow(e.seq, e.at, e.action, e.actor, e.actor_user_id, e.public, e.before, e.after)
                      for e in events),
         chain_intact=verify_chain(item.id),
-        attachments=tuple(AttachmentRow(a.original_name, a.content_type, a.size, a.sha256, a.created_at)
+        attachments=tuple(AttachmentRow(a.original_name, a.content_type, a.size, a.sha256, a.created_at, a.id)
                           for a in item.attachments),
         resident=resident,
     )

@@ -64,8 +64,9 @@ def assign(
     at flush, which the caller turns into "already assigned"), stores the unit, rule and
     explanation on the item, sets the status assigned, meets any open TRANSFER clock (the item
     reached the next unit), starts or hands over the clocks (``start_clocks``), writes the
-    public "assigned" event and queues one notification per assignment
-    (dedupe key ``assigned:<assignment id>``). Does not commit.
+    public "assigned" event and queues one notification per assignment to the unit (dedupe key
+    ``assigned:<assignment id>``) and one to the resident when they gave an email (the item's
+    language, the code and the unit's name only; ``handling.resident_notices``). Does not commit.
     """
     assignment = Assignment(
         feedback_id=item.id, unit_id=unit.id, rule_id=rule_id, explanation=explanation, assigned_at=now
@@ -84,7 +85,16 @@ def assign(
     mark_met(item, Clock.TRANSFER, now, actor=actor)
     start_clocks(item, unit, now, actor=actor)
     _notify(item, unit, assignment, now)
+    _tell_resident(item, unit, assignment, now)
     return assignment
+
+
+def _tell_resident(item: Feedback, unit: Unit, assignment: Assignment, now: datetime) -> None:
+    # Imported here: handling's refusals return items through ``routing.transfer``, which
+    # imports this module, so a module-level import would be circular.
+    from feedback.services.handling.resident_notices import Notice, tell_resident
+
+    tell_resident(item, Notice.ROUTED, occurrence=str(assignment.id), now=now, unit=unit.name)
 
 
 def _notify(item: Feedback, unit: Unit, assignment: Assignment, now: datetime) -> None:

@@ -1,0 +1,103 @@
+"""Staff open an item's images in the browser (issue #8 item 3). In the unit workspace the item
+page links "Xem ảnh" for images only; on the admin item page each file name is a link. Both
+routes send images inline with their type and the strict file headers, anything else as a
+download, and a file the user may not see (another unit's, another item's) as a 404."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from feedback.domain.status import Status
+from feedback.extensions import db
+from feedback.models import Assignment, Attachment, Feedback, Role, Unit
+from tests.factories import Directory, make_directory, make_feedback, make_user
+from tests.web.admin_html import parse
+from tests.web.auth_helpers import log_in
+from tests.web.form_helpers import PNG
+
+HTML = b"<script>alert(1)</script>"
+
+
+@pytest.fixture
+def d(client: FlaskClient, db_session: Session) -> Iterator[Directory]:
+    """The test directory and a logged-in officer of UBND Phường Hà Tu; the files written are removed."""
+    directory = make_directory()
+    make_user("canbo-anh", Role.OFFICER, unit=directory.ubnd_ha_tu)
+    assert log_in(client, "canbo-anh").status_code == 302
+    upload_dir = Path(client.application.config["UPLOAD_DIR"])
+    before = set(upload_dir.iterdir())
+    yield directory
+    for leftover in set(upload_dir.iterdir()) - before:
+        leftover.unlink()
+
+
+def item_with_files(client: FlaskClient, d: Directory, unit: Unit) -> tuple[Feedback, Attachment, Attachment]:
+    """An item held by ``unit`` with a PNG photo and an HTML file, written where the intake writes."""
+    item = make_feedback(d, status=Status.ASSIGNED, current_unit=unit)
+    db.session.add(Assignment(feedback_id=item.id, unit_id=unit.id, assigned_at=item.received_at))
+    upload_dir = Path(client.application.config["UPLOAD_DIR"])
+    rows = []
+    for index, (name, kind, data) in enumerate((("hien-truong.png", "image/png", PNG), ("trang.html", "text/html", HTML))):
+        storage = f"{item.id:016x}{index:016x}"
+        (upload_dir / storage).write_bytes(data)
+        rows.append(Attachment(feedback_id=item.id, storage_name=storage, original_name=name, content_type=kind,
+                               size=len(data), sha256="0" * 64))
+    db.session.add_all(rows)
+    db.session.flush()
+    return item, rows[0], rows[1]
+
+
+def test_an_image_opens_inline_with_strict_headers(client: FlaskClient, d: Directory) -> None:
+    """Proves: the item page offers "Xem ảnh" for the photo only; it opens inline as image/png
+    with nosniff, the strict CSP and no-store; the HTML file through the same route is a download."""
+    item, photo, page_file = item_with_files(client, d, d.ubnd_ha_tu)
+    section = parse(client.get(f"/unit/items/{item.code}").get_data(as_text=True)).find("section", class_="attachments")
+    (view,) = section.find_all("a", class_="view-inline")
+    assert view.text == "Xem ảnh"
+    shown = client.get(view.attrs["href"])
+    assert shown.status_code == 200 and shown.mimetype == "image/png" and shown.data == PNG
+    assert shown.headers["Content-Disposition"].startswith("inline")
+    for response in (shown, client.get(f"/unit/items/{item.code}/attachments/{page_file.id}/view")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Content-Security-Policy"] == "default-src 'none'; img-src 'self'"
+        assert response.headers["Cache-Control"] == "no-store"
+    downloaded = client.get(f"/unit/items/{item.code}/attachments/{page_file.id}/view")
+    assert downloaded.mimetype == "application/octet-stream"
+    assert downloaded.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_another_units_image_is_a_404(client: FlaskClient, d: Directory) -> None:
+    """Proves: an officer of Hà Tu cannot open Vân Đồn's photo inline, by its own code or another."""
+    mine, _, _ = item_with_files(client, d, d.ubnd_ha_tu)
+    theirs, photo, _ = item_with_files(client, d, d.ubnd_van_don)
+    assert client.get(f"/unit/items/{theirs.code}/attachments/{photo.id}/view").status_code == 404
+    assert client.get(f"/unit/items/{mine.code}/attachments/{photo.id}/view").status_code == 404
+
+
+def test_the_administrator_opens_images_inline_and_downloads_the_rest(client: FlaskClient, d: Directory) -> None:
+    """Proves: on the admin item page the photo's link opens it inline, the HTML file's link is a
+    download (both with the strict headers); another item's file id is a 404; an officer gets 403."""
+    item, photo, page_file = item_with_files(client, d, d.ubnd_van_don)
+    other, _, _ = item_with_files(client, d, d.ubnd_van_don)
+    assert client.get(f"/admin/items/{item.code}/attachments/{photo.id}").status_code == 403
+    make_user("quantri-anh", Role.ADMIN)
+    admin = type(client)(client.application, client.application.response_class, use_cookies=True)
+    assert log_in(admin, "quantri-anh").status_code == 302
+    links = {a.text: a for a in parse(admin.get(f"/admin/items/{item.code}").get_data(as_text=True)).find_all("a")
+             if "/attachments/" in a.attrs.get("href", "")}
+    assert set(links) == {"hien-truong.png", "trang.html"}
+    assert "download" not in links["hien-truong.png"].attrs and "download" in links["trang.html"].attrs
+    shown = admin.get(links["hien-truong.png"].attrs["href"])
+    assert shown.mimetype == "image/png" and shown.headers["Content-Disposition"].startswith("inline")
+    downloaded = admin.get(links["trang.html"].attrs["href"])
+    assert downloaded.mimetype == "application/octet-stream"
+    assert downloaded.headers["Content-Disposition"].startswith("attachment")
+    for response in (shown, downloaded):
+        assert response.headers["Content-Security-Policy"] == "default-src 'none'; img-src 'self'"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert admin.get(f"/admin/items/{other.code}/attachments/{photo.id}").status_code == 404
