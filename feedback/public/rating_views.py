@@ -142,5 +142,7 @@ def _page_with_error(code: str, token: str, message: str, chosen: dict[str, str]
     item = private_view(code, token, now=datetime.now(UTC))
     if item is None:
         abort(404)
+    if panel_for_page() is None:  # no rating section on the page (no answer yet): say it above the page
+        flash(message, "error")
     body = render_template("public/track_private.html", item=item, rating_error=message, rating_input=chosen)
     return body, 400, private_headers()

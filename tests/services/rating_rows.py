@@ -13,12 +13,15 @@ ANSWERED_AT = TUE_10_MARCH
 ANSWER = "Đơn vị đã bố trí xe thu gom rác tại tổ dân phố 1 từ ngày 05/3/2026."
 
 
-def answered(kind: Kind = Kind.REPORT, *, email: str | None = None, language: str | None = None) -> Desk:
+def answered(kind: Kind = Kind.REPORT, *, email: str | None = None, language: str | None = None,
+             at: datetime = ANSWERED_AT) -> Desk:
+    """The desk's item with its answer published at ``at`` (pages use the real clock: pass a
+    recent instant)."""
     d = desk(kind, email=email, language=language)
     handling.accept(d.officer, d.item.id, now=WED_4_MARCH)
     handling.save_draft(d.officer, d.item.id, ANSWER, expected_version=None, now=FRI_6_MARCH)
     handling.submit_answer(d.officer, d.item.id, now=FRI_6_MARCH)
-    handling.publish_answer(d.head, d.item.id, now=ANSWERED_AT)
+    handling.publish_answer(d.head, d.item.id, now=at)
     return d
 
 
