@@ -7,7 +7,7 @@ Shells import from here, not from the inner modules.
 """
 
 from feedback.services.ratings.closing import Reminded, close_unreopened, remind_to_rate
-from feedback.services.ratings.rate import Rated, RatingPanel, rate, rating_panel
-from feedback.services.ratings.reopen import reopen
+from feedback.services.ratings.rating import Rated, RatingPanel, rate, rating_panel
+from feedback.services.ratings.reopening import reopen
 
 __all__ = ["Rated", "RatingPanel", "Reminded", "close_unreopened", "rate", "rating_panel", "remind_to_rate", "reopen"]
