@@ -23,6 +23,8 @@ REROUTE_FEEDBACK = "feedback.reroute_feedback"
 TIDY_UPLOADS = "feedback.tidy_uploads"
 PURGE_BROKER_MESSAGES = "feedback.purge_broker_messages"
 IMPORT_ROUTING_RULES = "feedback.import_routing_rules"
+CLOSE_ANSWERED = "feedback.close_answered"
+REMIND_TO_RATE = "feedback.remind_to_rate"
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -7,7 +7,10 @@ from datetime import timedelta
 
 from celery import Celery
 
-from feedback.jobs import PURGE_BROKER_MESSAGES, SCAN_DEADLINES, SEND_NOTIFICATIONS, SWEEP_RECEIVED, TIDY_UPLOADS
+from feedback.jobs import (
+    CLOSE_ANSWERED, PURGE_BROKER_MESSAGES, REMIND_TO_RATE, SCAN_DEADLINES, SEND_NOTIFICATIONS, SWEEP_RECEIVED,
+    TIDY_UPLOADS,
+)
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +25,10 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "tidy-uploads": {"task": TIDY_UPLOADS, "schedule": timedelta(hours=1)},
     # Consumed messages the embedded SQLite broker keeps forever (does nothing on Redis).
     "purge-broker-messages": {"task": PURGE_BROKER_MESSAGES, "schedule": timedelta(hours=1)},
+    # Answered items nobody reopened close 30 days after the answer.
+    "close-answered": {"task": CLOSE_ANSWERED, "schedule": timedelta(minutes=15)},
+    # One reminder to rate, 3 days after the answer (deduplicated in the outbox).
+    "remind-to-rate": {"task": REMIND_TO_RATE, "schedule": timedelta(minutes=15)},
 }
 
 

@@ -242,6 +242,18 @@ def restart_resolution(
     return _resolution(facts, start, calendar)
 
 
+def plan_reopened_resolution(
+    reopened_at: datetime, facts: CaseFacts, calendar: WorkCalendar
+) -> PlannedDeadline:
+    """The RESOLUTION clock of a new answer cycle: the resident reopened the answered item at
+    `reopened_at`, so the kind's resolution period counts again from that moment, for every kind
+    (DESIGN.md §6). Raises ValueError when `reopened_at` is naive or before `received_at`."""
+    local_date(reopened_at)  # raises ValueError when naive
+    if reopened_at < facts.received_at:
+        raise ValueError("an item cannot be reopened before it is received")
+    return _resolution(facts, reopened_at, calendar)
+
+
 def plan_acceptance_notice(accepted_at: datetime, calendar: WorkCalendar) -> PlannedDeadline:
     """The ACCEPTANCE_NOTICE clock of a tố cáo accepted at `accepted_at`: 5 working days to
     notify the denouncer (Luật Tố cáo 2018 Art. 29(3)). Raises what `due_at` raises."""

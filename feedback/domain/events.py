@@ -48,6 +48,11 @@ class EventAction(StrEnum):
     ANSWER_PUBLISHED = "answer_published"  # public: the answer is published to the resident
     EXTENSION_REQUESTED = "extension_requested"  # an officer asks the head for more time
     EXTENSION_REFUSED = "extension_refused"  # the head (or the law) refused it
+    # ratings (issue #8 item 5)
+    RATED = "rated"  # public: the resident rated the answer of a cycle
+    RATING_CHANGED = "rating_changed"  # public: the resident changed it within 7 days
+    REOPENED = "reopened"  # public: unsatisfied, the resident sent it back to the unit that answered
+    CLOSED = "closed"  # public: rated 3 or more, or 30 days after the answer without a reopening
 
 
 @dataclass(frozen=True)

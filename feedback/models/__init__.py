@@ -8,6 +8,7 @@ from feedback.models.handling import Answer, ExtensionRequest, InfoRequest, Note
 from feedback.models.health import WorkerHeartbeat
 from feedback.models.imports import ImportJob, ImportStatus
 from feedback.models.notifications import Notification
+from feedback.models.ratings import Rating, Reopening
 from feedback.models.users import Membership, Role, User
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "Membership",
     "Note",
     "Notification",
+    "Rating",
+    "Reopening",
     "Role",
     "RoutingRule",
     "Topic",

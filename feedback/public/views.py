@@ -23,6 +23,7 @@ from feedback.public.receipts import (
     SECRET_LINK_WINDOW, forget_resident, held_for_form, hold_for_form, is_spent_form, release_held, remember_receipt,
     remembered_token, sender_id,
 )
+from feedback.public.rating_views import add_rating_routes
 from feedback.public.redact import install_log_redaction
 from feedback.web.site import current_language
 from feedback.public.tracking_views import add_tracking_routes, example_code, private_headers
@@ -46,6 +47,7 @@ from feedback.services.intake import (
 
 bp = Blueprint("public", __name__)
 add_tracking_routes(bp)
+add_rating_routes(bp)
 bp.record_once(lambda state: install_log_redaction())
 
 # The "Chọn thôn/khu phố" button of the form without JavaScript: re-render with the villages.

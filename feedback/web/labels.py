@@ -83,6 +83,10 @@ EVENT_LABELS: dict[str, LazyString] = {
     EventAction.ANSWER_PUBLISHED: _l("Đã công bố câu trả lời"),
     EventAction.EXTENSION_REQUESTED: _l("Đề nghị gia hạn"),
     EventAction.EXTENSION_REFUSED: _l("Không chấp thuận gia hạn"),
+    EventAction.RATED: _l("Người gửi đã đánh giá câu trả lời"),
+    EventAction.RATING_CHANGED: _l("Người gửi đã sửa đánh giá"),
+    EventAction.REOPENED: _l("Người gửi chưa hài lòng: ý kiến được mở lại"),
+    EventAction.CLOSED: _l("Ý kiến đã đóng"),
 }
 
 

@@ -17,6 +17,8 @@ STORED_ACTIONS = {
     "officer_assigned", "accepted", "rejected", "kind_changed", "information_requested", "information_provided",
     "note_added", "answer_drafted", "answer_submitted", "answer_returned", "answer_published",
     "extension_requested", "extension_refused",
+    # ratings (issue #8 item 5)
+    "rated", "rating_changed", "reopened", "closed",
 }
 
 

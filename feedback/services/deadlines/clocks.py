@@ -29,6 +29,7 @@ from feedback.domain.deadlines import (
     RefusalCode,
     extension_period,
     plan_deadlines,
+    plan_reopened_resolution,
     plan_transfer,
     reclassify_complex,
 )
@@ -332,3 +333,27 @@ def extend(item: Feedback, clock: Clock, *, complexity: Complexity | None, reaso
                         "decided_by": str(decided_by), "extensions": deadline.extensions,
                         "due_at": deadline.due_at.isoformat(), **details})
     return deadline
+
+
+def open_reopened_resolution(item: Feedback, unit_id: int, now: datetime, *, actor: Actor) -> Deadline:
+    """A new RESOLUTION clock for the answer cycle a reopening starts, owned by ``unit_id``.
+
+    The resident reopened the answered item at ``now``; the resolution period of its kind counts
+    again from ``now`` (``plan_reopened_resolution``). Any RESOLUTION clock still open is
+    superseded (closed, neither met nor breached). Each cycle gets the next ``sequence``. Writes a
+    public "deadlines_set" event with the new clock. Does not commit.
+    """
+    for old in open_deadlines(item, [Clock.RESOLUTION], lock=True):
+        old.closed_at = now
+    sequence = (db.session.scalar(select(func.max(Deadline.sequence)).where(
+        Deadline.feedback_id == item.id, Deadline.clock == Clock.RESOLUTION.value)) or 0) + 1
+    plan = plan_reopened_resolution(now, case_facts(item), calendar_for(item.received_at, now))
+    row = Deadline(
+        feedback_id=item.id, unit_id=unit_id, clock=Clock.RESOLUTION.value, sequence=sequence,
+        legal_basis=plan.period.legal_basis, day_type=plan.period.day_type.value,
+        period_days=plan.period.days, starts_at=plan.starts_at, due_at=plan.due_at, created_at=now,
+    )
+    db.session.add(row)
+    db.session.flush()
+    record_event(item, EventAction.DEADLINES_SET, actor=actor, at=now, after={"deadlines": [_describe(row)]})
+    return row
