@@ -31,10 +31,11 @@ Roles: anonymous; the resident (not logged in, holding their secret link); an of
 head of the unit holding the item; a Front monitor of the item's commune; an Inspection Board
 member of its village; an administrator.
 
-The handling actions (publish, ratings) are not routes yet on this branch: an officer publishing
-without approval is refused at service level (tests/services/test_handling_answers.py::
-test_an_officer_cannot_publish_and_a_head_cannot_publish_an_unsubmitted_draft). When the routes
-arrive, their rows go here, e.g. an officer's POST to ``units.publish`` expected ``DENY``.
+The handling actions are not routes yet on this branch: their role table is at service level in
+tests/services/test_handling_permissions.py (an officer publishing without approval is refused
+there). When a route arrives, its rows go here, e.g. an officer's POST to the publish route
+expected ``DENY``; a resident's rating POST under /t/<code>/<token>/ is ``SECRET`` for the own
+token and ``NOBODY`` for ``FOREIGN_TOKEN``.
 """
 
 from __future__ import annotations
