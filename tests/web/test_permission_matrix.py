@@ -88,6 +88,8 @@ PUBLIC = (OK, OK, OK, OK, OK, OK, OK)
 # The secret link opens for its holder only; a guessed or someone else's token is 404.
 SECRET = (GONE, OK, GONE, GONE, GONE, GONE, GONE)
 NOBODY = (GONE, GONE, GONE, GONE, GONE, GONE, GONE)
+# The resident's rating and reopening POSTs with an empty form: let in, the form refused.
+SECRET_FORM = (GONE, INPUT, GONE, GONE, GONE, GONE, GONE)
 
 MATRIX: list[tuple[str, str, str, tuple[Outcome, ...]]] = [
     # endpoint                      method  variant        anon   resident officer head  front  board  admin
@@ -96,6 +98,12 @@ MATRIX: list[tuple[str, str, str, tuple[Outcome, ...]]] = [
     ("units.item",                  "GET",  OTHER_UNIT,    UNIT_OTHER),
     ("units.attachment",            "GET",  OWN,           UNIT_PAGE),
     ("units.attachment",            "GET",  OTHER_UNIT,    UNIT_OTHER),
+    ("units.attachment_inline",     "GET",  OWN,           UNIT_PAGE),
+    ("units.attachment_inline",     "GET",  OTHER_UNIT,    UNIT_OTHER),
+    # One handling action (accept) stands for the table of actions: which roles may take each
+    # one is tests/services/test_handling_permission_table.py; here, who reaches the route.
+    ("units.act",                   "POST", OWN,           UNIT_PAGE),
+    ("units.act",                   "POST", OTHER_UNIT,    UNIT_OTHER),
     ("admin.index",                 "GET",  OWN,           ADMIN_PAGE),
     ("admin.directory",             "GET",  OWN,           ADMIN_PAGE),
     ("admin.items_index",           "GET",  OWN,           ADMIN_PAGE),
@@ -103,6 +111,7 @@ MATRIX: list[tuple[str, str, str, tuple[Outcome, ...]]] = [
     ("admin.item_detail",           "GET",  OTHER_UNIT,    ADMIN_PAGE),
     ("admin.item_handover",         "POST", OWN,           ADMIN_PAGE),
     ("admin.item_route",            "POST", OWN,           ADMIN_PAGE),
+    ("admin.attachment",            "GET",  OWN,           ADMIN_PAGE),
     ("admin.calendar_index",        "GET",  OWN,           ADMIN_PAGE),
     ("admin.calendar_add",          "POST", OWN,           ADMIN_PAGE),
     ("admin.calendar_remove",       "POST", OWN,           ADMIN_PAGE),
@@ -121,6 +130,14 @@ MATRIX: list[tuple[str, str, str, tuple[Outcome, ...]]] = [
     ("public.track_json",           "GET",  OWN,           PUBLIC),
     ("public.track_private",        "GET",  OWN,           SECRET),
     ("public.track_private",        "GET",  FOREIGN_TOKEN, NOBODY),
+    ("public.track_file",           "GET",  OWN,           SECRET),
+    ("public.track_file",           "GET",  FOREIGN_TOKEN, NOBODY),
+    ("public.track_private",        "POST", OWN,           SECRET),
+    ("public.track_private",        "POST", FOREIGN_TOKEN, NOBODY),
+    ("public.rate",                 "POST", OWN,           SECRET_FORM),
+    ("public.rate",                 "POST", FOREIGN_TOKEN, NOBODY),
+    ("public.reopen",               "POST", OWN,           SECRET_FORM),
+    ("public.reopen",               "POST", FOREIGN_TOKEN, NOBODY),
 ]
 
 EXPECTED: dict[tuple[str, str, str, str], Outcome] = {
@@ -154,7 +171,7 @@ class World:
         if variant == FOREIGN_TOKEN:
             token = OTHER_TOKEN
         return {"code": item.code, "token": token, "attachment_id": attached.id, "rule_id": self.rule.id,
-                "job_id": self.job.id, "day": OVERRIDE_DAY.isoformat()}
+                "job_id": self.job.id, "day": OVERRIDE_DAY.isoformat(), "action": "accept"}
 
 
 def _file(item: Feedback) -> Attachment:
@@ -185,7 +202,9 @@ def make_world() -> World:
     world = World(d.item, other, _file(d.item), _file(other), rule, job, {
         "officer": d.officer.username, "head": d.head.username, "front": d.monitor.username,
         "board": "ban-thanh-tra", "admin": "quan-tri"})
-    db.session.flush()
+    # Committed (a savepoint in tests): a refused POST rolls its session back, which must not take
+    # the world with it, as it never would in production.
+    db.session.commit()
     return world
 
 
