@@ -27,8 +27,9 @@ from feedback.extensions import db
 from feedback.models import Feedback, Locality, Role, Unit, User
 from feedback.services.accounts.users import create_user
 from feedback.services.handling import (
-    accept, add_note, assign_officer, current_answer, grant_extension, provide_information, publish_answer, reject,
-    request_extension, request_information, return_answer, save_draft, submit_answer,
+    InvalidInput, accept, add_note, assign_officer, current_answer, grant_extension, provide_information,
+    publish_answer, refuse_extension, reject, request_extension, request_information, return_answer, save_draft,
+    submit_answer,
 )
 from feedback.services.intake.submission import Submission, submit_feedback
 from feedback.services.routing.route import route_item
@@ -40,6 +41,8 @@ DAYS_BACK = 365
 HOME_SHARE = 0.6
 # Other communes that send the rest (the next ones in code order).
 OTHER_COMMUNES = 3
+# Share of the accepted items with an internal note (every write costs a commit: keep the load fast).
+NOTE_SHARE = 0.3
 
 Progress = Callable[[int], None]
 
@@ -122,7 +125,7 @@ def load_items(now: datetime, communes: list[Locality], *, count: int = DEMO_ITE
 
     Every write goes through the services, with its own time (never after ``now``). The staff
     of the first commune's People's Committee are the demo accounts (they must exist); any other
-    unit that receives an item gets an officer and a head with a random password nobody knows.
+    unit that receives an item gets a head (``_new_staff``) with a random password nobody knows.
     ``progress`` is called with the number of items done after each one. Deterministic:
     the same ``now`` and directory give the same items (see ``SEED``).
     """
@@ -190,14 +193,12 @@ def _existing_staff(unit_id: int) -> Staff | None:
 
 
 def _new_staff(unit: Unit, now: datetime) -> Staff:
-    """An officer and a head for ``unit``, named after its code; their password is random and
-    never shown (the demo acts for them; an administrator may set one)."""
-    slug = unit.code.lower()
-    officer = create_user(f"canbo.{slug}", Role.OFFICER, password=secrets.token_urlsafe(24), now=now,
-                          unit_code=unit.code, full_name=f"Cán bộ {unit.name}")
-    head = create_user(f"lanhdao.{slug}", Role.UNIT_HEAD, password=secrets.token_urlsafe(24), now=now,
+    """A head for ``unit``, named after its code, who also drafts (a head may publish their own
+    draft); the password is random and never shown (the demo acts for them; an administrator may
+    set one). One account, not two: each password hash costs half a second."""
+    head = create_user(f"lanhdao.{unit.code.lower()}", Role.UNIT_HEAD, password=secrets.token_urlsafe(24), now=now,
                        unit_code=unit.code, full_name=f"Lãnh đạo {unit.name}")
-    return Staff(officer, head)
+    return Staff(head, head)
 
 
 def _run(plan: str, trail: Trail, now: datetime, rng: random.Random, staff: dict[int, Staff],
@@ -233,7 +234,8 @@ def _run(plan: str, trail: Trail, now: datetime, rng: random.Random, staff: dict
     desk = holder()
     if plan == "unaccepted" or (t := at(0.1)) is None:
         return
-    assign_officer(desk.head, feedback_id, desk.officer.id, now=t)
+    if desk.officer is not desk.head:
+        assign_officer(desk.head, feedback_id, desk.officer.id, now=t)
     if plan in ("rejected", "transferred"):
         if (t := at(rng.uniform(1, 4))) is None:
             return
@@ -256,7 +258,8 @@ def _run(plan: str, trail: Trail, now: datetime, rng: random.Random, staff: dict
     accept(desk.officer, feedback_id, now=t)
     if (t := at(rng.uniform(3, 5))) is None:
         return
-    add_note(desk.officer, feedback_id, "Đã liên hệ tổ dân phố để kiểm tra hiện trường.", now=t)
+    if rng.random() < NOTE_SHARE:
+        add_note(desk.officer, feedback_id, "Đã liên hệ tổ dân phố để kiểm tra hiện trường.", now=t)
     if plan == "stalled":
         return
     if plan == "late":
@@ -274,7 +277,11 @@ def _run(plan: str, trail: Trail, now: datetime, rng: random.Random, staff: dict
                           complexity="complex" if trail.kind.needs_identity else None)
         if (t := at(rng.uniform(6, 8))) is None:
             return
-        grant_extension(desk.head, feedback_id, now=t)
+        try:
+            grant_extension(desk.head, feedback_id, now=t)
+        except InvalidInput:  # the engine refuses it (e.g. a 5-day clock already run out): so does the head
+            refuse_extension(desk.head, feedback_id, "Thời hạn đã hết, không thể gia hạn; đề nghị trả lời ngay.",
+                             now=t)
         answer(rng.uniform(18, 24), rng.uniform(2, 5))
     elif plan == "returned_draft":
         save_draft(desk.officer, feedback_id, rng.choice(ANSWERS), expected_version=None, now=t)
