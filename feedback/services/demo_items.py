@@ -37,6 +37,7 @@ from feedback.services.routing.route import route_item
 SEED = 2026
 DEMO_ITEMS = 300
 DAYS_BACK = 365
+RECENT_DAYS = 30
 # Share of the items sent from the demo officer's commune (the first one): its inbox is full.
 HOME_SHARE = 0.6
 # Other communes that send the rest (the next ones in code order).
@@ -136,7 +137,9 @@ def load_items(now: datetime, communes: list[Locality], *, count: int = DEMO_ITE
     staff: dict[int, Staff] = {}
     # a unit returns an item it is not competent for to the neighbouring commune's committee
     committees = [db.session.scalars(select(Unit.id).where(Unit.code == f"UBND-{c.code}")).one() for c in senders[:2]]
-    received = sorted(now - timedelta(minutes=rng.randrange(DAYS_BACK * 24 * 60)) for _ in range(count))
+    # a quarter in the last month, so that the inbox has items just in and due within days
+    received = sorted(now - timedelta(minutes=rng.randrange((RECENT_DAYS if n % 4 == 0 else DAYS_BACK) * 24 * 60))
+                      for n in range(count))
     codes: list[str] = []
     for done, at in enumerate(received, start=1):
         commune = senders[0] if rng.random() < HOME_SHARE else rng.choice(senders[1:])

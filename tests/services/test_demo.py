@@ -272,7 +272,7 @@ def test_the_demo_officer_and_head_have_a_real_inbox(db_session: Session, enqueu
     load_with_items()
 
     for username in ("canbo.hatu", "lanhdao.hatu"):
-        viewer = viewer_for(one(User, username="canbo.hatu"))
+        viewer = viewer_for(one(User, username=username))
         page = inbox(viewer, InboxFilters(), page=1, per_page=20, now=TUESDAY_MORNING)
         assert page.total >= 20, username
         statuses = {option.value: option.count for option in page.counts.statuses}
