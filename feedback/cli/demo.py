@@ -13,7 +13,8 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from feedback.cli.directory import echo_counts
-from feedback.services.demo import DEMO_ITEMS, DemoAccount, demo_accounts_in_use, load_demo
+from feedback.services.demo import DemoAccount, demo_accounts_in_use, load_demo
+from feedback.services.demo_items import DEMO_ITEMS
 from feedback.services.directory import DirectoryError
 
 demo_cli = AppGroup("demo", help="Demo data for a first look (never for a real deployment).")
