@@ -25,6 +25,8 @@ PURGE_BROKER_MESSAGES = "feedback.purge_broker_messages"
 IMPORT_ROUTING_RULES = "feedback.import_routing_rules"
 CLOSE_ANSWERED = "feedback.close_answered"
 REMIND_TO_RATE = "feedback.remind_to_rate"
+FIND_HOT_SPOTS = "feedback.find_hot_spots"
+GENERATE_BRIEFING_REPORTS = "feedback.generate_briefing_reports"
 
 
 def celery_init_app(app: Flask) -> Celery:

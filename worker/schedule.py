@@ -8,8 +8,8 @@ from datetime import timedelta
 from celery import Celery
 
 from feedback.jobs import (
-    CLOSE_ANSWERED, PURGE_BROKER_MESSAGES, REMIND_TO_RATE, SCAN_DEADLINES, SEND_NOTIFICATIONS, SWEEP_RECEIVED,
-    TIDY_UPLOADS,
+    CLOSE_ANSWERED, FIND_HOT_SPOTS, GENERATE_BRIEFING_REPORTS, PURGE_BROKER_MESSAGES, REMIND_TO_RATE, SCAN_DEADLINES,
+    SEND_NOTIFICATIONS, SWEEP_RECEIVED, TIDY_UPLOADS,
 )
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,12 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "close-answered": {"task": CLOSE_ANSWERED, "schedule": timedelta(minutes=15)},
     # One reminder to rate, 3 days after the answer (deduplicated in the outbox).
     "remind-to-rate": {"task": REMIND_TO_RATE, "schedule": timedelta(minutes=15)},
+    # The daily hot-spot check, as of the last complete local day: run a few times a day so that
+    # a beat restart never skips a day; a second run the same day changes and sends nothing.
+    "find-hot-spots": {"task": FIND_HOT_SPOTS, "schedule": timedelta(hours=6)},
+    # Last month's briefing report of each Front committee, from the first working day of the
+    # month on; one per territory and month, so the hourly runs after the first make nothing.
+    "generate-briefing-reports": {"task": GENERATE_BRIEFING_REPORTS, "schedule": timedelta(hours=1)},
 }
 
 

@@ -10,16 +10,19 @@ from feedback.models.imports import ImportJob, ImportStatus
 from feedback.models.notifications import Notification
 from feedback.models.ratings import Rating, Reopening
 from feedback.models.users import Membership, Role, User
+from feedback.models.watch import BriefingReport, HotSpot
 
 __all__ = [
     "Answer",
     "Assignment",
     "Attachment",
+    "BriefingReport",
     "CalendarOverride",
     "Deadline",
     "Event",
     "ExtensionRequest",
     "Feedback",
+    "HotSpot",
     "ImportJob",
     "ImportStatus",
     "InfoRequest",

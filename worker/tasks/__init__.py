@@ -5,3 +5,4 @@ from worker.tasks import maintenance  # noqa: F401  (registers tidy_uploads, pur
 from worker.tasks import ratings  # noqa: F401  (registers close_answered, remind_to_rate)
 from worker.tasks import routing  # noqa: F401  (registers route_feedback, reroute_feedback, sweep_received)
 from worker.tasks import rules  # noqa: F401  (registers import_routing_rules)
+from worker.tasks import watch  # noqa: F401  (registers find_hot_spots, generate_briefing_reports)
