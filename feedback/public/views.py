@@ -25,6 +25,7 @@ from feedback.public.receipts import (
 )
 from feedback.public.rating_views import add_rating_routes
 from feedback.public.redact import install_log_redaction
+from feedback.public.scoreboard_views import add_scoreboard_routes
 from feedback.web.site import current_language
 from feedback.public.tracking_views import add_tracking_routes, example_code, private_headers
 from feedback.services.intake import (
@@ -48,6 +49,7 @@ from feedback.services.intake import (
 bp = Blueprint("public", __name__)
 add_tracking_routes(bp)
 add_rating_routes(bp)
+add_scoreboard_routes(bp)
 bp.record_once(lambda state: install_log_redaction())
 
 # The "Chọn thôn/khu phố" button of the form without JavaScript: re-render with the villages.

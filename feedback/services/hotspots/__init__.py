@@ -5,7 +5,10 @@ Shells import from here, not from the inner modules.
 """
 
 from feedback.services.hotspots.detection import CheckResult, check_day, dedupe_key, find_hot_spots
-from feedback.services.hotspots.listing import HotSpotDetail, HotSpotItem, HotSpotView, hot_spot_detail, hot_spots
+from feedback.services.hotspots.listing import (
+    HotSpotDetail, HotSpotItem, HotSpotView, hot_spot_detail, hot_spots,
+    hot_spots_in,
+)
 
 __all__ = ["CheckResult", "HotSpotDetail", "HotSpotItem", "HotSpotView", "check_day", "dedupe_key",
-           "find_hot_spots", "hot_spot_detail", "hot_spots"]
+           "find_hot_spots", "hot_spot_detail", "hot_spots", "hot_spots_in"]

@@ -24,6 +24,14 @@ ITEM_LIMIT = 500
 
 
 @dataclass(frozen=True)
+class TopicName:
+    """A topic's names, for ``local_name`` on the pages."""
+
+    name: str
+    name_en: str | None
+
+
+@dataclass(frozen=True)
 class HotSpotView:
     id: int
     commune_code: str
@@ -37,6 +45,10 @@ class HotSpotView:
     baseline_count: int
     peak_count: int
     current: bool
+
+    @property
+    def topic(self) -> TopicName:
+        return TopicName(self.topic_name, self.topic_name_en)
 
     @property
     def weekly_average(self) -> float:
@@ -85,27 +97,31 @@ def _view(spot: HotSpot, commune: Locality, topic: Topic, today: date) -> HotSpo
                        spot.peak_count, is_current(spot.last_seen_on, today))
 
 
-def hot_spots(viewer: Viewer, *, today: date, territory_id: int | None = None,
-              since: date | None = None, until: date | None = None) -> list[HotSpotView]:
-    """The hot spots the viewer may watch, current ones first, then by last sighting (newest
-    first); optionally only those of ``territory_id``'s subtree seen between ``since`` and ``until``."""
+def hot_spots(viewer: Viewer, *, today: date) -> list[HotSpotView]:
+    """The hot spots the viewer may watch, current ones first, then by last sighting (newest first)."""
+    return _listed(_in_territory(viewer), today=today)
+
+
+def hot_spots_in(territory_id: int, *, since: date, until: date, today: date) -> list[HotSpotView]:
+    """The hot spots of ``territory_id``'s subtree that were seen between ``since`` and ``until``
+    (for the briefing report of that territory and month)."""
+    territory = db.session.get(Locality, territory_id)
+    if territory is None:
+        return []
+    return _listed(Locality.path.startswith(territory.path), today=today,
+                   extra=(HotSpot.last_seen_on >= since, HotSpot.started_on <= until))
+
+
+def _listed(where: ColumnElement[bool], *, today: date,
+            extra: tuple[ColumnElement[bool], ...] = ()) -> list[HotSpotView]:
     query = (
         select(HotSpot, Locality, Topic)
         .join(Locality, HotSpot.locality_id == Locality.id)
         .join(Topic, HotSpot.topic_id == Topic.id)
-        .where(_in_territory(viewer))
+        .where(where, *extra)
         .order_by(HotSpot.last_seen_on.desc(), HotSpot.id.desc())
         .limit(LIST_LIMIT)
     )
-    if territory_id is not None:
-        territory = db.session.get(Locality, territory_id)
-        if territory is None:
-            return []
-        query = query.where(Locality.path.startswith(territory.path))
-    if since is not None:
-        query = query.where(HotSpot.last_seen_on >= since)
-    if until is not None:
-        query = query.where(HotSpot.started_on <= until)
     views = [_view(spot, commune, topic, today) for spot, commune, topic in db.session.execute(query).all()]
     return sorted(views, key=lambda v: not v.current)  # stable: keeps the date order within each
 

@@ -1,0 +1,92 @@
+"""Public figures: the /units scoreboard, the public answered items (/answers) and the open data
+(/open-data/units.csv, /open-data/units.json). Anyone may read them; none holds personal data.
+
+A bad period answers 400 with the reason (a page, or for the open data the same message as
+plain text or JSON), never a 500 and never a silent default.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from feedback.domain.calendar import local_date
+from feedback.services import scoreboard
+from feedback.web.args import page_number
+
+# Open data may be cached by proxies for a while: it changes as items are answered, not by the second.
+OPEN_DATA_HEADERS = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
+ANSWERS_PER_PAGE = 20
+# A unit code in the URL is at most this long (Unit.code is String(64)).
+MAX_CODE = 64
+
+
+def add_scoreboard_routes(bp: Blueprint) -> None:
+    bp.add_url_rule("/units", "units", units, methods=["GET"])
+    bp.add_url_rule("/answers", "answers", answers, methods=["GET"])
+    bp.add_url_rule("/open-data/units.csv", "open_data_csv", open_data_csv, methods=["GET"])
+    bp.add_url_rule("/open-data/units.json", "open_data_json", open_data_json, methods=["GET"])
+
+
+def units() -> ResponseReturnValue:
+    """Every unit's figures for a named period (``?period=``) or a range (``?from=&to=``)."""
+    now = datetime.now(UTC)
+    today = local_date(now)
+    start, end = request.args.get("from"), request.args.get("to")
+    error = None
+    if (start or "").strip() or (end or "").strip():
+        chosen = "custom"
+        try:
+            period = scoreboard.period_from_args(start, end, today=today)
+        except scoreboard.BadPeriod as bad:
+            error = bad.message
+            chosen, period = scoreboard.named_period(None, today)
+    else:
+        chosen, period = scoreboard.named_period(request.args.get("period"), today)
+    board = scoreboard.scoreboard(period, now=now)
+    body = render_template("public/units.html", board=board, chosen=chosen, error=error,
+                           periods=scoreboard.NAMED_PERIODS, columns=scoreboard.FIGURE_COLUMNS,
+                           value=scoreboard.figure_value,
+                           typed_from=(start or "")[:20], typed_to=(end or "")[:20])
+    return body, 400 if error else 200
+
+
+def answers() -> ResponseReturnValue:
+    """The latest public answers, newest first; ``?unit=CODE`` for one unit's."""
+    unit = (request.args.get("unit") or "").strip()[:MAX_CODE] or None
+    page = scoreboard.answered_items(page=page_number(), per_page=ANSWERS_PER_PAGE, unit_code=unit)
+    return render_template("public/answers.html", page=page, unit=unit)
+
+
+def _open_data() -> scoreboard.OpenDataTable | str:
+    now = datetime.now(UTC)
+    try:
+        period = scoreboard.period_from_args(request.args.get("from"), request.args.get("to"),
+                                             today=local_date(now))
+    except scoreboard.BadPeriod as bad:
+        return bad.message
+    return scoreboard.open_data(period, now=now)
+
+
+def open_data_csv() -> ResponseReturnValue:
+    """The units' figures as CSV (UTF-8, a header line, CRLF); 400 with the reason as text."""
+    table = _open_data()
+    if isinstance(table, str):
+        return table + "\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+    name = f"units-{table.period.start.isoformat()}-{table.period.end.isoformat()}.csv"
+    return scoreboard.to_csv(table), 200, {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'inline; filename="{name}"',
+        **OPEN_DATA_HEADERS,
+    }
+
+
+def open_data_json() -> ResponseReturnValue:
+    """The units' figures as JSON; 400 with ``error.message`` for a bad period."""
+    table = _open_data()
+    if isinstance(table, str):
+        return jsonify(error={"code": 400, "title": _("Yêu cầu không hợp lệ"), "message": table}), 400
+    return jsonify(scoreboard.to_json(table)), 200, OPEN_DATA_HEADERS

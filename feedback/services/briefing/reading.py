@@ -1,0 +1,145 @@
+"""Briefing reports as the Front reads them: the list of the viewer's territories, one report as
+a page, and the same report as an XLSX workbook (a sheet per table, the same figures)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, false, or_, select, true
+
+from feedback.domain.access import Viewer, visibility
+from feedback.domain.paths import path_of
+from feedback.extensions import db
+from feedback.models import BriefingReport, Locality
+from feedback.services.monitoring.exports import Rate, Table, to_xlsx
+from feedback.services.scoreboard import FIGURE_COLUMNS, figure_cell
+
+LIST_LIMIT = 240  # twenty years of one territory, or two years of ten
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    id: int
+    territory_code: str
+    territory_name: str
+    month: date
+    generated_at: datetime
+
+    @property
+    def month_label(self) -> str:
+        return self.month.strftime("%Y-%m")
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """One stored report: ``data`` is its snapshot (``snapshot.build_snapshot``)."""
+
+    id: int
+    territory_code: str
+    territory_name: str
+    month: date
+    generated_at: datetime
+    data: dict[str, Any]
+
+    @property
+    def month_label(self) -> str:
+        return self.month.strftime("%Y-%m")
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        return dict(self.data["totals"])
+
+    @property
+    def ranked(self) -> list[dict[str, Any]]:
+        return list(self.data["ranked"])
+
+    @property
+    def too_few_ratings(self) -> list[dict[str, Any]]:
+        return list(self.data["too_few_ratings"])
+
+    @property
+    def overdue(self) -> list[dict[str, Any]]:
+        return list(self.data["overdue"])
+
+    @property
+    def hot_spots(self) -> list[dict[str, Any]]:
+        return list(self.data["hot_spots"])
+
+    @property
+    def recommendations(self) -> list[dict[str, Any]]:
+        return list(self.data.get("recommendations") or [])
+
+
+def _watched(viewer: Viewer) -> ColumnElement[bool]:
+    """Reports whose territory lies in a territory the viewer watches (all for the operator)."""
+    seen = visibility(viewer)
+    if seen.everything:
+        return true()
+    if not seen.territories:
+        return false()
+    return or_(*(Locality.path.startswith(path_of(t)) for t in sorted(seen.territories)))
+
+
+def reports_for(viewer: Viewer) -> list[ReportSummary]:
+    """The reports the viewer may read, newest month first, then by territory."""
+    rows = db.session.execute(
+        select(BriefingReport.id, Locality.code, Locality.name, BriefingReport.month, BriefingReport.generated_at)
+        .join(Locality, BriefingReport.territory_id == Locality.id)
+        .where(_watched(viewer))
+        .order_by(BriefingReport.month.desc(), Locality.path, BriefingReport.id)
+        .limit(LIST_LIMIT)
+    ).all()
+    return [ReportSummary(*row) for row in rows]
+
+
+def report_for(viewer: Viewer, report_id: int) -> ReportView | None:
+    """Report ``report_id`` when the viewer may read it; None otherwise (or when there is none)."""
+    row = db.session.execute(
+        select(BriefingReport, Locality).join(Locality, BriefingReport.territory_id == Locality.id)
+        .where(BriefingReport.id == report_id, _watched(viewer))
+    ).first()
+    if row is None:
+        return None
+    report, territory = row
+    return ReportView(report.id, territory.code, territory.name, report.month, report.generated_at, report.data)
+
+
+def _unit_table(title: str, rows: list[dict[str, Any]]) -> Table:
+    headers = [_("Mã đơn vị"), _("Đơn vị")] + [str(label) for _key, label, _kind in FIGURE_COLUMNS]
+    body = [[row["key"], row["label"]] + [figure_cell(row, key, kind) for key, _label, kind in FIGURE_COLUMNS]
+            for row in rows]
+    return Table(title, headers, body)
+
+
+def report_tables(report: ReportView) -> list[Table]:
+    """The report's tables, as on its page: headline figures, ranking, too few ratings, overdue
+    list, hot spots, recommendations."""
+    totals = report.totals
+    headline = Table(_("Tổng hợp"), [_("Chỉ số"), _("Giá trị")],
+                     [[str(label), figure_cell(totals, key, kind)] for key, label, kind in FIGURE_COLUMNS])
+    overdue = Table(_("Quá hạn"), [_("Mã"), _("Đơn vị"), _("Loại ý kiến"), _("Lĩnh vực"), _("Địa bàn"),
+                                   _("Hạn"), _("Số ngày quá hạn")],
+                    [[r.get("code"), r.get("unit"), r.get("kind"), r.get("topic"), r.get("locality"),
+                      r.get("due_at"), r.get("days_late")] for r in report.overdue])
+    spots = Table(_("Điểm nóng"), [_("Xã, phường"), _("Lĩnh vực"), _("Từ ngày"), _("Lần cuối ghi nhận"),
+                                   _("Số ý kiến trong 7 ngày"), _("Trung bình mỗi tuần của 8 tuần trước")],
+                  [[s["commune"], s["topic"], date.fromisoformat(s["first_day"]), date.fromisoformat(s["last_seen_on"]),
+                    s["recent_count"], round(float(s["weekly_average"]), 2)] for s in report.hot_spots])
+    recommendations = Table(_("Kiến nghị"), [_("Mã"), _("Đơn vị"), _("Ngày ban hành"), _("Hạn trả lời"),
+                                             _("Trạng thái"), _("Ngày trả lời"), _("Đúng hạn"), _("Nội dung trả lời")],
+                            [[r.get("code"), r.get("unit"), r.get("issued_at"), r.get("due_at"), r.get("status"),
+                              r.get("answered_at"), None if r.get("on_time") is None else int(bool(r["on_time"])),
+                              r.get("answer")] for r in report.recommendations])
+    return [headline, _unit_table(_("Xếp hạng"), report.ranked),
+            _unit_table(_("Ít đánh giá"), report.too_few_ratings), overdue, spots, recommendations]
+
+
+def report_xlsx(report: ReportView) -> bytes:
+    """The report as an XLSX workbook (``monitoring.exports.to_xlsx``: text cells neutralised)."""
+    return to_xlsx(report_tables(report))
+
+
+__all__ = ["Rate", "ReportSummary", "ReportView", "report_for", "report_tables", "report_xlsx", "reports_for"]

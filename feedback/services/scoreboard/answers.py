@@ -1,0 +1,89 @@
+"""Public answered items: the latest published answer of each item whose details are public,
+newest first, as the public tracking page shows them (``feedback.services.intake.tracking``).
+
+The tracking rules hold here too: a khiếu nại or tố cáo is never listed (its answer is read only
+through the resident's secret link, ``feedback.domain.tracking.details_are_public``), and nothing
+the resident wrote (title, body) nor their name or contact is shown: the item's code, kind, topic,
+place, the unit as it was when it answered (frozen on the answer), the time and the answer's text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import aliased
+
+from feedback.domain.handling import DraftStatus
+from feedback.domain.status import Kind
+from feedback.domain.tracking import details_are_public
+from feedback.extensions import db
+from feedback.models import Answer, Feedback, Locality, LocalityLevel, Topic
+
+PUBLIC_KINDS = tuple(kind for kind in Kind if details_are_public(kind))
+
+
+@dataclass(frozen=True)
+class PublicAnswer:
+    code: str
+    kind: Kind
+    topic_name: str
+    topic_name_en: str | None
+    place: str  # the village and commune, or the commune
+    unit_code: str
+    unit_name: str
+    answered_at: datetime
+    answer: str
+
+    @property
+    def name(self) -> str:  # for ``local_name`` on the topic
+        return self.topic_name
+
+    @property
+    def name_en(self) -> str | None:
+        return self.topic_name_en
+
+
+@dataclass(frozen=True)
+class AnswerPage:
+    answers: tuple[PublicAnswer, ...]
+    page: int
+    pages: int
+    total: int
+
+
+def answered_items(*, page: int = 1, per_page: int = 20, unit_code: str | None = None) -> AnswerPage:
+    """Page ``page`` of the public answered items, newest answer first; only those answered by
+    the unit with ``unit_code`` when given. Read only."""
+    later = aliased(Answer)
+    newest = ~exists().where(later.feedback_id == Answer.feedback_id, later.status == DraftStatus.PUBLISHED,
+                             later.cycle > Answer.cycle)
+    conditions = [Answer.status == DraftStatus.PUBLISHED, Answer.published_at.is_not(None), newest,
+                  Feedback.kind.in_(PUBLIC_KINDS)]
+    if unit_code:
+        conditions.append(Answer.unit_code == unit_code)
+    base = select(Answer.id).join(Feedback, Answer.feedback_id == Feedback.id).where(and_(*conditions))
+    total = int(db.session.scalar(select(func.count()).select_from(base.subquery())) or 0)
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    place = aliased(Locality)
+    parent = aliased(Locality)
+    rows = db.session.execute(
+        select(Feedback.code, Feedback.kind, Topic.name, Topic.name_en, place.name, place.level, parent.name,
+               Answer.unit_code, Answer.unit_name, Answer.published_at, Answer.text)
+        .join(Feedback, Answer.feedback_id == Feedback.id)
+        .join(Topic, Feedback.topic_id == Topic.id)
+        .join(place, Feedback.locality_id == place.id)
+        .outerjoin(parent, place.parent_id == parent.id)
+        .where(and_(*conditions))
+        .order_by(Answer.published_at.desc(), Answer.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    answers = tuple(
+        PublicAnswer(str(code), kind, topic, topic_en or None,
+                     f"{name}, {parent_name}" if level == LocalityLevel.VILLAGE and parent_name else name,
+                     unit_code_, unit_name, published, text)
+        for code, kind, topic, topic_en, name, level, parent_name, unit_code_, unit_name, published, text in rows
+    )
+    return AnswerPage(answers, page, pages, total)

@@ -1,0 +1,39 @@
+"""The public scoreboard (/units): every unit's figures for a chosen period, the same figures as
+the Front's dashboard and the open data (``feedback.services.statistics``), with the ranking by
+the satisfaction interval's lower bound. Units and counts only: no personal data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from feedback.extensions import db
+from feedback.services.statistics import Figures, Period, Scope, figures, ranking, totals
+
+# The named periods a visitor may choose (Period.named), the first being the default.
+NAMED_PERIODS = ("last_12_months", "this_month", "last_month", "this_quarter", "this_year")
+MIN_RATINGS = 10
+
+
+@dataclass(frozen=True)
+class Scoreboard:
+    period: Period
+    units: tuple[Figures, ...]  # by name
+    ranked: tuple[Figures, ...]  # by the satisfaction interval's lower bound, best first
+    too_few_ratings: tuple[Figures, ...]
+    total: Figures
+
+
+def named_period(name: str | None, today: date) -> tuple[str, Period]:
+    """The period called ``name`` (the default for an unknown or missing name) and its name."""
+    chosen = name if name in NAMED_PERIODS else NAMED_PERIODS[0]
+    return str(chosen), Period.named(str(chosen), today)
+
+
+def scoreboard(period: Period, *, now: datetime) -> Scoreboard:
+    """Every unit with figures in ``period``, the ranking and the whole platform's totals. Read only."""
+    rows = figures(db.session, period=period, group="unit", scope=Scope(), now=now)
+    ranked, too_few = ranking(rows, min_ratings=MIN_RATINGS)
+    total = totals(db.session, period=period, scope=Scope(), now=now)
+    return Scoreboard(period, tuple(sorted(rows, key=lambda r: (r.label, r.key))), tuple(ranked), tuple(too_few),
+                      total)

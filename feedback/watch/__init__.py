@@ -1,0 +1,1 @@
+"""The Front's watch pages beside the dashboard: hot spots and the monthly briefing reports."""
