@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from feedback.admin.views import bp as admin_bp
     from feedback.auth.views import bp as auth_bp
     from feedback.health.views import bp as health_bp
+    from feedback.monitor.views import bp as monitor_bp
     from feedback.public.views import bp as public_bp
     from feedback.units.views import bp as units_bp
     from feedback.watch.views import bp as watch_bp
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(units_bp, url_prefix="/unit")
+    app.register_blueprint(monitor_bp, url_prefix="/monitor")
     app.register_blueprint(watch_bp, url_prefix="/monitor")
     app.register_blueprint(health_bp)
 
