@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 MONITOR_LINKS: tuple[tuple[str, LazyString], ...] = (
-    ("monitor.hotspots", _l("Điểm nóng")),
+    ("watch.hot_spot_list", _l("Điểm nóng")),
     ("monitor.recommendations", _l("Kiến nghị")),
-    ("monitor.reports", _l("Báo cáo giao ban")),
+    ("watch.report_list", _l("Báo cáo giao ban")),
 )

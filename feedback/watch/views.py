@@ -1,5 +1,5 @@
-"""Hot spots and briefing reports under /monitor/ (issue #9 items 3 and 5), for Front monitors,
-Inspection Board members and the operator, each limited to the territory it watches.
+"""Hot spots and briefing reports under /monitor/ (issue #9 items 3 and 5), for Front monitors and
+Inspection Board members, each limited to the territory it watches.
 
 A hot spot or report outside the viewer's territory answers 404, as one that does not exist: a
 URL never confirms another commune's data. Every page reads through ``feedback.services.hotspots``
@@ -23,8 +23,8 @@ from feedback.web.args import path_id
 
 bp = Blueprint("watch", __name__)
 
-# Who watches: the Front, the Inspection Boards (their commune) and the platform operator.
-WATCH_ROLES = (Role.FRONT_MONITOR, Role.INSPECTION_BOARD, Role.ADMIN)
+# Who watches: the Front and the Inspection Boards (their commune), as on the dashboard (monitor).
+WATCH_ROLES = (Role.FRONT_MONITOR, Role.INSPECTION_BOARD)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -14,15 +14,12 @@ from enum import Enum
 from typing import Any
 
 from feedback.domain.briefing import month_end
-from feedback.domain.calendar import local_date
+from feedback.domain.calendar import VN_TZ, local_date
 from feedback.extensions import db
 from feedback.models import Locality, Unit
 from feedback.services.briefing.recommendations import recommendation_rows
 from feedback.services.hotspots import hot_spots_in
-from feedback.services.statistics import Period, Scope, figures, overdue_now, ranking, totals
-
-# Ranking: units with fewer ratings than this are listed apart (DESIGN.md §6, issue #9 item 2).
-MIN_RATINGS = 10
+from feedback.services.statistics import MIN_RATINGS, OverdueRow, Period, Scope, figures, overdue_now, ranking, totals
 
 
 def jsonable(value: Any) -> Any:
@@ -43,11 +40,22 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def overdue_row(row: OverdueRow) -> dict[str, Any]:
+    """One overdue item as the report lists it: code, unit, kind, topic, place, which clock, its
+    due time (local) and how late in days (one decimal)."""
+    return {
+        "code": row.code, "unit": row.unit_name, "unit_code": row.unit_code, "kind": row.kind.value,
+        "topic": row.topic_name, "locality": row.locality_name, "clock": row.clock,
+        "due_at": row.due_at.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M"),
+        "days_late": round(row.late.total_seconds() / 86400, 1),
+    }
+
+
 def build_snapshot(territory: Locality, committee: Unit | None, month: date, *, now: datetime) -> dict[str, Any]:
     """The report's content for ``territory`` and the month starting on ``month``."""
     period = Period(month, month_end(month))
     scope = Scope(territory_id=territory.id)
-    session = db.session
+    session = db.session()
     headline = totals(session, period=period, scope=scope, now=now)
     per_unit = figures(session, period=period, group="unit", scope=scope, now=now)
     ranked, too_few = ranking(per_unit, min_ratings=MIN_RATINGS)
@@ -63,7 +71,7 @@ def build_snapshot(territory: Locality, committee: Unit | None, month: date, *, 
         "ranked": jsonable(ranked),
         "too_few_ratings": jsonable(too_few),
         "min_ratings": MIN_RATINGS,
-        "overdue": jsonable(overdue),
+        "overdue": [overdue_row(row) for row in overdue],
         "hot_spots": [
             {"id": s.id, "commune": s.commune_name, "topic": s.topic_name, "first_day": s.first_day.isoformat(),
              "last_seen_on": s.last_seen_on.isoformat(), "recent_count": s.recent_count,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import aliased
@@ -83,7 +84,7 @@ def answered_items(*, page: int = 1, per_page: int = 20, unit_code: str | None =
     answers = tuple(
         PublicAnswer(str(code), kind, topic, topic_en or None,
                      f"{name}, {parent_name}" if level == LocalityLevel.VILLAGE and parent_name else name,
-                     unit_code_, unit_name, published, text)
+                     unit_code_, unit_name, cast(datetime, published), text)  # published_at IS NOT NULL
         for code, kind, topic, topic_en, name, level, parent_name, unit_code_, unit_name, published, text in rows
     )
     return AnswerPage(answers, page, pages, total)

@@ -85,7 +85,7 @@ def unit_row(row: Figures) -> dict[str, Any]:
 
 def open_data(period: Period, *, now: datetime) -> OpenDataTable:
     """One row per unit with figures in ``period``, by unit code. Read only."""
-    rows = figures(db.session, period=period, group="unit", scope=Scope(), now=now)
+    rows = figures(db.session(), period=period, group="unit", scope=Scope(), now=now)
     return OpenDataTable(period, tuple(unit_row(row) for row in sorted(rows, key=lambda r: r.key)))
 
 

@@ -32,8 +32,8 @@ def named_period(name: str | None, today: date) -> tuple[str, Period]:
 
 def scoreboard(period: Period, *, now: datetime) -> Scoreboard:
     """Every unit with figures in ``period``, the ranking and the whole platform's totals. Read only."""
-    rows = figures(db.session, period=period, group="unit", scope=Scope(), now=now)
+    rows = figures(db.session(), period=period, group="unit", scope=Scope(), now=now)
     ranked, too_few = ranking(rows, min_ratings=MIN_RATINGS)
-    total = totals(db.session, period=period, scope=Scope(), now=now)
+    total = totals(db.session(), period=period, scope=Scope(), now=now)
     return Scoreboard(period, tuple(sorted(rows, key=lambda r: (r.label, r.key))), tuple(ranked), tuple(too_few),
                       total)

@@ -1,0 +1,160 @@
+"""Public figures (issue #9 item 6): /open-data/units.csv and .json, the /units scoreboard and the
+public answered items, against the hand-counted world of tests/services/stats_rows.py (March
+2026: every value below is counted on paper there)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from feedback.domain.calendar import local_date
+from feedback.domain.statistics import Period, wilson
+from feedback.extensions import db
+from feedback.services.scoreboard import OPEN_DATA_COLUMNS, OpenDataTable, to_csv
+from tests.services.stats_rows import World, _answer, build_world, local
+from tests.web.html_text import elements
+
+MARCH = "from=2026-03-01&to=2026-03-31"
+COLUMNS = ["unit_code", "unit_name", "received", "answered", "answered_on_time", "on_time_rate", "overdue_open",
+           "median_days_to_answer", "ratings", "satisfied", "satisfaction_rate", "satisfaction_ci_low",
+           "satisfaction_ci_high", "reopened"]
+A_LOW, A_HIGH = wilson(1, 2) or (0.0, 0.0)
+C_LOW, C_HIGH = wilson(0, 1) or (0.0, 0.0)
+# The three units of March, as counted on paper (rates as fractions; None: no denominator).
+EXPECTED = [
+    {"unit_code": "SNNMT-22", "unit_name": "Sở Nông nghiệp và Môi trường", "received": 2, "answered": 4,
+     "answered_on_time": 3, "on_time_rate": 0.75, "overdue_open": 0, "median_days_to_answer": 9.0, "ratings": 2,
+     "satisfied": 1, "satisfaction_rate": 0.5, "satisfaction_ci_low": A_LOW, "satisfaction_ci_high": A_HIGH,
+     "reopened": 1},
+    {"unit_code": "UBND-06652", "unit_name": "UBND Phường Hà Tu", "received": 2, "answered": 0,
+     "answered_on_time": 0, "on_time_rate": None, "overdue_open": 1, "median_days_to_answer": None, "ratings": 0,
+     "satisfied": 0, "satisfaction_rate": None, "satisfaction_ci_low": None, "satisfaction_ci_high": None,
+     "reopened": 0},
+    {"unit_code": "UBND-06994", "unit_name": "UBND Đặc khu Vân Đồn", "received": 2, "answered": 1,
+     "answered_on_time": 1, "on_time_rate": 1.0, "overdue_open": 1, "median_days_to_answer": 10.0, "ratings": 1,
+     "satisfied": 0, "satisfaction_rate": 0.0, "satisfaction_ci_low": C_LOW, "satisfaction_ci_high": C_HIGH,
+     "reopened": 0},
+]
+
+
+@pytest.fixture
+def world(client: FlaskClient, db_session: Session) -> World:
+    return build_world()
+
+
+def test_the_json_has_exactly_the_columns_and_the_counted_values(client: FlaskClient, world: World) -> None:
+    """Proves: one object per unit with exactly the published columns; rates are fractions; a
+    rate without a denominator is null, never 0 (a 0 % satisfaction of one rating stays 0.0)."""
+    response = client.get(f"/open-data/units.json?{MARCH}")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["columns"] == COLUMNS
+    assert body["period"] == {"from": "2026-03-01", "to": "2026-03-31"}
+    assert [list(unit) for unit in body["units"]] == [COLUMNS] * 3
+    assert body["units"] == EXPECTED
+
+
+def test_the_csv_has_the_header_and_the_counted_values(client: FlaskClient, world: World) -> None:
+    """Proves: the header line is the columns in order; numbers as written; a rate without a
+    denominator is an empty cell, never 0."""
+    response = client.get(f"/open-data/units.csv?{MARCH}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == COLUMNS
+    assert len(rows) == 4
+    by_code = {row[0]: dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]}
+    a, b, c = by_code["SNNMT-22"], by_code["UBND-06652"], by_code["UBND-06994"]
+    assert (a["received"], a["answered"], a["answered_on_time"], a["overdue_open"], a["ratings"], a["satisfied"],
+            a["reopened"]) == ("2", "4", "3", "0", "2", "1", "1")
+    assert (float(a["on_time_rate"]), float(a["median_days_to_answer"]), float(a["satisfaction_rate"])) == (
+        0.75, 9.0, 0.5)
+    assert (float(a["satisfaction_ci_low"]), float(a["satisfaction_ci_high"])) == (A_LOW, A_HIGH)
+    assert (b["on_time_rate"], b["median_days_to_answer"], b["satisfaction_rate"], b["satisfaction_ci_low"],
+            b["satisfaction_ci_high"]) == ("", "", "", "", "")
+    assert (b["answered"], b["overdue_open"]) == ("0", "1")
+    assert (c["on_time_rate"], c["satisfaction_rate"]) == ("1.0", "0.0")
+    assert "Nguyễn Văn A" not in response.get_data(as_text=True)
+
+
+def test_text_cells_of_the_csv_are_neutralised() -> None:
+    """Proves: a unit name or code starting with = + - @ is written with a leading apostrophe."""
+    row = {column: None for column in OPEN_DATA_COLUMNS}
+    row.update(unit_code="+84-SO", unit_name='=HYPERLINK("http://x","y")', received=1, answered=0)
+    text = to_csv(OpenDataTable(Period(local_date(datetime.now(UTC)), local_date(datetime.now(UTC))), (row,)))
+    (cells,) = list(csv.reader(io.StringIO(text)))[1:]
+    assert cells[:4] == ["'+84-SO", '\'=HYPERLINK("http://x","y")', "1", "0"]
+
+
+def test_without_dates_the_period_is_the_last_12_months(client: FlaskClient, world: World) -> None:
+    body = client.get("/open-data/units.json").get_json()
+    expected = Period.named("last_12_months", local_date(datetime.now(UTC)))
+    assert body["period"] == {"from": expected.start.isoformat(), "to": expected.end.isoformat()}
+
+
+@pytest.mark.parametrize("query", [
+    "from=2026-02-30&to=2026-03-31",  # no such day
+    "from=31-03-2026&to=2026-04-30",  # not a date of either accepted form
+    "from=2026-04-01&to=2026-03-01",  # from after to
+    "from=1900-01-01&to=2026-03-01",  # absurdly early
+    "from=2001-01-01&to=2026-03-01",  # longer than 20 years
+    "from=2999-01-01&to=2999-02-01",  # in the future
+    "from=2026-03-01",  # one end only
+])
+def test_a_bad_period_answers_400_with_a_message(client: FlaskClient, db_session: Session, query: str) -> None:
+    as_json = client.get(f"/open-data/units.json?{query}")
+    assert as_json.status_code == 400
+    assert as_json.get_json()["error"]["message"]
+    as_csv = client.get(f"/open-data/units.csv?{query}")
+    assert as_csv.status_code == 400
+    assert as_csv.headers["Content-Type"].startswith("text/plain")
+    assert len(as_csv.get_data(as_text=True).strip()) > 10
+
+
+def test_the_scoreboard_shows_the_same_figures(client: FlaskClient, world: World) -> None:
+    """Proves: /units for March shows each unit's figures as the open data does (a rate as a
+    percentage, no denominator as "—"), and no unit is ranked with fewer than 10 ratings."""
+    page = client.get(f"/units?{MARCH}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    cells = {(attrs["data-figure"], text) for attrs, text in elements(html, "td", **{"class": "number"})}
+    assert ("on_time_rate", "75,0%") in cells
+    assert ("median_days_to_answer", "9,0") in cells
+    assert ("satisfaction_rate", "—") in cells
+    rows = [text for _attrs, text in elements(html, "tr") if text.startswith("Sở Nông nghiệp")]
+    assert rows and "75,0%" in rows[0] and "50,0%" in rows[0]
+    assert [text for _a, text in elements(html, "ol", **{"class": "ranking"})] == []
+    assert len(elements(html, "li", **{"class": "too-few"})) == 0
+    assert len([1 for attrs, _t in elements(html, "li") if "data-unit" in attrs]) == 3
+    assert "Nguyễn Văn A" not in html and "Ý kiến I1" not in html
+
+
+def test_the_scoreboard_refuses_a_bad_range_with_the_reason(client: FlaskClient, db_session: Session) -> None:
+    page = client.get("/units?from=2026-04-01&to=2026-03-01")
+    assert page.status_code == 400
+    (alert,) = elements(page.get_data(as_text=True), "p", role="alert")
+    assert "from" in alert[1]
+
+
+def test_public_answers_never_show_complaints_or_what_the_resident_wrote(client: FlaskClient,
+                                                                          world: World) -> None:
+    """Proves: each answered item is listed once with its latest answer (I2's second cycle);
+    a complaint's answer is never listed; no title, body or name of the resident appears."""
+    i3 = world.items["I3"]
+    _answer(world, i3, world.b, 1, local(3, 25))  # a complaint's published answer
+    db.session.flush()
+    html = client.get("/answers").get_data(as_text=True)
+    listed = [text for _attrs, text in elements(html, "li", **{"class": "public-answer"})]
+    codes = [next(code for code in (item.code for item in world.items.values()) if code and code in text)
+             for text in listed]
+    assert codes == [world.items[n].code for n in ("I2", "I4", "I1", "I5")]  # newest answer first
+    assert world.items["I3"].code not in html
+    for private in ("Ý kiến I", "Nội dung.", "Nguyễn Văn A"):
+        assert private not in html
+    one_unit = client.get("/answers?unit=UBND-06994").get_data(as_text=True)
+    assert len(elements(one_unit, "li", **{"class": "public-answer"})) == 1
