@@ -1,7 +1,7 @@
 """The permission matrix (issue #8 item 6): every role over every staff and secret-link route.
 
-Every rule of the app's url_map under ``/unit/``, ``/admin/``, ``/t/`` (and ``/monitor/`` once it
-exists) is requested, for each method it accepts among GET and POST, by each of seven roles, and
+Every rule of the app's url_map under ``/unit/``, ``/admin/``, ``/t/``, ``/monitor/`` and the
+public figures (``/units``, ``/answers``, ``/open-data/``) is requested, for each method it accepts among GET and POST, by each of seven roles, and
 the answer is compared with the table ``MATRIX`` below. A route that the table does not list
 fails ``test_every_route_is_in_the_matrix``, and a row whose route is gone fails too: whoever
 adds a route adds its row.
@@ -55,13 +55,15 @@ from werkzeug.test import TestResponse
 from feedback.domain.status import Status
 from feedback.domain.tracking import hash_token, make_code
 from feedback.extensions import db
-from feedback.models import Assignment, Attachment, Feedback, ImportJob, Role, RoutingRule
+from feedback.models import Assignment, Attachment, Feedback, HotSpot, ImportJob, Role, RoutingRule
+from feedback.services.briefing import generate_report
 
 from tests.factories import make_feedback, make_user
 from tests.services.handling_rows import TOKEN, desk
 from tests.web.auth_helpers import csrf_token, log_in
 
-PREFIXES = ("/unit/", "/admin/", "/t/", "/monitor/")
+# The public figures (/units, /answers, /open-data/) are listed too: anyone may read them.
+PREFIXES = ("/unit/", "/admin/", "/t/", "/monitor/", "/units", "/answers", "/open-data/")
 METHODS = ("GET", "POST")
 
 
@@ -88,6 +90,8 @@ PUBLIC = (OK, OK, OK, OK, OK, OK, OK)
 # The secret link opens for its holder only; a guessed or someone else's token is 404.
 SECRET = (GONE, OK, GONE, GONE, GONE, GONE, GONE)
 NOBODY = (GONE, GONE, GONE, GONE, GONE, GONE, GONE)
+# The Front's pages: its monitors and the Inspection Board members of the item's commune.
+FRONT_PAGE = (LOGIN, LOGIN, DENY, DENY, OK, OK, DENY)
 # The resident's rating and reopening POSTs with an empty form: let in, the form refused.
 SECRET_FORM = (GONE, INPUT, GONE, GONE, GONE, GONE, GONE)
 
@@ -138,6 +142,17 @@ MATRIX: list[tuple[str, str, str, tuple[Outcome, ...]]] = [
     ("public.rate",                 "POST", FOREIGN_TOKEN, NOBODY),
     ("public.reopen",               "POST", OWN,           SECRET_FORM),
     ("public.reopen",               "POST", FOREIGN_TOKEN, NOBODY),
+    # Hot spots and briefing reports (the hot spot and the report of the item's commune).
+    ("watch.hot_spot_list",         "GET",  OWN,           FRONT_PAGE),
+    ("watch.hot_spot",              "GET",  OWN,           FRONT_PAGE),
+    ("watch.report_list",           "GET",  OWN,           FRONT_PAGE),
+    ("watch.report",                "GET",  OWN,           FRONT_PAGE),
+    ("watch.report_xlsx",           "GET",  OWN,           FRONT_PAGE),
+    # Public figures and open data.
+    ("public.units",                "GET",  OWN,           PUBLIC),
+    ("public.answers",              "GET",  OWN,           PUBLIC),
+    ("public.open_data_csv",        "GET",  OWN,           PUBLIC),
+    ("public.open_data_json",       "GET",  OWN,           PUBLIC),
 ]
 
 EXPECTED: dict[tuple[str, str, str, str], Outcome] = {
@@ -164,6 +179,8 @@ class World:
     rule: RoutingRule
     job: ImportJob
     usernames: dict[str, str]
+    hot_spot_id: int = 0
+    report_id: int = 0
 
     def arguments(self, variant: str, role: str) -> dict[str, object]:
         item, attached = (self.other, self.other_file) if variant == OTHER_UNIT else (self.own, self.own_file)
@@ -171,7 +188,8 @@ class World:
         if variant == FOREIGN_TOKEN:
             token = OTHER_TOKEN
         return {"code": item.code, "token": token, "attachment_id": attached.id, "rule_id": self.rule.id,
-                "job_id": self.job.id, "day": OVERRIDE_DAY.isoformat(), "action": "accept"}
+                "job_id": self.job.id, "day": OVERRIDE_DAY.isoformat(), "action": "accept",
+                "hot_spot_id": self.hot_spot_id, "report_id": self.report_id}
 
 
 def _file(item: Feedback) -> Attachment:
@@ -202,6 +220,12 @@ def make_world() -> World:
     world = World(d.item, other, _file(d.item), _file(other), rule, job, {
         "officer": d.officer.username, "head": d.head.username, "front": d.monitor.username,
         "board": "ban-thanh-tra", "admin": "quan-tri"})
+    spot = HotSpot(locality_id=directory.ha_tu.id, topic_id=directory.waste.id, started_on=date(2026, 3, 2),
+                   last_seen_on=date(2026, 3, 3), recent_count=5, baseline_count=0, peak_count=5)
+    db.session.add(spot)
+    db.session.flush()
+    world.hot_spot_id = spot.id
+    world.report_id = generate_report(directory.ha_tu.code, date(2026, 2, 1), now=d.item.received_at).report_id
     # Committed (a savepoint in tests): a refused POST rolls its session back, which must not take
     # the world with it, as it never would in production.
     db.session.commit()
