@@ -63,8 +63,7 @@ def report(report_id: int) -> ResponseReturnValue:
     found = briefing.report_for(viewer_for(current_user), path_id(report_id))
     if found is None:
         abort(404)
-    return render_template("watch/report.html", report=found, columns=scoreboard.FIGURE_COLUMNS,
-                           value=scoreboard.figure_value)
+    return render_template("watch/report.html", report=found, columns=scoreboard.FIGURE_COLUMNS)
 
 
 @bp.get("/reports/<int:report_id>.xlsx")

@@ -12,10 +12,12 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 
 from feedback.domain.access import Viewer, visibility
 from feedback.domain.paths import path_of
+from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import BriefingReport, Locality
-from feedback.services.monitoring.exports import Rate, Table, to_xlsx
-from feedback.services.scoreboard import FIGURE_COLUMNS, figure_cell
+from feedback.services.kinds import kind_name
+from feedback.services.monitoring import FIGURE_COLUMNS, Table, ranking_table, to_xlsx
+from feedback.services.statistics import Figures
 
 LIST_LIMIT = 240  # twenty years of one territory, or two years of ten
 
@@ -49,16 +51,20 @@ class ReportView:
         return self.month.strftime("%Y-%m")
 
     @property
-    def totals(self) -> dict[str, Any]:
-        return dict(self.data["totals"])
+    def totals(self) -> Figures:
+        return figures_from_json(self.data["totals"])
 
     @property
-    def ranked(self) -> list[dict[str, Any]]:
-        return list(self.data["ranked"])
+    def ranked(self) -> list[Figures]:
+        return [figures_from_json(row) for row in self.data["ranked"]]
 
     @property
-    def too_few_ratings(self) -> list[dict[str, Any]]:
-        return list(self.data["too_few_ratings"])
+    def too_few_ratings(self) -> list[Figures]:
+        return [figures_from_json(row) for row in self.data["too_few_ratings"]]
+
+    @property
+    def min_ratings(self) -> int:
+        return int(self.data["min_ratings"])
 
     @property
     def overdue(self) -> list[dict[str, Any]]:
@@ -71,6 +77,12 @@ class ReportView:
     @property
     def recommendations(self) -> list[dict[str, Any]]:
         return list(self.data.get("recommendations") or [])
+
+
+def figures_from_json(values: dict[str, Any]) -> Figures:
+    """A row of figures as the snapshot stored it (``snapshot.jsonable``), as ``Figures`` again."""
+    interval = values.get("satisfaction_ci")
+    return Figures(**{**values, "satisfaction_ci": tuple(interval) if interval is not None else None})
 
 
 def _watched(viewer: Viewer) -> ColumnElement[bool]:
@@ -107,23 +119,17 @@ def report_for(viewer: Viewer, report_id: int) -> ReportView | None:
     return ReportView(report.id, territory.code, territory.name, report.month, report.generated_at, report.data)
 
 
-def _unit_table(title: str, rows: list[dict[str, Any]]) -> Table:
-    headers = [_("Mã đơn vị"), _("Đơn vị")] + [str(label) for _key, label, _kind in FIGURE_COLUMNS]
-    body = [[row["key"], row["label"]] + [figure_cell(row, key, kind) for key, _label, kind in FIGURE_COLUMNS]
-            for row in rows]
-    return Table(title, headers, body)
-
-
 def report_tables(report: ReportView) -> list[Table]:
-    """The report's tables, as on its page: headline figures, ranking, too few ratings, overdue
-    list, hot spots, recommendations."""
+    """The report's tables, as on its page: headline figures, ranking (and the units with too few
+    ratings), overdue list, hot spots, recommendations. The figure columns are the dashboard's."""
     totals = report.totals
     headline = Table(_("Tổng hợp"), [_("Chỉ số"), _("Giá trị")],
-                     [[str(label), figure_cell(totals, key, kind)] for key, label, kind in FIGURE_COLUMNS])
+                     [[str(column.heading), column.cell(totals)] for column in FIGURE_COLUMNS])
+    ranking = ranking_table(report.ranked, report.too_few_ratings, report.min_ratings)
     overdue = Table(_("Quá hạn"), [_("Mã"), _("Đơn vị"), _("Loại ý kiến"), _("Lĩnh vực"), _("Địa bàn"),
                                    _("Hạn"), _("Số ngày quá hạn")],
-                    [[r.get("code"), r.get("unit"), r.get("kind"), r.get("topic"), r.get("locality"),
-                      r.get("due_at"), r.get("days_late")] for r in report.overdue])
+                    [[r["code"], r["unit"], kind_name(Kind(r["kind"])), r["topic"], r["locality"], r["due_at"],
+                      r["days_late"]] for r in report.overdue])
     spots = Table(_("Điểm nóng"), [_("Xã, phường"), _("Lĩnh vực"), _("Từ ngày"), _("Lần cuối ghi nhận"),
                                    _("Số ý kiến trong 7 ngày"), _("Trung bình mỗi tuần của 8 tuần trước")],
                   [[s["commune"], s["topic"], date.fromisoformat(s["first_day"]), date.fromisoformat(s["last_seen_on"]),
@@ -133,8 +139,7 @@ def report_tables(report: ReportView) -> list[Table]:
                             [[r.get("code"), r.get("unit"), r.get("issued_at"), r.get("due_at"), r.get("status"),
                               r.get("answered_at"), None if r.get("on_time") is None else int(bool(r["on_time"])),
                               r.get("answer")] for r in report.recommendations])
-    return [headline, _unit_table(_("Xếp hạng"), report.ranked),
-            _unit_table(_("Ít đánh giá"), report.too_few_ratings), overdue, spots, recommendations]
+    return [headline, ranking, overdue, spots, recommendations]
 
 
 def report_xlsx(report: ReportView) -> bytes:
@@ -142,4 +147,5 @@ def report_xlsx(report: ReportView) -> bytes:
     return to_xlsx(report_tables(report))
 
 
-__all__ = ["Rate", "ReportSummary", "ReportView", "report_for", "report_tables", "report_xlsx", "reports_for"]
+__all__ = ["ReportSummary", "ReportView", "report_for", "figures_from_json", "report_tables", "report_xlsx",
+           "reports_for"]

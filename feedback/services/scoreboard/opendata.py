@@ -20,7 +20,6 @@ from feedback.domain.calendar import local_date
 from feedback.domain.date_range import BadRange, RangeProblem, parse_range
 from feedback.domain.spreadsheet import safe_text
 from feedback.extensions import db
-from feedback.services.scoreboard.columns import figure_value
 from feedback.services.statistics import Figures, Period, Scope, figures
 
 OPEN_DATA_COLUMNS: tuple[str, ...] = (
@@ -76,11 +75,15 @@ class OpenDataTable:
 
 
 def unit_row(row: Figures) -> dict[str, Any]:
-    """One unit's figures under the open-data column names."""
-    values: dict[str, Any] = {"unit_code": row.key, "unit_name": row.label}
-    for column in OPEN_DATA_COLUMNS[2:]:
-        values[column] = figure_value(row, column)
-    return values
+    """One unit's figures under the open-data column names (the interval's ends None with it)."""
+    low, high = row.satisfaction_ci if row.satisfaction_ci is not None else (None, None)
+    return {
+        "unit_code": row.key, "unit_name": row.label, "received": row.received, "answered": row.answered,
+        "answered_on_time": row.answered_on_time, "on_time_rate": row.on_time_rate,
+        "overdue_open": row.overdue_open, "median_days_to_answer": row.median_days_to_answer,
+        "ratings": row.ratings, "satisfied": row.satisfied, "satisfaction_rate": row.satisfaction_rate,
+        "satisfaction_ci_low": low, "satisfaction_ci_high": high, "reopened": row.reopened,
+    }
 
 
 def open_data(period: Period, *, now: datetime) -> OpenDataTable:
