@@ -154,10 +154,16 @@ def _asked(now: datetime) -> Asked:
     return Asked(question, territory, period_name, start_text, end_text, None)
 
 
+# The query-string keys of a question and of a drill-down: links carry these and nothing else
+# (a stray "?name=" must never reach url_for as a keyword).
+QUESTION_KEYS = ("territory", "period", "from", "to", "group", "unit", "locality", "topic", "kind", "figure", "by",
+                 "key")
+
+
 def _query_args(**changes: object) -> dict[str, object]:
-    """The current query string (without page and lang) with ``changes`` (None removes a key)."""
+    """The question of the current query string (``QUESTION_KEYS``) with ``changes`` (None removes a key)."""
     args: dict[str, object] = {key: value for key, value in request.args.items()
-                               if key not in ("page", "lang") and value}
+                               if key in QUESTION_KEYS and value}
     for key, value in changes.items():
         if value is None or value == "":
             args.pop(key, None)

@@ -443,3 +443,14 @@ def test_an_unknown_export_is_not_found(client: FlaskClient, world: World) -> No
     assert log_in(client, "mttq-ha-tu").status_code == 302
     for url in ("/monitor/export/secrets.csv", "/monitor/export/figures.pdf", "/monitor/export/dashboard.csv"):
         assert client.get(url).status_code == 404, url
+
+
+def test_stray_query_values_are_ignored_and_wrong_ones_refused(client: FlaskClient, world: World) -> None:
+    """Proves: unknown query keys (even ones named like URL parts) change nothing, and values that
+    cannot be right (letters for an id, an unknown kind, grouping or period) answer 400, never 500."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    assert client.get("/monitor/", query_string={"name": "x", "fmt": "y", "code": "z", **MARCH_ARGS}).status_code == 200
+    for args in ({"unit": "abc"}, {"locality": "99999999999999"}, {"kind": "rumour"}, {"group": "galaxy"},
+                 {"period": "forever"}, {"topic": "-1"}):
+        assert client.get("/monitor/", query_string=args).status_code == 400, args
+    assert client.get("/monitor/overdue", query_string={"unit": "1.5"}).status_code == 400
