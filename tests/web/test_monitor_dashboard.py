@@ -454,3 +454,13 @@ def test_stray_query_values_are_ignored_and_wrong_ones_refused(client: FlaskClie
                  {"period": "forever"}, {"topic": "-1"}):
         assert client.get("/monitor/", query_string=args).status_code == 400, args
     assert client.get("/monitor/overdue", query_string={"unit": "1.5"}).status_code == 400
+
+
+def test_the_dashboard_reads_in_english(client: FlaskClient, world: World) -> None:
+    """Proves: on ?lang=en the dashboard's headings, column headings and period words are English."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    page = _page(client, "/monitor/", lang="en", **MARCH_ARGS)
+    assert page.find("h1").text == f"Supervision figures: {world.directory.ha_tu.name}"
+    headings = [th.text for th in page.find("table", id="figures").find("thead").find_all("th")]
+    assert headings[:3] == ["Unit", "Received", "Answered"] and "Satisfaction rate" in headings
+    assert page.find("h2", id="ranking-title").text == "Units ranked by satisfaction"
