@@ -74,6 +74,11 @@ def range_message(problem: RangeProblem) -> str:
     }[problem]
 
 
+def now_utc() -> datetime:
+    """The time the pages are computed at (one place, so that tests can fix it)."""
+    return datetime.now(UTC)
+
+
 def late_text(late: timedelta) -> str:
     """How late an item is: whole calendar days, or hours when less than a day."""
     if late.days >= 1:
@@ -142,17 +147,23 @@ def _asked(now: datetime) -> Asked:
     except BadRange as refused:
         return Asked(None, territory, period_name, start_text, end_text, range_message(refused.problem))
     try:
-        question = monitoring.ask(territory, period=period, period_name=period_name, group=group,  # type: ignore[arg-type]
+        question = monitoring.ask(territory, period=period, period_name=period_name, group=group,
                                   unit_id=unit_id, locality_id=locality_id, topic_id=topic_id, kind=kind)
     except monitoring.OutsideTerritory:
         abort(404)
     return Asked(question, territory, period_name, start_text, end_text, None)
 
 
+# The query-string keys of a question and of a drill-down: links carry these and nothing else
+# (a stray "?name=" must never reach url_for as a keyword).
+QUESTION_KEYS = ("territory", "period", "from", "to", "group", "unit", "locality", "topic", "kind", "figure", "by",
+                 "key")
+
+
 def _query_args(**changes: object) -> dict[str, object]:
-    """The current query string (without page and lang) with ``changes`` (None removes a key)."""
+    """The question of the current query string (``QUESTION_KEYS``) with ``changes`` (None removes a key)."""
     args: dict[str, object] = {key: value for key, value in request.args.items()
-                               if key not in ("page", "lang") and value}
+                               if key in QUESTION_KEYS and value}
     for key, value in changes.items():
         if value is None or value == "":
             args.pop(key, None)
@@ -192,7 +203,7 @@ def _page(template: str, status: int = 200, **context: object) -> Response:
 @role_required(*MONITOR_ROLES)
 def index() -> ResponseReturnValue:
     """The dashboard: totals, the figures per group, the ranking, the two charts, export links."""
-    now = datetime.now(UTC)
+    now = now_utc()
     asked = _asked(now)
     choices = _filter_choices(asked)
     if asked.question is None:
@@ -234,7 +245,7 @@ def _question_or_400(now: datetime) -> tuple[Asked, monitoring.Question]:
 @role_required(*MONITOR_ROLES)
 def items() -> ResponseReturnValue:
     """The items behind one figure (``figure``, and ``by``/``key`` for one group's), read only."""
-    now = datetime.now(UTC)
+    now = now_utc()
     asked, question = _question_or_400(now)
     drill = _drill(question)
     page = monitoring.drill_items(question, drill, viewer=viewer_for(current_user), now=now, page=page_number(),
@@ -259,7 +270,7 @@ def item(code: str) -> ResponseReturnValue:
     canonical = _canonical_code(code)
     if canonical != code:
         return redirect(url_for("monitor.item", code=canonical), 301)
-    now = datetime.now(UTC)
+    now = now_utc()
     try:
         shown = monitoring.monitor_item(code, viewer=viewer_for(current_user), now=now)
     except monitoring.ItemNotFound:
@@ -272,7 +283,7 @@ def item(code: str) -> ResponseReturnValue:
 @role_required(*MONITOR_ROLES)
 def overdue() -> ResponseReturnValue:
     """The items past a deadline now, grouped by unit, the latest first within each."""
-    now = datetime.now(UTC)
+    now = now_utc()
     asked, question = _question_or_400(now)
     rows = monitoring.overdue_list(question, now=now)
     ordered = sorted(rows, key=lambda row: (row.unit_name, row.unit_code, -row.late.total_seconds()))
@@ -309,7 +320,7 @@ def export(name: str, fmt: str) -> ResponseReturnValue:
     every table of the page in one XLSX (``dashboard.xlsx``); the same question as the page."""
     if name not in EXPORT_TABLES or fmt not in FORMATS or (name == "dashboard" and fmt == "csv"):
         abort(404)
-    now = datetime.now(UTC)
+    now = now_utc()
     asked, question = _question_or_400(now)
     tables = _tables(name, question, now)
     stamp = f"{asked.territory.code}-{question.period.start:%Y%m%d}-{question.period.end:%Y%m%d}"

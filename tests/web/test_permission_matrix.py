@@ -22,7 +22,7 @@ column order of ``ROLES``::
   token. Every (endpoint, method) needs an ``OWN`` row; add the other variants where the route
   names an item.
 - URL arguments come from ``World.arguments`` (``code``, ``token``, ``attachment_id``,
-  ``rule_id``, ``job_id``, ``day``): a route with a new argument adds it there. The token in the
+  ``rule_id``, ``job_id``, ``day``, and for the Front dashboard ``figure``, ``name``, ``fmt``): a route with a new argument adds it there. The token in the
   URL is the one the role holds: the resident's own, for everybody else a guessed one.
 - POSTs carry a valid CSRF token (so a refusal is the permission, not CSRF) and the form of
   ``_forms`` for that endpoint, empty when it is not listed.
@@ -86,12 +86,14 @@ ROLES = ("anonymous", "resident", "officer", "head", "front", "board", "admin")
 UNIT_PAGE = (LOGIN, LOGIN, OK, OK, DENY, DENY, DENY)
 UNIT_OTHER = (LOGIN, LOGIN, GONE, GONE, DENY, DENY, DENY)
 ADMIN_PAGE = (LOGIN, LOGIN, DENY, DENY, DENY, DENY, OK)
+# The Front dashboard: Front monitors and Inspection Board members, within their commune; an item
+# of another commune is 404 for them (tests/web/test_monitor_dashboard.py names every such URL).
+MONITOR_PAGE = (LOGIN, LOGIN, DENY, DENY, OK, OK, DENY)
+MONITOR_OTHER = (LOGIN, LOGIN, DENY, DENY, GONE, GONE, DENY)
 PUBLIC = (OK, OK, OK, OK, OK, OK, OK)
 # The secret link opens for its holder only; a guessed or someone else's token is 404.
 SECRET = (GONE, OK, GONE, GONE, GONE, GONE, GONE)
 NOBODY = (GONE, GONE, GONE, GONE, GONE, GONE, GONE)
-# The Front's pages: its monitors and the Inspection Board members of the item's commune.
-FRONT_PAGE = (LOGIN, LOGIN, DENY, DENY, OK, OK, DENY)
 # The resident's rating and reopening POSTs with an empty form: let in, the form refused.
 SECRET_FORM = (GONE, INPUT, GONE, GONE, GONE, GONE, GONE)
 
@@ -129,6 +131,12 @@ MATRIX: list[tuple[str, str, str, tuple[Outcome, ...]]] = [
     ("admin.rules_import",          "GET",  OWN,           ADMIN_PAGE),
     ("admin.rules_import",          "POST", OWN,           ADMIN_PAGE),
     ("admin.rules_import_job",      "GET",  OWN,           ADMIN_PAGE),
+    ("monitor.index",               "GET",  OWN,           MONITOR_PAGE),
+    ("monitor.items",               "GET",  OWN,           MONITOR_PAGE),
+    ("monitor.item",                "GET",  OWN,           MONITOR_PAGE),
+    ("monitor.item",                "GET",  OTHER_UNIT,    MONITOR_OTHER),
+    ("monitor.overdue",             "GET",  OWN,           MONITOR_PAGE),
+    ("monitor.export",              "GET",  OWN,           MONITOR_PAGE),
     ("public.track",                "GET",  OWN,           PUBLIC),
     ("public.track_slash",          "GET",  OWN,           PUBLIC),
     ("public.track_json",           "GET",  OWN,           PUBLIC),
@@ -143,11 +151,11 @@ MATRIX: list[tuple[str, str, str, tuple[Outcome, ...]]] = [
     ("public.reopen",               "POST", OWN,           SECRET_FORM),
     ("public.reopen",               "POST", FOREIGN_TOKEN, NOBODY),
     # Hot spots and briefing reports (the hot spot and the report of the item's commune).
-    ("watch.hot_spot_list",         "GET",  OWN,           FRONT_PAGE),
-    ("watch.hot_spot",              "GET",  OWN,           FRONT_PAGE),
-    ("watch.report_list",           "GET",  OWN,           FRONT_PAGE),
-    ("watch.report",                "GET",  OWN,           FRONT_PAGE),
-    ("watch.report_xlsx",           "GET",  OWN,           FRONT_PAGE),
+    ("watch.hot_spot_list",         "GET",  OWN,           MONITOR_PAGE),
+    ("watch.hot_spot",              "GET",  OWN,           MONITOR_PAGE),
+    ("watch.report_list",           "GET",  OWN,           MONITOR_PAGE),
+    ("watch.report",                "GET",  OWN,           MONITOR_PAGE),
+    ("watch.report_xlsx",           "GET",  OWN,           MONITOR_PAGE),
     # Public figures and open data.
     ("public.units",                "GET",  OWN,           PUBLIC),
     ("public.answers",              "GET",  OWN,           PUBLIC),
@@ -189,6 +197,9 @@ class World:
             token = OTHER_TOKEN
         return {"code": item.code, "token": token, "attachment_id": attached.id, "rule_id": self.rule.id,
                 "job_id": self.job.id, "day": OVERRIDE_DAY.isoformat(), "action": "accept",
+                # the Front dashboard: a figure to drill into, a table to export
+                "figure": "received", "name": "figures", "fmt": "csv",
+                # hot spots and briefing reports (of the item's commune)
                 "hot_spot_id": self.hot_spot_id, "report_id": self.report_id}
 
 

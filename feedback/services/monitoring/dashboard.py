@@ -130,7 +130,7 @@ def trend_period(period: Period) -> Period:
 
 def dashboard(question: Question, *, now: datetime) -> Dashboard:
     """Everything the dashboard page shows for ``question`` at ``now``. Read only."""
-    session, scope = db.session, question.scope
+    session, scope = db.session(), question.scope
     rows = figures(session, period=question.period, group=question.group, scope=scope, now=now)
     units = rows if question.group == "unit" else figures(session, period=question.period, group="unit",
                                                           scope=scope, now=now)
@@ -143,17 +143,17 @@ def dashboard(question: Question, *, now: datetime) -> Dashboard:
 
 def unit_figures(question: Question, *, now: datetime) -> list[Figures]:
     """The figures per unit for ``question`` (the ranking's input). Read only."""
-    return figures(db.session, period=question.period, group="unit", scope=question.scope, now=now)
+    return figures(db.session(), period=question.period, group="unit", scope=question.scope, now=now)
 
 
 def trend_figures(question: Question, *, now: datetime) -> tuple[Period, list[Figures]]:
     span = trend_period(question.period)
-    return span, figures(db.session, period=span, group="month", scope=question.scope, now=now)
+    return span, figures(db.session(), period=span, group="month", scope=question.scope, now=now)
 
 
 def overdue_list(question: Question, *, now: datetime) -> list[OverdueRow]:
     """The items past a deadline now in the question's scope, the latest first. Read only."""
-    return overdue_now(db.session, scope=question.scope, now=now)
+    return overdue_now(db.session(), scope=question.scope, now=now)
 
 
 # ---- drill-down ---------------------------------------------------------------------------
@@ -177,7 +177,7 @@ def check_drill(question: Question, figure: str, group: str | None, key: str | N
         return Drill(figure, None, None)
     if group not in (*TABLE_GROUPINGS, "month") or not key:
         raise ValueError(group)
-    grouping: Grouping = group  # type: ignore[assignment]  (checked just above)
+    grouping: Grouping = group  # narrowed by the check just above
     if grouping == "unit":
         unit_by_code(question.territory, key)
     elif grouping in ("commune", "village"):
@@ -207,7 +207,7 @@ class DrillPage:
 
 
 def _behind(question: Question, drill: Drill, viewer: Viewer, now: datetime, period: Period) -> Select[tuple[Feedback]]:
-    behind = items_behind(db.session, period=period, scope=question.scope, figure=drill.figure,
+    behind = items_behind(db.session(), period=period, scope=question.scope, figure=drill.figure,
                           group=drill.group, key=drill.key, now=now)
     # The access rule again, whatever the statistics return: only items the viewer may see.
     return behind.where(visible_items_filter(viewer))
