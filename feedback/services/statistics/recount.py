@@ -84,6 +84,12 @@ def unit_names(facts: Iterable[Fact]) -> dict[int, tuple[str, str]]:
     return {unit_id: (fact.unit_code, fact.unit_name) for unit_id, fact in latest.items()}
 
 
+def period_unit_names(session: Session, period: Period) -> dict[int, tuple[str, str]]:
+    """Each unit's code and name on its latest fact of the period, whatever the scope."""
+    ids = list(session.scalars(select(Feedback.id)))
+    return unit_names(f for f in facts_of(session, ids) if period.contains(f.day))
+
+
 def recount_figures(session: Session, *, period: Period, group: Grouping, scope: Scope,
                     now: datetime) -> list[Figures]:
     """One row per group with any fact in the period or anything overdue now (every month of
@@ -99,8 +105,8 @@ def recount_figures(session: Session, *, period: Period, group: Grouping, scope:
         overdue = {k: v for k, v in overdue.items() if k in period.months()}
         for month in period.months():
             grouped.setdefault(month, [])
-    ids = set(grouped) | set(overdue)
-    keyed = labels(session, group, ids, unit_names(facts))
+    ids = set(grouped) | {k for k, v in overdue.items() if v}
+    keyed = labels(session, group, ids, period_unit_names(session, period) if group == "unit" else None)
     return [count(keyed[i][0], keyed[i][1], grouped.get(i, []), overdue.get(i, 0)) for i in ordered(group, keyed)]
 
 
