@@ -46,9 +46,10 @@ def _note(session: Session, flush_context: Any, instances: Any) -> None:
 
 
 def _refresh(session: Session) -> None:
+    _note(session, None, None)  # events added since the last flush
     if not session.info.get(_PENDING):
         return
-    session.flush()  # events still pending are noted by _note
+    session.flush()
     pending = sorted(session.info.pop(_PENDING, set()))
     if pending:
         refresh_items(session, pending)

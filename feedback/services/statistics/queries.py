@@ -186,8 +186,8 @@ def medians(session: Session, period: Period, group: Grouping | None, f: Filters
     for value_key, seconds in session.execute(select(_group_column(StatFact, group), StatFact.seconds).where(*conditions)):
         key = _normal(group, value_key)
         if key is not None and seconds is not None:
-            values[key].append(seconds / SECONDS_PER_DAY)
-    return {key: m for key, found in values.items() if (m := median(found)) is not None}
+            values[key].append(seconds)
+    return {key: m / SECONDS_PER_DAY for key, found in values.items() if (m := median(found)) is not None}
 
 
 def unit_labels(session: Session, period: Period, unit_ids: Sequence[int]) -> dict[int, tuple[str, str]]:

@@ -54,6 +54,10 @@ def group_of(fact: Fact, group: Grouping) -> GroupId | None:
     return month_of(fact.day)
 
 
+def _days(seconds: float | None) -> float | None:
+    return seconds / SECONDS_PER_DAY if seconds is not None else None
+
+
 def count(key: str, label: str, facts: Iterable[Fact], overdue: int) -> Figures:
     """The figures of one group's facts (and its overdue count)."""
     by: dict[FactKind, list[Fact]] = defaultdict(list)
@@ -66,7 +70,7 @@ def count(key: str, label: str, facts: Iterable[Fact], overdue: int) -> Figures:
         answered=len(answered),
         answered_on_time=sum(1 for f in answered if f.on_time),
         overdue_open=overdue,
-        median_days_to_answer=median([(f.seconds or 0) / SECONDS_PER_DAY for f in answered]),
+        median_days_to_answer=_days(median([f.seconds or 0 for f in answered])),
         transfers=len(by[FactKind.TRANSFER]),
         reopened=len(by[FactKind.REOPENED]),
         ratings=len(by[FactKind.RATING]),
