@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Table, delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
+from feedback.extensions import db
 from feedback.models import Feedback, StatDaily, StatFact, StatMonthly, StatUnitName
 from feedback.services.statistics.facts import all_facts
 from feedback.services.statistics.rollups import COUNTS, _fact_row
@@ -96,5 +97,11 @@ def rebuild(session: Session, *, progress: Callable[[int], None] | None = None, 
         raise
 
 
-def item_count(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Feedback)) or 0)
+def item_count() -> int:
+    """How many items a rebuild reads (for its progress bar)."""
+    return int(db.session.scalar(select(func.count()).select_from(Feedback)) or 0)
+
+
+def rebuild_statistics(*, progress: Callable[[int], None] | None = None, batch: int = 2000) -> int:
+    """``rebuild`` on the application's session (the command line's entry)."""
+    return rebuild(db.session(), progress=progress, batch=batch)
