@@ -1,7 +1,7 @@
 """hot spots and monthly briefing reports
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0011
 Create Date: 2026-11-30 09:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import feedback.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0009'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
