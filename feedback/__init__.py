@@ -30,8 +30,16 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     register_security_headers(app)
     register_errors(app)
     register_jobs(app)
+    register_statistics(app)
     register_cli(app)
     return app
+
+
+def register_statistics(app: Flask) -> None:
+    """Count every fact in the transaction that makes it (feedback.services.statistics.live)."""
+    from feedback.services.statistics import track_facts
+
+    track_facts()
 
 
 def check_config(app: Flask) -> None:

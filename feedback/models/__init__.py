@@ -9,6 +9,7 @@ from feedback.models.health import WorkerHeartbeat
 from feedback.models.imports import ImportJob, ImportStatus
 from feedback.models.notifications import Notification
 from feedback.models.ratings import Rating, Reopening
+from feedback.models.statistics import StatDaily, StatFact, StatMonthly, StatUnitName
 from feedback.models.users import Membership, Role, User
 
 __all__ = [
@@ -31,6 +32,10 @@ __all__ = [
     "Rating",
     "Reopening",
     "Role",
+    "StatDaily",
+    "StatFact",
+    "StatMonthly",
+    "StatUnitName",
     "RoutingRule",
     "Topic",
     "Unit",

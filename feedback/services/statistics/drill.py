@@ -44,7 +44,7 @@ def behind_ids(session: Session, facts: Iterable[Fact], *, scope: Scope, figure:
                key: str | None, now: datetime, where: dict[int, Place]) -> set[int]:
     """The item ids behind ``figure`` of the group whose key is ``key`` (all groups when
     ``group`` is None)."""
-    from feedback.services.statistics.recount import group_of
+    from feedback.services.statistics.recount import group_of, unit_names
 
     check_figure(figure)
     if figure == "overdue_open":
@@ -58,7 +58,5 @@ def behind_ids(session: Session, facts: Iterable[Fact], *, scope: Scope, figure:
     if group is None:
         return {f.feedback_id for f in chosen}
     groups = {f: group_of(f, group) for f in chosen}
-    from feedback.services.statistics.recount import unit_names
-
     keyed = labels(session, group, {g for g in groups.values() if g is not None}, unit_names(chosen))
     return {f.feedback_id for f, g in groups.items() if g is not None and keyed.get(g, ("",))[0] == key}

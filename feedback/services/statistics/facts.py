@@ -44,20 +44,28 @@ from feedback.services.statistics.values import Fact, FactKind
 class Place:
     """Where a locality sits: its commune and village (None above those levels)."""
 
-    commune_id: int | None
+    commune_id: int
     village_id: int | None
 
 
-def places(session: Session) -> dict[int, Place]:
-    """Every locality's commune and village, from the tree's paths."""
-    rows = session.execute(select(Locality.id, Locality.path, Locality.level)).all()
+def places(session: Session, locality_ids: Iterable[int] | None = None) -> dict[int, Place]:
+    """The commune and village of every locality (of ``locality_ids`` only, when given), from
+    the tree's paths. A locality above the communes (a province) stands for its own commune."""
+    query = select(Locality.id, Locality.path, Locality.level)
+    if locality_ids is not None:
+        query = query.where(Locality.id.in_(list(locality_ids)))
+    rows = session.execute(query).all()
+    chains = {row.id: ids_of(row.path) or (row.id,) for row in rows}
     level_of = {row.id: row.level for row in rows}
+    missing = {i for chain in chains.values() for i in chain} - set(level_of)
+    if missing:
+        level_of.update({r.id: r.level for r in session.execute(
+            select(Locality.id, Locality.level).where(Locality.id.in_(missing)))})
     result: dict[int, Place] = {}
-    for row in rows:
-        chain = ids_of(row.path) or (row.id,)
-        commune = next((i for i in chain if level_of.get(i) is LocalityLevel.COMMUNE), None)
+    for locality_id, chain in chains.items():
+        commune = next((i for i in chain if level_of.get(i) is LocalityLevel.COMMUNE), locality_id)
         village = next((i for i in chain if level_of.get(i) is LocalityLevel.VILLAGE), None)
-        result[row.id] = Place(commune, village)
+        result[locality_id] = Place(commune, village)
     return result
 
 
@@ -83,10 +91,11 @@ def facts_of(session: Session, feedback_ids: Sequence[int], where: dict[int, Pla
     if not feedback_ids:
         return []
     ids = list(feedback_ids)
-    where = where if where is not None else places(session)
     items = {row.id: row for row in session.execute(
         select(Feedback.id, Feedback.locality_id, Feedback.topic_id, Feedback.kind).where(Feedback.id.in_(ids)))}
-    units = {row.id: row for row in session.execute(select(Unit.id, Unit.code, Unit.name))}
+    where = where if where is not None else places(session, {row.locality_id for row in items.values()})
+    units = {row.id: row for row in session.execute(select(Unit.id, Unit.code, Unit.name).where(
+        Unit.id.in_(select(Assignment.unit_id).where(Assignment.feedback_id.in_(ids)))))}
 
     changes: dict[int, list[tuple[datetime, Kind]]] = defaultdict(list)
     assigned_names: dict[tuple[int, int, datetime], str] = {}
@@ -138,7 +147,7 @@ def facts_of(session: Session, feedback_ids: Sequence[int], where: dict[int, Pla
     def fact(measure: FactKind, feedback_id: int, ref: int, unit_id: int, code: str, name: str, at: datetime,
              **measures: object) -> Fact:
         item = items[feedback_id]
-        place = where.get(item.locality_id, Place(None, None))
+        place = where.get(item.locality_id, Place(item.locality_id, None))
         return Fact(measure=measure, feedback_id=feedback_id, ref=ref, unit_id=unit_id, unit_code=code,
                     unit_name=name, locality_id=item.locality_id, commune_id=place.commune_id,
                     village_id=place.village_id, topic_id=item.topic_id,
@@ -186,13 +195,14 @@ def facts_of(session: Session, feedback_ids: Sequence[int], where: dict[int, Pla
     return facts
 
 
-def all_facts(session: Session, *, batch: int = 2000) -> Iterator[list[Fact]]:
-    """The facts of every item, a batch of items at a time (by id). Read only."""
+def all_facts(session: Session, *, batch: int = 2000) -> Iterator[tuple[list[Fact], int]]:
+    """The facts of every item, a batch of items at a time (by id), with the batch's item
+    count. Read only."""
     where = places(session)
     last = 0
     while True:
         ids = list(session.scalars(select(Feedback.id).where(Feedback.id > last).order_by(Feedback.id).limit(batch)))
         if not ids:
             return
-        yield facts_of(session, ids, where)
+        yield facts_of(session, ids, where), len(ids)
         last = ids[-1]

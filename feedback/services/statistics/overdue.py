@@ -59,7 +59,7 @@ def late_items(session: Session, scope: Scope, now: datetime) -> list[Late]:
 
 
 def group_of_late(late: Late, group: Grouping, where: dict[int, Place]) -> GroupId | None:
-    place = where.get(late.locality_id, Place(None, None))
+    place = where.get(late.locality_id, Place(late.locality_id, None))
     if group == "unit":
         return late.unit_id
     if group == "commune":

@@ -54,6 +54,10 @@ def group_of(fact: Fact, group: Grouping) -> GroupId | None:
     return month_of(fact.day)
 
 
+def _days(seconds: float | None) -> float | None:
+    return seconds / SECONDS_PER_DAY if seconds is not None else None
+
+
 def count(key: str, label: str, facts: Iterable[Fact], overdue: int) -> Figures:
     """The figures of one group's facts (and its overdue count)."""
     by: dict[FactKind, list[Fact]] = defaultdict(list)
@@ -66,7 +70,7 @@ def count(key: str, label: str, facts: Iterable[Fact], overdue: int) -> Figures:
         answered=len(answered),
         answered_on_time=sum(1 for f in answered if f.on_time),
         overdue_open=overdue,
-        median_days_to_answer=median([(f.seconds or 0) / SECONDS_PER_DAY for f in answered]),
+        median_days_to_answer=_days(median([f.seconds or 0 for f in answered])),
         transfers=len(by[FactKind.TRANSFER]),
         reopened=len(by[FactKind.REOPENED]),
         ratings=len(by[FactKind.RATING]),
@@ -84,6 +88,12 @@ def unit_names(facts: Iterable[Fact]) -> dict[int, tuple[str, str]]:
     return {unit_id: (fact.unit_code, fact.unit_name) for unit_id, fact in latest.items()}
 
 
+def period_unit_names(session: Session, period: Period) -> dict[int, tuple[str, str]]:
+    """Each unit's code and name on its latest fact of the period, whatever the scope."""
+    ids = list(session.scalars(select(Feedback.id)))
+    return unit_names(f for f in facts_of(session, ids) if period.contains(f.day))
+
+
 def recount_figures(session: Session, *, period: Period, group: Grouping, scope: Scope,
                     now: datetime) -> list[Figures]:
     """One row per group with any fact in the period or anything overdue now (every month of
@@ -99,8 +109,8 @@ def recount_figures(session: Session, *, period: Period, group: Grouping, scope:
         overdue = {k: v for k, v in overdue.items() if k in period.months()}
         for month in period.months():
             grouped.setdefault(month, [])
-    ids = set(grouped) | set(overdue)
-    keyed = labels(session, group, ids, unit_names(facts))
+    ids = set(grouped) | {k for k, v in overdue.items() if v}
+    keyed = labels(session, group, ids, period_unit_names(session, period) if group == "unit" else None)
     return [count(keyed[i][0], keyed[i][1], grouped.get(i, []), overdue.get(i, 0)) for i in ordered(group, keyed)]
 
 

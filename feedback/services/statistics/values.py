@@ -61,7 +61,7 @@ class Fact:
     unit_code: str
     unit_name: str
     locality_id: int
-    commune_id: int | None
+    commune_id: int
     village_id: int | None
     topic_id: int
     kind: Kind
