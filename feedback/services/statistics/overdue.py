@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm import Session
 
 from feedback.domain.calendar import local_date
@@ -16,7 +17,7 @@ from feedback.domain.status import Kind
 from feedback.models import Deadline, Feedback, Locality, Topic, Unit
 from feedback.services.deadlines import overdue_clause
 from feedback.services.statistics.facts import Place, places
-from feedback.services.statistics.grouping import Covered, GroupId, covered, month_of
+from feedback.services.statistics.grouping import GroupId, month_of
 from feedback.services.statistics.values import Grouping, OverdueRow, Scope
 
 
@@ -32,7 +33,29 @@ class Late:
     due_at: datetime
 
 
-def _late_query(scope: Scope, where: Covered, now: datetime) -> Select[int, int | None, int, int, Kind, datetime]:
+def scope_clauses(scope: Scope) -> list[ColumnElement[bool]]:
+    """``scope`` as conditions on Deadline and Feedback: the clock's unit, the item's kind, and
+    its locality and topic inside the chosen subtrees (subqueries on the trees' paths)."""
+    clauses: list[ColumnElement[bool]] = []
+    if scope.unit_id is not None:
+        clauses.append(Deadline.unit_id == scope.unit_id)
+    if scope.kind is not None:
+        clauses.append(Feedback.kind == scope.kind)
+    for node_id in (scope.territory_id, scope.locality_id):
+        if node_id is not None:
+            node = aliased(Locality)
+            clauses.append(Feedback.locality_id.in_(
+                select(Locality.id).join(node, node.id == node_id).where(
+                    or_(Locality.id == node_id, Locality.path.startswith(node.path)))))
+    if scope.topic_id is not None:
+        node_topic = aliased(Topic)
+        clauses.append(Feedback.topic_id.in_(
+            select(Topic.id).join(node_topic, node_topic.id == scope.topic_id).where(
+                or_(Topic.id == scope.topic_id, Topic.path.startswith(node_topic.path)))))
+    return clauses
+
+
+def _late_query(scope: Scope, now: datetime) -> Select[int, int | None, int, int, Kind, datetime]:
     query = (
         select(Deadline.feedback_id, Deadline.unit_id, Feedback.locality_id, Feedback.topic_id, Feedback.kind,
                func.min(Deadline.due_at))
@@ -40,21 +63,13 @@ def _late_query(scope: Scope, where: Covered, now: datetime) -> Select[int, int 
         .where(overdue_clause(now), Deadline.unit_id.is_not(None))
         .group_by(Deadline.feedback_id, Deadline.unit_id, Feedback.locality_id, Feedback.topic_id, Feedback.kind)
     )
-    if scope.unit_id is not None:
-        query = query.where(Deadline.unit_id == scope.unit_id)
-    if scope.kind is not None:
-        query = query.where(Feedback.kind == scope.kind)
-    if where.localities is not None:
-        query = query.where(Feedback.locality_id.in_(where.localities))
-    if where.topics is not None:
-        query = query.where(Feedback.topic_id.in_(where.topics))
-    return query
+    return query.where(*scope_clauses(scope))
 
 
 def late_items(session: Session, scope: Scope, now: datetime) -> list[Late]:
     """Each (item, unit) with an overdue clock now, within ``scope`` (the item's locality, topic
     and kind as they are now; the unit whose clock it is)."""
-    rows = session.execute(_late_query(scope, covered(session, scope), now)).all()
+    rows = session.execute(_late_query(scope, now)).all()
     return [Late(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows if r[1] is not None]
 
 
@@ -98,15 +113,7 @@ def overdue_now(session: Session, *, scope: Scope, now: datetime) -> list[Overdu
         .where(overdue_clause(now))
         .order_by(Deadline.due_at, Deadline.id)
     )
-    where = covered(session, scope)
-    if scope.unit_id is not None:
-        query = query.where(Deadline.unit_id == scope.unit_id)
-    if scope.kind is not None:
-        query = query.where(Feedback.kind == scope.kind)
-    if where.localities is not None:
-        query = query.where(Feedback.locality_id.in_(where.localities))
-    if where.topics is not None:
-        query = query.where(Feedback.topic_id.in_(where.topics))
+    query = query.where(*scope_clauses(scope))
     rows: dict[tuple[int, int], OverdueRow] = {}
     for r in session.execute(query):
         key = (r.feedback_id, r.unit_id)
