@@ -219,6 +219,12 @@ def generate(url: str, items: int) -> None:
         with engine.begin() as conn:
             conn.execute(sa.text("SELECT setval('feedback_id_seq', :n)"), {"n": items + 1})
         tick = time.perf_counter()
+        session = db.session()
+        sum_rollups(session)
+        session.execute(sa.text(NAMES))
+        session.commit()
+        print(f"rollups summed in {time.perf_counter() - tick:.0f} s", flush=True)
+        tick = time.perf_counter()
         with click.progressbar(_indexes(), label="indexes", show_pos=True) as indexes:
             for index in indexes:
                 with engine.begin() as conn:
@@ -226,12 +232,6 @@ def generate(url: str, items: int) -> None:
         with engine.begin() as conn:
             conn.execute(sa.text("ALTER TABLE stat_fact ADD CONSTRAINT uq_stat_fact UNIQUE (measure, feedback_id, ref)"))
         print(f"indexes built in {time.perf_counter() - tick:.0f} s", flush=True)
-        tick = time.perf_counter()
-        session = db.session()
-        sum_rollups(session)
-        session.execute(sa.text(NAMES))
-        session.commit()
-        print(f"rollups summed in {time.perf_counter() - tick:.0f} s", flush=True)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM ANALYZE"))
         counts = {t: db.session.scalar(sa.text(f"SELECT count(*) FROM {t}"))
