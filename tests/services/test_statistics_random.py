@@ -24,7 +24,9 @@ from feedback.domain.handling import RejectReason
 from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import hash_token, make_code
 from feedback.extensions import db
-from feedback.models import Event, Feedback, StatDaily, StatFact, StatMonthly, StatUnitName, Unit, User
+from feedback.models import (
+    Event, Feedback, StatDaily, StatFact, StatMonthly, StatMonthlyUnit, StatUnitName, Unit, User,
+)
 from feedback.models.users import Role
 from feedback.services import handling, statistics
 from feedback.services.deadlines import scan_deadlines
@@ -211,9 +213,11 @@ def test_live_rollups_equal_the_recount_and_a_rebuild(db_session: Session, enque
     assert stored == derived
     _assert_rollups_match_recount(p)
 
-    incremental = [_table(StatDaily), _table(StatMonthly), _table(StatFact, skip=("id",)), _table(StatUnitName)]
+    tables = (StatDaily, StatMonthly, StatMonthlyUnit, StatUnitName)
+    incremental = [_table(t) for t in tables] + [_table(StatFact, skip=("id",))]
+    assert all(incremental), "every statistics table has rows"
     statistics.rebuild(db.session)
-    assert [_table(StatDaily), _table(StatMonthly), _table(StatFact, skip=("id",)), _table(StatUnitName)] == incremental
+    assert [_table(t) for t in tables] + [_table(StatFact, skip=("id",))] == incremental
     # Refreshing again changes nothing.
     assert statistics.refresh_items(db.session, p.items) == 0
     assert db.session.get(Unit, p.d.environment_dept.id) is not None
