@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from feedback.domain.status import Kind, Status
+from feedback.domain.tracking import make_code
+from feedback.extensions import db
+from feedback.models import Feedback
 from feedback.open311.openapi import document
 from feedback.services.routing.route import route_item
 from tests.conftest import Enqueued
@@ -81,15 +84,15 @@ def test_every_endpoint_answers_what_the_document_says(client: FlaskClient, db_s
     api = api_world()
     now = datetime.now(UTC)
     answered = make_feedback(api.directory, status=Status.ANSWERED, received_at=now - timedelta(days=2))
+    answered.code = make_code("QN", 2026, answered.id)
     make_feedback(api.directory, kind=Kind.COMPLAINT, received_at=now - timedelta(days=1))
     posted = client.post(f"{PREFIX}/requests.json", data=request_form(api.key))
     _check(posted, f"{PREFIX}/requests.{{format}}", "post")
     code = posted.get_json()[0]["service_request_id"]
     token = posted.get_json()[0]["service_notice"].rsplit("/", 1)[1]
-    from feedback.models import Feedback
-    from feedback.extensions import db
     route_item(db.session.scalar(db.select(Feedback.id).where(Feedback.code == code)), now=now)
     complaint = make_feedback(api.directory, kind=Kind.COMPLAINT, received_at=now)
+    complaint.code = make_code("QN", 2026, complaint.id)
     for body, status in ((request_form(""), 403), (request_form(api.key, service_code="khong-co"), 404),
                          (request_form(api.key, address_id=""), 400)):
         response = client.post(f"{PREFIX}/requests.json", data=body)

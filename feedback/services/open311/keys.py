@@ -31,11 +31,13 @@ PREFIX_LENGTH = 12
 
 
 class ApiKeyError(ValueError):
-    """The key could not be issued or revoked; ``message`` says why, in the current language."""
+    """The key could not be issued or revoked; ``message`` says why, in the current language, and
+    ``field`` which input was wrong ("name" or "rate_limit")."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, field: str = "name") -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def issue_key(name: str, *, actor: Actor, now: datetime, rate_limit: str | None 
         raise ApiKeyError(_("Tên khóa tối đa %(limit)d ký tự.", limit=MAX_NAME))
     rate_limit = (rate_limit or "").strip() or None
     if rate_limit is not None and not valid_rate_limit(rate_limit):
-        raise ApiKeyError(_("Giới hạn tần suất chưa đúng. Ví dụ: 60 per minute, 1000/day."))
+        raise ApiKeyError(_("Giới hạn tần suất chưa đúng. Ví dụ: 60 per minute, 1000/day."), "rate_limit")
     if _active(name) is not None:
         raise ApiKeyError(_("Đã có khóa đang dùng tên %(name)s. Hãy thu hồi khóa đó trước hoặc chọn tên khác.",
                             name=name))
