@@ -25,6 +25,7 @@ from tests.factories import make_user
 from tests.open311.api_rows import RESIDENT_EMAIL, RESIDENT_NAME, RESIDENT_PHONE, api_world, request_form
 from tests.web.auth_helpers import log_in
 from tests.web.form_helpers import code_from_location, post_form, valid_data
+from tests.web.html_text import texts
 
 WEB_NAME, WEB_PHONE, WEB_EMAIL = "Trần Văn Bình", "0987654321", "binh.tran@example.vn"
 SECRETS = (RESIDENT_NAME, RESIDENT_PHONE, RESIDENT_EMAIL, WEB_NAME, WEB_PHONE, WEB_EMAIL,
@@ -105,12 +106,19 @@ def test_a_full_journey_writes_no_name_phone_or_email_to_the_logs(client: FlaskC
     assert log_in(admin, "quantri").status_code == 302
     admin_page = admin.get(f"/admin/items/{api_code}")
     assert admin_page.status_code == 200 and RESIDENT_EMAIL in admin_page.get_data(as_text=True)
+    # The media_url sent with the request is on the staff pages as a link (and nowhere public).
+    media = texts(admin_page.get_data(as_text=True), "a", **{"class": "media-link"})
+    assert media == ["https://anh.example.vn/rac-ngo-12.jpg"]
+    officer_page = staff.get(f"/unit/items/{api_code}").get_data(as_text=True)
+    assert texts(officer_page, "a", **{"class": "media-link"}) == media
     # 5. The public pages, the resident's secret link and the API's GETs.
     visitor = FreshGlobalsClient(app, app.response_class, use_cookies=True)
     for url in (f"/t/{web_code}", f"/t/{web_code}.json", f"/t/{api_code}", private_link,
                 "/open311/v2/requests.json", "/open311/v2/requests.xml", f"/open311/v2/requests/{api_code}.json",
                 f"/open311/v2/requests/{web_code}.xml"):
-        assert visitor.get(url).status_code == 200, url
+        page = visitor.get(url)
+        assert page.status_code == 200, url
+        assert "anh.example.vn" not in page.get_data(as_text=True) or url == private_link
     assert RESIDENT_PHONE in visitor.get(private_link).get_data(as_text=True)  # the link does show it
 
     log = _text(every_log)
