@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from feedback.domain.deadlines import Clock
 from feedback.domain.open311 import open311_status
-from feedback.domain.status import Kind, Status
+from feedback.domain.status import Status
 from feedback.services.intake import PublicItem, RestrictedItem
 from feedback.services.open311 import (
     KIND_ATTRIBUTE, VILLAGE_ATTRIBUTE, ApiError, Service, ServiceDefinition,
@@ -138,5 +138,5 @@ def _resolution_due(view: PublicItem) -> datetime | None:
     return next((d.due_at for d in view.deadlines if d.clock == Clock.RESOLUTION.value), None)
 
 
-__all__ = ["REQUEST_FIELDS", "Kind", "definition_record", "error_records", "receipt_record", "request_record",
+__all__ = ["REQUEST_FIELDS", "definition_record", "error_records", "receipt_record", "request_record",
            "service_record", "token_record", "w3c"]

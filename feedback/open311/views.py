@@ -29,11 +29,11 @@ from werkzeug.exceptions import HTTPException
 from feedback.domain.open311 import SPECIFICATION, WindowTooLong, comma_list, parse_datetime, request_window
 from feedback.extensions import csrf, limiter
 from feedback.open311 import openapi, records, xml
-from feedback.web.errors import describe
 from feedback.services.open311 import (
     ApiError, KeyHolder, RequestRefused, Search, code_for_token, find_key, find_request, search, service_definition,
     services, submit_request,
 )
+from feedback.web.errors import describe
 
 PREFIX = "/open311/v2"
 bp = Blueprint("open311", __name__, url_prefix=PREFIX)

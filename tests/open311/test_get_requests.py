@@ -216,3 +216,21 @@ def test_another_jurisdiction_is_not_found_when_one_is_configured(client: FlaskC
     assert client.get(f"{PREFIX}/services.json").status_code == 200
     other = client.get(f"{PREFIX}/services.json?jurisdiction_id=hanoi.gov.vn")
     assert other.status_code == 404 and other.get_json()[0]["description"].startswith("jurisdiction_id:")
+
+
+def test_one_request_by_code_shares_the_tracking_pages_budget(client: FlaskClient, app: Flask,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: GET requests/<id> counts in the one per-address budget of /t/<code> and
+    /t/<code>.json (codes are sequential: the API is no way around the harvest limit), and past it
+    answers 429 with the error list; the search has its own budget (OPEN311_RATE_LIMIT)."""
+    d = desk(Kind.COMPLAINT)
+    monkeypatch.setitem(app.config, "TRACK_RATE_LIMIT", "3 per minute")
+    monkeypatch.setitem(app.config, "OPEN311_RATE_LIMIT", "2 per minute")
+    answers = [client.get(f"/t/{d.item.code}.json").status_code,
+               client.get(f"{PREFIX}/requests/{d.item.code}.json").status_code,
+               client.get(f"/t/{d.item.code}").status_code]
+    assert answers == [200, 200, 200]
+    limited = client.get(f"{PREFIX}/requests/{d.item.code}.json")
+    assert limited.status_code == 429 and limited.get_json()[0]["code"] == 429
+    assert client.get(f"/t/{d.item.code}.json").status_code == 429
+    assert [client.get(f"{PREFIX}/requests.json").status_code for _ in range(3)] == [200, 200, 429]
