@@ -59,13 +59,23 @@ def statuses_for(names: tuple[str, ...]) -> frozenset[Status]:
     return frozenset(chosen)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def has_control_characters(text: str) -> bool:
+    """Tell whether ``text`` holds a control character other than tab, line feed and carriage
+    return (NUL included, which PostgreSQL cannot store): such a value is refused, never stored."""
+    return _CONTROL.search(text) is not None
+
+
 def comma_list(text: str | None) -> tuple[str, ...]:
     """``"a, b,,c"`` → ``("a", "b", "c")``: the specification's comma-delimited arguments,
-    blanks dropped, order kept, repeats removed. ``None`` or blank gives ``()``."""
+    blanks dropped, order kept, repeats removed; a part with a control character can name nothing
+    and is dropped. ``None`` or blank gives ``()``."""
     seen: dict[str, None] = {}
     for part in (text or "").split(","):
         part = part.strip()
-        if part:
+        if part and not has_control_characters(part):
             seen.setdefault(part, None)
     return tuple(seen)
 

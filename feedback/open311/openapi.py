@@ -198,7 +198,7 @@ def _query(name: str, description: str) -> dict[str, Any]:
 
 
 def _path(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "pattern": r"^[^/.]+$"}}
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1, "pattern": r"^[^/]+$"}}
 
 
 def _errors(*codes: int) -> dict[str, Any]:

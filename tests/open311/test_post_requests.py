@@ -108,6 +108,9 @@ def test_a_missing_unknown_or_revoked_key_is_403_and_nothing_is_saved(client: Fl
     ({"attribute[kind]": "complaint", "first_name": "", "last_name": ""}, 400, ["first_name"]),
     ({"phone": "12", "email": "khong-phai-email"}, 400, ["phone", "email"]),
     ({"media_url": "javascript:alert(1)"}, 400, ["media_url"]),
+    # PostgreSQL cannot store NUL: refused by name, never a 500
+    ({"address_id": "06652\x00", "email": "hoa\x00@example.vn"}, 400, ["address_id", "email"]),
+    ({"media_url": "https://anh.example.vn/\x00.jpg"}, 400, ["media_url"]),
 ])
 def test_a_wrong_request_gets_every_problem_and_nothing_is_saved(client: FlaskClient, enqueued: Enqueued,
                                                                  changes: dict[str, str], status: int,

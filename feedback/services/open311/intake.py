@@ -19,7 +19,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from feedback.domain.open311 import full_name, title_from
+from feedback.domain.open311 import full_name, has_control_characters, title_from
 from feedback.domain.status import Channel
 from feedback.services.intake import MAX_TITLE, Receipt, Submission, SubmissionInvalid, submit_feedback
 from feedback.services.open311.catalog import KIND_ATTRIBUTE, VILLAGE_ATTRIBUTE, service
@@ -63,8 +63,13 @@ _FIELDS = {
 def submit_request(fields: Mapping[str, str], *, holder: KeyHolder, language: str | None, now: datetime) -> Receipt:
     """Save the request ``fields`` as a new item sent through the API by ``holder``, as
     ``intake.submit_feedback`` does (commits, then asks for routing). Raises ``RequestRefused``
-    with every problem (nothing written). Each POST makes a new item: the specification has no
+    with every problem (nothing written); a field holding a control character (NUL, ...) is
+    refused before anything else. Each POST makes a new item: the specification has no
     idempotency key."""
+    garbled = [name for name, value in fields.items() if has_control_characters(name + value)]
+    if garbled:
+        raise RequestRefused([ApiError(400, _("%(field)s: có ký tự điều khiển không được phép.", field=name))
+                              for name in sorted(garbled)])
     code = (fields.get("service_code") or "").strip()
     if not code:
         raise RequestRefused([ApiError(400, _("service_code: hãy cho biết mã lĩnh vực (dịch vụ)."))])
