@@ -171,3 +171,41 @@ def test_send_one_sends_a_row_once_and_respects_its_retry_time(db_session: Sessi
 
     assert outcomes == [NotificationStatus.SENT, None, None]
     assert len(inbox.messages) == 1
+
+
+def test_a_residents_address_is_never_written_to_the_log(db_session: Session, app: Flask,
+                                                         caplog: pytest.LogCaptureFixture,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves (issue #10 item 4): in the log-only mode an email to the resident who sent the item
+    is logged without their address (subject and body still there), and when a server refuses
+    the address, the warning logged does not name it either (the row keeps the full error)."""
+    import smtplib
+
+    from feedback.services.notifications import mailer
+    from tests.factories import make_feedback
+
+    monkeypatch.setattr(logging.getLogger("feedback.mail"), "disabled", False)
+    monkeypatch.setattr(logging.getLogger(mailer.__name__), "disabled", False)
+    d = make_directory()
+    item = make_feedback(d, submitter_email="Hoa.Nguyen@example.vn")
+    logged = queue("test:resident", recipient_email="hoa.nguyen@example.vn", feedback_id=item.id)
+    with caplog.at_level(logging.INFO):
+        send_pending(THU_12_FEB_0900)
+    assert reload(logged).status is NotificationStatus.SENT
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert mailer.RESIDENT_ADDRESS_HIDDEN in text and SUBJECT in text
+    assert "hoa.nguyen@example.vn" not in text.casefold()
+
+    caplog.clear()
+    refused = queue("test:refused", recipient_email="hoa.nguyen@example.vn", feedback_id=item.id)
+
+    def refuse(message: object, *, logged_as: str) -> None:
+        raise smtplib.SMTPRecipientsRefused({"hoa.nguyen@example.vn": (550, b"no such user")})
+
+    monkeypatch.setattr(mailer, "_send", refuse)
+    with caplog.at_level(logging.INFO):
+        send_pending(THU_12_FEB_0900)
+    row = reload(refused)
+    assert row.attempts == 1 and "hoa.nguyen@example.vn" in (row.last_error or "")
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings and not any("hoa.nguyen@example.vn" in w for w in warnings)

@@ -22,7 +22,7 @@ column order of ``ROLES``::
   token. Every (endpoint, method) needs an ``OWN`` row; add the other variants where the route
   names an item.
 - URL arguments come from ``World.arguments`` (``code``, ``token``, ``attachment_id``,
-  ``rule_id``, ``job_id``, ``day``, and for the Front dashboard ``figure``, ``name``, ``fmt``): a route with a new argument adds it there. The token in the
+  ``rule_id``, ``job_id``, ``day``, ``key_id``, and for the Front dashboard ``figure``, ``name``, ``fmt``): a route with a new argument adds it there. The token in the
   URL is the one the role holds: the resident's own, for everybody else a guessed one.
 - POSTs carry a valid CSRF token (so a refusal is the permission, not CSRF) and the form of
   ``_forms`` for that endpoint, empty when it is not listed.
@@ -55,7 +55,7 @@ from werkzeug.test import TestResponse
 from feedback.domain.status import Status
 from feedback.domain.tracking import hash_token, make_code
 from feedback.extensions import db
-from feedback.models import Assignment, Attachment, Feedback, HotSpot, ImportJob, Role, RoutingRule
+from feedback.models import ApiKey, Assignment, Attachment, Feedback, HotSpot, ImportJob, Role, RoutingRule
 from feedback.services.briefing import generate_report
 
 from tests.factories import make_feedback, make_user
@@ -137,6 +137,9 @@ MATRIX: list[tuple[str, str, str, tuple[Outcome, ...]]] = [
     ("monitor.item",                "GET",  OTHER_UNIT,    MONITOR_OTHER),
     ("monitor.overdue",             "GET",  OWN,           MONITOR_PAGE),
     ("monitor.export",              "GET",  OWN,           MONITOR_PAGE),
+    ("admin.api_keys_index",        "GET",  OWN,           ADMIN_PAGE),
+    ("admin.api_key_create",        "POST", OWN,           ADMIN_PAGE),
+    ("admin.api_key_revoke",        "POST", OWN,           ADMIN_PAGE),
     ("public.track",                "GET",  OWN,           PUBLIC),
     ("public.track_slash",          "GET",  OWN,           PUBLIC),
     ("public.track_json",           "GET",  OWN,           PUBLIC),
@@ -186,6 +189,7 @@ class World:
     other_file: Attachment
     rule: RoutingRule
     job: ImportJob
+    key_id: int
     usernames: dict[str, str]
     hot_spot_id: int = 0
     report_id: int = 0
@@ -200,7 +204,8 @@ class World:
                 # the Front dashboard: a figure to drill into, a table to export
                 "figure": "received", "name": "figures", "fmt": "csv",
                 # hot spots and briefing reports (of the item's commune)
-                "hot_spot_id": self.hot_spot_id, "report_id": self.report_id}
+                "hot_spot_id": self.hot_spot_id, "report_id": self.report_id,
+                "key_id": self.key_id}
 
 
 def _file(item: Feedback) -> Attachment:
@@ -228,7 +233,10 @@ def make_world() -> World:
     rule = RoutingRule(locality=directory.van_don, topic=directory.land, unit=directory.ubnd_van_don)
     job = ImportJob(content="", actor="quan-tri")
     db.session.add_all([rule, job])
-    world = World(d.item, other, _file(d.item), _file(other), rule, job, {
+    key = ApiKey(name="ung-dung-thu", key_hash="0" * 64, prefix="o311_0000000", created_by="test")
+    db.session.add(key)
+    db.session.flush()
+    world = World(d.item, other, _file(d.item), _file(other), rule, job, key.id, {
         "officer": d.officer.username, "head": d.head.username, "front": d.monitor.username,
         "board": "ban-thanh-tra", "admin": "quan-tri"})
     spot = HotSpot(locality_id=directory.ha_tu.id, topic_id=directory.waste.id, started_on=date(2026, 3, 2),
@@ -248,6 +256,7 @@ def _forms(world: World) -> dict[str, dict[str, object]]:
     return {
         "admin.item_handover": {"unit": str(world.other.current_unit_id), "reason": "Không thuộc thẩm quyền"},
         "admin.calendar_add": {"day": OVERRIDE_DAY.isoformat(), "day_type": "off", "note": "Nghỉ bù"},
+        "admin.api_key_create": {"name": "ung-dung-moi"},
     }
 
 
