@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from feedback.domain.statistics import Period
 from feedback.extensions import db
 from feedback.models import Event, Role
+from feedback.services import statistics
 from feedback.services.statistics import Figures, Scope, figures, totals
 from tests.factories import make_user
 from tests.services.stats_rows import MARCH, NOW, World, build_world
@@ -41,6 +42,8 @@ def world(client: FlaskClient, db_session: Session) -> World:
     make_user("mttq-ha-tu", Role.FRONT_MONITOR, unit=d.front_ha_tu, territory=d.ha_tu)
     make_user("mttq-tinh", Role.FRONT_MONITOR, unit=d.front_province, territory=d.province)
     make_user("bttnd-to-1", Role.INSPECTION_BOARD, territory=d.village)
+    # Raw rows written directly: the rollups are rebuilt from them (as tests/services/test_statistics.py does).
+    statistics.rebuild(db.session)
     db.session.commit()
     return w
 
@@ -161,6 +164,7 @@ def test_units_are_ranked_by_the_lower_end_of_the_interval(client: FlaskClient, 
 
     _rated(world, world.a.name, 10, 8)  # with I1 (5) and I2 (2): 12 ratings, 9 satisfied
     _rated(world, world.b.name, 12, 12)
+    statistics.rebuild(db.session)
     db.session.commit()
     assert log_in(client, "mttq-tinh").status_code == 302
     page = _page(client, "/monitor/", **MARCH_ARGS)
