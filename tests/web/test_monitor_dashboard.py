@@ -468,3 +468,33 @@ def test_the_dashboard_reads_in_english(client: FlaskClient, world: World) -> No
     headings = [th.text for th in page.find("table", id="figures").find("thead").find_all("th")]
     assert headings[:3] == ["Unit", "Received", "Answered"] and "Satisfaction rate" in headings
     assert page.find("h2", id="ranking-title").text == "Units ranked by satisfaction"
+
+
+def test_files_of_the_item_but_not_of_an_unpublished_draft(client: FlaskClient, world: World) -> None:
+    """Proves: the item page links the resident's file, which downloads as an attachment; a file
+    of the unit's draft answer (not published) is neither listed nor downloadable (404)."""
+    from flask import current_app
+
+    from feedback.domain.handling import DraftStatus
+    from feedback.models import Answer, Attachment
+
+    item = world.items["I3"]
+    draft = Answer(feedback_id=item.id, cycle=1, status=DraftStatus.DRAFT, text="Dự thảo.", author_id=world.author.id,
+                   unit_id=world.b.id, unit_code=world.b.code, unit_name=world.b.name)
+    db.session.add(draft)
+    db.session.flush()
+    files = []
+    for number, answer_id in ((1, None), (2, draft.id)):
+        name = f"{item.id:030x}{number:02x}"
+        (current_app.config["UPLOAD_DIR"] / name).write_bytes(b"%PDF-1.4\n%%EOF\n")
+        files.append(Attachment(feedback_id=item.id, storage_name=name, original_name=f"tệp {number}.pdf",
+                                content_type="application/pdf", size=15, sha256="0" * 64, answer_id=answer_id))
+    db.session.add_all(files)
+    db.session.commit()
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    page = _page(client, f"/monitor/items/{item.code}")
+    links = page.find("section", class_="attachments").find_all("a")
+    assert [a.text for a in links] == ["tệp 1.pdf"]
+    response = client.get(links[0].attrs["href"])
+    assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment")
+    assert client.get(f"/monitor/items/{item.code}/attachments/{files[1].id}").status_code == 404
