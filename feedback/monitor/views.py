@@ -13,6 +13,7 @@ XLSX, the same figures as the page).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
@@ -344,7 +345,8 @@ def export(name: str, fmt: str) -> ResponseReturnValue:
     now = now_utc()
     asked, question = _question_or_400(now)
     tables = _tables(name, question, now)
-    stamp = f"{asked.territory.code}-{question.period.start:%Y%m%d}-{question.period.end:%Y%m%d}"
+    place = re.sub(r"[^A-Za-z0-9-]", "", asked.territory.code) or str(asked.territory.id)
+    stamp = f"{place}-{question.period.start:%Y%m%d}-{question.period.end:%Y%m%d}"
     filename = f"{name}-{stamp}.{fmt}"
     if fmt == "csv":
         response = make_response(monitoring.to_csv(tables[0]))
