@@ -13,11 +13,13 @@ XLSX, the same figures as the page).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
+from pathlib import Path
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -33,7 +35,7 @@ from feedback.models import Role
 from feedback.monitor.nav import MONITOR_LINKS
 from feedback.services import monitoring
 from feedback.services.access import viewer_for
-from feedback.web.args import id_or_none, page_number
+from feedback.web.args import id_or_none, page_number, path_id
 from feedback.web.labels import clock_label, status_label
 
 bp = Blueprint("monitor", __name__)
@@ -279,6 +281,26 @@ def item(code: str) -> ResponseReturnValue:
     return _page("monitor/item.html", shown=shown.shown, item=shown.shown.detail, answers=shown.answers)
 
 
+@bp.get("/items/<code>/attachments/<int:attachment_id>")
+@role_required(*MONITOR_ROLES)
+def attachment(code: str, attachment_id: int) -> ResponseReturnValue:
+    """A file of an item in the territory (the resident's, or a published answer's), always as a
+    download (``Content-Disposition: attachment``, ``nosniff``), as the unit's page sends it."""
+    try:
+        found = monitoring.monitor_file(_canonical_code(code), path_id(attachment_id),
+                                        viewer=viewer_for(current_user))
+    except monitoring.ItemNotFound:
+        abort(404)
+    path = Path(current_app.config["UPLOAD_DIR"]) / found.storage_name
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
+                         download_name=found.original_name, max_age=0, conditional=False, etag=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.get("/overdue")
 @role_required(*MONITOR_ROLES)
 def overdue() -> ResponseReturnValue:
@@ -323,7 +345,8 @@ def export(name: str, fmt: str) -> ResponseReturnValue:
     now = now_utc()
     asked, question = _question_or_400(now)
     tables = _tables(name, question, now)
-    stamp = f"{asked.territory.code}-{question.period.start:%Y%m%d}-{question.period.end:%Y%m%d}"
+    place = re.sub(r"[^A-Za-z0-9-]", "", asked.territory.code) or str(asked.territory.id)
+    stamp = f"{place}-{question.period.start:%Y%m%d}-{question.period.end:%Y%m%d}"
     filename = f"{name}-{stamp}.{fmt}"
     if fmt == "csv":
         response = make_response(monitoring.to_csv(tables[0]))

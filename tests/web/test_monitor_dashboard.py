@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from feedback.domain.statistics import Period
 from feedback.extensions import db
 from feedback.models import Event, Role
+from feedback.services import statistics
 from feedback.services.statistics import Figures, Scope, figures, totals
 from tests.factories import make_user
 from tests.services.stats_rows import MARCH, NOW, World, build_world
@@ -41,6 +42,8 @@ def world(client: FlaskClient, db_session: Session) -> World:
     make_user("mttq-ha-tu", Role.FRONT_MONITOR, unit=d.front_ha_tu, territory=d.ha_tu)
     make_user("mttq-tinh", Role.FRONT_MONITOR, unit=d.front_province, territory=d.province)
     make_user("bttnd-to-1", Role.INSPECTION_BOARD, territory=d.village)
+    # Raw rows written directly: the rollups are rebuilt from them (as tests/services/test_statistics.py does).
+    statistics.rebuild(db.session)
     db.session.commit()
     return w
 
@@ -161,6 +164,7 @@ def test_units_are_ranked_by_the_lower_end_of_the_interval(client: FlaskClient, 
 
     _rated(world, world.a.name, 10, 8)  # with I1 (5) and I2 (2): 12 ratings, 9 satisfied
     _rated(world, world.b.name, 12, 12)
+    statistics.rebuild(db.session)
     db.session.commit()
     assert log_in(client, "mttq-tinh").status_code == 302
     page = _page(client, "/monitor/", **MARCH_ARGS)
@@ -464,3 +468,33 @@ def test_the_dashboard_reads_in_english(client: FlaskClient, world: World) -> No
     headings = [th.text for th in page.find("table", id="figures").find("thead").find_all("th")]
     assert headings[:3] == ["Unit", "Received", "Answered"] and "Satisfaction rate" in headings
     assert page.find("h2", id="ranking-title").text == "Units ranked by satisfaction"
+
+
+def test_files_of_the_item_but_not_of_an_unpublished_draft(client: FlaskClient, world: World) -> None:
+    """Proves: the item page links the resident's file, which downloads as an attachment; a file
+    of the unit's draft answer (not published) is neither listed nor downloadable (404)."""
+    from flask import current_app
+
+    from feedback.domain.handling import DraftStatus
+    from feedback.models import Answer, Attachment
+
+    item = world.items["I3"]
+    draft = Answer(feedback_id=item.id, cycle=1, status=DraftStatus.DRAFT, text="Dự thảo.", author_id=world.author.id,
+                   unit_id=world.b.id, unit_code=world.b.code, unit_name=world.b.name)
+    db.session.add(draft)
+    db.session.flush()
+    files = []
+    for number, answer_id in ((1, None), (2, draft.id)):
+        name = f"{item.id:030x}{number:02x}"
+        (current_app.config["UPLOAD_DIR"] / name).write_bytes(b"%PDF-1.4\n%%EOF\n")
+        files.append(Attachment(feedback_id=item.id, storage_name=name, original_name=f"tệp {number}.pdf",
+                                content_type="application/pdf", size=15, sha256="0" * 64, answer_id=answer_id))
+    db.session.add_all(files)
+    db.session.commit()
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    page = _page(client, f"/monitor/items/{item.code}")
+    links = page.find("section", class_="attachments").find_all("a")
+    assert [a.text for a in links] == ["tệp 1.pdf"]
+    response = client.get(links[0].attrs["href"])
+    assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment")
+    assert client.get(f"/monitor/items/{item.code}/attachments/{files[1].id}").status_code == 404

@@ -135,6 +135,8 @@ MATRIX: list[tuple[str, str, str, tuple[Outcome, ...]]] = [
     ("monitor.items",               "GET",  OWN,           MONITOR_PAGE),
     ("monitor.item",                "GET",  OWN,           MONITOR_PAGE),
     ("monitor.item",                "GET",  OTHER_UNIT,    MONITOR_OTHER),
+    ("monitor.attachment",          "GET",  OWN,           MONITOR_PAGE),
+    ("monitor.attachment",          "GET",  OTHER_UNIT,    MONITOR_OTHER),
     ("monitor.overdue",             "GET",  OWN,           MONITOR_PAGE),
     ("monitor.export",              "GET",  OWN,           MONITOR_PAGE),
     ("admin.api_keys_index",        "GET",  OWN,           ADMIN_PAGE),

@@ -30,7 +30,15 @@ from feedback.services.monitoring.dashboard import (
     unit_figures,
 )
 from feedback.services.monitoring.exports import Rate, Table, to_csv, to_xlsx
-from feedback.services.monitoring.item_view import ItemNotFound, MonitorItem, PublishedAnswer, monitor_item, record_view
+from feedback.services.monitoring.item_view import (
+    AttachmentFile,
+    ItemNotFound,
+    MonitorItem,
+    PublishedAnswer,
+    monitor_file,
+    monitor_item,
+    record_view,
+)
 from feedback.services.monitoring.tables import (
     FIGURE_COLUMNS,
     Column,
@@ -52,10 +60,10 @@ from feedback.services.monitoring.territory import (
 )
 
 __all__ = [
-    "CUSTOM", "FIGURE_COLUMNS", "PERIOD_NAMES", "TABLE_GROUPINGS", "Choice", "Column", "Dashboard", "Drill",
+    "AttachmentFile", "CUSTOM", "FIGURE_COLUMNS", "PERIOD_NAMES", "TABLE_GROUPINGS", "Choice", "Column", "Dashboard", "Drill",
     "DrillPage", "DrillRow", "ItemNotFound", "MonitorItem", "OutsideTerritory", "PublishedAnswer", "Question", "Rate",
     "Table", "Territory", "all_drill_items", "ask", "check_drill", "commune_choices", "dashboard", "drill_items",
-    "drill_period", "figures_table", "items_table", "monitor_item", "overdue_list", "overdue_table", "period_for",
+    "drill_period", "figures_table", "items_table", "monitor_file", "monitor_item", "overdue_list", "overdue_table", "period_for",
     "ranking_table", "record_view", "territories_of", "to_csv", "to_xlsx", "today_of", "topic_choices",
     "trend_figures", "trend_period", "trend_table", "unit_choices", "unit_figures", "village_choices",
 ]
