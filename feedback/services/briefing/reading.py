@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from feedback.domain.access import Viewer, visibility
@@ -19,7 +20,13 @@ from feedback.services.kinds import kind_name
 from feedback.services.monitoring import FIGURE_COLUMNS, Table, ranking_table, to_xlsx
 from feedback.services.statistics import Figures
 
-LIST_LIMIT = 240  # twenty years of one territory, or two years of ten
+LIST_LIMIT = 240
+# A recommendation's state when the report was made (``recommendations.recommendation_rows``).
+RECOMMENDATION_STATUS = {
+    "answered": _l("Đã trả lời"),
+    "overdue": _l("Quá hạn"),
+    "open": _l("Đang chờ trả lời"),
+}  # twenty years of one territory, or two years of ten
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,9 @@ class ReportView:
 
     @property
     def recommendations(self) -> list[dict[str, Any]]:
-        return list(self.data.get("recommendations") or [])
+        """The recommendations' rows, each with ``status_label`` in the current language."""
+        return [{**row, "status_label": str(RECOMMENDATION_STATUS.get(row.get("status", ""), row.get("status")))}
+                for row in self.data.get("recommendations") or []]
 
 
 def figures_from_json(values: dict[str, Any]) -> Figures:
@@ -136,7 +145,7 @@ def report_tables(report: ReportView) -> list[Table]:
                     s["recent_count"], round(float(s["weekly_average"]), 2)] for s in report.hot_spots])
     recommendations = Table(_("Kiến nghị"), [_("Mã"), _("Đơn vị"), _("Ngày ban hành"), _("Hạn trả lời"),
                                              _("Trạng thái"), _("Ngày trả lời"), _("Đúng hạn"), _("Nội dung trả lời")],
-                            [[r.get("code"), r.get("unit"), r.get("issued_at"), r.get("due_at"), r.get("status"),
+                            [[r.get("code"), r.get("unit"), r.get("issued_at"), r.get("due_at"), r["status_label"],
                               r.get("answered_at"), None if r.get("on_time") is None else int(bool(r["on_time"])),
                               r.get("answer")] for r in report.recommendations])
     return [headline, ranking, overdue, spots, recommendations]

@@ -9,6 +9,7 @@ from feedback.services.hotspots.listing import (
     HotSpotDetail, HotSpotItem, HotSpotView, hot_spot_detail, hot_spots,
     hot_spots_in,
 )
+from feedback.services.hotspots.residents import resident_items_only
 
 __all__ = ["CheckResult", "HotSpotDetail", "HotSpotItem", "HotSpotView", "check_day", "dedupe_key",
-           "find_hot_spots", "hot_spot_detail", "hot_spots", "hot_spots_in"]
+           "find_hot_spots", "hot_spot_detail", "hot_spots", "hot_spots_in", "resident_items_only"]

@@ -4,7 +4,8 @@ surge as a ``HotSpot`` and tell the commune's Front committee once per new hot s
 Items are counted by the time they were received (local days), at the commune level: an item of
 a village counts for its commune, because the Front committee that is told is the commune's and
 a surge spread over several villages is still one surge. Every item counts, whatever became of
-it (a duplicate is a sign of the surge too). Province-level items have no commune and are left out.
+it (a duplicate is a sign of the surge too). Province-level items have no commune and are left out,
+and so are the Front's own recommendations (``residents``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from feedback.domain.hotspots import SAME_EPISODE_DAYS, is_hot_spot, weekly_aver
 from feedback.extensions import db
 from feedback.models import Feedback, HotSpot, Locality, LocalityLevel, Topic, Unit, UnitKind
 from feedback.services.database import dialect_insert
+from feedback.services.hotspots.residents import resident_items_only
 from feedback.services.notifications import queue_notification
 
 NOTIFICATION_KIND = "hot_spot"
@@ -83,7 +85,7 @@ def count_pairs(day: date) -> list[PairCount]:
         select(commune_id.label("commune_id"), Feedback.topic_id, recent.label("recent"),
                func.count().label("total"))
         .join(Locality, Feedback.locality_id == Locality.id)
-        .where(Feedback.received_at >= since, Feedback.received_at < until,
+        .where(Feedback.received_at >= since, Feedback.received_at < until, resident_items_only(),
                Locality.level.in_([LocalityLevel.COMMUNE, LocalityLevel.VILLAGE]))
         .group_by(commune_id, Feedback.topic_id)
         .having(recent > 0)

@@ -17,6 +17,7 @@ from feedback.domain.status import Kind, Status
 from feedback.extensions import db
 from feedback.models import Feedback, HotSpot, Locality, Topic, Unit
 from feedback.services.access import visible_items_filter
+from feedback.services.hotspots.residents import resident_items_only
 
 # At most this many hot spots a list shows (newest first); at most this many items a hot spot.
 LIST_LIMIT = 200
@@ -150,6 +151,7 @@ def hot_spot_detail(viewer: Viewer, hot_spot_id: int, *, today: date) -> HotSpot
             Feedback.received_at >= start_of_local_day(view.first_day),
             Feedback.received_at < start_of_local_day(spot.last_seen_on + timedelta(days=1)),
             visible_items_filter(viewer),
+            resident_items_only(),
         )
         .order_by(Feedback.received_at, Feedback.id)
         .limit(ITEM_LIMIT)

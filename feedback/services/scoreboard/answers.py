@@ -5,6 +5,7 @@ The tracking rules hold here too: a khiếu nại or tố cáo is never listed (
 through the resident's secret link, ``feedback.domain.tracking.details_are_public``), and nothing
 the resident wrote (title, body) nor their name or contact is shown: the item's code, kind, topic,
 place, the unit as it was when it answered (frozen on the answer), the time and the answer's text.
+The Front's recommendations are not residents' items and are never listed (``resident_items_only``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from feedback.domain.status import Kind
 from feedback.domain.tracking import details_are_public
 from feedback.extensions import db
 from feedback.models import Answer, Feedback, Locality, LocalityLevel, Topic
+from feedback.services.hotspots import resident_items_only
 
 PUBLIC_KINDS = tuple(kind for kind in Kind if details_are_public(kind))
 
@@ -61,7 +63,7 @@ def answered_items(*, page: int = 1, per_page: int = 20, unit_code: str | None =
     newest = ~exists().where(later.feedback_id == Answer.feedback_id, later.status == DraftStatus.PUBLISHED,
                              later.cycle > Answer.cycle)
     conditions = [Answer.status == DraftStatus.PUBLISHED, Answer.published_at.is_not(None), newest,
-                  Feedback.kind.in_(PUBLIC_KINDS)]
+                  Feedback.kind.in_(PUBLIC_KINDS), resident_items_only()]
     if unit_code:
         conditions.append(Answer.unit_code == unit_code)
     base = select(Answer.id).join(Feedback, Answer.feedback_id == Feedback.id).where(and_(*conditions))

@@ -16,7 +16,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from feedback.domain.calendar import local_date
 from feedback.domain.date_range import BadRange, RangeProblem, parse_range
 from feedback.domain.spreadsheet import safe_text
 from feedback.extensions import db
@@ -120,7 +119,3 @@ def to_json(table: OpenDataTable) -> dict[str, Any]:
         "columns": list(OPEN_DATA_COLUMNS),
         "units": [{column: row[column] for column in OPEN_DATA_COLUMNS} for row in table.rows],
     }
-
-
-def today_of(now: datetime) -> date:
-    return local_date(now)
