@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import timedelta
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from feedback.domain.status import Kind
+from feedback.domain.calendar import local_date
+from feedback.domain.events import EventAction
+from feedback.domain.status import Kind, Status
 from feedback.extensions import db
-from feedback.models import Locality, LocalityLevel, Role, RoutingRule, Topic, Unit, UnitKind, User
+from feedback.jobs import ROUTE_FEEDBACK
+from feedback.models import (
+    Assignment, Deadline, Event, Feedback, Locality, LocalityLevel, Role, RoutingRule, Topic, Unit, UnitKind, User,
+)
+from feedback.services.access import viewer_for
 from feedback.services.accounts.passwords import verify_password
+from feedback.services.audit import verify_chain
+from feedback.services.deadlines.overdue import deadline_is_overdue
 from feedback.services.demo import commune_slug, load_demo, short_name
+from feedback.services.demo_items import DEMO_ITEMS
 from feedback.services.directory.provinces import UnknownProvince
+from feedback.services.handling import published_answer
+from feedback.services.workspace import InboxFilters, inbox
+from tests.conftest import Enqueued, rolled_back_session
 from tests.factories import make_user
 from tests.times import TUESDAY_MORNING
 
@@ -33,7 +48,7 @@ def one(model: type, **where: object) -> object:
 
 
 def test_demo_loads_quang_ninh_with_exact_contents(db_session: Session) -> None:
-    summary = load_demo(TUESDAY_MORNING)
+    summary = load_demo(TUESDAY_MORNING, items=0)
 
     assert summary.loaded
     assert (summary.province_name, summary.communes, summary.villages) == ("Thành phố Quảng Ninh", 54, 162)
@@ -84,7 +99,7 @@ def test_demo_loads_quang_ninh_with_exact_contents(db_session: Session) -> None:
 
 
 def test_demo_accounts_can_log_in_with_the_printed_passwords(db_session: Session) -> None:
-    summary = load_demo(TUESDAY_MORNING)
+    summary = load_demo(TUESDAY_MORNING, items=0)
 
     accounts = {a.username: a for a in summary.accounts}
     assert set(accounts) == {"admin", "canbo.hatu", "lanhdao.hatu", "mttq.tinh"}
@@ -100,10 +115,10 @@ def test_demo_accounts_can_log_in_with_the_printed_passwords(db_session: Session
 
 
 def test_loading_twice_adds_nothing(db_session: Session) -> None:
-    load_demo(TUESDAY_MORNING)
+    load_demo(TUESDAY_MORNING, items=0)
     before = table_sizes()
 
-    second = load_demo(TUESDAY_MORNING)
+    second = load_demo(TUESDAY_MORNING, items=0)
 
     assert not second.loaded
     assert table_sizes() == before
@@ -114,14 +129,14 @@ def test_loading_twice_adds_nothing(db_session: Session) -> None:
 def test_demo_refuses_a_database_that_has_accounts(db_session: Session) -> None:
     make_user("someone", Role.ADMIN)
 
-    summary = load_demo(TUESDAY_MORNING)
+    summary = load_demo(TUESDAY_MORNING, items=0)
 
     assert not summary.loaded
     assert table_sizes()["Locality"] == 0
 
 
 def test_another_province_can_be_chosen(db_session: Session) -> None:
-    summary = load_demo(TUESDAY_MORNING, province_code="01")
+    summary = load_demo(TUESDAY_MORNING, province_code="01", items=0)
 
     assert summary.province_name == "Thành phố Hà Nội"
     first = db.session.scalars(select(Locality).where(Locality.level == LocalityLevel.COMMUNE)
@@ -133,7 +148,7 @@ def test_another_province_can_be_chosen(db_session: Session) -> None:
 
 def test_an_unknown_province_is_refused(db_session: Session) -> None:
     with pytest.raises(UnknownProvince):
-        load_demo(TUESDAY_MORNING, province_code="98")
+        load_demo(TUESDAY_MORNING, province_code="98", items=0)
 
 
 def test_names_without_prefixes() -> None:
@@ -152,7 +167,7 @@ def test_villages_imported_before_the_demo_keep_their_names(db_session: Session)
     import_provinces("22")
     import_villages(io.StringIO("code,name,kind,commune_code,remote\n06652-001,Tổ dân phố 7,tổ dân phố,06652,0\n"))
 
-    load_demo(TUESDAY_MORNING)
+    load_demo(TUESDAY_MORNING, items=0)
 
     assert one(Locality, code="06652-001").name == "Tổ dân phố 7"
     assert one(Locality, code="06652-002").name == "Khu phố 2"
@@ -169,7 +184,7 @@ def test_demo_routes_complaints_and_denunciations_to_the_communes_committee(db_s
     from feedback.services.routing.route import route_item
     from tests.factories import Directory, make_feedback
 
-    load_demo(TUESDAY_MORNING)
+    load_demo(TUESDAY_MORNING, items=0)
     village = cast(Locality, one(Locality, code="06652-001"))
     ward_committee = cast(Unit, one(Unit, code="UBND-06652"))
     report_goes_to = {"thu-tuc-hanh-chinh": "TTPVHCC-22", "dien-nuoc": "DIENLUC-22", "khac": "UBND-06652"}
@@ -183,3 +198,106 @@ def test_demo_routes_complaints_and_denunciations_to_the_communes_committee(db_s
 
         assert routed[Kind.REPORT] == cast(Unit, one(Unit, code=report_unit)).id, topic_code
         assert routed[Kind.COMPLAINT] == routed[Kind.DENUNCIATION] == ward_committee.id, topic_code
+
+
+# --- the demo items (issue #8 item 7): a year of feedback handled through the real services ---
+
+def load_with_items() -> None:
+    summary = load_demo(TUESDAY_MORNING)
+    assert summary.items == DEMO_ITEMS
+
+
+def demo_items() -> list[Feedback]:
+    return list(db.session.scalars(select(Feedback).order_by(Feedback.received_at, Feedback.id)))
+
+
+def test_demo_items_are_spread_over_a_year_in_every_state(db_session: Session, enqueued: Enqueued) -> None:
+    load_with_items()
+
+    items = demo_items()
+    by_status = Counter(item.status for item in items)
+    assert len(items) == DEMO_ITEMS
+    assert by_status[Status.RECEIVED] == 0  # every item was routed
+    assert by_status[Status.ANSWERED] > DEMO_ITEMS // 2
+    for status in (Status.ASSIGNED, Status.IN_PROGRESS, Status.REJECTED):
+        assert by_status[status] >= 5, by_status
+    assert items[0].received_at >= TUESDAY_MORNING - timedelta(days=365)
+    assert items[-1].received_at <= TUESDAY_MORNING
+    months = {local_date(item.received_at).replace(day=1) for item in items}
+    assert len(months) >= 12
+    assert len({item.title for item in items}) > 50  # the templates name the place
+    assert {item.kind for item in items} >= {Kind.REPORT, Kind.PETITION, Kind.COMMENT, Kind.COMPLAINT}
+    communes = Counter(item.locality.parent.code for item in items)
+    assert communes.most_common(1)[0][0] == "06652"  # most come from Phường Hà Tu
+    assert (ROUTE_FEEDBACK, items[0].id) in enqueued  # submitted as a resident's item is
+
+
+def test_demo_items_went_through_the_services(db_session: Session, enqueued: Enqueued) -> None:
+    load_with_items()
+
+    items = demo_items()
+    assert all(verify_chain(item.id) for item in items)
+    assert all(item.deadlines for item in items)  # routing started the clocks
+    actions = Counter(e.action for e in db.session.scalars(select(Event)))
+    for action in (EventAction.ACCEPTED, EventAction.INFORMATION_REQUESTED, EventAction.INFORMATION_PROVIDED,
+                   EventAction.DEADLINE_EXTENDED, EventAction.ANSWER_RETURNED, EventAction.ANSWER_PUBLISHED,
+                   EventAction.RETURNED, EventAction.REJECTED, EventAction.NOTE_ADDED, EventAction.OFFICER_ASSIGNED):
+        assert actions[action] > 0, action
+    answered = [item for item in items if item.status is Status.ANSWERED]
+    for item in answered:
+        answer = published_answer(item.id)
+        assert answer is not None and answer.published_at == item.answered_at
+        assert (answer.unit_id, answer.unit_name) == (item.answered_by_unit_id, db.session.get_one(Unit, item.answered_by_unit_id).name)
+        assert item.accepted_at is not None and item.received_at < item.accepted_at < item.answered_at
+    transferred = db.session.scalars(select(Feedback).join(Assignment).where(Assignment.ended_at.is_not(None))).all()
+    assert any(item.status is Status.ANSWERED for item in transferred)  # answered by the unit it was returned to
+
+
+def test_some_demo_items_are_overdue_now_some_due_soon_and_some_were_answered_late(
+        db_session: Session, enqueued: Enqueued) -> None:
+    load_with_items()
+
+    clocks = db.session.scalars(select(Deadline)).all()
+    late = [d for d in clocks if d.met_at is not None and d.met_at > d.due_at]
+    on_time = [d for d in clocks if d.met_at is not None and d.met_at <= d.due_at]
+    overdue = [d for d in clocks if deadline_is_overdue(d, TUESDAY_MORNING)]
+    assert len(late) >= 10 and len(on_time) > len(late)
+    assert len(overdue) >= 10
+    assert all(d.met_at is None or d.met_at <= TUESDAY_MORNING for d in clocks)  # nothing happens after now
+    events = db.session.scalars(select(Event)).all()
+    assert max(e.at for e in events) <= TUESDAY_MORNING
+
+
+def test_the_demo_officer_and_head_have_a_real_inbox(db_session: Session, enqueued: Enqueued) -> None:
+    load_with_items()
+
+    for username in ("canbo.hatu", "lanhdao.hatu"):
+        viewer = viewer_for(one(User, username=username))
+        page = inbox(viewer, InboxFilters(), page=1, per_page=20, now=TUESDAY_MORNING)
+        assert page.total >= 20, username
+        statuses = {option.value: option.count for option in page.counts.statuses}
+        assert statuses.get(Status.ASSIGNED.value, 0) > 0 and statuses.get(Status.IN_PROGRESS.value, 0) > 0
+        assert page.counts.overdue > 0 and page.counts.due_soon > 0, username
+
+
+def demo_snapshot() -> list[tuple[object, ...]]:
+    """What a load made, without ids, codes and tokens (sequences are not rolled back)."""
+    return [
+        (item.received_at, item.kind, item.title, item.body, item.status, item.locality.code, item.topic.code,
+         item.current_unit.code if item.current_unit else None, item.accepted_at, item.answered_at,
+         tuple(db.session.execute(select(Event.action, Event.at, Event.public).where(Event.feedback_id == item.id)
+                                  .order_by(Event.seq)).tuples()),
+         tuple(sorted((d.clock, d.sequence, d.due_at, d.met_at, d.closed_at) for d in item.deadlines)))
+        for item in demo_items()
+    ]
+
+
+def test_two_loads_into_empty_databases_make_the_same_items(app: Flask, enqueued: Enqueued) -> None:
+    snapshots = []
+    for _ in range(2):
+        with rolled_back_session(app):
+            load_with_items()
+            snapshots.append(demo_snapshot())
+
+    assert len(snapshots[0]) == DEMO_ITEMS
+    assert snapshots[0] == snapshots[1]
