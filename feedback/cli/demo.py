@@ -22,13 +22,15 @@ demo_cli = AppGroup("demo", help="Demo data for a first look (never for a real d
 
 @demo_cli.command("load")
 @click.option("--province", "province", metavar="CODE", help="NSO code of the province (DEFAULT_PROVINCE_CODE).")
-def demo_load_command(province: str | None) -> None:
+@click.option("--items", "items", type=click.IntRange(0, 5000), default=DEMO_ITEMS, show_default=True,
+              help="How many feedback items of the last 12 months to make.")
+def demo_load_command(province: str | None, items: int) -> None:
     """Load a demo directory, topics, units, routing rules, accounts and a year of handled items
     into an empty database."""
     try:
-        with item_progress() as progress:
+        with item_progress(items) as progress:
             summary = load_demo(datetime.now(UTC), province or current_app.config["DEFAULT_PROVINCE_CODE"],
-                                progress=progress)
+                                items=items, progress=progress)
     except DirectoryError as error:
         raise click.ClickException(str(error)) from error
     if not summary.loaded:
@@ -44,13 +46,13 @@ def demo_load_command(province: str | None) -> None:
 
 
 @contextmanager
-def item_progress() -> Iterator[Callable[[int], None] | None]:
+def item_progress(items: int) -> Iterator[Callable[[int], None] | None]:
     """A progress bar over the demo items on a terminal (the load takes several seconds);
     nothing when the output is a file or a pipe (the Quick start's log)."""
-    if not sys.stdout.isatty():
+    if not sys.stdout.isatty() or not items:
         yield None
         return
-    with click.progressbar(length=DEMO_ITEMS, label=_("Đang tạo ý kiến mẫu")) as bar:
+    with click.progressbar(length=items, label=_("Đang tạo ý kiến mẫu")) as bar:
         shown = 0
 
         def advance(done: int) -> None:

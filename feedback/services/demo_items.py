@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from feedback.domain.handling import RejectReason
+from feedback.domain.satisfaction import CLOSE_AFTER, Reason
 from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import Feedback, Locality, Role, Unit, User
@@ -32,6 +33,7 @@ from feedback.services.handling import (
     submit_answer,
 )
 from feedback.services.intake.submission import Submission, submit_feedback
+from feedback.services.ratings import close_unreopened, rate, reopen
 from feedback.services.routing.route import route_item
 
 SEED = 2026
@@ -44,6 +46,20 @@ HOME_SHARE = 0.6
 OTHER_COMMUNES = 3
 # Share of the accepted items with an internal note (every write costs a commit: keep the load fast).
 NOTE_SHARE = 0.3
+
+# How residents judge a published answer: a score (None: never rated) and its weight. Every
+# level occurs; 4 and 5 are the usual answer, as in the SIPAS surveys.
+SCORES: tuple[tuple[int | None, int], ...] = ((5, 22), (4, 30), (3, 14), (2, 12), (1, 7), (None, 15))
+# Share of the ratings below 3 that the resident turns into a reopening (within the 30 days).
+REOPEN_SHARE = 0.6
+# Share of the ratings changed within their 7 days (a second thought, one point up or down).
+CHANGE_SHARE = 0.08
+COMMENTS = (
+    "Cảm ơn đơn vị đã xử lý nhanh.",
+    "Đã khắc phục nhưng cần duy trì thường xuyên.",
+    "Câu trả lời chưa nêu rõ thời hạn khắc phục.",
+    "Tình trạng vẫn tiếp diễn như cũ.",
+)
 
 Progress = Callable[[int], None]
 
@@ -152,7 +168,7 @@ def load_items(now: datetime, communes: list[Locality], *, count: int = DEMO_ITE
             title=title.format(place=place), body=body, name=f"Người dân {village.name}" if contact else None,
             phone=f"09{rng.randrange(10**8):08d}" if contact else None, consent_share_contact=rng.random() < 0.5,
             language="vi",
-        ), now=at)
+        ), now=at, enqueue_routing=False)
         assert receipt.token is not None  # a new item always has its token
         routed = route_item(receipt.feedback_id, now=at + timedelta(minutes=5))
         plan = rng.choices([name for name, _ in PLANS], [weight for _, weight in PLANS])[0]
@@ -162,17 +178,14 @@ def load_items(now: datetime, communes: list[Locality], *, count: int = DEMO_ITE
         codes.append(receipt.code)
         if progress is not None:
             progress(done)
-    rate_some(now, rng)
+    close_answered_by(now)
     return count
 
 
-def rate_some(now: datetime, rng: random.Random) -> None:
-    """Rate some answered items at every level and reopen a few: a hook, empty for now.
-
-    TODO: once ``services.ratings`` (issue #8 item 5, built in parallel) exists, rate most
-    published answers through it (1 to 5, with reasons below 3), reopen some rated below 3 and
-    close the rest, each at its own time before ``now``. No rating row is invented here.
-    """
+def close_answered_by(now: datetime) -> None:
+    """Close, through the beat job's own service, the answered items whose 30 days without a
+    reopening ended by ``now`` (the worker does it every 15 minutes; the demo at each item's end)."""
+    close_unreopened(now=now, batch=DEMO_ITEMS)
 
 
 def _staff_of(unit_id: int, staff: dict[int, Staff], now: datetime) -> Staff:
@@ -221,8 +234,10 @@ def _run(plan: str, trail: Trail, now: datetime, rng: random.Random, staff: dict
         assert unit_id is not None
         return _staff_of(unit_id, staff, now)
 
-    def answer(start: float, days: float, text: str | None = None, version: int | None = None) -> None:
-        """Draft at ``start`` days, submit, and publish ``days`` later (each step only if past)."""
+    def answer(start: float, days: float, text: str | None = None, version: int | None = None,
+               judged: bool = True) -> None:
+        """Draft at ``start`` days, submit, and publish ``days`` later (each step only if past);
+        then the resident judges it (``judge``)."""
         desk = holder()
         if (t := at(start)) is None:
             return
@@ -233,6 +248,40 @@ def _run(plan: str, trail: Trail, now: datetime, rng: random.Random, staff: dict
         if (t := at(start + days)) is None:
             return
         publish_answer(desk.head, feedback_id, now=t)
+        if judged:
+            judge(t)
+
+    def later(days: float) -> datetime | None:
+        """``days`` after the last step (``at`` counts from the reception)."""
+        return at((clock - received) / timedelta(days=1) + days)
+
+    def judge(published: datetime) -> None:
+        """The resident rates the answer published at ``published`` (or never does), may change
+        the rating within its 7 days, and may reopen after a rating below 3: the unit answers
+        again, and that second answer is rated but never reopened. An answered item nobody
+        reopened closes 30 days after the answer (``close_answered_by``)."""
+        score = rng.choices([s for s, _ in SCORES], [w for _, w in SCORES])[0]
+        if score is not None and (t := later(rng.uniform(0.2, 6))) is not None:
+            reason = rng.choice(list(Reason)).value if score < 3 else None
+            comment = rng.choice(COMMENTS) if rng.random() < 0.3 else None
+            rate(trail.code, trail.token, str(score), reason=reason, comment=comment, now=t)
+            if rng.random() < CHANGE_SHARE and (t := later(rng.uniform(0.5, 5))) is not None:
+                score = min(5, score + 1) if score >= 3 else max(1, score - 1)
+                rate(trail.code, trail.token, str(score), reason=reason or Reason.NOT_RESOLVED.value,
+                     comment=comment, now=t)
+            if score < 3 and reopened_cycles == [] and rng.random() < REOPEN_SHARE \
+                    and (t := later(rng.uniform(0.5, 10))) is not None:
+                reopen(trail.code, trail.token, now=t)
+                reopened_cycles.append(published)
+                accept_again = holder()
+                if (t := later(rng.uniform(2, 5))) is not None:
+                    add_note(accept_again.officer, feedback_id, "Người gửi mở lại: kiểm tra lại hiện trường.", now=t)
+                answer((clock - received) / timedelta(days=1) + rng.uniform(3, 10), rng.uniform(1, 4))
+                return
+        if published + CLOSE_AFTER <= now:
+            close_answered_by(published + CLOSE_AFTER)
+
+    reopened_cycles: list[datetime] = []
 
     desk = holder()
     if plan == "unaccepted" or (t := at(0.1)) is None:
