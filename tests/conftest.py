@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,13 @@ def db_session(app: Flask) -> Iterator[Session]:
 
     Services may commit: with ``create_savepoint`` their commits release savepoints only.
     """
+    with rolled_back_session(app) as session:
+        yield session
+
+
+@contextmanager
+def rolled_back_session(app: Flask) -> Iterator[Session]:
+    """``db_session`` as a context manager, for a test that needs two empty databases in turn."""
     from feedback.extensions import db
 
     with app.app_context():

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from vietnam_provinces import Ward
 
 from feedback.extensions import db
-from feedback.models import Locality, LocalityLevel, Role, User
+from feedback.models import Assignment, Locality, LocalityLevel, Role, User
 from feedback.services.accounts.passwords import verify_password
+from feedback.services.demo import DEMO_PASSWORDS
 from tests.factories import make_user
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "feedback" / "data" / "villages-example.csv"
@@ -104,18 +105,36 @@ def test_import_villages_refuses_a_file_that_is_not_utf8(app: Flask, db_session:
 
 
 def test_demo_load_prints_accounts_then_refuses_a_second_time(app: Flask, db_session: Session) -> None:
-    first = run(app, "demo", "load")
+    """The demo makes the four published accounts (README's Quick start) and, for every other
+    unit its items reach (a provincial department, a neighbouring commune), one unit head who
+    answers them: ``lanhdao.<unit code>``, with a random password nobody is told, so that no
+    account beyond the four can be logged into until an administrator sets a password."""
+    first = run(app, "demo", "load", "--items", "40")
     second = run(app, "demo", "load", "--province", "22")
 
     assert first.exit_code == 0, first.output
     assert "admin-demo-2026" in first.output and "canbo.hatu" in first.output
+    assert "Đã tạo 40 ý kiến mẫu" in first.output
     assert second.exit_code == 0  # the Quick start runs it on every start
     assert "không nạp dữ liệu mẫu" in second.output
-    assert db.session.scalar(select(func.count()).select_from(User)) == 4
+    published = {"admin", "canbo.hatu", "lanhdao.hatu", "mttq.tinh"}
+    users = db.session.scalars(select(User)).all()
+    assert published <= {user.username for user in users}
+    hidden = [user for user in users if user.username not in published]
+    assert hidden  # 40 items reach units beyond Phường Hà Tu's committee
+    handled = set(db.session.scalars(select(Assignment.unit_id)))
+    for user in hidden:
+        [membership] = user.memberships
+        assert membership.role is Role.UNIT_HEAD and membership.unit_id in handled
+        assert user.username == f"lanhdao.{membership.unit.code.lower()}"
+        assert not any(verify_password(user.password_hash, p) for p in DEMO_PASSWORDS.values())
+    listed = run(app, "demo", "accounts")
+    assert [line.split()[0] for line in listed.output.splitlines()[1:]] == sorted(published, key=[
+        "admin", "canbo.hatu", "lanhdao.hatu", "mttq.tinh"].index)
 
 
 def test_demo_accounts_lists_only_accounts_still_on_their_demo_password(app: Flask, db_session: Session) -> None:
-    run(app, "demo", "load")
+    run(app, "demo", "load", "--items", "0")
     before = run(app, "demo", "accounts")
     changed = run(app, "users", "set-password", "admin", env={"FEEDBACK_NEW_PASSWORD": "mot-mat-khau-rieng-2026"})
     after = run(app, "demo", "accounts")

@@ -53,6 +53,7 @@ class EventAction(StrEnum):
     RATING_CHANGED = "rating_changed"  # public: the resident changed it within 7 days
     REOPENED = "reopened"  # public: unsatisfied, the resident sent it back to the unit that answered
     CLOSED = "closed"  # public: rated 3 or more, or 30 days after the answer without a reopening
+    CLOSURE_UNDONE = "closure_undone"  # public: a rating changed below 3 reopens the offer to reopen
 
 
 @dataclass(frozen=True)

@@ -76,16 +76,14 @@ class RatingRefused(ValueError):
 
 def parse_score(value: object) -> Score:
     """The score of a submitted value ("1".."5" or an int); RatingRefused(BAD_SCORE) for 0, 6,
-    "abc", None, booleans and anything else."""
+    "abc", "+3", "٣", None, booleans and anything else."""
     if isinstance(value, bool):
         raise RatingRefused(RatingRefusal.BAD_SCORE)
-    try:
-        number = int(str(value).strip())
-    except ValueError as error:
-        raise RatingRefused(RatingRefusal.BAD_SCORE) from error
-    if number not in {score.value for score in Score}:
+    text = str(value).strip()
+    # One ASCII digit: int() would also take "٣" (Arabic-Indic three), " +3" or "3_0".
+    if len(text) != 1 or text not in "12345":
         raise RatingRefused(RatingRefusal.BAD_SCORE)
-    return Score(number)
+    return Score(int(text))
 
 
 def needs_reason(score: Score) -> bool:

@@ -54,7 +54,9 @@ _TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.IN_PROGRESS: frozenset({Status.ANSWERED, Status.RECEIVED, Status.ASSIGNED, Status.REJECTED}),
     # closed once rated or after the window; reopened (back in progress) when the resident is unsatisfied
     Status.ANSWERED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
-    Status.CLOSED: frozenset(),
+    # a closure by a rating of 3 or more is undone when the resident changes that rating below 3
+    # within its 7 days: the offer to reopen (within 30 days of the answer) must stay open
+    Status.CLOSED: frozenset({Status.ANSWERED}),
     Status.REJECTED: frozenset(),
 }
 

@@ -9,16 +9,29 @@ is down), a minimal page is returned instead.
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from feedback.extensions import db
+from feedback.extensions import db, limiter
 from feedback.web.errors import MESSAGES, describe, path_renderer
 
 log = logging.getLogger(__name__)
+
+
+def error_headers(error: HTTPException) -> list[tuple[str, str]]:
+    """What the error says about itself (Allow for 405), not its body type; for a 429 of the
+    rate limiter, ``Retry-After``: the seconds until the limit that was hit resets (RFC 9110
+    §10.2.3), so that a client, or a resident's browser extension, knows when to come back."""
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() not in ("content-type", "content-length")]
+    if error.code == 429 and not any(k.lower() == "retry-after" for k, _v in headers):
+        current = limiter.current_limit
+        if current is not None:
+            headers.append(("Retry-After", str(max(1, int(current.reset_at - time.time())))))
+    return headers
 
 
 def render_error(error: HTTPException) -> ResponseReturnValue:
@@ -26,8 +39,7 @@ def render_error(error: HTTPException) -> ResponseReturnValue:
     if renderer is not None:  # an API with an error format of its own (Open311's error list)
         return renderer(error)
     code, title, message = describe(error)
-    # Keep what the error says about itself (Allow for 405, Retry-After for 429), not its body type.
-    headers = [(k, v) for k, v in error.get_headers() if k.lower() not in ("content-type", "content-length")]
+    headers = error_headers(error)
     if request.path.endswith(".json") or request.accept_mimetypes.best == "application/json":
         return jsonify(error={"code": code, "title": title, "message": message}), code, headers
     return render_template("error.html", code=code, title=title, message=message), code, headers

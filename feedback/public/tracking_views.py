@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException
 from feedback.domain.handling import ANSWER_MAX_CHARS
 from feedback.domain.tracking import InvalidCode, InvalidCodeReason, make_code
 from feedback.extensions import limiter
-from feedback.public.errors import render_error
+from feedback.public.errors import error_headers, render_error
 from feedback.public.forms import ReplyForm
 from feedback.services import handling
 from feedback.services.intake import (
@@ -65,7 +65,7 @@ def too_many_lookups(error: HTTPException) -> ResponseReturnValue:
     title = _("Tạm dừng tra cứu")
     message = _("Có quá nhiều lượt tra cứu từ địa chỉ mạng của bạn trong thời gian ngắn. Để bảo vệ người "
                 "gửi ý kiến, việc tra cứu tạm dừng: vui lòng chờ một phút rồi thử lại.")
-    headers = [(k, v) for k, v in error.get_headers() if k.lower() not in ("content-type", "content-length")]
+    headers = error_headers(error)
     if request.path.endswith(".json"):
         return jsonify(error={"code": 429, "title": title, "message": message}), 429, headers
     return render_template("error.html", code=429, title=title, message=message), 429, headers

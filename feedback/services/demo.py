@@ -9,6 +9,7 @@ mountain communes).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from feedback.services.directory.provinces import import_provinces, localities_b
 from feedback.services.accounts.passwords import verify_password
 from feedback.services.accounts.users import create_user
 from feedback.services.directory.villages import VillageRow, save_villages
+from feedback.services.demo_items import DEMO_ITEMS, load_items
 
 DEMO_PROVINCE_CODE = "22"
 EMAIL_DOMAIN = "demo.gopy.local"
@@ -119,6 +121,7 @@ class DemoSummary:
     topics: int = 0
     units: int = 0
     rules: int = 0
+    items: int = 0
     accounts: list[DemoAccount] = field(default_factory=list)
 
 
@@ -129,26 +132,29 @@ def database_is_empty() -> bool:
     )
 
 
-def load_demo(now: datetime, province_code: str = DEMO_PROVINCE_CODE) -> DemoSummary:
-    """Load the demo directory and accounts for ``province_code``, then commit.
+def load_demo(now: datetime, province_code: str = DEMO_PROVINCE_CODE, *, items: int = DEMO_ITEMS,
+              progress: Callable[[int], None] | None = None) -> DemoSummary:
+    """Load the demo directory and accounts for ``province_code``, then ``items`` feedback items
+    of the last 12 months handled through the real services (``demo_items.load_items``, which
+    calls ``progress`` after each item); commits.
 
     Runs only into an empty database (``database_is_empty``): otherwise returns
     ``DemoSummary(loaded=False)`` and writes nothing, so real data is never mixed with demo
-    data. Idempotent: every row is found by its code before being created, so an interrupted
-    load can be run again and a second load adds nothing. Raises ``UnknownProvince`` for an
+    data. Idempotent: every row is found by its code before being created, so a second load adds
+    nothing (a load interrupted after the accounts is not resumed: the database is no longer empty). Raises ``UnknownProvince`` for an
     unknown code. The accounts' passwords are in the summary (and public: demo only).
     """
     code = normalize_province_code(province_code)
     if not database_is_empty():
         return DemoSummary(loaded=False)
     try:
-        return _load(now, code)
+        return _load(now, code, items, progress)
     except BaseException:
         db.session.rollback()
         raise
 
 
-def _load(now: datetime, code: str) -> DemoSummary:
+def _load(now: datetime, code: str, items: int, progress: Callable[[int], None] | None) -> DemoSummary:
     import_provinces(code)
     province = db.session.scalars(select(Locality).where(Locality.code == code)).one()
     communes = list(db.session.scalars(
@@ -164,6 +170,7 @@ def _load(now: datetime, code: str) -> DemoSummary:
     rules = _load_rules(province, topics, units, now)
     db.session.commit()
     accounts = _load_accounts(province, communes[0], units, now)
+    made = load_items(now, communes, count=items, progress=progress)
     return DemoSummary(
         loaded=True,
         province_name=province.name,
@@ -172,6 +179,7 @@ def _load(now: datetime, code: str) -> DemoSummary:
         topics=len(topics),
         units=len(units),
         rules=len(rules),
+        items=made,
         accounts=accounts,
     )
 

@@ -355,10 +355,11 @@ def _still_visible(code: str, now: datetime) -> bool:
 @role_required(*UNIT_ROLES)
 def attachment(code: str, attachment_id: int) -> ResponseReturnValue:
     """A file of an item the user may see, always as a download (``Content-Disposition:
-    attachment``, ``nosniff``): a file is never rendered by the browser in the site's origin."""
+    attachment``, ``nosniff``): a file is never rendered by the browser in the site's origin.
+    Opening the resident's file is logged as a view of personal data."""
     try:
-        found = workspace.attachment_file(_canonical_code(code), path_id(attachment_id),
-                                          viewer=viewer_for(current_user))
+        found = workspace.open_attachment(_canonical_code(code), path_id(attachment_id),
+                                          viewer=viewer_for(current_user), user=current_user, now=datetime.now(UTC))
     except workspace.ItemNotFound:
         abort(404)
     path = Path(current_app.config["UPLOAD_DIR"]) / found.storage_name

@@ -32,6 +32,9 @@ MESSAGES: dict[int, tuple[LazyString, LazyString]] = {
     500: (_l("Hệ thống đang gặp sự cố"),
           _l("Đã có lỗi xảy ra phía máy chủ. Ý kiến chưa gửi được thì chưa được lưu; vui lòng thử lại sau ít phút.")),
 }
+TEXT_TOO_LONG = (_l("Nội dung quá dài"),
+                 _l("Một ô chữ của biểu mẫu dài hơn nhiều so với giới hạn cho phép nên chưa được gửi và chưa "
+                    "có gì được lưu. Hãy quay lại, rút ngắn nội dung rồi gửi lại."))
 GENERIC = (_l("Đã có lỗi xảy ra"), _l("Yêu cầu không thực hiện được. Hãy quay lại và thử lại."))
 CSRF_MESSAGE = _l("Biểu mẫu đã hết hạn hoặc không hợp lệ nên chưa được gửi. Hãy tải lại trang biểu mẫu, điền lại và gửi lại.")
 
@@ -46,6 +49,10 @@ def describe(error: HTTPException) -> tuple[int, str, str]:
     title, message = MESSAGES.get(code, GENERIC)
     if isinstance(error, CSRFError):
         return code, str(title), str(CSRF_MESSAGE)
+    if code == 413 and (request.content_length or 0) <= int(current_app.config["MAX_CONTENT_LENGTH"]):
+        # Under the total limit, so not the files: one text field passed MAX_FORM_MEMORY_SIZE
+        # (Werkzeug's limit on a field held in memory), far beyond any text limit of a form.
+        return code, str(TEXT_TOO_LONG[0]), str(TEXT_TOO_LONG[1])
     if code == 413:
         return code, str(title), _(
             "Tổng dung lượng gửi lên vượt quá %(limit)s MB. Hãy quay lại, bớt tệp hoặc chọn ảnh nhỏ hơn "

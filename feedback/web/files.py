@@ -10,6 +10,7 @@ workspace), through the one access rule.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Response, abort, current_app, send_file
@@ -40,9 +41,11 @@ def file_response(path: Path, *, original_name: str, content_type: str, inline: 
 def staff_file(code: str, attachment_id: int) -> Response:
     """The file ``attachment_id`` of item ``code`` for the logged-in staff member, through the one
     access rule (``workspace.attachment_file``): an item they may not see, another item's file or
-    an unknown one is a 404, as an unknown code is."""
+    an unknown one is a 404, as an unknown code is. Opening a file the resident sent is logged
+    as a view of personal data (``workspace.open_attachment``)."""
     try:
-        found = workspace.attachment_file(code, attachment_id, viewer=viewer_for(current_user))
+        found = workspace.open_attachment(code, attachment_id, viewer=viewer_for(current_user), user=current_user,
+                                          now=datetime.now(UTC))
     except workspace.ItemNotFound:
         abort(404)
     return file_response(Path(current_app.config["UPLOAD_DIR"]) / found.storage_name,

@@ -87,6 +87,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     EventAction.RATING_CHANGED: _l("Người gửi đã sửa đánh giá"),
     EventAction.REOPENED: _l("Người gửi chưa hài lòng: ý kiến được mở lại"),
     EventAction.CLOSED: _l("Ý kiến đã đóng"),
+    EventAction.CLOSURE_UNDONE: _l("Người gửi sửa đánh giá xuống dưới 3: ý kiến chưa đóng, có thể mở lại"),
 }
 
 

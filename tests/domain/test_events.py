@@ -18,7 +18,7 @@ STORED_ACTIONS = {
     "note_added", "answer_drafted", "answer_submitted", "answer_returned", "answer_published",
     "extension_requested", "extension_refused",
     # ratings (issue #8 item 5)
-    "rated", "rating_changed", "reopened", "closed",
+    "rated", "rating_changed", "reopened", "closed", "closure_undone",
 }
 
 

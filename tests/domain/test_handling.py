@@ -21,6 +21,7 @@ S, D = Status, DraftStatus
     (S.IN_PROGRESS, S.ANSWERED),  # publish
     (S.ANSWERED, S.CLOSED),  # rated or the window passed
     (S.ANSWERED, S.IN_PROGRESS),  # reopened
+    (S.CLOSED, S.ANSWERED),  # a rating changed below 3 within its 7 days undoes the closure
 ])
 def test_handling_moves_are_legal(current: Status, target: Status) -> None:
     assert next_status(current, target) is target

@@ -21,7 +21,7 @@ def test_the_scale_has_the_five_vietnamese_labels() -> None:
     assert [closes_item(s) for s in Score] == [False, False, True, True, True]
 
 
-@pytest.mark.parametrize("value", [0, 6, "0", "6", "", " ", "x", "2.5", None, True, -3])
+@pytest.mark.parametrize("value", [0, 6, "0", "6", "", " ", "x", "2.5", None, True, -3, "+3", "٣", "3_0", "03", 30])
 def test_anything_but_1_to_5_is_a_bad_score(value: object) -> None:
     with pytest.raises(RatingRefused) as refused:
         parse_score(value)

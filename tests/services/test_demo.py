@@ -4,15 +4,17 @@ from __future__ import annotations
 
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedback.domain.status import Kind
 from feedback.extensions import db
-from feedback.models import Locality, LocalityLevel, Role, RoutingRule, Topic, Unit, UnitKind, User
+from feedback.models import Event, Feedback, Locality, LocalityLevel, Role, RoutingRule, Topic, Unit, UnitKind, User
 from feedback.services.accounts.passwords import verify_password
 from feedback.services.demo import commune_slug, load_demo, short_name
 from feedback.services.directory.provinces import UnknownProvince
+from tests.conftest import Enqueued, rolled_back_session
 from tests.factories import make_user
 from tests.times import TUESDAY_MORNING
 
@@ -33,7 +35,7 @@ def one(model: type, **where: object) -> object:
 
 
 def test_demo_loads_quang_ninh_with_exact_contents(db_session: Session) -> None:
-    summary = load_demo(TUESDAY_MORNING)
+    summary = load_demo(TUESDAY_MORNING, items=0)
 
     assert summary.loaded
     assert (summary.province_name, summary.communes, summary.villages) == ("Thành phố Quảng Ninh", 54, 162)
@@ -84,7 +86,7 @@ def test_demo_loads_quang_ninh_with_exact_contents(db_session: Session) -> None:
 
 
 def test_demo_accounts_can_log_in_with_the_printed_passwords(db_session: Session) -> None:
-    summary = load_demo(TUESDAY_MORNING)
+    summary = load_demo(TUESDAY_MORNING, items=0)
 
     accounts = {a.username: a for a in summary.accounts}
     assert set(accounts) == {"admin", "canbo.hatu", "lanhdao.hatu", "mttq.tinh"}
@@ -100,10 +102,10 @@ def test_demo_accounts_can_log_in_with_the_printed_passwords(db_session: Session
 
 
 def test_loading_twice_adds_nothing(db_session: Session) -> None:
-    load_demo(TUESDAY_MORNING)
+    load_demo(TUESDAY_MORNING, items=0)
     before = table_sizes()
 
-    second = load_demo(TUESDAY_MORNING)
+    second = load_demo(TUESDAY_MORNING, items=0)
 
     assert not second.loaded
     assert table_sizes() == before
@@ -114,14 +116,14 @@ def test_loading_twice_adds_nothing(db_session: Session) -> None:
 def test_demo_refuses_a_database_that_has_accounts(db_session: Session) -> None:
     make_user("someone", Role.ADMIN)
 
-    summary = load_demo(TUESDAY_MORNING)
+    summary = load_demo(TUESDAY_MORNING, items=0)
 
     assert not summary.loaded
     assert table_sizes()["Locality"] == 0
 
 
 def test_another_province_can_be_chosen(db_session: Session) -> None:
-    summary = load_demo(TUESDAY_MORNING, province_code="01")
+    summary = load_demo(TUESDAY_MORNING, province_code="01", items=0)
 
     assert summary.province_name == "Thành phố Hà Nội"
     first = db.session.scalars(select(Locality).where(Locality.level == LocalityLevel.COMMUNE)
@@ -133,7 +135,7 @@ def test_another_province_can_be_chosen(db_session: Session) -> None:
 
 def test_an_unknown_province_is_refused(db_session: Session) -> None:
     with pytest.raises(UnknownProvince):
-        load_demo(TUESDAY_MORNING, province_code="98")
+        load_demo(TUESDAY_MORNING, province_code="98", items=0)
 
 
 def test_names_without_prefixes() -> None:
@@ -152,7 +154,7 @@ def test_villages_imported_before_the_demo_keep_their_names(db_session: Session)
     import_provinces("22")
     import_villages(io.StringIO("code,name,kind,commune_code,remote\n06652-001,Tổ dân phố 7,tổ dân phố,06652,0\n"))
 
-    load_demo(TUESDAY_MORNING)
+    load_demo(TUESDAY_MORNING, items=0)
 
     assert one(Locality, code="06652-001").name == "Tổ dân phố 7"
     assert one(Locality, code="06652-002").name == "Khu phố 2"
@@ -169,7 +171,7 @@ def test_demo_routes_complaints_and_denunciations_to_the_communes_committee(db_s
     from feedback.services.routing.route import route_item
     from tests.factories import Directory, make_feedback
 
-    load_demo(TUESDAY_MORNING)
+    load_demo(TUESDAY_MORNING, items=0)
     village = cast(Locality, one(Locality, code="06652-001"))
     ward_committee = cast(Unit, one(Unit, code="UBND-06652"))
     report_goes_to = {"thu-tuc-hanh-chinh": "TTPVHCC-22", "dien-nuoc": "DIENLUC-22", "khac": "UBND-06652"}
@@ -183,3 +185,35 @@ def test_demo_routes_complaints_and_denunciations_to_the_communes_committee(db_s
 
         assert routed[Kind.REPORT] == cast(Unit, one(Unit, code=report_unit)).id, topic_code
         assert routed[Kind.COMPLAINT] == routed[Kind.DENUNCIATION] == ward_committee.id, topic_code
+
+
+# --- the demo items are deterministic (their contents: tests/services/test_demo_items.py) ---
+
+def demo_items() -> list[Feedback]:
+    return list(db.session.scalars(select(Feedback).order_by(Feedback.received_at, Feedback.id)))
+
+
+def demo_snapshot() -> list[tuple[object, ...]]:
+    """What a load made, without ids, codes and tokens (sequences are not rolled back)."""
+    return [
+        (item.received_at, item.kind, item.title, item.body, item.status, item.locality.code, item.topic.code,
+         item.current_unit.code if item.current_unit else None, item.accepted_at, item.answered_at,
+         tuple(db.session.execute(select(Event.action, Event.at, Event.public).where(Event.feedback_id == item.id)
+                                  .order_by(Event.seq)).all()),
+         tuple(sorted((d.clock, d.sequence, d.due_at, d.met_at, d.closed_at) for d in item.deadlines)))
+        for item in demo_items()
+    ]
+
+
+SAME_ITEMS = 60  # enough for every plan and rating path; a full load takes about a minute
+
+
+def test_two_loads_into_empty_databases_make_the_same_items(app: Flask, enqueued: Enqueued) -> None:
+    snapshots = []
+    for _ in range(2):
+        with rolled_back_session(app):
+            assert load_demo(TUESDAY_MORNING, items=SAME_ITEMS).items == SAME_ITEMS
+            snapshots.append(demo_snapshot())
+
+    assert len(snapshots[0]) == SAME_ITEMS
+    assert snapshots[0] == snapshots[1]

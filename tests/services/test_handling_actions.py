@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from feedback.domain.handling import RejectReason
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db
-from feedback.models import Attachment, Note, Notification
+from feedback.models import Attachment, ExtensionRequest, Note, Notification
 from feedback.services import handling
 from feedback.services.handling import InvalidInput, ItemNotFound, NotAllowed, WrongStatus
 from feedback.services.intake.tracking import RejectionView, private_view, public_view
@@ -171,6 +171,22 @@ def test_an_abusive_item_needs_a_reason_and_a_monitor_cannot_reject() -> None:
     handling.reject(d.officer, d.item.id, RejectReason.ABUSIVE, "Nội dung xúc phạm", now=FRI_6_MARCH)
     db.session.refresh(d.item)
     assert d.item.status is Status.REJECTED
+
+
+def test_a_rejection_refuses_the_request_for_more_time_still_pending() -> None:
+    """Proves: a request for more time waiting for the head when the item is rejected is decided
+    with the rejection (refused, internal event), so nothing is left for the head to decide on
+    a rejected item and no extension can be granted after it."""
+    d = desk()
+    handling.accept(d.officer, d.item.id, now=WED_4_MARCH)
+    handling.request_extension(d.officer, d.item.id, "Cần phối hợp liên ngành.", now=WED_4_MARCH)
+    handling.reject(d.officer, d.item.id, RejectReason.ABUSIVE, "Nội dung xúc phạm", now=FRI_6_MARCH)
+
+    [request] = db.session.scalars(sa.select(ExtensionRequest).where(ExtensionRequest.feedback_id == d.item.id))
+    assert request.decided_at == FRI_6_MARCH and request.outcome == "refused"
+    assert actions(d.item)[-2:] == ["extension_refused", "rejected"]
+    with pytest.raises(WrongStatus):
+        handling.grant_extension(d.head, d.item.id, now=MON_9_MARCH)
 
 
 def test_out_of_remit_is_the_existing_return() -> None:

@@ -110,6 +110,35 @@ def test_a_rating_of_3_or_more_closes_the_answered_item() -> None:
     assert len(closed) == 1 and closed[0].public
 
 
+def test_a_rating_changed_below_3_within_its_7_days_undoes_the_closure_and_may_reopen() -> None:
+    """One rating per cycle, changeable for 7 days: a resident who rated 4 and then, on second
+    thought, 2 must still be offered the reopening a 2 gives; the closure by the 4 is undone."""
+    d = answered()
+    rate(code(d), TOKEN, "4", now=days_after_answer(1))
+    changed = rate(code(d), TOKEN, "2", reason=Reason.NOT_RESOLVED.value, now=days_after_answer(3))
+
+    db.session.refresh(d.item)
+    assert changed.changed and not changed.closed and d.item.status is Status.ANSWERED
+    assert actions(d.item, public=True)[-4:] == ["rated", "closed", "rating_changed", "closure_undone"]
+    panel = rating_panel(code(d), TOKEN, now=days_after_answer(3))
+    assert panel is not None and panel.may_reopen
+    reopen(code(d), TOKEN, now=days_after_answer(4))
+    db.session.refresh(d.item)
+    assert d.item.status is Status.IN_PROGRESS
+
+
+def test_a_rating_changed_below_3_after_the_30_days_leaves_the_item_closed() -> None:
+    """Past the reopen window (closed by the rating at day 25, changed at day 31) nothing can be
+    reopened any more: the change is recorded, the item stays closed."""
+    d = answered()
+    rate(code(d), TOKEN, "3", now=days_after_answer(25))
+    rate(code(d), TOKEN, "1", reason=Reason.LATE.value, now=days_after_answer(31))
+
+    db.session.refresh(d.item)
+    assert d.item.status is Status.CLOSED
+    assert "closure_undone" not in actions(d.item)
+
+
 def test_the_rating_keeps_the_unit_that_answered_after_a_rename_or_a_transfer() -> None:
     """Proves: the rating names the unit as it was at publication, though the unit was renamed
     and another unit holds the item by the time the resident rates."""

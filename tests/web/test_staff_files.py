@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from feedback.domain.status import Status
 from feedback.extensions import db
-from feedback.models import Assignment, Attachment, Feedback, Role, Unit
+from feedback.models import Assignment, Attachment, Event, Feedback, Role, Unit
 from tests.factories import Directory, make_directory, make_feedback, make_user
 from tests.web.admin_html import parse
 from tests.web.auth_helpers import log_in
@@ -77,6 +78,30 @@ def test_another_units_image_is_a_404(client: FlaskClient, d: Directory) -> None
     theirs, photo, _ = item_with_files(client, d, d.ubnd_van_don)
     assert client.get(f"/unit/items/{theirs.code}/attachments/{photo.id}/view").status_code == 404
     assert client.get(f"/unit/items/{mine.code}/attachments/{photo.id}/view").status_code == 404
+
+
+def file_views(item: Feedback) -> list[dict[str, object]]:
+    db.session.expire_all()
+    return [dict(e.after or {}) | {"actor": e.actor, "public": e.public} for e in db.session.scalars(
+        sa.select(Event).where(Event.feedback_id == item.id, Event.action == "personal_data_viewed")
+        .order_by(Event.seq)) if (e.after or {}).get("fields") == ["attachment"]]
+
+
+def test_opening_the_residents_file_is_logged_as_a_view_of_personal_data(client: FlaskClient, d: Directory) -> None:
+    """Proves: every opening of a file the resident sent (inline or as a download) is one
+    internal personal_data_viewed event naming the officer and the file; a refused opening
+    (another unit's item) logs nothing."""
+    item, photo, page_file = item_with_files(client, d, d.ubnd_ha_tu)
+    theirs, their_photo, _ = item_with_files(client, d, d.ubnd_van_don)
+
+    assert client.get(f"/unit/items/{item.code}/attachments/{photo.id}/view").status_code == 200
+    assert client.get(f"/unit/items/{item.code}/attachments/{page_file.id}").status_code == 200
+    assert client.get(f"/unit/items/{theirs.code}/attachments/{their_photo.id}/view").status_code == 404
+
+    views = file_views(item)
+    assert [(v["attachment_id"], v["public"]) for v in views] == [(photo.id, False), (page_file.id, False)]
+    assert all("canbo-anh" in str(v["actor"]) for v in views)
+    assert file_views(theirs) == []
 
 
 def test_the_administrator_opens_images_inline_and_downloads_the_rest(client: FlaskClient, d: Directory) -> None:

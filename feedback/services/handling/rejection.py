@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from feedback.domain.access import Action
 from feedback.domain.deadlines import Clock, plan_deadlines
-from feedback.domain.events import EventAction
+from feedback.domain.events import Actor, EventAction
 from feedback.domain.handling import REASON_MAX_CHARS, RejectReason, may_keep_as_report
 from feedback.domain.status import HANDLING_STATUSES, Kind, Status
 from feedback.domain.tracking import InvalidCode, normalise_code
@@ -26,6 +26,8 @@ from feedback.services.deadlines.calendar import calendar_for
 from feedback.services.deadlines.clocks import add_planned, case_facts, mark_met, open_deadlines, pause_clocks
 from feedback.services.handling.common import locked_item, move, require, require_status, text_or_refuse
 from feedback.services.handling.errors import InvalidInput, WrongStatus
+from feedback.services.handling.extensions import REFUSED as EXTENSION_REFUSED
+from feedback.services.handling.extensions import pending_extension
 from feedback.services.handling.information import open_request
 from feedback.services.handling.resident_notices import Notice, tell_resident
 from feedback.services.routing.transfer import TransferRefused, TransferResult, return_item
@@ -39,7 +41,7 @@ def reject(user: User, feedback_id: int, reason: RejectReason, explanation: str,
     result. DUPLICATE needs ``duplicate_of_code``, the code of another item (stored as
     ``duplicate_of_id``). For DUPLICATE, INVALID_KIND and ABUSIVE the item becomes ``rejected``:
     the ACCEPTANCE clock is met (refusing is the first step's answer), every other open clock is
-    closed; a public "rejected" event holds the reason, the explanation and the linked code; the
+    closed, a request for more time still pending is refused; a public "rejected" event holds the reason, the explanation and the linked code; the
     resident is told. Returns None then. InvalidInput for a blank or too long explanation or a
     bad code; WrongStatus unless assigned or in progress; NotAllowed outside the holding unit.
     """
@@ -65,6 +67,7 @@ def reject(user: User, feedback_id: int, reason: RejectReason, explanation: str,
         for deadline in open_deadlines(item, lock=True):
             deadline.closed_at = now
             deadline.paused_at = None
+        _close_pending_extension(item, user, now, actor)
         record_event(item, EventAction.REJECTED, actor=actor, at=now,
                      after={"reason": reason.value, "explanation": explanation,
                             "duplicate_of": duplicate.code if duplicate is not None else None})
@@ -74,6 +77,19 @@ def reject(user: User, feedback_id: int, reason: RejectReason, explanation: str,
     except BaseException:
         db.session.rollback()
         raise
+
+
+def _close_pending_extension(item: Feedback, user: User, now: datetime, actor: Actor) -> None:
+    """A request for more time still waiting for the head is refused with the rejection: its
+    clocks are closed, and the head must not find a decision on a rejected item to take."""
+    request = pending_extension(item)
+    if request is None:
+        return
+    comment = _("Ý kiến đã bị từ chối: không còn thời hạn để gia hạn.")
+    request.decided_by_id, request.decided_at, request.outcome, request.decision_comment = (
+        user.id, now, EXTENSION_REFUSED, comment)
+    record_event(item, EventAction.EXTENSION_REFUSED, actor=actor, at=now, public=False,
+                 after={"request_id": request.id, "comment": comment})
 
 
 def _duplicate_of(item: Feedback, code: str | None) -> Feedback:

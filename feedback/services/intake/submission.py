@@ -137,8 +137,13 @@ class _Clean:
     media_url: str | None = None
 
 
-def submit_feedback(sub: Submission, *, now: datetime) -> Receipt:
+def submit_feedback(sub: Submission, *, now: datetime, enqueue_routing: bool = True) -> Receipt:
     """Save ``sub`` as a new item in status received and ask the worker to route it.
+
+    ``enqueue_routing=False`` leaves the routing to the caller (the demo history routes each
+    item itself at its own time: 300 ROUTE_FEEDBACK messages for items already routed would
+    only queue ahead of the residents' real ones); ``Receipt.enqueued`` is then False and the
+    beat sweep still routes an item the caller left in received.
 
     Raises ``SubmissionInvalid`` (nothing written) when a field is wrong. Commits. Returns the
     existing item with ``duplicate=True`` when the same ``submission_key`` was already used by
@@ -177,7 +182,7 @@ def submit_feedback(sub: Submission, *, now: datetime) -> Receipt:
         uploads.publish(staged)
     except OSError:  # the item is committed; staff see the attachment row, the file is lost
         log.exception("could not publish the uploads of item %s", feedback_id)
-    enqueued = jobs.enqueue(jobs.ROUTE_FEEDBACK, feedback_id)
+    enqueued = jobs.enqueue(jobs.ROUTE_FEEDBACK, feedback_id) if enqueue_routing else False
     return Receipt(feedback_id=feedback_id, code=code, token=token, enqueued=enqueued, duplicate=False, received_at=now)
 
 

@@ -339,12 +339,27 @@ def record_personal_data_view(item: ItemDetail, viewer: User, now: datetime, *,
         return None
     shown = [name for name, value in (("name", item.resident.name), ("phone", item.resident.phone),
                                       ("email", item.resident.email)) if value]
+    return log_personal_data_view(item.id, item.code, viewer, now, {"fields": shown, "page": page})
+
+
+def record_file_view(feedback_id: int, code: str, attachment_id: int, viewer: User, now: datetime) -> Event:
+    """Log that ``viewer`` opened the resident's file ``attachment_id`` of the item (a photo
+    shows faces, number plates, house numbers: personal data, DESIGN.md §1); commits. One
+    internal "personal_data_viewed" event per opening, with ``fields: ["attachment"]``."""
+    return log_personal_data_view(feedback_id, code, viewer, now,
+                                  {"fields": ["attachment"], "attachment_id": attachment_id, "page": "file"})
+
+
+def log_personal_data_view(feedback_id: int, code: str, viewer: User, now: datetime,
+                           after: dict[str, object]) -> Event:
+    """Append the internal "personal_data_viewed" event with ``after`` and commit, retrying a
+    clash with a concurrent writer of the same chain (``_CHAIN_ATTEMPTS``), then raising."""
     for attempt in range(1, _CHAIN_ATTEMPTS + 1):
-        feedback = db.session.get(Feedback, item.id)
+        feedback = db.session.get(Feedback, feedback_id)
         if feedback is None:
-            raise ItemNotFound(item.code)
+            raise ItemNotFound(code)
         event = record_event(feedback, EventAction.PERSONAL_DATA_VIEWED, actor=Actor.user(viewer.id, viewer.username),
-                             at=now, public=False, after={"fields": shown, "page": page})
+                             at=now, public=False, after=after)
         try:
             db.session.commit()
         except IntegrityError:

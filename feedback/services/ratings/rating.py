@@ -41,7 +41,9 @@ def rate(code: str, token: str, score: object, *, reason: str | None = None, com
     from 3 up); ``comment`` optional. The first rating of a cycle is inserted (unique per item
     and cycle) with the answer's frozen unit and a public "rated" event; a second one within 7
     days of the first changes it in place (``changed_at``, "rating_changed"), later WrongStatus.
-    A score of 3 or more closes an answered item (public "closed" event). Errors, nothing
+    A score of 3 or more closes an answered item (public "closed" event); a change below 3 of
+    the rating that closed it, within 30 days of the answer, puts it back to answered (public
+    "closure_undone" event) so that the resident may still reopen it. Errors, nothing
     written: ItemNotFound (wrong code or token), WrongStatus (no published answer to rate, the
     item reopened, change window over), InvalidInput (score not 1..5, reason missing below 3,
     comment too long).
@@ -74,6 +76,14 @@ def rate(code: str, token: str, score: object, *, reason: str | None = None, com
                 int(checked_score), checked_reason, text, now)
             record_event(item, EventAction.RATING_CHANGED, actor=Actor.resident(), at=now, before=before,
                          after=values)
+        if item.status is Status.CLOSED and not closes_item(checked_score) \
+                and answer.published_at is not None and may_offer_reopen(int(checked_score), answer.published_at, now):
+            # closed by this cycle's earlier rating of 3 or more (the 30-day closing comes only
+            # after the reopen window): the change below 3 must keep the offer to reopen
+            item.status = next_status(item.status, Status.ANSWERED)
+            item.updated_at = now
+            record_event(item, EventAction.CLOSURE_UNDONE, actor=Actor.resident(), at=now,
+                         after={"score": int(checked_score), "cycle": answer.cycle})
         closed = item.status is Status.ANSWERED and closes_item(checked_score)
         if closed:
             item.status = next_status(item.status, Status.CLOSED)

@@ -19,10 +19,11 @@ from feedback.services.workspace.item_view import (
     ItemNotFound,
     UnitItem,
     attachment_file,
+    open_attachment,
     record_personal_data_view,
     unit_item,
 )
 
 __all__ = ["OPEN_STATUSES", "UNIT_STATUSES", "AttachmentFile", "InboxFilters", "InboxPage", "InboxRow", "ItemNotFound",
-           "NotYourUnit", "UnitItem", "attachment_file", "inbox", "record_personal_data_view", "unit_item",
+           "NotYourUnit", "UnitItem", "attachment_file", "inbox", "open_attachment", "record_personal_data_view", "unit_item",
            "viewer_unit_ids"]

@@ -22,11 +22,12 @@ from feedback.models import Attachment, Event, Feedback, User
 from feedback.services.access import visible_items_filter
 from feedback.services.deadlines.calendar import calendar_for
 from feedback.services.items.admin_view import DeadlineRow, ItemDetail, ItemNotFound, item_detail
+from feedback.services.items.admin_view import record_file_view
 from feedback.services.items.admin_view import record_personal_data_view as _record
 from feedback.services.workspace.inbox import clock_distance
 
-__all__ = ["AttachmentFile", "ClockView", "ItemNotFound", "UnitItem", "attachment_file", "record_personal_data_view",
-           "unit_item"]
+__all__ = ["AttachmentFile", "ClockView", "ItemNotFound", "UnitItem", "attachment_file", "open_attachment",
+           "record_personal_data_view", "unit_item"]
 
 # Stored file names are 32 hex digits (feedback.services.intake.uploads.stage); anything else
 # is refused before a path is built from it.
@@ -54,6 +55,8 @@ class AttachmentFile:
     size: int
     created_at: datetime
     storage_name: str
+    feedback_id: int
+    from_resident: bool  # sent by the resident (not a file of the unit's answer)
 
 
 @dataclass(frozen=True)
@@ -77,11 +80,22 @@ def unit_item(code: str, *, viewer: Viewer, now: datetime) -> UnitItem:
         for row in detail.deadlines
     )
     files = tuple(
-        AttachmentFile(a.id, a.original_name, a.content_type, a.size, a.created_at, a.storage_name)
+        AttachmentFile(a.id, a.original_name, a.content_type, a.size, a.created_at, a.storage_name, a.feedback_id,
+                       a.answer_id is None)
         for a in db.session.scalars(select(Attachment).where(Attachment.feedback_id == detail.id)
                                     .order_by(Attachment.id))
     )
     return UnitItem(detail, clocks, files)
+
+
+def open_attachment(code: str, attachment_id: int, *, viewer: Viewer, user: User, now: datetime) -> AttachmentFile:
+    """``attachment_file`` for a staff member who opens it now: a file the resident sent (not
+    one of the unit's answer) is logged as a view of personal data (``record_file_view``,
+    commits) before it is served. Raises as ``attachment_file``."""
+    found = attachment_file(code, attachment_id, viewer=viewer)
+    if found.from_resident:
+        record_file_view(found.feedback_id, code, found.id, user, now)
+    return found
 
 
 def attachment_file(code: str, attachment_id: int, *, viewer: Viewer) -> AttachmentFile:
@@ -93,7 +107,8 @@ def attachment_file(code: str, attachment_id: int, *, viewer: Viewer) -> Attachm
         .where(Attachment.id == attachment_id, Feedback.code == code, visible_items_filter(viewer)))
     if row is None or not _STORAGE_NAME.fullmatch(row.storage_name):
         raise ItemNotFound(code)
-    return AttachmentFile(row.id, row.original_name, row.content_type, row.size, row.created_at, row.storage_name)
+    return AttachmentFile(row.id, row.original_name, row.content_type, row.size, row.created_at, row.storage_name,
+                          row.feedback_id, row.answer_id is None)
 
 
 def record_personal_data_view(item: UnitItem, viewer: User, now: datetime) -> Event | None:
