@@ -110,6 +110,15 @@ class Config:
     # Per client IP, one budget for /t/<code>, /t/<code>.json and the secret link: codes are
     # sequential, so this stops harvesting; generous for the same shared-address reason.
     TRACK_RATE_LIMIT: str = os.environ.get("TRACK_RATE_LIMIT", "60 per minute")
+    # Open311 API (/open311/v2/): the GETs per client address; POST requests per API key (a key
+    # may have its own limit, set when it is issued).
+    OPEN311_RATE_LIMIT: str = os.environ.get("OPEN311_RATE_LIMIT", "60 per minute")
+    OPEN311_KEY_RATE_LIMIT: str = os.environ.get("OPEN311_KEY_RATE_LIMIT", "60 per minute")
+    # When set, a request naming another jurisdiction_id is answered 404 (the specification lets a
+    # one-jurisdiction server ignore the argument, which is what happens when it is empty).
+    OPEN311_JURISDICTION_ID: str = os.environ.get("OPEN311_JURISDICTION_ID", "")
+    # Discovery's "contact" (how to reach the operators); a sentence naming the site when empty.
+    OPEN311_CONTACT: str = os.environ.get("OPEN311_CONTACT", "")
     UPLOAD_DIR: Path = Path(os.environ.get("UPLOAD_DIR", INSTANCE_DIR / "uploads"))
     MAX_ATTACHMENTS: int = 5
     MAX_ATTACHMENT_BYTES: int = 10 * 1024 * 1024

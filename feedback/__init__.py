@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from feedback.admin.views import bp as admin_bp
     from feedback.auth.views import bp as auth_bp
     from feedback.health.views import bp as health_bp
+    from feedback.open311.views import register_open311
     from feedback.public.views import bp as public_bp
     from feedback.units.views import bp as units_bp
 
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(units_bp, url_prefix="/unit")
     app.register_blueprint(health_bp)
+    register_open311(app)
 
 
 # No inline scripts or styles: every script and stylesheet is a file under /static.

@@ -66,3 +66,13 @@ class CalendarOverrideForm(TranslatedForm):
                                    SelectChoice("worked", _l("Ngày làm việc (làm bù)"))])
     note = StringField(_l("Ghi chú (căn cứ, ví dụ số quyết định)"), validators=[Optional(), Length(max=255)])
     submit = SubmitField(_l("Lưu ngày"))
+
+
+class ApiKeyForm(TranslatedForm):
+    """A new key of the Open311 API: who uses it, and optionally its own rate limit."""
+
+    name = StringField(_l("Tên khóa (ứng dụng hoặc đơn vị dùng khóa)"), validators=[
+        DataRequired(message=_l("Hãy nhập tên của khóa (tên ứng dụng hoặc đơn vị dùng khóa).")), Length(max=64)])
+    rate_limit = StringField(_l("Giới hạn tần suất riêng (không bắt buộc, ví dụ 120 per minute)"),
+                             validators=[Optional(), Length(max=64)])
+    submit = SubmitField(_l("Cấp khóa"))

@@ -1,4 +1,4 @@
-"""Flask commands, one module a noun: ``directory``, ``demo``, ``users``, ``rules``.
+"""Flask commands, one module a noun: ``directory``, ``demo``, ``users``, ``rules``, ``api-key``.
 
 Each module holds one AppGroup of thin wrappers over services: a command parses its options,
 calls one service and prints the outcome in the default locale. Help texts stay plain (click
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from feedback.cli.api_keys import api_key_cli
 from feedback.cli.demo import demo_cli
 from feedback.cli.directory import directory_cli
 from feedback.cli.rules import rules_cli
@@ -18,5 +19,5 @@ from feedback.cli.users import users_cli
 
 def register_commands(app: Flask) -> None:
     """Attach the project's commands to ``flask``."""
-    for group in (directory_cli, demo_cli, users_cli, rules_cli):
+    for group in (directory_cli, demo_cli, users_cli, rules_cli, api_key_cli):
         app.cli.add_command(group)

@@ -1,5 +1,6 @@
 """Database models, one module per aggregate. Importing this package registers every table."""
 
+from feedback.models.api_keys import ApiKey
 from feedback.models.audit import Event
 from feedback.models.calendar import CalendarOverride
 from feedback.models.directory import Locality, LocalityLevel, RoutingRule, Topic, Unit, UnitKind
@@ -13,6 +14,7 @@ from feedback.models.users import Membership, Role, User
 
 __all__ = [
     "Answer",
+    "ApiKey",
     "Assignment",
     "Attachment",
     "CalendarOverride",

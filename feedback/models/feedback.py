@@ -30,7 +30,7 @@ class Feedback(Model):
     # Set right after the row gets its id (the id is the code's sequence number).
     code: Mapped[str | None] = mapped_column(String(32), unique=True)
     # sha256 of the resident's secret token; the token itself is never stored.
-    token_hash: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), index=True)
     # Recognises a repeated POST (double click, reload) so it makes one item: never the form's key
     # itself but the digest of key, sender's session and content (feedback.domain.repeats).
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -47,6 +47,9 @@ class Feedback(Model):
     submitter_email: Mapped[str | None] = mapped_column(String(255))
     consent_share_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.WEB)
+    # A link to a photo or video the sender gave instead of a file (Open311 ``media_url``): stored
+    # as given, shown to staff as a link, never fetched, never public.
+    media_url: Mapped[str | None] = mapped_column(String(2048))
     # The language the resident used ("vi", "en"; None before it was recorded): their emails use it.
     language: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[Status] = mapped_column(str_enum(Status), default=Status.RECEIVED)

@@ -5,76 +5,34 @@ Every HTTP error goes through here: 400 (including a missing or expired CSRF tok
 500, and 503 when the database cannot be reached (stopped, restarting, connection lost): the
 visitor is asked to try again in a moment, never shown a 500. Neither the 500 nor the 503 page
 may fail itself: if rendering the template fails (the database may be what is down), a minimal
-page is returned instead.
+page is returned instead. Under a path whose area renders its own errors (Open311's error list),
+that area's renderer answers, with the same status.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
-from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from feedback.services.database import DATABASE_UNAVAILABLE
-
 from feedback.extensions import db
+from feedback.services.database import DATABASE_UNAVAILABLE
+from feedback.web.errors import MESSAGES, describe, path_renderer
 
 log = logging.getLogger(__name__)
 
-# code → (title, explanation). Codes not listed use the generic pair.
-MESSAGES: dict[int, tuple[LazyString, LazyString]] = {
-    400: (_l("Yêu cầu không hợp lệ"),
-          _l("Trình duyệt đã gửi một yêu cầu mà hệ thống không hiểu được. Hãy quay lại và thử lại.")),
-    403: (_l("Không có quyền truy cập"),
-          _l("Bạn không có quyền xem trang này.")),
-    404: (_l("Không tìm thấy trang"),
-          _l("Trang bạn tìm không có hoặc đã được chuyển đi. Hãy kiểm tra lại địa chỉ.")),
-    405: (_l("Không thực hiện được thao tác này"),
-          _l("Trang này không nhận kiểu yêu cầu vừa gửi. Hãy quay lại và thử lại.")),
-    # The explanation of 413 names the limits: built in describe().
-    413: (_l("Tệp gửi kèm quá lớn"), _l("Dữ liệu gửi lên quá lớn.")),
-    429: (_l("Quá nhiều yêu cầu"),
-          _l("Bạn đã thao tác quá nhiều lần trong thời gian ngắn. Vui lòng chờ ít phút rồi thử lại.")),
-    500: (_l("Hệ thống đang gặp sự cố"),
-          _l("Đã có lỗi xảy ra phía máy chủ. Ý kiến chưa gửi được thì chưa được lưu; vui lòng thử lại sau ít phút.")),
-    503: (_l("Hệ thống tạm thời gián đoạn"),
-          _l("Hệ thống đang tạm thời gián đoạn nên chưa thực hiện được yêu cầu của bạn. Vui lòng thử lại sau ít "
-             "phút. Nếu bạn vừa gửi ý kiến mà chưa nhận được mã tra cứu, hãy gửi lại biểu mẫu.")),
-}
 # Seconds a client is told to wait after a 503 (the database usually restarts within a minute).
 RETRY_AFTER_S = 30
-GENERIC = (_l("Đã có lỗi xảy ra"), _l("Yêu cầu không thực hiện được. Hãy quay lại và thử lại."))
-CSRF_MESSAGE = _l("Biểu mẫu đã hết hạn hoặc không hợp lệ nên chưa được gửi. Hãy tải lại trang biểu mẫu, điền lại và gửi lại.")
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f}"
-
-
-def describe(error: HTTPException) -> tuple[int, str, str]:
-    """(status, title, explanation) for ``error``, in the current language."""
-    code = error.code or 500
-    title, message = MESSAGES.get(code, GENERIC)
-    if isinstance(error, CSRFError):
-        return code, str(title), str(CSRF_MESSAGE)
-    if code == 413:
-        return code, str(title), _(
-            "Tổng dung lượng gửi lên vượt quá %(limit)s MB. Hãy quay lại, bớt tệp hoặc chọn ảnh nhỏ hơn "
-            "(mỗi tệp tối đa %(each)s MB), rồi gửi lại.",
-            limit=_megabytes(int(current_app.config["MAX_CONTENT_LENGTH"])),
-            each=_megabytes(int(current_app.config["MAX_ATTACHMENT_BYTES"])),
-        )
-    return code, str(title), str(message)
 
 
 def render_error(error: HTTPException) -> ResponseReturnValue:
+    renderer = path_renderer()
+    if renderer is not None:  # an API with an error format of its own (Open311's error list)
+        return renderer(error)
     code, title, message = describe(error)
     # Keep what the error says about itself (Allow for 405, Retry-After for 429), not its body type.
     headers = [(k, v) for k, v in error.get_headers() if k.lower() not in ("content-type", "content-length")]
@@ -98,8 +56,7 @@ def register_error_pages(app: Flask) -> None:
         # Not a defect of the request: the resident's input was fine and nothing was stored (a
         # service rolls back and discards staged files on any error), so "try again" is true.
         log.error("database unavailable: %s", type(error).__name__, exc_info=True)
-        unavailable = ServiceUnavailable(retry_after=RETRY_AFTER_S)
-        return _render_failure(unavailable)
+        return _render_failure(ServiceUnavailable(retry_after=RETRY_AFTER_S))
 
     for error_class in DATABASE_UNAVAILABLE:
         app.register_error_handler(error_class, database_unavailable)

@@ -22,7 +22,7 @@ column order of ``ROLES``::
   token. Every (endpoint, method) needs an ``OWN`` row; add the other variants where the route
   names an item.
 - URL arguments come from ``World.arguments`` (``code``, ``token``, ``attachment_id``,
-  ``rule_id``, ``job_id``, ``day``): a route with a new argument adds it there. The token in the
+  ``rule_id``, ``job_id``, ``day``, ``key_id``): a route with a new argument adds it there. The token in the
   URL is the one the role holds: the resident's own, for everybody else a guessed one.
 - POSTs carry a valid CSRF token (so a refusal is the permission, not CSRF) and the form of
   ``_forms`` for that endpoint, empty when it is not listed.
@@ -55,7 +55,7 @@ from werkzeug.test import TestResponse
 from feedback.domain.status import Status
 from feedback.domain.tracking import hash_token, make_code
 from feedback.extensions import db
-from feedback.models import Assignment, Attachment, Feedback, ImportJob, Role, RoutingRule
+from feedback.models import ApiKey, Assignment, Attachment, Feedback, ImportJob, Role, RoutingRule
 
 from tests.factories import make_feedback, make_user
 from tests.services.handling_rows import TOKEN, desk
@@ -125,6 +125,9 @@ MATRIX: list[tuple[str, str, str, tuple[Outcome, ...]]] = [
     ("admin.rules_import",          "GET",  OWN,           ADMIN_PAGE),
     ("admin.rules_import",          "POST", OWN,           ADMIN_PAGE),
     ("admin.rules_import_job",      "GET",  OWN,           ADMIN_PAGE),
+    ("admin.api_keys_index",        "GET",  OWN,           ADMIN_PAGE),
+    ("admin.api_key_create",        "POST", OWN,           ADMIN_PAGE),
+    ("admin.api_key_revoke",        "POST", OWN,           ADMIN_PAGE),
     ("public.track",                "GET",  OWN,           PUBLIC),
     ("public.track_slash",          "GET",  OWN,           PUBLIC),
     ("public.track_json",           "GET",  OWN,           PUBLIC),
@@ -163,6 +166,7 @@ class World:
     other_file: Attachment
     rule: RoutingRule
     job: ImportJob
+    key_id: int
     usernames: dict[str, str]
 
     def arguments(self, variant: str, role: str) -> dict[str, object]:
@@ -171,7 +175,8 @@ class World:
         if variant == FOREIGN_TOKEN:
             token = OTHER_TOKEN
         return {"code": item.code, "token": token, "attachment_id": attached.id, "rule_id": self.rule.id,
-                "job_id": self.job.id, "day": OVERRIDE_DAY.isoformat(), "action": "accept"}
+                "job_id": self.job.id, "day": OVERRIDE_DAY.isoformat(), "action": "accept",
+                "key_id": self.key_id}
 
 
 def _file(item: Feedback) -> Attachment:
@@ -199,7 +204,10 @@ def make_world() -> World:
     rule = RoutingRule(locality=directory.van_don, topic=directory.land, unit=directory.ubnd_van_don)
     job = ImportJob(content="", actor="quan-tri")
     db.session.add_all([rule, job])
-    world = World(d.item, other, _file(d.item), _file(other), rule, job, {
+    key = ApiKey(name="ung-dung-thu", key_hash="0" * 64, prefix="o311_0000000", created_by="test")
+    db.session.add(key)
+    db.session.flush()
+    world = World(d.item, other, _file(d.item), _file(other), rule, job, key.id, {
         "officer": d.officer.username, "head": d.head.username, "front": d.monitor.username,
         "board": "ban-thanh-tra", "admin": "quan-tri"})
     # Committed (a savepoint in tests): a refused POST rolls its session back, which must not take
@@ -213,6 +221,7 @@ def _forms(world: World) -> dict[str, dict[str, object]]:
     return {
         "admin.item_handover": {"unit": str(world.other.current_unit_id), "reason": "Không thuộc thẩm quyền"},
         "admin.calendar_add": {"day": OVERRIDE_DAY.isoformat(), "day_type": "off", "note": "Nghỉ bù"},
+        "admin.api_key_create": {"name": "ung-dung-moi"},
     }
 
 

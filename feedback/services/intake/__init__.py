@@ -18,7 +18,7 @@ from feedback.services.intake.submission import (
     submit_feedback,
 )
 from feedback.services.intake.tracking import (
-    Notice, PublicItem, ResidentFile, RestrictedItem, canonical_code, private_view, public_view, resident_file,
+    Notice, PublicItem, ResidentFile, RestrictedItem, canonical_code, private_view, public_view, public_views, resident_file,
 )
 from feedback.services.intake.uploads import CheckedFile, UploadRejected, check_upload
 
@@ -26,6 +26,6 @@ __all__ = [
     "MAX_BODY", "MAX_TITLE", "CheckedFile", "Notice", "Place", "PublicItem", "Receipt", "ResidentFile",
     "RestrictedItem", "Submission", "SubmissionInvalid",
     "TopicOption", "Upload", "UploadRejected", "canonical_code", "check_upload", "communes", "held_files", "hold_files",
-    "private_view", "public_view", "purge_consumed_broker_messages", "reclaim_files", "release_files", "resident_file",
+    "private_view", "public_view", "public_views", "purge_consumed_broker_messages", "reclaim_files", "release_files", "resident_file",
     "search_localities", "submit_feedback", "tidy_uploads", "topic_options", "villages",
 ]

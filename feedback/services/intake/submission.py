@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from feedback import jobs
 from feedback.domain.events import Actor, EventAction
+from feedback.domain.open311 import MAX_MEDIA_URL, is_media_url
 from feedback.domain.status import Channel, Kind, Status
 from feedback.domain.repeats import ReportContent, content_fingerprint, repeat_digest, repeat_token
 from feedback.domain.tracking import hash_token, make_code, new_secret_token, token_matches
@@ -93,6 +94,10 @@ class Submission:
     village_code: str | None = None
     language: str | None = None  # the page's language ("vi", "en"): the resident's emails use it
     session_id: str | None = None
+    # A link to a photo or video (Open311 ``media_url``): an absolute http(s) URL, stored as given.
+    media_url: str | None = None
+    # The API client that sent it (the name of its key), recorded in the "received" event.
+    client: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,7 @@ class _Clean:
     phone: str | None
     email: str | None
     files: tuple[uploads.CheckedFile, ...]
+    media_url: str | None = None
 
 
 def submit_feedback(sub: Submission, *, now: datetime) -> Receipt:
@@ -223,6 +229,7 @@ def _save(sub: Submission, clean: _Clean, token: str, digest: str | None, staged
         token_hash=hash_token(token),
         submission_key=digest,
         language=sub.language,
+        media_url=clean.media_url,
         received_at=now,
         updated_at=now,
     )
@@ -237,14 +244,17 @@ def _save(sub: Submission, clean: _Clean, token: str, digest: str | None, staged
                        created_at=now)
         )
     # The public timeline's first line; no personal data (the event is public).
-    record_event(item, EventAction.RECEIVED, actor=Actor.resident(), at=now, public=True, after={
+    after: dict[str, object] = {
         "status": Status.RECEIVED.value,
         "kind": clean.kind.value,
         "channel": Channel(sub.channel).value,
         "locality": clean.locality.code,
         "topic": clean.topic.code,
         "attachments": len(staged),
-    })
+    }
+    if sub.client:
+        after["client"] = sub.client
+    record_event(item, EventAction.RECEIVED, actor=Actor.resident(), at=now, public=True, after=after)
     return item
 
 
@@ -284,10 +294,14 @@ def _validate(sub: Submission) -> _Clean:
     if sub.submission_key and len(sub.submission_key) > MAX_KEY:
         errors["submission_key"] = _("Biểu mẫu không hợp lệ. Hãy tải lại trang.")
     files = _files(sub.attachments, errors)
+    media_url = (sub.media_url or "").strip() or None
+    if media_url is not None and not is_media_url(media_url):
+        errors["media_url"] = _("Đường dẫn ảnh, video phải là địa chỉ http:// hoặc https:// đầy đủ, tối đa "
+                                "%(limit)d ký tự.", limit=MAX_MEDIA_URL)
     if errors:
         raise SubmissionInvalid(errors)
     assert kind is not None and locality is not None and topic is not None
-    return _Clean(kind, locality, topic, title, body, name, phone, email, files)
+    return _Clean(kind, locality, topic, title, body, name, phone, email, files, media_url)
 
 
 def _kind(value: object) -> Kind | None:

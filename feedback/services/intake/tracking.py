@@ -15,6 +15,7 @@ the item and of its published answer are read through the same token (``resident
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -318,21 +319,49 @@ def _load(code: str) -> Feedback | None:
     )
 
 
-def _public(item: Feedback, now: datetime) -> PublicItem:
+def public_views(items: Sequence[Feedback], *, now: datetime) -> list[PublicItem | RestrictedItem]:
+    """``public_view`` of each of ``items`` (rows already loaded, e.g. by a search), in the same
+    order and by the same rules, with the events and answers of all of them read in two queries
+    (a list of a thousand items must not cost thousands of queries). Read only."""
+    ids = [item.id for item in items]
+    events: dict[int, list[Event]] = {}
+    answers: dict[int, Answer] = {}
+    if ids:
+        for event in db.session.scalars(select(Event).where(Event.feedback_id.in_(ids), Event.public.is_(True))
+                                        .order_by(Event.feedback_id, Event.seq)):
+            events.setdefault(int(event.feedback_id or 0), []).append(event)
+        for answer in db.session.scalars(select(Answer).where(Answer.feedback_id.in_(ids),
+                                                              Answer.status == DraftStatus.PUBLISHED)
+                                         .order_by(Answer.feedback_id, Answer.cycle)):
+            answers[answer.feedback_id] = answer  # the last cycle wins
+    views: list[PublicItem | RestrictedItem] = []
+    for item in items:
+        if not details_are_public(item.kind):
+            views.append(RestrictedItem(code=str(item.code), status=item.status, unit=_unit_ref(_current_unit(item))))
+        else:
+            views.append(_public(item, now, events.get(item.id, []), answers.get(item.id)))
+    return views
+
+
+def _public(item: Feedback, now: datetime, events: list[Event] | None = None,
+            answer: Answer | None = None) -> PublicItem:
+    """The public view of ``item``; ``events`` (its public events in order) and ``answer`` (its
+    latest published answer) are read here unless the caller read them already."""
     place = item.locality
     if place.level == LocalityLevel.VILLAGE and place.parent is not None:
         commune, village = NamedRef(place.parent.code, place.parent.name), NamedRef(place.code, place.name)
     else:
         commune, village = NamedRef(place.code, place.name), None
     unit = _current_unit(item)
-    events = db.session.scalars(
-        select(Event).where(Event.feedback_id == item.id, Event.public.is_(True)).order_by(Event.seq)
-    ).all()
+    if events is None:
+        events = list(db.session.scalars(
+            select(Event).where(Event.feedback_id == item.id, Event.public.is_(True)).order_by(Event.seq)
+        ))
+        answer = db.session.scalar(
+            select(Answer).where(Answer.feedback_id == item.id, Answer.status == DraftStatus.PUBLISHED)
+            .order_by(Answer.cycle.desc()).limit(1)
+        )
     actions = frozenset(e.action for e in events)
-    answer = db.session.scalar(
-        select(Answer).where(Answer.feedback_id == item.id, Answer.status == DraftStatus.PUBLISHED)
-        .order_by(Answer.cycle.desc()).limit(1)
-    )
     return PublicItem(
         code=str(item.code),
         kind=item.kind,
@@ -407,5 +436,5 @@ def _deadlines(rows: list[Deadline], now: datetime) -> tuple[DeadlineView, ...]:
 __all__ = [
     "NOTICE_ACTIONS", "AttachmentView", "DeadlineView", "EventView", "InfoRequestView", "InvalidCode", "NamedRef",
     "Notice", "NoticeView", "PrivateItem", "PublicItem", "RejectionView", "ResidentFile", "RestrictedItem",
-    "RoutingBasis", "RoutingReason", "canonical_code", "private_view", "public_view", "resident_file",
+    "RoutingBasis", "RoutingReason", "canonical_code", "private_view", "public_view", "public_views", "resident_file",
 ]

@@ -154,6 +154,8 @@ class ItemDetail:
     chain_intact: bool
     attachments: tuple[AttachmentRow, ...]
     resident: Resident | None  # None when the viewer may not see personal data
+    # The photo or video link the sender gave (Open311 media_url): shown as a link, never fetched.
+    media_url: str | None = None
 
     @property
     def overdue(self) -> bool:
@@ -289,6 +291,7 @@ def item_detail(code: str, *, viewer: Viewer, now: datetime) -> ItemDetail:
         channel=item.channel,
         title=item.title,
         body=item.body,
+        media_url=item.media_url,
         topic=item.topic.name,
         locality_path=_locality_path(item.locality),
         received_at=item.received_at,

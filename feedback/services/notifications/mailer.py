@@ -9,7 +9,8 @@ A failed attempt is counted on the row and retried later with exponential backof
 
 Delivery is at least once: if the process dies after the SMTP server took the message but
 before the row is marked sent, the row is sent again. Without ``MAIL_SERVER`` (the Quick start)
-messages are written to the ``feedback.mail`` log and marked sent.
+messages are written to the ``feedback.mail`` log and marked sent; the address of a resident is
+never written to a log (there, or in a failure's message), only units' and staff addresses.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy import CursorResult, Result, Select, select, update
 from sqlalchemy.orm import selectinload
 
 from feedback.extensions import db
-from feedback.models import Notification
+from feedback.models import Feedback, Notification
 from feedback.models.notifications import NotificationStatus
 from feedback.services.database import on_postgresql
 
@@ -156,10 +157,11 @@ def _deliver(notification: Notification, now: datetime) -> NotificationStatus:
         notification.last_error = NO_ADDRESS
         notification.attempts = notification.attempts + 1
     else:
+        shown = _loggable(notification, address)
         try:
-            _send(build_message(notification, address))
+            _send(build_message(notification, address), logged_as=shown)
         except SEND_ERRORS as error:
-            _record_failure(notification, now, error)
+            _record_failure(notification, now, error, str(error).replace(address, shown))
         else:
             notification.status = NotificationStatus.SENT
             notification.sent_at = now
@@ -170,17 +172,19 @@ def _deliver(notification: Notification, now: datetime) -> NotificationStatus:
     return status
 
 
-def _record_failure(notification: Notification, now: datetime, error: BaseException) -> None:
+def _record_failure(notification: Notification, now: datetime, error: BaseException, logged: str) -> None:
+    """Count the failed attempt on the row (with the error) and log it as ``logged`` (the error's
+    text without a resident's address, which an SMTP refusal names)."""
     attempts = notification.attempts + 1  # the row is locked or leased: no concurrent writer
     notification.attempts = attempts
     notification.last_error = f"{type(error).__name__}: {error}"[:2000]
     if attempts >= MAX_ATTEMPTS:
         notification.status = NotificationStatus.FAILED
-        log.error("notification %s failed for good after %s attempts: %s", notification.id, attempts, error)
+        log.error("notification %s failed for good after %s attempts: %s", notification.id, attempts, logged)
     else:
         notification.next_attempt_at = now + backoff(attempts)
         log.warning("notification %s attempt %s failed, next at %s: %s",
-                    notification.id, attempts, notification.next_attempt_at.isoformat(), error)
+                    notification.id, attempts, notification.next_attempt_at.isoformat(), logged)
 
 
 def build_message(notification: Notification, address: str) -> EmailMessage:
@@ -200,14 +204,29 @@ def build_message(notification: Notification, address: str) -> EmailMessage:
     return message
 
 
-def _send(message: EmailMessage) -> None:
-    """Hand ``message`` to MAIL_SERVER:MAIL_PORT, or write it to the log when no server is configured."""
+# What the log says instead of a resident's address: personal data never goes to a log.
+RESIDENT_ADDRESS_HIDDEN = "(the resident's address, not logged)"
+
+
+def _loggable(notification: Notification, address: str) -> str:
+    """``address`` as the log may show it: a unit's or a staff member's address as it is, the
+    address of the resident who sent the item (its ``submitter_email``) never."""
+    if notification.feedback_id is not None and notification.recipient_email:
+        submitter = db.session.scalar(select(Feedback.submitter_email).where(Feedback.id == notification.feedback_id))
+        if submitter and submitter.strip().casefold() == address.strip().casefold():
+            return RESIDENT_ADDRESS_HIDDEN
+    return address
+
+
+def _send(message: EmailMessage, *, logged_as: str) -> None:
+    """Hand ``message`` to MAIL_SERVER:MAIL_PORT, or write it to the log when no server is configured
+    (with the recipient written as ``logged_as``)."""
     config = current_app.config
     server = config.get("MAIL_SERVER")
     if not server:
         mail_log.info(
             "email (no MAIL_SERVER, not sent)\nTo: %s\nSubject: %s\n\n%s",
-            message["To"], message["Subject"], message.get_content(),
+            logged_as, message["Subject"], message.get_content(),
         )
         return
     timeout = float(config.get("MAIL_TIMEOUT", SMTP_TIMEOUT_SECONDS))
