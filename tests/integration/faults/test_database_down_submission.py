@@ -3,12 +3,13 @@
 The private server is really stopped (``pg_ctl stop -m immediate``: every connection cut, as in a
 crash), once before the POST and once in the middle of it, after the attached photo was written
 to disk and before the item is committed. The resident gets a "please try again" page with status
-503 in the language they chose; no item, event or attachment row is half-written; no file is
+503 in the language they chose (an Open311 client: the specification's error list with 503); no item, event or attachment row is half-written; no file is
 left in the upload folder; and the same form sent again once the server is back makes one item.
 """
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from feedback.models import Attachment, Event, Feedback
 from feedback.services.intake import uploads as upload_module
 from tests.factories import make_directory
 from tests.integration.private_postgres import PrivatePostgres
+from tests.open311.api_rows import api_world, request_form
 from tests.web.form_helpers import PNG, form_fields, post_form, valid_data
 from tests.web.html_text import texts
 
@@ -122,3 +124,36 @@ def test_postgresql_stopping_in_the_middle_of_a_submission_leaves_no_item_and_no
     again = post_form(client, valid_data(), files=[(PNG, "anh-bai-rac.png")], csrf=csrf, key=key)
     assert again.status_code == 303
     assert rows() == {"Feedback": 1, "Event": 1, "Attachment": 1}
+
+
+@pytest.mark.parametrize("format", ["json", "xml"])
+def test_an_open311_post_while_postgresql_is_stopped_answers_503_with_the_error_list(
+    fault_app: Flask, private_pg: PrivatePostgres, format: str,
+) -> None:
+    api = api_world()
+    db.session.commit()
+    db.session.remove()
+    client = fault_app.test_client()
+    private_pg.stop()
+    try:
+        response = client.post(f"/open311/v2/requests.{format}", data=request_form(api.key))
+    finally:
+        private_pg.start()
+
+    assert response.status_code == 503, response.get_data(as_text=True)[:500]
+    assert response.headers["Retry-After"].isdigit()
+    if format == "json":
+        assert response.content_type == "application/json; charset=utf-8"
+        (error,) = response.get_json()
+        code, description = error["code"], error["description"]
+    else:
+        root = ET.fromstring(response.get_data())
+        assert root.tag == "errors"
+        (element,) = root.findall("error")
+        code, description = int(element.findtext("code") or 0), element.findtext("description") or ""
+    assert code == 503
+    assert description.startswith(TITLES["vi"]) and TRY_AGAIN["vi"] in description
+    assert rows() == {"Feedback": 0, "Event": 0, "Attachment": 0}
+    again = client.post(f"/open311/v2/requests.{format}", data=request_form(api.key))
+    assert again.status_code == 200, again.get_data(as_text=True)[:500]
+    assert rows()["Feedback"] == 1
