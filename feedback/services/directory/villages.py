@@ -210,6 +210,10 @@ def _parse_row(line: int, fields: dict[str, str]) -> tuple[VillageRow | None, li
               for name in ("code", "name", "kind", "commune_code") if not fields[name]]
     errors += [RowError(line, name, _("Dài quá %(max)d ký tự.", max=limit))
                for name, limit in MAX_LENGTH.items() if len(fields[name]) > limit]
+    # A line break, a tab or a NUL in a code or a name is a broken export, never meant: refused
+    # (PostgreSQL would refuse a NUL anyway, with an error instead of this list; found by tests/fuzz).
+    errors += [RowError(line, name, _("Có ký tự điều khiển (xuống dòng, tab, NUL…); hãy xoá ký tự đó."))
+               for name in COLUMNS if any(unicodedata.category(c) == "Cc" for c in fields[name])]
     commune_code = fields["commune_code"]
     if commune_code.isdigit():
         # spreadsheets drop the leading zero of "06652"
