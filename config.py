@@ -187,7 +187,8 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     UPLOAD_DIR = Path(os.environ.get("TEST_UPLOAD_DIR", "/tmp/feedback-test-uploads"))
-    MAIL_SERVER = None
+    # No mail server (mail is logged) unless a test starts one for its worker processes.
+    MAIL_SERVER = os.environ.get("TEST_MAIL_SERVER")
 
 
 CONFIGS: dict[str, type[Config]] = {
