@@ -73,7 +73,9 @@ class Config:
 
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI: str = os.environ.get("DATABASE_URL") or _sqlite_url("feedback.sqlite3")
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    # hide_parameters: a database error (logged with its statement when the database goes away
+    # mid-submission) must not carry the resident's name, phone or email into the logs.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True, "hide_parameters": True}
     # Celery: Redis (or RabbitMQ) in production, the embedded SQLite broker by default.
     CELERY_BROKER_URL: str = (
         os.environ.get("CELERY_BROKER_URL")
@@ -82,6 +84,10 @@ class Config:
     )
     # Seconds the web app waits for the broker before giving up (the item is saved anyway).
     BROKER_CONNECT_TIMEOUT: float = float(os.environ.get("BROKER_CONNECT_TIMEOUT", "2"))
+    # Seconds after which a task delivered to a worker that died without acknowledging it (killed,
+    # machine lost: acks_late) is given to another worker (Redis broker). Longer than any task
+    # runs, or a slow task would be run twice (harmless: tasks are idempotent, but wasted).
+    BROKER_VISIBILITY_TIMEOUT: int = int(os.environ.get("BROKER_VISIBILITY_TIMEOUT", "3600"))
     # Counters shared by every web process (Redis) whenever Redis is configured: with memory://
     # each gunicorn process counts alone and N processes allow N times every limit.
     RATELIMIT_STORAGE_URI: str = ratelimit_storage(os.environ)
@@ -181,7 +187,8 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     UPLOAD_DIR = Path(os.environ.get("TEST_UPLOAD_DIR", "/tmp/feedback-test-uploads"))
-    MAIL_SERVER = None
+    # No mail server (mail is logged) unless a test starts one for its worker processes.
+    MAIL_SERVER = os.environ.get("TEST_MAIL_SERVER")
 
 
 CONFIGS: dict[str, type[Config]] = {

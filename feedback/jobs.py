@@ -51,14 +51,15 @@ def celery_init_app(app: Flask) -> Celery:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=timeout,
-        broker_transport_options=transport_options(broker, timeout),
+        broker_transport_options=transport_options(broker, timeout,
+                                                   visibility_timeout=int(app.config["BROKER_VISIBILITY_TIMEOUT"])),
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
 
 
-def transport_options(broker_url: str, timeout: float) -> dict[str, object]:
+def transport_options(broker_url: str, timeout: float, *, visibility_timeout: int = 3600) -> dict[str, object]:
     """Broker options: short socket timeouts for Redis; the SQLite (sqla+) transport passes its
     options to SQLAlchemy's create_engine, which takes none of these."""
     if broker_url.startswith(("redis://", "rediss://")):
@@ -69,8 +70,10 @@ def transport_options(broker_url: str, timeout: float) -> dict[str, object]:
             # Retry at once, not after kombu's default 2 s: with the broker down every submission
             # (already saved) would otherwise wait 2 s more before the resident gets an answer.
             "interval_start": 0,
-            # An unacknowledged task (acks_late) is redelivered after this many seconds.
-            "visibility_timeout": 3600,
+            # An unacknowledged task (acks_late) is redelivered after this many seconds; a starting
+            # worker gives back such tasks of a dead one at once, a running one checks every
+            # ten "unacked_restore_interval"s (kombu's default: 10 s × 10).
+            "visibility_timeout": visibility_timeout,
         }
     return {}
 

@@ -2,8 +2,11 @@
 
 Every HTTP error goes through here: 400 (including a missing or expired CSRF token), 403, 404,
 405, 413 (a request larger than MAX_CONTENT_LENGTH, e.g. too many big photos), 429 (rate limit),
-500. A 500 page must not fail itself: if rendering the template fails (the database may be what
-is down), a minimal page is returned instead.
+500, and 503 when the database cannot be reached (stopped, restarting, connection lost): the
+visitor is asked to try again in a moment, never shown a 500. Neither the 500 nor the 503 page
+may fail itself: if rendering the template fails (the database may be what is down), a minimal
+page is returned instead. Under a path whose area renders its own errors (Open311's error list),
+that area's renderer answers, with the same status.
 """
 
 from __future__ import annotations
@@ -13,13 +16,18 @@ import time
 
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from feedback.extensions import db, limiter
+from feedback.services.database import DATABASE_UNAVAILABLE
 from feedback.web.errors import MESSAGES, describe, path_renderer
 
 log = logging.getLogger(__name__)
+
+# Seconds a client is told to wait after a 503 (the database usually restarts within a minute).
+RETRY_AFTER_S = 30
 
 
 def error_headers(error: HTTPException) -> list[tuple[str, str]]:
@@ -54,17 +62,40 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(InternalServerError)
     def server_error(error: HTTPException) -> ResponseReturnValue:
+        return _render_failure(error)
+
+    def database_unavailable(error: Exception) -> ResponseReturnValue:
+        # Not a defect of the request: the resident's input was fine and nothing was stored (a
+        # service rolls back and discards staged files on any error), so "try again" is true.
+        log.error("database unavailable: %s", type(error).__name__, exc_info=True)
+        return _render_failure(ServiceUnavailable(retry_after=RETRY_AFTER_S))
+
+    for error_class in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error_class, database_unavailable)
+
+
+def _language() -> str:
+    try:
+        return str(get_locale() or "vi")
+    except Exception:
+        return "vi"
+
+
+def _render_failure(error: HTTPException) -> ResponseReturnValue:
+    """The 500 or 503 page; a minimal page in the same language when the page itself fails."""
+    code = error.code or 500
+    try:
+        # A failed statement leaves the transaction unusable; the page (current_user) needs it.
+        db.session.rollback()
+        return render_error(error)
+    except Exception:  # the page itself failed (database down?): a page without the template
+        log.exception("the %s page could not be rendered", code)
+        title, message = MESSAGES[code]
         try:
-            # A failed statement leaves the transaction unusable; the page (current_user) needs it.
-            db.session.rollback()
-            return render_error(error)
-        except Exception:  # the page itself failed (database down?): a page without the template
-            log.exception("the 500 page could not be rendered")
-            title, message = MESSAGES[500]
-            try:
-                title_text, message_text = str(title), str(message)
-            except Exception:
-                title_text, message_text = "Hệ thống đang gặp sự cố", "Vui lòng thử lại sau ít phút."
-            page = (f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>{escape(title_text)}</title>'
-                    f"<h1>{escape(title_text)}</h1><p>{escape(message_text)}</p></html>")
-            return page, 500
+            title_text, message_text = str(title), str(message)
+        except Exception:
+            title_text, message_text = "Hệ thống đang gặp sự cố", "Vui lòng thử lại sau ít phút."
+        page = (f'<!doctype html><html lang="{escape(_language())}"><meta charset="utf-8">'
+                f"<title>{escape(title_text)}</title><h1>{escape(title_text)}</h1><p>{escape(message_text)}</p></html>")
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() not in ("content-type", "content-length")]
+        return page, code, headers

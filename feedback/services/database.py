@@ -7,8 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from feedback.extensions import db
+
+# Errors that say "the database cannot be reached now", not "this request is wrong": a refused or
+# lost connection (OperationalError, also a deadlock victim or a server shutting down), a broken
+# driver connection (InterfaceError), no free connection in the pool in time (PoolTimeout). A
+# page answers them with 503 "try again"; a task retries them.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError, PoolTimeout)
 
 
 def on_postgresql() -> bool:

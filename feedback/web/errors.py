@@ -31,6 +31,10 @@ MESSAGES: dict[int, tuple[LazyString, LazyString]] = {
           _l("Bạn đã thao tác quá nhiều lần trong thời gian ngắn. Vui lòng chờ ít phút rồi thử lại.")),
     500: (_l("Hệ thống đang gặp sự cố"),
           _l("Đã có lỗi xảy ra phía máy chủ. Ý kiến chưa gửi được thì chưa được lưu; vui lòng thử lại sau ít phút.")),
+    # The database cannot be reached (feedback.public.errors): nothing was stored, try again.
+    503: (_l("Hệ thống tạm thời gián đoạn"),
+          _l("Hệ thống đang tạm thời gián đoạn nên chưa thực hiện được yêu cầu của bạn. Vui lòng thử lại sau ít "
+             "phút. Nếu bạn vừa gửi ý kiến mà chưa nhận được mã tra cứu, hãy gửi lại biểu mẫu.")),
 }
 TEXT_TOO_LONG = (_l("Nội dung quá dài"),
                  _l("Một ô chữ của biểu mẫu dài hơn nhiều so với giới hạn cho phép nên chưa được gửi và chưa "

@@ -39,13 +39,16 @@ def free_port() -> int:
 
 
 def start_worker(broker_url: str, log_path: Path, *, concurrency: int = 2,
-                 extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """``celery -A worker.app worker`` against the test database and ``broker_url``, logging to
-    ``log_path``. Returns once the process is started (not necessarily consuming yet)."""
+                 extra_env: dict[str, str] | None = None, database_url: str | None = None,
+                 own_process_group: bool = False) -> subprocess.Popen[bytes]:
+    """``celery -A worker.app worker`` against ``database_url`` (default: the test database) and
+    ``broker_url``, logging to ``log_path``. Returns once the process is started (not necessarily
+    consuming yet). ``own_process_group``: the worker and its pool children form a process group
+    of their own, which a test may kill at once (``os.killpg``)."""
     env = {
         **os.environ,
         "FEEDBACK_ENV": "test",
-        "TEST_DATABASE_URL": TestConfig.SQLALCHEMY_DATABASE_URI,
+        "TEST_DATABASE_URL": database_url or TestConfig.SQLALCHEMY_DATABASE_URI,
         "TEST_REDIS_URL": broker_url,
         "PYTHONPATH": str(ROOT),
         **(extra_env or {}),
@@ -55,8 +58,9 @@ def start_worker(broker_url: str, log_path: Path, *, concurrency: int = 2,
         "--pool=prefork", f"--concurrency={concurrency}",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]
-    log = log_path.open("wb")
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with log_path.open("ab") as log:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=own_process_group)
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 20) -> None:

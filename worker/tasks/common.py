@@ -10,12 +10,15 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 # A lost database connection or a deadlock victim: every task claims by state or relies on
 # unique constraints, so running it again is safe (STYLE.md "Tasks that can run twice").
 # SMTP failures are not here: the mailer records them on the row and retries with its own backoff.
+# Backoff with full jitter waits a random 0..2^n s (at most 300 s) before try n: 12 retries cover
+# a database that is away for about 12 minutes on average (a restart, a failover), where 5 tried
+# for only about 15 s and then dropped the task (tests/integration/faults/test_database_down_worker.py).
 RETRY_ON_DATABASE_ERRORS: dict[str, Any] = dict(
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=True,
     retry_backoff_max=300,
     retry_jitter=True,
-    max_retries=5,
+    max_retries=12,
     acks_late=True,
 )
 

@@ -206,10 +206,16 @@ def _check_header(columns: list[str]) -> None:
 
 
 def _parse_row(line: int, fields: dict[str, str]) -> tuple[VillageRow | None, list[RowError]]:
+    # A line break or tab inside a quoted name is a wrapped cell: one space, as the form does.
+    fields = {**fields, "name": " ".join(fields["name"].split()), "kind": " ".join(fields["kind"].split())}
     errors = [RowError(line, name, _("Không được để trống."))
               for name in ("code", "name", "kind", "commune_code") if not fields[name]]
     errors += [RowError(line, name, _("Dài quá %(max)d ký tự.", max=limit))
                for name, limit in MAX_LENGTH.items() if len(fields[name]) > limit]
+    # Any other control character (a NUL, a line break in a code) is a broken export, never meant:
+    # refused (PostgreSQL would refuse a NUL anyway, with an error instead of this list; tests/fuzz).
+    errors += [RowError(line, name, _("Có ký tự điều khiển (xuống dòng, tab, NUL…); hãy xoá ký tự đó."))
+               for name in COLUMNS if any(unicodedata.category(c) == "Cc" for c in fields[name])]
     commune_code = fields["commune_code"]
     if commune_code.isdigit():
         # spreadsheets drop the leading zero of "06652"

@@ -167,16 +167,18 @@ def submit_feedback(sub: Submission, *, now: datetime, enqueue_routing: bool = T
         feedback_id, code = item.id, str(item.code)
         db.session.commit()
     except IntegrityError:
-        db.session.rollback()
         uploads.discard(staged)
+        db.session.rollback()
         # Lost a race on the unique repeat digest: the other request's item is the answer.
         existing = find_by_repeat_digest(digest) if digest is not None else None
         if existing is None:
             raise
         return _duplicate(existing, token)
     except BaseException:
-        db.session.rollback()
+        # Files first: with the database gone (the usual cause here) the rollback itself may fail,
+        # and no staged file may outlive an item that was never stored.
         uploads.discard(staged)
+        db.session.rollback()
         raise
     try:
         uploads.publish(staged)
