@@ -9,6 +9,7 @@ from feedback.models.health import WorkerHeartbeat
 from feedback.models.imports import ImportJob, ImportStatus
 from feedback.models.notifications import Notification
 from feedback.models.ratings import Rating, Reopening
+from feedback.models.recommendations import Recommendation
 from feedback.models.users import Membership, Role, User
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Note",
     "Notification",
     "Rating",
+    "Recommendation",
     "Reopening",
     "Role",
     "RoutingRule",

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.domain.assignments import EndReason
-from feedback.domain.status import Channel, Kind, Status
+from feedback.domain.status import Channel, Kind, Origin, Status
 from feedback.extensions import Model
 from feedback.models.directory import Locality, RoutingRule, Topic, Unit
 from feedback.models.types import NAME, SHORT, UTCDateTime, str_enum, utcnow
@@ -47,6 +47,11 @@ class Feedback(Model):
     submitter_email: Mapped[str | None] = mapped_column(String(255))
     consent_share_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel), default=Channel.WEB)
+    # A resident's item, or a supervision recommendation carried through the unit's hands
+    # (feedback.models.recommendations): resident pages, routing and resident figures take only
+    # the first.
+    origin: Mapped[Origin] = mapped_column(str_enum(Origin), default=Origin.RESIDENT,
+                                           server_default=Origin.RESIDENT.value)
     # The language the resident used ("vi", "en"; None before it was recorded): their emails use it.
     language: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[Status] = mapped_column(str_enum(Status), default=Status.RECEIVED)

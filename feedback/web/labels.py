@@ -87,6 +87,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     EventAction.RATING_CHANGED: _l("Người gửi đã sửa đánh giá"),
     EventAction.REOPENED: _l("Người gửi chưa hài lòng: ý kiến được mở lại"),
     EventAction.CLOSED: _l("Ý kiến đã đóng"),
+    EventAction.RECOMMENDATION_ISSUED: _l("Mặt trận hoặc Ban Thanh tra nhân dân gửi kiến nghị đến đơn vị"),
 }
 
 
