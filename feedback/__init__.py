@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from feedback.admin.views import bp as admin_bp
     from feedback.auth.views import bp as auth_bp
     from feedback.health.views import bp as health_bp
+    from feedback.monitor_recs.views import bp as monitor_recs_bp
     from feedback.public.views import bp as public_bp
     from feedback.units.views import bp as units_bp
 
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(units_bp, url_prefix="/unit")
     app.register_blueprint(health_bp)
+    app.register_blueprint(monitor_recs_bp, url_prefix="/monitor/recommendations")
 
 
 # No inline scripts or styles: every script and stylesheet is a file under /static.

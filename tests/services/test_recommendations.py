@@ -57,16 +57,8 @@ def scene() -> Scene:
 
 def issue(user: User, unit_id: int, *, now=ISSUED, **fields: object) -> recommendations.Issued:  # type: ignore[no-untyped-def]
     values: dict[str, object] = {"title": "Rác thải tồn đọng kéo dài", "text": "Đề nghị UBND kiểm tra việc thu gom.",
-                                 "topic_id": None, **fields}
-    if values["topic_id"] is None and not values.get("item_code"):
-        values["topic_id"] = db.session.scalar(sa.select(Feedback.topic_id).limit(1)) or _topic()
+                                 "topic_code": "moi-truong", **fields}
     return recommendations.issue_recommendation(user, RecommendationDraft(unit_id=unit_id, **values), now=now)  # type: ignore[arg-type]
-
-
-def _topic() -> int:
-    from feedback.models import Topic
-
-    return int(db.session.scalar(sa.select(Topic.id).where(Topic.code == "moi-truong")) or 0)
 
 
 def clock_of(issued: recommendations.Issued) -> Deadline:
@@ -239,20 +231,20 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_written(db_session: 
         issue(s.front, s.d.ubnd_ha_tu.id, text="x" * 200_000)
     assert "20.000" in long.value.errors["text"]
     with pytest.raises(RecommendationInvalid) as unknown:
-        issue(s.front, s.d.ubnd_ha_tu.id, item_code=make_code("QN", 2026, 999_999), topic_id=None)
+        issue(s.front, s.d.ubnd_ha_tu.id, item_code=make_code("QN", 2026, 999_999), topic_code=None)
     assert set(unknown.value.errors) == {"item_code"}
     elsewhere = make_feedback(s.d, locality=s.d.remote_village)
     elsewhere.code = make_code("QN", 2026, elsewhere.id)
     db.session.commit()
     with pytest.raises(RecommendationInvalid) as outside:
-        issue(s.front, s.d.ubnd_ha_tu.id, item_code=elsewhere.code, topic_id=None)
+        issue(s.front, s.d.ubnd_ha_tu.id, item_code=elsewhere.code, topic_code=None)
     assert set(outside.value.errors) == {"item_code"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Feedback)) == before + 1  # only `elsewhere`
 
     mine = make_feedback(s.d, topic=s.d.land)
     mine.code = make_code("QN", 2026, mine.id)
     db.session.commit()
-    issued = issue(s.front, s.d.ubnd_ha_tu.id, item_code=mine.code.lower(), topic_id=None)  # type: ignore[union-attr]
+    issued = issue(s.front, s.d.ubnd_ha_tu.id, item_code=mine.code.lower(), topic_code=None)  # type: ignore[union-attr]
     item = db.session.get(Feedback, issued.feedback_id)
     assert item is not None and (item.topic_id, item.locality_id) == (s.d.land.id, mine.locality_id)
     assert recommendations.recommendation_view(viewer_for(s.front), issued.recommendation_id,

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -55,7 +55,8 @@ from werkzeug.test import TestResponse
 from feedback.domain.status import Status
 from feedback.domain.tracking import hash_token, make_code
 from feedback.extensions import db
-from feedback.models import Assignment, Attachment, Feedback, ImportJob, Role, RoutingRule
+from feedback.models import Assignment, Attachment, Feedback, ImportJob, Role, RoutingRule, User
+from feedback.services.recommendations import RecommendationDraft, issue_recommendation
 
 from tests.factories import make_feedback, make_user
 from tests.services.handling_rows import TOKEN, desk
@@ -90,6 +91,10 @@ SECRET = (GONE, OK, GONE, GONE, GONE, GONE, GONE)
 NOBODY = (GONE, GONE, GONE, GONE, GONE, GONE, GONE)
 # The resident's rating and reopening POSTs with an empty form: let in, the form refused.
 SECRET_FORM = (GONE, INPUT, GONE, GONE, GONE, GONE, GONE)
+# Recommendations (/monitor/recommendations): the Front and the Board of the territory; another
+# territory's recommendation is 404 for them; units and the administrator are refused.
+MONITOR_PAGE = (LOGIN, LOGIN, DENY, DENY, OK, OK, DENY)
+MONITOR_OTHER = (LOGIN, LOGIN, DENY, DENY, GONE, GONE, DENY)
 
 MATRIX: list[tuple[str, str, str, tuple[Outcome, ...]]] = [
     # endpoint                      method  variant        anon   resident officer head  front  board  admin
@@ -138,6 +143,13 @@ MATRIX: list[tuple[str, str, str, tuple[Outcome, ...]]] = [
     ("public.rate",                 "POST", FOREIGN_TOKEN, NOBODY),
     ("public.reopen",               "POST", OWN,           SECRET_FORM),
     ("public.reopen",               "POST", FOREIGN_TOKEN, NOBODY),
+    ("monitor_recs.index",          "GET",  OWN,           MONITOR_PAGE),
+    ("monitor_recs.new",            "GET",  OWN,           MONITOR_PAGE),
+    ("monitor_recs.create",         "POST", OWN,           MONITOR_PAGE),
+    ("monitor_recs.detail",         "GET",  OWN,           MONITOR_PAGE),
+    ("monitor_recs.detail",         "GET",  OTHER_UNIT,    MONITOR_OTHER),
+    ("monitor_recs.file",           "GET",  OWN,           MONITOR_PAGE),
+    ("monitor_recs.file",           "GET",  OTHER_UNIT,    MONITOR_OTHER),
 ]
 
 EXPECTED: dict[tuple[str, str, str, str], Outcome] = {
@@ -164,14 +176,21 @@ class World:
     rule: RoutingRule
     job: ImportJob
     usernames: dict[str, str]
+    # A recommendation of the item's commune (to its People's Committee) and one of Vân Đồn, each
+    # with a file: (recommendation id, attachment id).
+    recommendation: tuple[int, int] = (0, 0)
+    other_recommendation: tuple[int, int] = (0, 0)
+    addressee_id: int = 0  # the People's Committee of the item's commune: the Front and the Board may address it
 
     def arguments(self, variant: str, role: str) -> dict[str, object]:
         item, attached = (self.other, self.other_file) if variant == OTHER_UNIT else (self.own, self.own_file)
         token = TOKEN if role == "resident" else GUESSED_TOKEN
         if variant == FOREIGN_TOKEN:
             token = OTHER_TOKEN
+        recommendation, file_id = self.other_recommendation if variant == OTHER_UNIT else self.recommendation
         return {"code": item.code, "token": token, "attachment_id": attached.id, "rule_id": self.rule.id,
-                "job_id": self.job.id, "day": OVERRIDE_DAY.isoformat(), "action": "accept"}
+                "job_id": self.job.id, "day": OVERRIDE_DAY.isoformat(), "action": "accept",
+                "recommendation_id": recommendation, "file_id": file_id}
 
 
 def _file(item: Feedback) -> Attachment:
@@ -201,11 +220,27 @@ def make_world() -> World:
     db.session.add_all([rule, job])
     world = World(d.item, other, _file(d.item), _file(other), rule, job, {
         "officer": d.officer.username, "head": d.head.username, "front": d.monitor.username,
-        "board": "ban-thanh-tra", "admin": "quan-tri"})
+        "board": "ban-thanh-tra", "admin": "quan-tri"},
+        _recommendation(d.monitor, directory.ubnd_ha_tu.id),
+        _recommendation(make_user("mttq-van-don", Role.FRONT_MONITOR, unit=directory.ubnd_van_don,
+                                  territory=directory.van_don), directory.ubnd_van_don.id),
+        directory.ubnd_ha_tu.id)
     # Committed (a savepoint in tests): a refused POST rolls its session back, which must not take
     # the world with it, as it never would in production.
     db.session.commit()
     return world
+
+
+def _recommendation(issuer: User, unit_id: int) -> tuple[int, int]:
+    """A recommendation issued by ``issuer`` to ``unit_id``, with one file: (its id, the file's id)."""
+    issued = issue_recommendation(issuer, RecommendationDraft(unit_id=unit_id, title="Thu gom rác",
+                                                              text="Đề nghị kiểm tra.", topic_code="moi-truong"),
+                                  now=datetime(2026, 3, 4, 2, 0, tzinfo=UTC))
+    item = db.session.get(Feedback, issued.feedback_id)
+    assert item is not None
+    attached = _file(item)
+    db.session.flush()
+    return issued.recommendation_id, attached.id
 
 
 def _forms(world: World) -> dict[str, dict[str, object]]:
@@ -213,6 +248,8 @@ def _forms(world: World) -> dict[str, dict[str, object]]:
     return {
         "admin.item_handover": {"unit": str(world.other.current_unit_id), "reason": "Không thuộc thẩm quyền"},
         "admin.calendar_add": {"day": OVERRIDE_DAY.isoformat(), "day_type": "off", "note": "Nghỉ bù"},
+        "monitor_recs.create": {"unit": str(world.addressee_id),
+                                "title": "Rác thải", "text": "Đề nghị kiểm tra.", "topic": "moi-truong"},
     }
 
 

@@ -9,6 +9,7 @@ Resident pages, routing and the resident figures take only items of origin ``res
 
 from sqlalchemy import ColumnElement
 
+from feedback.domain.recommendations import RecommendationSource, sources
 from feedback.domain.status import Origin
 from feedback.models import Feedback
 from feedback.services.recommendations.counts import RecommendationCounts, counts
@@ -30,7 +31,7 @@ def resident_items() -> ColumnElement[bool]:
 __all__ = [
     "AnswerView", "FileView", "Issued", "NotAllowed", "RecommendationCounts", "RecommendationDraft",
     "RecommendationFacts", "RecommendationInvalid", "RecommendationLine", "RecommendationNotFound",
-    "RecommendationView", "SupervisionClock", "addressable_units", "configured_days", "counts",
+    "RecommendationSource", "RecommendationView", "SupervisionClock", "addressable_units", "configured_days", "counts",
     "issue_recommendation", "recommendation_facts", "recommendation_file", "recommendation_lines",
-    "recommendation_view", "resident_items",
+    "recommendation_view", "resident_items", "sources",
 ]

@@ -65,7 +65,7 @@ class RecommendationInvalid(ValueError):
 @dataclass(frozen=True)
 class RecommendationDraft:
     """What the issuer typed. ``source`` "front" or "bttnd" (None: the only one the user has);
-    ``item_code`` the resident item it is about (None or blank: a pattern); ``topic_id`` may be
+    ``item_code`` the resident item it is about (None or blank: a pattern); ``topic_code`` may be
     left out when an item is named (its topic is taken)."""
 
     unit_id: int | None
@@ -73,7 +73,7 @@ class RecommendationDraft:
     text: str
     source: str | None = None
     item_code: str | None = None
-    topic_id: int | None = None
+    topic_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,13 +199,15 @@ def issue_recommendation(user: User, draft: RecommendationDraft, *, now: datetim
         else:
             errors["unit_id"] = _("%(unit)s không thuộc địa bàn bạn giám sát.", unit=unit.name)
     about = _about(viewer, draft.item_code, errors)
-    topic = db.session.get(Topic, draft.topic_id) if draft.topic_id is not None else None
-    if draft.topic_id is not None and (topic is None or not topic.active):
-        errors["topic_id"] = _("Không tìm thấy lĩnh vực đã chọn.")
+    topic_code = (draft.topic_code or "").strip()
+    topic = db.session.scalar(select(Topic).where(Topic.code == topic_code, Topic.active.is_(True))) \
+        if topic_code else None
+    if topic_code and topic is None:
+        errors["topic_code"] = _("Không tìm thấy lĩnh vực đã chọn.")
     elif topic is None and about is not None:
         topic = about.topic
     elif topic is None and "item_code" not in errors:
-        errors["topic_id"] = _("Hãy chọn lĩnh vực của kiến nghị (hoặc nhập mã ý kiến được kiến nghị).")
+        errors["topic_code"] = _("Hãy chọn lĩnh vực của kiến nghị (hoặc nhập mã ý kiến được kiến nghị).")
     if errors:
         raise RecommendationInvalid(errors)
     assert source is not None and unit is not None and topic is not None and unit.locality is not None

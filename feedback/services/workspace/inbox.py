@@ -28,7 +28,7 @@ from sqlalchemy.orm import QueryableAttribute, joinedload
 from feedback.domain.access import Role, Viewer
 from feedback.domain.calendar import CalendarNotCovered, WorkCalendar, end_of_local_day, local_date
 from feedback.domain.lateness import Distance, distance
-from feedback.domain.status import Kind, Status
+from feedback.domain.status import Kind, Origin, Status
 from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, Topic, Unit, User
@@ -104,6 +104,7 @@ class InboxRow(ItemLine):
 
     late: Distance | None
     left: Distance | None
+    recommendation: bool = False  # a supervision recommendation of the Front or the Inspection Board
 
 
 @dataclass(frozen=True)
@@ -324,5 +325,6 @@ def _rows(items: list[Feedback], now: datetime) -> list[InboxRow]:
             code=str(item.code), title=item.title, kind=item.kind, status=item.status,
             unit=item.current_unit.name if item.current_unit is not None else None,
             topic=item.topic.name, locality=item.locality.name, received_at=item.received_at,
-            next_due_at=running[0].due_at if running else None, late=late, left=left))
+            next_due_at=running[0].due_at if running else None, late=late, left=left,
+            recommendation=item.origin is Origin.SUPERVISION))
     return rows
