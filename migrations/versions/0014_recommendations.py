@@ -51,9 +51,12 @@ def upgrade():
 
 
 def downgrade():
+    # The carrying items stay (their audit events are append-only): they become plain items of the
+    # staff channel, with no secret link (their token hash matches no token).
     with op.batch_alter_table('recommendation', schema=None) as batch_op:
         batch_op.drop_index('ix_recommendation_unit_issued_at')
         batch_op.drop_index(batch_op.f('ix_recommendation_about_feedback_id'))
     op.drop_table('recommendation')
     with op.batch_alter_table('feedback', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_feedback_origin_value'), type_='check')
         batch_op.drop_column('origin')
