@@ -277,6 +277,13 @@ def test_counts_per_unit_issued_answered_and_on_time(db_session: Session) -> Non
     assert april == {"UBND-06652": recommendations.RecommendationCounts("UBND-06652", "UBND Phường Hà Tu", 0, 1, 0)}
     assert recommendations.counts(db.session, period_start=date(2026, 3, 1), period_end=date(2026, 4, 30),
                                   territory_id=s.d.van_don.id) == {}
+    # Now 10 April: the Front's open one (due 2 April) and the department's are overdue; the
+    # answered ones are not, late or not.
+    with_now = recommendations.counts(db.session, period_start=date(2026, 4, 1), period_end=date(2026, 4, 30),
+                                      territory_id=None, now=date_at(2026, 4, 10))
+    assert {code: (c.answered, c.overdue_open) for code, c in with_now.items()} == {
+        "UBND-06652": (1, 1), "SNNMT-22": (0, 1)}
+    assert {c.overdue_open for c in march.values()} == {None}
     with pytest.raises(ValueError):
         recommendations.counts(db.session, period_start=date(2026, 4, 1), period_end=date(2026, 3, 1),
                                territory_id=None)
@@ -286,3 +293,17 @@ def date_at(year: int, month: int, day: int):  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
     return datetime(year, month, day, 2, 0, tzinfo=UTC)
+
+
+def test_a_board_member_without_a_committee_is_told_at_their_own_address(db_session: Session) -> None:
+    """Proves: when the issuer's membership names no committee (an Inspection Board member), the
+    answer notice goes to the issuer's own email, once, naming the code and never the text."""
+    s = scene()
+    s.board.email = "bttnd@example.test"
+    db.session.commit()
+    issued = issue(s.board, s.d.ubnd_ha_tu.id)
+    handling.save_draft(s.head, issued.feedback_id, "Nội dung trả lời riêng.", expected_version=None, now=ISSUED)
+    handling.publish_answer(s.head, issued.feedback_id, now=ISSUED)
+    (notice,) = db.session.scalars(sa.select(Notification).where(Notification.feedback_id == issued.feedback_id))
+    assert (notice.recipient_email, notice.recipient_unit_id) == ("bttnd@example.test", None)
+    assert issued.code in notice.subject and "Nội dung trả lời riêng" not in notice.body

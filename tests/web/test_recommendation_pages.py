@@ -5,6 +5,7 @@ never shows one."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -12,10 +13,12 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from feedback.extensions import db
-from feedback.models import Feedback, Recommendation, Role
+from feedback.models import Attachment, Feedback, Recommendation, Role
 from feedback.services import handling
+from feedback.services.intake import check_upload
 from feedback.services.recommendations import RecommendationDraft, issue_recommendation
-from tests.factories import make_directory, make_user
+from feedback.domain.status import Status
+from tests.factories import make_directory, make_feedback, make_user
 from tests.web.admin_html import Element, parse
 from tests.web.auth_helpers import csrf_token, log_in
 
@@ -92,10 +95,17 @@ def test_the_unit_sees_it_marked_answers_it_and_the_issuer_reads_the_answer(
     issued = issue_recommendation(front, RecommendationDraft(unit_id=d.ubnd_ha_tu.id, title="Rác thải tồn đọng",
                                                              text="Đề nghị kiểm tra.", topic_code="moi-truong"),
                                   now=datetime.now(UTC))
+    resident = make_feedback(d, status=Status.ASSIGNED, current_unit=d.ubnd_ha_tu)
+    db.session.commit()
     assert log_in(client, "can-bo-ha-tu").status_code == 302
     inbox = page(client.get("/unit/"))
-    row = next(li for li in inbox.find_all("li", class_="inbox-item") if issued.code in li.text)
-    assert row.find("span", class_="recommendation-badge").text == "Kiến nghị giám sát"
+    rows = {li.find("a").text: li for li in inbox.find_all("li", class_="inbox-item")}
+    assert set(rows) == {issued.code, resident.code}
+    assert rows[issued.code].find("span", class_="recommendation-badge").text == "Kiến nghị giám sát"
+    assert rows[resident.code].find_all("span", class_="recommendation-badge") == []
+    only = page(client.get("/unit/?recommendations=1"))
+    assert [li.find("a").text for li in only.find_all("li", class_="inbox-item")] == [issued.code]
+    assert "(1)" in only.find("span", class_="filter-recommendations").text
     response = client.get(f"/unit/items/{issued.code}")
     item_page = page(response)
     assert "mttq-ha-tu" in item_page.find("section", id="kien-nghi").text
@@ -123,3 +133,39 @@ def test_the_unit_sees_it_marked_answers_it_and_the_issuer_reads_the_answer(
     answer = page(client.get(f"/monitor/recommendations/{issued.recommendation_id}")).find("p", class_="answer-text")
     assert answer.text == "Đã thu gom xong."
     assert db.session.get(Feedback, issued.feedback_id).answered_at is not None  # type: ignore[union-attr]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_files_go_with_the_recommendation_and_the_answer_and_a_draft_stays_the_units(
+        client: FlaskClient, db_session: Session) -> None:
+    """Proves: a picture sent with the form is stored and opens for the issuer; an .exe is refused
+    on the attachments field (422, nothing written); the unit's draft file is not the issuer's
+    (404) until the answer is published, then it opens."""
+    d, front, officer, head = setup()
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    token = csrf_token(html(client.get("/monitor/recommendations/new")))
+    data = {"csrf_token": token, "unit": str(d.ubnd_ha_tu.id), "title": "Rác thải", "text": "Đề nghị kiểm tra.",
+            "topic": "moi-truong"}
+    refused = client.post("/monitor/recommendations/new", content_type="multipart/form-data",
+                          data={**data, "attachments": (io.BytesIO(b"MZ not a picture"), "virus.exe")})
+    assert refused.status_code == 422 and page(refused).find("p", id="attachments-error").text
+    assert count() == 0
+    done = client.post("/monitor/recommendations/new", content_type="multipart/form-data",
+                       data={**data, "attachments": (io.BytesIO(PNG), "hien-truong.png")})
+    assert done.status_code == 303
+    shown = page(client.get(done.headers["Location"]))
+    (link,) = [a for a in shown.find_all("a") if a.text == "hien-truong.png"]
+    picture = client.get(link.attrs["href"])
+    assert picture.status_code == 200 and picture.data == PNG
+
+    recommendation = db.session.scalar(sa.select(Recommendation))
+    assert recommendation is not None
+    handling.save_draft(head, recommendation.feedback_id, "Đã xử lý.", expected_version=None, now=datetime.now(UTC),
+                        files=[check_upload("bien-ban.png", PNG, max_bytes=10 * 1024 * 1024)])
+    draft_file = db.session.scalar(sa.select(Attachment.id).where(Attachment.answer_id.is_not(None)))
+    url = f"/monitor/recommendations/{recommendation.id}/files/{draft_file}"
+    assert client.get(url).status_code == 404
+    handling.publish_answer(head, recommendation.feedback_id, now=datetime.now(UTC))
+    assert client.get(url).status_code == 200

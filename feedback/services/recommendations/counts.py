@@ -7,7 +7,9 @@ and the monthly briefing show these beside them. Definitions, by analogy with §
 - answered: recommendations whose answer the unit published in the period (by the time of the
   first publication);
 - answered_on_time: of those, published at or before the SUPERVISION clock's due time (the
-  clock is never extended; a recorded breach makes it late whatever the times say).
+  clock is never extended; a recorded breach makes it late whatever the times say);
+- overdue_open (only when ``now`` is given, else None): recommendations not answered whose clock
+  is overdue at ``now`` (``deadlines.overdue_clause``), whenever they were issued.
 
 The unit is the addressee, with the code and name frozen when the recommendation was issued (a
 later rename changes no past figure). The period is of local (Asia/Ho_Chi_Minh) dates, both
@@ -18,7 +20,7 @@ the same rule that decides who sees them (the Front and the Board of that territ
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.orm import Session, scoped_session
@@ -27,6 +29,7 @@ from feedback.domain.calendar import end_of_local_day, start_of_local_day
 from feedback.domain.deadlines import Clock
 from feedback.domain.handling import DraftStatus
 from feedback.models import Answer, Deadline, Feedback, Locality, Recommendation
+from feedback.services.deadlines import overdue_clause
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class RecommendationCounts:
     issued: int = 0
     answered: int = 0
     answered_on_time: int = 0
+    overdue_open: int | None = None
 
 
 def _in_territory(session: Session | scoped_session[Session], territory_id: int | None) -> ColumnElement[bool]:
@@ -48,11 +52,12 @@ def _in_territory(session: Session | scoped_session[Session], territory_id: int 
 
 
 def counts(session: Session | scoped_session[Session], *, period_start: date, period_end: date,
-           territory_id: int | None) -> dict[str, RecommendationCounts]:
+           territory_id: int | None, now: datetime | None = None) -> dict[str, RecommendationCounts]:
     """Issued, answered and answered on time per addressee unit code (see the module), for the
     local dates ``period_start``..``period_end`` inclusive, in ``territory_id``'s subtree (None:
-    everywhere). Units with nothing in the period are absent. Raises ValueError when the period
-    ends before it starts. Read only: three grouped queries."""
+    everywhere); with ``now``, also the overdue ones still open. Units with nothing to count are
+    absent. Raises ValueError when the period ends before it starts. Read only: two or three
+    grouped queries."""
     if period_end < period_start:
         raise ValueError(f"the period ends ({period_end}) before it starts ({period_start})")
     start, end = start_of_local_day(period_start), end_of_local_day(period_end)
@@ -64,7 +69,8 @@ def counts(session: Session | scoped_session[Session], *, period_start: date, pe
         # Grouped by (code, frozen name): a unit renamed within the period adds up under its
         # code, named as it was at its latest recommendation (rows come oldest group first).
         names[code] = name
-        figures = found.setdefault(code, {"issued": 0, "answered": 0, "answered_on_time": 0})
+        figures = found.setdefault(code, {"issued": 0, "answered": 0, "answered_on_time": 0,
+                                          **({"overdue_open": 0} if now is not None else {})})
         figures[figure] += value
 
     issued = session.execute(
@@ -93,4 +99,15 @@ def counts(session: Session | scoped_session[Session], *, period_start: date, pe
     for code, name, number, in_time in answered:
         add(code, name, "answered", number)
         add(code, name, "answered_on_time", in_time)
+    if now is not None:
+        overdue = session.execute(
+            select(Recommendation.unit_code, Recommendation.unit_name, func.count(func.distinct(Recommendation.id)))
+            .join(Feedback, Feedback.id == Recommendation.feedback_id)
+            .join(Deadline, and_(Deadline.feedback_id == Recommendation.feedback_id,
+                                 Deadline.clock == Clock.SUPERVISION.value))
+            .where(overdue_clause(now), where)
+            .group_by(Recommendation.unit_code, Recommendation.unit_name)
+            .order_by(func.max(Recommendation.issued_at)))
+        for code, name, number in overdue:
+            add(code, name, "overdue_open", number)
     return {code: RecommendationCounts(code, names[code], **figures) for code, figures in sorted(found.items())}

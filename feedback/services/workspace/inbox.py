@@ -71,6 +71,7 @@ class InboxFilters:
     officer_id: int | None = None  # the officer the item is assigned to ("Việc của tôi": the viewer)
     overdue: bool = False
     due_soon: bool = False
+    recommendations: bool = False  # only supervision recommendations of the Front or the Board
     search: str = ""
 
 
@@ -95,6 +96,7 @@ class Counts:
     officers: tuple[Option, ...] = ()
     overdue: int = 0
     due_soon: int = 0
+    recommendations: int = 0
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,9 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
         clauses["overdue"] = overdue
     if filters.due_soon:
         clauses["due_soon"] = due_soon
+    supervision = Feedback.origin == Origin.SUPERVISION
+    if filters.recommendations:
+        clauses["origin"] = supervision
     truncated = False
     if filters.search.strip():
         ids, truncated = _search_ids([*scope, clauses["status"]], filters.search)
@@ -211,7 +216,7 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
     def where(*left_out: str) -> list[ColumnElement[bool]]:
         return [*scope, *(clause for name, clause in clauses.items() if name not in left_out)]
 
-    counts = _counts(where, overdue, due_soon)
+    counts = _counts(where, overdue, due_soon, supervision)
     next_due = (select(func.min(Deadline.due_at)).where(Deadline.feedback_id == Feedback.id, _running())
                 .correlate(Feedback).scalar_subquery())
     query = (select(Feedback).where(*where())
@@ -226,7 +231,7 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
 
 
 def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElement[bool],
-            due_soon: ColumnElement[bool]) -> Counts:
+            due_soon: ColumnElement[bool], supervision: ColumnElement[bool]) -> Counts:
 
     def grouped(column: QueryableAttribute[Any], *left_out: str) -> Counter[object]:
         rows = db.session.execute(select(column, func.count()).select_from(Feedback).where(*where(*left_out))
@@ -257,6 +262,7 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
                               key=lambda o: fold(o.label))),
         overdue=count(overdue, "overdue"),
         due_soon=count(due_soon, "due_soon"),
+        recommendations=count(supervision, "origin"),
     )
 
 
