@@ -30,8 +30,16 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     register_security_headers(app)
     register_errors(app)
     register_jobs(app)
+    register_statistics(app)
     register_cli(app)
     return app
+
+
+def register_statistics(app: Flask) -> None:
+    """Count every fact in the transaction that makes it (feedback.services.statistics.live)."""
+    from feedback.services.statistics import track_facts
+
+    track_facts()
 
 
 def check_config(app: Flask) -> None:
@@ -127,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     from feedback.admin.views import bp as admin_bp
     from feedback.auth.views import bp as auth_bp
     from feedback.health.views import bp as health_bp
+    from feedback.monitor.views import bp as monitor_bp
     from feedback.monitor_recs.views import bp as monitor_recs_bp
     from feedback.public.views import bp as public_bp
     from feedback.units.views import bp as units_bp
@@ -135,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(units_bp, url_prefix="/unit")
+    app.register_blueprint(monitor_bp, url_prefix="/monitor")
     app.register_blueprint(health_bp)
     app.register_blueprint(monitor_recs_bp, url_prefix="/monitor/recommendations")
 

@@ -7,6 +7,7 @@ proves the commands wrote where the fixture can see (and undo) it.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,22 @@ def test_users_set_password_and_list(app: Flask, db_session: Session) -> None:
     db.session.refresh(user)
     assert verify_password(user.password_hash, "mat-khau-moi-12")
     assert "canbo" in listing.output and "admin" in listing.output
+
+
+def test_stats_rebuild_recounts_the_rollups_from_the_raw_rows(app: Flask, db_session: Session) -> None:
+    """Proves: `flask stats rebuild` empties the statistics tables and fills them from the
+    items' raw rows (a stray row disappears, the hand-counted world's facts appear)."""
+    from feedback.models import StatDaily, StatFact
+    from tests.services.stats_rows import build_world
+
+    build_world()
+    db.session.add(StatDaily(unit_id=999, locality_id=1, topic_id=1, kind="report", day=date(2020, 1, 1),
+                             commune_id=1, received=5, answered=0, answered_on_time=0, transfers=0, reopened=0,
+                             ratings=0, satisfied=0))
+    db.session.commit()
+    result = run(app, "stats", "rebuild")
+    assert result.exit_code == 0, result.output
+    assert "Đã tính lại thống kê: 6 ý kiến, 19 dữ kiện." in result.output
+    assert db.session.scalar(select(func.count()).select_from(StatFact)) == 19
+    # 7 first assignments: I2 counts for B and for A.
+    assert db.session.scalar(select(func.sum(StatDaily.received))) == 7

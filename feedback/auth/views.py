@@ -34,13 +34,13 @@ from feedback.services.accounts import end_sessions, log_in
 bp = Blueprint("auth", __name__)
 
 # Where each role lands after login when no page was asked for; the first role the user has
-# wins, and a user with none of them lands on the home page. Only pages that exist are listed:
-# the Front's pages (/monitor/) add FRONT_MONITOR and INSPECTION_BOARD here when they arrive;
-# until then those users land on the home page with a note (``NO_HOME_YET``).
+# wins, and a user with none of them lands on the home page. Only pages that exist are listed.
 LANDING: tuple[tuple[Role, str], ...] = (
     (Role.ADMIN, "admin.index"),
     (Role.UNIT_HEAD, "units.inbox"),
     (Role.OFFICER, "units.inbox"),
+    (Role.FRONT_MONITOR, "monitor.index"),
+    (Role.INSPECTION_BOARD, "monitor.index"),
 )
 
 
@@ -141,10 +141,6 @@ def login() -> ResponseReturnValue:
                 flash(_("Đã có %(count)d lần nhập sai mật khẩu vào tài khoản của bạn kể từ lần đăng nhập trước. "
                         "Nếu không phải bạn, hãy đổi mật khẩu.", count=outcome.failed_attempts), "warning")
             current_app.logger.info("login: %s", user.username)
-            if not next_page and home_for(user) is None:
-                # A Front monitor or Inspection Board member: their pages are not built yet.
-                flash(_("Trang làm việc dành cho vai trò của bạn đang được xây dựng; hiện bạn chỉ xem được "
-                        "các trang công khai."), "info")
             return redirect(next_page or landing_for(user))
         error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
         current_app.logger.info("failed login for %r from %s", form.username.data, request.remote_addr)

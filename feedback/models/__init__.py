@@ -10,6 +10,7 @@ from feedback.models.imports import ImportJob, ImportStatus
 from feedback.models.notifications import Notification
 from feedback.models.ratings import Rating, Reopening
 from feedback.models.recommendations import Recommendation
+from feedback.models.statistics import StatDaily, StatFact, StatMonthly, StatUnitName
 from feedback.models.users import Membership, Role, User
 
 __all__ = [
@@ -33,6 +34,10 @@ __all__ = [
     "Recommendation",
     "Reopening",
     "Role",
+    "StatDaily",
+    "StatFact",
+    "StatMonthly",
+    "StatUnitName",
     "RoutingRule",
     "Topic",
     "Unit",

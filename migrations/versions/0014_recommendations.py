@@ -1,7 +1,7 @@
 """recommendations: supervision recommendations carried as items of origin "supervision"
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0011
 Create Date: 2026-11-30 08:55:00.000000
 
 """
@@ -13,7 +13,7 @@ import feedback.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0009'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -245,12 +245,16 @@ def test_every_landing_page_exists(app: Flask) -> None:
 
 
 def test_staff_without_a_landing_page_land_on_the_home_page(client: FlaskClient, db_session: Session) -> None:
-    """Proves: a Front monitor (no /monitor/ pages yet) is sent to the home page after login; officers
-    and heads now land on /unit/ (tests/web/test_unit_workspace.py)."""
-    directory = make_directory()
-    make_user("mttq", Role.FRONT_MONITOR, territory=directory.ha_tu)
+    """Proves: an account with no membership (no role, so no workspace) is sent to the home page
+    after login; a Front monitor lands on /monitor/ (tests/web/test_unit_workspace.py)."""
+    from feedback.services.accounts.passwords import hash_password
+    from feedback.extensions import db
+    from feedback.models import User
 
-    response = log_in(client, "mttq")
+    db.session.add(User(username="khongvaitro", password_hash=hash_password("mat-khau-dung-1"), full_name="x"))
+    db.session.flush()
+
+    response = log_in(client, "khongvaitro")
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/"

@@ -1,7 +1,6 @@
 """The permission matrix (issue #8 item 6): every role over every staff and secret-link route.
 
-Every rule of the app's url_map under ``/unit/``, ``/admin/``, ``/t/`` (and ``/monitor/`` once it
-exists) is requested, for each method it accepts among GET and POST, by each of seven roles, and
+Every rule of the app's url_map under ``/unit/``, ``/admin/``, ``/t/`` and ``/monitor/`` is requested, for each method it accepts among GET and POST, by each of seven roles, and
 the answer is compared with the table ``MATRIX`` below. A route that the table does not list
 fails ``test_every_route_is_in_the_matrix``, and a row whose route is gone fails too: whoever
 adds a route adds its row.
@@ -22,7 +21,7 @@ column order of ``ROLES``::
   token. Every (endpoint, method) needs an ``OWN`` row; add the other variants where the route
   names an item.
 - URL arguments come from ``World.arguments`` (``code``, ``token``, ``attachment_id``,
-  ``rule_id``, ``job_id``, ``day``): a route with a new argument adds it there. The token in the
+  ``rule_id``, ``job_id``, ``day``, and for the Front dashboard ``figure``, ``name``, ``fmt``): a route with a new argument adds it there. The token in the
   URL is the one the role holds: the resident's own, for everybody else a guessed one.
 - POSTs carry a valid CSRF token (so a refusal is the permission, not CSRF) and the form of
   ``_forms`` for that endpoint, empty when it is not listed.
@@ -85,16 +84,16 @@ ROLES = ("anonymous", "resident", "officer", "head", "front", "board", "admin")
 UNIT_PAGE = (LOGIN, LOGIN, OK, OK, DENY, DENY, DENY)
 UNIT_OTHER = (LOGIN, LOGIN, GONE, GONE, DENY, DENY, DENY)
 ADMIN_PAGE = (LOGIN, LOGIN, DENY, DENY, DENY, DENY, OK)
+# The Front dashboard: Front monitors and Inspection Board members, within their commune; an item
+# of another commune is 404 for them (tests/web/test_monitor_dashboard.py names every such URL).
+MONITOR_PAGE = (LOGIN, LOGIN, DENY, DENY, OK, OK, DENY)
+MONITOR_OTHER = (LOGIN, LOGIN, DENY, DENY, GONE, GONE, DENY)
 PUBLIC = (OK, OK, OK, OK, OK, OK, OK)
 # The secret link opens for its holder only; a guessed or someone else's token is 404.
 SECRET = (GONE, OK, GONE, GONE, GONE, GONE, GONE)
 NOBODY = (GONE, GONE, GONE, GONE, GONE, GONE, GONE)
 # The resident's rating and reopening POSTs with an empty form: let in, the form refused.
 SECRET_FORM = (GONE, INPUT, GONE, GONE, GONE, GONE, GONE)
-# Recommendations (/monitor/recommendations): the Front and the Board of the territory; another
-# territory's recommendation is 404 for them; units and the administrator are refused.
-MONITOR_PAGE = (LOGIN, LOGIN, DENY, DENY, OK, OK, DENY)
-MONITOR_OTHER = (LOGIN, LOGIN, DENY, DENY, GONE, GONE, DENY)
 
 MATRIX: list[tuple[str, str, str, tuple[Outcome, ...]]] = [
     # endpoint                      method  variant        anon   resident officer head  front  board  admin
@@ -130,6 +129,14 @@ MATRIX: list[tuple[str, str, str, tuple[Outcome, ...]]] = [
     ("admin.rules_import",          "GET",  OWN,           ADMIN_PAGE),
     ("admin.rules_import",          "POST", OWN,           ADMIN_PAGE),
     ("admin.rules_import_job",      "GET",  OWN,           ADMIN_PAGE),
+    ("monitor.index",               "GET",  OWN,           MONITOR_PAGE),
+    ("monitor.items",               "GET",  OWN,           MONITOR_PAGE),
+    ("monitor.item",                "GET",  OWN,           MONITOR_PAGE),
+    ("monitor.item",                "GET",  OTHER_UNIT,    MONITOR_OTHER),
+    ("monitor.attachment",          "GET",  OWN,           MONITOR_PAGE),
+    ("monitor.attachment",          "GET",  OTHER_UNIT,    MONITOR_OTHER),
+    ("monitor.overdue",             "GET",  OWN,           MONITOR_PAGE),
+    ("monitor.export",              "GET",  OWN,           MONITOR_PAGE),
     ("public.track",                "GET",  OWN,           PUBLIC),
     ("public.track_slash",          "GET",  OWN,           PUBLIC),
     ("public.track_json",           "GET",  OWN,           PUBLIC),
@@ -143,6 +150,7 @@ MATRIX: list[tuple[str, str, str, tuple[Outcome, ...]]] = [
     ("public.rate",                 "POST", FOREIGN_TOKEN, NOBODY),
     ("public.reopen",               "POST", OWN,           SECRET_FORM),
     ("public.reopen",               "POST", FOREIGN_TOKEN, NOBODY),
+    # Recommendations: the Front and the Board of the territory (another territory's is 404).
     ("monitor_recs.index",          "GET",  OWN,           MONITOR_PAGE),
     ("monitor_recs.new",            "GET",  OWN,           MONITOR_PAGE),
     ("monitor_recs.create",         "POST", OWN,           MONITOR_PAGE),
@@ -190,7 +198,9 @@ class World:
         recommendation, file_id = self.other_recommendation if variant == OTHER_UNIT else self.recommendation
         return {"code": item.code, "token": token, "attachment_id": attached.id, "rule_id": self.rule.id,
                 "job_id": self.job.id, "day": OVERRIDE_DAY.isoformat(), "action": "accept",
-                "recommendation_id": recommendation, "file_id": file_id}
+                "recommendation_id": recommendation, "file_id": file_id,
+                # the Front dashboard: a figure to drill into, a table to export
+                "figure": "received", "name": "figures", "fmt": "csv"}
 
 
 def _file(item: Feedback) -> Attachment:

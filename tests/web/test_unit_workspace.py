@@ -253,25 +253,23 @@ def test_personal_data_follows_the_identity_rule_and_is_logged(client: FlaskClie
 
 
 @pytest.mark.parametrize("role, landing", [(Role.OFFICER, "/unit/"), (Role.UNIT_HEAD, "/unit/"),
-                                           (Role.ADMIN, "/admin/"), (Role.FRONT_MONITOR, "/")])
+                                           (Role.ADMIN, "/admin/"), (Role.FRONT_MONITOR, "/monitor/"),
+                                           (Role.INSPECTION_BOARD, "/monitor/")])
 def test_each_role_lands_on_its_home(client: FlaskClient, db_session: Session, role: Role, landing: str) -> None:
     """Proves: after login an officer and a head land on /unit/ (and it answers 200), an
-    administrator on /admin/, a Front monitor on the home page with a note that their pages are
-    not built yet."""
+    administrator on /admin/, a Front monitor and an Inspection Board member on the Front
+    dashboard /monitor/; none of them gets a "not built yet" note."""
     directory = make_directory()
+    territory = {Role.FRONT_MONITOR: directory.ha_tu, Role.INSPECTION_BOARD: directory.village}.get(role)
     make_user("nguoidung", role, unit=directory.ubnd_ha_tu if role in (Role.OFFICER, Role.UNIT_HEAD) else None,
-              territory=directory.ha_tu if role is Role.FRONT_MONITOR else None)
+              territory=territory)
     response = log_in(client, "nguoidung")
     assert response.status_code == 302
     location = response.headers["Location"]
     assert location.split("?")[0] in (landing, "http://localhost" + landing)
     followed = client.get(location)
     assert followed.status_code == 200
-    notes = parse(followed.get_data(as_text=True)).find_all("p", class_="flash-info")
-    if role is Role.FRONT_MONITOR:
-        assert len(notes) == 1 and "đang được xây dựng" in notes[0].text
-    else:
-        assert notes == []
+    assert parse(followed.get_data(as_text=True)).find_all("p", class_="flash-info") == []
 
 
 def test_header_shows_who_is_logged_in_and_logs_out(client: FlaskClient, d: Directory) -> None:

@@ -1,0 +1,117 @@
+"""The statistics' stored facts and rollups (DESIGN.md §6, §7).
+
+- ``StatFact``: one row per counted fact, as it was when it happened (unit, place, topic, kind,
+  local day; the answer's verdict and time to answer, the rating's verdict). The per-answer
+  durations make the median exact; the rows make the drill-down and the live rollups' deltas.
+- ``StatDaily``: the figures per (unit, locality, topic, kind, local day): the base rollup.
+- ``StatMonthly``: the same per (unit, commune, topic, kind, month): what a whole-month,
+  province- or commune-wide question reads.
+- ``StatUnitName``: the unit's code and name on its latest fact of each day (labels as they were).
+
+All are written by ``feedback.services.statistics`` only, in the transaction of the fact.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from feedback.domain.status import Kind
+from feedback.extensions import Model
+from feedback.models.types import NAME, SHORT, UTCDateTime, str_enum
+
+
+class StatFact(Model):
+    """One counted fact (measure: received, answered, transfer, rating, reopened)."""
+
+    __tablename__ = "stat_fact"
+    __table_args__ = (
+        UniqueConstraint("measure", "feedback_id", "ref", name="uq_stat_fact"),
+        # The median and the drill-down: one unit's facts of a period; everyone's of a period.
+        Index("ix_stat_fact_unit_day", "measure", "unit_id", "day"),
+        Index("ix_stat_fact_commune_day", "measure", "commune_id", "day"),
+        Index("ix_stat_fact_day", "measure", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(16))
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    ref: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(Integer)
+    locality_id: Mapped[int] = mapped_column(Integer)
+    commune_id: Mapped[int] = mapped_column(Integer)
+    village_id: Mapped[int | None] = mapped_column(Integer)
+    topic_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    day: Mapped[date] = mapped_column(Date)
+    on_time: Mapped[bool] = mapped_column(Boolean, default=False)
+    seconds: Mapped[int | None] = mapped_column(Integer)
+    satisfied: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class _Counts:
+    """The counted figures of a rollup row (rates, medians and overdue are derived elsewhere)."""
+
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    answered_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    transfers: Mapped[int] = mapped_column(Integer, default=0)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    ratings: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatDaily(_Counts, Model):
+    """Figures per (unit, locality, topic, kind, local day); commune and village ride along for
+    the filters."""
+
+    __tablename__ = "stat_daily"
+    __table_args__ = (
+        Index("ix_stat_daily_day", "day"),
+        Index("ix_stat_daily_unit_day", "unit_id", "day"),
+        Index("ix_stat_daily_commune_day", "commune_id", "day"),
+        Index("ix_stat_daily_village_day", "village_id", "day"),
+        Index("ix_stat_daily_topic_day", "topic_id", "day"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    locality_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(Integer)
+    village_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class StatMonthly(_Counts, Model):
+    """Figures per (unit, commune, topic, kind, month); ``month`` is its first day."""
+
+    __tablename__ = "stat_monthly"
+    __table_args__ = (
+        Index("ix_stat_monthly_month", "month"),
+        Index("ix_stat_monthly_unit_month", "unit_id", "month"),
+        Index("ix_stat_monthly_commune_month", "commune_id", "month"),
+        Index("ix_stat_monthly_topic_month", "topic_id", "month"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class StatUnitName(Model):
+    """The unit's code and name on its latest fact of ``day`` (``at``): a table's label is the
+    name on the unit's latest day within the period."""
+
+    __tablename__ = "stat_unit_name"
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    code: Mapped[str] = mapped_column(SHORT)
+    name: Mapped[str] = mapped_column(NAME)

@@ -1,0 +1,359 @@
+"""The Front dashboard (/monitor/) for Front monitors and Inspection Board members, read only.
+
+Every page is limited to the viewer's territory (``monitoring.territories_of``: a province
+monitor the province, a commune monitor or Inspection Board member the commune). A URL naming a
+unit, locality, item or drill-down key outside it answers 404, as one that does not exist; a
+query value that cannot be right (letters for an id, an unknown grouping) answers 400; a custom
+range that cannot be right shows the form again with the reason (400). Pages are never cached.
+
+Routes: ``index`` (figures, ranking, charts), ``items`` (the items behind a figure), ``item``
+(one item), ``overdue`` (the overdue list now, by unit) and ``export`` (each table as CSV or
+XLSX, the same figures as the page).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import groupby
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from feedback.auth.permissions import role_required
+from feedback.domain.charts import interval_chart, trend_chart
+from feedback.domain.date_range import BadRange, RangeProblem
+from feedback.domain.status import Kind
+from feedback.domain.tracking import InvalidCode, normalise_code
+from feedback.models import Role
+from feedback.monitor.nav import MONITOR_LINKS
+from feedback.services import monitoring
+from feedback.services.access import viewer_for
+from feedback.web.args import id_or_none, page_number, path_id
+from feedback.web.labels import clock_label, status_label
+
+bp = Blueprint("monitor", __name__)
+
+
+@bp.context_processor
+def navigation() -> dict[str, object]:
+    """The links of the dashboard's navigation to the Front's other pages (``nav.MONITOR_LINKS``)."""
+    return {"monitor_links": MONITOR_LINKS}
+
+
+MONITOR_ROLES = (Role.FRONT_MONITOR, Role.INSPECTION_BOARD)
+PER_PAGE = 25
+EXPORT_TABLES = ("figures", "ranking", "trend", "overdue", "items", "dashboard")
+FORMATS = ("csv", "xlsx")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def period_label(name: str) -> str:
+    return {"this_month": _("Tháng này"), "last_month": _("Tháng trước"), "this_quarter": _("Quý này"),
+            "this_year": _("Năm nay"), "custom": _("Tùy chọn")}.get(name, name)
+
+
+def group_label(name: str) -> str:
+    return {"unit": _("Đơn vị"), "commune": _("Xã, phường"), "village": _("Thôn, tổ dân phố"),
+            "topic": _("Lĩnh vực"), "kind": _("Loại ý kiến"), "month": _("Tháng")}.get(name, name)
+
+
+def range_message(problem: RangeProblem) -> str:
+    """What the viewer reads when the typed range is refused."""
+    return {
+        RangeProblem.MISSING: _("Hãy nhập cả ngày bắt đầu và ngày kết thúc."),
+        RangeProblem.NOT_A_DATE: _("Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm, ví dụ 31/01/2026."),
+        RangeProblem.REVERSED: _("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc."),
+        RangeProblem.TOO_EARLY: _("Chỉ xem được số liệu từ năm 2000 trở đi."),
+        RangeProblem.TOO_LONG: _("Khoảng thời gian quá dài: tối đa 20 năm."),
+        RangeProblem.FUTURE: _("Ngày bắt đầu không được sau ngày hôm nay."),
+    }[problem]
+
+
+def now_utc() -> datetime:
+    """The time the pages are computed at (one place, so that tests can fix it)."""
+    return datetime.now(UTC)
+
+
+def late_text(late: timedelta) -> str:
+    """How late an item is: whole calendar days, or hours when less than a day."""
+    if late.days >= 1:
+        return ngettext("Quá hạn %(num)d ngày", "Quá hạn %(num)d ngày", late.days)
+    hours = max(int(late.total_seconds() // 3600), 1)
+    return ngettext("Quá hạn %(num)d giờ", "Quá hạn %(num)d giờ", hours)
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _territory() -> monitoring.Territory:
+    """The territory asked for (``?territory=<id>``, one of the viewer's) or the viewer's first;
+    403 for a monitor whose membership has no territory, 404 for a territory not theirs."""
+    watched = monitoring.territories_of(viewer_for(current_user))
+    if not watched:
+        abort(403)
+    asked = id_or_none(request.args.get("territory"))
+    if asked is None:
+        return watched[0]
+    for territory in watched:
+        if territory.id == asked:
+            return territory
+    abort(404)
+
+
+def _kind(value: str | None) -> Kind | None:
+    if not value:
+        return None
+    try:
+        return Kind(value)
+    except ValueError:
+        abort(400)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The question read from the query string, or the refusal of its typed range."""
+
+    question: monitoring.Question | None
+    territory: monitoring.Territory
+    period_name: str
+    start_text: str
+    end_text: str
+    error: str | None
+
+
+def _asked(now: datetime) -> Asked:
+    """The question of the query string. 400 for values that cannot be right, 404 for filters
+    outside the territory; a refused custom range is returned with its message (no question)."""
+    args = request.args
+    territory = _territory()
+    period_name = args.get("period") or "this_month"
+    if period_name not in (*monitoring.PERIOD_NAMES, monitoring.CUSTOM):
+        abort(400)
+    group = args.get("group") or "unit"
+    if group not in monitoring.TABLE_GROUPINGS:
+        abort(400)
+    start_text, end_text = (args.get("from") or "").strip()[:20], (args.get("to") or "").strip()[:20]
+    unit_id, locality_id = id_or_none(args.get("unit")), id_or_none(args.get("locality"))
+    topic_id, kind = id_or_none(args.get("topic")), _kind(args.get("kind"))
+    try:
+        period = monitoring.period_for(period_name, start_text, end_text, today=monitoring.today_of(now))
+    except BadRange as refused:
+        return Asked(None, territory, period_name, start_text, end_text, range_message(refused.problem))
+    try:
+        question = monitoring.ask(territory, period=period, period_name=period_name, group=group,
+                                  unit_id=unit_id, locality_id=locality_id, topic_id=topic_id, kind=kind)
+    except monitoring.OutsideTerritory:
+        abort(404)
+    return Asked(question, territory, period_name, start_text, end_text, None)
+
+
+# The query-string keys of a question and of a drill-down: links carry these and nothing else
+# (a stray "?name=" must never reach url_for as a keyword).
+QUESTION_KEYS = ("territory", "period", "from", "to", "group", "unit", "locality", "topic", "kind", "figure", "by",
+                 "key")
+
+
+def _query_args(**changes: object) -> dict[str, object]:
+    """The question of the current query string (``QUESTION_KEYS``) with ``changes`` (None removes a key)."""
+    args: dict[str, object] = {key: value for key, value in request.args.items()
+                               if key in QUESTION_KEYS and value}
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return args
+
+
+def _filter_choices(asked: Asked) -> dict[str, object]:
+    territory = asked.territory
+    question = asked.question
+    commune = None
+    if question is not None and question.locality_id is not None:
+        commune = question.locality_id
+    try:
+        villages = monitoring.village_choices(territory, commune)
+    except monitoring.OutsideTerritory:
+        villages = []
+    return {
+        "territories": monitoring.territories_of(viewer_for(current_user)),
+        "units": monitoring.unit_choices(territory),
+        "communes": monitoring.commune_choices(territory),
+        "villages": villages,
+        "topics": monitoring.topic_choices(),
+        "kinds": list(Kind),
+    }
+
+
+def _page(template: str, status: int = 200, **context: object) -> Response:
+    context.setdefault("period_label", period_label)
+    context.setdefault("group_label", group_label)
+    context.setdefault("query_args", _query_args)
+    return _no_store(make_response(render_template(template, **context), status))
+
+
+@bp.get("/")
+@role_required(*MONITOR_ROLES)
+def index() -> ResponseReturnValue:
+    """The dashboard: totals, the figures per group, the ranking, the two charts, export links."""
+    now = now_utc()
+    asked = _asked(now)
+    choices = _filter_choices(asked)
+    if asked.question is None:
+        return _page("monitor/index.html", 400, asked=asked, board=None, choices=choices,
+                     columns=monitoring.FIGURE_COLUMNS)
+    board = monitoring.dashboard(asked.question, now=now)
+    satisfaction = interval_chart([(row.label, row.satisfaction_rate, row.satisfaction_ci, row.ratings)
+                                   for row in [*board.ranked, *board.too_few]])
+    trend = trend_chart([(_month_label(row.key), row.received, row.answered_on_time) for row in board.trend])
+    return _page("monitor/index.html", asked=asked, board=board, choices=choices,
+                 columns=monitoring.FIGURE_COLUMNS, satisfaction_chart=satisfaction, trend_chart=trend,
+                 month_label=_month_label)
+
+
+def _month_label(key: str) -> str:
+    """"2026-03" → "03/2026" as months are written in Vietnam."""
+    return f"{key[5:7]}/{key[:4]}" if len(key) == 7 else key
+
+
+def _drill(question: monitoring.Question) -> monitoring.Drill:
+    args = request.args
+    try:
+        return monitoring.check_drill(question, args.get("figure") or "", args.get("by") or None,
+                                      (args.get("key") or "")[:64] or None)
+    except monitoring.OutsideTerritory:
+        abort(404)
+    except ValueError:
+        abort(400)
+
+
+def _question_or_400(now: datetime) -> tuple[Asked, monitoring.Question]:
+    asked = _asked(now)
+    if asked.question is None:
+        abort(400, asked.error)
+    return asked, asked.question
+
+
+@bp.get("/items")
+@role_required(*MONITOR_ROLES)
+def items() -> ResponseReturnValue:
+    """The items behind one figure (``figure``, and ``by``/``key`` for one group's), read only."""
+    now = now_utc()
+    asked, question = _question_or_400(now)
+    drill = _drill(question)
+    page = monitoring.drill_items(question, drill, viewer=viewer_for(current_user), now=now, page=page_number(),
+                                  per_page=PER_PAGE)
+    heading = next((c.heading for c in monitoring.FIGURE_COLUMNS if c.drill == drill.figure), drill.figure)
+    return _page("monitor/items.html", asked=asked, question=question, page=page, heading=heading,
+                 period=monitoring.drill_period(question, drill), month_label=_month_label)
+
+
+def _canonical_code(code: str) -> str:
+    try:
+        return normalise_code(code)
+    except InvalidCode:
+        return code.strip().upper()
+
+
+@bp.get("/items/<code>")
+@role_required(*MONITOR_ROLES)
+def item(code: str) -> ResponseReturnValue:
+    """One item, read only; the resident only under the identity rule, every display logged
+    (committed) before the page is rendered. Outside the territory: 404."""
+    canonical = _canonical_code(code)
+    if canonical != code:
+        return redirect(url_for("monitor.item", code=canonical), 301)
+    now = now_utc()
+    try:
+        shown = monitoring.monitor_item(code, viewer=viewer_for(current_user), now=now)
+    except monitoring.ItemNotFound:
+        abort(404)
+    monitoring.record_view(shown, current_user, now)
+    return _page("monitor/item.html", shown=shown.shown, item=shown.shown.detail, answers=shown.answers)
+
+
+@bp.get("/items/<code>/attachments/<int:attachment_id>")
+@role_required(*MONITOR_ROLES)
+def attachment(code: str, attachment_id: int) -> ResponseReturnValue:
+    """A file of an item in the territory (the resident's, or a published answer's), always as a
+    download (``Content-Disposition: attachment``, ``nosniff``), as the unit's page sends it."""
+    try:
+        found = monitoring.monitor_file(_canonical_code(code), path_id(attachment_id),
+                                        viewer=viewer_for(current_user))
+    except monitoring.ItemNotFound:
+        abort(404)
+    path = Path(current_app.config["UPLOAD_DIR"]) / found.storage_name
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
+                         download_name=found.original_name, max_age=0, conditional=False, etag=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/overdue")
+@role_required(*MONITOR_ROLES)
+def overdue() -> ResponseReturnValue:
+    """The items past a deadline now, grouped by unit, the latest first within each."""
+    now = now_utc()
+    asked, question = _question_or_400(now)
+    rows = monitoring.overdue_list(question, now=now)
+    ordered = sorted(rows, key=lambda row: (row.unit_name, row.unit_code, -row.late.total_seconds()))
+    by_unit = [(unit, list(group)) for unit, group in groupby(ordered, key=lambda row: (row.unit_code, row.unit_name))]
+    by_unit.sort(key=lambda pair: (-len(pair[1]), pair[0][1]))
+    return _page("monitor/overdue.html", asked=asked, question=question, by_unit=by_unit, total=len(rows),
+                 choices=_filter_choices(asked), late_text=late_text)
+
+
+def _tables(name: str, question: monitoring.Question, now: datetime) -> list[monitoring.Table]:
+    if name == "items":
+        drill = _drill(question)
+        rows = monitoring.all_drill_items(question, drill, viewer=viewer_for(current_user), now=now)
+        return [monitoring.items_table(rows, status_label)]
+    if name == "overdue":
+        return [monitoring.overdue_table(monitoring.overdue_list(question, now=now), clock_label)]
+    board = monitoring.dashboard(question, now=now)
+    figures = monitoring.figures_table(_("Số liệu"), group_label(question.group), board.rows, board.totals)
+    ranking = monitoring.ranking_table(board.ranked, board.too_few, board.min_ratings)
+    trend = monitoring.trend_table(board.trend)
+    if name == "figures":
+        return [figures]
+    if name == "ranking":
+        return [ranking]
+    if name == "trend":
+        return [trend]
+    return [figures, ranking, trend, monitoring.overdue_table(monitoring.overdue_list(question, now=now), clock_label)]
+
+
+@bp.get("/export/<name>.<fmt>")
+@role_required(*MONITOR_ROLES)
+def export(name: str, fmt: str) -> ResponseReturnValue:
+    """One table (``figures``, ``ranking``, ``trend``, ``overdue``, ``items``) as CSV or XLSX, or
+    every table of the page in one XLSX (``dashboard.xlsx``); the same question as the page."""
+    if name not in EXPORT_TABLES or fmt not in FORMATS or (name == "dashboard" and fmt == "csv"):
+        abort(404)
+    now = now_utc()
+    asked, question = _question_or_400(now)
+    tables = _tables(name, question, now)
+    place = re.sub(r"[^A-Za-z0-9-]", "", asked.territory.code) or str(asked.territory.id)
+    stamp = f"{place}-{question.period.start:%Y%m%d}-{question.period.end:%Y%m%d}"
+    filename = f"{name}-{stamp}.{fmt}"
+    if fmt == "csv":
+        response = make_response(monitoring.to_csv(tables[0]))
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    else:
+        response = make_response(monitoring.to_xlsx(tables))
+        response.headers["Content-Type"] = XLSX
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return _no_store(response)

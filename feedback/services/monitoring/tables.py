@@ -1,0 +1,120 @@
+"""The dashboard's tables, said once for the page and for its CSV and XLSX exports: the columns
+of a row of figures (``FIGURE_COLUMNS``), and each table as an ``exports.Table``.
+
+The page and the files show the same numbers because both read these columns from the same
+``Figures``; rates are fractions (the page shows them as percentages, the XLSX formats them so,
+the CSV writes the fraction), a rate with no denominator is empty. No personal data: item tables
+hold the code, title, kind, status, unit, topic, place and times only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from feedback.domain.status import Status
+from feedback.services.kinds import kind_name
+from feedback.services.monitoring.dashboard import DrillRow
+from feedback.services.monitoring.exports import Cell, Rate, Table
+from feedback.services.statistics import Figures, OverdueRow
+
+__all__ = ["FIGURE_COLUMNS", "Column", "figures_table", "items_table", "overdue_table", "ranking_table",
+           "trend_table"]
+
+
+def _rate(value: float | None) -> Rate | None:
+    return None if value is None else Rate(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of figures: its name in the URL and files (``key``), its heading, how to read
+    its cell from a row, whether it is a rate (shown as a percentage), and the drill-down
+    figure whose items it counts (None: a figure with no list of items behind it)."""
+
+    key: str
+    heading: LazyString
+    cell: Callable[[Figures], Cell]
+    is_rate: bool = False
+    drill: str | None = None
+
+
+FIGURE_COLUMNS: tuple[Column, ...] = (
+    Column("received", _l("Tiếp nhận"), lambda f: f.received, drill="received"),
+    Column("answered", _l("Đã trả lời"), lambda f: f.answered, drill="answered"),
+    Column("answered_on_time", _l("Trả lời đúng hạn"), lambda f: f.answered_on_time, drill="answered_on_time"),
+    Column("on_time_rate", _l("Tỷ lệ đúng hạn"), lambda f: _rate(f.on_time_rate), is_rate=True),
+    Column("overdue_open", _l("Đang quá hạn"), lambda f: f.overdue_open, drill="overdue_open"),
+    Column("median_days_to_answer", _l("Số ngày trả lời (trung vị)"),
+           lambda f: None if f.median_days_to_answer is None else round(f.median_days_to_answer, 1)),
+    Column("transfers", _l("Chuyển đơn"), lambda f: f.transfers, drill="transfers"),
+    Column("reopened", _l("Bị mở lại"), lambda f: f.reopened, drill="reopened"),
+    Column("reopen_rate", _l("Tỷ lệ mở lại"), lambda f: _rate(f.reopen_rate), is_rate=True),
+    Column("ratings", _l("Lượt đánh giá"), lambda f: f.ratings, drill="ratings"),
+    Column("rating_response_rate", _l("Tỷ lệ phản hồi đánh giá"), lambda f: _rate(f.rating_response_rate),
+           is_rate=True),
+    Column("satisfied", _l("Hài lòng"), lambda f: f.satisfied, drill="satisfied"),
+    Column("satisfaction_rate", _l("Tỷ lệ hài lòng"), lambda f: _rate(f.satisfaction_rate), is_rate=True),
+    Column("satisfaction_ci_low", _l("Khoảng tin cậy 95 %: cận dưới"),
+           lambda f: _rate(f.satisfaction_ci[0] if f.satisfaction_ci else None), is_rate=True),
+    Column("satisfaction_ci_high", _l("Khoảng tin cậy 95 %: cận trên"),
+           lambda f: _rate(f.satisfaction_ci[1] if f.satisfaction_ci else None), is_rate=True),
+)
+
+
+def _figure_cells(row: Figures) -> list[Cell]:
+    return [column.cell(row) for column in FIGURE_COLUMNS]
+
+
+def _headings(*first: str) -> list[str]:
+    return [*first, *(str(column.heading) for column in FIGURE_COLUMNS)]
+
+
+def figures_table(title: str, group_heading: str, rows: Sequence[Figures], total: Figures) -> Table:
+    """The figures per group, then the totals row ("Tổng cộng")."""
+    body = [[row.key, row.label, *_figure_cells(row)] for row in rows]
+    body.append(["", _("Tổng cộng"), *_figure_cells(total)])
+    return Table(title, _headings(_("Mã"), group_heading), body)
+
+
+def ranking_table(ranked: Sequence[Figures], too_few: Sequence[Figures], min_ratings: int) -> Table:
+    """The units ranked by the lower end of the interval (rank 1, 2, …), then those with fewer
+    than ``min_ratings`` ratings, unranked, marked "quá ít đánh giá"."""
+    body: list[list[Cell]] = [[index, row.key, row.label, *_figure_cells(row)] for index, row in enumerate(ranked, 1)]
+    note = _("Quá ít đánh giá (dưới %(num)d)", num=min_ratings)
+    body += [[note, row.key, row.label, *_figure_cells(row)] for row in too_few]
+    return Table(_("Xếp hạng"), _headings(_("Hạng"), _("Mã"), _("Đơn vị")), body)
+
+
+def trend_table(rows: Sequence[Figures]) -> Table:
+    """The monthly trend: one row per month of figures."""
+    return Table(_("Theo tháng"), _headings(_("Tháng")), [[row.key, *_figure_cells(row)] for row in rows])
+
+
+def _late_days(row: OverdueRow) -> float:
+    return round(row.late.total_seconds() / 86400, 1)
+
+
+def overdue_table(rows: Sequence[OverdueRow], clock_label: Callable[[str], str] = str) -> Table:
+    """The overdue list now: item, unit, kind, topic, place, clock (named by ``clock_label``),
+    due time, days late."""
+    headings = [_("Mã ý kiến"), _("Mã đơn vị"), _("Đơn vị"), _("Loại ý kiến"), _("Lĩnh vực"), _("Địa bàn"),
+                _("Thời hạn"), _("Hạn"), _("Số ngày quá hạn")]
+    body: list[list[Cell]] = [[row.code, row.unit_code, row.unit_name, kind_name(row.kind), row.topic_name,
+                               row.locality_name, clock_label(row.clock), row.due_at, _late_days(row)] for row in rows]
+    return Table(_("Quá hạn"), headings, body)
+
+
+def items_table(rows: Sequence[DrillRow], status_label: Callable[[Status], str] = str) -> Table:
+    """The items behind a figure: code, title, kind, status (named by ``status_label``), unit,
+    topic, place, times."""
+    headings = [_("Mã ý kiến"), _("Tiêu đề"), _("Loại ý kiến"), _("Trạng thái"), _("Đơn vị đang xử lý"),
+                _("Lĩnh vực"), _("Địa bàn"), _("Ngày tiếp nhận"), _("Hạn gần nhất"), _("Quá hạn")]
+    body: list[list[Cell]] = [[row.code, row.title, kind_name(row.kind), status_label(row.status), row.unit, row.topic,
+                               row.locality, row.received_at, row.next_due_at, _("có") if row.overdue else ""]
+                              for row in rows]
+    return Table(_("Ý kiến"), headings, body)

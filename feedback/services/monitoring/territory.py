@@ -1,0 +1,151 @@
+"""The territory a Front monitor or an Inspection Board member watches, and what lies in it.
+
+The territory comes from the one access rule (``feedback.domain.access.visibility``): a Front
+monitor watches its membership's locality subtree (the province, or its commune), an Inspection
+Board member the commune of its thôn. Every filter a dashboard URL names (a unit, a commune or
+village, a drill-down key) is checked here against that territory; one outside it raises
+``OutsideTerritory`` (the page answers 404, as for a row that does not exist), so a URL never
+shows or confirms another commune's figures.
+
+A unit is "in" a territory when its locality is inside it (a commune's People's Committee) or
+above it (a provincial department serving it, the province's committee), or when it has no
+locality; its figures are always counted only over the items located in the territory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+
+from feedback.domain.access import Viewer, visibility
+from feedback.domain.paths import path_of
+from feedback.extensions import db
+from feedback.models import Locality, LocalityLevel, Topic, Unit, UnitKind
+
+__all__ = ["Choice", "OutsideTerritory", "Territory", "commune_choices", "find_locality", "find_unit",
+           "territories_of", "topic_choices", "unit_choices", "village_choices"]
+
+
+class OutsideTerritory(LookupError):
+    """The unit, locality or item named is not in the viewer's territory (or does not exist)."""
+
+
+@dataclass(frozen=True)
+class Territory:
+    """A watched locality subtree: its id, code, name, level and ids from the province down."""
+
+    id: int
+    code: str
+    name: str
+    level: LocalityLevel
+    ids: tuple[int, ...]
+
+    @property
+    def path(self) -> str:
+        return path_of(self.ids)
+
+    def holds(self, locality: Locality) -> bool:
+        """Whether ``locality`` is this territory or lies inside it."""
+        return locality.path.startswith(self.path)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a filter: the id sent in the URL, the code and the name shown."""
+
+    id: int
+    code: str
+    name: str
+
+
+def territories_of(viewer: Viewer) -> list[Territory]:
+    """The territories ``viewer`` watches as a Front monitor or Inspection Board member, widest
+    first, then by name; empty for anyone else. Read only."""
+    ids = [scope[-1] for scope in visibility(viewer).territories if scope]
+    if not ids:
+        return []
+    rows = db.session.scalars(select(Locality).where(Locality.id.in_(ids))).all()
+    found = [Territory(row.id, row.code, row.name, row.level, row.ancestor_ids()) for row in rows]
+    return sorted(found, key=lambda t: (len(t.ids), t.name, t.id))
+
+
+def find_locality(territory: Territory, locality_id: int) -> Locality:
+    """The locality ``locality_id`` when it lies in ``territory``; OutsideTerritory otherwise."""
+    locality = db.session.get(Locality, locality_id)
+    if locality is None or not territory.holds(locality):
+        raise OutsideTerritory(locality_id)
+    return locality
+
+
+def _unit_serves(territory: Territory, unit: Unit) -> bool:
+    if unit.kind is UnitKind.FRONT_COMMITTEE:
+        return False  # the Front watches; it is not a unit that answers residents
+    if unit.locality is None:
+        return True
+    ids = unit.locality.ancestor_ids()
+    return ids[: len(territory.ids)] == territory.ids or territory.ids[: len(ids)] == ids
+
+
+def find_unit(territory: Territory, unit_id: int) -> Unit:
+    """The unit ``unit_id`` when it serves ``territory`` (see the module docstring);
+    OutsideTerritory otherwise (another commune's unit, a Front committee, no such unit)."""
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not _unit_serves(territory, unit):
+        raise OutsideTerritory(unit_id)
+    return unit
+
+
+def unit_by_code(territory: Territory, code: str) -> Unit:
+    """As ``find_unit``, by the unit's code (the key of a figure grouped by unit)."""
+    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None or not _unit_serves(territory, unit):
+        raise OutsideTerritory(code)
+    return unit
+
+
+def locality_by_code(territory: Territory, code: str) -> Locality:
+    """As ``find_locality``, by the locality's code (the key of a figure grouped by place)."""
+    locality = db.session.scalar(select(Locality).where(Locality.code == code))
+    if locality is None or not territory.holds(locality):
+        raise OutsideTerritory(code)
+    return locality
+
+
+def unit_choices(territory: Territory) -> list[Choice]:
+    """The units serving ``territory``, by name (for the unit filter). Read only."""
+    above = list(territory.ids)
+    inside = select(Locality.id).where(Locality.path.startswith(territory.path))
+    units = db.session.scalars(
+        select(Unit).where(Unit.kind != UnitKind.FRONT_COMMITTEE,
+                           or_(Unit.locality_id.is_(None), Unit.locality_id.in_(above), Unit.locality_id.in_(inside)))
+        .order_by(Unit.name, Unit.id))
+    return [Choice(unit.id, unit.code, unit.name) for unit in units]
+
+
+def commune_choices(territory: Territory) -> list[Choice]:
+    """The communes of ``territory`` (itself when it is a commune), by name. Read only."""
+    rows = db.session.scalars(
+        select(Locality).where(Locality.level == LocalityLevel.COMMUNE, Locality.path.startswith(territory.path))
+        .order_by(Locality.name, Locality.id))
+    return [Choice(row.id, row.code, row.name) for row in rows]
+
+
+def village_choices(territory: Territory, commune_id: int | None) -> list[Choice]:
+    """The villages of one commune of ``territory`` (of the territory itself when it is a commune
+    and ``commune_id`` is None); empty when no commune is chosen in a province, so that a list of
+    a thousand villages is never sent to a phone. Read only."""
+    if commune_id is None:
+        if territory.level is not LocalityLevel.COMMUNE:
+            return []
+        commune_id = territory.id
+    commune = find_locality(territory, commune_id)
+    rows = db.session.scalars(
+        select(Locality).where(Locality.parent_id == commune.id).order_by(Locality.name, Locality.id))
+    return [Choice(row.id, row.code, row.name) for row in rows]
+
+
+def topic_choices() -> list[Choice]:
+    """Every topic, parents before their children (by path position, then name). Read only."""
+    rows = db.session.scalars(select(Topic).order_by(Topic.path, Topic.position, Topic.name))
+    return [Choice(row.id, row.code, ("— " * (row.depth - 1)) + row.name) for row in rows]

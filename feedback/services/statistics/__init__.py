@@ -1,0 +1,74 @@
+"""Statistics (DESIGN.md §6): the figures per unit, locality, topic, kind and month for a
+period and scope, the totals, the ranking by the lower end of the satisfaction interval, the
+items behind a figure and the overdue list now. Every page, export and API reads these.
+
+The counts come from rollups kept in the transaction of each fact (``live``: facts derived by
+``facts``, written by ``rollups``; ``flask stats rebuild`` recomputes them from scratch), the
+medians from the stored per-answer facts, overdue from the open clocks. ``recount`` counts the
+same figures straight from the raw rows: the oracle the rollups are tested against.
+
+Shells import from here, not from the inner modules.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from feedback.domain.statistics import Period, median, rate, wilson
+from feedback.models import Feedback
+from feedback.services.statistics import queries
+from feedback.services.statistics.live import track_facts
+from feedback.services.statistics.overdue import overdue_now
+from feedback.services.statistics.rebuild import item_count, rebuild, rebuild_statistics
+from feedback.services.statistics.rollups import refresh_items
+from feedback.services.statistics.values import (
+    FIGURE_NAMES,
+    GROUPINGS,
+    Figures,
+    Grouping,
+    OverdueRow,
+    Scope,
+)
+
+# Units with fewer ratings than this are shown apart ("too few ratings"), never ranked.
+MIN_RATINGS = 10
+
+
+def figures(session: Session, *, period: Period, group: Grouping, scope: Scope, now: datetime) -> list[Figures]:
+    """One row of figures per group (``group``) for ``period`` within ``scope``; groups with no
+    fact in the period and nothing overdue are left out, except months (every month of the
+    period is listed, for trends). ``overdue_open`` is as of ``now``. Read only."""
+    return queries.rollup_figures(session, period=period, group=group, scope=scope, now=now)
+
+
+def totals(session: Session, *, period: Period, scope: Scope, now: datetime) -> Figures:
+    """All of ``scope`` for ``period`` as one row (key and label ""). Read only."""
+    return queries.rollup_totals(session, period=period, scope=scope, now=now)
+
+
+def ranking(rows: list[Figures], min_ratings: int = MIN_RATINGS) -> tuple[list[Figures], list[Figures]]:
+    """(ranked, too few ratings): rows with at least ``min_ratings`` ratings ordered by the
+    lower end of their satisfaction interval, best first (ties: rate, then label); the others
+    in their given order."""
+    ranked = [r for r in rows if r.ratings >= min_ratings and r.satisfaction_ci is not None]
+    ranked.sort(key=lambda r: (-(r.satisfaction_ci or (0.0, 0.0))[0], -(r.satisfaction_rate or 0.0), r.label))
+    too_few = [r for r in rows if not (r.ratings >= min_ratings and r.satisfaction_ci is not None)]
+    return ranked, too_few
+
+
+def items_behind(session: Session, *, period: Period, scope: Scope, figure: str, group: Grouping | None,
+                 key: str | None, now: datetime) -> Select[Any]:
+    """The items ``figure`` (one of FIGURE_NAMES) counts for the group whose key is ``key``
+    (every group when ``group`` is None), as a query of Feedback rows ordered by id, for the
+    caller to page and to filter further (access rules). ValueError for another figure."""
+    return queries.rollup_items_behind(session, period=period, scope=scope, figure=figure, group=group, key=key,
+                                       now=now)
+
+
+__all__ = ["FIGURE_NAMES", "GROUPINGS", "MIN_RATINGS", "Figures", "Grouping", "OverdueRow", "Period", "Scope",
+           "figures", "item_count", "items_behind", "median", "overdue_now", "ranking", "rate", "rebuild",
+           "rebuild_statistics", "refresh_items", "totals", "track_facts", "wilson"]

@@ -1,0 +1,89 @@
+"""How facts fall into the groups of a table (unit, commune, village, topic, kind, month), what
+each group is called, and which localities and topics a scope covers. Read only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feedback.domain.status import Kind
+from feedback.models import Locality, Topic, Unit
+from feedback.services.kinds import kind_name
+from feedback.services.statistics.values import Grouping, Scope
+
+GroupId = int | str
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_label(month: str) -> str:
+    year, number = month.split("-")
+    return f"{number}/{year}"
+
+
+@dataclass(frozen=True)
+class Covered:
+    """The localities and topics a scope covers (None: all)."""
+
+    localities: frozenset[int] | None
+    topics: frozenset[int] | None
+
+
+def _subtree(session: Session, model: type[Locality] | type[Topic], node_id: int) -> set[int]:
+    path = session.scalar(select(model.path).where(model.id == node_id))
+    if not path:
+        return {node_id}
+    return set(session.scalars(select(model.id).where(model.path.startswith(path, autoescape=True)))) | {node_id}
+
+
+def covered(session: Session, scope: Scope) -> Covered:
+    """The locality ids inside both the territory and the chosen locality, and the topic ids
+    of the chosen topic's subtree (None where the scope does not limit them)."""
+    localities: set[int] | None = None
+    for node in (scope.territory_id, scope.locality_id):
+        if node is not None:
+            subtree = _subtree(session, Locality, node)
+            localities = subtree if localities is None else localities & subtree
+    topics = _subtree(session, Topic, scope.topic_id) if scope.topic_id is not None else None
+    return Covered(frozenset(localities) if localities is not None else None,
+                   frozenset(topics) if topics is not None else None)
+
+
+def labels(session: Session, group: Grouping, ids: Iterable[GroupId],
+           unit_names: dict[int, tuple[str, str]] | None = None) -> dict[GroupId, tuple[str, str]]:
+    """(key, label) of each group id: for units their code and name as given in ``unit_names``
+    (the names they acted under), else as they are now; localities and topics by code and
+    name; kinds by value and name; months as "YYYY-MM" and "MM/YYYY"."""
+    wanted = list(ids)
+    found: dict[GroupId, tuple[str, str]] = {}
+    if group == "unit":
+        names = dict(unit_names or {})
+        missing = [i for i in wanted if i not in names]
+        if missing:
+            for row in session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(missing))):
+                names[row.id] = (row.code, row.name)
+        found = {i: names[int(i)] for i in wanted if int(i) in names}
+    elif group in ("commune", "village"):
+        for row in session.execute(select(Locality.id, Locality.code, Locality.name).where(Locality.id.in_(wanted))):
+            found[row.id] = (row.code, row.name)
+    elif group == "topic":
+        for row in session.execute(select(Topic.id, Topic.code, Topic.name).where(Topic.id.in_(wanted))):
+            found[row.id] = (row.code, row.name)
+    elif group == "kind":
+        found = {i: (str(i), kind_name(Kind(str(i)))) for i in wanted}
+    else:
+        found = {i: (str(i), month_label(str(i))) for i in wanted}
+    return found
+
+
+def ordered(group: Grouping, keyed: dict[GroupId, tuple[str, str]]) -> list[GroupId]:
+    """Months in time order; every other grouping by label, then key."""
+    if group == "month":
+        return sorted(keyed, key=str)
+    return sorted(keyed, key=lambda i: (keyed[i][1].casefold(), keyed[i][0]))

@@ -1,0 +1,291 @@
+"""The figures read from the rollups: whole months from ``stat_monthly``, the days around them
+(and anything finer than a commune) from ``stat_daily``, the medians from the per-answer facts,
+overdue from the open clocks, the units' labels from ``stat_unit_name``. Read only."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, literal, select
+from sqlalchemy.orm import Session
+
+from feedback.domain.statistics import Period, median
+from feedback.domain.status import Kind
+from feedback.models import Feedback, Locality, StatDaily, StatFact, StatMonthly, StatUnitName, Topic, Unit
+from feedback.models.directory import LocalityLevel
+from feedback.services.statistics.drill import check_figure
+from feedback.services.statistics.grouping import GroupId, labels, month_of, ordered
+from feedback.services.statistics.overdue import late_items, overdue_counts, group_of_late
+from feedback.services.statistics.facts import places
+from feedback.services.statistics.rollups import COUNTS
+from feedback.services.statistics.values import FactKind, Figures, Grouping, Scope
+
+SECONDS_PER_DAY = 86400
+_ALL = "*"  # the one group of totals
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A scope as conditions on the rollups' columns. ``localities`` (finer than a commune)
+    can only be answered by the daily rollup and the facts. ``empty``: nothing can match."""
+
+    unit_id: int | None
+    kind: Kind | None
+    communes: frozenset[int] | None
+    localities: frozenset[int] | None
+    topics: frozenset[int] | None
+    empty: bool = False
+
+
+def _node(session: Session, node_id: int) -> tuple[LocalityLevel, str] | None:
+    row = session.execute(select(Locality.level, Locality.path).where(Locality.id == node_id)).first()
+    return (row.level, row.path) if row is not None else None
+
+
+def filters_of(session: Session, scope: Scope) -> Filters:
+    communes: set[int] | None = None
+    localities: set[int] | None = None
+    empty = False
+    for node_id in (scope.territory_id, scope.locality_id):
+        if node_id is None:
+            continue
+        node = _node(session, node_id)
+        if node is None:
+            empty = True
+            continue
+        level, path = node
+        under = select(Locality.id).where(Locality.path.startswith(path, autoescape=True)) if path else None
+        if level is LocalityLevel.COMMUNE:
+            these = {node_id}
+        elif level is LocalityLevel.VILLAGE:
+            subtree = set(session.scalars(under)) | {node_id} if under is not None else {node_id}
+            localities = subtree if localities is None else localities & subtree
+            commune = next((i for i in reversed(path.strip("/").split("/")[:-1]) if i), None)
+            these = {int(commune)} if commune else set()
+        else:  # a province: its communes, and the facts placed on the province itself
+            these = {node_id}
+            if under is not None:
+                these |= set(session.scalars(under.where(Locality.level == LocalityLevel.COMMUNE)))
+        communes = these if communes is None else communes & these
+    topics: set[int] | None = None
+    if scope.topic_id is not None:
+        topic_path = session.scalar(select(Topic.path).where(Topic.id == scope.topic_id))
+        topics = {scope.topic_id}
+        if topic_path:
+            topics |= set(session.scalars(select(Topic.id).where(Topic.path.startswith(topic_path, autoescape=True))))
+    if (communes is not None and not communes) or (localities is not None and not localities):
+        empty = True
+    return Filters(scope.unit_id, scope.kind, frozenset(communes) if communes is not None else None,
+                   frozenset(localities) if localities is not None else None,
+                   frozenset(topics) if topics is not None else None, empty)
+
+
+def _conditions(model: Any, f: Filters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if f.unit_id is not None:
+        conditions.append(model.unit_id == f.unit_id)
+    if f.kind is not None:
+        conditions.append(model.kind == f.kind)
+    if f.communes is not None:
+        conditions.append(model.commune_id.in_(sorted(f.communes)))
+    if f.localities is not None:
+        conditions.append(model.locality_id.in_(sorted(f.localities)))
+    if f.topics is not None:
+        conditions.append(model.topic_id.in_(sorted(f.topics)))
+    return conditions
+
+
+def _group_column(model: Any, group: Grouping | None) -> Any:
+    if group is None:
+        return literal(_ALL)
+    if group == "month":
+        return model.month if model is StatMonthly else model.day
+    return getattr(model, {"unit": "unit_id", "commune": "commune_id", "village": "village_id",
+                           "topic": "topic_id", "kind": "kind"}[group])
+
+
+def _normal(group: Grouping | None, value: Any) -> GroupId | None:
+    if value is None:
+        return None
+    if group == "month":
+        return month_of(value)
+    if group == "kind":
+        return Kind(value).value
+    return value if isinstance(value, (int, str)) else str(value)
+
+
+def whole_months(period: Period) -> tuple[date, date] | None:
+    """The first day of the first and of the last month lying wholly inside ``period``."""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    ends_a_month = (period.end + timedelta(days=1)).day == 1
+    last = period.end.replace(day=1) if ends_a_month else (period.end.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return (first, last) if first <= last else None
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _add(target: dict[GroupId, list[int]], rows: Sequence[Any], group: Grouping | None) -> None:
+    for row in rows:
+        key = _normal(group, row[0])
+        if key is None:
+            continue
+        sums = target.setdefault(key, [0] * len(COUNTS))
+        for index in range(len(COUNTS)):
+            sums[index] += int(row[index + 1] or 0)
+
+
+def _sum(session: Session, model: Any, period_column: Any, low: date, high: date, group: Grouping | None,
+         f: Filters) -> Sequence[Any]:
+    column = _group_column(model, group)
+    query = (select(column, *(func.sum(getattr(model, c)) for c in COUNTS))
+             .where(period_column >= low, period_column <= high, *_conditions(model, f)))
+    if group is not None:
+        query = query.group_by(column)
+    return session.execute(query).all()
+
+
+def counted(session: Session, period: Period, group: Grouping | None, f: Filters) -> dict[GroupId, list[int]]:
+    """The summed counts (in COUNTS order) per group."""
+    result: dict[GroupId, list[int]] = {}
+    if f.empty:
+        return result
+    months = whole_months(period) if group != "village" and f.localities is None else None
+    if months is None:
+        _add(result, _sum(session, StatDaily, StatDaily.day, period.start, period.end, group, f), group)
+        return result
+    first, last = months
+    _add(result, _sum(session, StatMonthly, StatMonthly.month, first, last, group, f), group)
+    month_end = _next_month(last) - timedelta(days=1)
+    for low, high in ((period.start, first - timedelta(days=1)), (month_end + timedelta(days=1), period.end)):
+        if low <= high:
+            _add(result, _sum(session, StatDaily, StatDaily.day, low, high, group, f), group)
+    return result
+
+
+def medians(session: Session, period: Period, group: Grouping | None, f: Filters) -> dict[GroupId, float]:
+    """The exact median time to answer (days) per group, from the per-answer facts."""
+    if f.empty:
+        return {}
+    conditions = [StatFact.measure == FactKind.ANSWERED.value, StatFact.day >= period.start,
+                  StatFact.day <= period.end, *_conditions(StatFact, f)]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        column = (func.date_trunc("month", StatFact.day) if group == "month" else _group_column(StatFact, group))
+        query = select(column, func.percentile_cont(0.5).within_group(StatFact.seconds)).where(*conditions)
+        if group is not None:
+            query = query.group_by(column)
+        return {key: float(value) / SECONDS_PER_DAY for value_key, value in session.execute(query).all()
+                if value is not None and (key := _normal(group, value_key)) is not None}
+    values: dict[GroupId, list[float]] = defaultdict(list)
+    for value_key, seconds in session.execute(select(_group_column(StatFact, group), StatFact.seconds).where(*conditions)):
+        key = _normal(group, value_key)
+        if key is not None and seconds is not None:
+            values[key].append(seconds)
+    return {key: m / SECONDS_PER_DAY for key, found in values.items() if (m := median(found)) is not None}
+
+
+def unit_labels(session: Session, period: Period, unit_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """Each unit's code and name on its latest fact within the period."""
+    if not unit_ids:
+        return {}
+    latest = (select(StatUnitName.unit_id, func.max(StatUnitName.day).label("day"))
+              .where(StatUnitName.unit_id.in_(list(unit_ids)), StatUnitName.day >= period.start,
+                     StatUnitName.day <= period.end)
+              .group_by(StatUnitName.unit_id).subquery())
+    rows = session.execute(select(StatUnitName.unit_id, StatUnitName.code, StatUnitName.name).join(
+        latest, and_(latest.c.unit_id == StatUnitName.unit_id, latest.c.day == StatUnitName.day)))
+    return {row.unit_id: (row.code, row.name) for row in rows}
+
+
+def _figures(key: str, label: str, sums: list[int] | None, overdue: int, middle: float | None) -> Figures:
+    values = dict(zip(COUNTS, sums or [0] * len(COUNTS)))
+    return Figures.of(key, label, overdue_open=overdue, median_days_to_answer=middle, **values)
+
+
+def rollup_figures(session: Session, *, period: Period, group: Grouping, scope: Scope,
+                   now: datetime) -> list[Figures]:
+    f = filters_of(session, scope)
+    sums = {k: v for k, v in counted(session, period, group, f).items() if any(v)}
+    middles = medians(session, period, group, f)
+    overdue = overdue_counts(session, scope, group, now) if not f.empty else {}
+    if group == "month":
+        overdue = {k: v for k, v in overdue.items() if k in period.months()}
+        for month in period.months():
+            sums.setdefault(month, [0] * len(COUNTS))
+    ids = set(sums) | {k for k, v in overdue.items() if v}
+    names = unit_labels(session, period, [int(i) for i in ids]) if group == "unit" else None
+    keyed = labels(session, group, ids, names)
+    return [_figures(keyed[i][0], keyed[i][1], sums.get(i), overdue.get(i, 0), middles.get(i))
+            for i in ordered(group, keyed)]
+
+
+def rollup_totals(session: Session, *, period: Period, scope: Scope, now: datetime) -> Figures:
+    f = filters_of(session, scope)
+    sums = counted(session, period, None, f).get(_ALL)
+    middle = medians(session, period, None, f).get(_ALL)
+    overdue = len(late_items(session, scope, now)) if not f.empty else 0
+    return _figures("", "", sums, overdue, middle)
+
+
+def _group_condition(session: Session, period: Period, group: Grouping, key: str) -> ColumnElement[bool]:
+    if group == "unit":
+        ids = set(session.scalars(select(StatUnitName.unit_id).where(StatUnitName.code == key)))
+        ids |= set(session.scalars(select(Unit.id).where(Unit.code == key)))
+        return StatFact.unit_id.in_(sorted(ids))
+    if group in ("commune", "village"):
+        found = session.scalar(select(Locality.id).where(Locality.code == key))
+        column = StatFact.commune_id if group == "commune" else StatFact.village_id
+        return column == found if found is not None else literal(False)
+    if group == "topic":
+        found = session.scalar(select(Topic.id).where(Topic.code == key))
+        return StatFact.topic_id == found if found is not None else literal(False)
+    if group == "kind":
+        return StatFact.kind == key if key in {k.value for k in Kind} else literal(False)
+    try:
+        year, month = (int(part) for part in key.split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        return literal(False)
+    after = _next_month(first)
+    return and_(StatFact.day >= first, StatFact.day < after)
+
+
+_FIGURE_CONDITIONS: dict[str, Any] = {
+    "received": lambda: StatFact.measure == FactKind.RECEIVED.value,
+    "answered": lambda: StatFact.measure == FactKind.ANSWERED.value,
+    "answered_on_time": lambda: and_(StatFact.measure == FactKind.ANSWERED.value, StatFact.on_time.is_(True)),
+    "transfers": lambda: StatFact.measure == FactKind.TRANSFER.value,
+    "reopened": lambda: StatFact.measure == FactKind.REOPENED.value,
+    "ratings": lambda: StatFact.measure == FactKind.RATING.value,
+    "satisfied": lambda: and_(StatFact.measure == FactKind.RATING.value, StatFact.satisfied.is_(True)),
+}
+
+
+def rollup_items_behind(session: Session, *, period: Period, scope: Scope, figure: str, group: Grouping | None,
+                        key: str | None, now: datetime) -> Select[Any]:
+    check_figure(figure)
+    f = filters_of(session, scope)
+    if figure == "overdue_open":
+        late = late_items(session, scope, now) if not f.empty else []
+        if group is not None:
+            where = places(session) if group in ("commune", "village") else {}
+            groups = {x: group_of_late(x, group, where) for x in late}
+            keyed = labels(session, group, {g for g in groups.values() if g is not None})
+            late = [x for x, g in groups.items() if g is not None and keyed.get(g, ("",))[0] == key]
+        return select(Feedback).where(Feedback.id.in_(sorted({x.feedback_id for x in late}))).order_by(Feedback.id)
+    conditions = [_FIGURE_CONDITIONS[figure](), StatFact.day >= period.start, StatFact.day <= period.end,
+                  *_conditions(StatFact, f)]
+    if f.empty:
+        conditions.append(literal(False))
+    if group is not None:
+        conditions.append(_group_condition(session, period, group, key or ""))
+    behind = select(StatFact.feedback_id).where(*conditions)
+    return select(Feedback).where(Feedback.id.in_(behind)).order_by(Feedback.id)
+
+

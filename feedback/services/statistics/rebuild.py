@@ -1,0 +1,107 @@
+"""``flask stats rebuild``: the stored facts and rollups recomputed from scratch from the raw
+rows, in one transaction (readers see the old figures until it commits).
+
+On PostgreSQL ``stat_fact`` is locked (ACCESS EXCLUSIVE) for the duration: an action committing
+meanwhile waits at its refresh, then diffs against the rebuilt facts, so nothing is lost or
+counted twice. The rollups are summed in SQL from the rebuilt facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Table, delete, func, insert, literal, select, text
+from sqlalchemy.orm import Session
+
+from feedback.extensions import db
+from feedback.models import Feedback, StatDaily, StatFact, StatMonthly, StatUnitName
+from feedback.services.statistics.facts import all_facts
+from feedback.services.statistics.rollups import COUNTS, _fact_row
+from feedback.services.statistics.values import Fact, FactKind
+
+
+def _sums() -> list[Any]:
+    measure, on_time, satisfied = StatFact.measure, StatFact.on_time, StatFact.satisfied
+
+    def count_if(condition: Any) -> Any:
+        return func.sum(func.cast(condition, StatDaily.received.type))
+
+    return [
+        count_if(measure == FactKind.RECEIVED.value),
+        count_if(measure == FactKind.ANSWERED.value),
+        count_if((measure == FactKind.ANSWERED.value) & on_time),
+        count_if(measure == FactKind.TRANSFER.value),
+        count_if(measure == FactKind.REOPENED.value),
+        count_if(measure == FactKind.RATING.value),
+        count_if((measure == FactKind.RATING.value) & satisfied),
+    ]
+
+
+def sum_rollups(session: Session) -> None:
+    """Fill the empty daily and monthly rollups from ``stat_fact`` (one INSERT … SELECT each)."""
+    daily = StatDaily.__table__
+    monthly = StatMonthly.__table__
+    assert isinstance(daily, Table) and isinstance(monthly, Table)
+    f = StatFact
+    session.execute(insert(daily).from_select(
+        ["unit_id", "locality_id", "topic_id", "kind", "day", "commune_id", "village_id", *COUNTS],
+        select(f.unit_id, f.locality_id, f.topic_id, f.kind, f.day, func.min(f.commune_id), func.min(f.village_id),
+               *_sums()).group_by(f.unit_id, f.locality_id, f.topic_id, f.kind, f.day),
+    ))
+    d = StatDaily
+    month = _first_of_month(session, d.day)
+    session.execute(insert(monthly).from_select(
+        ["unit_id", "commune_id", "topic_id", "kind", "month", *COUNTS],
+        select(d.unit_id, d.commune_id, d.topic_id, d.kind, month, *(func.sum(d.__table__.c[c]) for c in COUNTS))
+        .group_by(d.unit_id, d.commune_id, d.topic_id, d.kind, month),
+    ))
+
+
+def _first_of_month(session: Session, day: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date_trunc("month", day).cast(StatDaily.day.type)
+    return func.date(day, literal("start of month"))
+
+
+def rebuild(session: Session, *, progress: Callable[[int], None] | None = None, batch: int = 2000) -> int:
+    """Empty the statistics tables and recompute them from every item; commits once at the end.
+    ``progress`` is told how many items each batch covered. Returns the number of facts."""
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("LOCK TABLE stat_fact IN ACCESS EXCLUSIVE MODE"))
+        for model in (StatDaily, StatMonthly, StatUnitName, StatFact):
+            session.execute(delete(model))
+        names: dict[tuple[int, date], Fact] = {}
+        total = 0
+        for facts, items in all_facts(session, batch=batch):
+            if facts:
+                session.execute(insert(StatFact), [_fact_row(f) for f in facts])
+            for fact in facts:
+                key = (fact.unit_id, fact.day)
+                if key not in names or fact.at >= names[key].at:
+                    names[key] = fact
+            total += len(facts)
+            if progress is not None:
+                progress(items)
+        if names:
+            session.execute(insert(StatUnitName), [
+                {"unit_id": u, "day": d, "at": f.at, "code": f.unit_code, "name": f.unit_name}
+                for (u, d), f in sorted(names.items())])
+        sum_rollups(session)
+        session.commit()
+        return total
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def item_count() -> int:
+    """How many items a rebuild reads (for its progress bar)."""
+    return int(db.session.scalar(select(func.count()).select_from(Feedback)) or 0)
+
+
+def rebuild_statistics(*, progress: Callable[[int], None] | None = None, batch: int = 2000) -> int:
+    """``rebuild`` on the application's session (the command line's entry)."""
+    return rebuild(db.session(), progress=progress, batch=batch)

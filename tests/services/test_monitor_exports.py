@@ -1,0 +1,56 @@
+"""The CSV and XLSX writers of the Front dashboard's tables (feedback.services.monitoring.exports):
+every kind of cell, and text that a spreadsheet would run as a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+
+from openpyxl import load_workbook
+
+from feedback.services.monitoring import Rate, Table, to_csv, to_xlsx
+
+DANGEROUS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"]
+TABLE = Table(
+    "Số liệu: [thử]",
+    ["Mã", "=Tên"],
+    [
+        ["UBND-06652", "UBND Phường Hà Tu", 3, 0.5, Rate(2 / 3), None, date(2026, 3, 31),
+         datetime(2026, 3, 3, 2, 0, tzinfo=UTC), -4],
+        *[[text, text] for text in DANGEROUS],
+    ],
+)
+
+
+def test_csv_cells() -> None:
+    """Proves: UTF-8 with a BOM; counts and numbers as written (a negative number stays a number);
+    a rate as a 4-decimal fraction; None empty; a date ISO; a time in Vietnam's time; every text
+    that starts a formula (header included) gets a leading apostrophe."""
+    data = to_csv(TABLE)
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["Mã", "'=Tên"]
+    assert rows[1] == ["UBND-06652", "UBND Phường Hà Tu", "3", "0.5", "0.6667", "", "2026-03-31", "2026-03-03 09:00",
+                       "-4"]
+    assert [row[0] for row in rows[2:]] == ["'" + text for text in DANGEROUS]
+
+
+def test_xlsx_cells() -> None:
+    """Proves: numbers are numeric cells; a rate is a fraction formatted as a percentage; None an
+    empty cell; a time is Vietnam's local time; text that starts a formula is stored as text
+    (type "s") with a leading apostrophe, never as a formula; the sheet name drops the characters
+    XLSX forbids."""
+    book = load_workbook(io.BytesIO(to_xlsx([TABLE])))
+    sheet = book["Số liệu thử"]
+    assert [c.value for c in sheet[1]][:2] == ["Mã", "'=Tên"]
+    row = sheet[2]
+    assert [c.value for c in row[:4]] == ["UBND-06652", "UBND Phường Hà Tu", 3, 0.5]
+    assert row[4].value == 2 / 3 and row[4].number_format == "0.0%"
+    assert row[5].value is None
+    assert row[7].value == datetime(2026, 3, 3, 9, 0) and row[8].value == -4 and row[8].data_type == "n"
+    texts = [sheet.cell(row=number, column=1) for number in range(3, 3 + len(DANGEROUS))]
+    # XML reads a stored carriage return back as a line feed: the apostrophe still comes first.
+    assert [c.value for c in texts] == ["'" + text.replace("\r", "\n") for text in DANGEROUS]
+    assert {c.data_type for c in texts} == {"s"}
+    assert not any(str(c.value).startswith("=") for r in sheet.iter_rows() for c in r if c.value is not None)

@@ -1,0 +1,189 @@
+"""Every figure of every grouping of a hand-counted world (tests/services/stats_rows.py):
+DESIGN.md §6's definitions, counted on paper, against ``figures``/``totals`` read from the
+rollups (after ``rebuild``) and against the recount from the raw facts (the rollups' oracle);
+the scopes, the drill-down, the overdue list and the ranking; a rename or a later transfer
+changes no past figure."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from feedback.domain.assignments import EndReason
+from feedback.domain.statistics import wilson
+from feedback.domain.status import Kind
+from feedback.extensions import db
+from feedback.models import Assignment, Feedback
+from feedback.services import statistics
+from feedback.services.statistics import Figures, Period, Scope, recount
+from tests.services.stats_rows import MARCH, NOW, World, build_world, end_of, local
+
+# key: (received, answered, answered_on_time, overdue_open, median_days, transfers, reopened, ratings, satisfied)
+Counts = tuple[int, int, int, int, float | None, int, int, int, int]
+
+
+@pytest.fixture(params=["rollups", "recount"])
+def world(request: pytest.FixtureRequest, db_session: Session, monkeypatch: pytest.MonkeyPatch) -> World:
+    """The world, read from the rollups (rebuilt from it) or recounted from its raw rows."""
+    built = build_world()
+    if request.param == "rollups":
+        statistics.rebuild(db.session)
+    else:
+        monkeypatch.setattr(statistics, "figures", recount.recount_figures)
+        monkeypatch.setattr(statistics, "totals", recount.recount_totals)
+        monkeypatch.setattr(statistics, "items_behind", recount.recount_items_behind)
+    return built
+
+
+def march() -> Period:
+    return Period(*MARCH)
+
+
+def counts(row: Figures) -> Counts:
+    return (row.received, row.answered, row.answered_on_time, row.overdue_open, row.median_days_to_answer,
+            row.transfers, row.reopened, row.ratings, row.satisfied)
+
+
+def table(rows: list[Figures]) -> list[tuple[str, str, Counts]]:
+    return [(r.key, r.label, counts(r)) for r in rows]
+
+
+def test_figures_per_unit_as_counted_on_paper(world: World) -> None:
+    rows = statistics.figures(db.session, period=march(), group="unit", scope=Scope(), now=NOW)
+    assert table(rows) == [
+        ("SNNMT-22", "Sở Nông nghiệp và Môi trường", (2, 4, 3, 0, 9.0, 0, 1, 2, 1)),
+        ("UBND-06652", "UBND Phường Hà Tu", (2, 0, 0, 1, None, 1, 0, 0, 0)),
+        ("UBND-06994", "UBND Đặc khu Vân Đồn", (2, 1, 1, 1, 10.0, 1, 0, 1, 0)),
+    ]
+    a, b, c = rows
+    assert (a.on_time_rate, a.reopen_rate, a.satisfaction_rate, a.rating_response_rate) == (0.75, 0.25, 0.5, 0.5)
+    assert a.satisfaction_ci == wilson(1, 2)
+    # No denominator: empty, never 0.
+    assert (b.on_time_rate, b.reopen_rate, b.satisfaction_rate, b.satisfaction_ci, b.rating_response_rate) == (
+        None, None, None, None, None)
+    assert (c.on_time_rate, c.satisfaction_rate, c.rating_response_rate) == (1.0, 0.0, 1.0)
+
+
+def test_figures_per_commune_village_topic_and_kind(world: World) -> None:
+    def of(group: statistics.Grouping) -> list[tuple[str, str, Counts]]:
+        return table(statistics.figures(db.session, period=march(), group=group, scope=Scope(), now=NOW))
+
+    assert of("commune") == [
+        ("06652", "Phường Hà Tu", (4, 4, 3, 1, 9.0, 1, 1, 2, 1)),
+        ("06994", "Đặc khu Vân Đồn", (2, 1, 1, 1, 10.0, 1, 0, 1, 0)),
+    ]
+    # I3 sits on the commune itself: it has no village row.
+    assert of("village") == [
+        ("06994-001", "Thôn Đài Van", (2, 1, 1, 1, 10.0, 1, 0, 1, 0)),
+        ("06652-001", "Tổ dân phố 1", (3, 4, 3, 0, 9.0, 1, 1, 2, 1)),
+    ]
+    assert of("topic") == [
+        ("khac", "Khác", (1, 1, 1, 0, 10.0, 0, 0, 1, 0)),
+        ("moi-truong.rac-thai", "Rác thải", (4, 4, 3, 1, 9.0, 2, 1, 2, 1)),
+        ("dat-dai", "Đất đai và giải phóng mặt bằng", (1, 0, 0, 1, None, 0, 0, 0, 0)),
+    ]
+    # I4 was received as a tố cáo (09:00) and answered as a phản ánh (kept as one at 12:00).
+    assert of("kind") == [
+        ("comment", "Góp ý", (0, 1, 1, 0, 2.0, 0, 0, 0, 0)),
+        ("complaint", "Khiếu nại", (1, 0, 0, 1, None, 0, 0, 0, 0)),
+        ("report", "Phản ánh", (4, 4, 3, 1, 10.0, 2, 1, 3, 1)),
+        ("denunciation", "Tố cáo", (1, 0, 0, 0, None, 0, 0, 0, 0)),
+    ]
+
+
+def test_totals_and_months(world: World) -> None:
+    total = statistics.totals(db.session, period=march(), scope=Scope(), now=NOW)
+    assert counts(total) == (6, 5, 4, 2, 10.0, 2, 1, 3, 1)
+    assert (total.on_time_rate, total.reopen_rate, total.rating_response_rate) == (0.8, 0.2, 0.6)
+    assert total.satisfaction_rate == pytest.approx(1 / 3)
+    rows = statistics.figures(db.session, period=Period(date(2026, 2, 1), date(2026, 4, 30)), group="month",
+                              scope=Scope(), now=NOW)
+    assert table(rows) == [
+        ("2026-02", "02/2026", (1, 0, 0, 0, None, 0, 0, 0, 0)),
+        ("2026-03", "03/2026", (6, 5, 4, 0, 10.0, 2, 1, 3, 1)),
+        # Overdue now, by the month the clock fell due (I3 on 4/4, I6's transfer on 7/4).
+        ("2026-04", "04/2026", (0, 0, 0, 2, None, 0, 0, 1, 1)),
+    ]
+
+
+def test_scopes_limit_every_figure(world: World) -> None:
+    d = world.directory
+
+    def total(scope: Scope) -> Counts:
+        return counts(statistics.totals(db.session, period=march(), scope=scope, now=NOW))
+
+    assert total(Scope(territory_id=d.ha_tu.id)) == (4, 4, 3, 1, 9.0, 1, 1, 2, 1)
+    assert total(Scope(territory_id=d.province.id, locality_id=d.remote_village.id)) == (
+        2, 1, 1, 1, 10.0, 1, 0, 1, 0)
+    # A territory and a chosen locality outside it: nothing.
+    assert total(Scope(territory_id=d.ha_tu.id, locality_id=d.van_don.id)) == (0, 0, 0, 0, None, 0, 0, 0, 0)
+    assert total(Scope(unit_id=world.c.id)) == (2, 1, 1, 1, 10.0, 1, 0, 1, 0)
+    assert total(Scope(topic_id=d.environment.id)) == (4, 4, 3, 1, 9.0, 2, 1, 2, 1)
+    assert total(Scope(kind=Kind.DENUNCIATION)) == (1, 0, 0, 0, None, 0, 0, 0, 0)
+    rows = statistics.figures(db.session, period=march(), group="unit", scope=Scope(territory_id=d.van_don.id),
+                              now=NOW)
+    assert [r.key for r in rows] == ["UBND-06994"]
+
+
+def test_items_behind_a_figure(world: World) -> None:
+    i = {name: item.id for name, item in world.items.items()}
+
+    def behind(figure: str, group: statistics.Grouping | None = None, key: str | None = None) -> set[int]:
+        query = statistics.items_behind(db.session, period=march(), scope=Scope(), figure=figure, group=group,
+                                        key=key, now=NOW)
+        return {item.id for item in db.session.scalars(query)}
+
+    assert behind("answered_on_time", "unit", "SNNMT-22") == {i["I1"], i["I2"], i["I5"]}
+    assert behind("received", "unit", "SNNMT-22") == {i["I1"], i["I2"]}
+    assert behind("overdue_open") == {i["I3"], i["I6"]}
+    assert behind("overdue_open", "unit", "UBND-06994") == {i["I6"]}
+    assert behind("received", "kind", "denunciation") == {i["I4"]}
+    assert behind("satisfied") == {i["I1"]}
+    assert behind("transfers", "commune", "06994") == {i["I6"]}
+    assert behind("reopened", "topic", "moi-truong.rac-thai") == {i["I2"]}
+    with pytest.raises(ValueError):
+        behind("median_days_to_answer")
+
+
+def test_overdue_list_now(world: World) -> None:
+    rows = statistics.overdue_now(db.session, scope=Scope(), now=NOW)
+    assert [(r.code, r.unit_code, r.clock, r.due_at, r.late) for r in rows] == [
+        (world.items["I3"].code, "UBND-06652", "resolution", end_of(4, 4), NOW - end_of(4, 4)),
+        (world.items["I6"].code, "UBND-06994", "transfer", end_of(4, 7), NOW - end_of(4, 7)),
+    ]
+    assert rows[0].kind is Kind.COMPLAINT and rows[0].locality_name == "Phường Hà Tu"
+    assert statistics.overdue_now(db.session, scope=Scope(territory_id=world.directory.ha_tu.id), now=NOW)[0].code \
+        == world.items["I3"].code
+    # Before the clocks fell due nothing is overdue.
+    assert statistics.overdue_now(db.session, scope=Scope(), now=local(4, 1)) == []
+
+
+def test_ranking_by_the_lower_end_leaves_out_units_with_few_ratings(world: World) -> None:
+    rows = statistics.figures(db.session, period=march(), group="unit", scope=Scope(), now=NOW)
+    ranked, too_few = statistics.ranking(rows, min_ratings=1)
+    assert [r.key for r in ranked] == ["SNNMT-22", "UBND-06994"]
+    assert [r.key for r in too_few] == ["UBND-06652"]
+    ranked, too_few = statistics.ranking(rows)
+    assert ranked == [] and len(too_few) == 3
+
+
+def test_a_rename_or_a_later_transfer_changes_no_past_figure(world: World) -> None:
+    before = statistics.figures(db.session, period=march(), group="unit", scope=Scope(), now=NOW)
+    world.a.name = "Sở Nông nghiệp và Môi trường (tên mới)"
+    i3 = world.items["I3"]
+    held = db.session.scalar(sa.select(Assignment).where(Assignment.feedback_id == i3.id))
+    assert held is not None
+    held.ended_at, held.end_reason = local(4, 16), EndReason.NOT_COMPETENT
+    db.session.add(Assignment(feedback_id=i3.id, unit_id=world.c.id, assigned_at=local(4, 16), explanation=""))
+    db.session.flush()
+    statistics.refresh_items(db.session, [i3.id])  # what the live hook does when the transfer commits
+    after = statistics.figures(db.session, period=march(), group="unit", scope=Scope(), now=NOW)
+    assert after == before
+    april = statistics.figures(db.session, period=Period(date(2026, 4, 1), date(2026, 4, 30)), group="unit",
+                               scope=Scope(), now=NOW + timedelta(days=2))
+    assert {r.key: (r.received, r.transfers) for r in april}["UBND-06994"] == (1, 0)
+    assert {r.key: r.transfers for r in april}["UBND-06652"] == 1
+    assert db.session.get(Feedback, i3.id) is not None

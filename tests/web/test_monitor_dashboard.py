@@ -1,0 +1,500 @@
+"""The Front dashboard (/monitor/, issue #9 item 2): figures, ranking, charts, drill-down, item
+pages, the overdue list and the exports, for a Front monitor of Hà Tu, a province monitor and an
+Inspection Board member, over the hand-counted world of tests/services/stats_rows.py (NOW is
+15/4/2026; March is the period unless said)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from feedback.domain.statistics import Period
+from feedback.extensions import db
+from feedback.models import Event, Role
+from feedback.services import statistics
+from feedback.services.statistics import Figures, Scope, figures, totals
+from tests.factories import make_user
+from tests.services.stats_rows import MARCH, NOW, World, build_world
+from tests.web.admin_html import Element, parse
+from tests.web.auth_helpers import log_in
+
+MARCH_ARGS = {"period": "custom", "from": "2026-03-01", "to": "2026-03-31"}
+
+
+@pytest.fixture(autouse=True)
+def fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    import feedback.monitor.views
+
+    monkeypatch.setattr(feedback.monitor.views, "now_utc", lambda: NOW)
+
+
+@pytest.fixture
+def world(client: FlaskClient, db_session: Session) -> World:
+    """The six items, a Front monitor of Hà Tu, one of the province and an Inspection Board member
+    of Tổ 1 (Hà Tu)."""
+    w = build_world()
+    d = w.directory
+    make_user("mttq-ha-tu", Role.FRONT_MONITOR, unit=d.front_ha_tu, territory=d.ha_tu)
+    make_user("mttq-tinh", Role.FRONT_MONITOR, unit=d.front_province, territory=d.province)
+    make_user("bttnd-to-1", Role.INSPECTION_BOARD, territory=d.village)
+    # Raw rows written directly: the rollups are rebuilt from them (as tests/services/test_statistics.py does).
+    statistics.rebuild(db.session)
+    db.session.commit()
+    return w
+
+
+def _page(client: FlaskClient, url: str, **args: str) -> Element:
+    response = client.get(url, query_string=args) if args else client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    return parse(response.get_data(as_text=True))
+
+
+def _table(page: Element, table_id: str) -> dict[str, list[str]]:
+    """Row header → the texts of its cells, for the table with ``table_id``."""
+    body = page.find("table", id=table_id).find("tbody")
+    return {row.find("th").text: [cell.text for cell in row.find_all("td")] for row in body.find_all("tr")}
+
+
+def _shown(row: Figures) -> list[str]:
+    """A row of figures as the page writes it (the columns of monitoring.FIGURE_COLUMNS)."""
+    from feedback.services.monitoring import FIGURE_COLUMNS, Rate
+
+    out = []
+    for column in FIGURE_COLUMNS:
+        value = column.cell(row)
+        out.append("—" if value is None else f"{value.value * 100:.1f} %" if isinstance(value, Rate) else str(value))
+    return out
+
+
+def test_the_figures_per_unit_are_the_statistics_of_the_territory(client: FlaskClient, world: World) -> None:
+    """Proves: the Hà Tu monitor's table per unit for March shows, cell by cell, the statistics of
+    the Hà Tu territory (and their totals), hand-checked where it matters: the department received
+    2 and published 4 answers, 3 on time; UBND Hà Tu received 2, transferred 1 and has 1 overdue;
+    Vân Đồn's committee (no item in Hà Tu) is not listed."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    page = _page(client, "/monitor/", **MARCH_ARGS)
+    table = _table(page, "figures")
+    expected = figures(db.session(), period=Period(*MARCH), group="unit",
+                       scope=Scope(territory_id=world.directory.ha_tu.id), now=NOW)
+    assert table == {row.label: _shown(row) for row in expected}
+    a, b = table[world.a.name], table[world.b.name]
+    assert (a[0], a[1], a[2]) == ("2", "4", "3")
+    assert (b[0], b[4], b[6]) == ("2", "1", "1")
+    assert world.c.name not in table
+    total = totals(db.session(), period=Period(*MARCH), scope=Scope(territory_id=world.directory.ha_tu.id), now=NOW)
+    footer = page.find("table", id="figures").find("tfoot").find("tr")
+    assert [cell.text for cell in footer.find_all("td")] == _shown(total)
+
+
+def test_the_province_monitor_sees_every_commune(client: FlaskClient, world: World) -> None:
+    """Proves: a province monitor's table holds Vân Đồn's committee too."""
+    assert log_in(client, "mttq-tinh").status_code == 302
+    table = _table(_page(client, "/monitor/", **MARCH_ARGS), "figures")
+    assert {world.a.name, world.b.name, world.c.name} <= set(table)
+
+
+@pytest.mark.parametrize("group", ["commune", "village", "topic", "kind"])
+def test_every_grouping_shows_the_statistics_rows(client: FlaskClient, world: World, group: str) -> None:
+    """Proves: per commune, village, topic and kind the table has one row per statistics row, with
+    the same figures."""
+    assert log_in(client, "mttq-tinh").status_code == 302
+    page = _page(client, "/monitor/", group=group, **MARCH_ARGS)
+    expected = figures(db.session(), period=Period(*MARCH), group=group,  # type: ignore[arg-type]
+                       scope=Scope(territory_id=world.directory.province.id), now=NOW)
+    rows = list(_table(page, "figures").values())
+    assert rows == [_shown(row) for row in expected] and rows
+
+
+def test_last_month_is_march_seen_from_april(client: FlaskClient, world: World) -> None:
+    """Proves: the named period "last_month" on 15/4 gives exactly the custom range 1/3–31/3."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    named = _page(client, "/monitor/", period="last_month")
+    custom = _page(client, "/monitor/", **MARCH_ARGS)
+    assert _table(named, "figures") == _table(custom, "figures")
+    assert "01/03/2026" in named.find("p", class_="period-line").text
+
+
+@pytest.mark.parametrize(("start", "end", "message"), [
+    ("2026-02-30", "2026-03-31", "Ngày không hợp lệ"),
+    ("2026-04-01", "2026-03-01", "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc."),
+    ("", "2026-03-01", "Hãy nhập cả ngày bắt đầu và ngày kết thúc."),
+    ("2026-05-01", "2026-05-31", "Ngày bắt đầu không được sau ngày hôm nay."),
+])
+def test_a_bad_custom_range_is_refused_with_a_message(client: FlaskClient, world: World, start: str, end: str,
+                                                      message: str) -> None:
+    """Proves: a custom range that cannot be right answers 400 with the form, what was typed and
+    the reason; no figures are shown."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    response = client.get("/monitor/", query_string={"period": "custom", "from": start, "to": end})
+    assert response.status_code == 400
+    page = parse(response.get_data(as_text=True))
+    assert message in page.find("p", id="range-error").text
+    assert page.find("input", id="from").attrs["value"] == start
+    assert page.find_all("table", id="figures") == []
+
+
+
+# --- ranking and charts ----------------------------------------------------------------------------
+
+
+def _rated(w: World, unit_name: str, count: int, satisfied: int) -> None:
+    """``count`` more items of Tổ 1 answered by the unit on 10/3 and rated on 12/3, ``satisfied``
+    of them 5, the others 1."""
+    from tests.services.stats_rows import _answer, _assign, _item, _rate, local
+
+    unit = {w.a.name: w.a, w.b.name: w.b}[unit_name]
+    for number in range(count):
+        item = _item(w.directory, f"R{unit.id}{number}", w.items["I1"].kind, w.directory.village, w.directory.waste,
+                     local(3, 3, 8))
+        _assign(item, unit, local(3, 3))
+        _rate(item, _answer(w, item, unit, 1, local(3, 10)), 5 if number < satisfied else 1, local(3, 12))
+
+
+def test_units_are_ranked_by_the_lower_end_of_the_interval(client: FlaskClient, world: World) -> None:
+    """Proves: with 12 of 12 ratings satisfied UBND Hà Tu ranks above the department (9 of 12),
+    both with at least 10 ratings; Vân Đồn's committee (1 rating) is shown apart under "Quá ít
+    đánh giá"; the chart has one row per unit, its bar as long as the rate, its interval
+    bounds where Wilson puts them, each with a <title> saying the numbers."""
+    from feedback.domain.statistics import wilson
+
+    _rated(world, world.a.name, 10, 8)  # with I1 (5) and I2 (2): 12 ratings, 9 satisfied
+    _rated(world, world.b.name, 12, 12)
+    statistics.rebuild(db.session)
+    db.session.commit()
+    assert log_in(client, "mttq-tinh").status_code == 302
+    page = _page(client, "/monitor/", **MARCH_ARGS)
+    ranked = page.find("table", id="ranked").find("tbody").find_all("tr")
+    assert [row.find("th").text for row in ranked] == [world.b.name, world.a.name]
+    low, high = wilson(9, 12)  # type: ignore[misc]
+    assert ranked[1].find_all("td")[2].text == f"{low * 100:.1f} % – {high * 100:.1f} %"
+    assert page.find("h3", id="too-few-title").text == "Quá ít đánh giá"
+    assert [item.text.split(":")[0] for item in page.find("ul", class_="too-few").find_all("li")] == [world.c.name]
+
+    svg = page.find("figure", class_="chart-satisfaction").find("svg")
+    assert svg.attrs["role"] == "img" and svg.find("title").text.startswith("Tỷ lệ hài lòng theo đơn vị")
+    rows = svg.find_all("g", class_="chart-row")
+    assert [row.find("text").text for row in rows] == [world.b.name, world.a.name, world.c.name]
+    department = rows[1]
+    assert "75.0 %" in department.find("title").text and "12 lượt đánh giá" in department.find("title").text
+    bar = department.find("rect")
+    assert float(bar.attrs["width"]) == pytest.approx(308 * 0.75)
+    interval = department.find_all("line")[0]
+    assert float(interval.attrs["x1"]) == pytest.approx(4 + 308 * low)
+    assert float(interval.attrs["x2"]) == pytest.approx(4 + 308 * high)
+
+
+def test_the_monthly_trend_has_a_chart_and_a_table(client: FlaskClient, world: World) -> None:
+    """Proves: the trend covers the 12 months up to March 2026 in a table (February: 1 received,
+    March: the territory's received and on-time answers) and a chart with one group per month."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    page = _page(client, "/monitor/", **MARCH_ARGS)
+    trend = _table(page, "trend")
+    assert list(trend)[0] == "04/2025" and list(trend)[-1] == "03/2026" and len(trend) == 12
+    total = totals(db.session(), period=Period(*MARCH), scope=Scope(territory_id=world.directory.ha_tu.id), now=NOW)
+    assert trend["03/2026"][0] == str(total.received) and trend["03/2026"][2] == str(total.answered_on_time)
+    assert trend["02/2026"][0] == "1"
+    chart = page.find("figure", class_="chart-trend")
+    assert len(chart.find_all("g", class_="chart-month")) == 12
+    assert chart.find("svg").find("desc").text
+
+
+# --- drill-down -------------------------------------------------------------------------------------
+
+
+def _codes(page: Element) -> list[str]:
+    return [row.find("td").text for row in page.find("table", class_="data").find("tbody").find_all("tr")]
+
+
+def test_a_figure_opens_the_items_behind_it(client: FlaskClient, world: World) -> None:
+    """Proves: UBND Hà Tu's "transfers" cell links to a list holding I2 only, the totals' "received"
+    to I1, I2 and I3 (Vân Đồn's I4 and I6, received in March too, are not in Hà Tu); each line
+    links to the read-only item page."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    page = _page(client, "/monitor/", **MARCH_ARGS)
+    row = next(r for r in page.find("table", id="figures").find("tbody").find_all("tr")
+               if r.find("th").text == world.b.name)
+    link = row.find("td", class_="figure-transfers").find("a").attrs["href"]
+    listed = _page(client, link)
+    assert _codes(listed) == [world.items["I2"].code]
+    assert listed.find("a", href=f"/monitor/items/{world.items['I2'].code}")
+
+    total_link = page.find("table", id="figures").find("tfoot").find("td", class_="figure-received").find("a")
+    assert sorted(_codes(_page(client, total_link.attrs["href"]))) == sorted(
+        world.items[name].code for name in ("I1", "I2", "I3"))
+
+
+def test_a_drill_down_with_a_wrong_figure_is_a_bad_request(client: FlaskClient, world: World) -> None:
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    assert client.get("/monitor/items", query_string={"figure": "password", **MARCH_ARGS}).status_code == 400
+    assert client.get("/monitor/items", query_string={"figure": "received", "by": "galaxy", "key": "x",
+                                                      **MARCH_ARGS}).status_code == 400
+
+
+# --- item pages and the identity rule ---------------------------------------------------------------
+
+
+def _views_logged(item_id: int) -> list[Event]:
+    return list(db.session.scalars(sa.select(Event).where(Event.feedback_id == item_id,
+                                                          Event.action == "personal_data_viewed")))
+
+
+def test_the_front_sees_the_resident_and_the_view_is_logged(client: FlaskClient, world: World) -> None:
+    """Proves: the Front monitor's page of complaint I3 shows the resident's name, and one internal
+    "personal_data_viewed" event names the viewer and the page "monitor.item"."""
+    item = world.items["I3"]
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    page = _page(client, f"/monitor/items/{item.code}")
+    assert "Nguyễn Văn A" in page.find("section", class_="resident").text
+    (event,) = _views_logged(item.id)
+    assert not event.public and event.after == {"fields": ["name"], "page": "monitor.item"}
+    assert event.actor.endswith("mttq-ha-tu") or "mttq-ha-tu" in event.actor
+
+
+def test_the_inspection_board_never_sees_the_resident(client: FlaskClient, world: World) -> None:
+    """Proves: an Inspection Board member opens the same item without the resident's name (the
+    protected-data note instead), and nothing is logged as a view of personal data."""
+    item = world.items["I3"]
+    assert log_in(client, "bttnd-to-1").status_code == 302
+    page = _page(client, f"/monitor/items/{item.code}")
+    resident = page.find("section", class_="resident")
+    assert "Nguyễn Văn A" not in resident.text and resident.find_all("p", class_="personal-data-hidden")
+    assert _views_logged(item.id) == []
+
+
+def test_the_item_page_shows_the_answers_and_their_ratings(client: FlaskClient, world: World) -> None:
+    """Proves: I2's page lists both published answers with the resident's scores and the reopening
+    unit history, and offers no action form (read only)."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    page = _page(client, f"/monitor/items/{world.items['I2'].code}")
+    answers = page.find("section", class_="answers").find_all("article", class_="published-answer")
+    assert [a.find("p", class_="rating").text for a in answers] == ["Người gửi đánh giá 2/5",
+                                                                     "Người gửi đánh giá 4/5"]
+    assert [li.text.split(" · ")[0] for li in page.find("ol", class_="assignment-list").find_all("li")] == [
+        world.b.name, world.a.name]
+    assert page.find_all("form", method="post") == [page.find("form", class_="logout-form")]
+
+
+# --- the overdue list --------------------------------------------------------------------------------
+
+
+def test_the_overdue_list_is_by_unit_with_how_late(client: FlaskClient, world: World) -> None:
+    """Proves: for the Hà Tu monitor the list holds I3 under UBND Hà Tu, 10 days late (due at the
+    end of 4/4, now 15/4 09:00), and not Vân Đồn's I6; the province monitor sees I6 under Vân
+    Đồn's committee too."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    page = _page(client, "/monitor/overdue")
+    sections = page.find_all("section", class_="overdue-unit")
+    assert [s.find("h2").text.split(" (")[0] for s in sections] == [world.b.name]
+    (row,) = sections[0].find("tbody").find_all("tr")
+    cells = [cell.text for cell in row.find_all("td")]
+    assert cells[0] == world.items["I3"].code and cells[-1] == "Quá hạn 10 ngày"
+
+    client.post("/logout", data={"csrf_token": _token(client)})
+    assert log_in(client, "mttq-tinh").status_code == 302
+    names = [s.find("h2").text.split(" (")[0] for s in _page(client, "/monitor/overdue").find_all(
+        "section", class_="overdue-unit")]
+    assert sorted(names) == sorted([world.b.name, world.c.name])
+
+
+def _token(client: FlaskClient) -> str:
+    from tests.web.auth_helpers import csrf_token
+
+    return csrf_token(client.get("/submit").get_data(as_text=True))
+
+
+# --- territory: every monitor route, by URL -------------------------------------------------------------
+
+
+def _outside_urls(w: World) -> list[tuple[str, dict[str, str]]]:
+    """URLs that name something outside Hà Tu (another commune's unit, place, item, key)."""
+    d = w.directory
+    van_don_unit = {"figure": "received", "by": "unit", "key": w.c.code, **MARCH_ARGS}
+    return [
+        ("/monitor/", {"unit": str(w.c.id), **MARCH_ARGS}),
+        ("/monitor/", {"unit": str(d.front_province.id), **MARCH_ARGS}),
+        ("/monitor/", {"locality": str(d.van_don.id), **MARCH_ARGS}),
+        ("/monitor/", {"locality": str(d.remote_village.id), **MARCH_ARGS}),
+        ("/monitor/", {"territory": str(d.province.id), **MARCH_ARGS}),
+        ("/monitor/items", van_don_unit),
+        ("/monitor/items", {"figure": "received", "by": "commune", "key": d.van_don.code, **MARCH_ARGS}),
+        ("/monitor/items", {"figure": "received", "by": "village", "key": d.remote_village.code, **MARCH_ARGS}),
+        ("/monitor/items", {"figure": "received", "locality": str(d.van_don.id), **MARCH_ARGS}),
+        (f"/monitor/items/{w.items['I4'].code}", {}),
+        (f"/monitor/items/{w.items['I6'].code}", {}),
+        ("/monitor/overdue", {"unit": str(w.c.id)}),
+        ("/monitor/overdue", {"locality": str(d.van_don.id)}),
+        ("/monitor/export/figures.csv", {"unit": str(w.c.id), **MARCH_ARGS}),
+        ("/monitor/export/ranking.xlsx", {"locality": str(d.van_don.id), **MARCH_ARGS}),
+        ("/monitor/export/trend.csv", {"unit": str(w.c.id), **MARCH_ARGS}),
+        ("/monitor/export/dashboard.xlsx", {"locality": str(d.remote_village.id), **MARCH_ARGS}),
+        ("/monitor/export/overdue.csv", {"unit": str(w.c.id)}),
+        ("/monitor/export/items.csv", van_don_unit),
+        ("/monitor/export/items.xlsx", {"figure": "received", "by": "commune", "key": d.van_don.code, **MARCH_ARGS}),
+    ]
+
+
+@pytest.mark.parametrize("username", ["mttq-ha-tu", "bttnd-to-1"])
+def test_nothing_outside_the_commune_is_shown_by_url(client: FlaskClient, world: World, username: str) -> None:
+    """Proves: for the Hà Tu monitor and the Tổ 1 Inspection Board member, every monitor route
+    (dashboard, drill-down, item page, overdue list, each export) answers 404 when the URL names
+    another commune's unit, place, item or key, a Front committee or a territory not theirs;
+    the province monitor gets 200 for the same URLs (so the 404 is the territory, not the URL)."""
+    assert log_in(client, username).status_code == 302
+    urls = _outside_urls(world)
+    wrong = [(url, args, status) for url, args in urls
+             if (status := client.get(url, query_string=args).status_code) != 404]
+    assert wrong == []
+    client.post("/logout", data={"csrf_token": _token(client)})
+    assert log_in(client, "mttq-tinh").status_code == 302
+    # A Front committee is never a unit with figures, for anyone: that URL stays 404.
+    committee = {"unit": str(world.directory.front_province.id), **MARCH_ARGS}
+    refused = [(url, args, status) for url, args in urls if args != committee
+               and (status := client.get(url, query_string=args).status_code) != 200]
+    assert refused == []
+    assert client.get("/monitor/", query_string=committee).status_code == 404
+
+
+def test_a_commune_monitor_lists_only_its_commune(client: FlaskClient, world: World) -> None:
+    """Proves: with no filter at all the Hà Tu monitor's drill-down of every item received in
+    March, its overdue export and its unit choices hold nothing of Vân Đồn."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    codes = _codes(_page(client, "/monitor/items", figure="received", **MARCH_ARGS))
+    assert world.items["I4"].code not in codes and world.items["I6"].code not in codes
+    body = client.get("/monitor/export/overdue.csv").get_data().decode("utf-8-sig")
+    assert world.items["I6"].code not in body and world.items["I3"].code in body
+    options = [o.text for o in _page(client, "/monitor/").find("select", id="unit").find_all("option")]
+    assert world.c.name not in options and world.b.name in options
+    assert world.directory.front_ha_tu.name not in options
+
+
+def test_a_monitor_without_territory_is_refused(client: FlaskClient, world: World) -> None:
+    """Proves: a Front monitor whose membership has no territory sees nothing (403): the rule fails closed."""
+    make_user("mttq-khong-dia-ban", Role.FRONT_MONITOR, unit=world.directory.front_ha_tu)
+    db.session.commit()
+    assert log_in(client, "mttq-khong-dia-ban").status_code == 302
+    assert client.get("/monitor/").status_code == 403
+
+
+# --- exports -------------------------------------------------------------------------------------------
+
+
+def test_the_figures_csv_has_the_page_figures(client: FlaskClient, world: World) -> None:
+    """Proves: the CSV of the table per unit has a header, one row per unit with the statistics'
+    counts and rates (fractions, 4 decimals; empty when no denominator), then the totals."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    response = client.get("/monitor/export/figures.csv", query_string=MARCH_ARGS)
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="figures-06652-20260301-')
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert rows[0][:5] == ["Mã", "Đơn vị", "Tiếp nhận", "Đã trả lời", "Trả lời đúng hạn"]
+    expected = figures(db.session(), period=Period(*MARCH), group="unit",
+                       scope=Scope(territory_id=world.directory.ha_tu.id), now=NOW)
+    by_code = {row[0]: row for row in rows[1:-1]}
+    assert set(by_code) == {row.key for row in expected}
+    for row in expected:
+        cells = by_code[row.key]
+        assert cells[1] == row.label and cells[2:5] == [str(row.received), str(row.answered),
+                                                        str(row.answered_on_time)]
+        assert cells[5] == ("" if row.on_time_rate is None else f"{row.on_time_rate:.4f}")
+        assert cells[6] == str(row.overdue_open)
+    assert rows[-1][1] == "Tổng cộng"
+
+
+def test_the_xlsx_export_has_numbers_rates_and_safe_text(client: FlaskClient, world: World) -> None:
+    """Proves: the workbook of the whole dashboard has a sheet per table; counts are numbers, rates
+    fractions formatted as percentages, a rate without denominator an empty cell; and the items
+    export writes titles typed as formulas (=, +, -, @, tab) as text with a leading apostrophe."""
+    from openpyxl import load_workbook
+
+    world.items["I1"].title = '=HYPERLINK("http://example.test","bấm")'
+    world.items["I2"].title = "+84 912 345 678"
+    world.items["I3"].title = "@SUM(A1:A9)"
+    db.session.commit()
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    response = client.get("/monitor/export/dashboard.xlsx", query_string=MARCH_ARGS)
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.get_data()))
+    assert book.sheetnames == ["Số liệu", "Xếp hạng", "Theo tháng", "Quá hạn"]
+    sheet = book["Số liệu"]
+    header = [cell.value for cell in sheet[1]]
+    department = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == world.a.code)
+    values = dict(zip(header, department, strict=True))
+    assert values["Tiếp nhận"].value == 2 and values["Trả lời đúng hạn"].value == 3
+    assert values["Tỷ lệ đúng hạn"].value == pytest.approx(0.75)
+    assert values["Tỷ lệ đúng hạn"].number_format == "0.0%"
+    council = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == world.b.code)
+    assert dict(zip(header, council, strict=True))["Tỷ lệ đúng hạn"].value is None
+
+    items = client.get("/monitor/export/items.xlsx", query_string={"figure": "received", **MARCH_ARGS})
+    titles = {row[0].value: row[1] for row in load_workbook(io.BytesIO(items.get_data())).active.iter_rows(min_row=2)}
+    assert titles[world.items["I1"].code].value == "'" + '=HYPERLINK("http://example.test","bấm")'
+    assert titles[world.items["I2"].code].value == "'+84 912 345 678"
+    assert titles[world.items["I3"].code].value == "'@SUM(A1:A9)"
+    assert all(cell.data_type == "s" for cell in titles.values())
+    text = client.get("/monitor/export/items.csv", query_string={"figure": "received", **MARCH_ARGS}
+                      ).get_data().decode("utf-8-sig")
+    by_code = {row[0]: row[1] for row in csv.reader(io.StringIO(text))}
+    assert by_code[world.items["I1"].code].startswith("'=HYPERLINK(")
+    assert "Nguyễn Văn A" not in text
+
+
+def test_an_unknown_export_is_not_found(client: FlaskClient, world: World) -> None:
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    for url in ("/monitor/export/secrets.csv", "/monitor/export/figures.pdf", "/monitor/export/dashboard.csv"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_stray_query_values_are_ignored_and_wrong_ones_refused(client: FlaskClient, world: World) -> None:
+    """Proves: unknown query keys (even ones named like URL parts) change nothing, and values that
+    cannot be right (letters for an id, an unknown kind, grouping or period) answer 400, never 500."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    assert client.get("/monitor/", query_string={"name": "x", "fmt": "y", "code": "z", **MARCH_ARGS}).status_code == 200
+    for args in ({"unit": "abc"}, {"locality": "99999999999999"}, {"kind": "rumour"}, {"group": "galaxy"},
+                 {"period": "forever"}, {"topic": "-1"}):
+        assert client.get("/monitor/", query_string=args).status_code == 400, args
+    assert client.get("/monitor/overdue", query_string={"unit": "1.5"}).status_code == 400
+
+
+def test_the_dashboard_reads_in_english(client: FlaskClient, world: World) -> None:
+    """Proves: on ?lang=en the dashboard's headings, column headings and period words are English."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    page = _page(client, "/monitor/", lang="en", **MARCH_ARGS)
+    assert page.find("h1").text == f"Supervision figures: {world.directory.ha_tu.name}"
+    headings = [th.text for th in page.find("table", id="figures").find("thead").find_all("th")]
+    assert headings[:3] == ["Unit", "Received", "Answered"] and "Satisfaction rate" in headings
+    assert page.find("h2", id="ranking-title").text == "Units ranked by satisfaction"
+
+
+def test_files_of_the_item_but_not_of_an_unpublished_draft(client: FlaskClient, world: World) -> None:
+    """Proves: the item page links the resident's file, which downloads as an attachment; a file
+    of the unit's draft answer (not published) is neither listed nor downloadable (404)."""
+    from flask import current_app
+
+    from feedback.domain.handling import DraftStatus
+    from feedback.models import Answer, Attachment
+
+    item = world.items["I3"]
+    draft = Answer(feedback_id=item.id, cycle=1, status=DraftStatus.DRAFT, text="Dự thảo.", author_id=world.author.id,
+                   unit_id=world.b.id, unit_code=world.b.code, unit_name=world.b.name)
+    db.session.add(draft)
+    db.session.flush()
+    files = []
+    for number, answer_id in ((1, None), (2, draft.id)):
+        name = f"{item.id:030x}{number:02x}"
+        (current_app.config["UPLOAD_DIR"] / name).write_bytes(b"%PDF-1.4\n%%EOF\n")
+        files.append(Attachment(feedback_id=item.id, storage_name=name, original_name=f"tệp {number}.pdf",
+                                content_type="application/pdf", size=15, sha256="0" * 64, answer_id=answer_id))
+    db.session.add_all(files)
+    db.session.commit()
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    page = _page(client, f"/monitor/items/{item.code}")
+    links = page.find("section", class_="attachments").find_all("a")
+    assert [a.text for a in links] == ["tệp 1.pdf"]
+    response = client.get(links[0].attrs["href"])
+    assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment")
+    assert client.get(f"/monitor/items/{item.code}/attachments/{files[1].id}").status_code == 404
