@@ -154,6 +154,9 @@ class Config:
     # throttling is per client IP, so behind a proxy this must be set.
     TRUSTED_PROXIES: int = int(os.environ.get("TRUSTED_PROXIES", "0"))
     PUBLIC_BASE_URL: str = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Calendar days a unit has to answer the Front's kiến nghị sau giám sát: Luật MTTQ Art. 28–30
+    # set no number, the local quy chế does (the Inspection Board's 15 days are statutory, fixed).
+    FRONT_RECOMMENDATION_DAYS: int = int(os.environ.get("FRONT_RECOMMENDATION_DAYS", "30"))
     MIGRATIONS_DIR: str = str(BASE_DIR / "migrations")
     TESTING: bool = False
     DEBUG: bool = False

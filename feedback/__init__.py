@@ -137,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     from feedback.health.views import bp as health_bp
     from feedback.monitor.views import bp as monitor_bp
     from feedback.open311.views import register_open311
+    from feedback.monitor_recs.views import bp as monitor_recs_bp
     from feedback.public.views import bp as public_bp
     from feedback.units.views import bp as units_bp
     from feedback.watch.views import bp as watch_bp
@@ -149,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(watch_bp, url_prefix="/monitor")
     app.register_blueprint(health_bp)
     register_open311(app)
+    app.register_blueprint(monitor_recs_bp, url_prefix="/monitor/recommendations")
 
 
 # No inline scripts or styles: every script and stylesheet is a file under /static.

@@ -56,7 +56,7 @@ def test_every_event_action_is_named_and_written() -> None:
 
 
 # The shells: every package of feedback/ that is neither a ring nor plumbing, and the worker.
-SHELLS = ("public", "admin", "auth", "health", "web", "cli", "monitor", "watch", "open311")
+SHELLS = ("public", "admin", "auth", "health", "web", "cli", "monitor", "monitor_recs", "watch", "open311")
 
 
 def _shell_files() -> list[Path]:

@@ -54,6 +54,8 @@ class EventAction(StrEnum):
     REOPENED = "reopened"  # public: unsatisfied, the resident sent it back to the unit that answered
     CLOSED = "closed"  # public: rated 3 or more, or 30 days after the answer without a reopening
     CLOSURE_UNDONE = "closure_undone"  # public: a rating changed below 3 reopens the offer to reopen
+    # supervision recommendations (issue #9 item 4); their answer is "answer_published"
+    RECOMMENDATION_ISSUED = "recommendation_issued"  # the Front or the Inspection Board issued it to a unit
 
 
 @dataclass(frozen=True)

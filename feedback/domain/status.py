@@ -31,6 +31,18 @@ class Status(StrEnum):
     REJECTED = "rejected"
 
 
+class Origin(StrEnum):
+    """Who puts an item in a unit's hands. Resident items are the platform's items: routed, tracked
+    publicly, rated and counted in every resident figure (DESIGN.md §6). A supervision
+    recommendation (kiến nghị sau giám sát, BTTND kiến nghị) is issued by the Front or the
+    Inspection Board straight to one unit and answered through the same draft and approval path;
+    it has no resident, no routing, no public page, no rating, and is counted apart
+    (``feedback.services.recommendations``)."""
+
+    RESIDENT = "resident"
+    SUPERVISION = "supervision"
+
+
 class Channel(StrEnum):
     WEB = "web"
     API = "api"

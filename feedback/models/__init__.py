@@ -10,6 +10,7 @@ from feedback.models.health import WorkerHeartbeat
 from feedback.models.imports import ImportJob, ImportStatus
 from feedback.models.notifications import Notification
 from feedback.models.ratings import Rating, Reopening
+from feedback.models.recommendations import Recommendation
 from feedback.models.statistics import StatDaily, StatFact, StatMonthly, StatMonthlyUnit, StatUnitName
 from feedback.models.users import Membership, Role, User
 from feedback.models.watch import BriefingReport, HotSpot
@@ -35,6 +36,7 @@ __all__ = [
     "Note",
     "Notification",
     "Rating",
+    "Recommendation",
     "Reopening",
     "Role",
     "StatDaily",

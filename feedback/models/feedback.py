@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.domain.assignments import EndReason
-from feedback.domain.status import Channel, Kind, Status
+from feedback.domain.status import Channel, Kind, Origin, Status
 from feedback.extensions import Model
 from feedback.models.directory import Locality, RoutingRule, Topic, Unit
 from feedback.models.types import NAME, SHORT, UTCDateTime, str_enum, utcnow
@@ -50,6 +50,11 @@ class Feedback(Model):
     # A link to a photo or video the sender gave instead of a file (Open311 ``media_url``): stored
     # as given, shown to staff as a link, never fetched, never public.
     media_url: Mapped[str | None] = mapped_column(String(2048))
+    # A resident's item, or a supervision recommendation carried through the unit's hands
+    # (feedback.models.recommendations): resident pages, routing and resident figures take only
+    # the first.
+    origin: Mapped[Origin] = mapped_column(str_enum(Origin), default=Origin.RESIDENT,
+                                           server_default=Origin.RESIDENT.value)
     # The language the resident used ("vi", "en"; None before it was recorded): their emails use it.
     language: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[Status] = mapped_column(str_enum(Status), default=Status.RECEIVED)

@@ -13,6 +13,6 @@ from flask_babel.speaklater import LazyString
 
 MONITOR_LINKS: tuple[tuple[str, LazyString], ...] = (
     ("watch.hot_spot_list", _l("Điểm nóng")),
-    ("monitor.recommendations", _l("Kiến nghị")),
+    ("monitor_recs.index", _l("Kiến nghị")),
     ("watch.report_list", _l("Báo cáo giao ban")),
 )

@@ -68,6 +68,7 @@ def _filters() -> workspace.InboxFilters:
         village_id=id_or_none(args.get("village")),
         officer_id=current_user.id if args.get("mine") == "1" else id_or_none(args.get("officer")),
         overdue=args.get("overdue") == "1",
+        recommendations=args.get("recommendations") == "1",
         due_soon=args.get("due_soon") == "1",
         search=(args.get("q") or "").strip()[:MAX_SEARCH],
     )

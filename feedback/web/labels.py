@@ -88,6 +88,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     EventAction.REOPENED: _l("Người gửi chưa hài lòng: ý kiến được mở lại"),
     EventAction.CLOSED: _l("Ý kiến đã đóng"),
     EventAction.CLOSURE_UNDONE: _l("Người gửi sửa đánh giá xuống dưới 3: ý kiến chưa đóng, có thể mở lại"),
+    EventAction.RECOMMENDATION_ISSUED: _l("Mặt trận hoặc Ban Thanh tra nhân dân gửi kiến nghị đến đơn vị"),
 }
 
 

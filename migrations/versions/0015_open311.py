@@ -1,7 +1,7 @@
 """open311: API keys (only their digest), the media link of an item, tokens found by their digest
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-11-30 08:45:00.000000
 
 """
@@ -13,7 +13,7 @@ import feedback.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -19,6 +19,8 @@ STORED_ACTIONS = {
     "extension_requested", "extension_refused",
     # ratings (issue #8 item 5)
     "rated", "rating_changed", "reopened", "closed", "closure_undone",
+    # supervision recommendations (issue #9 item 4)
+    "recommendation_issued",
 }
 
 

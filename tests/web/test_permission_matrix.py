@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -55,8 +55,9 @@ from werkzeug.test import TestResponse
 from feedback.domain.status import Status
 from feedback.domain.tracking import hash_token, make_code
 from feedback.extensions import db
-from feedback.models import ApiKey, Assignment, Attachment, Feedback, HotSpot, ImportJob, Role, RoutingRule
+from feedback.models import ApiKey, Assignment, Attachment, Feedback, HotSpot, ImportJob, Role, RoutingRule, User
 from feedback.services.briefing import generate_report
+from feedback.services.recommendations import RecommendationDraft, issue_recommendation
 
 from tests.factories import make_feedback, make_user
 from tests.services.handling_rows import TOKEN, desk
@@ -166,6 +167,14 @@ MATRIX: list[tuple[str, str, str, tuple[Outcome, ...]]] = [
     ("public.answers",              "GET",  OWN,           PUBLIC),
     ("public.open_data_csv",        "GET",  OWN,           PUBLIC),
     ("public.open_data_json",       "GET",  OWN,           PUBLIC),
+    # Recommendations: the Front and the Board of the territory (another territory's is 404).
+    ("monitor_recs.index",          "GET",  OWN,           MONITOR_PAGE),
+    ("monitor_recs.new",            "GET",  OWN,           MONITOR_PAGE),
+    ("monitor_recs.create",         "POST", OWN,           MONITOR_PAGE),
+    ("monitor_recs.detail",         "GET",  OWN,           MONITOR_PAGE),
+    ("monitor_recs.detail",         "GET",  OTHER_UNIT,    MONITOR_OTHER),
+    ("monitor_recs.file",           "GET",  OWN,           MONITOR_PAGE),
+    ("monitor_recs.file",           "GET",  OTHER_UNIT,    MONITOR_OTHER),
 ]
 
 EXPECTED: dict[tuple[str, str, str, str], Outcome] = {
@@ -195,14 +204,21 @@ class World:
     usernames: dict[str, str]
     hot_spot_id: int = 0
     report_id: int = 0
+    # A recommendation of the item's commune (to its People's Committee) and one of Vân Đồn, each
+    # with a file: (recommendation id, attachment id).
+    recommendation: tuple[int, int] = (0, 0)
+    other_recommendation: tuple[int, int] = (0, 0)
+    addressee_id: int = 0  # the People's Committee of the item's commune: the Front and the Board may address it
 
     def arguments(self, variant: str, role: str) -> dict[str, object]:
         item, attached = (self.other, self.other_file) if variant == OTHER_UNIT else (self.own, self.own_file)
         token = TOKEN if role == "resident" else GUESSED_TOKEN
         if variant == FOREIGN_TOKEN:
             token = OTHER_TOKEN
+        recommendation, file_id = self.other_recommendation if variant == OTHER_UNIT else self.recommendation
         return {"code": item.code, "token": token, "attachment_id": attached.id, "rule_id": self.rule.id,
                 "job_id": self.job.id, "day": OVERRIDE_DAY.isoformat(), "action": "accept",
+                "recommendation_id": recommendation, "file_id": file_id,
                 # the Front dashboard: a figure to drill into, a table to export
                 "figure": "received", "name": "figures", "fmt": "csv",
                 # hot spots and briefing reports (of the item's commune)
@@ -240,7 +256,12 @@ def make_world() -> World:
     db.session.flush()
     world = World(d.item, other, _file(d.item), _file(other), rule, job, key.id, {
         "officer": d.officer.username, "head": d.head.username, "front": d.monitor.username,
-        "board": "ban-thanh-tra", "admin": "quan-tri"})
+        "board": "ban-thanh-tra", "admin": "quan-tri"},
+        recommendation=_recommendation(d.monitor, directory.ubnd_ha_tu.id),
+        other_recommendation=_recommendation(
+            make_user("mttq-van-don", Role.FRONT_MONITOR, unit=directory.ubnd_van_don, territory=directory.van_don),
+            directory.ubnd_van_don.id),
+        addressee_id=directory.ubnd_ha_tu.id)
     spot = HotSpot(locality_id=directory.ha_tu.id, topic_id=directory.waste.id, started_on=date(2026, 3, 2),
                    last_seen_on=date(2026, 3, 3), recent_count=5, baseline_count=0, peak_count=5)
     db.session.add(spot)
@@ -253,12 +274,26 @@ def make_world() -> World:
     return world
 
 
+def _recommendation(issuer: User, unit_id: int) -> tuple[int, int]:
+    """A recommendation issued by ``issuer`` to ``unit_id``, with one file: (its id, the file's id)."""
+    issued = issue_recommendation(issuer, RecommendationDraft(unit_id=unit_id, title="Thu gom rác",
+                                                              text="Đề nghị kiểm tra.", topic_code="moi-truong"),
+                                  now=datetime(2026, 3, 4, 2, 0, tzinfo=UTC))
+    item = db.session.get(Feedback, issued.feedback_id)
+    assert item is not None
+    attached = _file(item)
+    db.session.flush()
+    return issued.recommendation_id, attached.id
+
+
 def _forms(world: World) -> dict[str, dict[str, object]]:
     """Valid forms of the POSTs whose empty form would hide the permission behind a 400."""
     return {
         "admin.item_handover": {"unit": str(world.other.current_unit_id), "reason": "Không thuộc thẩm quyền"},
         "admin.calendar_add": {"day": OVERRIDE_DAY.isoformat(), "day_type": "off", "note": "Nghỉ bù"},
         "admin.api_key_create": {"name": "ung-dung-moi"},
+        "monitor_recs.create": {"unit": str(world.addressee_id),
+                                "title": "Rác thải", "text": "Đề nghị kiểm tra.", "topic": "moi-truong"},
     }
 
 

@@ -38,6 +38,7 @@ from feedback.services.handling.common import (
     text_or_refuse,
 )
 from feedback.services.handling.errors import DraftConflict, WrongStatus
+from feedback.services.handling.issuer_notices import tell_issuer
 from feedback.services.handling.resident_notices import Notice, tell_resident
 from feedback.services.intake import uploads
 
@@ -185,8 +186,9 @@ def publish_answer(user: User, feedback_id: int, *, now: datetime) -> Published:
     A submitted draft, or the head's own draft (``may_publish``); an officer's unsubmitted
     draft is refused (WrongStatus). The answer records approver, time and the unit as it is now
     (frozen); the item becomes ``answered`` with ``answered_at`` and ``answered_by_unit_id``;
-    its ACCEPTANCE and RESOLUTION clocks stop (``mark_met``: on time or late, a recorded fact);
-    a public "answer_published" event; the resident is told. Idempotent: when the item is
+    its ACCEPTANCE, RESOLUTION and (for a recommendation) SUPERVISION clocks stop (``mark_met``:
+    on time or late, a recorded fact); a public "answer_published" event; the resident is told
+    (for a recommendation: the body that issued it, ``tell_issuer``). Idempotent: when the item is
     already answered with this cycle's answer published, nothing is written and
     ``already=True``. WrongStatus while waiting for the resident's information.
     """
@@ -211,12 +213,13 @@ def publish_answer(user: User, feedback_id: int, *, now: datetime) -> Published:
         answer.version += 1
         move(item, Status.ANSWERED)
         item.answered_at, item.answered_by_unit_id, item.updated_at = now, unit.id, now
-        for clock in (Clock.ACCEPTANCE, Clock.RESOLUTION):
+        for clock in (Clock.ACCEPTANCE, Clock.RESOLUTION, Clock.SUPERVISION):
             mark_met(item, clock, now, actor=actor)
         record_event(item, EventAction.ANSWER_PUBLISHED, actor=actor, at=now,
                      after={"answer_id": answer.id, "cycle": answer.cycle, "unit_code": unit.code,
                             "unit_name": unit.name})
         tell_resident(item, Notice.ANSWERED, occurrence=str(answer.cycle), now=now)
+        tell_issuer(item, now=now)
         db.session.commit()
         return Published(answer.id, answer.cycle, already=False)
     except BaseException:

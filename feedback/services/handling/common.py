@@ -16,7 +16,7 @@ from sqlalchemy import select
 from feedback.domain.access import Action, may
 from feedback.domain.events import Actor
 from feedback.domain.handling import InvalidText, TextProblem, checked_text
-from feedback.domain.status import InvalidTransition, Status, next_status
+from feedback.domain.status import InvalidTransition, Origin, Status, next_status
 from feedback.extensions import db
 from feedback.models import Attachment, Feedback, User
 from feedback.services.access import item_facts, viewer_for
@@ -47,6 +47,15 @@ def require(user: User, action: Action, item: Feedback) -> Actor:
             raise NotAllowed(_("Chỉ lãnh đạo đơn vị đang xử lý ý kiến này mới được phê duyệt."))
         raise NotAllowed(_("Bạn không có quyền xử lý ý kiến này."))
     return Actor.user(user.id, user.username)
+
+
+def require_resident_item(item: Feedback) -> None:
+    """WrongStatus for a supervision recommendation (``Origin.SUPERVISION``): it is addressed to
+    one unit by name and has no resident, so it cannot be refused, returned, kept as a report,
+    paused for the resident's information or extended; it is only answered."""
+    if item.origin is not Origin.RESIDENT:
+        raise WrongStatus(_("Đây là kiến nghị giám sát gửi đích danh đơn vị: đơn vị soạn, trình duyệt và công "
+                            "bố câu trả lời; không từ chối, trả lại, đề nghị bổ sung thông tin hay gia hạn."))
 
 
 def require_status(item: Feedback, allowed: Collection[Status]) -> None:

@@ -18,7 +18,9 @@ from feedback.extensions import db
 from feedback.models import ExtensionRequest, Feedback, User
 from feedback.services.audit import record_event
 from feedback.services.deadlines.clocks import Complexity, DeadlineError, extend
-from feedback.services.handling.common import locked_item, require, require_status, text_or_refuse
+from feedback.services.handling.common import (
+    locked_item, require, require_resident_item, require_status, text_or_refuse,
+)
 from feedback.services.handling.errors import InvalidInput, WrongStatus
 from feedback.services.handling.resident_notices import Notice, tell_resident
 
@@ -36,6 +38,7 @@ def request_extension(user: User, feedback_id: int, reason: str, *, now: datetim
     try:
         item = locked_item(feedback_id)
         actor = require(user, Action.HANDLE, item)
+        require_resident_item(item)
         require_status(item, HANDLING_STATUSES)
         reason = text_or_refuse(reason, REASON_MAX_CHARS, what=_("lý do gia hạn"))
         if complexity is not None and complexity not in get_args(Complexity):
@@ -89,6 +92,7 @@ def grant_extension(user: User, feedback_id: int, *, now: datetime) -> Extension
     try:
         item = locked_item(feedback_id)
         actor = require(user, Action.APPROVE, item)
+        require_resident_item(item)
         require_status(item, HANDLING_STATUSES)
         _require_final_clock(item)
         request = _pending_or_refuse(item)

@@ -25,6 +25,7 @@ from feedback.services.handling.common import (
     files_with_commit,
     locked_item,
     require,
+    require_resident_item,
     require_status,
     text_or_refuse,
 )
@@ -43,6 +44,7 @@ def request_information(user: User, feedback_id: int, question: str, *, now: dat
     try:
         item = locked_item(feedback_id)
         actor = require(user, Action.HANDLE, item)
+        require_resident_item(item)
         require_status(item, HANDLING_STATUSES)
         question = text_or_refuse(question, REASON_MAX_CHARS, what=_("nội dung cần bổ sung"))
         if waiting_for_resident(item):

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from feedback.domain.access import Action, Role, may
 from feedback.domain.handling import DraftStatus, may_keep_as_report, may_publish
-from feedback.domain.status import HANDLING_STATUSES, Status
+from feedback.domain.status import HANDLING_STATUSES, Origin, Status
 from feedback.extensions import db
 from feedback.models import Answer, ExtensionRequest, Feedback, InfoRequest, Membership, Note, User
 from feedback.services.access import item_facts, viewer_for
@@ -88,22 +88,24 @@ def offered(user: User, code: str) -> Offered:
     editable = draft in (None, DraftStatus.PUBLISHED, DraftStatus.DRAFT, DraftStatus.RETURNED)
     pending = pending_extension(item) if handle else None
     anonymous = not (item.submitter_name or "").strip()
+    # A recommendation is only answered (handling.common.require_resident_item).
+    resident = item.origin is Origin.RESIDENT
     return Offered(
         feedback_id=item.id,
         assign=approve and handling,
         accept=handle and item.status is Status.ASSIGNED and waiting is None,
-        reject=handle and handling,
-        keep_as_report=handle and handling and item.accepted_at is None
+        reject=handle and handling and resident,
+        keep_as_report=handle and handling and resident and item.accepted_at is None
         and may_keep_as_report(item.kind, anonymous=anonymous),
-        request_information=handle and handling and waiting is None,
+        request_information=handle and handling and resident and waiting is None,
         note=handle,
         save_draft=handle and in_progress and editable,
         submit=handle and in_progress and draft in (DraftStatus.DRAFT, DraftStatus.RETURNED),
         return_answer=approve and in_progress and draft is DraftStatus.SUBMITTED,
         publish=approve and in_progress and waiting is None and answer is not None and draft is not None
         and draft is not DraftStatus.PUBLISHED and may_publish(draft, publisher_is_author=answer.author_id == user.id),
-        request_extension=handle and handling and pending is None,
-        decide_extension=approve and handling and pending is not None,
+        request_extension=handle and handling and resident and pending is None,
+        decide_extension=approve and handling and resident and pending is not None,
         officers=_officers(item.current_unit_id) if approve else (),
         assigned_officer_id=item.assigned_officer_id,
         answer=answer,

@@ -24,7 +24,9 @@ from feedback.models import Deadline, Feedback, User
 from feedback.services.audit import record_event
 from feedback.services.deadlines.calendar import calendar_for
 from feedback.services.deadlines.clocks import add_planned, case_facts, mark_met, open_deadlines, pause_clocks
-from feedback.services.handling.common import locked_item, move, require, require_status, text_or_refuse
+from feedback.services.handling.common import (
+    locked_item, move, require, require_resident_item, require_status, text_or_refuse,
+)
 from feedback.services.handling.errors import InvalidInput, WrongStatus
 from feedback.services.handling.extensions import REFUSED as EXTENSION_REFUSED
 from feedback.services.handling.extensions import pending_extension
@@ -48,6 +50,7 @@ def reject(user: User, feedback_id: int, reason: RejectReason, explanation: str,
     try:
         item = locked_item(feedback_id)
         actor = require(user, Action.HANDLE, item)
+        require_resident_item(item)
         require_status(item, HANDLING_STATUSES)
         explanation = text_or_refuse(explanation, REASON_MAX_CHARS, what=_("lý do"))
         if reason is RejectReason.OUT_OF_REMIT:
@@ -123,6 +126,7 @@ def keep_as_report(user: User, feedback_id: int, explanation: str, *, now: datet
     try:
         item = locked_item(feedback_id)
         actor = require(user, Action.HANDLE, item)
+        require_resident_item(item)
         require_status(item, HANDLING_STATUSES)
         explanation = text_or_refuse(explanation, REASON_MAX_CHARS, what=_("lý do"))
         anonymous = not (item.submitter_name or "").strip()

@@ -28,7 +28,7 @@ from feedback.domain.files import shows_inline
 from feedback.domain.handling import DraftStatus
 from feedback.domain.notices import NOTICE_ACTIONS, Notice
 from feedback.domain.repeats import ResidentText
-from feedback.domain.status import Kind, Status
+from feedback.domain.status import Kind, Origin, Status
 from feedback.domain.tracking import InvalidCode, details_are_public, normalise_code, token_matches
 from feedback.extensions import db
 from feedback.models import (
@@ -248,7 +248,7 @@ def resident_file(code: str, token: str, attachment_id: int) -> ResidentFile | N
     reply) or one of a published answer. None for an unknown code, a wrong token, another
     item's file, a draft's file, or a stored name the intake never writes (all alike). Read only.
     """
-    item = db.session.scalar(select(Feedback).where(Feedback.code == code))
+    item = db.session.scalar(select(Feedback).where(Feedback.code == code, Feedback.origin == Origin.RESIDENT))
     if item is None or not token_matches(token, item.token_hash):
         return None
     row = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id,
@@ -311,9 +311,10 @@ def _rejection(item: Feedback) -> RejectionView | None:
 
 
 def _load(code: str) -> Feedback | None:
+    """The resident's item with ``code``; a supervision recommendation has no public page (None)."""
     return db.session.scalar(
         select(Feedback)
-        .where(Feedback.code == code)
+        .where(Feedback.code == code, Feedback.origin == Origin.RESIDENT)
         .options(selectinload(Feedback.deadlines), selectinload(Feedback.assignments),
                  selectinload(Feedback.attachments))
     )

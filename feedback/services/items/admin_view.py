@@ -26,7 +26,7 @@ from feedback import jobs
 from feedback.domain.access import Viewer, may_see_personal_data
 from feedback.domain.assignments import EndReason
 from feedback.domain.events import Actor, EventAction
-from feedback.domain.status import Channel, Kind, Status
+from feedback.domain.status import Channel, Kind, Origin, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Locality, Unit, User
 from feedback.services.access import item_facts, visible_items_filter
@@ -428,6 +428,8 @@ def hand_over(code: str, *, unit_id: int, reason: str, actor: Actor, now: dateti
     if item is None:
         raise ItemNotFound(code)
     try:
+        if item.origin is not Origin.RESIDENT:
+            raise HandoverRefused(_("Kiến nghị giám sát được gửi đích danh đơn vị: không chuyển cho đơn vị khác."))
         if not may_hand_over(item.status):
             raise HandoverRefused(_("Ý kiến %(code)s đã được trả lời hoặc đã đóng nên không thể chuyển đơn vị.",
                                     code=code))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from feedback.domain.satisfaction import COMMENT_MAX_CHARS, RatingRefusal, RatingRefused
+from feedback.domain.status import Origin
 from feedback.domain.tracking import token_matches
 from feedback.extensions import db
 from feedback.models import Answer, Feedback, Rating, Reopening
@@ -16,7 +17,7 @@ from feedback.services.handling import HandlingError, InvalidInput, ItemNotFound
 def resident_item(code: str, token: str, *, lock: bool) -> Feedback:
     """The item with ``code`` whose secret token is ``token`` (row locked when ``lock``);
     ItemNotFound otherwise, the same for a wrong code and a wrong token."""
-    query = select(Feedback).where(Feedback.code == code)
+    query = select(Feedback).where(Feedback.code == code, Feedback.origin == Origin.RESIDENT)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     item = db.session.scalar(query)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import QueryableAttribute, joinedload
 from feedback.domain.access import Role, Viewer
 from feedback.domain.calendar import CalendarNotCovered, WorkCalendar, end_of_local_day, local_date
 from feedback.domain.lateness import Distance, distance
-from feedback.domain.status import Kind, Status
+from feedback.domain.status import Kind, Origin, Status
 from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, Topic, Unit, User
@@ -71,6 +71,7 @@ class InboxFilters:
     officer_id: int | None = None  # the officer the item is assigned to ("Việc của tôi": the viewer)
     overdue: bool = False
     due_soon: bool = False
+    recommendations: bool = False  # only supervision recommendations of the Front or the Board
     search: str = ""
 
 
@@ -95,6 +96,7 @@ class Counts:
     officers: tuple[Option, ...] = ()
     overdue: int = 0
     due_soon: int = 0
+    recommendations: int = 0
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class InboxRow(ItemLine):
 
     late: Distance | None
     left: Distance | None
+    recommendation: bool = False  # a supervision recommendation of the Front or the Inspection Board
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,9 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
         clauses["overdue"] = overdue
     if filters.due_soon:
         clauses["due_soon"] = due_soon
+    supervision = Feedback.origin == Origin.SUPERVISION
+    if filters.recommendations:
+        clauses["origin"] = supervision
     truncated = False
     if filters.search.strip():
         ids, truncated = _search_ids([*scope, clauses["status"]], filters.search)
@@ -210,7 +216,7 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
     def where(*left_out: str) -> list[ColumnElement[bool]]:
         return [*scope, *(clause for name, clause in clauses.items() if name not in left_out)]
 
-    counts = _counts(where, overdue, due_soon)
+    counts = _counts(where, overdue, due_soon, supervision)
     next_due = (select(func.min(Deadline.due_at)).where(Deadline.feedback_id == Feedback.id, _running())
                 .correlate(Feedback).scalar_subquery())
     query = (select(Feedback).where(*where())
@@ -225,7 +231,7 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
 
 
 def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElement[bool],
-            due_soon: ColumnElement[bool]) -> Counts:
+            due_soon: ColumnElement[bool], supervision: ColumnElement[bool]) -> Counts:
 
     def grouped(column: QueryableAttribute[Any], *left_out: str) -> Counter[object]:
         rows = db.session.execute(select(column, func.count()).select_from(Feedback).where(*where(*left_out))
@@ -256,6 +262,7 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
                               key=lambda o: fold(o.label))),
         overdue=count(overdue, "overdue"),
         due_soon=count(due_soon, "due_soon"),
+        recommendations=count(supervision, "origin"),
     )
 
 
@@ -324,5 +331,6 @@ def _rows(items: list[Feedback], now: datetime) -> list[InboxRow]:
             code=str(item.code), title=item.title, kind=item.kind, status=item.status,
             unit=item.current_unit.name if item.current_unit is not None else None,
             topic=item.topic.name, locality=item.locality.name, received_at=item.received_at,
-            next_due_at=running[0].due_at if running else None, late=late, left=left))
+            next_due_at=running[0].due_at if running else None, late=late, left=left,
+            recommendation=item.origin is Origin.SUPERVISION))
     return rows

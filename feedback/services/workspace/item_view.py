@@ -24,6 +24,7 @@ from feedback.services.deadlines.calendar import calendar_for
 from feedback.services.items.admin_view import DeadlineRow, ItemDetail, ItemNotFound, item_detail
 from feedback.services.items.admin_view import record_file_view
 from feedback.services.items.admin_view import record_personal_data_view as _record
+from feedback.services.recommendations import RecommendationFacts, recommendation_facts
 from feedback.services.workspace.inbox import clock_distance
 
 __all__ = ["AttachmentFile", "ClockView", "ItemNotFound", "UnitItem", "attachment_file", "open_attachment",
@@ -64,6 +65,8 @@ class UnitItem:
     detail: ItemDetail
     clocks: tuple[ClockView, ...]
     files: tuple[AttachmentFile, ...]
+    # Set when the item carries a supervision recommendation of the Front or the Inspection Board.
+    recommendation: RecommendationFacts | None = None
 
 
 def unit_item(code: str, *, viewer: Viewer, now: datetime) -> UnitItem:
@@ -85,7 +88,7 @@ def unit_item(code: str, *, viewer: Viewer, now: datetime) -> UnitItem:
         for a in db.session.scalars(select(Attachment).where(Attachment.feedback_id == detail.id)
                                     .order_by(Attachment.id))
     )
-    return UnitItem(detail, clocks, files)
+    return UnitItem(detail, clocks, files, recommendation_facts(detail.id))
 
 
 def open_attachment(code: str, attachment_id: int, *, viewer: Viewer, user: User, now: datetime) -> AttachmentFile:
