@@ -235,3 +235,22 @@ def test_one_request_by_code_shares_the_tracking_pages_budget(client: FlaskClien
     assert limited.status_code == 429 and limited.get_json()[0]["code"] == 429
     assert client.get(f"/t/{d.item.code}.json").status_code == 429
     assert [client.get(f"{PREFIX}/requests.json").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_a_supervision_recommendation_is_never_an_open311_request(client: FlaskClient) -> None:
+    """Proves: the Front's recommendation to a unit, which travels as an item of origin
+    ``supervision``, is neither listed by the search nor found by its code, while the resident's
+    item beside it is."""
+    from feedback.extensions import db
+    from feedback.models import Feedback
+    from feedback.services.recommendations import RecommendationDraft, issue_recommendation
+
+    d = desk()
+    issued = issue_recommendation(d.monitor, RecommendationDraft(
+        unit_id=d.directory.ubnd_ha_tu.id, title="Thu gom rác", text="Đề nghị kiểm tra.", topic_code="moi-truong"),
+        now=WED_4_MARCH)
+    recommendation = db.session.get(Feedback, issued.feedback_id)
+    assert recommendation is not None and recommendation.code
+    get(client, f"requests/{recommendation.code}.json", status=404)
+    listed = get(client, f"requests.json?service_request_id={recommendation.code},{d.item.code}")
+    assert [r["service_request_id"] for r in listed] == [d.item.code]

@@ -19,6 +19,7 @@ from feedback.domain.open311 import MAX_RESULTS, Window, statuses_for
 from feedback.domain.tracking import PROTECTED_KINDS, InvalidCode, hash_token, normalise_code, token_matches
 from feedback.extensions import db
 from feedback.models import Assignment, Feedback, Locality, Topic
+from feedback.services import recommendations
 from feedback.services.intake import PublicItem, RestrictedItem, public_views
 
 RequestView = PublicItem | RestrictedItem
@@ -38,7 +39,8 @@ def search(query: Search, *, now: datetime) -> list[RequestView]:
     """The requests matching ``query``, newest first, at most ``MAX_RESULTS``; complaints and
     denunciations are never listed. Unknown or malformed codes are simply not found. Raises
     ``ValueError`` for a status other than open or closed. Read only."""
-    statement = select(Feedback).where(Feedback.code.is_not(None), Feedback.kind.not_in(list(PROTECTED_KINDS)))
+    statement = select(Feedback).where(Feedback.code.is_not(None), Feedback.kind.not_in(list(PROTECTED_KINDS)),
+                                       recommendations.resident_items())
     if query.codes:
         codes = _canonical(query.codes[:MAX_RESULTS])
         if not codes:
@@ -63,7 +65,7 @@ def find_request(code: str, *, now: datetime) -> RequestView | None:
     codes = _canonical((code,))
     if not codes:
         return None
-    rows = _loaded(select(Feedback).where(Feedback.code == codes[0]))
+    rows = _loaded(select(Feedback).where(Feedback.code == codes[0], recommendations.resident_items()))
     return public_views(rows, now=now)[0] if rows else None
 
 
