@@ -27,14 +27,15 @@ from feedback.services.briefing import (
 from feedback.services.hotspots import check_day
 from feedback.services.statistics import Period, Scope
 from tests.factories import make_feedback, make_user
-from tests.services.stats_rows import NOW, World, build_world, local
+from tests.services.report_rows import counted_world
+from tests.services.stats_rows import NOW, World, local
 
 MARCH = date(2026, 3, 1)
 
 
 @pytest.fixture
 def world(db_session: Session) -> World:
-    return build_world()
+    return counted_world()
 
 
 def _reports() -> list[BriefingReport]:

@@ -16,7 +16,8 @@ from feedback.domain.calendar import local_date
 from feedback.domain.statistics import Period, wilson
 from feedback.extensions import db
 from feedback.services.scoreboard import OPEN_DATA_COLUMNS, OpenDataTable, to_csv
-from tests.services.stats_rows import World, _answer, build_world, local
+from tests.services.report_rows import counted_world
+from tests.services.stats_rows import World, _answer, local
 from tests.web.html_text import elements
 
 MARCH = "from=2026-03-01&to=2026-03-31"
@@ -44,7 +45,7 @@ EXPECTED = [
 
 @pytest.fixture
 def world(client: FlaskClient, db_session: Session) -> World:
-    return build_world()
+    return counted_world()
 
 
 def test_the_json_has_exactly_the_columns_and_the_counted_values(client: FlaskClient, world: World) -> None:

@@ -18,14 +18,15 @@ from feedback.models import HotSpot, Role
 from feedback.services.briefing import generate_report
 from feedback.services.hotspots import check_day
 from tests.factories import make_feedback, make_user
-from tests.services.stats_rows import NOW, World, build_world
+from tests.services.report_rows import counted_world
+from tests.services.stats_rows import NOW, World
 from tests.web.auth_helpers import log_in
 from tests.web.html_text import elements
 
 
 @pytest.fixture
 def world(client: FlaskClient, db_session: Session) -> World:
-    w = build_world()
+    w = counted_world()
     d = w.directory
     make_user("mttq-ha-tu", Role.FRONT_MONITOR, unit=d.front_ha_tu, territory=d.ha_tu)
     make_user("mttq-van-don", Role.FRONT_MONITOR, territory=d.van_don)

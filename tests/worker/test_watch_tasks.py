@@ -12,7 +12,8 @@ from feedback.extensions import db
 from feedback.jobs import FIND_HOT_SPOTS, GENERATE_BRIEFING_REPORTS
 from feedback.models import BriefingReport, HotSpot, Notification, WorkerHeartbeat
 from tests.factories import make_directory, make_feedback
-from tests.services.stats_rows import build_world, local
+from tests.services.report_rows import counted_world
+from tests.services.stats_rows import local
 from worker.schedule import BEAT_SCHEDULE
 from worker.tasks.watch import find_hot_spots, generate_briefing_reports
 
@@ -42,7 +43,7 @@ def test_find_hot_spots_twice_makes_one_hot_spot_and_one_notification(db_session
 
 
 def test_generate_briefing_reports_twice_makes_each_report_once(db_session: Session) -> None:
-    build_world()
+    counted_world()
     first_working_day = local(4, 1).isoformat()
     assert generate_briefing_reports(first_working_day) == {"generated": 2}
     assert generate_briefing_reports(first_working_day) == {"generated": 0}

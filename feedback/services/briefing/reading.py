@@ -128,6 +128,10 @@ def report_for(viewer: Viewer, report_id: int) -> ReportView | None:
     return ReportView(report.id, territory.code, territory.name, report.month, report.generated_at, report.data)
 
 
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else (_("Có") if value else _("Không"))
+
+
 def report_tables(report: ReportView) -> list[Table]:
     """The report's tables, as on its page: headline figures, ranking (and the units with too few
     ratings), overdue list, hot spots, recommendations. The figure columns are the dashboard's."""
@@ -146,8 +150,8 @@ def report_tables(report: ReportView) -> list[Table]:
     recommendations = Table(_("Kiến nghị"), [_("Mã"), _("Đơn vị"), _("Ngày ban hành"), _("Hạn trả lời"),
                                              _("Trạng thái"), _("Ngày trả lời"), _("Đúng hạn"), _("Nội dung trả lời")],
                             [[r.get("code"), r.get("unit"), r.get("issued_at"), r.get("due_at"), r["status_label"],
-                              r.get("answered_at"), None if r.get("on_time") is None else int(bool(r["on_time"])),
-                              r.get("answer")] for r in report.recommendations])
+                              r.get("answered_at"), _yes_no(r.get("on_time")), r.get("answer")]
+                             for r in report.recommendations])
     return [headline, ranking, overdue, spots, recommendations]
 
 

@@ -2,8 +2,8 @@
 
 The figures come from ``feedback.services.statistics`` (DESIGN.md §6 definitions, the same as
 every page and export), for the territory's items in the month; the overdue list is the one at
-generation time; hot spots are those seen during the month. Items are named by their code only:
-no resident's text, name or contact ever enters a report.
+generation time; hot spots are those seen during the month; recommendations with the unit's
+answer. Items are named by their code only: no resident's text, name or contact enters a report.
 """
 
 from __future__ import annotations
