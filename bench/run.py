@@ -73,7 +73,9 @@ def main() -> int:
     parser.add_argument("--brokers", default="redis,sqlite", help="brokers of part b (redis,sqlite)")
     parser.add_argument("--database", default="feedback_bench_perf")
     parser.add_argument("--redis-db", type=int, default=8)
-    parser.add_argument("--keep", action="store_true", help="keep the database at the end")
+    parser.add_argument("--keep", action="store_true", help="keep the database (and the work folder) at the end")
+    parser.add_argument("--reuse", action="store_true",
+                        help="use the database kept by an earlier --keep run and its generated items")
     args = parser.parse_args()
     args.parts = set(args.parts.split(","))
     args.size = sorted(set(args.size or [1_000_000]))
@@ -157,6 +159,7 @@ class Bench:
             PYTHONPATH=str(ROOT),
         )
         self.app: Any = None
+        self.generated = 0
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -169,11 +172,12 @@ class Bench:
             self.part_a()
         if "b" in self.args.parts or "e" in self.args.parts:
             self.part_b()
-        generated = 0
+        generated = self.generated
         for size in self.args.size:
             if not {"c", "d"} & self.args.parts:
                 break
-            generated = self.generate(generated, size)
+            if generated < size:
+                generated = self.generate(generated, size)
             if "c" in self.args.parts:
                 self.part_c(size)
             if "d" in self.args.parts:
@@ -215,17 +219,24 @@ class Bench:
             conn.execute(sql)
 
     def create_database(self) -> None:
-        self.admin_sql(f'DROP DATABASE IF EXISTS "{self.args.database}" WITH (FORCE)')
-        self.admin_sql(f'CREATE DATABASE "{self.args.database}"')
+        import psycopg
+
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.args.database,)).fetchone()
+        reuse = self.args.reuse and exists
+        if not reuse:
+            self.admin_sql(f'DROP DATABASE IF EXISTS "{self.args.database}" WITH (FORCE)')
+            self.admin_sql(f'CREATE DATABASE "{self.args.database}"')
         flask = [str(BIN / "flask"), "--app", "wsgi"]
         for command in (["db", "upgrade"], ["demo", "load"]):
             subprocess.run([*flask, *command], cwd=ROOT, env=self.env, check=True, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
-        import psycopg
-
         with psycopg.connect(self.dsn, autocommit=True) as conn:
-            conn.execute("CREATE TABLE bench_reference (id bigserial PRIMARY KEY, kind text, commune text, "
-                         "topic text, title text, body text, created_at timestamptz DEFAULT now())")
+            conn.execute("CREATE TABLE IF NOT EXISTS bench_reference (id bigserial PRIMARY KEY, kind text, "
+                         "commune text, topic text, title text, body text, created_at timestamptz DEFAULT now())")
+            self.generated = conn.execute("SELECT count(*) FROM feedback WHERE code LIKE 'BN-%%'").fetchone()[0]
+            if reuse:
+                print(f"reusing {self.args.database}: {self.generated:,} generated items")
             commune, village, unit = conn.execute(
                 "SELECT c.code, v.code, u.code FROM unit u JOIN locality c ON c.id = u.locality_id "
                 "JOIN locality v ON v.parent_id = c.id WHERE u.kind = 'commune_committee' "
