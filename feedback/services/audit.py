@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from feedback.domain.events import Actor, EventAction
 from feedback.extensions import db
@@ -31,12 +33,19 @@ def record_event(
     """
     if item.id is None:
         db.session.flush()
-    last = db.session.execute(
-        select(Event.seq, Event.hash).where(Event.feedback_id == item.id).order_by(Event.seq.desc()).limit(1)
-    ).first()
+    tails: dict[int, tuple[int, str]] = db.session.info.setdefault(_CHAIN_TAILS, {})
+    last = tails.get(item.id)
+    if last is not None:
+        # What the query below would have flushed first: callers rely on their changes being sent.
+        db.session.flush()
+    else:
+        row = db.session.execute(
+            select(Event.seq, Event.hash).where(Event.feedback_id == item.id).order_by(Event.seq.desc()).limit(1)
+        ).first()
+        last = (row.seq, row.hash) if row else (0, "")
     event = Event(
         feedback_id=item.id,
-        seq=(last.seq + 1) if last else 1,
+        seq=last[0] + 1,
         action=action.value,
         actor=str(actor),
         actor_user_id=actor.user_id,
@@ -47,11 +56,26 @@ def record_event(
         topic_id=item.topic_id,
         unit_id=item.current_unit_id,
         public=public,
-        prev_hash=last.hash if last else "",
+        prev_hash=last[1],
     )
     event.hash = event.compute_hash()
     db.session.add(event)
+    tails[item.id] = (event.seq, event.hash)
     return event
+
+
+# The last (seq, hash) of each item's chain written in the session's current transaction, so that
+# a use case writing several events of one item (routing writes two) reads the chain's end once.
+# Forgotten whenever a transaction or savepoint ends, committed or rolled back: the next event
+# reads the end from the database again.
+_CHAIN_TAILS = "audit_chain_tails"
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_chain_tails(session: Session, transaction: SessionTransaction) -> None:
+    # A flush runs in a subtransaction of its own: its end changes nothing of the chain.
+    if transaction.nested or transaction.parent is None:
+        session.info.pop(_CHAIN_TAILS, None)
 
 
 def verify_chain(feedback_id: int) -> bool:

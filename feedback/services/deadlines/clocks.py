@@ -76,14 +76,15 @@ def case_facts(item: Feedback) -> CaseFacts:
     The area is remote when the item's locality or any ancestor is flagged remote. The topic's
     resolution period is the nearest configured one up the topic tree (local quy chế).
     """
-    remote = bool(db.session.scalar(
-        select(func.count()).select_from(Locality).where(
-            Locality.id.in_(item.locality.ancestor_ids() or (item.locality_id,)), Locality.remote.is_(True)
-        )
-    ))
+    remote_places = select(func.count()).select_from(Locality).where(
+        Locality.id.in_(item.locality.ancestor_ids() or (item.locality_id,)), Locality.remote.is_(True)
+    ).scalar_subquery()
     topic_resolution = None
     topic_ids = item.topic.ancestor_ids() or (item.topic_id,)
-    topics = {t.id: t for t in db.session.scalars(select(Topic).where(Topic.id.in_(topic_ids)))}
+    # The topic and its ancestors, each row also carrying the remote-area count: one statement.
+    rows = db.session.execute(select(Topic, remote_places).where(Topic.id.in_(topic_ids))).all()
+    topics = {topic.id: topic for topic, _remote in rows}
+    remote = bool(rows[0][1]) if rows else bool(db.session.scalar(select(remote_places)))
     for topic_id in reversed(topic_ids):
         topic = topics.get(topic_id)
         if topic is not None and topic.resolution_working_days:
@@ -125,7 +126,8 @@ def open_deadlines(item: Feedback, clocks: Sequence[Clock] | None = None, *, loc
     return list(db.session.scalars(query.order_by(Deadline.id)))
 
 
-def start_clocks(item: Feedback, unit: Unit, now: datetime, *, actor: Actor = Actor.system()) -> list[Deadline]:
+def start_clocks(item: Feedback, unit: Unit, now: datetime, *, actor: Actor = Actor.system(),
+                 fresh: bool = False) -> list[Deadline]:
     """Give ``unit`` the item's ACCEPTANCE and RESOLUTION clocks.
 
     On the first assignment the clocks are planned from the receipt (``plan_deadlines``) and
@@ -133,8 +135,9 @@ def start_clocks(item: Feedback, unit: Unit, now: datetime, *, actor: Actor = Ac
     returned. On a later assignment (a transfer) the clocks keep running, as the law asks: open,
     unbreached clocks pass to ``unit`` (a breach stays with the unit that let it happen), an
     internal "deadlines_reassigned" event is written and ``[]`` is returned. Idempotent.
+    ``fresh`` (the caller knows no unit ever held the item) skips looking for existing clocks.
     """
-    existing = db.session.scalars(select(Deadline).where(
+    existing = [] if fresh else db.session.scalars(select(Deadline).where(
         Deadline.feedback_id == item.id, Deadline.clock.in_([Clock.ACCEPTANCE.value, Clock.RESOLUTION.value])
     )).all()
     if existing:

@@ -57,6 +57,7 @@ def assign(
     explanation: str,
     now: datetime,
     actor: Actor = Actor.system(),
+    first: bool = False,
 ) -> Assignment:
     """Give ``item`` to ``unit`` and tell the unit.
 
@@ -66,7 +67,9 @@ def assign(
     reached the next unit), starts or hands over the clocks (``start_clocks``), writes the
     public "assigned" event and queues one notification per assignment to the unit (dedupe key
     ``assigned:<assignment id>``) and one to the resident when they gave an email (the item's
-    language, the code and the unit's name only; ``handling.resident_notices``). Does not commit.
+    language, the code and the unit's name only; ``handling.resident_notices``). ``first`` says
+    that no unit ever held the item (the caller read its assignments): it then has no clocks, and
+    none are looked up. Does not commit.
     """
     assignment = Assignment(
         feedback_id=item.id, unit_id=unit.id, rule_id=rule_id, explanation=explanation, assigned_at=now
@@ -82,9 +85,10 @@ def assign(
     db.session.flush()
     record_event(item, EventAction.ASSIGNED, actor=actor, at=now,
                  after={"unit": unit.name, "unit_id": unit.id, "rule_id": rule_id, "explanation": explanation})
-    mark_met(item, Clock.TRANSFER, now, actor=actor)
-    start_clocks(item, unit, now, actor=actor)
-    _notify(item, unit, assignment, now)
+    if not first:
+        mark_met(item, Clock.TRANSFER, now, actor=actor)
+    started = start_clocks(item, unit, now, actor=actor, fresh=first)
+    _notify(item, unit, assignment, now, next((d for d in started if d.clock == Clock.RESOLUTION.value), None))
     _tell_resident(item, unit, assignment, now)
     return assignment
 
@@ -97,14 +101,17 @@ def _tell_resident(item: Feedback, unit: Unit, assignment: Assignment, now: date
     tell_resident(item, Notice.ROUTED, occurrence=str(assignment.id), now=now, unit=unit.name)
 
 
-def _notify(item: Feedback, unit: Unit, assignment: Assignment, now: datetime) -> None:
-    resolution = db.session.scalar(
-        select(Deadline)
-        .where(Deadline.feedback_id == item.id, Deadline.clock == Clock.RESOLUTION.value,
-               Deadline.closed_at.is_(None))
-        .order_by(Deadline.id.desc())
-        .limit(1)
-    )
+def _notify(item: Feedback, unit: Unit, assignment: Assignment, now: datetime,
+            resolution: Deadline | None = None) -> None:
+    """Queue the unit's notice; ``resolution`` is the clock just started, else it is read."""
+    if resolution is None:
+        resolution = db.session.scalar(
+            select(Deadline)
+            .where(Deadline.feedback_id == item.id, Deadline.clock == Clock.RESOLUTION.value,
+                   Deadline.closed_at.is_(None))
+            .order_by(Deadline.id.desc())
+            .limit(1)
+        )
     due = local_date(resolution.due_at).strftime("%d/%m/%Y") if resolution is not None else "—"
     facts = item_facts(item)
     subject = _("Ý kiến %(code)s được giao cho %(unit)s", code=facts["code"], unit=unit.name)
