@@ -26,6 +26,15 @@ class Feedback(Model):
         # Newest first, for everyone and per unit (staff lists).
         Index("ix_feedback_received_at", "received_at"),
         Index("ix_feedback_unit_received_at", "current_unit_id", "received_at"),
+        # The unit inbox and its counts read the open items a unit holds, never its history
+        # (issue #11): the statuses of ``feedback.services.workspace.inbox.OPEN_STATUSES``.
+        Index(
+            "ix_feedback_open_unit",
+            "current_unit_id",
+            "received_at",
+            postgresql_where=text("status IN ('assigned', 'in_progress')"),
+            sqlite_where=text("status IN ('assigned', 'in_progress')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,4 @@
-"""deadline.notify_at: the deadline scan reads only the clocks whose next notice has come (issue #11)
+"""deadline.notify_at and the open-items index: the deadline scan reads only what falls due, the unit inbox only open items (issue #11)
 
 Revision ID: 0017
 Revises: 0009
@@ -44,7 +44,16 @@ def upgrade():
                          [{'b_id': id_, 'b_at': due - timedelta(days=FIRST_WAKE_DAYS)} for id_, due in rows])
 
 
+    # The unit inbox reads the open items of a unit, not its history.
+    op.create_index('ix_feedback_open_unit', 'feedback', ['current_unit_id', 'received_at'], unique=False,
+                    postgresql_where=sa.text("status IN ('assigned', 'in_progress')"),
+                    sqlite_where=sa.text("status IN ('assigned', 'in_progress')"))
+
+
 def downgrade():
+    op.drop_index('ix_feedback_open_unit', table_name='feedback',
+                  postgresql_where=sa.text("status IN ('assigned', 'in_progress')"),
+                  sqlite_where=sa.text("status IN ('assigned', 'in_progress')"))
     op.drop_index('ix_deadline_notify_at', table_name='deadline',
                   postgresql_where=sa.text('notify_at IS NOT NULL'), sqlite_where=sa.text('notify_at IS NOT NULL'))
     op.drop_column('deadline', 'notify_at')
