@@ -64,6 +64,21 @@ def record_event(
     return event
 
 
+def chain_end_columns(feedback_id: Any) -> tuple[Any, Any]:
+    """Scalar subqueries of the (seq, hash) of the latest event of ``feedback_id`` (a column or a
+    value): a caller that reads an item can read its chain's end in the same statement and pass
+    it to ``remember_chain_end``."""
+    latest = select(Event.seq, Event.hash).where(Event.feedback_id == feedback_id).order_by(Event.seq.desc()).limit(1)
+    return (latest.with_only_columns(Event.seq).scalar_subquery(),
+            latest.with_only_columns(Event.hash).scalar_subquery())
+
+
+def remember_chain_end(feedback_id: int, seq: int | None, hash_: str | None) -> None:
+    """Tell ``record_event`` the end of the item's chain as just read (None, None: no event yet),
+    in this transaction: its next event is chained to it without reading it again."""
+    db.session.info.setdefault(_CHAIN_TAILS, {})[feedback_id] = (seq or 0, hash_ or "")
+
+
 # The last (seq, hash) of each item's chain written in the session's current transaction, so that
 # a use case writing several events of one item (routing writes two) reads the chain's end once.
 # Forgotten whenever a transaction or savepoint ends, committed or rolled back: the next event

@@ -35,7 +35,7 @@ from feedback.domain.status import Kind, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Event, Feedback, Locality, LocalityLevel, RoutingRule, Topic, Unit, UnitKind
 from feedback.services.routing.assignments import assign, returned_reason, returns_of
-from feedback.services.audit import record_event
+from feedback.services.audit import chain_end_columns, record_event, remember_chain_end
 from feedback.services.health import beat
 
 log = logging.getLogger(__name__)
@@ -90,16 +90,18 @@ def route_item(feedback_id: int, *, now: datetime) -> RouteResult:
     "routing_failed" event is written and an error is logged for administrators; no unit is
     picked at random. Idempotent: a second run finds the item claimed and returns SKIPPED.
     """
-    # The item with its place and topic, and whether any unit ever held it, in one statement.
+    # The item with its place and topic, whether any unit ever held it and the end of its audit
+    # chain, in one statement.
     row = db.session.execute(
-        select(Feedback, exists().where(Assignment.feedback_id == Feedback.id))
+        select(Feedback, exists().where(Assignment.feedback_id == Feedback.id), *chain_end_columns(Feedback.id))
         .where(Feedback.id == feedback_id)
         .options(joinedload(Feedback.locality), joinedload(Feedback.topic))
         .execution_options(populate_existing=True)
     ).first()
     if row is None:
         return RouteResult(RouteOutcome.MISSING)
-    item, held_before = row
+    item, held_before, last_seq, last_hash = row
+    remember_chain_end(item.id, last_seq, last_hash)
     if item.status is not Status.RECEIVED:
         return RouteResult(RouteOutcome.SKIPPED, item.current_unit_id)
     try:
