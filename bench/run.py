@@ -293,6 +293,9 @@ class Bench:
             runs["open311"] = []
         print(f"part a: {workers} gunicorn workers each, wrk {self.args.seconds:g} s x {self.args.rounds} rounds, "
               f"{self.args.connections} connections")
+        # Warm-up (discarded): every worker has served, compiled its templates and filled its pools.
+        self.wrk(app_port, "/submit", form_fields, cookie, "multipart", seconds=3)
+        self.wrk(ref_port, "/reference", form_fields, "", "multipart", seconds=3)
         for _round in range(self.args.rounds):
             runs["form"].append(self.wrk(app_port, "/submit", form_fields, cookie, "multipart"))
             runs["reference"].append(self.wrk(ref_port, "/reference", form_fields, "", "multipart"))
@@ -338,12 +341,13 @@ class Bench:
             return None
         return (paths[0], fields) if ok else None
 
-    def wrk(self, port: int, path: str, fields: dict[str, str], cookie: str, encoding: str) -> dict[str, Any]:
+    def wrk(self, port: int, path: str, fields: dict[str, str], cookie: str, encoding: str,
+            seconds: float | None = None) -> dict[str, Any]:
         env = {**os.environ, "BENCH_PATH": path, "BENCH_COOKIE": cookie, "BENCH_ENCODING": encoding,
                "BENCH_FIELDS": "\n".join(f"{k}={v}" for k, v in fields.items())}
         threads = min(2, self.args.connections)
         out = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{self.args.connections}", f"-d{self.args.seconds:g}s", "--timeout", "10s",
+            ["wrk", f"-t{threads}", f"-c{self.args.connections}", f"-d{seconds or self.args.seconds:g}s", "--timeout", "10s",
              "-s", str(ROOT / "bench" / "post.lua"), f"http://127.0.0.1:{port}"],
             env=env, capture_output=True, text=True, check=True,
         ).stdout
@@ -729,7 +733,8 @@ def wait_for_log(path: Path, word: str, timeout: float) -> None:
 
 def fetch_form(port: int) -> tuple[str, str, str]:
     """GET the form as a browser: (the session cookie, the CSRF token, the form key)."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/submit", timeout=10) as response:
+    # The first request of a worker imports and compiles much: on a loaded machine it takes a while.
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/submit", timeout=120) as response:
         html = response.read().decode()
         cookies = [h.split(";", 1)[0] for h in response.headers.get_all("Set-Cookie") or []]
     csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)

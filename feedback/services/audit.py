@@ -36,8 +36,11 @@ def record_event(
     tails: dict[int, tuple[int, str]] = db.session.info.setdefault(_CHAIN_TAILS, {})
     last = tails.get(item.id)
     if last is not None:
-        # What the query below would have flushed first: callers rely on their changes being sent.
-        db.session.flush()
+        # What the query below would have flushed first (callers rely on their changes being sent),
+        # except events: several of them then go in one INSERT.
+        if any(not isinstance(o, Event) for o in db.session.new) or any(
+                db.session.is_modified(o) for o in db.session.dirty):
+            db.session.flush()
     else:
         row = db.session.execute(
             select(Event.seq, Event.hash).where(Event.feedback_id == item.id).order_by(Event.seq.desc()).limit(1)

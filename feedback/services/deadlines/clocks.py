@@ -126,8 +126,7 @@ def open_deadlines(item: Feedback, clocks: Sequence[Clock] | None = None, *, loc
     return list(db.session.scalars(query.order_by(Deadline.id)))
 
 
-def start_clocks(item: Feedback, unit: Unit, now: datetime, *, actor: Actor = Actor.system(),
-                 fresh: bool = False) -> list[Deadline]:
+def start_clocks(item: Feedback, unit: Unit, now: datetime, *, actor: Actor = Actor.system()) -> list[Deadline]:
     """Give ``unit`` the item's ACCEPTANCE and RESOLUTION clocks.
 
     On the first assignment the clocks are planned from the receipt (``plan_deadlines``) and
@@ -135,9 +134,8 @@ def start_clocks(item: Feedback, unit: Unit, now: datetime, *, actor: Actor = Ac
     returned. On a later assignment (a transfer) the clocks keep running, as the law asks: open,
     unbreached clocks pass to ``unit`` (a breach stays with the unit that let it happen), an
     internal "deadlines_reassigned" event is written and ``[]`` is returned. Idempotent.
-    ``fresh`` (the caller knows no unit ever held the item) skips looking for existing clocks.
     """
-    existing = [] if fresh else db.session.scalars(select(Deadline).where(
+    existing = db.session.scalars(select(Deadline).where(
         Deadline.feedback_id == item.id, Deadline.clock.in_([Clock.ACCEPTANCE.value, Clock.RESOLUTION.value])
     )).all()
     if existing:
@@ -148,8 +146,19 @@ def start_clocks(item: Feedback, unit: Unit, now: datetime, *, actor: Actor = Ac
             record_event(item, EventAction.DEADLINES_REASSIGNED, actor=actor, at=now, public=False,
                          after={"unit_id": unit.id, "deadline_ids": [d.id for d in moved]})
         return []
+    rows = first_clocks(item, unit, now)
+    db.session.add_all(rows)
+    db.session.flush()
+    record_clocks_set(item, rows, now, actor=actor)
+    return rows
+
+
+def first_clocks(item: Feedback, unit: Unit, now: datetime) -> list[Deadline]:
+    """The ACCEPTANCE and RESOLUTION clocks of an item no unit held yet, owned by ``unit``, planned
+    from its receipt (``plan_deadlines``): new rows, not added to the session. Reads the case facts
+    and the calendar; writes nothing. ``start_clocks`` adds them and ``record_clocks_set`` says so."""
     planned = plan_deadlines(case_facts(item), calendar_for(item.received_at, now))
-    rows = [
+    return [
         Deadline(
             feedback_id=item.id,
             unit_id=unit.id,
@@ -164,11 +173,12 @@ def start_clocks(item: Feedback, unit: Unit, now: datetime, *, actor: Actor = Ac
         )
         for plan in planned
     ]
-    db.session.add_all(rows)
-    db.session.flush()
+
+
+def record_clocks_set(item: Feedback, rows: Sequence[Deadline], now: datetime, *, actor: Actor) -> None:
+    """The public "deadlines_set" event of ``rows`` (flushed: their ids are in it)."""
     record_event(item, EventAction.DEADLINES_SET, actor=actor, at=now,
                  after={"deadlines": [_describe(d) for d in rows]})
-    return rows
 
 
 def add_planned(item: Feedback, plans: Sequence[PlannedDeadline], now: datetime) -> list[Deadline]:
