@@ -6,7 +6,7 @@ The beat scan (``feedback.services.deadlines.reminders``) reads the stored deadl
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from feedback.domain.calendar import WorkCalendar, end_of_local_day, local_date
@@ -46,3 +46,22 @@ def current_level(due_at: datetime, now: datetime, calendar: WorkCalendar) -> Le
         return Level.BREACH
     reached = [Level(name) for name, at in reminder_schedule(due_at, calendar, BEFORE_WORKING_DAYS) if at <= now]
     return reached[-1] if reached else None
+
+
+# The first instant ``current_level`` calls a breach: it is strictly after the due time, and the
+# database keeps microseconds.
+_AFTER_DUE = timedelta(microseconds=1)
+
+
+def next_notice_at(due_at: datetime, now: datetime, calendar: WorkCalendar) -> datetime | None:
+    """The first instant after ``now`` at which ``current_level`` moves on, or None once it is BREACH.
+
+    That is the next reminder of ``reminder_schedule`` still to come, else the breach (just after
+    ``due_at``). The scan stores it as the clock's ``notify_at`` and reads the clock again only then.
+    """
+    if now > due_at:
+        return None
+    for _name, at in reminder_schedule(due_at, calendar, BEFORE_WORKING_DAYS):
+        if at > now:
+            return at
+    return due_at + _AFTER_DUE

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, inspect, text
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.domain.assignments import EndReason
@@ -24,6 +26,15 @@ class Feedback(Model):
         # Newest first, for everyone and per unit (staff lists).
         Index("ix_feedback_received_at", "received_at"),
         Index("ix_feedback_unit_received_at", "current_unit_id", "received_at"),
+        # The unit inbox and its counts read the open items a unit holds, never its history
+        # (issue #11): the statuses of ``feedback.services.workspace.inbox.OPEN_STATUSES``.
+        Index(
+            "ix_feedback_open_unit",
+            "current_unit_id",
+            "received_at",
+            postgresql_where=text("status IN ('assigned', 'in_progress')"),
+            sqlite_where=text("status IN ('assigned', 'in_progress')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -150,6 +161,14 @@ class Deadline(Model):
             postgresql_where=text("closed_at IS NULL AND breached_at IS NULL"),
             sqlite_where=text("closed_at IS NULL AND breached_at IS NULL"),
         ),
+        # The deadline scan's only read: the clocks whose next notice has come (issue #11). A tick
+        # costs what falls due in it, not what is open inside the reminder window.
+        Index(
+            "ix_deadline_notify_at",
+            "notify_at",
+            postgresql_where=text("notify_at IS NOT NULL"),
+            sqlite_where=text("notify_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,6 +187,47 @@ class Deadline(Model):
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the deadline scan next has something to do for this clock (a reminder or the breach):
+    # never later than that instant, possibly earlier; None once nothing is left (stopped, paused,
+    # breached). Set to ``first_wake`` when the row is written and whenever its due time or state
+    # changes (the default and the listener below); the scan moves it to the exact next instant
+    # (``feedback.domain.reminders.next_notice_at``). A core UPDATE that changes ``due_at``,
+    # ``paused_at``, ``met_at``, ``closed_at`` or ``breached_at`` must set it too.
+    notify_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=lambda ctx: _default_wake(ctx))
 
     feedback: Mapped[Feedback] = relationship(back_populates="deadlines")
     unit: Mapped[Unit | None] = relationship()
+
+
+# How long before its due time a clock is first looked at by the scan: longer than any run of two
+# working days back from a due day (Tết and its weekends are under two weeks), so no reminder is
+# late; the scan then knows the exact instant of the first reminder and waits for it.
+FIRST_WAKE_BEFORE_DUE = timedelta(days=31)
+# The columns whose change moves the next notice of a clock.
+_NOTICE_FACTS = ("due_at", "paused_at", "met_at", "closed_at", "breached_at")
+
+
+def first_wake(due_at: datetime | None, *, paused_at: datetime | None = None, met_at: datetime | None = None,
+               closed_at: datetime | None = None, breached_at: datetime | None = None) -> datetime | None:
+    """The ``notify_at`` of a clock with these facts before the scan has seen it: ``due_at`` less
+    ``FIRST_WAKE_BEFORE_DUE`` while it runs (open, unpaused, unbreached), else None."""
+    if due_at is None or any(x is not None for x in (paused_at, met_at, closed_at, breached_at)):
+        return None
+    return due_at - FIRST_WAKE_BEFORE_DUE
+
+
+def _default_wake(context: DefaultExecutionContext) -> datetime | None:
+    row: dict[str, Any] = context.get_current_parameters()
+    due = row.get("due_at")
+    if isinstance(due, datetime) and due.tzinfo is None:  # SQLite's bound form of UTCDateTime
+        due = due.replace(tzinfo=UTC)
+    return first_wake(due, **{k: row.get(k) for k in _NOTICE_FACTS[1:]})
+
+
+@event.listens_for(Deadline, "before_update")
+def _rewake(_mapper: Any, _connection: Any, deadline: Deadline) -> None:
+    """A clock whose due time or state changed through the ORM is looked at again from ``first_wake``."""
+    state = inspect(deadline)
+    if any(state.attrs[name].history.has_changes() for name in _NOTICE_FACTS):
+        deadline.notify_at = first_wake(deadline.due_at, paused_at=deadline.paused_at, met_at=deadline.met_at,
+                                        closed_at=deadline.closed_at, breached_at=deadline.breached_at)

@@ -93,9 +93,9 @@ def _submit() -> ResponseReturnValue:
         # same item; a changed report or another session makes a new one (domain.repeats).
         form.submission_key.data = secrets.token_urlsafe(24)
     sender = sender_id()  # before the first answer, so the form's page sets the session cookie
-    commune_code = form.commune.data or ""
-    village_places = villages(commune_code) if commune_code else None
-    form.fill_choices(communes(), village_places or [], topic_options())
+    # The commune, village and topic lists are built only for a page that shows them
+    # (``_form_page``): a POST that makes the item only redirects, and building them was half
+    # of its time (issue #11).
     if request.method != "POST":  # GET, and HEAD (which Flask routes here too)
         return _form_page(form)
 
@@ -108,7 +108,7 @@ def _submit() -> ResponseReturnValue:
         return redirect(url_for("public.submit"), 303)
     files = _read_uploads()
     if request.form.get("step") == VILLAGE_STEP:
-        if village_places is None:
+        if not form.commune.data or villages(form.commune.data) is None:
             form.commune.errors = [_("Hãy chọn xã, phường hoặc đặc khu trước khi chọn thôn, khu phố.")]
         hold_id = _hold(form, form_key, files) if files else held_for_form(form_key)
         return _form_page(form, hold_id=hold_id, files_dropped=bool(files) and not hold_id,
@@ -192,6 +192,9 @@ def search_json() -> ResponseReturnValue:
 def _form_page(form: SubmitForm, hold_id: str | None = None, **extra: object) -> str:
     """The form page; ``hold_id`` names the files held for it (listed so the resident knows)."""
     config = current_app.config
+    commune_code = form.commune.data or ""
+    village_places = villages(commune_code) if commune_code else None
+    form.fill_choices(communes(), village_places or [], topic_options())
     held = held_files(hold_id, upload_dir=Path(config["UPLOAD_DIR"])) if hold_id else None
     limits = {
         "title": MAX_TITLE,

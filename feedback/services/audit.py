@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from feedback.domain.events import Actor, EventAction
 from feedback.extensions import db
@@ -31,12 +33,22 @@ def record_event(
     """
     if item.id is None:
         db.session.flush()
-    last = db.session.execute(
-        select(Event.seq, Event.hash).where(Event.feedback_id == item.id).order_by(Event.seq.desc()).limit(1)
-    ).first()
+    tails: dict[int, tuple[int, str]] = db.session.info.setdefault(_CHAIN_TAILS, {})
+    last = tails.get(item.id)
+    if last is not None:
+        # What the query below would have flushed first (callers rely on their changes being sent),
+        # except events: several of them then go in one INSERT.
+        if any(not isinstance(o, Event) for o in db.session.new) or any(
+                db.session.is_modified(o) for o in db.session.dirty):
+            db.session.flush()
+    else:
+        row = db.session.execute(
+            select(Event.seq, Event.hash).where(Event.feedback_id == item.id).order_by(Event.seq.desc()).limit(1)
+        ).first()
+        last = (row.seq, row.hash) if row else (0, "")
     event = Event(
         feedback_id=item.id,
-        seq=(last.seq + 1) if last else 1,
+        seq=last[0] + 1,
         action=action.value,
         actor=str(actor),
         actor_user_id=actor.user_id,
@@ -47,11 +59,41 @@ def record_event(
         topic_id=item.topic_id,
         unit_id=item.current_unit_id,
         public=public,
-        prev_hash=last.hash if last else "",
+        prev_hash=last[1],
     )
     event.hash = event.compute_hash()
     db.session.add(event)
+    tails[item.id] = (event.seq, event.hash)
     return event
+
+
+def chain_end_columns(feedback_id: Any) -> tuple[Any, Any]:
+    """Scalar subqueries of the (seq, hash) of the latest event of ``feedback_id`` (a column or a
+    value): a caller that reads an item can read its chain's end in the same statement and pass
+    it to ``remember_chain_end``."""
+    latest = select(Event.seq, Event.hash).where(Event.feedback_id == feedback_id).order_by(Event.seq.desc()).limit(1)
+    return (latest.with_only_columns(Event.seq).scalar_subquery(),
+            latest.with_only_columns(Event.hash).scalar_subquery())
+
+
+def remember_chain_end(feedback_id: int, seq: int | None, hash_: str | None) -> None:
+    """Tell ``record_event`` the end of the item's chain as just read (None, None: no event yet),
+    in this transaction: its next event is chained to it without reading it again."""
+    db.session.info.setdefault(_CHAIN_TAILS, {})[feedback_id] = (seq or 0, hash_ or "")
+
+
+# The last (seq, hash) of each item's chain written in the session's current transaction, so that
+# a use case writing several events of one item (routing writes two) reads the chain's end once.
+# Forgotten whenever a transaction or savepoint ends, committed or rolled back: the next event
+# reads the end from the database again.
+_CHAIN_TAILS = "audit_chain_tails"
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_chain_tails(session: Session, transaction: SessionTransaction) -> None:
+    # A flush runs in a subtransaction of its own: its end changes nothing of the chain.
+    if transaction.nested or transaction.parent is None:
+        session.info.pop(_CHAIN_TAILS, None)
 
 
 def verify_chain(feedback_id: int) -> bool:

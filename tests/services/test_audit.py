@@ -40,3 +40,30 @@ def test_a_named_action_and_actor_are_stored_and_hashed_as_plain_texts(db_sessio
     assert second.prev_hash == rows[0].hash
     assert second.hash == hashlib.sha256(payload.encode()).hexdigest()
     assert verify_chain(item.id)
+
+
+def test_several_events_of_one_item_read_the_chain_end_once_and_a_rolled_back_savepoint_is_forgotten(
+    db_session: Session,
+) -> None:
+    """Proves the chain-end memory (issue #11): three events of one item in one transaction read
+    the chain's end once; events written in a savepoint that is rolled back are not chained to
+    afterwards (the next event reads the end again); the chain verifies."""
+    from tests.statements import recorded_statements
+
+    d = make_directory()
+    item = make_feedback(d)
+    db.session.flush()
+    with recorded_statements() as statements:
+        for _ in range(3):
+            record_event(item, EventAction.ASSIGNED, actor=Actor.system(), at=TUESDAY_MORNING)
+        db.session.flush()
+    assert len([s for s in statements if s.startswith("SELECT event.seq")]) == 1
+
+    savepoint = db.session.begin_nested()
+    record_event(item, EventAction.ASSIGNED, actor=Actor.system(), at=TUESDAY_MORNING)
+    db.session.flush()
+    savepoint.rollback()
+    last = record_event(item, EventAction.ASSIGNED, actor=Actor.system(), at=TUESDAY_MORNING)
+    db.session.flush()
+    assert last.seq == 4
+    assert verify_chain(item.id)

@@ -121,6 +121,42 @@ def test_the_list_pages_by_25(d: Directory) -> None:
     assert [row.code for row in second.items] == [items[0].code]
 
 
+def test_the_list_counts_no_further_than_its_limit(d: Directory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves issue #11's bound: with COUNT_LIMIT at 5 and 8 items, the count stops at 5 and says
+    it is not exact (the page shows "more than"); pages stay reachable one past the current one;
+    under the limit the count and the pages are exact as before."""
+    monkeypatch.setattr(item_admin, "COUNT_LIMIT", 5)
+    items = [make_feedback(d, received_at=TUESDAY_MORNING + timedelta(hours=i)) for i in range(8)]
+    first = item_admin.list_items(viewer=OPERATOR, status=None, unit_id=None, overdue_only=False, page=1,
+                                  now=A_WEEK_LATER, per_page=3)
+    assert (first.total, first.total_exact, first.pages, len(first.items)) == (5, False, 2, 3)
+    third = item_admin.list_items(viewer=OPERATOR, status=None, unit_id=None, overdue_only=False, page=3,
+                                  now=A_WEEK_LATER, per_page=3)
+    assert [row.code for row in third.items] == [items[1].code, items[0].code]
+    assert (third.total_exact, third.pages) == (False, 2)  # a short page: nothing after it
+    few = item_admin.list_items(viewer=OPERATOR, status=Status.RECEIVED, unit_id=None, overdue_only=False,
+                                page=1, now=A_WEEK_LATER, per_page=3, search=str(items[0].code))
+    assert few.total_exact and few.total == len(few.items) <= 3
+
+
+def test_the_dashboard_estimates_the_items_past_its_exact_limit(d: Directory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: the dashboard counts items exactly up to EXACT_ITEM_COUNT_UP_TO and past it shows
+    PostgreSQL's estimate (after ANALYZE), marked as an estimate; no count(*) of the items then."""
+    from feedback.services.items import overview
+    from tests.statements import recorded_statements
+
+    for i in range(12):
+        make_feedback(d, received_at=TUESDAY_MORNING + timedelta(hours=i))
+    db.session.commit()
+    assert overview.count_directory().items == 12 and not overview.count_directory().items_estimated
+    db.session.execute(sa.text("ANALYZE feedback"))
+    monkeypatch.setattr(overview, "EXACT_ITEM_COUNT_UP_TO", 5)
+    with recorded_statements() as statements:
+        counts = overview.count_directory()
+    assert counts.items_estimated and counts.items > 5
+    assert not [s for s in statements if "count(*)" in s and "FROM feedback" in s]
+
+
 def test_the_list_costs_three_queries_for_3_or_20_items(d: Directory) -> None:
     """Proves: no N+1: unit, topic and locality come with the items, clocks in one query."""
     def queries_for(count: int) -> int:

@@ -211,9 +211,10 @@ def _plan_nodes(plan: dict[str, object]) -> list[dict[str, object]]:
 
 
 def test_the_scan_reads_only_due_deadlines_through_the_partial_index(db_session: Session) -> None:
-    """Proves the cost depends on the items due: with 3,000 open deadlines due in 2027, the scan's
-    own query (captured as executed) is an index scan on ix_deadline_open_due that examines only
-    the 5 rows due, never a sequential scan of the table."""
+    """Proves the cost depends on the items due: with 3,000 open deadlines due in 2027 (inserted in
+    bulk, so the column default alone gives them their notify_at), the scan's own query (captured
+    as executed) is an index scan on ix_deadline_notify_at that examines only the 5 rows due,
+    never a sequential scan of the table."""
     d = make_directory()
     item = assigned_item(d, d.ubnd_ha_tu)
     far = end_of_local_day(date(2027, 6, 1))
@@ -231,7 +232,7 @@ def test_the_scan_reads_only_due_deadlines_through_the_partial_index(db_session:
     captured: list[tuple[str, object]] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "FROM deadline" in statement and "due_at <=" in statement:
+        if "FROM deadline" in statement and "notify_at <=" in statement:
             captured.append((statement, parameters))
 
     connection = db.session.connection()
@@ -249,8 +250,8 @@ def test_the_scan_reads_only_due_deadlines_through_the_partial_index(db_session:
     nodes = _plan_nodes(plan[0]["Plan"])
     on_deadline = [n for n in nodes if n.get("Relation Name") == "deadline"]
     assert [n["Node Type"] for n in on_deadline if n["Node Type"] == "Seq Scan"] == []
-    assert [n.get("Index Name") for n in nodes if "Index Name" in n] == ["ix_deadline_open_due"]
-    index_node = next(n for n in nodes if n.get("Index Name") == "ix_deadline_open_due")
+    assert [n.get("Index Name") for n in nodes if "Index Name" in n] == ["ix_deadline_notify_at"]
+    index_node = next(n for n in nodes if n.get("Index Name") == "ix_deadline_notify_at")
     examined = int(index_node["Actual Rows"]) + int(index_node.get("Rows Removed by Filter", 0))  # type: ignore[call-overload]
     assert examined <= 5
     assert local_date(MON_23_FEB_0800) == date(2026, 2, 23)
@@ -294,3 +295,64 @@ def test_each_message_says_its_own_thing_and_never_the_residents_text(db_session
         assert "ngõ 5" not in subject + body
     assert texts[0][0].startswith("[Nhắc hạn]") and texts[1][0].startswith("[Đến hạn hôm nay]")
     assert "đã quá hạn" in texts[2][0] and d.ubnd_ha_tu.name in texts[3][0]
+
+
+def test_a_tick_reads_only_what_falls_due_in_it_with_a_fixed_number_of_statements(db_session: Session) -> None:
+    """Proves issue #11's fix: a clock already reminded is not read again until its next notice
+    (the second tick examines nothing although 30 clocks are open inside the reminder window), and
+    a tick's statements do not grow with the clocks due (30 reminders cost what 3 cost: one
+    INSERT of all notifications, no SAVEPOINT, no read of the notification table)."""
+    from tests.statements import recorded_statements
+
+    d = make_directory()
+    few = [add_deadline(assigned_item(d, d.ubnd_ha_tu), d.ubnd_ha_tu) for _ in range(3)]
+    with recorded_statements() as small:
+        first = scan_deadlines(THU_12_FEB_0900)
+    assert first.examined == 3 and first.notifications == 3
+    many = [add_deadline(assigned_item(d, d.ubnd_ha_tu), d.ubnd_ha_tu) for _ in range(30)]
+    with recorded_statements() as large:
+        second = scan_deadlines(THU_12_FEB_0900 + timedelta(minutes=1))
+    assert second.examined == 30 and second.notifications == 30
+    assert len(large) == len(small)
+    assert not [s for s in large if "FROM notification" in s], large
+    # The per-deadline savepoints are gone; what is left is the test harness's own (one per commit).
+    assert len([s for s in large if "SAVEPOINT" in s]) <= 2, large
+    assert len([s for s in large if s.startswith("INSERT INTO notification")]) == 1
+
+    with recorded_statements() as idle:
+        third = scan_deadlines(FRI_13_FEB_0900)
+    assert third == type(third)(examined=0, notifications=0, breaches=0)
+    assert [s for s in idle if "SAVEPOINT" not in s and "FROM deadline" not in s] == []
+    assert len([s for s in idle if "FROM deadline" in s]) == 1  # the one read, which found nothing
+
+    # The next notice of each clock is its due day's morning, then the breach: read again only then.
+    on_due_day = scan_deadlines(MON_23_FEB_0800)
+    assert on_due_day.examined == 33 and on_due_day.notifications == 33
+    assert scan_deadlines(MON_23_FEB_0800 + timedelta(hours=1)).examined == 0
+    assert all(notifications(x) == [("deadline_before", d.ubnd_ha_tu.id), ("deadline_due_day", d.ubnd_ha_tu.id)]
+               for x in few + many)
+
+
+def test_a_clock_extended_or_resumed_through_the_orm_is_looked_at_again(db_session: Session) -> None:
+    """Proves the notify_at listener: a clock whose due time moves (or that is paused and resumed)
+    gets its first wake again from the new due time, so its reminders follow the new date."""
+    d = make_directory()
+    deadline = add_deadline(assigned_item(d, d.ubnd_ha_tu), d.ubnd_ha_tu)
+    assert scan_deadlines(THU_12_FEB_0900).notifications == 1
+    db.session.refresh(deadline)
+    assert deadline.notify_at is not None and deadline.notify_at > THU_12_FEB_0900
+
+    deadline.paused_at = FRI_13_FEB_0900
+    db.session.flush()
+    db.session.refresh(deadline)
+    assert deadline.notify_at is None
+    deadline.paused_at = None
+    deadline.due_at = DUE_AFTER_TET + timedelta(days=14)
+    db.session.flush()
+    db.session.refresh(deadline)
+    assert deadline.notify_at == DUE_AFTER_TET + timedelta(days=14) - timedelta(days=31)
+
+    # Due on 09/03 now: nothing on 23/02 (it was the old due day), the "before" reminder is kept
+    # (same level, sent once), the breach comes after the new date only.
+    assert scan_deadlines(MON_23_FEB_0800).notifications == 0
+    assert scan_deadlines(TUE_10_MAR_0900).breaches == 1

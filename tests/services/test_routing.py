@@ -319,3 +319,33 @@ def test_a_rule_for_any_kind_never_captures_complaints_or_denunciations(director
     assert route_item(second.id, now=ROUTED_AT).unit_id == inspector.id
     db.session.refresh(second)
     assert second.routing_rule_id == named.id
+
+
+def test_routing_one_item_sends_a_bounded_number_of_statements(directory: Directory) -> None:
+    """Issue #11: routing one item took 22 statements. Now: the item with "ever held" and the end
+    of its audit chain (1), the rules (1), the claim that also stores unit, rule and explanation
+    (1), the case facts (1), the calendar overrides (1), the assignment (1), the clocks (1), both
+    events (1), the unit's and the resident's notices (1): 9 (one more, the commune's People's
+    Committee, when no rule applies). No clock is looked up for an item no unit ever held, the
+    chain's end is not read apart, nothing is read after the commit."""
+    from tests.statements import recorded_statements
+
+    add_rule(directory.environment_dept, locality=directory.ha_tu, topic=directory.environment)
+    item = make_feedback(directory, locality=directory.village, submitter_email="dan@example.vn")
+    db.session.commit()
+    item_id, department_id = item.id, directory.environment_dept.id
+    db.session.expunge_all()
+
+    with recorded_statements() as statements:
+        result = route_item(item_id, now=ROUTED_AT)
+
+    sent = [s for s in statements if "SAVEPOINT" not in s]  # the test harness's own
+    assert result.outcome is RouteOutcome.ASSIGNED and result.unit_id == department_id
+    assert len(sent) <= 9, "\n".join(sent)
+    assert [s for s in sent if s.startswith("SELECT event.seq")] == []
+    assert len([s for s in sent if s.startswith("INSERT INTO event")]) == 1
+    assert len([s for s in sent if s.startswith("INSERT INTO notification")]) == 1
+    assert not [s for s in sent if "FROM deadline" in s and s.startswith("SELECT")]
+    routed = db.session.get(Feedback, item_id)
+    assert routed is not None
+    assert [e.action for e in events(routed)] == ["assigned", "deadlines_set"]

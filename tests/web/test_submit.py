@@ -638,3 +638,31 @@ def test_a_flood_of_submissions_from_one_address_is_refused_politely(
     assert refused.status_code == 429
     assert "Quá nhiều yêu cầu" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Feedback)) == 2
+
+
+def test_a_post_that_makes_the_item_does_not_build_the_lists_and_a_refused_one_does(
+    client: FlaskClient, db_session: Session, enqueued: Enqueued, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #11: the commune, village and topic lists were half of a submission's time, for a POST
+    that only redirects. They are built for a page that shows them, and only then."""
+    import feedback.public.views as views
+    from tests.statements import recorded_statements
+
+    make_directory()
+    csrf, key = form_fields(client)
+    built: list[str] = []
+    for name in ("communes", "villages", "topic_options"):
+        real = getattr(views, name)
+        monkeypatch.setattr(views, name, lambda *a, _real=real, _name=name: built.append(_name) or _real(*a))
+
+    with recorded_statements() as statements:
+        response = post_form(client, valid_data(), csrf=csrf, key=key)
+    assert response.status_code == 303 and built == []
+    assert [s for s in statements if "FROM topic" in s and "topic.code =" not in s] == []
+    assert len(statements) <= 9, statements
+    assert [s for s in statements if s.startswith("SELECT event.seq")] == []  # a new item has no chain yet
+
+    refused = post_form(client, valid_data(title=""))
+    assert refused.status_code == 422 and sorted(set(built)) == ["communes", "topic_options", "villages"]
+    options = parse(html_of(refused)).find_all("option", value="06652")
+    assert options, "a refused form still offers the communes"

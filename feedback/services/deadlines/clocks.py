@@ -76,14 +76,15 @@ def case_facts(item: Feedback) -> CaseFacts:
     The area is remote when the item's locality or any ancestor is flagged remote. The topic's
     resolution period is the nearest configured one up the topic tree (local quy chế).
     """
-    remote = bool(db.session.scalar(
-        select(func.count()).select_from(Locality).where(
-            Locality.id.in_(item.locality.ancestor_ids() or (item.locality_id,)), Locality.remote.is_(True)
-        )
-    ))
+    remote_places = select(func.count()).select_from(Locality).where(
+        Locality.id.in_(item.locality.ancestor_ids() or (item.locality_id,)), Locality.remote.is_(True)
+    ).scalar_subquery()
     topic_resolution = None
     topic_ids = item.topic.ancestor_ids() or (item.topic_id,)
-    topics = {t.id: t for t in db.session.scalars(select(Topic).where(Topic.id.in_(topic_ids)))}
+    # The topic and its ancestors, each row also carrying the remote-area count: one statement.
+    rows = db.session.execute(select(Topic, remote_places).where(Topic.id.in_(topic_ids))).all()
+    topics = {topic.id: topic for topic, _remote in rows}
+    remote = bool(rows[0][1]) if rows else bool(db.session.scalar(select(remote_places)))
     for topic_id in reversed(topic_ids):
         topic = topics.get(topic_id)
         if topic is not None and topic.resolution_working_days:
@@ -145,8 +146,19 @@ def start_clocks(item: Feedback, unit: Unit, now: datetime, *, actor: Actor = Ac
             record_event(item, EventAction.DEADLINES_REASSIGNED, actor=actor, at=now, public=False,
                          after={"unit_id": unit.id, "deadline_ids": [d.id for d in moved]})
         return []
+    rows = first_clocks(item, unit, now)
+    db.session.add_all(rows)
+    db.session.flush()
+    record_clocks_set(item, rows, now, actor=actor)
+    return rows
+
+
+def first_clocks(item: Feedback, unit: Unit, now: datetime) -> list[Deadline]:
+    """The ACCEPTANCE and RESOLUTION clocks of an item no unit held yet, owned by ``unit``, planned
+    from its receipt (``plan_deadlines``): new rows, not added to the session. Reads the case facts
+    and the calendar; writes nothing. ``start_clocks`` adds them and ``record_clocks_set`` says so."""
     planned = plan_deadlines(case_facts(item), calendar_for(item.received_at, now))
-    rows = [
+    return [
         Deadline(
             feedback_id=item.id,
             unit_id=unit.id,
@@ -161,11 +173,12 @@ def start_clocks(item: Feedback, unit: Unit, now: datetime, *, actor: Actor = Ac
         )
         for plan in planned
     ]
-    db.session.add_all(rows)
-    db.session.flush()
+
+
+def record_clocks_set(item: Feedback, rows: Sequence[Deadline], now: datetime, *, actor: Actor) -> None:
+    """The public "deadlines_set" event of ``rows`` (flushed: their ids are in it)."""
     record_event(item, EventAction.DEADLINES_SET, actor=actor, at=now,
                  after={"deadlines": [_describe(d) for d in rows]})
-    return rows
 
 
 def add_planned(item: Feedback, plans: Sequence[PlannedDeadline], now: datetime) -> list[Deadline]:

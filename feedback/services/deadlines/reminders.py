@@ -1,13 +1,15 @@
 """Deadline reminders and breach escalation: the beat scan over open clocks (DESIGN.md §5).
 
-The scan reads only open, running, unbreached deadlines whose first reminder time has come,
-through the partial index ``ix_deadline_open_due`` (``due_at`` where ``closed_at IS NULL AND breached_at IS NULL``): its
-cost grows with the number of items due, never with all items. For each such deadline it works
-out the one level now in force and writes the notifications of that level as rows (the mailer
-sends them later). Every (deadline, level, recipient) notification exists at most once: its
-``dedupe_key`` is unique and inserted with ``ON CONFLICT DO NOTHING``; a breach is recorded by a
-conditional ``UPDATE … WHERE breached_at IS NULL`` so that of two scanners running at once only
-one records it, writes the audit event and escalates.
+Every clock keeps ``notify_at``, the instant the scan next has something to do for it (a reminder
+or the breach; ``feedback.domain.reminders.next_notice_at``), indexed by ``ix_deadline_notify_at``.
+A tick reads only the clocks whose ``notify_at`` has come: its cost follows what falls due in the
+tick, never the number of items or of clocks open inside the reminder window (issue #11). For
+each such clock it works out the one level now in force, writes the notifications of that level
+as rows (the mailer sends them later) and moves ``notify_at`` to the next instant. Every
+(deadline, level, recipient) notification exists at most once: its ``dedupe_key`` is unique and
+the rows of a batch are inserted in one statement with ``ON CONFLICT DO NOTHING``; a breach is
+recorded by a conditional ``UPDATE … WHERE breached_at IS NULL`` so that of two scanners running
+at once only one records it, writes the audit event and escalates.
 
 Catch-up policy (after the worker was stopped across reminder times): only the most advanced
 level whose time has come is sent; a missed earlier level is superseded, never sent late.
@@ -22,21 +24,21 @@ a storm, and every breach is still recorded and escalated exactly once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from feedback.domain.calendar import WorkCalendar
 from feedback.domain.events import Actor, EventAction
-from feedback.domain.reminders import Level, current_level, scan_horizon
+from feedback.domain.reminders import Level, current_level, next_notice_at
 from feedback.extensions import db
-from feedback.models import Deadline, Feedback, Locality, LocalityLevel, Notification, Unit, UnitKind
+from feedback.models import Deadline, Feedback, Locality, LocalityLevel, Unit, UnitKind
 from feedback.services.audit import record_event
-from feedback.services.notifications.outbox import queue_notification
+from feedback.services.notifications.outbox import queue_notifications
 from feedback.services.deadlines.reminder_messages import render_message
 from feedback.services.deadlines.calendar import calendar_for_years
 
@@ -57,45 +59,38 @@ class ScanResult:
 def scan_deadlines(now: datetime, batch: int = DEFAULT_BATCH, *, calendar: WorkCalendar | None = None) -> ScanResult:
     """Write the reminders and escalations due at ``now``; commits once per batch of ``batch`` deadlines.
 
-    Reads open deadlines (``closed_at``, ``met_at``, ``paused_at`` and ``breached_at`` all NULL)
-    with ``due_at`` up to ``scan_horizon(now)``, in (due_at, id) order, a batch at a time until
-    none is left. Idempotent and safe to run concurrently: running it again, or in two processes
-    at once, creates no second notification, breach or audit event. ``calendar`` defaults to the
-    working calendar with administrator overrides for the years around ``now``. A deadline whose
-    audit event clashes with a concurrent writer of the same item is left for the next scan.
+    Reads the running clocks (``closed_at``, ``met_at``, ``paused_at`` and ``breached_at`` all
+    NULL) whose ``notify_at`` is at or before ``now``, in (notify_at, id) order, a batch at a time
+    until none is left. A batch costs a fixed number of statements: the read and its eager loads,
+    one conditional UPDATE for its breaches, one audit event per breach, one INSERT of all its
+    notifications and one UPDATE of the clocks' next ``notify_at``. Idempotent and safe to run
+    concurrently: running it again, or in two processes at once, creates no second notification,
+    breach or audit event. ``calendar`` defaults to the working calendar with administrator
+    overrides for the years around ``now``. When an audit event of the batch clashes with a
+    concurrent writer of the same item, the batch is redone one deadline at a time (a savepoint
+    each) and the clashing deadline is left for the next scan.
     """
-    cal = calendar or calendar_for_years(range(now.year - 1, now.year + 2))
-    horizon = scan_horizon(now, cal)
+    cal = calendar
     examined = created = breaches = 0
     after: tuple[datetime, int] | None = None
     fronts: dict[int, list[Unit]] = {}
     while True:
-        deadlines = list(db.session.scalars(_due_query(horizon, after, batch)))
+        deadlines = list(db.session.scalars(_due_query(now, after, batch)))
         if not deadlines:
             break
-        after = (deadlines[-1].due_at, deadlines[-1].id)
-        existing = set(
-            db.session.scalars(
-                select(Notification.dedupe_key).where(Notification.deadline_id.in_([d.id for d in deadlines]))
-            )
-        )
-        for deadline in deadlines:
-            level = current_level(deadline.due_at, now, cal)
-            if level is None:
-                continue
-            try:
-                # One savepoint per deadline: a clash rolls back this deadline's breach, event and
-                # notifications together, and the others of the batch are kept.
-                with db.session.begin_nested():
-                    if level is Level.BREACH and not _record_breach(deadline, now, fronts):
-                        continue  # another scanner won the breach and escalates it
-                    new_rows = _notify(deadline, level, now, existing, fronts)
-            except IntegrityError:
-                log.warning("deadline %s: concurrent change of item %s, left for the next scan",
-                            deadline.id, deadline.feedback_id, exc_info=True)
-                continue
-            created += new_rows
-            breaches += level is Level.BREACH
+        last = deadlines[-1]
+        assert last.notify_at is not None  # the query reads only clocks with a notify_at
+        after = (last.notify_at, last.id)
+        if cal is None:  # read only when something fell due: an idle tick is one statement
+            cal = calendar_for_years(range(now.year - 1, now.year + 2))
+        try:
+            made, breached = _handle(deadlines, now, cal, fronts)
+        except IntegrityError:
+            db.session.rollback()
+            made, breached = _handle_one_by_one([d.id for d in deadlines], now, cal)
+            fronts = {}
+        created += made
+        breaches += breached
         examined += len(deadlines)
         db.session.commit()
         if len(deadlines) < batch:
@@ -103,47 +98,97 @@ def scan_deadlines(now: datetime, batch: int = DEFAULT_BATCH, *, calendar: WorkC
     return ScanResult(examined=examined, notifications=created, breaches=breaches)
 
 
-def _due_query(horizon: datetime, after: tuple[datetime, int] | None, batch: int) -> Select[Deadline]:
-    """Open, running, unbreached deadlines due by ``horizon``: a range scan of ix_deadline_open_due."""
+def _running() -> list[object]:
+    return [Deadline.closed_at.is_(None), Deadline.met_at.is_(None), Deadline.paused_at.is_(None),
+            Deadline.breached_at.is_(None)]
+
+
+def _due_query(now: datetime, after: tuple[datetime, int] | None, batch: int) -> Select[Deadline]:
+    """Running clocks whose ``notify_at`` has come: a range scan of ix_deadline_notify_at."""
     stmt = (
         select(Deadline)
-        .where(
-            Deadline.closed_at.is_(None),
-            Deadline.due_at <= horizon,
-            Deadline.met_at.is_(None),
-            Deadline.paused_at.is_(None),
-            Deadline.breached_at.is_(None),
-        )
+        .where(Deadline.notify_at <= now, *_running())  # type: ignore[arg-type]
         .options(
             selectinload(Deadline.unit).selectinload(Unit.parent),
             selectinload(Deadline.feedback).selectinload(Feedback.locality),
             selectinload(Deadline.feedback).selectinload(Feedback.topic),
             selectinload(Deadline.feedback).selectinload(Feedback.current_unit).selectinload(Unit.parent),
         )
-        .order_by(Deadline.due_at, Deadline.id)
+        .order_by(Deadline.notify_at, Deadline.id)
         .limit(batch)
     )
     if after is not None:
-        # Keyset paging written so the due_at bound stays an index condition.
-        due, last_id = after
-        stmt = stmt.where(Deadline.due_at >= due, or_(Deadline.due_at > due, Deadline.id > last_id))
+        # Keyset paging written so the notify_at bound stays an index condition.
+        at, last_id = after
+        stmt = stmt.where(Deadline.notify_at >= at, or_(Deadline.notify_at > at, Deadline.id > last_id))
     return stmt
 
 
-def _record_breach(deadline: Deadline, now: datetime, fronts: dict[int, list[Unit]]) -> bool:
-    """Set ``breached_at`` once; True only for the caller whose conditional UPDATE won.
+def _handle(deadlines: Sequence[Deadline], now: datetime, cal: WorkCalendar,
+            fronts: dict[int, list[Unit]]) -> tuple[int, int]:
+    """Breaches, notifications and next ``notify_at`` of ``deadlines``; (rows created, breaches).
 
-    Of two scanners, the second waits for the first's row lock, then finds ``breached_at`` set
-    and updates nothing: only the winner writes the audit event and the escalations.
+    Writes in the caller's transaction; raises IntegrityError when an audit event clashes.
     """
-    won = cast(CursorResult[Any], db.session.execute(
+    levels = {d.id: current_level(d.due_at, now, cal) for d in deadlines}
+    breaching = [d.id for d in deadlines if levels[d.id] is Level.BREACH]
+    won = set(db.session.scalars(
         update(Deadline)
-        .where(Deadline.id == deadline.id, Deadline.breached_at.is_(None), Deadline.closed_at.is_(None))
-        .values(breached_at=now)
+        .where(Deadline.id.in_(breaching), *_running())  # type: ignore[arg-type]
+        .values(breached_at=now, notify_at=None)
+        .returning(Deadline.id)
         .execution_options(synchronize_session=False)
-    )).rowcount
-    if not won:
-        return False
+    )) if breaching else set()
+    rows: list[dict[str, object]] = []
+    moves: list[dict[str, object]] = []
+    for deadline in deadlines:
+        level = levels[deadline.id]
+        if level is Level.BREACH:
+            if deadline.id not in won:
+                continue  # another scanner won the breach and escalates it
+            _record_breach(deadline, now, fronts)
+        else:
+            moves.append({"b_id": deadline.id, "b_due": deadline.due_at,
+                          "b_next": next_notice_at(deadline.due_at, now, cal)})
+        if level is not None:
+            rows.extend(_messages(deadline, level, fronts))
+    if moves:
+        # Only where the facts read are still the facts: a clock changed meanwhile (paused,
+        # extended, stopped) keeps the notify_at its change set.
+        table = Deadline.__table__
+        assert isinstance(table, Table)
+        db.session.execute(
+            update(table)
+            .where(and_(table.c.id == bindparam("b_id"), table.c.due_at == bindparam("b_due"),
+                        table.c.closed_at.is_(None), table.c.paused_at.is_(None)))
+            .values(notify_at=bindparam("b_next")),
+            moves,
+        )
+    created = queue_notifications(rows, now=now)
+    return created, len(won)
+
+
+def _handle_one_by_one(ids: list[int], now: datetime, cal: WorkCalendar) -> tuple[int, int]:
+    """``_handle`` for each deadline of ``ids`` still due, in a savepoint of its own, so that a clash
+    rolls back that deadline's breach, event and notifications together and keeps the others."""
+    created = breaches = 0
+    fronts: dict[int, list[Unit]] = {}
+    query = select(Deadline).where(Deadline.id.in_(ids), Deadline.notify_at <= now, *_running())  # type: ignore[arg-type]
+    for deadline in db.session.scalars(query.order_by(Deadline.id)).all():
+        try:
+            with db.session.begin_nested():
+                made, breached = _handle([deadline], now, cal, fronts)
+        except IntegrityError:
+            log.warning("deadline %s: concurrent change of item %s, left for the next scan",
+                        deadline.id, deadline.feedback_id, exc_info=True)
+            continue
+        created += made
+        breaches += breached
+    return created, breaches
+
+
+def _record_breach(deadline: Deadline, now: datetime, fronts: dict[int, list[Unit]]) -> None:
+    """The audit event of a breach this scan won (``_handle``'s conditional UPDATE)."""
     unit = _unit_of(deadline)
     record_event(
         deadline.feedback,
@@ -160,7 +205,6 @@ def _record_breach(deadline: Deadline, now: datetime, fronts: dict[int, list[Uni
             "escalated_to": [u.id for role, u in _recipients(deadline, Level.BREACH, fronts) if role != "unit"],
         },
     )
-    return True
 
 
 def _unit_of(deadline: Deadline) -> Unit | None:
@@ -207,29 +251,16 @@ def _front_committees(locality: Locality, cache: dict[int, list[Unit]]) -> list[
     return cache[locality.id]
 
 
-def _notify(deadline: Deadline, level: Level, now: datetime, existing: set[str],
-            fronts: dict[int, list[Unit]]) -> int:
-    """Queue one notification per recipient of ``level``; returns how many rows this call created."""
-    created = 0
+def _messages(deadline: Deadline, level: Level, fronts: dict[int, list[Unit]]) -> list[dict[str, object]]:
+    """The notification rows of ``level`` for ``deadline``: one per recipient."""
     unit = _unit_of(deadline)
+    rows: list[dict[str, object]] = []
     for role, recipient in _recipients(deadline, level, fronts):
-        key = dedupe_key(deadline.id, level, recipient.id)
-        if key in existing:
-            continue
         subject, body = render_message(deadline, level, role, recipient, unit)
-        if queue_notification(
-            key,
-            f"deadline_{level}",
-            subject=subject,
-            body=body,
-            now=now,
-            feedback_id=deadline.feedback_id,
-            deadline_id=deadline.id,
-            recipient_unit_id=recipient.id,
-        ):
-            created += 1
-        existing.add(key)
-    return created
+        rows.append(dict(dedupe_key=dedupe_key(deadline.id, level, recipient.id), kind=f"deadline_{level}",
+                         subject=subject, body=body, feedback_id=deadline.feedback_id, deadline_id=deadline.id,
+                         recipient_unit_id=recipient.id))
+    return rows
 
 
 def dedupe_key(deadline_id: int, level: Level | str, unit_id: int) -> str:

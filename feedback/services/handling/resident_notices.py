@@ -35,16 +35,26 @@ def tell_resident(item: Feedback, notice: Notice, *, occurrence: str, now: datet
     the new due date of an extension; ``unit`` the unit's name, for ROUTED). True when this call
     created the row; False without an email, or when this occurrence was told already (dedupe
     key). Does not commit."""
-    if not item.submitter_email or not item.code:
+    row = resident_notice(item, notice, occurrence=occurrence, now=now, when=when, unit=unit)
+    if row is None:
         return False
+    return queue_notification(str(row.pop("dedupe_key")), str(row.pop("kind")), subject=str(row.pop("subject")),
+                              body=str(row.pop("body")), now=now, feedback_id=item.id,
+                              recipient_email=item.submitter_email)
+
+
+def resident_notice(item: Feedback, notice: Notice, *, occurrence: str, now: datetime,
+                    when: datetime | None = None, unit: str | None = None) -> dict[str, object] | None:
+    """The notification row ``tell_resident`` queues (for ``outbox.queue_notifications``, so that a
+    caller can queue it with others in one statement); None without an email. Writes nothing."""
+    if not item.submitter_email or not item.code:
+        return None
     config = current_app.config
     language = item.language if item.language in config["LANGUAGES"] else str(config["BABEL_DEFAULT_LOCALE"])
     with force_locale(language):
         subject, body = _render(item, notice, when or now, unit or "")
-    return queue_notification(
-        dedupe_key(item.id, notice, occurrence), f"resident_{notice.value}", subject=subject[:255], body=body,
-        now=now, feedback_id=item.id, recipient_email=item.submitter_email,
-    )
+    return dict(dedupe_key=dedupe_key(item.id, notice, occurrence), kind=f"resident_{notice.value}",
+                subject=subject[:255], body=body, feedback_id=item.id, recipient_email=item.submitter_email)
 
 
 def _render(item: Feedback, notice: Notice, when: datetime, unit: str) -> tuple[str, str]:

@@ -44,7 +44,7 @@ from feedback.domain.tracking import hash_token, make_code, new_secret_token, to
 from feedback.extensions import db
 from feedback.models import Attachment, Feedback, Locality, LocalityLevel, Topic
 from feedback.services.intake import uploads
-from feedback.services.audit import record_event
+from feedback.services.audit import record_event, remember_chain_end
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +240,7 @@ def _save(sub: Submission, clean: _Clean, token: str, digest: str | None, staged
     )
     db.session.add(item)
     db.session.flush()  # the id is the code's sequence number
+    remember_chain_end(item.id, None, None)  # a new item has no event yet: nothing to read
     year = now.astimezone(ZoneInfo(str(current_app.config["BABEL_DEFAULT_TIMEZONE"]))).year
     item.code = make_code(prefix=str(current_app.config["TRACKING_PREFIX"]), year=year, sequence=item.id)
     for file in staged:

@@ -72,3 +72,26 @@ def queue_notification(
         .returning(Notification.id)
     )
     return db.session.execute(stmt).scalar() is not None
+
+
+def queue_notifications(rows: list[dict[str, object]], *, now: datetime) -> int:
+    """Insert many pending notifications in one statement, skipping every ``dedupe_key`` that exists.
+
+    Each row holds ``dedupe_key``, ``kind``, ``subject``, ``body`` and optionally ``feedback_id``,
+    ``deadline_id``, ``recipient_unit_id``, ``recipient_email``. ``ON CONFLICT DO NOTHING`` makes it
+    idempotent and safe beside a concurrent writer (no savepoint per row). Writes in the caller's
+    transaction; returns how many rows this call created.
+    """
+    if not rows:
+        return 0
+    defaults: dict[str, object] = dict(feedback_id=None, deadline_id=None, recipient_unit_id=None,
+                                       recipient_email=None, status=NotificationStatus.PENDING, attempts=0,
+                                       next_attempt_at=now, created_at=now)
+    values = [{**defaults, **row} for row in rows]
+    stmt = (
+        dialect_insert(Notification)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Notification.id)
+    )
+    return len(db.session.execute(stmt).all())

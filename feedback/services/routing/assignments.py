@@ -20,8 +20,8 @@ from feedback.domain.status import Status, next_status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Feedback, Unit
 from feedback.services.audit import record_event
-from feedback.services.deadlines.clocks import mark_met, start_clocks
-from feedback.services.notifications.outbox import item_facts, queue_notification
+from feedback.services.deadlines.clocks import first_clocks, mark_met, record_clocks_set, start_clocks
+from feedback.services.notifications.outbox import item_facts, queue_notifications
 
 
 def returned_reason(assignment: Assignment) -> str | None:
@@ -57,6 +57,7 @@ def assign(
     explanation: str,
     now: datetime,
     actor: Actor = Actor.system(),
+    first: bool = False,
 ) -> Assignment:
     """Give ``item`` to ``unit`` and tell the unit.
 
@@ -66,12 +67,18 @@ def assign(
     reached the next unit), starts or hands over the clocks (``start_clocks``), writes the
     public "assigned" event and queues one notification per assignment to the unit (dedupe key
     ``assigned:<assignment id>``) and one to the resident when they gave an email (the item's
-    language, the code and the unit's name only; ``handling.resident_notices``). Does not commit.
+    language, the code and the unit's name only; ``handling.resident_notices``). ``first`` says
+    that no unit ever held the item (the caller read its assignments): it then has no clocks, and
+    none are looked up. Does not commit.
     """
+    # An item no unit held has no clocks: its first ones are planned before anything is written,
+    # so that the assignment and the clocks go in one flush, and both events in one INSERT after.
+    fresh_clocks = first_clocks(item, unit, now) if first else []
     assignment = Assignment(
         feedback_id=item.id, unit_id=unit.id, rule_id=rule_id, explanation=explanation, assigned_at=now
     )
     db.session.add(assignment)
+    db.session.add_all(fresh_clocks)
     db.session.flush()
     if item.status is not Status.ASSIGNED:
         item.status = next_status(item.status, Status.ASSIGNED)
@@ -82,29 +89,38 @@ def assign(
     db.session.flush()
     record_event(item, EventAction.ASSIGNED, actor=actor, at=now,
                  after={"unit": unit.name, "unit_id": unit.id, "rule_id": rule_id, "explanation": explanation})
-    mark_met(item, Clock.TRANSFER, now, actor=actor)
-    start_clocks(item, unit, now, actor=actor)
-    _notify(item, unit, assignment, now)
-    _tell_resident(item, unit, assignment, now)
+    if first:
+        record_clocks_set(item, fresh_clocks, now, actor=actor)
+        started = fresh_clocks
+    else:
+        mark_met(item, Clock.TRANSFER, now, actor=actor)
+        started = start_clocks(item, unit, now, actor=actor)
+    rows = [_notice(item, unit, assignment, next((d for d in started if d.clock == Clock.RESOLUTION.value), None))]
+    told = _resident_notice(item, unit, assignment, now)
+    queue_notifications(rows + ([told] if told else []), now=now)
     return assignment
 
 
-def _tell_resident(item: Feedback, unit: Unit, assignment: Assignment, now: datetime) -> None:
+def _resident_notice(item: Feedback, unit: Unit, assignment: Assignment, now: datetime) -> dict[str, object] | None:
     # Imported here: handling's refusals return items through ``routing.transfer``, which
     # imports this module, so a module-level import would be circular.
-    from feedback.services.handling.resident_notices import Notice, tell_resident
+    from feedback.services.handling.resident_notices import Notice, resident_notice
 
-    tell_resident(item, Notice.ROUTED, occurrence=str(assignment.id), now=now, unit=unit.name)
+    return resident_notice(item, Notice.ROUTED, occurrence=str(assignment.id), now=now, unit=unit.name)
 
 
-def _notify(item: Feedback, unit: Unit, assignment: Assignment, now: datetime) -> None:
-    resolution = db.session.scalar(
-        select(Deadline)
-        .where(Deadline.feedback_id == item.id, Deadline.clock == Clock.RESOLUTION.value,
-               Deadline.closed_at.is_(None))
-        .order_by(Deadline.id.desc())
-        .limit(1)
-    )
+def _notice(item: Feedback, unit: Unit, assignment: Assignment,
+            resolution: Deadline | None = None) -> dict[str, object]:
+    """The unit's notice as a notification row; ``resolution`` is the clock just started, else it
+    is read."""
+    if resolution is None:
+        resolution = db.session.scalar(
+            select(Deadline)
+            .where(Deadline.feedback_id == item.id, Deadline.clock == Clock.RESOLUTION.value,
+                   Deadline.closed_at.is_(None))
+            .order_by(Deadline.id.desc())
+            .limit(1)
+        )
     due = local_date(resolution.due_at).strftime("%d/%m/%Y") if resolution is not None else "—"
     facts = item_facts(item)
     subject = _("Ý kiến %(code)s được giao cho %(unit)s", code=facts["code"], unit=unit.name)
@@ -125,13 +141,5 @@ def _notify(item: Feedback, unit: Unit, assignment: Assignment, now: datetime) -
         kind=facts["kind"],
         topic=facts["topic"],
     )
-    queue_notification(
-        f"assigned:{assignment.id}",
-        "assigned",
-        subject=subject,
-        body=body,
-        now=now,
-        feedback_id=item.id,
-        recipient_unit_id=unit.id,
-        recipient_email=unit.email,
-    )
+    return dict(dedupe_key=f"assigned:{assignment.id}", kind="assigned", subject=subject, body=body,
+                feedback_id=item.id, recipient_unit_id=unit.id, recipient_email=unit.email)

@@ -34,8 +34,8 @@ from feedback.domain.routing import AmbiguousRules, Decision, NoUnit, Place, Rul
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Event, Feedback, Locality, LocalityLevel, RoutingRule, Topic, Unit, UnitKind
-from feedback.services.routing.assignments import assign, returns_of
-from feedback.services.audit import record_event
+from feedback.services.routing.assignments import assign, returned_reason, returns_of
+from feedback.services.audit import chain_end_columns, record_event, remember_chain_end
 from feedback.services.health import beat
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,8 @@ class Target:
     rule_id: int | None
     explanation: str
     dispute: bool
+    # No unit ever held the item: it has no clocks yet, so none need looking up (``assign``).
+    first: bool = False
 
 
 def route_item(feedback_id: int, *, now: datetime) -> RouteResult:
@@ -88,20 +90,30 @@ def route_item(feedback_id: int, *, now: datetime) -> RouteResult:
     "routing_failed" event is written and an error is logged for administrators; no unit is
     picked at random. Idempotent: a second run finds the item claimed and returns SKIPPED.
     """
-    item = db.session.get(Feedback, feedback_id, populate_existing=True,
-                          options=[joinedload(Feedback.locality), joinedload(Feedback.topic)])
-    if item is None:
+    # The item with its place and topic, whether any unit ever held it and the end of its audit
+    # chain, in one statement.
+    row = db.session.execute(
+        select(Feedback, exists().where(Assignment.feedback_id == Feedback.id), *chain_end_columns(Feedback.id))
+        .where(Feedback.id == feedback_id)
+        .options(joinedload(Feedback.locality), joinedload(Feedback.topic))
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
         return RouteResult(RouteOutcome.MISSING)
+    item, held_before, last_seq, last_hash = row
+    remember_chain_end(item.id, last_seq, last_hash)
     if item.status is not Status.RECEIVED:
         return RouteResult(RouteOutcome.SKIPPED, item.current_unit_id)
     try:
-        target = choose_target(item, now)
+        target = choose_target(item, now, held_before=bool(held_before))
     except (AmbiguousRules, NoUnit) as error:
         return _record_failure(item, error, now)
+    # The claim writes what ``assign`` would write on the item too (one UPDATE, not two).
     claim = db.session.execute(
         update(Feedback)
         .where(Feedback.id == feedback_id, Feedback.status == Status.RECEIVED)
-        .values(status=Status.ASSIGNED, updated_at=now)
+        .values(status=Status.ASSIGNED, updated_at=now, current_unit_id=target.unit.id,
+                routing_rule_id=target.rule_id, routing_explanation=target.explanation)
     )
     claimed = int(getattr(claim, "rowcount", 0))
     if claimed != 1:
@@ -109,13 +121,14 @@ def route_item(feedback_id: int, *, now: datetime) -> RouteResult:
         return RouteResult(RouteOutcome.SKIPPED)
     try:
         assignment = give(item, target, now)
+        unit_id, assignment_id = target.unit.id, assignment.id  # read before the commit expires them
         db.session.commit()
     except IntegrityError:  # an open assignment exists although the item was `received`
         db.session.rollback()
         log.error("item %s was received but already had an open assignment", feedback_id)
         return RouteResult(RouteOutcome.SKIPPED)
     outcome = RouteOutcome.DISPUTE if target.dispute else RouteOutcome.ASSIGNED
-    return RouteResult(outcome, target.unit.id, assignment.id)
+    return RouteResult(outcome, unit_id, assignment_id)
 
 
 def give(item: Feedback, target: Target, now: datetime, *, actor: Actor = Actor.system()) -> Assignment:
@@ -125,26 +138,36 @@ def give(item: Feedback, target: Target, now: datetime, *, actor: Actor = Actor.
         record_event(item, EventAction.JURISDICTION_DISPUTE, actor=actor, at=now,
                      after={"unit": target.unit.name, "transfers": len(returns_of(item))})
     return assign(item, target.unit, rule_id=target.rule_id, explanation=target.explanation, now=now,
-                  actor=actor)
+                  actor=actor, first=target.first)
 
 
-def choose_target(item: Feedback, now: datetime) -> Target:
+def choose_target(item: Feedback, now: datetime, *, held_before: bool = True) -> Target:
     """The unit ``item`` should go to now, with the rule and the explanation.
 
-    Raises AmbiguousRules or NoUnit (configuration errors) as ``choose_unit`` does.
+    ``held_before=False`` (the caller knows no unit ever held the item) skips reading its
+    assignments. Raises AmbiguousRules or NoUnit (configuration errors) as ``choose_unit`` does.
     """
-    returned = returns_of(item)
+    history = list(db.session.scalars(
+        select(Assignment).where(Assignment.feedback_id == item.id).order_by(Assignment.id))) if held_before else []
+    returned = [a for a in history if returned_reason(a) is not None]
     excluding = frozenset(a.unit_id for a in returned)
     if len(returned) >= MAX_TRANSFERS:
         target = dispute_target(item, excluding, len(returned))
         if target is None:
             raise NoUnit(_place(item, now))
         return target
-    decision: Decision = choose_unit(_place(item, now), load_rules(item, now), _fallback(item), excluding)
-    unit = db.session.get(Unit, decision.unit_id)
+    # The units the two queries load are kept here: the chosen one is then not read again.
+    units: dict[int, Unit] = {}
+    place, rules = _place(item, now), load_rules(item, now, units)
+    decision: Decision
+    try:  # the commune's People's Committee is looked up only when no rule applies
+        decision = choose_unit(place, rules, None, excluding)
+    except NoUnit:
+        decision = choose_unit(place, rules, _fallback(item, units), excluding)
+    unit = units.get(decision.unit_id) or db.session.get(Unit, decision.unit_id)
     if unit is None:  # pragma: no cover - foreign keys forbid it
         raise NoUnit(_place(item, now))
-    return Target(unit, decision.rule_id, decision.explanation, dispute=False)
+    return Target(unit, decision.rule_id, decision.explanation, dispute=False, first=not history)
 
 
 def _place(item: Feedback, now: datetime) -> Place:
@@ -156,7 +179,7 @@ def _place(item: Feedback, now: datetime) -> Place:
     )
 
 
-def load_rules(item: Feedback, now: datetime) -> list[Rule]:
+def load_rules(item: Feedback, now: datetime, units: dict[int, Unit] | None = None) -> list[Rule]:
     """The routing rules that could apply to ``item`` on the local date of ``now``, as domain Rules.
 
     Rules whose unit is inactive are left out, and so are rules for any kind when the item is a
@@ -181,6 +204,8 @@ def load_rules(item: Feedback, now: datetime) -> list[Rule]:
             or_(RoutingRule.valid_to.is_(None), RoutingRule.valid_to >= place.on),
         )
     ).all()
+    if units is not None:
+        units.update((unit.id, unit) for _rule, _locality, _topic, unit in rows)
     return [
         Rule(
             id=rule.id,
@@ -212,9 +237,11 @@ def _units_up_the_tree(item: Feedback, kind: UnitKind, levels: tuple[LocalityLev
     return [unit for unit, _loc in sorted(rows, key=lambda row: -path.index(row[1].id))]
 
 
-def _fallback(item: Feedback) -> tuple[int, str] | None:
+def _fallback(item: Feedback, loaded: dict[int, Unit] | None = None) -> tuple[int, str] | None:
     """The People's Committee of the item's commune (walking up from its locality)."""
     units = _units_up_the_tree(item, UnitKind.COMMUNE_COMMITTEE, (LocalityLevel.COMMUNE, LocalityLevel.VILLAGE))
+    if loaded is not None:
+        loaded.update((unit.id, unit) for unit in units)
     return (units[0].id, units[0].name) if units else None
 
 
