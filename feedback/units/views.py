@@ -187,6 +187,12 @@ def _accept(user: User, feedback_id: int, form: TranslatedForms, now: datetime) 
     return _("Đã thụ lý ý kiến.")
 
 
+def _acceptance_notice(user: User, feedback_id: int, form: TranslatedForms, now: datetime) -> str:
+    if not handling.acceptance_notice_sent(user, feedback_id, now=now):  # a second click: already recorded
+        return _("Việc gửi thông báo thụ lý đã được ghi nhận trước đó.")
+    return _("Đã ghi nhận việc gửi thông báo thụ lý cho người tố cáo.")
+
+
 def _reject(user: User, feedback_id: int, form: TranslatedForms, now: datetime) -> str:
     assert isinstance(form, RejectForm)
     try:
@@ -284,6 +290,7 @@ def _prefixed[F: TranslatedForms](form: type[F], name: str) -> Callable[[], Tran
 ACTIONS: dict[str, ItemAction] = {
     "assign": ItemAction(_prefixed(AssignForm, "assign"), _assign),
     "accept": ItemAction(_prefixed(ConfirmForm, "accept"), _accept),
+    "acceptance_notice": ItemAction(_prefixed(ConfirmForm, "acceptance_notice"), _acceptance_notice),
     "reject": ItemAction(_prefixed(RejectForm, "reject"), _reject),
     "keep_as_report": ItemAction(_prefixed(TextForm, "keep_as_report"), _keep),
     "request_information": ItemAction(_prefixed(TextForm, "request_information"), _ask),

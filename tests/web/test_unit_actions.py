@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db, limiter
-from feedback.models import Answer, Attachment, Event, ExtensionRequest, Feedback, InfoRequest, Note
+from feedback.models import Answer, Attachment, Deadline, Event, ExtensionRequest, Feedback, InfoRequest, Note
 from feedback.services.routing import transfer
 from tests.conftest import FreshGlobalsClient
 from tests.factories import make_feedback
@@ -26,7 +26,7 @@ from tests.web.admin_html import Element, parse
 from tests.web.auth_helpers import csrf_token, log_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-ALL_FORMS = ("accept", "assign", "save_draft", "submit", "publish", "return_answer", "request_information",
+ALL_FORMS = ("accept", "acceptance_notice", "assign", "save_draft", "submit", "publish", "return_answer", "request_information",
              "request_extension", "grant_extension", "refuse_extension", "reject", "keep_as_report", "note")
 
 
@@ -273,6 +273,36 @@ def test_an_anonymous_denunciation_is_offered_to_be_kept_as_a_report(app: Flask)
 def test_a_named_denunciation_is_not_offered_to_be_kept_as_a_report(app: Flask) -> None:
     d = desk(Kind.DENUNCIATION)
     assert "keep_as_report" not in forms_shown(page(logged_in(app, d.officer.username), d.item))
+
+
+def test_the_notice_of_acceptance_of_a_denunciation_is_recorded_once(app: Flask) -> None:
+    """Proves: once a tố cáo is accepted, the page offers to record the written notice of
+    acceptance to the denouncer (Luật Tố cáo 2018 Art. 29(3), 5 working days); recording it meets
+    the ACCEPTANCE_NOTICE clock and the form goes; a second POST (double click) changes nothing.
+    A report has no such clock and no such form."""
+    d = desk(Kind.DENUNCIATION)
+    officer = logged_in(app, d.officer.username)
+    assert "acceptance_notice" not in forms_shown(page(officer, d.item))  # not accepted yet
+    post(officer, d.item, "accept")
+    assert "acceptance_notice" in forms_shown(page(officer, d.item))
+
+    status, shown = post(officer, d.item, "acceptance_notice", follow=True)
+
+    assert "Đã ghi nhận việc gửi thông báo thụ lý cho người tố cáo." in flashes(shown)
+    assert "acceptance_notice" not in forms_shown(shown)
+    notice = db.session.scalars(sa.select(Deadline).where(
+        Deadline.feedback_id == d.item.id, Deadline.clock == "acceptance_notice")).one()
+    assert notice.met_at is not None and notice.closed_at == notice.met_at
+    _status, again = post(officer, d.item, "acceptance_notice", follow=True)
+    assert "Việc gửi thông báo thụ lý đã được ghi nhận trước đó." in flashes(again)
+    assert count_events(d.item, "deadline_met") == 2  # the acceptance clock, then the notice: once
+
+
+def test_a_report_has_no_notice_of_acceptance_to_record(app: Flask) -> None:
+    d = desk()
+    officer = logged_in(app, d.officer.username)
+    post(officer, d.item, "accept")
+    assert "acceptance_notice" not in forms_shown(page(officer, d.item))
 
 
 def test_asking_the_resident_pauses_and_hides_what_must_wait(app: Flask) -> None:

@@ -14,11 +14,13 @@ from datetime import datetime
 from sqlalchemy import select
 
 from feedback.domain.access import Action, Role, may
+from feedback.domain.deadlines import Clock
 from feedback.domain.handling import DraftStatus, may_keep_as_report, may_publish
 from feedback.domain.status import HANDLING_STATUSES, Origin, Status
 from feedback.extensions import db
 from feedback.models import Answer, ExtensionRequest, Feedback, InfoRequest, Membership, Note, User
 from feedback.services.access import item_facts, viewer_for
+from feedback.services.deadlines.clocks import open_deadlines
 from feedback.services.handling.answers import current_answer
 from feedback.services.handling.errors import ItemNotFound
 from feedback.services.handling.extensions import pending_extension
@@ -56,6 +58,7 @@ class Offered:
     publish: bool
     request_extension: bool
     decide_extension: bool
+    acceptance_notice: bool  # a tố cáo's notice of acceptance to record (Luật Tố cáo 2018 Art. 29(3))
     officers: tuple[Officer, ...]
     assigned_officer_id: int | None
     answer: Answer | None
@@ -67,7 +70,7 @@ class Offered:
     def any(self) -> bool:
         return any((self.assign, self.accept, self.reject, self.keep_as_report, self.request_information,
                     self.note, self.save_draft, self.submit, self.return_answer, self.publish,
-                    self.request_extension, self.decide_extension))
+                    self.request_extension, self.decide_extension, self.acceptance_notice))
 
 
 def offered(user: User, code: str) -> Offered:
@@ -106,6 +109,7 @@ def offered(user: User, code: str) -> Offered:
         and draft is not DraftStatus.PUBLISHED and may_publish(draft, publisher_is_author=answer.author_id == user.id),
         request_extension=handle and handling and resident and pending is None,
         decide_extension=approve and handling and resident and pending is not None,
+        acceptance_notice=handle and bool(open_deadlines(item, [Clock.ACCEPTANCE_NOTICE])),
         officers=_officers(item.current_unit_id) if approve else (),
         assigned_officer_id=item.assigned_officer_id,
         answer=answer,
