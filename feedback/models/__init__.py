@@ -9,7 +9,7 @@ from feedback.models.health import WorkerHeartbeat
 from feedback.models.imports import ImportJob, ImportStatus
 from feedback.models.notifications import Notification
 from feedback.models.ratings import Rating, Reopening
-from feedback.models.statistics import StatDaily, StatFact, StatMonthly, StatUnitName
+from feedback.models.statistics import StatDaily, StatFact, StatMonthly, StatMonthlyUnit, StatUnitName
 from feedback.models.users import Membership, Role, User
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "StatDaily",
     "StatFact",
     "StatMonthly",
+    "StatMonthlyUnit",
     "StatUnitName",
     "RoutingRule",
     "Topic",

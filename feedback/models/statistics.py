@@ -5,7 +5,8 @@
   durations make the median exact; the rows make the drill-down and the live rollups' deltas.
 - ``StatDaily``: the figures per (unit, locality, topic, kind, local day): the base rollup.
 - ``StatMonthly``: the same per (unit, commune, topic, kind, month): what a whole-month,
-  province- or commune-wide question reads.
+  province- or commune-wide question by topic reads;
+- ``StatMonthlyUnit``: per (unit, commune, kind, month): the same without topics.
 - ``StatUnitName``: the unit's code and name on its latest fact of each day (labels as they were).
 
 All are written by ``feedback.services.statistics`` only, in the transaction of the fact.
@@ -100,6 +101,23 @@ class StatMonthly(_Counts, Model):
     unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     commune_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     topic_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class StatMonthlyUnit(_Counts, Model):
+    """Figures per (unit, commune, kind, month), all topics together: the smallest rollup, read
+    when a question neither groups nor filters by topic."""
+
+    __tablename__ = "stat_monthly_unit"
+    __table_args__ = (  # "smu": stat_monthly already has an ix_stat_monthly_unit_month
+        Index("ix_smu_month", "month"),
+        Index("ix_smu_unit_month", "unit_id", "month"),
+        Index("ix_smu_commune_month", "commune_id", "month"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[Kind] = mapped_column(str_enum(Kind), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
 

@@ -1,4 +1,5 @@
-"""statistics: the facts as they happened and their daily and monthly rollups, and the units'
+"""statistics: the facts as they happened and their daily and monthly rollups (with and
+without topics), and the units'
 names as they were (issue #9 item 1). Empty after the upgrade: `flask stats rebuild` fills them
 from the existing items; from then on every fact is added in its own transaction.
 
@@ -66,6 +67,25 @@ def upgrade():
         batch_op.create_index('ix_stat_monthly_topic_month', ['topic_id', 'month'], unique=False)
         batch_op.create_index('ix_stat_monthly_unit_month', ['unit_id', 'month'], unique=False)
 
+    op.create_table('stat_monthly_unit',
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('commune_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('comment', 'report', 'petition', 'complaint', 'denunciation', name='kind_value', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('received', sa.Integer(), nullable=False),
+    sa.Column('answered', sa.Integer(), nullable=False),
+    sa.Column('answered_on_time', sa.Integer(), nullable=False),
+    sa.Column('transfers', sa.Integer(), nullable=False),
+    sa.Column('reopened', sa.Integer(), nullable=False),
+    sa.Column('ratings', sa.Integer(), nullable=False),
+    sa.Column('satisfied', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('unit_id', 'commune_id', 'kind', 'month', name=op.f('pk_stat_monthly_unit'))
+    )
+    with op.batch_alter_table('stat_monthly_unit', schema=None) as batch_op:
+        batch_op.create_index('ix_smu_commune_month', ['commune_id', 'month'], unique=False)
+        batch_op.create_index('ix_smu_month', ['month'], unique=False)
+        batch_op.create_index('ix_smu_unit_month', ['unit_id', 'month'], unique=False)
+
     op.create_table('stat_unit_name',
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -111,6 +131,12 @@ def downgrade():
 
     op.drop_table('stat_fact')
     op.drop_table('stat_unit_name')
+    with op.batch_alter_table('stat_monthly_unit', schema=None) as batch_op:
+        batch_op.drop_index('ix_smu_unit_month')
+        batch_op.drop_index('ix_smu_month')
+        batch_op.drop_index('ix_smu_commune_month')
+
+    op.drop_table('stat_monthly_unit')
     with op.batch_alter_table('stat_monthly', schema=None) as batch_op:
         batch_op.drop_index('ix_stat_monthly_unit_month')
         batch_op.drop_index('ix_stat_monthly_topic_month')

@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ARRAY, ColumnElement, Integer, any_, cast, literal, select
 from sqlalchemy.orm import Session
 
 from feedback.domain.calendar import local_date
 from feedback.domain.status import Kind
 from feedback.models import Deadline, Feedback, Locality, Topic, Unit
+from feedback.services.database import on_postgresql
 from feedback.services.deadlines import overdue_clause
 from feedback.services.statistics.facts import Place, places
-from feedback.services.statistics.grouping import Covered, GroupId, covered, month_of
+from feedback.services.statistics.grouping import GroupId, month_of
 from feedback.services.statistics.values import Grouping, OverdueRow, Scope
 
 
@@ -32,30 +33,75 @@ class Late:
     due_at: datetime
 
 
-def _late_query(scope: Scope, where: Covered, now: datetime) -> Select[int, int | None, int, int, Kind, datetime]:
-    query = (
-        select(Deadline.feedback_id, Deadline.unit_id, Feedback.locality_id, Feedback.topic_id, Feedback.kind,
-               func.min(Deadline.due_at))
-        .join(Feedback, Feedback.id == Deadline.feedback_id)
-        .where(overdue_clause(now), Deadline.unit_id.is_not(None))
-        .group_by(Deadline.feedback_id, Deadline.unit_id, Feedback.locality_id, Feedback.topic_id, Feedback.kind)
-    )
+BATCH = 500  # item ids per query of the second step on SQLite (one array on PostgreSQL)
+
+
+def item_clauses(session: Session, scope: Scope) -> list[ColumnElement[bool]]:
+    """``scope`` as conditions on a query of Feedback joined to its Locality and Topic: the
+    item's kind, and its locality and topic inside the chosen subtrees (a constant prefix of
+    their paths, which the planner can estimate)."""
+    clauses: list[ColumnElement[bool]] = []
+    if scope.kind is not None:
+        clauses.append(Feedback.kind == scope.kind)
+    for node_id in (scope.territory_id, scope.locality_id):
+        if node_id is not None:
+            path = session.scalar(select(Locality.path).where(Locality.id == node_id))
+            clauses.append(Locality.path.startswith(path, autoescape=True) if path else Locality.id == node_id)
+    if scope.topic_id is not None:
+        topic_path = session.scalar(select(Topic.path).where(Topic.id == scope.topic_id))
+        clauses.append(Topic.path.startswith(topic_path, autoescape=True) if topic_path
+                       else Topic.id == scope.topic_id)
+    return clauses
+
+
+@dataclass(frozen=True)
+class _Clock:
+    unit_id: int
+    clock: str
+    due_at: datetime
+
+
+def _late_clocks(session: Session, scope: Scope, now: datetime) -> dict[int, dict[int, _Clock]]:
+    """Item → unit → its earliest clock past due now (the rule: ``overdue_clause``)."""
+    query = (select(Deadline.feedback_id, Deadline.unit_id, Deadline.clock, Deadline.due_at)
+             .where(overdue_clause(now), Deadline.unit_id.is_not(None)).order_by(Deadline.due_at, Deadline.id))
     if scope.unit_id is not None:
         query = query.where(Deadline.unit_id == scope.unit_id)
-    if scope.kind is not None:
-        query = query.where(Feedback.kind == scope.kind)
-    if where.localities is not None:
-        query = query.where(Feedback.locality_id.in_(where.localities))
-    if where.topics is not None:
-        query = query.where(Feedback.topic_id.in_(where.topics))
-    return query
+    late: dict[int, dict[int, _Clock]] = {}
+    for feedback_id, unit_id, clock, due_at in session.execute(query):
+        if unit_id is not None:
+            late.setdefault(feedback_id, {}).setdefault(unit_id, _Clock(unit_id, clock, due_at))
+    return late
+
+
+def _late_rows(session: Session, scope: Scope, now: datetime) -> list[tuple[Any, _Clock]]:
+    """(item row, clock) for each item and unit overdue now within ``scope``, in two steps so
+    that the cost follows the number of overdue clocks, not of items: the clocks, then their
+    items by id with the scope's conditions."""
+    late = _late_clocks(session, scope, now)
+    if not late:
+        return []
+    items = (select(Feedback.id, Feedback.code, Feedback.locality_id, Feedback.topic_id, Feedback.kind,
+                    Locality.name.label("locality_name"), Topic.name.label("topic_name"))
+             .join(Locality, Locality.id == Feedback.locality_id).join(Topic, Topic.id == Feedback.topic_id)
+             .where(*item_clauses(session, scope)))
+    ids = sorted(late)
+    found: list[tuple[Any, _Clock]] = []
+    if on_postgresql():  # one array parameter, whatever the number of overdue items
+        batches = [Feedback.id == any_(cast(literal(ids, ARRAY(Integer)), ARRAY(Integer)))]
+    else:
+        batches = [Feedback.id.in_(ids[offset:offset + BATCH]) for offset in range(0, len(ids), BATCH)]
+    for batch in batches:
+        for row in session.execute(items.where(batch)):
+            found += [(row, clock) for clock in late[row.id].values()]
+    return found
 
 
 def late_items(session: Session, scope: Scope, now: datetime) -> list[Late]:
     """Each (item, unit) with an overdue clock now, within ``scope`` (the item's locality, topic
     and kind as they are now; the unit whose clock it is)."""
-    rows = session.execute(_late_query(scope, covered(session, scope), now)).all()
-    return [Late(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows if r[1] is not None]
+    return [Late(row.id, clock.unit_id, row.locality_id, row.topic_id, row.kind, clock.due_at)
+            for row, clock in _late_rows(session, scope, now)]
 
 
 def group_of_late(late: Late, group: Grouping, where: dict[int, Place]) -> GroupId | None:
@@ -86,36 +132,14 @@ def overdue_counts(session: Session, scope: Scope, group: Grouping, now: datetim
 
 def overdue_now(session: Session, *, scope: Scope, now: datetime) -> list[OverdueRow]:
     """The overdue list now: one row per item and unit whose clock is past due (its earliest
-    such clock), latest first (the most late on top)."""
-    query = (
-        select(Deadline.feedback_id, Deadline.unit_id, Deadline.clock, Deadline.due_at, Feedback.code,
-               Feedback.kind, Feedback.topic_id, Topic.name.label("topic_name"), Feedback.locality_id,
-               Locality.name.label("locality_name"), Unit.code.label("unit_code"), Unit.name.label("unit_name"))
-        .join(Feedback, Feedback.id == Deadline.feedback_id)
-        .join(Topic, Topic.id == Feedback.topic_id)
-        .join(Locality, Locality.id == Feedback.locality_id)
-        .join(Unit, Unit.id == Deadline.unit_id)
-        .where(overdue_clause(now))
-        .order_by(Deadline.due_at, Deadline.id)
-    )
-    where = covered(session, scope)
-    if scope.unit_id is not None:
-        query = query.where(Deadline.unit_id == scope.unit_id)
-    if scope.kind is not None:
-        query = query.where(Feedback.kind == scope.kind)
-    if where.localities is not None:
-        query = query.where(Feedback.locality_id.in_(where.localities))
-    if where.topics is not None:
-        query = query.where(Feedback.topic_id.in_(where.topics))
-    rows: dict[tuple[int, int], OverdueRow] = {}
-    for r in session.execute(query):
-        key = (r.feedback_id, r.unit_id)
-        if key in rows:
-            continue  # the earliest overdue clock of the item for this unit
-        rows[key] = OverdueRow(
-            feedback_id=r.feedback_id, code=r.code or str(r.feedback_id), unit_id=r.unit_id, unit_code=r.unit_code,
-            unit_name=r.unit_name, kind=r.kind, topic_id=r.topic_id, topic_name=r.topic_name,
-            locality_id=r.locality_id, locality_name=r.locality_name, clock=r.clock, due_at=r.due_at,
-            late=now - r.due_at,
-        )
-    return sorted(rows.values(), key=lambda row: (-row.late.total_seconds(), row.code))
+    such clock), the latest first."""
+    found = _late_rows(session, scope, now)
+    units = {u.id: u for u in session.execute(select(Unit.id, Unit.code, Unit.name).where(
+        Unit.id.in_(sorted({clock.unit_id for _, clock in found}))))}
+    rows = [OverdueRow(
+        feedback_id=row.id, code=row.code or str(row.id), unit_id=clock.unit_id, unit_code=units[clock.unit_id].code,
+        unit_name=units[clock.unit_id].name, kind=row.kind, topic_id=row.topic_id, topic_name=row.topic_name,
+        locality_id=row.locality_id, locality_name=row.locality_name, clock=clock.clock, due_at=clock.due_at,
+        late=now - clock.due_at,
+    ) for row, clock in found]
+    return sorted(rows, key=lambda r: (-r.late.total_seconds(), r.code))

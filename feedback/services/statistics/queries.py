@@ -1,6 +1,7 @@
-"""The figures read from the rollups: whole months from ``stat_monthly``, the days around them
-(and anything finer than a commune) from ``stat_daily``, the medians from the per-answer facts,
-overdue from the open clocks, the units' labels from ``stat_unit_name``. Read only."""
+"""The figures read from the rollups: whole months from ``stat_monthly_unit`` (or ``stat_monthly``
+when topics matter), the days around them (and anything finer than a commune) from
+``stat_daily``, the medians from the per-answer facts, overdue from the open clocks, the units'
+labels from ``stat_unit_name``. Read only."""
 
 from __future__ import annotations
 
@@ -13,14 +14,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, literal, select
 from sqlalchemy.orm import Session
 
+from feedback.domain.paths import ids_of
 from feedback.domain.statistics import Period, median
 from feedback.domain.status import Kind
-from feedback.models import Feedback, Locality, StatDaily, StatFact, StatMonthly, StatUnitName, Topic, Unit
+from feedback.models import (
+    Feedback, Locality, StatDaily, StatFact, StatMonthly, StatMonthlyUnit, StatUnitName, Topic, Unit,
+)
 from feedback.models.directory import LocalityLevel
+from feedback.services.database import on_postgresql
 from feedback.services.statistics.drill import check_figure
-from feedback.services.statistics.grouping import GroupId, labels, month_of, ordered
-from feedback.services.statistics.overdue import late_items, overdue_counts, group_of_late
 from feedback.services.statistics.facts import places
+from feedback.services.statistics.grouping import GroupId, labels, month_of, ordered
+from feedback.services.statistics.overdue import group_of_late, late_items, overdue_counts
 from feedback.services.statistics.rollups import COUNTS
 from feedback.services.statistics.values import FactKind, Figures, Grouping, Scope
 
@@ -64,8 +69,8 @@ def filters_of(session: Session, scope: Scope) -> Filters:
         elif level is LocalityLevel.VILLAGE:
             subtree = set(session.scalars(under)) | {node_id} if under is not None else {node_id}
             localities = subtree if localities is None else localities & subtree
-            commune = next((i for i in reversed(path.strip("/").split("/")[:-1]) if i), None)
-            these = {int(commune)} if commune else set()
+            above = ids_of(path)[:-1]
+            these = {above[-1]} if above else set()
         else:  # a province: its communes, and the facts placed on the province itself
             these = {node_id}
             if under is not None:
@@ -103,7 +108,7 @@ def _group_column(model: Any, group: Grouping | None) -> Any:
     if group is None:
         return literal(_ALL)
     if group == "month":
-        return model.month if model is StatMonthly else model.day
+        return model.month if model in (StatMonthly, StatMonthlyUnit) else model.day
     return getattr(model, {"unit": "unit_id", "commune": "commune_id", "village": "village_id",
                            "topic": "topic_id", "kind": "kind"}[group])
 
@@ -160,7 +165,8 @@ def counted(session: Session, period: Period, group: Grouping | None, f: Filters
         _add(result, _sum(session, StatDaily, StatDaily.day, period.start, period.end, group, f), group)
         return result
     first, last = months
-    _add(result, _sum(session, StatMonthly, StatMonthly.month, first, last, group, f), group)
+    cube: Any = StatMonthlyUnit if group != "topic" and f.topics is None else StatMonthly
+    _add(result, _sum(session, cube, cube.month, first, last, group, f), group)
     month_end = _next_month(last) - timedelta(days=1)
     for low, high in ((period.start, first - timedelta(days=1)), (month_end + timedelta(days=1), period.end)):
         if low <= high:
@@ -174,8 +180,7 @@ def medians(session: Session, period: Period, group: Grouping | None, f: Filters
         return {}
     conditions = [StatFact.measure == FactKind.ANSWERED.value, StatFact.day >= period.start,
                   StatFact.day <= period.end, *_conditions(StatFact, f)]
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
+    if on_postgresql():
         column = (func.date_trunc("month", StatFact.day) if group == "month" else _group_column(StatFact, group))
         query = select(column, func.percentile_cont(0.5).within_group(StatFact.seconds)).where(*conditions)
         if group is not None:

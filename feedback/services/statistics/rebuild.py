@@ -16,9 +16,10 @@ from sqlalchemy import Table, delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from feedback.extensions import db
-from feedback.models import Feedback, StatDaily, StatFact, StatMonthly, StatUnitName
+from feedback.models import Feedback, StatDaily, StatFact, StatMonthly, StatMonthlyUnit, StatUnitName
+from feedback.services.database import on_postgresql
 from feedback.services.statistics.facts import all_facts
-from feedback.services.statistics.rollups import COUNTS, _fact_row
+from feedback.services.statistics.rollups import COUNTS, fact_row
 from feedback.services.statistics.values import Fact, FactKind
 
 
@@ -40,7 +41,7 @@ def _sums() -> list[Any]:
 
 
 def sum_rollups(session: Session) -> None:
-    """Fill the empty daily and monthly rollups from ``stat_fact`` (one INSERT … SELECT each)."""
+    """Fill the empty rollups from ``stat_fact``, each from the one below (one INSERT … SELECT each)."""
     daily = StatDaily.__table__
     monthly = StatMonthly.__table__
     assert isinstance(daily, Table) and isinstance(monthly, Table)
@@ -57,10 +58,18 @@ def sum_rollups(session: Session) -> None:
         select(d.unit_id, d.commune_id, d.topic_id, d.kind, month, *(func.sum(d.__table__.c[c]) for c in COUNTS))
         .group_by(d.unit_id, d.commune_id, d.topic_id, d.kind, month),
     ))
+    m = StatMonthly
+    unit_table = StatMonthlyUnit.__table__
+    assert isinstance(unit_table, Table)
+    session.execute(insert(unit_table).from_select(
+        ["unit_id", "commune_id", "kind", "month", *COUNTS],
+        select(m.unit_id, m.commune_id, m.kind, m.month, *(func.sum(m.__table__.c[c]) for c in COUNTS))
+        .group_by(m.unit_id, m.commune_id, m.kind, m.month),
+    ))
 
 
 def _first_of_month(session: Session, day: Any) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         return func.date_trunc("month", day).cast(StatDaily.day.type)
     return func.date(day, literal("start of month"))
 
@@ -69,15 +78,15 @@ def rebuild(session: Session, *, progress: Callable[[int], None] | None = None, 
     """Empty the statistics tables and recompute them from every item; commits once at the end.
     ``progress`` is told how many items each batch covered. Returns the number of facts."""
     try:
-        if session.get_bind().dialect.name == "postgresql":
+        if on_postgresql():
             session.execute(text("LOCK TABLE stat_fact IN ACCESS EXCLUSIVE MODE"))
-        for model in (StatDaily, StatMonthly, StatUnitName, StatFact):
+        for model in (StatDaily, StatMonthly, StatMonthlyUnit, StatUnitName, StatFact):
             session.execute(delete(model))
         names: dict[tuple[int, date], Fact] = {}
         total = 0
         for facts, items in all_facts(session, batch=batch):
             if facts:
-                session.execute(insert(StatFact), [_fact_row(f) for f in facts])
+                session.execute(insert(StatFact), [fact_row(f) for f in facts])
             for fact in facts:
                 key = (fact.unit_id, fact.day)
                 if key not in names or fact.at >= names[key].at:

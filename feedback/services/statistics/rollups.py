@@ -1,5 +1,5 @@
 """Writing the stored facts and their rollups (``stat_fact``, ``stat_daily``, ``stat_monthly``,
-``stat_unit_name``), in the caller's transaction.
+``stat_monthly_unit``, ``stat_unit_name``), in the caller's transaction.
 
 ``refresh_items`` is the one incremental writer: it derives the items' facts afresh from the raw
 rows (``facts.facts_of``), compares them with the stored ones, and writes only the difference:
@@ -19,16 +19,17 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, and_, delete, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from feedback.models import StatDaily, StatFact, StatMonthly, StatUnitName
+from feedback.models import StatDaily, StatFact, StatMonthly, StatMonthlyUnit, StatUnitName
+from feedback.services.database import dialect_insert
 from feedback.services.statistics.facts import facts_of
 from feedback.services.statistics.values import Fact, FactKind
 
 COUNTS = ("received", "answered", "answered_on_time", "transfers", "reopened", "ratings", "satisfied")
 DAILY_KEY = ("unit_id", "locality_id", "topic_id", "kind", "day")
 MONTHLY_KEY = ("unit_id", "commune_id", "topic_id", "kind", "month")
+MONTHLY_UNIT_KEY = ("unit_id", "commune_id", "kind", "month")
 
 
 def first_of_month(day: date) -> date:
@@ -48,12 +49,7 @@ def counts_of(measure: str, on_time: bool, satisfied: bool) -> dict[str, int]:
     }
 
 
-def _insert(session: Session, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
-
-
-def _fact_row(fact: Fact) -> dict[str, Any]:
+def fact_row(fact: Fact) -> dict[str, Any]:
     return {"measure": fact.measure.value, "feedback_id": fact.feedback_id, "ref": fact.ref, "unit_id": fact.unit_id,
             "locality_id": fact.locality_id, "commune_id": fact.commune_id, "village_id": fact.village_id,
             "topic_id": fact.topic_id, "kind": fact.kind, "at": fact.at, "day": fact.day, "on_time": fact.on_time,
@@ -69,6 +65,7 @@ def apply_deltas(session: Session, signed: Iterable[tuple[int, dict[str, Any]]])
     """Add each (sign, fact row) to the daily and monthly rollups; rows left at zero go."""
     daily: dict[tuple[Any, ...], dict[str, Any]] = {}
     monthly: dict[tuple[Any, ...], dict[str, Any]] = {}
+    monthly_unit: dict[tuple[Any, ...], dict[str, Any]] = {}
     for sign, row in signed:
         added = counts_of(row["measure"], row["on_time"], row["satisfied"])
         day_key = tuple(row[k] for k in DAILY_KEY)
@@ -77,15 +74,19 @@ def apply_deltas(session: Session, signed: Iterable[tuple[int, dict[str, Any]]])
         month_row = {**{k: row[k] for k in MONTHLY_KEY if k != "month"}, "month": first_of_month(row["day"])}
         month_key = tuple(month_row[k] for k in MONTHLY_KEY)
         month_target = monthly.setdefault(month_key, {**month_row, **dict.fromkeys(COUNTS, 0)})
+        unit_row = {k: month_row[k] for k in MONTHLY_UNIT_KEY}
+        unit_target = monthly_unit.setdefault(tuple(unit_row.values()), {**unit_row, **dict.fromkeys(COUNTS, 0)})
         for name, value in added.items():
             target[name] += sign * value
             month_target[name] += sign * value
-    for table, key, rows in ((StatDaily.__table__, DAILY_KEY, daily), (StatMonthly.__table__, MONTHLY_KEY, monthly)):
+            unit_target[name] += sign * value
+    for table, key, rows in ((StatDaily.__table__, DAILY_KEY, daily), (StatMonthly.__table__, MONTHLY_KEY, monthly),
+                             (StatMonthlyUnit.__table__, MONTHLY_UNIT_KEY, monthly_unit)):
         assert isinstance(table, Table)
         for _, values in sorted(rows.items(), key=lambda kv: tuple(str(v) for v in kv[0])):  # one lock order
             if not any(values[c] for c in COUNTS):
                 continue
-            statement = _insert(session, table).values(**values)
+            statement = dialect_insert(table).values(**values)
             session.execute(statement.on_conflict_do_update(
                 index_elements=list(key),
                 set_={c: table.c[c] + statement.excluded[c] for c in COUNTS},
@@ -105,7 +106,7 @@ def remember_names(session: Session, facts: Iterable[Fact]) -> None:
     table = StatUnitName.__table__
     assert isinstance(table, Table)
     for (unit_id, day), fact in sorted(latest.items()):
-        statement = _insert(session, table).values(unit_id=unit_id, day=day, at=fact.at, code=fact.unit_code,
+        statement = dialect_insert(table).values(unit_id=unit_id, day=day, at=fact.at, code=fact.unit_code,
                                                    name=fact.unit_name)
         session.execute(statement.on_conflict_do_update(
             index_elements=["unit_id", "day"],
@@ -133,14 +134,14 @@ def refresh_items(session: Session, feedback_ids: Sequence[int]) -> int:
     for identity, fact in derived.items():
         before = stored.get(identity)
         if before is None or fact.counted != _stored_counted(before):
-            signed.append((1, _fact_row(fact)))
+            signed.append((1, fact_row(fact)))
             added.append(fact)
     if not signed:
         return 0
     if gone:
         session.execute(delete(StatFact).where(StatFact.id.in_(gone)))
     if added:
-        session.execute(insert(StatFact), [_fact_row(f) for f in added])
+        session.execute(insert(StatFact), [fact_row(f) for f in added])
         remember_names(session, added)
     apply_deltas(session, signed)
     return len(signed)
