@@ -187,3 +187,25 @@ def test_a_rename_or_a_later_transfer_changes_no_past_figure(world: World) -> No
     assert {r.key: (r.received, r.transfers) for r in april}["UBND-06994"] == (1, 0)
     assert {r.key: r.transfers for r in april}["UBND-06652"] == 1
     assert db.session.get(Feedback, i3.id) is not None
+
+
+def test_a_period_is_read_as_whole_months_and_the_days_around_them() -> None:
+    from feedback.services.statistics.queries import whole_months
+
+    assert whole_months(Period(date(2026, 1, 7), date(2026, 3, 20))) == (date(2026, 2, 1), date(2026, 2, 1))
+    assert whole_months(Period(date(2026, 1, 1), date(2026, 1, 31))) == (date(2026, 1, 1), date(2026, 1, 1))
+    assert whole_months(Period(date(2025, 12, 1), date(2026, 2, 28))) == (date(2025, 12, 1), date(2026, 2, 1))
+    assert whole_months(Period(date(2026, 1, 7), date(2026, 2, 20))) is None
+    assert whole_months(Period(date(2026, 2, 2), date(2026, 2, 27))) is None
+
+
+def test_rollups_equal_the_recount_for_periods_cut_inside_months(db_session: Session) -> None:
+    """Proves: the rollups read as whole months plus edge days (or days only) give the recount's
+    figures for every grouping, for the hand-counted world."""
+    build_world()
+    statistics.rebuild(db.session)
+    for period in (Period(date(2026, 2, 20), date(2026, 4, 10)), Period(date(2026, 3, 4), date(2026, 3, 19)),
+                   Period(date(2026, 3, 1), date(2026, 4, 2))):
+        for group in statistics.GROUPINGS:
+            assert statistics.figures(db.session, period=period, group=group, scope=Scope(), now=NOW) == \
+                recount.recount_figures(db.session, period=period, group=group, scope=Scope(), now=NOW), (period, group)

@@ -129,13 +129,13 @@ def _act(p: Play, item: Feedback) -> str:
         if result.unit_id is None:
             route_item(item.id, now=now + timedelta(minutes=5))
     elif choice in ("rate", "rerate"):
-        score = rng.choice([1, 2, 2, 2, 3, 4, 4, 5])
+        score = rng.choice([1, 1, 2, 2, 2, 3, 4, 5])
         rate(code, TOKEN, str(score), reason="not_resolved" if score < 3 else None, now=now)
         if choice == "rate" and rng.random() < 0.3:  # changed within the 7 days
             score = rng.choice([1, 2, 3, 4, 5])
             rate(code, TOKEN, str(score), reason="late" if score < 3 else None, now=now + timedelta(hours=2))
             choice = "rate+change"
-        if score < 3 and rng.random() < 0.8:
+        if score < 3 and rng.random() < 0.9:
             reopen(code, TOKEN, now=now + timedelta(hours=3))
             choice += "+reopen"
     elif choice == "reopen":
@@ -159,7 +159,7 @@ def play(seed: int, steps: int) -> Play:
             scan_deadlines(p.now)
             continue
         live = list(db.session.scalars(sa.select(Feedback).where(
-            Feedback.id.in_(p.items), Feedback.status.not_in([Status.REJECTED, Status.RECEIVED]))))
+            Feedback.id.in_(p.items), Feedback.status.not_in([Status.REJECTED, Status.RECEIVED])).order_by(Feedback.id)))
         if not live:
             continue
         item = p.rng.choice(live)
@@ -178,8 +178,10 @@ def _table(model: type[Any], skip: tuple[str, ...] = ()) -> list[tuple[Any, ...]
 
 
 def _assert_rollups_match_recount(p: Play) -> None:
+    # Whole months only (monthly rollups), days only (daily), and whole months with days around them.
     periods = [Period(date(2026, 1, 1), date(2026, 12, 31)), Period(date(2026, 1, 1), date(2026, 1, 31)),
-               Period(date(2026, 1, 7), date(2026, 2, 20)), Period(date(2026, 2, 1), date(2026, 3, 31))]
+               Period(date(2026, 1, 7), date(2026, 2, 20)), Period(date(2026, 2, 1), date(2026, 3, 31)),
+               Period(date(2026, 1, 7), date(2026, 3, 20)), Period(date(2026, 2, 10), date(2026, 6, 30))]
     d = p.d
     scopes = [Scope(), Scope(territory_id=d.ha_tu.id), Scope(territory_id=d.province.id, locality_id=d.village.id),
               Scope(unit_id=d.environment_dept.id), Scope(topic_id=d.environment.id), Scope(kind=Kind.REPORT)]

@@ -211,8 +211,9 @@ def _codes(page: Element) -> list[str]:
 
 
 def test_a_figure_opens_the_items_behind_it(client: FlaskClient, world: World) -> None:
-    """Proves: UBND Hà Tu's "transfers" cell links to a list holding I2 only, the totals' "received"
-    to I1, I2 and I3 (Vân Đồn's I4 and I6, received in March too, are not in Hà Tu); each line
+    """Proves: UBND Hà Tu's "transfers" cell links to a list holding I2 only; the department's
+    on-time rate to the items of its on-time answers (I1, I2's second answer, I5); the totals'
+    "received" to I1, I2 and I3 (Vân Đồn's I4 and I6, received in March too, are not in Hà Tu); each line
     links to the read-only item page."""
     assert log_in(client, "mttq-ha-tu").status_code == 302
     page = _page(client, "/monitor/", **MARCH_ARGS)
@@ -222,6 +223,13 @@ def test_a_figure_opens_the_items_behind_it(client: FlaskClient, world: World) -
     listed = _page(client, link)
     assert _codes(listed) == [world.items["I2"].code]
     assert listed.find("a", href=f"/monitor/items/{world.items['I2'].code}")
+
+    department = next(r for r in page.find("table", id="figures").find("tbody").find_all("tr")
+                      if r.find("th").text == world.a.name)
+    rate = department.find("td", class_="figure-on_time_rate").find("a")
+    assert rate.text == "75.0 %" and "figure=answered_on_time" in rate.attrs["href"]
+    assert sorted(_codes(_page(client, rate.attrs["href"]))) == sorted(
+        world.items[name].code for name in ("I1", "I2", "I5"))
 
     total_link = page.find("table", id="figures").find("tfoot").find("td", class_="figure-received").find("a")
     assert sorted(_codes(_page(client, total_link.attrs["href"]))) == sorted(

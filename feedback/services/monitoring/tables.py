@@ -34,7 +34,8 @@ def _rate(value: float | None) -> Rate | None:
 class Column:
     """One column of figures: its name in the URL and files (``key``), its heading, how to read
     its cell from a row, whether it is a rate (shown as a percentage), and the drill-down
-    figure whose items it counts (None: a figure with no list of items behind it)."""
+    figure whose items are behind it (a count's own items; a rate's numerator, the median's
+    answers; None for the interval bounds, whose items are the ratings' column)."""
 
     key: str
     heading: LazyString
@@ -47,18 +48,21 @@ FIGURE_COLUMNS: tuple[Column, ...] = (
     Column("received", _l("Tiếp nhận"), lambda f: f.received, drill="received"),
     Column("answered", _l("Đã trả lời"), lambda f: f.answered, drill="answered"),
     Column("answered_on_time", _l("Trả lời đúng hạn"), lambda f: f.answered_on_time, drill="answered_on_time"),
-    Column("on_time_rate", _l("Tỷ lệ đúng hạn"), lambda f: _rate(f.on_time_rate), is_rate=True),
+    Column("on_time_rate", _l("Tỷ lệ đúng hạn"), lambda f: _rate(f.on_time_rate), is_rate=True,
+           drill="answered_on_time"),
     Column("overdue_open", _l("Đang quá hạn"), lambda f: f.overdue_open, drill="overdue_open"),
     Column("median_days_to_answer", _l("Số ngày trả lời (trung vị)"),
-           lambda f: None if f.median_days_to_answer is None else round(f.median_days_to_answer, 1)),
+           lambda f: None if f.median_days_to_answer is None else round(f.median_days_to_answer, 1),
+           drill="answered"),
     Column("transfers", _l("Chuyển đơn"), lambda f: f.transfers, drill="transfers"),
     Column("reopened", _l("Bị mở lại"), lambda f: f.reopened, drill="reopened"),
-    Column("reopen_rate", _l("Tỷ lệ mở lại"), lambda f: _rate(f.reopen_rate), is_rate=True),
+    Column("reopen_rate", _l("Tỷ lệ mở lại"), lambda f: _rate(f.reopen_rate), is_rate=True, drill="reopened"),
     Column("ratings", _l("Lượt đánh giá"), lambda f: f.ratings, drill="ratings"),
     Column("rating_response_rate", _l("Tỷ lệ phản hồi đánh giá"), lambda f: _rate(f.rating_response_rate),
-           is_rate=True),
+           is_rate=True, drill="ratings"),
     Column("satisfied", _l("Hài lòng"), lambda f: f.satisfied, drill="satisfied"),
-    Column("satisfaction_rate", _l("Tỷ lệ hài lòng"), lambda f: _rate(f.satisfaction_rate), is_rate=True),
+    Column("satisfaction_rate", _l("Tỷ lệ hài lòng"), lambda f: _rate(f.satisfaction_rate), is_rate=True,
+           drill="satisfied"),
     Column("satisfaction_ci_low", _l("Khoảng tin cậy 95 %: cận dưới"),
            lambda f: _rate(f.satisfaction_ci[0] if f.satisfaction_ci else None), is_rate=True),
     Column("satisfaction_ci_high", _l("Khoảng tin cậy 95 %: cận trên"),

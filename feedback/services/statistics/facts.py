@@ -92,7 +92,11 @@ def facts_of(session: Session, feedback_ids: Sequence[int], where: dict[int, Pla
         return []
     ids = list(feedback_ids)
     items = {row.id: row for row in session.execute(
-        select(Feedback.id, Feedback.locality_id, Feedback.topic_id, Feedback.kind).where(Feedback.id.in_(ids)))}
+        select(Feedback.id, Feedback.locality_id, Feedback.topic_id, Feedback.kind, Feedback.answered_at)
+        .where(Feedback.id.in_(ids)))}
+    # Answers, their clocks and pauses, ratings and reopenings exist only once an answer was
+    # published (``answered_at`` is set then and kept): a routing's refresh skips those reads.
+    answered = [i for i, row in items.items() if row.answered_at is not None]
     where = where if where is not None else places(session, {row.locality_id for row in items.values()})
     units = {row.id: row for row in session.execute(select(Unit.id, Unit.code, Unit.name).where(
         Unit.id.in_(select(Assignment.unit_id).where(Assignment.feedback_id.in_(ids)))))}
@@ -117,16 +121,16 @@ def facts_of(session: Session, feedback_ids: Sequence[int], where: dict[int, Pla
     pauses: dict[int, list[tuple[datetime, datetime | None]]] = defaultdict(list)
     for request in session.execute(
         select(InfoRequest.feedback_id, InfoRequest.asked_at, InfoRequest.answered_at).where(
-            InfoRequest.feedback_id.in_(ids))
-    ):
+            InfoRequest.feedback_id.in_(answered))
+    ) if answered else ():
         pauses[request.feedback_id].append((request.asked_at, request.answered_at))
 
     # RESOLUTION clocks stopped by a publication: (item, met_at) → on time?
     stopped: dict[tuple[int, datetime], bool] = {}
     for clock in session.execute(
         select(Deadline.feedback_id, Deadline.met_at, Deadline.due_at, Deadline.breached_at).where(
-            Deadline.feedback_id.in_(ids), Deadline.clock == Clock.RESOLUTION.value, Deadline.met_at.is_not(None))
-    ):
+            Deadline.feedback_id.in_(answered), Deadline.clock == Clock.RESOLUTION.value, Deadline.met_at.is_not(None))
+    ) if answered else ():
         assert clock.met_at is not None
         on_time = clock.breached_at is None and clock.met_at <= clock.due_at
         key = (clock.feedback_id, clock.met_at)
@@ -138,7 +142,8 @@ def facts_of(session: Session, feedback_ids: Sequence[int], where: dict[int, Pla
     ):
         assignments[assignment.feedback_id].append(assignment)
     reopened_at: dict[tuple[int, int], datetime] = {}
-    reopenings = list(session.scalars(select(Reopening).where(Reopening.feedback_id.in_(ids))))
+    reopenings = list(session.scalars(select(Reopening).where(Reopening.feedback_id.in_(answered)))) \
+        if answered else []
     for reopening in reopenings:
         reopened_at[(reopening.feedback_id, reopening.cycle)] = reopening.reopened_at
 
@@ -169,9 +174,9 @@ def facts_of(session: Session, feedback_ids: Sequence[int], where: dict[int, Pla
                                   assignment.ended_at))
 
     for answer in session.scalars(
-        select(Answer).where(Answer.feedback_id.in_(ids), Answer.status == DraftStatus.PUBLISHED,
+        select(Answer).where(Answer.feedback_id.in_(answered), Answer.status == DraftStatus.PUBLISHED,
                              Answer.published_at.is_not(None)).order_by(Answer.feedback_id, Answer.cycle)
-    ):
+    ) if answered else ():
         published = answer.published_at
         assert published is not None
         held = [a.assigned_at for a in assignments[answer.feedback_id]
@@ -186,7 +191,9 @@ def facts_of(session: Session, feedback_ids: Sequence[int], where: dict[int, Pla
                           answer.unit_name, published, on_time=stopped.get((answer.feedback_id, published), False),
                           seconds=seconds))
 
-    for rating in session.scalars(select(Rating).where(Rating.feedback_id.in_(ids)).order_by(Rating.id)):
+    ratings = session.scalars(select(Rating).where(Rating.feedback_id.in_(answered)).order_by(Rating.id)) \
+        if answered else ()
+    for rating in ratings:
         facts.append(fact(FactKind.RATING, rating.feedback_id, rating.id, rating.unit_id, rating.unit_code,
                           rating.unit_name, rating.rated_at, satisfied=is_satisfied(rating.score)))
     for reopening in sorted(reopenings, key=lambda r: r.id):

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ARRAY, ColumnElement, Integer, any_, cast, literal, select
 from sqlalchemy.orm import Session
 
 from feedback.domain.calendar import local_date
 from feedback.domain.status import Kind
 from feedback.models import Deadline, Feedback, Locality, Topic, Unit
+from feedback.services.database import on_postgresql
 from feedback.services.deadlines import overdue_clause
 from feedback.services.statistics.facts import Place, places
 from feedback.services.statistics.grouping import GroupId, month_of
@@ -32,7 +33,7 @@ class Late:
     due_at: datetime
 
 
-BATCH = 5000  # item ids per query of the second step
+BATCH = 500  # item ids per query of the second step on SQLite (one array on PostgreSQL)
 
 
 def item_clauses(session: Session, scope: Scope) -> list[ColumnElement[bool]]:
@@ -86,8 +87,12 @@ def _late_rows(session: Session, scope: Scope, now: datetime) -> list[tuple[Any,
              .where(*item_clauses(session, scope)))
     ids = sorted(late)
     found: list[tuple[Any, _Clock]] = []
-    for offset in range(0, len(ids), BATCH):
-        for row in session.execute(items.where(Feedback.id.in_(ids[offset:offset + BATCH]))):
+    if on_postgresql():  # one array parameter, whatever the number of overdue items
+        batches = [Feedback.id == any_(cast(literal(ids, ARRAY(Integer)), ARRAY(Integer)))]
+    else:
+        batches = [Feedback.id.in_(ids[offset:offset + BATCH]) for offset in range(0, len(ids), BATCH)]
+    for batch in batches:
+        for row in session.execute(items.where(batch)):
             found += [(row, clock) for clock in late[row.id].values()]
     return found
 

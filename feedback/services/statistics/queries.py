@@ -1,7 +1,7 @@
 """The figures read from the rollups: whole months from ``stat_monthly_unit`` (or ``stat_monthly``
-when topics matter), the days around them
-(and anything finer than a commune) from ``stat_daily``, the medians from the per-answer facts,
-overdue from the open clocks, the units' labels from ``stat_unit_name``. Read only."""
+when topics matter), the days around them (and anything finer than a commune) from
+``stat_daily``, the medians from the per-answer facts, overdue from the open clocks, the units'
+labels from ``stat_unit_name``. Read only."""
 
 from __future__ import annotations
 
@@ -14,18 +14,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, literal, select
 from sqlalchemy.orm import Session
 
+from feedback.domain.paths import ids_of
 from feedback.domain.statistics import Period, median
 from feedback.domain.status import Kind
 from feedback.models import (
     Feedback, Locality, StatDaily, StatFact, StatMonthly, StatMonthlyUnit, StatUnitName, Topic, Unit,
 )
 from feedback.models.directory import LocalityLevel
-from feedback.domain.paths import ids_of
 from feedback.services.database import on_postgresql
 from feedback.services.statistics.drill import check_figure
-from feedback.services.statistics.grouping import GroupId, labels, month_of, ordered
-from feedback.services.statistics.overdue import late_items, overdue_counts, group_of_late
 from feedback.services.statistics.facts import places
+from feedback.services.statistics.grouping import GroupId, labels, month_of, ordered
+from feedback.services.statistics.overdue import group_of_late, late_items, overdue_counts
 from feedback.services.statistics.rollups import COUNTS
 from feedback.services.statistics.values import FactKind, Figures, Grouping, Scope
 

@@ -16,10 +16,10 @@ from sqlalchemy import Table, delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from feedback.extensions import db
-from feedback.services.database import on_postgresql
 from feedback.models import Feedback, StatDaily, StatFact, StatMonthly, StatMonthlyUnit, StatUnitName
+from feedback.services.database import on_postgresql
 from feedback.services.statistics.facts import all_facts
-from feedback.services.statistics.rollups import COUNTS, _fact_row
+from feedback.services.statistics.rollups import COUNTS, fact_row
 from feedback.services.statistics.values import Fact, FactKind
 
 
@@ -86,7 +86,7 @@ def rebuild(session: Session, *, progress: Callable[[int], None] | None = None, 
         total = 0
         for facts, items in all_facts(session, batch=batch):
             if facts:
-                session.execute(insert(StatFact), [_fact_row(f) for f in facts])
+                session.execute(insert(StatFact), [fact_row(f) for f in facts])
             for fact in facts:
                 key = (fact.unit_id, fact.day)
                 if key not in names or fact.at >= names[key].at:

@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import Table, and_, delete, insert, select
 from sqlalchemy.orm import Session
 
-from feedback.services.database import dialect_insert
 from feedback.models import StatDaily, StatFact, StatMonthly, StatMonthlyUnit, StatUnitName
+from feedback.services.database import dialect_insert
 from feedback.services.statistics.facts import facts_of
 from feedback.services.statistics.values import Fact, FactKind
 
@@ -49,7 +49,7 @@ def counts_of(measure: str, on_time: bool, satisfied: bool) -> dict[str, int]:
     }
 
 
-def _fact_row(fact: Fact) -> dict[str, Any]:
+def fact_row(fact: Fact) -> dict[str, Any]:
     return {"measure": fact.measure.value, "feedback_id": fact.feedback_id, "ref": fact.ref, "unit_id": fact.unit_id,
             "locality_id": fact.locality_id, "commune_id": fact.commune_id, "village_id": fact.village_id,
             "topic_id": fact.topic_id, "kind": fact.kind, "at": fact.at, "day": fact.day, "on_time": fact.on_time,
@@ -134,14 +134,14 @@ def refresh_items(session: Session, feedback_ids: Sequence[int]) -> int:
     for identity, fact in derived.items():
         before = stored.get(identity)
         if before is None or fact.counted != _stored_counted(before):
-            signed.append((1, _fact_row(fact)))
+            signed.append((1, fact_row(fact)))
             added.append(fact)
     if not signed:
         return 0
     if gone:
         session.execute(delete(StatFact).where(StatFact.id.in_(gone)))
     if added:
-        session.execute(insert(StatFact), [_fact_row(f) for f in added])
+        session.execute(insert(StatFact), [fact_row(f) for f in added])
         remember_names(session, added)
     apply_deltas(session, signed)
     return len(signed)
