@@ -209,3 +209,36 @@ def test_rollups_equal_the_recount_for_periods_cut_inside_months(db_session: Ses
         for group in statistics.GROUPINGS:
             assert statistics.figures(db.session, period=period, group=group, scope=Scope(), now=NOW) == \
                 recount.recount_figures(db.session, period=period, group=group, scope=Scope(), now=NOW), (period, group)
+
+
+def test_the_fronts_recommendations_are_not_counted_among_residents_items(world: World) -> None:
+    """Proves: a supervision recommendation issued in March to a unit, answered late, and one left
+    overdue, travel as items of origin ``supervision`` through the unit's hands but change no
+    resident figure, no total and no overdue row (they have counts of their own)."""
+    from feedback.domain.access import Role
+    from feedback.services import handling
+    from feedback.services.recommendations import RecommendationDraft, issue_recommendation
+    from tests.factories import make_user
+
+    def snapshot() -> tuple[object, ...]:
+        if world_reads_rollups:
+            statistics.rebuild(db.session)
+        return (table(statistics.figures(db.session, period=march(), group="unit", scope=Scope(), now=NOW)),
+                counts(statistics.totals(db.session, period=march(), scope=Scope(), now=NOW)),
+                [r.code for r in statistics.overdue_now(db.session, scope=Scope(), now=NOW)])
+
+    world_reads_rollups = statistics.figures is not recount.recount_figures
+    before = snapshot()
+    d = world.directory
+    monitor = make_user("mttq-ha-tu-thong-ke", Role.FRONT_MONITOR, unit=d.front_ha_tu, territory=d.ha_tu)
+    officer = make_user("can-bo-ha-tu-thong-ke", Role.UNIT_HEAD, unit=d.ubnd_ha_tu)
+    answered = issue_recommendation(monitor, RecommendationDraft(
+        unit_id=d.ubnd_ha_tu.id, title="Thu gom rác", text="Đề nghị kiểm tra.", topic_code="moi-truong"),
+        now=local(3, 2))
+    issue_recommendation(monitor, RecommendationDraft(
+        unit_id=d.ubnd_ha_tu.id, title="Chiếu sáng", text="Đề nghị sửa đèn.", topic_code="moi-truong"),
+        now=local(3, 3))
+    handling.save_draft(officer, answered.feedback_id, "Đã kiểm tra.", expected_version=None, now=local(4, 10))
+    handling.publish_answer(officer, answered.feedback_id, now=local(4, 10))
+    db.session.flush()
+    assert snapshot() == before

@@ -34,7 +34,7 @@ from feedback.domain.events import EventAction
 from feedback.domain.handling import DraftStatus
 from feedback.domain.paths import ids_of
 from feedback.domain.satisfaction import is_satisfied
-from feedback.domain.status import Kind
+from feedback.domain.status import Kind, Origin
 from feedback.models import Answer, Assignment, Deadline, Event, Feedback, InfoRequest, Locality, Rating, Reopening, Unit
 from feedback.models.directory import LocalityLevel
 from feedback.services.statistics.values import Fact, FactKind
@@ -93,7 +93,11 @@ def facts_of(session: Session, feedback_ids: Sequence[int], where: dict[int, Pla
     ids = list(feedback_ids)
     items = {row.id: row for row in session.execute(
         select(Feedback.id, Feedback.locality_id, Feedback.topic_id, Feedback.kind, Feedback.answered_at)
-        .where(Feedback.id.in_(ids)))}
+        .where(Feedback.id.in_(ids), Feedback.origin == Origin.RESIDENT))}
+    # Residents' items only: the Front's recommendations have figures of their own.
+    ids = [i for i in ids if i in items]
+    if not ids:
+        return []
     # Answers, their clocks and pauses, ratings and reopenings exist only once an answer was
     # published (``answered_at`` is set then and kept): a routing's refresh skips those reads.
     answered = [i for i, row in items.items() if row.answered_at is not None]

@@ -12,7 +12,7 @@ from sqlalchemy import ARRAY, ColumnElement, Integer, any_, cast, literal, selec
 from sqlalchemy.orm import Session
 
 from feedback.domain.calendar import local_date
-from feedback.domain.status import Kind
+from feedback.domain.status import Kind, Origin
 from feedback.models import Deadline, Feedback, Locality, Topic, Unit
 from feedback.services.database import on_postgresql
 from feedback.services.deadlines import overdue_clause
@@ -40,7 +40,7 @@ def item_clauses(session: Session, scope: Scope) -> list[ColumnElement[bool]]:
     """``scope`` as conditions on a query of Feedback joined to its Locality and Topic: the
     item's kind, and its locality and topic inside the chosen subtrees (a constant prefix of
     their paths, which the planner can estimate)."""
-    clauses: list[ColumnElement[bool]] = []
+    clauses: list[ColumnElement[bool]] = [Feedback.origin == Origin.RESIDENT]  # not the Front's recommendations
     if scope.kind is not None:
         clauses.append(Feedback.kind == scope.kind)
     for node_id in (scope.territory_id, scope.locality_id):
