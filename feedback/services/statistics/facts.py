@@ -57,6 +57,9 @@ def places(session: Session, locality_ids: Iterable[int] | None = None) -> dict[
     rows = session.execute(query).all()
     chains = {row.id: ids_of(row.path) or (row.id,) for row in rows}
     level_of = {row.id: row.level for row in rows}
+    for row in rows:  # a full path (province first) names its levels by position: no second read
+        if len(chains[row.id]) == row.level.depth:
+            level_of.update({node: level for node, level in zip(chains[row.id], LocalityLevel)})
     missing = {i for chain in chains.values() for i in chain} - set(level_of)
     if missing:
         level_of.update({r.id: r.level for r in session.execute(
@@ -102,8 +105,6 @@ def facts_of(session: Session, feedback_ids: Sequence[int], where: dict[int, Pla
     # published (``answered_at`` is set then and kept): a routing's refresh skips those reads.
     answered = [i for i, row in items.items() if row.answered_at is not None]
     where = where if where is not None else places(session, {row.locality_id for row in items.values()})
-    units = {row.id: row for row in session.execute(select(Unit.id, Unit.code, Unit.name).where(
-        Unit.id.in_(select(Assignment.unit_id).where(Assignment.feedback_id.in_(ids)))))}
 
     changes: dict[int, list[tuple[datetime, Kind]]] = defaultdict(list)
     assigned_names: dict[tuple[int, int, datetime], str] = {}
@@ -141,10 +142,13 @@ def facts_of(session: Session, feedback_ids: Sequence[int], where: dict[int, Pla
         stopped[key] = stopped.get(key, False) or on_time
 
     assignments: dict[int, list[Assignment]] = defaultdict(list)
-    for assignment in session.scalars(
-        select(Assignment).where(Assignment.feedback_id.in_(ids)).order_by(Assignment.assigned_at, Assignment.id)
+    units: dict[int, tuple[str, str]] = {}
+    for assignment, unit_code, unit_name in session.execute(
+        select(Assignment, Unit.code, Unit.name).join(Unit, Unit.id == Assignment.unit_id)
+        .where(Assignment.feedback_id.in_(ids)).order_by(Assignment.assigned_at, Assignment.id)
     ):
         assignments[assignment.feedback_id].append(assignment)
+        units[assignment.unit_id] = (unit_code, unit_name)
     reopened_at: dict[tuple[int, int], datetime] = {}
     reopenings = list(session.scalars(select(Reopening).where(Reopening.feedback_id.in_(answered)))) \
         if answered else []
@@ -166,15 +170,15 @@ def facts_of(session: Session, feedback_ids: Sequence[int], where: dict[int, Pla
     for feedback_id in sorted(items):
         seen_units: set[int] = set()
         for assignment in assignments[feedback_id]:
-            unit = units[assignment.unit_id]
+            unit_code, unit_name = units[assignment.unit_id]
             if assignment.unit_id not in seen_units:
                 seen_units.add(assignment.unit_id)
-                name = assigned_names.get((feedback_id, assignment.unit_id, assignment.assigned_at), unit.name)
-                facts.append(fact(FactKind.RECEIVED, feedback_id, assignment.unit_id, assignment.unit_id, unit.code,
+                name = assigned_names.get((feedback_id, assignment.unit_id, assignment.assigned_at), unit_name)
+                facts.append(fact(FactKind.RECEIVED, feedback_id, assignment.unit_id, assignment.unit_id, unit_code,
                                   name, assignment.assigned_at))
             if assignment.end_reason is EndReason.NOT_COMPETENT and assignment.ended_at is not None:
-                name = returned_names.get((feedback_id, assignment.unit_id, assignment.ended_at), unit.name)
-                facts.append(fact(FactKind.TRANSFER, feedback_id, assignment.id, assignment.unit_id, unit.code, name,
+                name = returned_names.get((feedback_id, assignment.unit_id, assignment.ended_at), unit_name)
+                facts.append(fact(FactKind.TRANSFER, feedback_id, assignment.id, assignment.unit_id, unit_code, name,
                                   assignment.ended_at))
 
     for answer in session.scalars(
