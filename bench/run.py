@@ -323,23 +323,37 @@ class Bench:
             (x for x in web_rss if x is not None), default=None)
 
     def open311_target(self, port: int) -> tuple[str, dict[str, str]] | None:
-        """The Open311 POST of this app, if it has one that takes a request (issue #8)."""
+        """The Open311 POST of this app and its fields (with an API key issued for the run), if the
+        app has one (issue #8) and it takes the probe; None otherwise (the table says so)."""
         app = self.flask_app()
-        paths = [r.rule for r in app.url_map.iter_rules()
-                 if "open311" in r.rule and r.rule.rstrip("/").endswith("requests.json") and "POST" in r.methods]
-        if not paths:
+        rules = [r.rule for r in app.url_map.iter_rules()
+                 if "open311" in r.rule and "/requests." in r.rule and "POST" in (r.methods or set())]
+        if not rules:
             return None
-        fields = {"service_code": FORM["topic"], "address_id": FORM["commune"], "description": FORM["body"],
-                  "title": FORM["title"], "kind": FORM["kind"]}
-        request = urllib.request.Request(f"http://127.0.0.1:{port}{paths[0]}",
+        path = rules[0].split("/requests.", 1)[0] + "/requests.json"
+        try:
+            from feedback.domain.events import Actor
+            from feedback.services import open311  # type: ignore[attr-defined]
+
+            with app.app_context():
+                issued = open311.issue_key(f"bench-{secrets.token_hex(4)}", actor=Actor.system(),
+                                           now=datetime.now(UTC), rate_limit="100000000 per minute")
+            key = str(issued.key)
+        except Exception as error:  # noqa: BLE001 - the API's service may differ: report, do not fail
+            print(f"Open311: could not issue an API key ({error}): not measured", file=sys.stderr)
+            return None
+        fields = {"api_key": key, "service_code": FORM["topic"], "address_id": FORM["commune"],
+                  "attribute[village]": FORM["village"], "attribute[kind]": FORM["kind"],
+                  "description": f"{FORM['title']}. {FORM['body']}"}
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
                                          data=urllib.parse.urlencode(fields).encode(), method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=120) as response:
                 ok = 200 <= response.status < 300
         except Exception as error:  # noqa: BLE001
-            print(f"Open311 POST {paths[0]} refused the probe ({error}): not measured", file=sys.stderr)
+            print(f"Open311 POST {path} refused the probe ({error}): not measured", file=sys.stderr)
             return None
-        return (paths[0], fields) if ok else None
+        return (path, fields) if ok else None
 
     def wrk(self, port: int, path: str, fields: dict[str, str], cookie: str, encoding: str,
             seconds: float | None = None) -> dict[str, Any]:
