@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -321,13 +322,16 @@ def test_a_rule_for_any_kind_never_captures_complaints_or_denunciations(director
     assert second.routing_rule_id == named.id
 
 
-def test_routing_one_item_sends_a_bounded_number_of_statements(directory: Directory) -> None:
+def test_routing_one_item_sends_a_bounded_number_of_statements(directory: Directory,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue #11: routing one item took 22 statements. Now: the item with "ever held" and the end
     of its audit chain (1), the rules (1), the claim that also stores unit, rule and explanation
     (1), the case facts (1), the calendar overrides (1), the assignment (1), the clocks (1), both
     events (1), the unit's and the resident's notices (1): 9 (one more, the commune's People's
     Committee, when no rule applies). No clock is looked up for an item no unit ever held, the
-    chain's end is not read apart, nothing is read after the commit."""
+    chain's end is not read apart, nothing is read after the commit. The statistics' refresh of the item's facts and rollups, in
+    the same transaction, is bounded apart (at most 10: the item, its places, events and
+    assignments, its stored facts, then the new fact, the unit's name and the three rollups)."""
     from tests.statements import recorded_statements
 
     add_rule(directory.environment_dept, locality=directory.ha_tu, topic=directory.environment)
@@ -336,12 +340,29 @@ def test_routing_one_item_sends_a_bounded_number_of_statements(directory: Direct
     item_id, department_id = item.id, directory.environment_dept.id
     db.session.expunge_all()
 
+    from feedback.services.statistics import live
+
+    refresh_started: list[int] = []
+    real_refresh = live.refresh_items
+
+    def marked_refresh(session: Any, ids: Any) -> None:
+        refresh_started.append(len(statements))
+        real_refresh(session, ids)
+
+    monkeypatch.setattr(live, "refresh_items", marked_refresh)
     with recorded_statements() as statements:
         result = route_item(item_id, now=ROUTED_AT)
 
-    sent = [s for s in statements if "SAVEPOINT" not in s]  # the test harness's own
+    # Routing's own statements, then (issue #9) the statistics' refresh of the item's facts and
+    # rollups in the same transaction, before its commit: counted apart, each with its bound.
+    assert len(refresh_started) == 1
+    own, statistics_part = statements[:refresh_started[0]], statements[refresh_started[0]:]
+    sent = [s for s in own if "SAVEPOINT" not in s]  # the test harness's own
     assert result.outcome is RouteOutcome.ASSIGNED and result.unit_id == department_id
     assert len(sent) <= 9, "\n".join(sent)
+    refresh = [s for s in statistics_part if "SAVEPOINT" not in s]
+    assert any(s.startswith("INSERT INTO stat_fact") for s in refresh)
+    assert len(refresh) <= 10, "\n".join(refresh)
     assert [s for s in sent if s.startswith("SELECT event.seq")] == []
     assert len([s for s in sent if s.startswith("INSERT INTO event")]) == 1
     assert len([s for s in sent if s.startswith("INSERT INTO notification")]) == 1
