@@ -51,6 +51,7 @@ def test_ten_characters_are_enough(db_session: Session) -> None:
         (Role.FRONT_MONITOR, "UBND-06652", None),  # a Front monitor's unit is a Front committee
         (Role.FRONT_MONITOR, None, None),
         (Role.INSPECTION_BOARD, None, "no-such"),
+        (Role.INSPECTION_BOARD, None, "22"),  # the Board belongs to a commune, never to the province
     ],
 )
 def test_memberships_that_make_no_sense_are_refused(db_session: Session, role: Role, unit_code: str | None,

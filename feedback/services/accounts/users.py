@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from feedback.extensions import db
-from feedback.models import Locality, Membership, Role, Unit, UnitKind, User
+from feedback.models import Locality, LocalityLevel, Membership, Role, Unit, UnitKind, User
 from feedback.services.accounts.passwords import hash_password
 
 # Long passphrases beat complex short ones (NIST SP 800-63B §5.1.1.2 asks for at least 8;
@@ -78,6 +78,10 @@ def create_user(username: str, role: Role, *, password: str, now: datetime, unit
             raise AccountError(_("Cán bộ MTTQ cần một Ủy ban MTTQ hoặc một địa bàn."))
     if role == Role.INSPECTION_BOARD and territory is None:
         raise AccountError(_("Thành viên Ban Thanh tra nhân dân cần một địa bàn."))
+    if role == Role.INSPECTION_BOARD and territory is not None and territory.level is LocalityLevel.PROVINCE:
+        # The Board is elected per thôn and watches its commune (domain.access); a province-wide
+        # member would log in to pages that all refuse them.
+        raise AccountError(_("Ban Thanh tra nhân dân thuộc một xã, phường hoặc thôn: hãy chọn địa bàn cấp xã hoặc thôn."))
 
     user = User(username=username, password_hash=hash_password(password), full_name=full_name, email=email,
                 active=True, created_at=now)
