@@ -32,19 +32,12 @@ from feedback.domain.date_range import BadRange, RangeProblem
 from feedback.domain.status import Kind
 from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
-from feedback.monitor.nav import MONITOR_LINKS
 from feedback.services import monitoring
 from feedback.services.access import viewer_for
 from feedback.web.args import id_or_none, page_number, path_id
 from feedback.web.labels import clock_label, status_label
 
 bp = Blueprint("monitor", __name__)
-
-
-@bp.context_processor
-def navigation() -> dict[str, object]:
-    """The links of the dashboard's navigation to the Front's other pages (``nav.MONITOR_LINKS``)."""
-    return {"monitor_links": MONITOR_LINKS}
 
 
 MONITOR_ROLES = (Role.FRONT_MONITOR, Role.INSPECTION_BOARD)

@@ -506,3 +506,20 @@ def test_files_of_the_item_but_not_of_an_unpublished_draft(client: FlaskClient, 
     response = client.get(links[0].attrs["href"])
     assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment")
     assert client.get(f"/monitor/items/{item.code}/attachments/{files[1].id}").status_code == 404
+
+
+def test_every_page_of_the_front_has_the_same_navigation(client: FlaskClient, world: World) -> None:
+    """Proves: the dashboard, the overdue list, hot spots, recommendations and briefing reports
+    share one navigation naming all five, the current page marked (the probe found hot spots and
+    reports without the recommendations link, and the recommendations without hot spots)."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    pages = ("/monitor/", "/monitor/overdue", "/monitor/hotspots", "/monitor/recommendations/", "/monitor/reports")
+    navigations = []
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        nav = parse(response.get_data(as_text=True)).find("nav", class_="monitor-nav")
+        links = [a.attrs["href"] for a in nav.find_all("a")]
+        navigations.append(links)
+        assert [a.attrs["href"] for a in nav.find_all("a", **{"aria-current": "page"})] == [url], url
+    assert all(links == list(pages) for links in navigations), navigations
