@@ -57,6 +57,16 @@ def test_an_answer_holds_1_to_20000_characters(text: str, message: str) -> None:
     assert len(answer.text) == ANSWER_MAX_CHARS
 
 
+def test_the_limit_is_written_as_numbers_are_in_the_users_language() -> None:
+    """Proves: the limit in the message reads 20.000 in Vietnamese and 20,000 in English (the
+    probe found "longer than 20.000 characters" on English pages)."""
+    from flask_babel import force_locale
+
+    d = accepted()
+    with force_locale("en"), pytest.raises(InvalidInput, match="20,000"):
+        handling.save_draft(d.officer, d.item.id, "x" * (ANSWER_MAX_CHARS + 1), expected_version=None, now=FRI_6_MARCH)
+
+
 def test_no_draft_before_acceptance_and_not_by_another_unit() -> None:
     """Proves: drafting needs the item accepted (WrongStatus) and the holding unit (NotAllowed)."""
     d = desk()

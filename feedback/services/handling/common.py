@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -93,7 +94,7 @@ def text_or_refuse(text: str | None, limit: int, *, what: str) -> str:
         if invalid.problem is TextProblem.EMPTY:
             raise InvalidInput(_("Hãy nhập %(what)s.", what=what)) from invalid
         raise InvalidInput(_("%(what)s dài quá %(limit)s ký tự.", what=what.capitalize(),
-                             limit=f"{limit:,}".replace(",", "."))) from invalid
+                             limit=format_decimal(limit))) from invalid
 
 
 @contextmanager

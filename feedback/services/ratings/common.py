@@ -3,6 +3,7 @@ published answer of its current cycle; the domain's refusals as the typed errors
 
 from __future__ import annotations
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -49,7 +50,7 @@ def refusal_error(refused: RatingRefused) -> HandlingError:
         RatingRefusal.BAD_SCORE: _("Hãy chọn một mức đánh giá từ 1 đến 5."),
         RatingRefusal.REASON_NEEDED: _("Với mức đánh giá dưới 3, hãy chọn lý do bạn chưa hài lòng."),
         RatingRefusal.COMMENT_TOO_LONG: _("Nhận xét dài quá %(limit)s ký tự.",
-                                          limit=f"{COMMENT_MAX_CHARS:,}".replace(",", ".")),
+                                          limit=format_decimal(COMMENT_MAX_CHARS)),
         RatingRefusal.CHANGE_WINDOW_OVER: _("Đánh giá chỉ sửa được trong 7 ngày kể từ khi bạn đánh giá."),
         RatingRefusal.NOT_UNSATISFIED: _("Chỉ mở lại được ý kiến khi bạn đánh giá dưới mức 3 (bình thường)."),
         RatingRefusal.REOPEN_WINDOW_OVER: _("Đã quá 30 ngày kể từ khi có câu trả lời: không thể mở lại ý kiến."),

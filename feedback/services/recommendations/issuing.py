@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -113,7 +114,7 @@ def _text(value: str | None, limit: int, field: str, errors: dict[str, str], *, 
             errors[field] = _("Hãy nhập %(what)s.", what=what)
         else:
             errors[field] = _("%(what)s dài quá %(limit)s ký tự.", what=what.capitalize(),
-                              limit=f"{limit:,}".replace(",", "."))
+                              limit=format_decimal(limit))
         return ""
 
 
