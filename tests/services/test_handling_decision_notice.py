@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db
-from feedback.models import Deadline, Notification
-from feedback.services import handling, ratings
+from feedback.models import Deadline, Feedback, Notification, Role
+from feedback.services import handling, ratings, recommendations
 from feedback.services.deadlines import scan_deadlines
+from feedback.services.recommendations import RecommendationDraft
 from feedback.services.routing import transfer
+from tests.factories import make_directory, make_user
 from tests.services.handling_rows import (
     FRI_6_MARCH, TOKEN, WED_4_MARCH, Desk, actions, desk, due_day, events, open_clock,
 )
@@ -145,3 +147,27 @@ def test_a_reopened_complaint_leaves_no_stale_notice_clock_and_the_next_decision
     handling.publish_answer(d.head, d.item.id, now=again)
     assert [(c.sequence, c.closed_at is None) for c in notice_clocks(d)] == [(1, False), (2, True)]
     assert due_day(open_clock(d.item, "decision_notice")) == date(2026, 3, 25)
+
+
+def test_a_recommendation_has_no_decision_to_send() -> None:
+    """Proves: an Inspection Board recommendation (no resident; a kiến nghị) answered and published
+    gets no DECISION_NOTICE clock, and recording a sent decision on it is refused (WrongStatus),
+    with nothing written."""
+    d = make_directory()
+    board = make_user("bttnd-to-1", Role.INSPECTION_BOARD, territory=d.village)
+    head = make_user("lanh-dao-ha-tu", Role.UNIT_HEAD, unit=d.ubnd_ha_tu)
+    db.session.commit()
+    issued = recommendations.issue_recommendation(board, RecommendationDraft(
+        unit_id=d.ubnd_ha_tu.id, title="Rác thải tồn đọng kéo dài", text="Đề nghị UBND kiểm tra việc thu gom.",
+        topic_code="moi-truong"), now=THU_12_MARCH)
+    handling.save_draft(head, issued.feedback_id, "Đã thu gom xong.", expected_version=None, now=THU_12_MARCH)
+    handling.publish_answer(head, issued.feedback_id, now=THU_12_MARCH)
+    item = db.session.get_one(Feedback, issued.feedback_id)
+    assert item.status is Status.ANSWERED
+    clocks = db.session.scalars(sa.select(Deadline.clock).where(Deadline.feedback_id == item.id)).all()
+    assert "decision_notice" not in clocks
+    assert not handling.offered(head, str(item.code)).decision_notice
+    before = actions(item)
+    with pytest.raises(handling.WrongStatus):
+        handling.decision_notice_sent(head, item.id, now=THU_12_MARCH)
+    assert actions(item) == before
