@@ -62,7 +62,7 @@ class Clock(StrEnum):
     RESOLUTION = "resolution"  # giải quyết
     TRANSFER = "transfer"  # chuyển đơn to the competent unit
     SUPERVISION = "supervision"  # answer to a BTTND or Front recommendation
-    # Opened by handling actions (no service writes them yet; labels come with those services).
+    # Opened by handling actions: acceptance (services/handling/acceptance.py), publication (answers.py).
     ACCEPTANCE_NOTICE = "acceptance_notice"  # tố cáo: notify the denouncer of the acceptance
     DECISION_NOTICE = "decision_notice"  # complaint: send the decision to the complainant
 

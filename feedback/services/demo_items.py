@@ -28,7 +28,8 @@ from feedback.extensions import db
 from feedback.models import Feedback, Locality, Role, Unit, User
 from feedback.services.accounts.users import create_user
 from feedback.services.handling import (
-    InvalidInput, accept, add_note, assign_officer, current_answer, grant_extension, provide_information,
+    InvalidInput, accept, add_note, assign_officer, current_answer, decision_notice_sent, grant_extension,
+    provide_information,
     publish_answer, refuse_extension, reject, request_extension, request_information, return_answer, save_draft,
     submit_answer,
 )
@@ -248,6 +249,9 @@ def _run(plan: str, trail: Trail, now: datetime, rng: random.Random, staff: dict
         if (t := at(start + days)) is None:
             return
         publish_answer(desk.head, feedback_id, now=t)
+        if db.session.get_one(Feedback, feedback_id).kind is Kind.COMPLAINT \
+                and (sent := later(rng.uniform(0.5, 4))) is not None:
+            decision_notice_sent(desk.officer, feedback_id, now=sent)  # the decision sent (Art. 32)
         if judged:
             judge(t)
 

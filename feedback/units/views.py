@@ -193,6 +193,12 @@ def _acceptance_notice(user: User, feedback_id: int, form: TranslatedForms, now:
     return _("Đã ghi nhận việc gửi thông báo thụ lý cho người tố cáo.")
 
 
+def _decision_notice(user: User, feedback_id: int, form: TranslatedForms, now: datetime) -> str:
+    if not handling.decision_notice_sent(user, feedback_id, now=now):  # a second click: already recorded
+        return _("Việc gửi quyết định giải quyết khiếu nại đã được ghi nhận trước đó.")
+    return _("Đã ghi nhận việc gửi quyết định giải quyết khiếu nại cho người khiếu nại.")
+
+
 def _reject(user: User, feedback_id: int, form: TranslatedForms, now: datetime) -> str:
     assert isinstance(form, RejectForm)
     try:
@@ -291,6 +297,7 @@ ACTIONS: dict[str, ItemAction] = {
     "assign": ItemAction(_prefixed(AssignForm, "assign"), _assign),
     "accept": ItemAction(_prefixed(ConfirmForm, "accept"), _accept),
     "acceptance_notice": ItemAction(_prefixed(ConfirmForm, "acceptance_notice"), _acceptance_notice),
+    "decision_notice": ItemAction(_prefixed(ConfirmForm, "decision_notice"), _decision_notice),
     "reject": ItemAction(_prefixed(RejectForm, "reject"), _reject),
     "keep_as_report": ItemAction(_prefixed(TextForm, "keep_as_report"), _keep),
     "request_information": ItemAction(_prefixed(TextForm, "request_information"), _ask),

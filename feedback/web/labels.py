@@ -47,6 +47,7 @@ CLOCK_LABELS: dict[str, LazyString] = {
     "transfer": _l("Hạn chuyển đơn"),
     "supervision": _l("Hạn trả lời kiến nghị giám sát"),
     "acceptance_notice": _l("Hạn thông báo thụ lý tố cáo"),
+    "decision_notice": _l("Hạn gửi quyết định giải quyết khiếu nại"),
 }
 
 # One label per audit action (every EventAction is written by something, and only those have a

@@ -49,6 +49,14 @@ def submitted() -> Desk:
     return d
 
 
+def complaint_decided() -> Desk:
+    """A khiếu nại whose first-round decision is published: its DECISION_NOTICE clock is open."""
+    d = accepted(Kind.COMPLAINT)
+    handling.save_draft(d.head, d.item.id, "Quyết định giải quyết khiếu nại.", expected_version=None, now=FRI_6_MARCH)
+    handling.publish_answer(d.head, d.item.id, now=FRI_6_MARCH)
+    return d
+
+
 def extension_asked() -> Desk:
     d = accepted()
     handling.request_extension(d.officer, d.item.id, "Cần phối hợp liên ngành", now=FRI_6_MARCH)
@@ -76,6 +84,8 @@ CASES = [
     Case("accept", desk, lambda u, i: handling.accept(u, i, now=FRI_6_MARCH)),
     Case("acceptance_notice_sent", lambda: accepted(Kind.DENUNCIATION),
          lambda u, i: handling.acceptance_notice_sent(u, i, now=FRI_6_MARCH)),
+    Case("decision_notice_sent", complaint_decided,
+         lambda u, i: handling.decision_notice_sent(u, i, now=FRI_6_MARCH)),
     Case("reject", desk, lambda u, i: handling.reject(u, i, RejectReason.ABUSIVE, "Lời lẽ xúc phạm", now=FRI_6_MARCH)),
     Case("keep_as_report", anonymous_denunciation,
          lambda u, i: handling.keep_as_report(u, i, "Tố cáo nặc danh: xử lý như phản ánh", now=FRI_6_MARCH)),

@@ -26,7 +26,7 @@ from tests.web.admin_html import Element, parse
 from tests.web.auth_helpers import csrf_token, log_in
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-ALL_FORMS = ("accept", "acceptance_notice", "assign", "save_draft", "submit", "publish", "return_answer", "request_information",
+ALL_FORMS = ("accept", "acceptance_notice", "decision_notice", "assign", "save_draft", "submit", "publish", "return_answer", "request_information",
              "request_extension", "grant_extension", "refuse_extension", "reject", "keep_as_report", "note")
 
 
@@ -303,6 +303,41 @@ def test_a_report_has_no_notice_of_acceptance_to_record(app: Flask) -> None:
     officer = logged_in(app, d.officer.username)
     post(officer, d.item, "accept")
     assert "acceptance_notice" not in forms_shown(page(officer, d.item))
+
+
+def test_the_sending_of_a_complaint_decision_is_recorded_once(app: Flask) -> None:
+    """Proves: once the head publishes the decision on a khiếu nại, the page (item now answered)
+    offers to record that the decision was sent to the complainant (Luật Khiếu nại 2011 Art. 32,
+    3 working days); the clock and its legal basis are on the page; recording it meets the
+    DECISION_NOTICE clock and the form goes; a second POST (double click) changes nothing. Another
+    unit's officer posting it by URL gets 404 and nothing is met."""
+    d = desk(Kind.COMPLAINT)
+    officer, head = logged_in(app, d.officer.username), logged_in(app, d.head.username)
+    post(officer, d.item, "accept")
+    post(head, d.item, "save_draft", {"text": "Quyết định giải quyết khiếu nại lần đầu."})
+    assert "decision_notice" not in forms_shown(page(officer, d.item))  # not published yet
+    post(head, d.item, "publish")
+    db.session.refresh(d.item)
+    assert d.item.status is Status.ANSWERED
+    shown = page(officer, d.item)
+    assert "decision_notice" in forms_shown(shown)
+    assert "Luật Khiếu nại 2011, Điều 32" in shown.text and "Hạn gửi quyết định giải quyết khiếu nại" in shown.text
+    stranger = logged_in(app, d.stranger.username)
+    token = csrf_token(stranger.get("/unit/").get_data(as_text=True))  # the header's logout form
+    assert stranger.post(f"{url(d.item)}/decision_notice", data={"csrf_token": token}).status_code == 404
+
+    status, after = post(officer, d.item, "decision_notice", follow=True)
+
+    assert "Đã ghi nhận việc gửi quyết định giải quyết khiếu nại cho người khiếu nại." in flashes(after)
+    assert "decision_notice" not in forms_shown(after)
+    notice = db.session.scalars(sa.select(Deadline).where(
+        Deadline.feedback_id == d.item.id, Deadline.clock == "decision_notice")).one()
+    db.session.refresh(notice)
+    assert notice.met_at is not None and notice.closed_at == notice.met_at
+    met = count_events(d.item, "deadline_met")
+    _status, again = post(officer, d.item, "decision_notice", follow=True)
+    assert "Việc gửi quyết định giải quyết khiếu nại đã được ghi nhận trước đó." in flashes(again)
+    assert count_events(d.item, "deadline_met") == met
 
 
 def test_asking_the_resident_pauses_and_hides_what_must_wait(app: Flask) -> None:

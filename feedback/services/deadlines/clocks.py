@@ -353,10 +353,11 @@ def open_reopened_resolution(item: Feedback, unit_id: int, now: datetime, *, act
 
     The resident reopened the answered item at ``now``; the resolution period of its kind counts
     again from ``now`` (``plan_reopened_resolution``). Any RESOLUTION clock still open is
-    superseded (closed, neither met nor breached). Each cycle gets the next ``sequence``. Writes a
+    superseded (closed, neither met nor breached), and so is a DECISION_NOTICE clock of the
+    reopened cycle: the new cycle's publication opens its own. Each cycle gets the next ``sequence``. Writes a
     public "deadlines_set" event with the new clock. Does not commit.
     """
-    for old in open_deadlines(item, [Clock.RESOLUTION], lock=True):
+    for old in open_deadlines(item, [Clock.RESOLUTION, Clock.DECISION_NOTICE], lock=True):
         old.closed_at = now
     sequence = (db.session.scalar(select(func.max(Deadline.sequence)).where(
         Deadline.feedback_id == item.id, Deadline.clock == Clock.RESOLUTION.value)) or 0) + 1

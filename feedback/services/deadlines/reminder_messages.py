@@ -25,6 +25,7 @@ def clock_name(clock: str) -> str:
         "transfer": _("chuyển đơn"),
         "supervision": _("trả lời kiến nghị"),
         "acceptance_notice": _("thông báo thụ lý tố cáo"),
+        "decision_notice": _("gửi quyết định giải quyết khiếu nại"),
     }
     return str(names.get(clock, clock))
 

@@ -10,7 +10,7 @@ resident. Shells import from here, not from the inner modules.
 
 from feedback.services.handling.acceptance import accept, acceptance_notice_sent
 from feedback.services.handling.answers import (
-    Published, current_answer, publish_answer, published_answer, return_answer, save_draft, submit_answer,
+    Published, current_answer, decision_notice_sent, publish_answer, published_answer, return_answer, save_draft, submit_answer,
 )
 from feedback.services.handling.errors import (
     DraftConflict, HandlingError, InvalidInput, ItemNotFound, NotAllowed, WrongStatus,
@@ -25,7 +25,7 @@ from feedback.services.handling.rejection import keep_as_report, reject
 __all__ = [
     "DraftConflict", "HandlingError", "InvalidInput", "ItemNotFound", "NotAllowed", "Offered", "Officer", "Published",
     "WrongStatus",
-    "accept", "acceptance_notice_sent", "add_note", "assign_officer", "current_answer", "grant_extension", "keep_as_report", "notes_of", "offered",
+    "accept", "acceptance_notice_sent", "add_note", "assign_officer", "current_answer", "decision_notice_sent", "grant_extension", "keep_as_report", "notes_of", "offered",
     "open_request", "provide_information", "publish_answer", "published_answer", "refuse_extension", "reject",
     "request_extension", "request_information", "return_answer", "save_draft", "submit_answer",
 ]

@@ -17,16 +17,17 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from feedback.domain.access import Action
-from feedback.domain.deadlines import Clock
+from feedback.domain.deadlines import Clock, plan_decision_notice
 from feedback.domain.events import EventAction
 from feedback.domain.handling import (
     ANSWER_MAX_CHARS, REASON_MAX_CHARS, DraftStatus, InvalidDraftTransition, may_publish, next_draft_status,
 )
-from feedback.domain.status import Status
+from feedback.domain.status import Kind, Origin, Status
 from feedback.extensions import db
-from feedback.models import Answer, Feedback, Unit, User
+from feedback.models import Answer, Deadline, Feedback, Unit, User
 from feedback.services.audit import record_event
-from feedback.services.deadlines.clocks import mark_met
+from feedback.services.deadlines.calendar import calendar_for
+from feedback.services.deadlines.clocks import add_planned, case_facts, mark_met, open_deadlines
 from feedback.services.handling.acceptance import waiting_for_resident
 from feedback.services.handling.common import (
     attach,
@@ -188,7 +189,9 @@ def publish_answer(user: User, feedback_id: int, *, now: datetime) -> Published:
     (frozen); the item becomes ``answered`` with ``answered_at`` and ``answered_by_unit_id``;
     its ACCEPTANCE, RESOLUTION and (for a recommendation) SUPERVISION clocks stop (``mark_met``:
     on time or late, a recorded fact); a public "answer_published" event; the resident is told
-    (for a recommendation: the body that issued it, ``tell_issuer``). Idempotent: when the item is
+    (for a recommendation: the body that issued it, ``tell_issuer``). A first-round khiếu nại
+    gets its DECISION_NOTICE clock: the decision is sent to the complainant within 3 working days
+    of its issue (Luật Khiếu nại 2011 Art. 32; ``plan_decision_notice``). Idempotent: when the item is
     already answered with this cycle's answer published, nothing is written and
     ``already=True``. WrongStatus while waiting for the resident's information.
     """
@@ -215,13 +218,58 @@ def publish_answer(user: User, feedback_id: int, *, now: datetime) -> Published:
         item.answered_at, item.answered_by_unit_id, item.updated_at = now, unit.id, now
         for clock in (Clock.ACCEPTANCE, Clock.RESOLUTION, Clock.SUPERVISION):
             mark_met(item, clock, now, actor=actor)
+        notice = _open_decision_notice(item, now)
         record_event(item, EventAction.ANSWER_PUBLISHED, actor=actor, at=now,
                      after={"answer_id": answer.id, "cycle": answer.cycle, "unit_code": unit.code,
-                            "unit_name": unit.name})
+                            "unit_name": unit.name,
+                            **({"deadlines": [_describe(row) for row in notice]} if notice else {})})
         tell_resident(item, Notice.ANSWERED, occurrence=str(answer.cycle), now=now)
         tell_issuer(item, now=now)
         db.session.commit()
         return Published(answer.id, answer.cycle, already=False)
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def has_decision_notice(item: Feedback) -> bool:
+    """Whether publishing the item's answer issues a decision that must be sent to the complainant
+    (Luật Khiếu nại 2011 Art. 32): a resident's khiếu nại in its first round. The second round's
+    sending rule (Art. 41) is not in the law table yet (``decision_notice_period`` refuses it)."""
+    return item.kind is Kind.COMPLAINT and item.origin is Origin.RESIDENT and item.complaint_round == 1
+
+
+def _open_decision_notice(item: Feedback, now: datetime) -> list[Deadline]:
+    """The DECISION_NOTICE clock of the decision published at ``now``, for a first-round
+    complaint (``has_decision_notice``); ``[]`` otherwise. A clock of an earlier cycle still open
+    is superseded (closed, neither met nor breached)."""
+    if not has_decision_notice(item):
+        return []
+    for old in open_deadlines(item, [Clock.DECISION_NOTICE], lock=True):
+        old.closed_at = now
+    plan = plan_decision_notice(now, case_facts(item), calendar_for(item.received_at, now))
+    return add_planned(item, [plan], now)
+
+
+def _describe(row: Deadline) -> dict[str, object]:
+    return {"id": row.id, "clock": row.clock, "due_at": row.due_at.isoformat(), "legal_basis": row.legal_basis}
+
+
+def decision_notice_sent(user: User, feedback_id: int, *, now: datetime) -> bool:
+    """The unit (HANDLE) records that it sent the complainant the decision on the complaint
+    (quyết định giải quyết khiếu nại lần đầu, Luật Khiếu nại 2011 Art. 32); the DECISION_NOTICE
+    clock is met at ``now``, on time or late (public "deadline_met" event); commits. Offered
+    while that clock is open, also once the item is answered. WrongStatus for an item without
+    such a decision (not a khiếu nại, or a supervision recommendation, which has no resident);
+    False when no such clock is open (a second click: idempotent)."""
+    try:
+        item = locked_item(feedback_id)
+        actor = require(user, Action.HANDLE, item)
+        if not has_decision_notice(item):
+            raise WrongStatus(_("Chỉ khiếu nại (lần đầu) của người dân mới có quyết định giải quyết để gửi."))
+        met = mark_met(item, Clock.DECISION_NOTICE, now, actor=actor)
+        db.session.commit()
+        return bool(met)
     except BaseException:
         db.session.rollback()
         raise

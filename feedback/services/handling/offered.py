@@ -59,6 +59,7 @@ class Offered:
     request_extension: bool
     decide_extension: bool
     acceptance_notice: bool  # a tố cáo's notice of acceptance to record (Luật Tố cáo 2018 Art. 29(3))
+    decision_notice: bool  # a complaint decision sent to the complainant (Luật Khiếu nại 2011 Art. 32)
     officers: tuple[Officer, ...]
     assigned_officer_id: int | None
     answer: Answer | None
@@ -70,7 +71,8 @@ class Offered:
     def any(self) -> bool:
         return any((self.assign, self.accept, self.reject, self.keep_as_report, self.request_information,
                     self.note, self.save_draft, self.submit, self.return_answer, self.publish,
-                    self.request_extension, self.decide_extension, self.acceptance_notice))
+                    self.request_extension, self.decide_extension, self.acceptance_notice,
+                    self.decision_notice))
 
 
 def offered(user: User, code: str) -> Offered:
@@ -110,6 +112,7 @@ def offered(user: User, code: str) -> Offered:
         request_extension=handle and handling and resident and pending is None,
         decide_extension=approve and handling and resident and pending is not None,
         acceptance_notice=handle and bool(open_deadlines(item, [Clock.ACCEPTANCE_NOTICE])),
+        decision_notice=handle and bool(open_deadlines(item, [Clock.DECISION_NOTICE])),
         officers=_officers(item.current_unit_id) if approve else (),
         assigned_officer_id=item.assigned_officer_id,
         answer=answer,
