@@ -25,7 +25,7 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from feedback.extensions import db
-from feedback.models import Recommendation, Role, User
+from feedback.models import Recommendation, Role, Topic, User
 from feedback.services import handling, recommendations
 from feedback.services.recommendations import RecommendationDraft
 from tests.factories import Directory, make_directory, make_user
@@ -170,7 +170,9 @@ def test_a_commune_monitor_sees_only_its_communes_units(client: FlaskClient, d: 
 
 def test_the_unit_filter_keeps_that_units_recommendations(client: FlaskClient, d: Directory) -> None:
     """Proves: the province monitor filtering by Vân Đồn's committee sees only its row (page and
-    CSV), and a locality filter of Hà Tu only Hà Tu's unit."""
+    CSV); a locality filter of Hà Tu only Hà Tu's unit; a topic filter only that topic's
+    recommendations (all four are about the environment, none about land); the kind filter
+    is said not to apply."""
     assert log_in(client, "mttq-tinh").status_code == 302
     only = {"unit": str(d.ubnd_van_don.id), **MARCH_ARGS}
     assert _rows(_page(client, **only)) == {
@@ -179,6 +181,12 @@ def test_the_unit_filter_keeps_that_units_recommendations(client: FlaskClient, d
     }
     assert [row[0] for row in _csv(client, **only)[1:]] == ["UBND-06994", ""]
     assert list(_rows(_page(client, locality=str(d.ha_tu.id), **MARCH_ARGS))) == ["UBND Phường Hà Tu", "Tổng cộng"]
+    land = db.session.scalar(sa.select(Topic.id).where(Topic.code == "dat-dai"))
+    environment = db.session.scalar(sa.select(Topic.id).where(Topic.code == "moi-truong"))
+    assert _page(client, topic=str(land), **MARCH_ARGS).find_all("table", id="recommendations") == []
+    assert _rows(_page(client, topic=str(environment), **MARCH_ARGS))["Tổng cộng"] == ["4", "2", "1", "50.0 %", "2"]
+    kind = _page(client, kind="complaint", **MARCH_ARGS).find("section", class_="recommendations").text
+    assert "Bộ lọc loại ý kiến không áp dụng cho kiến nghị giám sát." in kind
 
 
 def test_nothing_to_count_says_so_and_a_unit_name_is_never_a_formula(client: FlaskClient, d: Directory) -> None:
