@@ -6,9 +6,9 @@ unit, locality, item or drill-down key outside it answers 404, as one that does 
 query value that cannot be right (letters for an id, an unknown grouping) answers 400; a custom
 range that cannot be right shows the form again with the reason (400). Pages are never cached.
 
-Routes: ``index`` (figures, ranking, charts, recommendations per unit), ``items`` (the items behind a figure), ``item``
-(one item), ``overdue`` (the overdue list now, by unit) and ``export`` (each table as CSV or
-XLSX, the same figures as the page).
+Routes: ``index`` (figures, ranking, charts, recommendations per unit), ``items`` (the items
+behind a figure), ``item`` (one item), ``overdue`` (the overdue list now, by unit) and ``export``
+(each table as CSV or XLSX, the same figures as the page).
 """
 
 from __future__ import annotations
@@ -346,8 +346,9 @@ def _recommendations_table(question: monitoring.Question, now: datetime) -> moni
 @bp.get("/export/<name>.<fmt>")
 @role_required(*MONITOR_ROLES)
 def export(name: str, fmt: str) -> ResponseReturnValue:
-    """One table (``figures``, ``ranking``, ``trend``, ``overdue``, ``recommendations``, ``items``) as CSV or XLSX, or
-    every table of the page in one XLSX (``dashboard.xlsx``); the same question as the page."""
+    """One table (``figures``, ``ranking``, ``trend``, ``overdue``, ``recommendations``, ``items``)
+    as CSV or XLSX, or every table of the page in one XLSX (``dashboard.xlsx``); the same question
+    as the page."""
     if name not in EXPORT_TABLES or fmt not in FORMATS or (name == "dashboard" and fmt == "csv"):
         abort(404)
     now = now_utc()

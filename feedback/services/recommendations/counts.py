@@ -58,8 +58,8 @@ def counts(session: Session | scoped_session[Session], *, period_start: date, pe
     local dates ``period_start``..``period_end`` inclusive, in ``territory_id``'s subtree (None:
     everywhere); with ``now``, also the overdue ones still open; ``unit_id`` keeps only those
     addressed to that unit, ``topic_id`` those of that topic (the dashboard's filters). Units with
-    nothing to count are absent. Raises ValueError when the period ends before it starts. Read only: two or three
-    grouped queries."""
+    nothing to count are absent. Raises ValueError when the period ends before it starts. Read
+    only: two or three grouped queries."""
     if period_end < period_start:
         raise ValueError(f"the period ends ({period_end}) before it starts ({period_start})")
     start, end = start_of_local_day(period_start), end_of_local_day(period_end)
