@@ -6,9 +6,9 @@ unit, locality, item or drill-down key outside it answers 404, as one that does 
 query value that cannot be right (letters for an id, an unknown grouping) answers 400; a custom
 range that cannot be right shows the form again with the reason (400). Pages are never cached.
 
-Routes: ``index`` (figures, ranking, charts), ``items`` (the items behind a figure), ``item``
-(one item), ``overdue`` (the overdue list now, by unit) and ``export`` (each table as CSV or
-XLSX, the same figures as the page).
+Routes: ``index`` (figures, ranking, charts, recommendations per unit), ``items`` (the items
+behind a figure), ``item`` (one item), ``overdue`` (the overdue list now, by unit) and ``export``
+(each table as CSV or XLSX, the same figures as the page).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ bp = Blueprint("monitor", __name__)
 
 MONITOR_ROLES = (Role.FRONT_MONITOR, Role.INSPECTION_BOARD)
 PER_PAGE = 25
-EXPORT_TABLES = ("figures", "ranking", "trend", "overdue", "items", "dashboard")
+EXPORT_TABLES = ("figures", "ranking", "trend", "overdue", "recommendations", "items", "dashboard")
 FORMATS = ("csv", "xlsx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -210,7 +210,7 @@ def index() -> ResponseReturnValue:
     trend = trend_chart([(_month_label(row.key), row.received, row.answered_on_time) for row in board.trend])
     return _page("monitor/index.html", asked=asked, board=board, choices=choices,
                  columns=monitoring.FIGURE_COLUMNS, satisfaction_chart=satisfaction, trend_chart=trend,
-                 month_label=_month_label)
+                 month_label=_month_label, recs=monitoring.recommendation_figures(asked.question, now=now))
 
 
 def _month_label(key: str) -> str:
@@ -315,6 +315,8 @@ def _tables(name: str, question: monitoring.Question, now: datetime) -> list[mon
         return [monitoring.items_table(rows, status_label)]
     if name == "overdue":
         return [monitoring.overdue_table(monitoring.overdue_list(question, now=now), clock_label)]
+    if name == "recommendations":
+        return [_recommendations_table(question, now)]
     board = monitoring.dashboard(question, now=now)
     figures = monitoring.figures_table(_("Số liệu"), group_label(question.group), board.rows, board.totals)
     ranking = monitoring.ranking_table(board.ranked, board.too_few, board.min_ratings)
@@ -325,14 +327,21 @@ def _tables(name: str, question: monitoring.Question, now: datetime) -> list[mon
         return [ranking]
     if name == "trend":
         return [trend]
-    return [figures, ranking, trend, monitoring.overdue_table(monitoring.overdue_list(question, now=now), clock_label)]
+    return [figures, ranking, trend, monitoring.overdue_table(monitoring.overdue_list(question, now=now), clock_label),
+            _recommendations_table(question, now)]
+
+
+def _recommendations_table(question: monitoring.Question, now: datetime) -> monitoring.Table:
+    recs = monitoring.recommendation_figures(question, now=now)
+    return monitoring.recommendations_table(recs.rows, recs.totals)
 
 
 @bp.get("/export/<name>.<fmt>")
 @role_required(*MONITOR_ROLES)
 def export(name: str, fmt: str) -> ResponseReturnValue:
-    """One table (``figures``, ``ranking``, ``trend``, ``overdue``, ``items``) as CSV or XLSX, or
-    every table of the page in one XLSX (``dashboard.xlsx``); the same question as the page."""
+    """One table (``figures``, ``ranking``, ``trend``, ``overdue``, ``recommendations``, ``items``)
+    as CSV or XLSX, or every table of the page in one XLSX (``dashboard.xlsx``); the same question
+    as the page."""
     if name not in EXPORT_TABLES or fmt not in FORMATS or (name == "dashboard" and fmt == "csv"):
         abort(404)
     now = now_utc()

@@ -427,7 +427,7 @@ def test_the_xlsx_export_has_numbers_rates_and_safe_text(client: FlaskClient, wo
     response = client.get("/monitor/export/dashboard.xlsx", query_string=MARCH_ARGS)
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.get_data()))
-    assert book.sheetnames == ["Số liệu", "Xếp hạng", "Theo tháng", "Quá hạn"]
+    assert book.sheetnames == ["Số liệu", "Xếp hạng", "Theo tháng", "Quá hạn", "Kiến nghị giám sát"]
     sheet = book["Số liệu"]
     header = [cell.value for cell in sheet[1]]
     department = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == world.a.code)

@@ -39,6 +39,11 @@ from feedback.services.monitoring.item_view import (
     monitor_item,
     record_view,
 )
+from feedback.services.monitoring.recommendations import (
+    RecommendationFigures,
+    RecommendationTable,
+    recommendation_figures,
+)
 from feedback.services.monitoring.tables import (
     FIGURE_COLUMNS,
     Column,
@@ -46,6 +51,7 @@ from feedback.services.monitoring.tables import (
     items_table,
     overdue_table,
     ranking_table,
+    recommendations_table,
     trend_table,
 )
 from feedback.services.monitoring.territory import (
@@ -62,8 +68,10 @@ from feedback.services.monitoring.territory import (
 __all__ = [
     "AttachmentFile", "CUSTOM", "FIGURE_COLUMNS", "PERIOD_NAMES", "TABLE_GROUPINGS", "Choice", "Column", "Dashboard", "Drill",
     "DrillPage", "DrillRow", "ItemNotFound", "MonitorItem", "OutsideTerritory", "PublishedAnswer", "Question", "Rate",
+    "RecommendationFigures", "RecommendationTable",
     "Table", "Territory", "all_drill_items", "ask", "check_drill", "commune_choices", "dashboard", "drill_items",
     "drill_period", "figures_table", "items_table", "monitor_file", "monitor_item", "overdue_list", "overdue_table", "period_for",
-    "ranking_table", "record_view", "territories_of", "to_csv", "to_xlsx", "today_of", "topic_choices",
+    "ranking_table", "recommendation_figures", "recommendations_table", "record_view", "territories_of", "to_csv",
+    "to_xlsx", "today_of", "topic_choices",
     "trend_figures", "trend_period", "trend_table", "unit_choices", "unit_figures", "village_choices",
 ]

@@ -20,10 +20,11 @@ from feedback.domain.status import Status
 from feedback.services.kinds import kind_name
 from feedback.services.monitoring.dashboard import DrillRow
 from feedback.services.monitoring.exports import Cell, Rate, Table
+from feedback.services.monitoring.recommendations import RecommendationFigures
 from feedback.services.statistics import Figures, OverdueRow
 
 __all__ = ["FIGURE_COLUMNS", "Column", "figures_table", "items_table", "overdue_table", "ranking_table",
-           "trend_table"]
+           "recommendations_table", "trend_table"]
 
 
 def _rate(value: float | None) -> Rate | None:
@@ -122,3 +123,17 @@ def items_table(rows: Sequence[DrillRow], status_label: Callable[[Status], str] 
                                row.locality, row.received_at, row.next_due_at, _("có") if row.overdue else ""]
                               for row in rows]
     return Table(_("Ý kiến"), headings, body)
+
+
+def recommendations_table(rows: Sequence[RecommendationFigures], total: RecommendationFigures) -> Table:
+    """The supervision recommendations per unit (issued, answered, answered on time, on-time
+    rate, overdue now), then the totals row ("Tổng cộng")."""
+    headings = [_("Mã đơn vị"), _("Đơn vị"), _("Kiến nghị đã gửi"), _("Đã trả lời"), _("Trả lời đúng hạn"),
+                _("Tỷ lệ đúng hạn"), _("Đang quá hạn")]
+
+    def cells(row: RecommendationFigures) -> list[Cell]:
+        return [row.issued, row.answered, row.answered_on_time, _rate(row.on_time_rate), row.overdue_open]
+
+    body: list[list[Cell]] = [[row.unit_code, row.unit_name, *cells(row)] for row in rows]
+    body.append(["", _("Tổng cộng"), *cells(total)])
+    return Table(_("Kiến nghị giám sát"), headings, body)

@@ -52,16 +52,20 @@ def _in_territory(session: Session | scoped_session[Session], territory_id: int 
 
 
 def counts(session: Session | scoped_session[Session], *, period_start: date, period_end: date,
-           territory_id: int | None, now: datetime | None = None) -> dict[str, RecommendationCounts]:
+           territory_id: int | None, now: datetime | None = None, unit_id: int | None = None,
+           topic_id: int | None = None) -> dict[str, RecommendationCounts]:
     """Issued, answered and answered on time per addressee unit code (see the module), for the
     local dates ``period_start``..``period_end`` inclusive, in ``territory_id``'s subtree (None:
-    everywhere); with ``now``, also the overdue ones still open. Units with nothing to count are
-    absent. Raises ValueError when the period ends before it starts. Read only: two or three
-    grouped queries."""
+    everywhere); with ``now``, also the overdue ones still open; ``unit_id`` keeps only those
+    addressed to that unit, ``topic_id`` those of that topic (the dashboard's filters). Units with
+    nothing to count are absent. Raises ValueError when the period ends before it starts. Read
+    only: two or three grouped queries."""
     if period_end < period_start:
         raise ValueError(f"the period ends ({period_end}) before it starts ({period_start})")
     start, end = start_of_local_day(period_start), end_of_local_day(period_end)
-    where = _in_territory(session, territory_id)
+    where = and_(_in_territory(session, territory_id),
+                 true() if unit_id is None else Recommendation.unit_id == unit_id,
+                 true() if topic_id is None else Feedback.topic_id == topic_id)
     names: dict[str, str] = {}
     found: dict[str, dict[str, int]] = {}
 
