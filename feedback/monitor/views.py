@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -35,6 +35,7 @@ from feedback.models import Role
 from feedback.services import monitoring
 from feedback.services.access import viewer_for
 from feedback.web.args import id_or_none, page_number, path_id
+from feedback.web.files import file_response
 from feedback.web.labels import clock_label, status_label
 
 bp = Blueprint("monitor", __name__)
@@ -284,14 +285,8 @@ def attachment(code: str, attachment_id: int) -> ResponseReturnValue:
                                         viewer=viewer_for(current_user))
     except monitoring.ItemNotFound:
         abort(404)
-    path = Path(current_app.config["UPLOAD_DIR"]) / found.storage_name
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
-                         download_name=found.original_name, max_age=0, conditional=False, etag=False)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(Path(current_app.config["UPLOAD_DIR"]) / found.storage_name,
+                         original_name=found.original_name, content_type=found.content_type, inline=False)
 
 
 @bp.get("/overdue")

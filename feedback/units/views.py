@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import (
-    Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for,
+    Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -36,6 +36,7 @@ from feedback.services.intake import CheckedFile, UploadRejected, check_upload
 from feedback.services.access import viewer_for
 from feedback.units.forms import AssignForm, ConfirmForm, DraftForm, ExtensionForm, RejectForm, TextForm
 from feedback.web.args import id_or_none, page_number, path_id
+from feedback.web.files import file_response
 from feedback.web.labels import local_datetime
 
 bp = Blueprint("units", __name__)
@@ -377,11 +378,5 @@ def attachment(code: str, attachment_id: int) -> ResponseReturnValue:
                                           viewer=viewer_for(current_user), user=current_user, now=datetime.now(UTC))
     except workspace.ItemNotFound:
         abort(404)
-    path = Path(current_app.config["UPLOAD_DIR"]) / found.storage_name
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
-                         download_name=found.original_name, max_age=0, conditional=False, etag=False)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(Path(current_app.config["UPLOAD_DIR"]) / found.storage_name,
+                         original_name=found.original_name, content_type=found.content_type, inline=False)
