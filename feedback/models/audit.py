@@ -45,24 +45,37 @@ class Event(Model):
 
     def payload(self) -> str:
         """The canonical text the hash covers."""
-        return json.dumps(
-            {
-                "feedback_id": self.feedback_id,
-                "seq": self.seq,
-                "action": self.action,
-                "actor": self.actor,
-                "at": self.at.isoformat(),
-                "before": self.before,
-                "after": self.after,
-                "prev": self.prev_hash,
-            },
-            sort_keys=True,
-            ensure_ascii=False,
-            default=str,
-        )
+        return event_payload(feedback_id=self.feedback_id, seq=self.seq, action=self.action, actor=self.actor,
+                             at=self.at, before=self.before, after=self.after, prev_hash=self.prev_hash)
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.payload().encode()).hexdigest()
+        return event_hash(self.payload())
+
+
+def event_payload(*, feedback_id: int | None, seq: int, action: str, actor: str, at: datetime,
+                  before: dict[str, Any] | None, after: dict[str, Any] | None, prev_hash: str) -> str:
+    """The canonical text an event's hash covers (``Event.payload``), from its values: a writer that
+    inserts events without ORM objects (``feedback.services.audit.record_events``) hashes the same text."""
+    return json.dumps(
+        {
+            "feedback_id": feedback_id,
+            "seq": seq,
+            "action": action,
+            "actor": actor,
+            "at": at.isoformat(),
+            "before": before,
+            "after": after,
+            "prev": prev_hash,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+
+
+def event_hash(payload: str) -> str:
+    """The hash of an event whose canonical text is ``payload``."""
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 class AppendOnlyViolation(Exception):

@@ -19,6 +19,13 @@ level whose time has come is sent; a missed earlier level is superseded, never s
   Front committee; a "due today" message after the due day would be false as well.
 So a worker started again after a long outage sends one message per recipient and deadline, not
 a storm, and every breach is still recorded and escalated exactly once.
+
+A batch is handled set-based, in a fixed number of statements whatever the number of clocks in
+it: the clocks are read as plain rows (no ORM objects), what their messages and audit events name
+(item, topic, unit, parent unit, the item's locality) is read for all of them in one statement,
+the Front committees of the breached items' localities in one more, the audit chain ends of the
+breached items in one, and the events, the notifications and the next ``notify_at`` are each
+written in one statement. The message texts are looked up in the locale once per tick.
 """
 
 from __future__ import annotations
@@ -27,24 +34,31 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Unpack
 
-from sqlalchemy import Select, Table, and_, bindparam, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased
 
 from feedback.domain.calendar import WorkCalendar
 from feedback.domain.events import Actor, EventAction
+from feedback.domain.paths import ids_of
 from feedback.domain.reminders import Level, current_level, next_notice_at
 from feedback.extensions import db
-from feedback.models import Deadline, Feedback, Locality, LocalityLevel, Unit, UnitKind
-from feedback.services.audit import record_event
-from feedback.services.notifications.outbox import queue_notifications
-from feedback.services.deadlines.reminder_messages import render_message
+from feedback.models import Deadline, Feedback, Locality, LocalityLevel, Topic, Unit, UnitKind
+from feedback.services.audit import NewEvent, record_events
 from feedback.services.deadlines.calendar import calendar_for_years
+from feedback.services.deadlines.reminder_messages import ClockFacts, MessageTexts
+from feedback.services.notifications.outbox import queue_notifications
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 200
+
+# A row read by the scan (a ``_DUE_COLUMNS`` row or a ``_facts`` row), read by column name.
+_Row = Any
+# A recipient of a message: (role, unit id, unit name); role is "unit", "parent" or "front".
+Recipient = tuple[str, int, str]
 
 
 @dataclass(frozen=True)
@@ -56,39 +70,47 @@ class ScanResult:
     breaches: int = 0
 
 
+class _Tick:
+    """What one scan reads once and reuses across its batches: the calendar, the message texts and
+    the Front committees of each locality met so far."""
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        self.calendar = calendar
+        self.texts = MessageTexts()
+        self.fronts: dict[int, list[tuple[int, str]]] = {}
+
+
 def scan_deadlines(now: datetime, batch: int = DEFAULT_BATCH, *, calendar: WorkCalendar | None = None) -> ScanResult:
     """Write the reminders and escalations due at ``now``; commits once per batch of ``batch`` deadlines.
 
     Reads the running clocks (``closed_at``, ``met_at``, ``paused_at`` and ``breached_at`` all
     NULL) whose ``notify_at`` is at or before ``now``, in (notify_at, id) order, a batch at a time
-    until none is left. A batch costs a fixed number of statements: the read and its eager loads,
-    one conditional UPDATE for its breaches, one audit event per breach, one INSERT of all its
-    notifications and one UPDATE of the clocks' next ``notify_at``. Idempotent and safe to run
-    concurrently: running it again, or in two processes at once, creates no second notification,
-    breach or audit event. ``calendar`` defaults to the working calendar with administrator
-    overrides for the years around ``now``. When an audit event of the batch clashes with a
-    concurrent writer of the same item, the batch is redone one deadline at a time (a savepoint
-    each) and the clashing deadline is left for the next scan.
+    until none is left. A batch costs a fixed number of statements (see the module's docstring):
+    the read, one conditional UPDATE for its breaches, one read of what the messages name, for
+    breaches one read of Front committees and one of audit chain ends, one INSERT of the audit
+    events, one INSERT of all its notifications and one UPDATE of the clocks' next ``notify_at``.
+    Idempotent and safe to run concurrently: running it again, or in two processes at once,
+    creates no second notification, breach or audit event. ``calendar`` defaults to the working
+    calendar with administrator overrides for the years around ``now``. When an audit event of the
+    batch clashes with a concurrent writer of the same item, the batch is redone one deadline at a
+    time (a savepoint each) and the clashing deadline is left for the next scan.
     """
-    cal = calendar
+    tick: _Tick | None = None
     examined = created = breaches = 0
     after: tuple[datetime, int] | None = None
-    fronts: dict[int, list[Unit]] = {}
     while True:
-        deadlines = list(db.session.scalars(_due_query(now, after, batch)))
+        deadlines = db.session.execute(_due_query(now, after, batch)).all()
         if not deadlines:
             break
         last = deadlines[-1]
-        assert last.notify_at is not None  # the query reads only clocks with a notify_at
         after = (last.notify_at, last.id)
-        if cal is None:  # read only when something fell due: an idle tick is one statement
-            cal = calendar_for_years(range(now.year - 1, now.year + 2))
+        if tick is None:  # read only when something fell due: an idle tick is one statement
+            tick = _Tick(calendar or calendar_for_years(range(now.year - 1, now.year + 2)))
         try:
-            made, breached = _handle(deadlines, now, cal, fronts)
+            made, breached = _handle(deadlines, now, tick)
         except IntegrityError:
             db.session.rollback()
-            made, breached = _handle_one_by_one([d.id for d in deadlines], now, cal)
-            fronts = {}
+            made, breached = _handle_one_by_one([d.id for d in deadlines], now, tick)
         created += made
         breaches += breached
         examined += len(deadlines)
@@ -98,22 +120,20 @@ def scan_deadlines(now: datetime, batch: int = DEFAULT_BATCH, *, calendar: WorkC
     return ScanResult(examined=examined, notifications=created, breaches=breaches)
 
 
-def _running() -> list[object]:
+def _running() -> list[Any]:
     return [Deadline.closed_at.is_(None), Deadline.met_at.is_(None), Deadline.paused_at.is_(None),
             Deadline.breached_at.is_(None)]
 
 
-def _due_query(now: datetime, after: tuple[datetime, int] | None, batch: int) -> Select[Deadline]:
-    """Running clocks whose ``notify_at`` has come: a range scan of ix_deadline_notify_at."""
+_DUE_COLUMNS = (Deadline.id, Deadline.feedback_id, Deadline.clock, Deadline.legal_basis, Deadline.due_at,
+                Deadline.notify_at)
+
+
+def _due_query(now: datetime, after: tuple[datetime, int] | None, batch: int) -> Select[Unpack[tuple[Any, ...]]]:
+    """Running clocks whose ``notify_at`` has come, as rows: a range scan of ix_deadline_notify_at."""
     stmt = (
-        select(Deadline)
-        .where(Deadline.notify_at <= now, *_running())  # type: ignore[arg-type]
-        .options(
-            selectinload(Deadline.unit).selectinload(Unit.parent),
-            selectinload(Deadline.feedback).selectinload(Feedback.locality),
-            selectinload(Deadline.feedback).selectinload(Feedback.topic),
-            selectinload(Deadline.feedback).selectinload(Feedback.current_unit).selectinload(Unit.parent),
-        )
+        select(*_DUE_COLUMNS)
+        .where(Deadline.notify_at <= now, *_running())
         .order_by(Deadline.notify_at, Deadline.id)
         .limit(batch)
     )
@@ -124,34 +144,46 @@ def _due_query(now: datetime, after: tuple[datetime, int] | None, batch: int) ->
     return stmt
 
 
-def _handle(deadlines: Sequence[Deadline], now: datetime, cal: WorkCalendar,
-            fronts: dict[int, list[Unit]]) -> tuple[int, int]:
-    """Breaches, notifications and next ``notify_at`` of ``deadlines``; (rows created, breaches).
-
-    Writes in the caller's transaction; raises IntegrityError when an audit event clashes.
-    """
+def _handle(deadlines: Sequence[_Row], now: datetime, tick: _Tick) -> tuple[int, int]:
+    """Breaches, notifications and next ``notify_at`` of ``deadlines`` (rows of ``_DUE_COLUMNS``);
+    (rows created, breaches). Writes in the caller's transaction; raises IntegrityError when an
+    audit event clashes."""
+    cal = tick.calendar
     levels = {d.id: current_level(d.due_at, now, cal) for d in deadlines}
     breaching = [d.id for d in deadlines if levels[d.id] is Level.BREACH]
     won = set(db.session.scalars(
         update(Deadline)
-        .where(Deadline.id.in_(breaching), *_running())  # type: ignore[arg-type]
+        .where(Deadline.id.in_(breaching), *_running())
         .values(breached_at=now, notify_at=None)
         .returning(Deadline.id)
         .execution_options(synchronize_session=False)
     )) if breaching else set()
+    moves = [{"b_id": d.id, "b_due": d.due_at, "b_next": next_notice_at(d.due_at, now, cal)}
+             for d in deadlines if levels[d.id] is not Level.BREACH]
+    # Clocks with something to say: a reminder, or a breach this scan won (another scanner that
+    # won a breach escalates it).
+    acting = [d for d in deadlines if levels[d.id] is not None and (levels[d.id] is not Level.BREACH or d.id in won)]
+    facts = _facts([d.id for d in acting])
+    fronts = _front_committees([(facts[d.id].locality_id, facts[d.id].path) for d in acting
+                                if d.id in won and facts[d.id].locality_id is not None], tick.fronts)
+    events: list[NewEvent] = []
     rows: list[dict[str, object]] = []
-    moves: list[dict[str, object]] = []
-    for deadline in deadlines:
-        level = levels[deadline.id]
+    for d in acting:
+        level = levels[d.id]
+        assert level is not None
+        f = facts[d.id]
+        recipients = _recipients(f, level, fronts)
         if level is Level.BREACH:
-            if deadline.id not in won:
-                continue  # another scanner won the breach and escalates it
-            _record_breach(deadline, now, fronts)
-        else:
-            moves.append({"b_id": deadline.id, "b_due": deadline.due_at,
-                          "b_next": next_notice_at(deadline.due_at, now, cal)})
-        if level is not None:
-            rows.extend(_messages(deadline, level, fronts))
+            events.append(_breach_event(d, f, recipients, now))
+        values = tick.texts.values(ClockFacts(code=f.code or str(f.feedback_id), kind=f.kind, topic=f.topic,
+                                              clock=d.clock, due_at=d.due_at, legal_basis=d.legal_basis,
+                                              unit=f.unit_name))
+        for role, recipient_id, recipient_name in recipients:
+            subject, body = tick.texts.render(values, level, role, recipient_name)
+            rows.append(dict(dedupe_key=dedupe_key(d.id, level, recipient_id), kind=f"deadline_{level}",
+                             subject=subject, body=body, feedback_id=d.feedback_id, deadline_id=d.id,
+                             recipient_unit_id=recipient_id))
+    record_events(events)
     if moves:
         # Only where the facts read are still the facts: a clock changed meanwhile (paused,
         # extended, stopped) keeps the notify_at its change set.
@@ -168,16 +200,15 @@ def _handle(deadlines: Sequence[Deadline], now: datetime, cal: WorkCalendar,
     return created, len(won)
 
 
-def _handle_one_by_one(ids: list[int], now: datetime, cal: WorkCalendar) -> tuple[int, int]:
+def _handle_one_by_one(ids: list[int], now: datetime, tick: _Tick) -> tuple[int, int]:
     """``_handle`` for each deadline of ``ids`` still due, in a savepoint of its own, so that a clash
     rolls back that deadline's breach, event and notifications together and keeps the others."""
     created = breaches = 0
-    fronts: dict[int, list[Unit]] = {}
-    query = select(Deadline).where(Deadline.id.in_(ids), Deadline.notify_at <= now, *_running())  # type: ignore[arg-type]
-    for deadline in db.session.scalars(query.order_by(Deadline.id)).all():
+    query = select(*_DUE_COLUMNS).where(Deadline.id.in_(ids), Deadline.notify_at <= now, *_running())
+    for deadline in db.session.execute(query.order_by(Deadline.id)).all():
         try:
             with db.session.begin_nested():
-                made, breached = _handle([deadline], now, cal, fronts)
+                made, breached = _handle([deadline], now, tick)
         except IntegrityError:
             log.warning("deadline %s: concurrent change of item %s, left for the next scan",
                         deadline.id, deadline.feedback_id, exc_info=True)
@@ -187,54 +218,43 @@ def _handle_one_by_one(ids: list[int], now: datetime, cal: WorkCalendar) -> tupl
     return created, breaches
 
 
-def _record_breach(deadline: Deadline, now: datetime, fronts: dict[int, list[Unit]]) -> None:
-    """The audit event of a breach this scan won (``_handle``'s conditional UPDATE)."""
-    unit = _unit_of(deadline)
-    record_event(
-        deadline.feedback,
-        EventAction.DEADLINE_BREACHED,
-        actor=Actor.deadline_scan(),
-        at=now,
-        before={"breached_at": None},
-        after={
-            "deadline_id": deadline.id,
-            "clock": deadline.clock,
-            "due_at": deadline.due_at.isoformat(),
-            "breached_at": now.isoformat(),
-            "unit_id": unit.id if unit else None,
-            "escalated_to": [u.id for role, u in _recipients(deadline, Level.BREACH, fronts) if role != "unit"],
-        },
-    )
+_Parent = aliased(Unit)
+_Holder = aliased(Unit)
 
 
-def _unit_of(deadline: Deadline) -> Unit | None:
-    """The unit the clock runs against: the deadline's own, else the item's current unit."""
-    return deadline.unit or deadline.feedback.current_unit
+def _facts(deadline_ids: list[int]) -> dict[int, _Row]:
+    """What the messages and audit events of these clocks name, by deadline id, in one statement:
+    the item (code, kind, topic name, locality and its path, current unit), the unit holding the
+    clock (the deadline's own, else the item's current unit) and that unit's parent."""
+    if not deadline_ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Deadline.id, Deadline.feedback_id, Feedback.code, Feedback.kind, Feedback.locality_id,
+            Feedback.topic_id, Feedback.current_unit_id, Topic.name.label("topic"), Locality.path.label("path"),
+            _Holder.id.label("unit_id"), _Holder.name.label("unit_name"), _Parent.id.label("parent_id"),
+            _Parent.name.label("parent_name"), _Parent.active.label("parent_active"),
+        )
+        .join(Feedback, Feedback.id == Deadline.feedback_id)
+        .outerjoin(Topic, Topic.id == Feedback.topic_id)
+        .outerjoin(Locality, Locality.id == Feedback.locality_id)
+        .outerjoin(_Holder, _Holder.id == func.coalesce(Deadline.unit_id, Feedback.current_unit_id))
+        .outerjoin(_Parent, _Parent.id == _Holder.parent_id)
+        .where(Deadline.id.in_(deadline_ids))
+    ).all()
+    return {row.id: row for row in rows}
 
 
-def _recipients(deadline: Deadline, level: Level, fronts: dict[int, list[Unit]]) -> list[tuple[str, Unit]]:
-    """(role, unit) pairs for ``level``: the unit; on a breach also its parent and the Front."""
-    unit = _unit_of(deadline)
-    found: list[tuple[str, Unit]] = [("unit", unit)] if unit else []
-    if level is Level.BREACH:
-        if unit is not None and unit.parent is not None and unit.parent.active:
-            found.append(("parent", unit.parent))
-        found.extend(("front", front) for front in _front_committees(deadline.feedback.locality, fronts))
-    seen: set[int] = set()
-    unique = []
-    for role, recipient in found:
-        if recipient.id not in seen:
-            seen.add(recipient.id)
-            unique.append((role, recipient))
-    return unique
-
-
-def _front_committees(locality: Locality, cache: dict[int, list[Unit]]) -> list[Unit]:
-    """Active Front committees of the item's commune, else of its province (cached per scan)."""
-    if locality.id not in cache:
-        ancestors = locality.ancestor_ids() or (locality.id,)
+def _front_committees(localities: list[tuple[int, str | None]], cache: dict[int, list[tuple[int, str]]]
+                      ) -> dict[int, list[tuple[int, str]]]:
+    """Active Front committees, (id, name) in id order, of each (locality id, path) of
+    ``localities``: those of the commune, else of the province. One statement for all the
+    localities not in ``cache`` (the scan's), which it fills."""
+    missing = {loc: ids_of(path or "") or (loc,) for loc, path in localities if loc not in cache}
+    if missing:
+        ancestors = sorted({a for chain in missing.values() for a in chain})
         rows = db.session.execute(
-            select(Unit, Locality.level)
+            select(Unit.id, Unit.name, Unit.locality_id, Locality.level)
             .join(Locality, Unit.locality_id == Locality.id)
             .where(
                 Unit.kind == UnitKind.FRONT_COMMITTEE,
@@ -244,23 +264,53 @@ def _front_committees(locality: Locality, cache: dict[int, list[Unit]]) -> list[
             )
             .order_by(Unit.id)
         ).all()
-        by_level: dict[LocalityLevel, list[Unit]] = {}
-        for unit, level in rows:
-            by_level.setdefault(level, []).append(unit)
-        cache[locality.id] = by_level.get(LocalityLevel.COMMUNE) or by_level.get(LocalityLevel.PROVINCE) or []
-    return cache[locality.id]
+        for loc, chain in missing.items():
+            mine = [row for row in rows if row.locality_id in chain]
+            commune = [(row.id, row.name) for row in mine if row.level == LocalityLevel.COMMUNE]
+            province = [(row.id, row.name) for row in mine if row.level == LocalityLevel.PROVINCE]
+            cache[loc] = commune or province
+    return {loc: cache[loc] for loc, _path in localities}
 
 
-def _messages(deadline: Deadline, level: Level, fronts: dict[int, list[Unit]]) -> list[dict[str, object]]:
-    """The notification rows of ``level`` for ``deadline``: one per recipient."""
-    unit = _unit_of(deadline)
-    rows: list[dict[str, object]] = []
-    for role, recipient in _recipients(deadline, level, fronts):
-        subject, body = render_message(deadline, level, role, recipient, unit)
-        rows.append(dict(dedupe_key=dedupe_key(deadline.id, level, recipient.id), kind=f"deadline_{level}",
-                         subject=subject, body=body, feedback_id=deadline.feedback_id, deadline_id=deadline.id,
-                         recipient_unit_id=recipient.id))
-    return rows
+def _recipients(facts: _Row, level: Level, fronts: dict[int, list[tuple[int, str]]]) -> list[Recipient]:
+    """The recipients of ``level``: the unit holding the clock; on a breach also its parent (when
+    active) and the Front committees of the item's locality; each unit once."""
+    found: list[Recipient] = []
+    if facts.unit_id is not None:
+        found.append(("unit", facts.unit_id, facts.unit_name))
+    if level is Level.BREACH:
+        if facts.parent_id is not None and facts.parent_active:
+            found.append(("parent", facts.parent_id, facts.parent_name))
+        found.extend(("front", unit_id, name) for unit_id, name in fronts.get(facts.locality_id, ()))
+    seen: set[int] = set()
+    unique = []
+    for recipient in found:
+        if recipient[1] not in seen:
+            seen.add(recipient[1])
+            unique.append(recipient)
+    return unique
+
+
+def _breach_event(deadline: _Row, facts: _Row, recipients: list[Recipient], now: datetime) -> NewEvent:
+    """The audit event of a breach this scan won (``_handle``'s conditional UPDATE)."""
+    return NewEvent(
+        feedback_id=deadline.feedback_id,
+        action=EventAction.DEADLINE_BREACHED,
+        actor=Actor.deadline_scan(),
+        at=now,
+        locality_id=facts.locality_id,
+        topic_id=facts.topic_id,
+        unit_id=facts.current_unit_id,
+        before={"breached_at": None},
+        after={
+            "deadline_id": deadline.id,
+            "clock": deadline.clock,
+            "due_at": deadline.due_at.isoformat(),
+            "breached_at": now.isoformat(),
+            "unit_id": facts.unit_id,
+            "escalated_to": [unit_id for role, unit_id, _name in recipients if role != "unit"],
+        },
+    )
 
 
 def dedupe_key(deadline_id: int, level: Level | str, unit_id: int) -> str:
@@ -269,4 +319,3 @@ def dedupe_key(deadline_id: int, level: Level | str, unit_id: int) -> str:
 
 
 __all__ = ["ScanResult", "dedupe_key", "scan_deadlines"]
-
