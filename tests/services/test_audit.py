@@ -67,3 +67,37 @@ def test_several_events_of_one_item_read_the_chain_end_once_and_a_rolled_back_sa
     db.session.flush()
     assert last.seq == 4
     assert verify_chain(item.id)
+
+
+def test_record_events_chains_many_items_with_one_read_and_one_insert(db_session: Session) -> None:
+    """Proves the set-based writer the deadline scan uses: events of two items (one with a chain
+    already, one without; two events of the first) are chained in the order given with one read
+    of the chain ends and one INSERT, hash exactly as ``record_event``'s (the chains verify), and
+    a later ``record_event`` in the same transaction chains on without reading again."""
+    from feedback.services.audit import NewEvent, record_events
+    from tests.statements import recorded_statements
+
+    d = make_directory()
+    first, second = make_feedback(d), make_feedback(d)
+    db.session.flush()
+    record_event(first, EventAction.RECEIVED, actor=Actor.resident(), at=TUESDAY_MORNING)
+    db.session.commit()  # a new transaction: the chain end must be read from the database
+
+    def new(item_id: int) -> NewEvent:
+        return NewEvent(feedback_id=item_id, action=EventAction.DEADLINE_BREACHED, actor=Actor.deadline_scan(),
+                        at=TUESDAY_MORNING, locality_id=None, topic_id=None, unit_id=None,
+                        before={"breached_at": None}, after={"deadline_id": item_id, "escalated_to": [1, 2]})
+
+    with recorded_statements() as statements:
+        assert record_events([new(first.id), new(second.id), new(first.id)]) == 3
+    assert len([s for s in statements if "FROM event" in s]) == 1
+    assert len([s for s in statements if s.startswith("INSERT INTO event")]) == 1
+    with recorded_statements() as later:
+        last = record_event(first, EventAction.ASSIGNED, actor=Actor.system(), at=TUESDAY_MORNING)
+        db.session.flush()
+    assert last.seq == 4 and not [s for s in later if "FROM event" in s]
+
+    seqs = db.session.execute(sa.text("SELECT feedback_id, seq FROM event WHERE feedback_id IN (:a, :b) "
+                                      "ORDER BY feedback_id, seq"), {"a": first.id, "b": second.id}).all()
+    assert [tuple(r) for r in seqs] == [(first.id, 1), (first.id, 2), (first.id, 3), (first.id, 4), (second.id, 1)]
+    assert verify_chain(first.id) and verify_chain(second.id)

@@ -356,3 +356,39 @@ def test_a_clock_extended_or_resumed_through_the_orm_is_looked_at_again(db_sessi
     # (same level, sent once), the breach comes after the new date only.
     assert scan_deadlines(MON_23_FEB_0800).notifications == 0
     assert scan_deadlines(TUE_10_MAR_0900).breaches == 1
+
+
+def test_a_clash_on_the_audit_chain_redoes_the_batch_one_clock_at_a_time(db_session: Session) -> None:
+    """Proves the concurrency path of the set-based batch: when the batch's one INSERT of audit
+    events is refused because a concurrent writer took an item's next seq (simulated by writing
+    that row just before the INSERT runs), the batch is rolled back and redone a clock at a time:
+    both breaches are still recorded with exactly one chained event each and escalated."""
+    from feedback.services.audit import verify_chain
+
+    d = make_directory()
+    items = [assigned_item(d, d.ubnd_ha_tu) for _ in range(2)]
+    deadlines = [add_deadline(item, d.ubnd_ha_tu) for item in items]
+    db.session.commit()  # the scan's rollback goes back to here
+    clashed: list[str] = []
+
+    def clash(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO event") and not clashed:
+            clashed.append(statement)
+            cursor.connection.execute(
+                "INSERT INTO event (feedback_id, seq, action, actor, at, public, prev_hash, hash) "
+                "VALUES (%s, 1, 'note', 'other writer', now(), false, '', 'x')", (items[0].id,))
+
+    connection = db.session.connection()
+    sa.event.listen(connection, "before_cursor_execute", clash)
+    try:
+        result = scan_deadlines(TUE_24_FEB_0001)
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", clash)
+
+    assert clashed and result.breaches == 2
+    for item, deadline in zip(items, deadlines, strict=True):
+        assert len(breach_events(deadline)) == 1
+        assert [e.action for e in db.session.scalars(sa.select(Event).where(Event.feedback_id == item.id))] == [
+            EventAction.DEADLINE_BREACHED]
+        assert ("deadline_breach", d.ubnd_ha_tu.id) in notifications(deadline)
+        assert verify_chain(item.id)
