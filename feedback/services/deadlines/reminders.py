@@ -33,10 +33,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Unpack
 
-from sqlalchemy import Select, Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -47,13 +47,14 @@ from feedback.domain.reminders import Level, current_level, next_notice_at
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, LocalityLevel, Topic, Unit, UnitKind
 from feedback.services.audit import NewEvent, record_events
+from feedback.services.database import on_postgresql
 from feedback.services.deadlines.calendar import calendar_for_years
 from feedback.services.deadlines.reminder_messages import ClockFacts, MessageTexts
 from feedback.services.notifications.outbox import queue_notifications
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH = 200
+DEFAULT_BATCH = 1000
 
 # A row read by the scan (a ``_DUE_COLUMNS`` row or a ``_facts`` row), read by column name.
 _Row = Any
@@ -158,8 +159,7 @@ def _handle(deadlines: Sequence[_Row], now: datetime, tick: _Tick) -> tuple[int,
         .returning(Deadline.id)
         .execution_options(synchronize_session=False)
     )) if breaching else set()
-    moves = [{"b_id": d.id, "b_due": d.due_at, "b_next": next_notice_at(d.due_at, now, cal)}
-             for d in deadlines if levels[d.id] is not Level.BREACH]
+    moves = [(d.id, d.due_at, next_notice_at(d.due_at, now, cal)) for d in deadlines if levels[d.id] is not Level.BREACH]
     # Clocks with something to say: a reminder, or a breach this scan won (another scanner that
     # won a breach escalates it).
     acting = [d for d in deadlines if levels[d.id] is not None and (levels[d.id] is not Level.BREACH or d.id in won)]
@@ -184,20 +184,40 @@ def _handle(deadlines: Sequence[_Row], now: datetime, tick: _Tick) -> tuple[int,
                              subject=subject, body=body, feedback_id=d.feedback_id, deadline_id=d.id,
                              recipient_unit_id=recipient_id))
     record_events(events)
-    if moves:
-        # Only where the facts read are still the facts: a clock changed meanwhile (paused,
-        # extended, stopped) keeps the notify_at its change set.
-        table = Deadline.__table__
-        assert isinstance(table, Table)
-        db.session.execute(
-            update(table)
-            .where(and_(table.c.id == bindparam("b_id"), table.c.due_at == bindparam("b_due"),
-                        table.c.closed_at.is_(None), table.c.paused_at.is_(None)))
-            .values(notify_at=bindparam("b_next")),
-            moves,
-        )
+    _move_notify_at(moves)
     created = queue_notifications(rows, now=now)
     return created, len(won)
+
+
+# One UPDATE of all the moves of a batch on PostgreSQL: the three columns travel as three arrays.
+_MOVE_SQL = text(
+    "UPDATE deadline SET notify_at = v.next_at"
+    " FROM unnest(CAST(:ids AS integer[]), CAST(:dues AS timestamptz[]), CAST(:nexts AS timestamptz[]))"
+    " AS v(id, due_at, next_at)"
+    " WHERE deadline.id = v.id AND deadline.due_at = v.due_at"
+    " AND deadline.closed_at IS NULL AND deadline.paused_at IS NULL"
+)
+
+
+def _move_notify_at(moves: list[tuple[int, datetime, datetime | None]]) -> None:
+    """Store each (deadline id, due_at read, next notify_at) of ``moves``, only where the facts read
+    are still the facts: a clock changed meanwhile (paused, extended, stopped) keeps the
+    ``notify_at`` its change set. One statement on PostgreSQL, an executemany on SQLite."""
+    if not moves:
+        return
+    if on_postgresql():
+        db.session.execute(_MOVE_SQL, {"ids": [m[0] for m in moves], "dues": [m[1].astimezone(UTC) for m in moves],
+                                       "nexts": [m[2].astimezone(UTC) if m[2] else None for m in moves]})
+        return
+    table = Deadline.__table__
+    assert isinstance(table, Table)
+    db.session.execute(
+        update(table)
+        .where(and_(table.c.id == bindparam("b_id"), table.c.due_at == bindparam("b_due"),
+                    table.c.closed_at.is_(None), table.c.paused_at.is_(None)))
+        .values(notify_at=bindparam("b_next")),
+        [{"b_id": i, "b_due": due, "b_next": nxt} for i, due, nxt in moves],
+    )
 
 
 def _handle_one_by_one(ids: list[int], now: datetime, tick: _Tick) -> tuple[int, int]:

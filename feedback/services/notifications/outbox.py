@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import Table
 
 from feedback.extensions import db
 from feedback.models import Feedback, Notification
@@ -88,10 +89,10 @@ def queue_notifications(rows: list[dict[str, object]], *, now: datetime) -> int:
                                        recipient_email=None, status=NotificationStatus.PENDING, attempts=0,
                                        next_attempt_at=now, created_at=now)
     values = [{**defaults, **row} for row in rows]
-    stmt = (
-        dialect_insert(Notification)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Notification.id)
-    )
-    return len(db.session.execute(stmt).all())
+    # Executed with the rows as parameters: SQLAlchemy sends them as one multi-row INSERT
+    # ("insertmanyvalues") from a statement compiled once, where ``.values(rows)`` would compile a
+    # new statement for every number of rows.
+    table = Notification.__table__
+    assert isinstance(table, Table)
+    stmt = dialect_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    return len(db.session.execute(stmt, values).all())
