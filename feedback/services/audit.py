@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -15,6 +15,7 @@ from feedback.domain.events import Actor, EventAction
 from feedback.extensions import db
 from feedback.models import Event, Feedback
 from feedback.models.audit import event_hash, event_payload
+from feedback.services.database import insert_rows
 
 
 def record_event(
@@ -116,7 +117,7 @@ def record_events(events: Sequence[NewEvent]) -> int:
         rows.append(row)
     table = Event.__table__
     assert isinstance(table, Table)
-    db.session.execute(insert(table), rows)
+    insert_rows(table, rows)
     return len(rows)
 
 

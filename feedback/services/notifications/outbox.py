@@ -17,7 +17,7 @@ from sqlalchemy import Table
 from feedback.extensions import db
 from feedback.models import Feedback, Notification
 from feedback.models.notifications import NotificationStatus
-from feedback.services.database import dialect_insert
+from feedback.services.database import dialect_insert, insert_rows
 from feedback.services.kinds import kind_name
 
 
@@ -89,10 +89,6 @@ def queue_notifications(rows: list[dict[str, object]], *, now: datetime) -> int:
                                        recipient_email=None, status=NotificationStatus.PENDING, attempts=0,
                                        next_attempt_at=now, created_at=now)
     values = [{**defaults, **row} for row in rows]
-    # Executed with the rows as parameters: SQLAlchemy sends them as one multi-row INSERT
-    # ("insertmanyvalues") from a statement compiled once, where ``.values(rows)`` would compile a
-    # new statement for every number of rows.
     table = Notification.__table__
     assert isinstance(table, Table)
-    stmt = dialect_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
-    return len(db.session.execute(stmt, values).all())
+    return len(insert_rows(table, values, skip_conflicts_on="dedupe_key", returning="id"))
