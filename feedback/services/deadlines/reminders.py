@@ -54,6 +54,8 @@ from feedback.services.notifications.outbox import queue_notifications
 
 log = logging.getLogger(__name__)
 
+# Clocks per batch (one transaction, one commit): a tick's usual load (1 % of the running clocks
+# at a million items: a few hundred) is one batch; a backlog after an outage goes in several.
 DEFAULT_BATCH = 1000
 
 # A row read by the scan (a ``_DUE_COLUMNS`` row or a ``_facts`` row), read by column name.
