@@ -392,3 +392,25 @@ def test_a_clash_on_the_audit_chain_redoes_the_batch_one_clock_at_a_time(db_sess
             EventAction.DEADLINE_BREACHED]
         assert ("deadline_breach", d.ubnd_ha_tu.id) in notifications(deadline)
         assert verify_chain(item.id)
+
+
+def test_the_scan_writes_the_texts_render_message_gives(db_session: Session) -> None:
+    """Proves the set-based rendering (texts looked up once per tick, values read as rows) writes
+    exactly what ``render_message`` gives for the ORM row, for a reminder and for each breach
+    recipient (the unit, its parent, the Front)."""
+    from feedback.models import Unit
+    from feedback.services.deadlines.reminder_messages import render_message
+
+    d = make_directory()
+    deadline = add_deadline(assigned_item(d, d.ubnd_ha_tu, d.village), d.ubnd_ha_tu)
+    scan_deadlines(THU_12_FEB_0900)
+    scan_deadlines(TUE_24_FEB_0001)
+
+    rows = db.session.scalars(sa.select(Notification).where(Notification.deadline_id == deadline.id)).all()
+    assert len(rows) == 4
+    for row in rows:
+        level = row.kind.removeprefix("deadline_")
+        recipient = db.session.get(Unit, row.recipient_unit_id)
+        assert recipient is not None
+        role = "unit" if recipient.id == d.ubnd_ha_tu.id else "parent"
+        assert (row.subject, row.body) == render_message(deadline, level, role, recipient, d.ubnd_ha_tu)
