@@ -15,7 +15,7 @@ from feedback.domain.events import Actor, EventAction
 from feedback.extensions import db
 from feedback.models import Event, Feedback
 from feedback.models.audit import event_hash, event_payload
-from feedback.services.database import insert_rows
+from feedback.services.database import among, insert_rows
 
 
 def record_event(
@@ -128,7 +128,7 @@ def chain_ends(feedback_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
         return {}
     latest = (
         select(Event.feedback_id, func.max(Event.seq).label("seq"))
-        .where(Event.feedback_id.in_(feedback_ids))
+        .where(among(Event.feedback_id, feedback_ids))
         .group_by(Event.feedback_id)
         .subquery()
     )

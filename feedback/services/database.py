@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Table, TextClause, text
+from sqlalchemy import JSON, Integer, Table, TextClause, any_, literal, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -91,3 +92,12 @@ def _unnest_insert(table: Table, columns: tuple[str, ...], skip_conflicts_on: st
     if returning is not None:
         sql += f" RETURNING {returning}"
     return text(sql), processors
+
+
+def among(column: Any, values: Sequence[Any]) -> Any:
+    """``column IN values`` as a condition whose statement text does not depend on how many values
+    there are: ``= ANY(array)`` on PostgreSQL (the same text every time, so it is compiled once and,
+    repeated, prepared by the server), an IN list on SQLite. ``column`` is an integer column."""
+    if on_postgresql():
+        return column == any_(literal(list(values), ARRAY(Integer)))
+    return column.in_(values)

@@ -47,7 +47,7 @@ from feedback.domain.reminders import Level, current_level, next_notice_at
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, LocalityLevel, Topic, Unit, UnitKind
 from feedback.services.audit import NewEvent, record_events
-from feedback.services.database import on_postgresql
+from feedback.services.database import among, on_postgresql
 from feedback.services.deadlines.calendar import calendar_for_years
 from feedback.services.deadlines.reminder_messages import ClockFacts, MessageTexts
 from feedback.services.notifications.outbox import queue_notifications
@@ -156,7 +156,7 @@ def _handle(deadlines: Sequence[_Row], now: datetime, tick: _Tick) -> tuple[int,
     breaching = [d.id for d in deadlines if levels[d.id] is Level.BREACH]
     won = set(db.session.scalars(
         update(Deadline)
-        .where(Deadline.id.in_(breaching), *_running())
+        .where(among(Deadline.id, breaching), *_running())
         .values(breached_at=now, notify_at=None)
         .returning(Deadline.id)
         .execution_options(synchronize_session=False)
@@ -262,7 +262,7 @@ def _facts(deadline_ids: list[int]) -> dict[int, _Row]:
         .outerjoin(Locality, Locality.id == Feedback.locality_id)
         .outerjoin(_Holder, _Holder.id == func.coalesce(Deadline.unit_id, Feedback.current_unit_id))
         .outerjoin(_Parent, _Parent.id == _Holder.parent_id)
-        .where(Deadline.id.in_(deadline_ids))
+        .where(among(Deadline.id, deadline_ids))
     ).all()
     return {row.id: row for row in rows}
 
@@ -281,7 +281,7 @@ def _front_committees(localities: list[tuple[int, str | None]], cache: dict[int,
             .where(
                 Unit.kind == UnitKind.FRONT_COMMITTEE,
                 Unit.active.is_(True),
-                Unit.locality_id.in_(ancestors),
+                among(Unit.locality_id, ancestors),
                 Locality.level.in_([LocalityLevel.COMMUNE, LocalityLevel.PROVINCE]),
             )
             .order_by(Unit.id)
