@@ -166,6 +166,7 @@ def _handle(deadlines: Sequence[_Row], now: datetime, tick: _Tick) -> tuple[int,
     # won a breach escalates it).
     acting = [d for d in deadlines if levels[d.id] is not None and (levels[d.id] is not Level.BREACH or d.id in won)]
     facts = _facts([d.id for d in acting])
+    acting = [d for d in acting if d.id in facts]  # a clock deleted meanwhile (with its item) says nothing
     fronts = _front_committees([(facts[d.id].locality_id, facts[d.id].path) for d in acting
                                 if d.id in won and facts[d.id].locality_id is not None], tick.fronts)
     events: list[NewEvent] = []
