@@ -10,7 +10,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Integer, Table, TextClause, any_, literal, text
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -99,5 +98,5 @@ def among(column: Any, values: Sequence[Any]) -> Any:
     there are: ``= ANY(array)`` on PostgreSQL (the same text every time, so it is compiled once and,
     repeated, prepared by the server), an IN list on SQLite. ``column`` is an integer column."""
     if on_postgresql():
-        return column == any_(literal(list(values), ARRAY(Integer)))
+        return column == any_(literal(list(values), postgresql.ARRAY(Integer)))
     return column.in_(values)
