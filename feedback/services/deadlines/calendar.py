@@ -57,9 +57,14 @@ def overrides_column(years: Iterable[int]) -> ScalarSelect[Any]:
     """The overrides of ``years`` as one text column ("2026-05-02:1,2026-05-09:0", day off 1,
     working day 0; NULL when none) that a caller adds to a statement it sends anyway, then
     passes to ``calendar_from``: the calendar without a read of its own."""
+    return _overrides_column(frozenset(years))
+
+
+@lru_cache(maxsize=16)  # the construct only (immutable), built once per set of years: not the rows
+def _overrides_column(years: frozenset[int]) -> ScalarSelect[Any]:
     flag = case((CalendarOverride.is_day_off.is_(True), literal("1")), else_=literal("0"))
     return select(func.aggregate_strings(cast(CalendarOverride.day, String) + literal(":") + flag, ",")).where(
-        extract("year", CalendarOverride.day).in_(sorted(frozenset(years)))
+        extract("year", CalendarOverride.day).in_(sorted(years))
     ).scalar_subquery()
 
 
