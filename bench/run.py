@@ -71,6 +71,10 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=100, help="submissions per second in part b (100)")
     parser.add_argument("--route-seconds", type=float, default=20, help="duration of each part b run (20)")
     parser.add_argument("--brokers", default="redis,sqlite", help="brokers of part b (redis,sqlite)")
+    parser.add_argument("--route-feed", choices=("submit", "enqueue"), default="submit",
+                        help="part b: 'submit' calls the intake service at the rate in the bench process "
+                             "(latency from the submission's commit); 'enqueue' submits the items first and "
+                             "sends only their routing messages at the rate (latency from the send)")
     parser.add_argument("--database", default="feedback_bench_perf")
     parser.add_argument("--redis-db", type=int, default=8)
     parser.add_argument("--keep", action="store_true", help="keep the database (and the work folder) at the end")
@@ -409,9 +413,14 @@ class Bench:
         from feedback.services.intake import Submission, submit_feedback
 
         env = {**self.env, "CELERY_BROKER_URL": broker}
-        worker = self.start([str(BIN / "celery"), "-A", "worker.app", "worker", "--pool", "solo", "--concurrency", "1",
+        # One worker node as deployed (README, Quick start): Celery's default pool, prefork, with
+        # one child per core; no --pool or --concurrency given.
+        worker = self.start([str(BIN / "celery"), "-A", "worker.app", "worker",
                              "--without-gossip", "--without-mingle", "--loglevel", "INFO"], f"worker-{name}", env)
         wait_for_log(self.tmp / f"worker-{name}.log", "ready", 120)
+        banner = (self.tmp / f"worker-{name}.log").read_text(errors="replace")
+        found = re.search(r"concurrency:\s*(\d+)\s*\((\w+)\)", banner)
+        pool = f"{found.group(2)}, concurrency {found.group(1)}" if found else "?"
         # Celery lets the CELERY_BROKER_URL environment variable win over the app's configuration.
         os.environ["CELERY_BROKER_URL"] = broker
         app = create_app(CELERY_BROKER_URL=broker)
@@ -428,29 +437,58 @@ class Bench:
                 while not stop.is_set():
                     for note in conn.notifies(timeout=0.2):
                         at = time.monotonic()
-                        (received if note.channel == "bench_received" else assigned)[int(note.payload)] = at
+                        if note.channel == "bench_assigned":
+                            assigned[int(note.payload)] = at
+                        elif self.args.route_feed == "submit":  # else the bench stamps the send
+                            received[int(note.payload)] = at
 
         listener = threading.Thread(target=listen, daemon=True)
         listener.start()
         listening.wait(10)
         # Warm-up (not measured): the worker's first tasks import, connect and compile.
         with app.app_context():
-            for i in range(5):
+            for i in range(10):
                 submit_feedback(Submission(kind=FORM["kind"], locality_code=FORM["commune"],  # type: ignore[arg-type]
                                            topic_code=FORM["topic"], title=f"warm-up {name} {i}",
                                            body=FORM["body"]), now=datetime.now(UTC))
             db.session.remove()
         warm = time.monotonic() + 60
-        while time.monotonic() < warm and len([i for i in received if i in assigned]) < 5:
+        while time.monotonic() < warm and len(assigned) < 10:
             time.sleep(0.2)
         received.clear()
         assigned.clear()
         count = int(self.args.rate * self.args.route_seconds)
         interval = 1 / self.args.rate
-        started = time.monotonic()
         late = [0]
         sent = [0]
         refused = [0]
+        presubmitted: list[int] = []
+        if self.args.route_feed == "enqueue":
+            # The items are submitted before the clock starts (their routing message held back),
+            # then only the messages are sent at the rate: the bench's own intake work does not
+            # share the two cores with the worker; latency runs from the send.
+            from feedback import jobs
+
+            with app.app_context():
+                original = jobs.enqueue
+                jobs.enqueue = lambda *a, **k: True  # type: ignore[assignment]
+                try:
+                    for i in range(count):
+                        receipt = submit_feedback(Submission(
+                            kind=FORM["kind"], locality_code=FORM["commune"], topic_code=FORM["topic"],  # type: ignore[arg-type]
+                            title=f"{FORM['title']} {name} {i}", body=FORM["body"]), now=datetime.now(UTC))
+                        db.session.remove()
+                        if i % 200 == 0:
+                            progress(f"part b ({name}, submitting first)", i, count, time.monotonic())
+                finally:
+                    jobs.enqueue = original  # type: ignore[assignment]
+                presubmitted = list(db.session.scalars(db.text(
+                    "SELECT id FROM feedback WHERE status = 'received' AND title LIKE :t ORDER BY id"),
+                    {"t": f"{FORM['title']} {name} %"}))
+                db.session.remove()
+            received.clear()
+        cpu_before = os.times()
+        started = time.monotonic()
 
         def submit(lane: int, lanes: int) -> None:
             # Several lanes keep the pace when one submission takes longer than 1/rate.
@@ -461,12 +499,22 @@ class Bench:
                         time.sleep(pause)
                     else:
                         late[0] += 1
-                    receipt = submit_feedback(Submission(
-                        kind=FORM["kind"], locality_code=FORM["commune"], topic_code=FORM["topic"],  # type: ignore[arg-type]
-                        title=f"{FORM['title']} {name} {i}", body=FORM["body"]), now=datetime.now(UTC))
+                    if presubmitted:
+                        if i < len(presubmitted):
+                            received[presubmitted[i]] = time.monotonic()
+                            refused[0] += not jobs_enqueue(presubmitted[i])
+                    else:
+                        receipt = submit_feedback(Submission(
+                            kind=FORM["kind"], locality_code=FORM["commune"], topic_code=FORM["topic"],  # type: ignore[arg-type]
+                            title=f"{FORM['title']} {name} {i}", body=FORM["body"]), now=datetime.now(UTC))
+                        refused[0] += not receipt.enqueued
                     sent[0] += 1
-                    refused[0] += not receipt.enqueued
                 db.session.remove()
+
+        def jobs_enqueue(feedback_id: int) -> bool:
+            from feedback import jobs
+
+            return jobs.enqueue(jobs.ROUTE_FEEDBACK, feedback_id)
 
         lanes = [threading.Thread(target=submit, args=(lane, 4)) for lane in range(4)]
         for lane in lanes:
@@ -475,13 +523,20 @@ class Bench:
             progress(f"part b ({name})", sent[0], count, started)
             time.sleep(0.5)
         progress(f"part b ({name})", count, count, started)
-        achieved = count / (time.monotonic() - started)
+        elapsed = time.monotonic() - started
+        achieved = count / elapsed
+        cpu_after = os.times()
+        # The bench process's own CPU while it sent (its lanes run submit_feedback in process):
+        # a share near 1.0 means the sender alone took a whole core of the machine.
+        sender_cpu = (cpu_after.user - cpu_before.user + cpu_after.system - cpu_before.system) / elapsed
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len([i for i in received if i in assigned]) < len(received):
             time.sleep(0.2)
         stop.set()
         listener.join(5)
-        worker_rss = peak_rss_mb(worker.pid)
+        # The largest of the worker node's processes (the main one and its pool's children).
+        worker_rss = max((r for r in (peak_rss_mb(p) for p in [worker.pid, *children(worker.pid)]) if r is not None),
+                         default=None)
         self.stop(worker)
         self.results.setdefault("e_memory", {})[f"celery_worker_peak_rss_mb_{name}"] = worker_rss
         latencies = [assigned[i] - received[i] for i in received if i in assigned]
@@ -489,12 +544,14 @@ class Bench:
             log = (self.tmp / f"worker-{name}.log").read_text(errors="replace").splitlines()
             print(f"  only {len(latencies)} of {count} routed; the worker's log ends:", *log[-15:], sep="\n    ")
         result = {"submitted": count, "achieved_rate": round(achieved, 1), "routed": len(latencies),
-                  "broker_refused": refused[0], "late_sends": late[0],
+                  "broker_refused": refused[0], "late_sends": late[0], "worker": pool,
+                  "feed": self.args.route_feed, "sender_cpu_share": round(sender_cpu, 2),
                   "p50_ms": round(percentile(latencies, 50) * 1000, 1) if latencies else None,
                   "p99_ms": round(percentile(latencies, 99) * 1000, 1) if latencies else None,
                   "max_ms": round(max(latencies) * 1000, 1) if latencies else None}
-        print(f"  routing via {name}: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
-              f"{result['routed']}/{count} routed, {result['achieved_rate']}/s sent")
+        print(f"  routing via {name} ({pool}, {self.args.route_feed}): p50 {result['p50_ms']} ms, "
+              f"p99 {result['p99_ms']} ms, {result['routed']}/{count} routed, {result['achieved_rate']}/s sent, "
+              f"{late[0]} late, sender CPU {sender_cpu:.2f} core")
         return result
 
     # ---------------------------------------------------------------- generation
@@ -696,7 +753,8 @@ def table(results: dict[str, Any]) -> str:
         for name, target in (("redis", "p99 < 100 ms"), ("sqlite", "p99 < 2 s")):
             if name in b:
                 v = b[name]
-                lines.append(f"| b | routing latency, {name} broker, {b['rate']:g}/s | p50 {v['p50_ms']} ms, "
+                lines.append(f"| b | routing latency, {name} broker, {b['rate']:g}/s ({v.get('achieved_rate')}/s sent, "
+                             f"{v.get('feed', 'submit')}; worker {v.get('worker', 'solo')}) | p50 {v['p50_ms']} ms, "
                              f"p99 {v['p99_ms']} ms ({v['routed']}/{v['submitted']} routed) | {target} |")
     for size, v in results.get("c_scan", {}).items():
         lines.append(f"| c | scan tick at {int(size):,} items, {v['due_in_tick']:,} of {v['running_clocks']:,} "

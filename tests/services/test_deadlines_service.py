@@ -277,6 +277,34 @@ def test_day_off_override_moves_open_deadlines_never_breached_or_closed_ones(dir
     assert due_day(breached_clocks["resolution"]) == date(2026, 3, 24)
 
 
+def test_first_clocks_read_the_overrides_with_the_case_facts(directory: Directory) -> None:
+    """Issue #11: an item's first clocks read the calendar's overrides in the case facts'
+    statement (no read of their own), and plan on exactly the calendar ``calendar_for`` gives: a
+    day off on Wed 11/03 set before the item's clocks start moves them by one working day (17/03
+    → 18/03, 24/03 → 25/03); a worked Saturday in the next year is in the same calendar."""
+    from feedback.services.deadlines.calendar import calendar_for
+    from feedback.services.deadlines.clocks import case_facts_and_calendar
+    from tests.statements import recorded_statements
+
+    add_override(WED_11_MAR, True, "Nghỉ bù", now=TUE_10_MAR_0900, actor=ADMIN)
+    add_override(date(2027, 1, 9), False, "Làm bù", now=TUE_10_MAR_0900, actor=ADMIN)
+    db.session.commit()
+    item = make_feedback(directory)
+    db.session.commit()
+    facts, calendar = case_facts_and_calendar(item, item.received_at, TUESDAY_MORNING)
+    assert calendar is calendar_for(item.received_at, TUESDAY_MORNING)
+    assert calendar is not None and calendar.is_working_day(date(2027, 1, 9))
+    assert not calendar.is_working_day(WED_11_MAR)
+
+    with recorded_statements() as statements:
+        rows = start_clocks(item, directory.ubnd_ha_tu, TUESDAY_MORNING)
+    assert not [s for s in statements if s.startswith("SELECT calendar_override")], statements
+    db.session.commit()
+    clocks = {row.clock: row for row in rows}
+    assert due_day(clocks["acceptance"]) == date(2026, 3, 18)
+    assert due_day(clocks["resolution"]) == date(2026, 3, 25)
+
+
 def test_worked_saturday_brings_deadlines_forward(directory: Directory) -> None:
     """Saturday 14/03 declared a working day: the 10th working day is Mon 16/03, not Tue 17/03."""
     _, clocks = started(directory)

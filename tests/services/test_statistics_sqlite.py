@@ -62,3 +62,35 @@ def test_sqlite_rollups_give_the_hand_counted_figures(sqlite_app: Flask) -> None
     assert statistics.refresh_items(db.session(), [i4.id]) == 0
     db.session.commit()
     assert statistics.totals(db.session(), period=march, scope=Scope(), now=NOW).satisfied == 2
+
+
+
+def test_routing_on_sqlite_reads_the_overrides_with_the_case_facts_and_counts_the_item(sqlite_app: Flask) -> None:
+    """Issue #11 on the Quick start's database: routing reads the calendar's overrides inside the
+    case facts' statement (``group_concat`` there), so a day off on Wed 11/03 set beforehand moves
+    the first clocks (acceptance 17/03 → 18/03, resolution 24/03 → 25/03, as on PostgreSQL in
+    test_deadlines_service); the live refresh counts the item (one statement per table there)."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from feedback.domain.calendar import local_date
+    from feedback.domain.events import Actor
+    from feedback.models import Deadline, StatDaily, StatFact
+    from feedback.services.deadlines.overrides import add_override
+    from feedback.services.routing.route import RouteOutcome, route_item
+    from tests.factories import make_directory, make_feedback
+    from tests.times import ROUTED_AT, TUESDAY_MORNING
+
+    directory = make_directory()
+    add_override(date(2026, 3, 11), True, "Nghỉ bù", now=TUESDAY_MORNING, actor=Actor.cli("quantri"))
+    item = make_feedback(directory)
+    db.session.commit()
+    routed = route_item(item.id, now=ROUTED_AT)
+    assert routed.outcome is RouteOutcome.ASSIGNED
+    due = {d.clock: local_date(d.due_at) for d in db.session.scalars(
+        select(Deadline).where(Deadline.feedback_id == item.id))}
+    assert due == {"acceptance": date(2026, 3, 18), "resolution": date(2026, 3, 25)}
+    facts = list(db.session.scalars(select(StatFact).where(StatFact.feedback_id == item.id)))
+    assert [getattr(f.measure, "value", f.measure) for f in facts] == ["received"]
+    assert db.session.scalar(select(StatDaily.received).where(StatDaily.unit_id == routed.unit_id)) == 1

@@ -160,3 +160,30 @@ def test_no_confirmation_without_an_email_address(db_session: Session) -> None:
     route_feedback(item.id, now=ROUTED_AT.isoformat())
 
     assert count(Notification, Notification.kind == "receipt") == 0
+
+
+def test_route_task_writes_the_confirmation_with_the_units_notice_in_one_transaction(db_session: Session) -> None:
+    """Issue #11: the route task's confirmation email is no longer a transaction of its own
+    before the routing (an item read, an INSERT, a commit): it goes first in the routing's one
+    INSERT of notices, so the resident's confirmation still has the lower id (the mailer sends
+    it first). The whole task, statistics included, is 9 statements of routing (the commune's
+    People's Committee looked up: no rule applies) and 5 of the statistics' refresh."""
+    from tests.statements import recorded_statements
+
+    d = make_directory()
+    item = make_feedback(d, submitter_email="dan@example.vn")
+    db.session.commit()
+    item_id = item.id
+    db.session.expunge_all()
+
+    with recorded_statements() as statements:
+        outcome = route_feedback(item_id, now=ROUTED_AT.isoformat())
+
+    sent = [s for s in statements if "SAVEPOINT" not in s]
+    assert outcome["outcome"] == "assigned"
+    assert len([s for s in sent if s.startswith("INSERT INTO notification")]) == 1, sent
+    assert len([s for s in sent if s.startswith("SELECT feedback.id, feedback.code")]) == 1, sent
+    assert len(sent) <= 14, "\n".join(sent)
+    rows = db.session.execute(sa.select(Notification.kind, Notification.id).where(
+        Notification.feedback_id == item_id).order_by(Notification.id)).all()
+    assert [kind for kind, _id in rows] == ["receipt", "assigned", "resident_routed"], rows

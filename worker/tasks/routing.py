@@ -8,19 +8,17 @@ from celery import shared_task
 from flask import current_app
 
 from feedback.jobs import REROUTE_FEEDBACK, ROUTE_FEEDBACK, SWEEP_RECEIVED
-from feedback.services.notifications import confirm_receipt
 from feedback.services.routing import RouteResult, route_item, sweep_received as sweep_received_service
 from worker.tasks.common import RETRY_ON_DATABASE_ERRORS, task_now
 
 @shared_task(name=ROUTE_FEEDBACK, **RETRY_ON_DATABASE_ERRORS)
 def route_feedback(feedback_id: int, now: str | None = None) -> dict[str, object]:
-    """Queue the resident's confirmation email (``receipt_mail.confirm_receipt``: once per item,
-    whatever happens to routing), then route item ``feedback_id`` (``routing.route_item``).
-    Idempotent: a second run queues no second email, returns outcome "skipped" and writes
-    nothing. Retried with backoff on database errors."""
-    at = task_now(now)
-    confirm_receipt(int(feedback_id), now=at)
-    return _outcome(route_item(int(feedback_id), now=at))
+    """Route item ``feedback_id`` (``routing.route_item``) and queue the resident's confirmation
+    email (``receipt_mail``: once per item, whatever happens to routing; in the routing's own
+    transaction, first among its notices, when it assigns). Idempotent: a second run queues no
+    second email, returns outcome "skipped" and writes nothing. Retried with backoff on database
+    errors."""
+    return _outcome(route_item(int(feedback_id), now=task_now(now), confirm=True))
 
 
 @shared_task(name=REROUTE_FEEDBACK, **RETRY_ON_DATABASE_ERRORS)

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from feedback.domain.deadlines import (
     CaseFacts,
@@ -33,13 +33,14 @@ from feedback.domain.deadlines import (
     plan_transfer,
     reclassify_complex,
 )
+from feedback.domain.calendar import WorkCalendar
 from feedback.domain.events import Actor, EventAction
 from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, Topic, Unit
 from feedback.services.audit import record_event
 from feedback.services.deadlines.replay import operations_for, recompute_due_at
-from feedback.services.deadlines.calendar import calendar_for
+from feedback.services.deadlines.calendar import calendar_for, calendar_from, calendar_years, overrides_column
 
 Complexity = Literal["complex", "especially_complex"]
 
@@ -76,15 +77,27 @@ def case_facts(item: Feedback) -> CaseFacts:
     The area is remote when the item's locality or any ancestor is flagged remote. The topic's
     resolution period is the nearest configured one up the topic tree (local quy chế).
     """
+    return case_facts_and_calendar(item)[0]
+
+
+def case_facts_and_calendar(item: Feedback, *instants: datetime) -> tuple[CaseFacts, WorkCalendar | None]:
+    """``case_facts(item)`` and, when ``instants`` are given, ``calendar_for(*instants)``, in one
+    statement (the calendar's overrides ride along the case facts' read)."""
     remote_places = select(func.count()).select_from(Locality).where(
         Locality.id.in_(item.locality.ancestor_ids() or (item.locality_id,)), Locality.remote.is_(True)
     ).scalar_subquery()
+    years = calendar_years(*instants) if instants else frozenset()
+    overrides = overrides_column(years) if instants else literal(None)
     topic_resolution = None
     topic_ids = item.topic.ancestor_ids() or (item.topic_id,)
-    # The topic and its ancestors, each row also carrying the remote-area count: one statement.
-    rows = db.session.execute(select(Topic, remote_places).where(Topic.id.in_(topic_ids))).all()
-    topics = {topic.id: topic for topic, _remote in rows}
+    # The topic and its ancestors, each row also carrying the remote-area count (and the
+    # calendar's overrides): one statement.
+    rows = db.session.execute(select(Topic, remote_places, overrides).where(Topic.id.in_(topic_ids))).all()
+    topics = {topic.id: topic for topic, _remote, _overrides in rows}
     remote = bool(rows[0][1]) if rows else bool(db.session.scalar(select(remote_places)))
+    calendar = None
+    if instants:
+        calendar = calendar_from(years, rows[0][2]) if rows else calendar_for(*instants)
     for topic_id in reversed(topic_ids):
         topic = topics.get(topic_id)
         if topic is not None and topic.resolution_working_days:
@@ -102,7 +115,7 @@ def case_facts(item: Feedback) -> CaseFacts:
         complaint_round=item.complaint_round,
         several_places=item.several_places,
         topic_resolution=topic_resolution,
-    )
+    ), calendar
 
 
 def _describe(deadline: Deadline) -> dict[str, Any]:
@@ -157,7 +170,9 @@ def first_clocks(item: Feedback, unit: Unit, now: datetime) -> list[Deadline]:
     """The ACCEPTANCE and RESOLUTION clocks of an item no unit held yet, owned by ``unit``, planned
     from its receipt (``plan_deadlines``): new rows, not added to the session. Reads the case facts
     and the calendar; writes nothing. ``start_clocks`` adds them and ``record_clocks_set`` says so."""
-    planned = plan_deadlines(case_facts(item), calendar_for(item.received_at, now))
+    facts, calendar = case_facts_and_calendar(item, item.received_at, now)
+    assert calendar is not None
+    planned = plan_deadlines(facts, calendar)
     return [
         Deadline(
             feedback_id=item.id,

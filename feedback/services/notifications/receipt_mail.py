@@ -38,26 +38,30 @@ def confirm_receipt(feedback_id: int, *, now: datetime) -> bool:
     exist, has no email address or no code yet, or was confirmed already (dedupe key
     ``receipt:<id>``, refused by the unique constraint even for a concurrent call). Written in
     the item's ``language`` when it is one of LANGUAGES, else in the default locale.
-    Idempotent. The mailer sends the row (at least once, see ``mailer``).
+    Idempotent. The mailer sends the row (at least once, see ``mailer``). Routing writes the
+    same row in its own transaction instead (``receipt_notice``, ``route_item(confirm=True)``).
     """
     item = db.session.get(Feedback, feedback_id, options=[joinedload(Feedback.topic)])
-    if item is None or not item.submitter_email or not item.code:
+    notice = receipt_notice(item) if item is not None else None
+    if notice is None:
         return False
+    created = queue_notification(str(notice.pop("dedupe_key")), str(notice.pop("kind")), now=now,
+                                 **notice)  # type: ignore[arg-type]
+    db.session.commit()
+    return created
+
+
+def receipt_notice(item: Feedback) -> dict[str, object] | None:
+    """The confirmation of ``item`` as a notification row (``outbox.queue_notifications``), or
+    None when it has no email address or no code yet. Writes nothing."""
+    if not item.submitter_email or not item.code:
+        return None
     config = current_app.config
     language = item.language if item.language in config["LANGUAGES"] else str(config["BABEL_DEFAULT_LOCALE"])
     with force_locale(language):
         subject, body = _render(item)
-    created = queue_notification(
-        dedupe_key(item.id),
-        RECEIPT_KIND,
-        subject=subject[:255],
-        body=body,
-        now=now,
-        feedback_id=item.id,
-        recipient_email=item.submitter_email,
-    )
-    db.session.commit()
-    return created
+    return dict(dedupe_key=dedupe_key(item.id), kind=RECEIPT_KIND, subject=subject[:255], body=body,
+                feedback_id=item.id, recipient_email=item.submitter_email)
 
 
 def _render(item: Feedback) -> tuple[str, str]:

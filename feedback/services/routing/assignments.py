@@ -6,6 +6,7 @@ it writes in the caller's transaction and never commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from flask import current_app
@@ -58,6 +59,7 @@ def assign(
     now: datetime,
     actor: Actor = Actor.system(),
     first: bool = False,
+    notices: Sequence[dict[str, object]] = (),
 ) -> Assignment:
     """Give ``item`` to ``unit`` and tell the unit.
 
@@ -69,7 +71,8 @@ def assign(
     ``assigned:<assignment id>``) and one to the resident when they gave an email (the item's
     language, the code and the unit's name only; ``handling.resident_notices``). ``first`` says
     that no unit ever held the item (the caller read its assignments): it then has no clocks, and
-    none are looked up. Does not commit.
+    none are looked up. ``notices`` (notification rows the caller has ready, such as the
+    resident's confirmation) go first in the same INSERT as these. Does not commit.
     """
     # An item no unit held has no clocks: its first ones are planned before anything is written,
     # so that the assignment and the clocks go in one flush, and both events in one INSERT after.
@@ -97,7 +100,7 @@ def assign(
         started = start_clocks(item, unit, now, actor=actor)
     rows = [_notice(item, unit, assignment, next((d for d in started if d.clock == Clock.RESOLUTION.value), None))]
     told = _resident_notice(item, unit, assignment, now)
-    queue_notifications(rows + ([told] if told else []), now=now)
+    queue_notifications([*notices, *rows, *([told] if told else [])], now=now)
     return assignment
 
 

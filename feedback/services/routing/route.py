@@ -18,6 +18,7 @@ transfers them to the competent body with a reason (``transfer.return_item``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -37,6 +38,8 @@ from feedback.models import Assignment, Event, Feedback, Locality, LocalityLevel
 from feedback.services.routing.assignments import assign, returned_reason, returns_of
 from feedback.services.audit import chain_end_columns, record_event, remember_chain_end
 from feedback.services.health import beat
+from feedback.services.notifications.outbox import queue_notifications
+from feedback.services.notifications.receipt_mail import confirm_receipt, receipt_notice
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +83,7 @@ class Target:
     first: bool = False
 
 
-def route_item(feedback_id: int, *, now: datetime) -> RouteResult:
+def route_item(feedback_id: int, *, now: datetime, confirm: bool = False) -> RouteResult:
     """Assign a `received` item to its unit, start its clocks, notify the unit; commit.
 
     The unit is chosen by the most specific routing rule valid on the local date of ``now``,
@@ -89,6 +92,10 @@ def route_item(feedback_id: int, *, now: datetime) -> RouteResult:
     or no unit at all are configuration errors: the item stays `received`, an internal
     "routing_failed" event is written and an error is logged for administrators; no unit is
     picked at random. Idempotent: a second run finds the item claimed and returns SKIPPED.
+
+    ``confirm`` (the ``route_feedback`` task) also queues the resident's confirmation email
+    (``receipt_mail``), once per item whatever happens to routing: in the routing's own
+    transaction (first in the notices' INSERT) when it assigns or records a failure, else apart.
     """
     # The item with its place and topic, whether any unit ever held it and the end of its audit
     # chain, in one statement.
@@ -103,11 +110,14 @@ def route_item(feedback_id: int, *, now: datetime) -> RouteResult:
     item, held_before, last_seq, last_hash = row
     remember_chain_end(item.id, last_seq, last_hash)
     if item.status is not Status.RECEIVED:
+        if confirm:
+            confirm_receipt(item.id, now=now)
         return RouteResult(RouteOutcome.SKIPPED, item.current_unit_id)
+    receipt = receipt_notice(item) if confirm else None
     try:
         target = choose_target(item, now, held_before=bool(held_before))
     except (AmbiguousRules, NoUnit) as error:
-        return _record_failure(item, error, now)
+        return _record_failure(item, error, now, receipt)
     # The claim writes what ``assign`` would write on the item too (one UPDATE, not two).
     claim = db.session.execute(
         update(Feedback)
@@ -118,27 +128,32 @@ def route_item(feedback_id: int, *, now: datetime) -> RouteResult:
     claimed = int(getattr(claim, "rowcount", 0))
     if claimed != 1:
         db.session.rollback()
+        if confirm:
+            confirm_receipt(feedback_id, now=now)
         return RouteResult(RouteOutcome.SKIPPED)
     try:
-        assignment = give(item, target, now)
+        assignment = give(item, target, now, notices=[receipt] if receipt else [])
         unit_id, assignment_id = target.unit.id, assignment.id  # read before the commit expires them
         db.session.commit()
     except IntegrityError:  # an open assignment exists although the item was `received`
         db.session.rollback()
         log.error("item %s was received but already had an open assignment", feedback_id)
+        if confirm:
+            confirm_receipt(feedback_id, now=now)
         return RouteResult(RouteOutcome.SKIPPED)
     outcome = RouteOutcome.DISPUTE if target.dispute else RouteOutcome.ASSIGNED
     return RouteResult(outcome, unit_id, assignment_id)
 
 
-def give(item: Feedback, target: Target, now: datetime, *, actor: Actor = Actor.system()) -> Assignment:
+def give(item: Feedback, target: Target, now: datetime, *, actor: Actor = Actor.system(),
+         notices: Sequence[dict[str, object]] = ()) -> Assignment:
     """Assign ``item`` to ``target`` (with the public "jurisdiction_dispute" event first when it
-    is one). Does not commit."""
+    is one); ``notices`` as ``assign`` takes them. Does not commit."""
     if target.dispute:
         record_event(item, EventAction.JURISDICTION_DISPUTE, actor=actor, at=now,
                      after={"unit": target.unit.name, "transfers": len(returns_of(item))})
     return assign(item, target.unit, rule_id=target.rule_id, explanation=target.explanation, now=now,
-                  actor=actor, first=target.first)
+                  actor=actor, first=target.first, notices=notices)
 
 
 def choose_target(item: Feedback, now: datetime, *, held_before: bool = True) -> Target:
@@ -262,7 +277,8 @@ def dispute_unit(item: Feedback, excluding: frozenset[int] = frozenset()) -> Uni
     return next((unit for unit in fronts if unit.id not in excluding), None)
 
 
-def _record_failure(item: Feedback, error: AmbiguousRules | NoUnit, now: datetime) -> RouteResult:
+def _record_failure(item: Feedback, error: AmbiguousRules | NoUnit, now: datetime,
+                    receipt: dict[str, object] | None = None) -> RouteResult:
     if isinstance(error, AmbiguousRules):
         outcome, after = RouteOutcome.AMBIGUOUS, {"reason": "ambiguous_rules", "rule_ids": list(error.rule_ids)}
     else:
@@ -271,6 +287,8 @@ def _record_failure(item: Feedback, error: AmbiguousRules | NoUnit, now: datetim
     log.error("routing item %s (%s) failed: %s", item.id, item.code, error)
     record_event(item, EventAction.ROUTING_FAILED, actor=Actor.system(), at=now, public=False,
                  after={**after, "message": str(error)})
+    if receipt is not None:
+        queue_notifications([receipt], now=now)
     db.session.commit()
     return RouteResult(outcome)
 

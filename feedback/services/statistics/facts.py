@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,7 +55,12 @@ def places(session: Session, locality_ids: Iterable[int] | None = None) -> dict[
     query = select(Locality.id, Locality.path, Locality.level)
     if locality_ids is not None:
         query = query.where(Locality.id.in_(list(locality_ids)))
-    rows = session.execute(query).all()
+    return places_of_rows(session, session.execute(query).all())
+
+
+def places_of_rows(session: Session, rows: Sequence[Any]) -> dict[int, Place]:
+    """``places`` of localities already read (rows with ``id``, ``path`` and ``level``): a
+    second read only for the levels of ancestors that the paths do not name by position."""
     chains = {row.id: ids_of(row.path) or (row.id,) for row in rows}
     level_of = {row.id: row.level for row in rows}
     for row in rows:  # a full path (province first) names its levels by position: no second read
@@ -70,6 +76,12 @@ def places(session: Session, locality_ids: Iterable[int] | None = None) -> dict[
         village = next((i for i in chain if level_of.get(i) is LocalityLevel.VILLAGE), None)
         result[locality_id] = Place(commune, village)
     return result
+
+
+class _LocalityRow(NamedTuple):
+    id: int
+    path: str | None
+    level: LocalityLevel
 
 
 def _kind_at(current: Kind, changes: Sequence[tuple[datetime, Kind]], at: datetime) -> Kind:
@@ -94,8 +106,11 @@ def facts_of(session: Session, feedback_ids: Sequence[int], where: dict[int, Pla
     if not feedback_ids:
         return []
     ids = list(feedback_ids)
+    # The items with their localities' paths and levels (their places, without a read of their own).
     items = {row.id: row for row in session.execute(
-        select(Feedback.id, Feedback.locality_id, Feedback.topic_id, Feedback.kind, Feedback.answered_at)
+        select(Feedback.id, Feedback.locality_id, Feedback.topic_id, Feedback.kind, Feedback.answered_at,
+               Locality.path.label("locality_path"), Locality.level.label("locality_level"))
+        .join(Locality, Locality.id == Feedback.locality_id)
         .where(Feedback.id.in_(ids), Feedback.origin == Origin.RESIDENT))}
     # Residents' items only: the Front's recommendations have figures of their own.
     ids = [i for i in ids if i in items]
@@ -104,7 +119,9 @@ def facts_of(session: Session, feedback_ids: Sequence[int], where: dict[int, Pla
     # Answers, their clocks and pauses, ratings and reopenings exist only once an answer was
     # published (``answered_at`` is set then and kept): a routing's refresh skips those reads.
     answered = [i for i, row in items.items() if row.answered_at is not None]
-    where = where if where is not None else places(session, {row.locality_id for row in items.values()})
+    if where is None:
+        where = places_of_rows(session, list({row.locality_id: _LocalityRow(
+            row.locality_id, row.locality_path, row.locality_level) for row in items.values()}.values()))
 
     changes: dict[int, list[tuple[datetime, Kind]]] = defaultdict(list)
     assigned_names: dict[tuple[int, int, datetime], str] = {}

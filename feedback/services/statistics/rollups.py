@@ -18,7 +18,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, select
+from sqlalchemy import Executable, Insert, Table, and_, delete, insert, select
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.orm import Session
 
 from feedback.models import StatDaily, StatFact, StatMonthly, StatMonthlyUnit, StatUnitName
@@ -61,8 +62,10 @@ def _stored_counted(row: StatFact) -> tuple[object, ...]:
             row.day, row.on_time, row.seconds, row.satisfied)
 
 
-def apply_deltas(session: Session, signed: Iterable[tuple[int, dict[str, Any]]]) -> None:
-    """Add each (sign, fact row) to the daily and monthly rollups; rows left at zero go."""
+def rollup_writes(signed: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[Executable], list[Executable]]:
+    """What adding each (sign, fact row) to the daily and monthly rollups takes: one multi-row
+    upsert per rollup table (rows in one sorted order: one lock order for every writer), and the
+    deletes of the rows a negative delta may have left at zero (to run after the upserts)."""
     daily: dict[tuple[Any, ...], dict[str, Any]] = {}
     monthly: dict[tuple[Any, ...], dict[str, Any]] = {}
     monthly_unit: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -80,44 +83,83 @@ def apply_deltas(session: Session, signed: Iterable[tuple[int, dict[str, Any]]])
             target[name] += sign * value
             month_target[name] += sign * value
             unit_target[name] += sign * value
+    upserts: list[Executable] = []
+    deletes: list[Executable] = []
     for table, key, rows in ((StatDaily.__table__, DAILY_KEY, daily), (StatMonthly.__table__, MONTHLY_KEY, monthly),
                              (StatMonthlyUnit.__table__, MONTHLY_UNIT_KEY, monthly_unit)):
         assert isinstance(table, Table)
-        for _, values in sorted(rows.items(), key=lambda kv: tuple(str(v) for v in kv[0])):  # one lock order
-            if not any(values[c] for c in COUNTS):
-                continue
-            statement = dialect_insert(table).values(**values)
-            session.execute(statement.on_conflict_do_update(
-                index_elements=list(key),
-                set_={c: table.c[c] + statement.excluded[c] for c in COUNTS},
-            ))
+        changed = [values for _, values in sorted(rows.items(), key=lambda kv: tuple(str(v) for v in kv[0]))
+                   if any(values[c] for c in COUNTS)]  # one lock order
+        if not changed:
+            continue
+        statement = dialect_insert(table).values(changed)
+        upserts.append(statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={c: table.c[c] + statement.excluded[c] for c in COUNTS},
+        ))
+        for values in changed:
             if any(values[c] < 0 for c in COUNTS):
-                session.execute(delete(table).where(
+                deletes.append(delete(table).where(
                     and_(*(table.c[k] == values[k] for k in key)), *(table.c[c] == 0 for c in COUNTS)))
+    return upserts, deletes
 
 
-def remember_names(session: Session, facts: Iterable[Fact]) -> None:
-    """Keep each unit's code and name of its latest fact per day."""
+def apply_deltas(session: Session, signed: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    """Add each (sign, fact row) to the daily and monthly rollups; rows left at zero go."""
+    upserts, deletes = rollup_writes(signed)
+    execute_together(session, upserts)
+    for statement in deletes:
+        session.execute(statement)
+
+
+def name_writes(facts: Iterable[Fact]) -> list[Executable]:
+    """Keeping each unit's code and name of its latest fact per day: one multi-row upsert (none
+    when there is no fact), which leaves a later stored name alone."""
     latest: dict[tuple[int, date], Fact] = {}
     for fact in facts:
         key = (fact.unit_id, fact.day)
         if key not in latest or fact.at >= latest[key].at:
             latest[key] = fact
+    if not latest:
+        return []
     table = StatUnitName.__table__
     assert isinstance(table, Table)
-    for (unit_id, day), fact in sorted(latest.items()):
-        statement = dialect_insert(table).values(unit_id=unit_id, day=day, at=fact.at, code=fact.unit_code,
-                                                   name=fact.unit_name)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["unit_id", "day"],
-            set_={"at": statement.excluded.at, "code": statement.excluded.code, "name": statement.excluded.name},
-            where=table.c.at <= statement.excluded.at,
-        ))
+    statement = dialect_insert(table).values([
+        {"unit_id": unit_id, "day": day, "at": fact.at, "code": fact.unit_code, "name": fact.unit_name}
+        for (unit_id, day), fact in sorted(latest.items())])
+    return [statement.on_conflict_do_update(
+        index_elements=["unit_id", "day"],
+        set_={"at": statement.excluded.at, "code": statement.excluded.code, "name": statement.excluded.name},
+        where=table.c.at <= statement.excluded.at,
+    )]
+
+
+def remember_names(session: Session, facts: Iterable[Fact]) -> None:
+    """Keep each unit's code and name of its latest fact per day."""
+    execute_together(session, name_writes(facts))
+
+
+def execute_together(session: Session, writes: Sequence[Executable]) -> None:
+    """Run ``writes`` in order: on PostgreSQL as one statement (the first ones as data-modifying
+    WITH clauses of the last: one round trip), elsewhere one after the other. They must touch
+    different tables (in one statement each sees the snapshot from before all of them)."""
+    if not writes:
+        return
+    if len(writes) > 1 and session.get_bind().dialect.name == "postgresql":
+        last = writes[-1]
+        assert isinstance(last, (Insert, PgInsert))
+        session.execute(last.add_cte(*(w.cte(f"write_{i}") for i, w in enumerate(writes[:-1]))))  # type: ignore[attr-defined]
+        return
+    for statement in writes:
+        session.execute(statement)
 
 
 def refresh_items(session: Session, feedback_ids: Sequence[int]) -> int:
     """Bring the stored facts and rollups of ``feedback_ids`` in line with their raw rows, in
-    the caller's transaction (not committed). Idempotent. Returns how many facts changed."""
+    the caller's transaction (not committed). Idempotent. Returns how many facts changed.
+
+    On PostgreSQL the new facts, the units' names and the three rollups are written in one
+    statement (``execute_together``): an item's first assignment costs its reads and one write."""
     if not feedback_ids:
         return 0
     derived = {f.identity: f for f in facts_of(session, feedback_ids)}
@@ -140,8 +182,12 @@ def refresh_items(session: Session, feedback_ids: Sequence[int]) -> int:
         return 0
     if gone:
         session.execute(delete(StatFact).where(StatFact.id.in_(gone)))
+    writes: list[Executable] = []
     if added:
-        session.execute(insert(StatFact), [fact_row(f) for f in added])
-        remember_names(session, added)
-    apply_deltas(session, signed)
+        writes.append(insert(StatFact).values([fact_row(f) for f in added]))
+        writes.extend(name_writes(added))
+    upserts, deletes = rollup_writes(signed)
+    execute_together(session, writes + upserts)
+    for statement in deletes:
+        session.execute(statement)
     return len(signed)
