@@ -3,10 +3,12 @@ enqueued only after the commit, files are never half-written, and a submission k
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -277,17 +279,20 @@ def test_a_lost_race_on_the_submission_key_returns_the_winner(
     directory = make_directory()
     winner = submit_feedback(report(directory, submission_key="key-race", session_id="s-race",
                                     attachments=(Upload("a.png", PNG),)), now=TUESDAY_MORNING)
-    lookups: list[str] = []
-    real_lookup = submission_service.find_by_repeat_digest
+    seen: list[int | None] = []
+    real_read = submission_service._read_facts
 
-    def blind_first_lookup(key: str) -> Feedback | None:
-        lookups.append(key)
-        return None if len(lookups) == 1 else real_lookup(key)
+    def blind_read(*args: Any, **kwargs: Any) -> Any:
+        # The winner's row is there (the check sees it) but, as if it had been inserted just
+        # after our read, the check reports nothing: our INSERT then meets the unique column.
+        facts = real_read(*args, **kwargs)
+        seen.append(facts.repeat_id)
+        return dataclasses.replace(facts, repeat_id=None)
 
-    monkeypatch.setattr(submission_service, "find_by_repeat_digest", blind_first_lookup)
+    monkeypatch.setattr(submission_service, "_read_facts", blind_read)
     loser = submit_feedback(report(directory, submission_key="key-race", session_id="s-race",
                                    attachments=(Upload("a.png", PNG),)), now=TUESDAY_MORNING)
-    assert len(lookups) == 2
+    assert seen == [winner.feedback_id]
     assert (loser.feedback_id, loser.duplicate, loser.token) == (winner.feedback_id, True, winner.token)
     assert count(Feedback) == 1
     assert len(upload_files(app)) == 1  # the winner's file only: the loser's staged file was removed
