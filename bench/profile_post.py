@@ -6,7 +6,8 @@ POST, through the Flask test client against PostgreSQL and Redis, as configured 
 It makes the database (migrations and the demo directory; ``--reuse`` keeps an existing one),
 warms up, then times ``--n`` POSTs of each kind and prints the mean time per request and the SQL
 statements each one sends (with the statements of the last request). ``--profile form|open311``
-prints the cProfile of that loop (top functions by cumulative time). It drops the database at the
+prints the cProfile of that loop (top functions by cumulative time) and keeps it in
+``/tmp/profile_post_<kind>.prof``. It drops the database at the
 end unless ``--keep``, and flushes its Redis database.
 """
 
@@ -142,6 +143,7 @@ def run(args: argparse.Namespace) -> None:
         for sql in one:
             print("   ", " ".join(sql.split())[:160])
         if profiler:
+            profiler.dump_stats(f"/tmp/profile_post_{name}.prof")
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
