@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.services.open311.catalog import service, services
 from tests.factories import add_topic
+from tests.statements import recorded_statements
 
 
 def test_one_service_is_the_one_the_list_offers_and_nothing_else_is(db_session: Session) -> None:
@@ -31,13 +31,7 @@ def test_one_service_is_one_statement(db_session: Session) -> None:
     waste = add_topic("WASTE", "Môi trường")
     add_topic("BINS", "Rác thải", parent=add_topic("SORTING", "Phân loại", parent=waste))
     db.session.flush()
-    statements: list[str] = []
-    engine = db.session.get_bind()
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements() as statements:
         found = service("BINS")
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert found is not None and found.group.name == "Môi trường"
     assert len(statements) == 1

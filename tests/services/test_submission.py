@@ -28,6 +28,7 @@ from feedback.services.audit import verify_chain
 from feedback.services.intake.submission import Submission, SubmissionInvalid, Upload, submit_feedback
 from tests.conftest import Enqueued
 from tests.factories import Directory, make_directory
+from tests.statements import recorded_statements
 from tests.times import TUESDAY_MORNING
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
@@ -130,6 +131,51 @@ def test_an_invalid_submission_names_its_fields_and_writes_nothing(
     assert set(raised.value.errors) == fields
     assert count(Feedback) == 0 and count(Event) == 0
     assert upload_files(app) == [] and enqueued == []
+
+
+def test_every_problem_comes_in_the_order_of_the_form(db_session: Session) -> None:
+    """Fields checked before the database is asked and places checked after keep the form's order."""
+    directory = make_directory()
+    with pytest.raises(SubmissionInvalid) as raised:
+        submit_feedback(report(directory, kind="nonsense", locality_code="99999", topic_code="khong-co", title="",
+                               email="khong-phai-email"), now=TUESDAY_MORNING)
+    assert list(raised.value.errors) == ["kind", "locality_code", "topic_code", "title", "email"]
+    assert "99999" in raised.value.errors["locality_code"] and "khong-co" in raised.value.errors["topic_code"]
+
+
+def test_a_village_of_another_commune_and_an_inactive_topic_are_refused(db_session: Session) -> None:
+    directory = make_directory()
+    directory.waste.active = False
+    db.session.flush()
+    with pytest.raises(SubmissionInvalid) as raised:  # the village is Hà Tu's
+        submit_feedback(report(directory, locality_code=directory.van_don.code), now=TUESDAY_MORNING)
+    assert set(raised.value.errors) == {"village_code", "topic_code"}
+    assert count(Feedback) == 0
+
+
+def test_a_submission_is_one_read_and_two_inserts(
+    db_session: Session, enqueued: Enqueued,
+) -> None:
+    """Issue #11: places, topic, repeat check and (PostgreSQL) the new id in one statement; the
+    item goes in with its code (no UPDATE after) and its event in the same flush."""
+    directory = make_directory()
+    db.session.flush()
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    with recorded_statements() as statements:
+        receipt = submit_feedback(report(directory, submission_key="k", session_id="s"), now=TUESDAY_MORNING)
+    sent = [" ".join(s.split()[:3]) for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    if postgresql:
+        assert sent == ["SELECT %(param_1)s::VARCHAR AS", "INSERT INTO feedback", "INSERT INTO event"], sent
+    else:  # SQLite: the id comes from the INSERT, the code after it
+        assert [x.split(" ")[0] for x in sent] == ["SELECT", "INSERT", "UPDATE", "INSERT"], sent
+    item = db.session.get(Feedback, receipt.feedback_id)
+    assert item is not None and item.code == receipt.code and parse_code(item.code).sequence == item.id
+    assert verify_chain(item.id)
+    # A repeat is answered by the same read, without writing.
+    with recorded_statements() as statements:
+        again = submit_feedback(report(directory, submission_key="k", session_id="s"), now=TUESDAY_MORNING)
+    assert again.duplicate and again.feedback_id == receipt.feedback_id
+    assert not any(s.startswith(("INSERT", "UPDATE")) for s in statements)
 
 
 def test_limits_are_stated_in_the_messages(db_session: Session) -> None:
