@@ -225,12 +225,14 @@ def find_by_repeat_digest(digest: str) -> Feedback | None:
     return db.session.scalar(select(Feedback).where(Feedback.submission_key == digest))
 
 
-def _content(sub: Submission, clean: _Draft) -> ReportContent:
+def _content(sub: Submission, draft: _Draft) -> ReportContent:
+    """What makes a repeat, from the fields as cleaned (the codes as given: a repeat is only
+    looked for in what is also valid, since an invalid submission is refused before)."""
     return ReportContent(
-        kind=clean.kind.value if clean.kind is not None else "", locality_code=clean.locality_code,
-        topic_code=clean.topic_code, title=clean.title, body=clean.body, name=clean.name, phone=clean.phone,
-        email=clean.email, consent_share_contact=bool(sub.consent_share_contact),
-        attachment_hashes=tuple(file.sha256 for file in clean.files),
+        kind=draft.kind.value if draft.kind is not None else "", locality_code=draft.locality_code,
+        topic_code=draft.topic_code, title=draft.title, body=draft.body, name=draft.name, phone=draft.phone,
+        email=draft.email, consent_share_contact=bool(sub.consent_share_contact),
+        attachment_hashes=tuple(file.sha256 for file in draft.files),
     )
 
 
