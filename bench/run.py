@@ -306,17 +306,22 @@ class Bench:
         # Warm-up (discarded): every worker has served, compiled its templates and filled its pools.
         self.wrk(app_port, "/submit", form_fields, cookie, "multipart", seconds=3)
         self.wrk(ref_port, "/reference", form_fields, "", "multipart", seconds=3)
+        items_before = self.count_items()
         for _round in range(self.args.rounds):
             runs["form"].append(self.wrk(app_port, "/submit", form_fields, cookie, "multipart"))
             runs["reference"].append(self.wrk(ref_port, "/reference", form_fields, "", "multipart"))
             if open311 is not None:
                 path, fields = open311
                 runs["open311"].append(self.wrk(app_port, path, fields, "", "urlencoded"))
+        # Every request answered without error must have made an item (a repeat would make none).
+        made = self.count_items() - items_before
+        sent = sum(r["requests"] - r["errors"] for name in ("form", "open311") for r in runs.get(name, []))
+        print(f"  {made} items made by {sent} form and Open311 requests answered without error")
         web_rss = [peak_rss_mb(pid) for pid in children(web.pid)]
         self.stop(web)
         self.stop(ref)
-        summary: dict[str, Any] = {"server": server, "workers": workers, "worker_class": self.args.worker_class,
-                                   "threads": threads, "seconds": self.args.seconds, "rounds": self.args.rounds,
+        summary: dict[str, Any] = {"items_made": made, "requests_answered": sent, "server": server,
+                                   "workers": workers, "worker_class": self.args.worker_class, "threads": threads, "seconds": self.args.seconds, "rounds": self.args.rounds,
                                    "connections": self.args.connections, "runs": runs}
         reference_rps = statistics.mean(r["rps"] for r in runs["reference"])
         for name, results in runs.items():
@@ -332,6 +337,12 @@ class Bench:
         self.results["a_submissions"] = summary
         self.results.setdefault("e_memory", {})["web_worker_peak_rss_mb"] = max(
             (x for x in web_rss if x is not None), default=None)
+
+    def count_items(self) -> int:
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            return int(conn.execute("SELECT count(*) FROM feedback").fetchone()[0])  # type: ignore[index]
 
     def open311_target(self, port: int) -> tuple[str, dict[str, str]] | None:
         """The Open311 POST of this app and its fields (with an API key issued for the run), if the
@@ -369,6 +380,7 @@ class Bench:
     def wrk(self, port: int, path: str, fields: dict[str, str], cookie: str, encoding: str,
             seconds: float | None = None) -> dict[str, Any]:
         env = {**os.environ, "BENCH_PATH": path, "BENCH_COOKIE": cookie, "BENCH_ENCODING": encoding,
+               "BENCH_NONCE": secrets.token_hex(4) + "-",
                "BENCH_FIELDS": "\n".join(f"{k}={v}" for k, v in fields.items())}
         threads = min(2, self.args.connections)
         out = subprocess.run(
