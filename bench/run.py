@@ -321,7 +321,8 @@ class Bench:
         self.stop(web)
         self.stop(ref)
         summary: dict[str, Any] = {"items_made": made, "requests_answered": sent, "server": server,
-                                   "workers": workers, "worker_class": self.args.worker_class, "threads": threads, "seconds": self.args.seconds, "rounds": self.args.rounds,
+                                   "workers": workers, "worker_class": self.args.worker_class, "threads": threads,
+                                   "seconds": self.args.seconds, "rounds": self.args.rounds,
                                    "connections": self.args.connections, "runs": runs}
         reference_rps = statistics.mean(r["rps"] for r in runs["reference"])
         for name, results in runs.items():
