@@ -153,11 +153,11 @@ def test_a_village_of_another_commune_and_an_inactive_topic_are_refused(db_sessi
     assert count(Feedback) == 0
 
 
-def test_a_submission_is_one_read_and_two_inserts(
+def test_a_submission_is_one_read_and_one_insert(
     db_session: Session, enqueued: Enqueued,
 ) -> None:
     """Issue #11: places, topic, repeat check and (PostgreSQL) the new id in one statement; the
-    item goes in with its code (no UPDATE after) and its event in the same flush."""
+    item (with its code: no UPDATE after), its attachments and its event in one INSERT."""
     directory = make_directory()
     db.session.flush()
     postgresql = db.session.get_bind().dialect.name == "postgresql"
@@ -165,7 +165,8 @@ def test_a_submission_is_one_read_and_two_inserts(
         receipt = submit_feedback(report(directory, submission_key="k", session_id="s"), now=TUESDAY_MORNING)
     sent = [" ".join(s.split()[:3]) for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
     if postgresql:
-        assert sent == ["SELECT %(param_1)s::VARCHAR AS", "INSERT INTO feedback", "INSERT INTO event"], sent
+        assert sent == ["SELECT %(param_1)s::VARCHAR AS", "WITH item AS"], sent
+        assert "INSERT INTO feedback" in statements[-1] and "INSERT INTO event" in statements[-1]
     else:  # SQLite: the id comes from the INSERT, the code after it
         assert [x.split(" ")[0] for x in sent] == ["SELECT", "INSERT", "UPDATE", "INSERT"], sent
     item = db.session.get(Feedback, receipt.feedback_id)

@@ -28,12 +28,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, literal, null, select, union_all
+from sqlalchemy import Table, func, insert, inspect, literal, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from feedback import jobs
@@ -43,9 +43,9 @@ from feedback.domain.status import Channel, Kind, Status
 from feedback.domain.repeats import ReportContent, content_fingerprint, repeat_digest, repeat_token
 from feedback.domain.tracking import hash_token, make_code, new_secret_token, token_matches
 from feedback.extensions import db
-from feedback.models import Attachment, Feedback, Locality, LocalityLevel, Topic
+from feedback.models import Attachment, Event, Feedback, Locality, LocalityLevel, Topic
 from feedback.services.intake import uploads
-from feedback.services.audit import record_event, remember_chain_end
+from feedback.services.audit import chained_event, record_event, remember_chain_end
 
 log = logging.getLogger(__name__)
 
@@ -253,10 +253,13 @@ def _duplicate(item: Feedback, token: str) -> Receipt:
 
 def _save(sub: Submission, clean: _Clean, token: str, digest: str | None, staged: list[uploads.StagedFile],
           now: datetime, next_id: int | None) -> Feedback:
-    """The item, its attachments and its "received" event, added to the session. With ``next_id``
-    (PostgreSQL: the id already drawn from the sequence) the item goes in with its code and the
-    event in the same flush as the item, at the commit; without it the item is flushed for its
-    id and its code set after (an UPDATE)."""
+    """Write the item, its attachments and its "received" event in the current transaction.
+
+    With ``next_id`` (PostgreSQL: the id already drawn from the sequence) they go in together,
+    the item with its code, in one statement (an INSERT of the event with the item's and the
+    attachments' INSERTs as data-modifying WITH queries: one round trip, all or nothing). Without
+    it (SQLite) they are added to the session: the item is flushed for its id, its code set after
+    (an UPDATE at the commit's flush)."""
     year = now.astimezone(ZoneInfo(str(current_app.config["BABEL_DEFAULT_TIMEZONE"]))).year
     prefix = str(current_app.config["TRACKING_PREFIX"])
     item = Feedback(
@@ -280,17 +283,18 @@ def _save(sub: Submission, clean: _Clean, token: str, digest: str | None, staged
         received_at=now,
         updated_at=now,
     )
-    db.session.add(item)
+    attachments = [
+        Attachment(feedback_id=next_id, storage_name=file.storage_name, original_name=file.file.original_name,
+                   content_type=file.file.content_type, size=file.file.size, sha256=file.file.sha256, created_at=now)
+        for file in staged
+    ]
     if next_id is None:
+        db.session.add(item)
         db.session.flush()  # the id is the code's sequence number
         item.code = make_code(prefix=prefix, year=year, sequence=item.id)
+        if attachments:  # (reading the collection of a flushed item would load it)
+            item.attachments.extend(attachments)
     remember_chain_end(item.id, None, None)  # a new item has no event yet: nothing to read
-    for file in staged:
-        item.attachments.append(
-            Attachment(storage_name=file.storage_name, original_name=file.file.original_name,
-                       content_type=file.file.content_type, size=file.file.size, sha256=file.file.sha256,
-                       created_at=now)
-        )
     # The public timeline's first line; no personal data (the event is public).
     after: dict[str, object] = {
         "status": Status.RECEIVED.value,
@@ -302,8 +306,36 @@ def _save(sub: Submission, clean: _Clean, token: str, digest: str | None, staged
     }
     if sub.client:
         after["client"] = sub.client
-    record_event(item, EventAction.RECEIVED, actor=Actor.resident(), at=now, public=True, after=after)
+    if next_id is None:
+        record_event(item, EventAction.RECEIVED, actor=Actor.resident(), at=now, public=True, after=after)
+        return item
+    event = chained_event(item, EventAction.RECEIVED, actor=Actor.resident(), at=now, public=True, after=after)
+    statement = insert(_table(Event)).values(_columns(event)).add_cte(
+        insert(_table(Feedback)).values(_columns(item)).cte("item"))
+    if attachments:
+        statement = statement.add_cte(insert(_table(Attachment)).values([_columns(a) for a in attachments]).cte("files"))
+    db.session.execute(statement)
     return item
+
+
+def _table(model: type) -> Table:
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+def _columns(obj: object) -> dict[str, Any]:
+    """The column values of a new ORM object for an INSERT, by column: those set, and the
+    Python-side defaults of the others (SQLAlchemy leaves them empty in a WITH query's INSERT)."""
+    state = inspect(obj)
+    values = {attr.columns[0].key: state.dict[attr.key] for attr in state.mapper.column_attrs if attr.key in state.dict}
+    for column in state.mapper.local_table.columns:
+        default = column.default
+        if column.key in values or default is None:
+            continue
+        if default.is_scalar:
+            values[column.key] = default.arg
+        elif default.is_callable:
+            values[column.key] = default.arg(None)  # wrapped by SQLAlchemy to take a context
+    return values
 
 
 @dataclass(frozen=True)
