@@ -7,7 +7,9 @@
 -- session, form key and content, would be repeats that make no item.
 local boundary = "----benchBoundary7MA4YWxkTrZu0gW"
 local counter = 0
-local thread_id = 0
+-- A global, not a local: setup() sets it in each thread (a local here would stay 0 in both
+-- threads, whose titles would then be the same, and the form POSTs repeats of each other).
+thread_id = 0
 local fields = {}
 local path = os.getenv("BENCH_PATH")
 local nonce = os.getenv("BENCH_NONCE") or ""
