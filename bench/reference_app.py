@@ -12,7 +12,8 @@ from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from psycopg_pool import ConnectionPool
 
-pool = ConnectionPool(os.environ["BENCH_REFERENCE_DSN"], min_size=1, max_size=2, open=True)
+pool = ConnectionPool(os.environ["BENCH_REFERENCE_DSN"], min_size=1, max_size=int(os.environ.get("BENCH_REFERENCE_POOL", "2")),
+                      open=True)
 app = Flask(__name__)
 
 

@@ -68,6 +68,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10, help="wrk time per run in part a (10)")
     parser.add_argument("--rounds", type=int, default=2, help="A B rounds in part a (2: A B A B)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (8)")
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers in part a, for both apps (one per core)")
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"],
+                        help="gunicorn worker class in part a, for both apps (sync; the README's production "
+                             "command uses gthread)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker in part a (4)")
     parser.add_argument("--rate", type=float, default=100, help="submissions per second in part b (100)")
     parser.add_argument("--route-seconds", type=float, default=20, help="duration of each part b run (20)")
     parser.add_argument("--brokers", default="redis,sqlite", help="brokers of part b (redis,sqlite)")
@@ -279,12 +284,17 @@ class Bench:
     # ---------------------------------------------------------------- part a
 
     def part_a(self) -> None:
-        workers = os.cpu_count() or 1
+        workers = self.args.workers or os.cpu_count() or 1
+        threads = self.args.threads if self.args.worker_class == "gthread" else 1
         app_port, ref_port = free_port(), free_port()
-        gunicorn = [str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync",
-                    "--log-level", "warning"]
+        # The same gunicorn for both apps: the ratio compares the apps, not two servers.
+        gunicorn = [str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", self.args.worker_class,
+                    "--threads", str(threads), "--log-level", "warning"]
+        server = (f"gunicorn, {workers} {self.args.worker_class} worker(s)"
+                  + (f" of {threads} threads" if self.args.worker_class == "gthread" else "") + ", for both apps")
         web = self.start([*gunicorn, "--bind", f"127.0.0.1:{app_port}", "wsgi:app"], "web")
-        ref_env = {**self.env, "BENCH_REFERENCE_DSN": self.dsn}
+        # The reference's pool has a connection for each thread of a worker, as ours can.
+        ref_env = {**self.env, "BENCH_REFERENCE_DSN": self.dsn, "BENCH_REFERENCE_POOL": str(max(2, threads))}
         ref = self.start([*gunicorn, "--bind", f"127.0.0.1:{ref_port}", "--chdir", str(ROOT / "bench"),
                           "reference_app:app"], "reference", ref_env)
         for port in (app_port, ref_port):
@@ -295,21 +305,28 @@ class Bench:
         open311 = self.open311_target(app_port)
         if open311 is not None:
             runs["open311"] = []
-        print(f"part a: {workers} gunicorn workers each, wrk {self.args.seconds:g} s x {self.args.rounds} rounds, "
+        print(f"part a: {server}, wrk {self.args.seconds:g} s x {self.args.rounds} rounds, "
               f"{self.args.connections} connections")
         # Warm-up (discarded): every worker has served, compiled its templates and filled its pools.
         self.wrk(app_port, "/submit", form_fields, cookie, "multipart", seconds=3)
         self.wrk(ref_port, "/reference", form_fields, "", "multipart", seconds=3)
+        items_before = self.count_items()
         for _round in range(self.args.rounds):
             runs["form"].append(self.wrk(app_port, "/submit", form_fields, cookie, "multipart"))
             runs["reference"].append(self.wrk(ref_port, "/reference", form_fields, "", "multipart"))
             if open311 is not None:
                 path, fields = open311
                 runs["open311"].append(self.wrk(app_port, path, fields, "", "urlencoded"))
+        # Every request answered without error must have made an item (a repeat would make none).
+        made = self.count_items() - items_before
+        sent = sum(r["requests"] - r["errors"] for name in ("form", "open311") for r in runs.get(name, []))
+        print(f"  {made} items made by {sent} form and Open311 requests answered without error")
         web_rss = [peak_rss_mb(pid) for pid in children(web.pid)]
         self.stop(web)
         self.stop(ref)
-        summary: dict[str, Any] = {"workers": workers, "seconds": self.args.seconds, "rounds": self.args.rounds,
+        summary: dict[str, Any] = {"items_made": made, "requests_answered": sent, "server": server,
+                                   "workers": workers, "worker_class": self.args.worker_class, "threads": threads,
+                                   "seconds": self.args.seconds, "rounds": self.args.rounds,
                                    "connections": self.args.connections, "runs": runs}
         reference_rps = statistics.mean(r["rps"] for r in runs["reference"])
         for name, results in runs.items():
@@ -325,6 +342,12 @@ class Bench:
         self.results["a_submissions"] = summary
         self.results.setdefault("e_memory", {})["web_worker_peak_rss_mb"] = max(
             (x for x in web_rss if x is not None), default=None)
+
+    def count_items(self) -> int:
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            return int(conn.execute("SELECT count(*) FROM feedback").fetchone()[0])  # type: ignore[index]
 
     def open311_target(self, port: int) -> tuple[str, dict[str, str]] | None:
         """The Open311 POST of this app and its fields (with an API key issued for the run), if the
@@ -362,6 +385,7 @@ class Bench:
     def wrk(self, port: int, path: str, fields: dict[str, str], cookie: str, encoding: str,
             seconds: float | None = None) -> dict[str, Any]:
         env = {**os.environ, "BENCH_PATH": path, "BENCH_COOKIE": cookie, "BENCH_ENCODING": encoding,
+               "BENCH_NONCE": secrets.token_hex(4) + "-",
                "BENCH_FIELDS": "\n".join(f"{k}={v}" for k, v in fields.items())}
         threads = min(2, self.args.connections)
         out = subprocess.run(
@@ -740,6 +764,8 @@ def table(results: dict[str, Any]) -> str:
     lines = ["| part | measure | result | target |", "|---|---|---|---|"]
     a = results.get("a_submissions")
     if a:
+        if a.get("server"):
+            lines.append(f"| a | server | {a['server']} | |")
         for name, label in (("form", "HTML form POST"), ("open311", "Open311 POST"), ("reference", "reference")):
             value = a.get(name)
             if isinstance(value, dict):

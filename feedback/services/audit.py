@@ -35,6 +35,24 @@ def record_event(
     The event is chained to the item's previous event; the unique (feedback_id, seq) index
     refuses a concurrent writer that read the same predecessor, so the chain never forks.
     """
+    event = chained_event(item, action, actor=actor, at=at, before=before, after=after, public=public)
+    db.session.add(event)
+    return event
+
+
+def chained_event(
+    item: Feedback,
+    action: EventAction,
+    *,
+    actor: Actor,
+    at: datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    public: bool = True,
+) -> Event:
+    """The event ``record_event`` appends, chained and hashed, not added to the session: for a
+    caller that writes it in a statement of its own (the intake writes a new item and its first
+    event in one INSERT). The chain's end it was chained to is remembered as for ``record_event``."""
     if item.id is None:
         db.session.flush()
     tails: dict[int, tuple[int, str]] = db.session.info.setdefault(_CHAIN_TAILS, {})
@@ -66,7 +84,6 @@ def record_event(
         prev_hash=last[1],
     )
     event.hash = event.compute_hash()
-    db.session.add(event)
     tails[item.id] = (event.seq, event.hash)
     return event
 

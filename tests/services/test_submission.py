@@ -3,10 +3,12 @@ enqueued only after the commit, files are never half-written, and a submission k
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -26,6 +28,7 @@ from feedback.services.audit import verify_chain
 from feedback.services.intake.submission import Submission, SubmissionInvalid, Upload, submit_feedback
 from tests.conftest import Enqueued
 from tests.factories import Directory, make_directory
+from tests.statements import recorded_statements
 from tests.times import TUESDAY_MORNING
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
@@ -128,6 +131,53 @@ def test_an_invalid_submission_names_its_fields_and_writes_nothing(
     assert set(raised.value.errors) == fields
     assert count(Feedback) == 0 and count(Event) == 0
     assert upload_files(app) == [] and enqueued == []
+
+
+def test_every_problem_comes_in_the_order_of_the_form(db_session: Session) -> None:
+    """Fields checked before the database is asked and places checked after keep the form's order."""
+    directory = make_directory()
+    with pytest.raises(SubmissionInvalid) as raised:
+        submit_feedback(report(directory, kind="nonsense", locality_code="99999", topic_code="khong-co", title="",
+                               email="khong-phai-email"), now=TUESDAY_MORNING)
+    assert list(raised.value.errors) == ["kind", "locality_code", "topic_code", "title", "email"]
+    assert "99999" in raised.value.errors["locality_code"] and "khong-co" in raised.value.errors["topic_code"]
+
+
+def test_a_village_of_another_commune_and_an_inactive_topic_are_refused(db_session: Session) -> None:
+    directory = make_directory()
+    directory.waste.active = False
+    db.session.flush()
+    with pytest.raises(SubmissionInvalid) as raised:  # the village is Hà Tu's
+        submit_feedback(report(directory, locality_code=directory.van_don.code), now=TUESDAY_MORNING)
+    assert set(raised.value.errors) == {"village_code", "topic_code"}
+    assert count(Feedback) == 0
+
+
+def test_a_submission_is_one_read_and_one_insert(
+    db_session: Session, enqueued: Enqueued,
+) -> None:
+    """Issue #11: places, topic, repeat check and (PostgreSQL) the new id in one statement; the
+    item (with its code: no UPDATE after), its attachments and its event in one INSERT."""
+    directory = make_directory()
+    db.session.flush()
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    with recorded_statements() as statements:
+        receipt = submit_feedback(report(directory, submission_key="k", session_id="s"), now=TUESDAY_MORNING)
+    sent = [" ".join(s.split()[:3]) for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    if postgresql:
+        assert sent == ["SELECT %(param_1)s::VARCHAR AS", "WITH item AS"], sent
+        written = next(s for s in statements if s.startswith("WITH"))
+        assert "INSERT INTO feedback" in written and "INSERT INTO event" in written
+    else:  # SQLite: the id comes from the INSERT, the code after it
+        assert [x.split(" ")[0] for x in sent] == ["SELECT", "INSERT", "UPDATE", "INSERT"], sent
+    item = db.session.get(Feedback, receipt.feedback_id)
+    assert item is not None and item.code == receipt.code and parse_code(item.code).sequence == item.id
+    assert verify_chain(item.id)
+    # A repeat is answered by the same read, without writing.
+    with recorded_statements() as statements:
+        again = submit_feedback(report(directory, submission_key="k", session_id="s"), now=TUESDAY_MORNING)
+    assert again.duplicate and again.feedback_id == receipt.feedback_id
+    assert not any(s.startswith(("INSERT", "UPDATE")) for s in statements)
 
 
 def test_limits_are_stated_in_the_messages(db_session: Session) -> None:
@@ -277,17 +327,20 @@ def test_a_lost_race_on_the_submission_key_returns_the_winner(
     directory = make_directory()
     winner = submit_feedback(report(directory, submission_key="key-race", session_id="s-race",
                                     attachments=(Upload("a.png", PNG),)), now=TUESDAY_MORNING)
-    lookups: list[str] = []
-    real_lookup = submission_service.find_by_repeat_digest
+    seen: list[int | None] = []
+    real_read = submission_service._read_facts
 
-    def blind_first_lookup(key: str) -> Feedback | None:
-        lookups.append(key)
-        return None if len(lookups) == 1 else real_lookup(key)
+    def blind_read(*args: Any, **kwargs: Any) -> Any:
+        # The winner's row is there (the check sees it) but, as if it had been inserted just
+        # after our read, the check reports nothing: our INSERT then meets the unique column.
+        facts = real_read(*args, **kwargs)
+        seen.append(facts.repeat_id)
+        return dataclasses.replace(facts, repeat_id=None)
 
-    monkeypatch.setattr(submission_service, "find_by_repeat_digest", blind_first_lookup)
+    monkeypatch.setattr(submission_service, "_read_facts", blind_read)
     loser = submit_feedback(report(directory, submission_key="key-race", session_id="s-race",
                                    attachments=(Upload("a.png", PNG),)), now=TUESDAY_MORNING)
-    assert len(lookups) == 2
+    assert seen == [winner.feedback_id]
     assert (loser.feedback_id, loser.duplicate, loser.token) == (winner.feedback_id, True, winner.token)
     assert count(Feedback) == 1
     assert len(upload_files(app)) == 1  # the winner's file only: the loser's staged file was removed

@@ -28,11 +28,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Table, func, insert, inspect, literal, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from feedback import jobs
@@ -42,9 +43,9 @@ from feedback.domain.status import Channel, Kind, Status
 from feedback.domain.repeats import ReportContent, content_fingerprint, repeat_digest, repeat_token
 from feedback.domain.tracking import hash_token, make_code, new_secret_token, token_matches
 from feedback.extensions import db
-from feedback.models import Attachment, Feedback, Locality, LocalityLevel, Topic
+from feedback.models import Attachment, Event, Feedback, Locality, LocalityLevel, Topic
 from feedback.services.intake import uploads
-from feedback.services.audit import record_event, remember_chain_end
+from feedback.services.audit import chained_event, record_event, remember_chain_end
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +125,35 @@ class SubmissionInvalid(ValueError):
 
 
 @dataclass(frozen=True)
+class _Place:
+    """A locality as the intake needs it (read as plain columns, no ORM object)."""
+
+    id: int
+    code: str
+    level: LocalityLevel
+    parent_id: int | None
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What one statement reads for a submission (``_read_facts``): its commune (or village) and
+    village, its active topic, the item an earlier POST with the same key, session and content
+    made, and on PostgreSQL the id the new item will have (so its code goes in the INSERT)."""
+
+    place: _Place | None = None
+    village: _Place | None = None
+    topic_id: int | None = None
+    repeat_id: int | None = None
+    next_id: int | None = None
+
+
+@dataclass(frozen=True)
 class _Clean:
     kind: Kind
-    locality: Locality
-    topic: Topic
+    locality_id: int
+    locality_code: str
+    topic_id: int
+    topic_code: str
     title: str
     body: str
     name: str | None
@@ -153,17 +179,23 @@ def submit_feedback(sub: Submission, *, now: datetime, enqueue_routing: bool = T
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    clean = _validate(sub)
-    fingerprint = content_fingerprint(_content(sub, clean))
+    # The fields are checked first, then one statement reads what the database knows of the
+    # submission (its places and topic, an earlier identical POST, the new item's id), then the
+    # places and the topic are checked; nothing is written before every check passed.
+    errors: dict[str, str] = {}
+    draft = _check_fields(sub, errors)
+    fingerprint = content_fingerprint(_content(sub, draft))
     digest = repeat_digest(sub.submission_key, sub.session_id, fingerprint) if sub.submission_key else None
+    facts = _read_facts(draft, digest, want_id=not errors)
+    clean = _check_directory(draft, facts, errors)
     token = _token_for(sub, fingerprint)
-    if digest is not None:
-        existing = find_by_repeat_digest(digest)
+    if facts.repeat_id is not None:
+        existing = db.session.get(Feedback, facts.repeat_id)
         if existing is not None:
             return _duplicate(existing, token)
     staged = uploads.stage(clean.files, Path(current_app.config["UPLOAD_DIR"]))
     try:
-        item = _save(sub, clean, token, digest, staged, now)
+        item = _save(sub, clean, token, digest, staged, now, facts.next_id)
         feedback_id, code = item.id, str(item.code)
         db.session.commit()
     except IntegrityError:
@@ -193,12 +225,14 @@ def find_by_repeat_digest(digest: str) -> Feedback | None:
     return db.session.scalar(select(Feedback).where(Feedback.submission_key == digest))
 
 
-def _content(sub: Submission, clean: _Clean) -> ReportContent:
+def _content(sub: Submission, draft: _Draft) -> ReportContent:
+    """What makes a repeat, from the fields as cleaned (the codes as given: a repeat is only
+    looked for in what is also valid, since an invalid submission is refused before)."""
     return ReportContent(
-        kind=clean.kind.value, locality_code=clean.locality.code, topic_code=clean.topic.code,
-        title=clean.title, body=clean.body, name=clean.name, phone=clean.phone, email=clean.email,
-        consent_share_contact=bool(sub.consent_share_contact),
-        attachment_hashes=tuple(file.sha256 for file in clean.files),
+        kind=draft.kind.value if draft.kind is not None else "", locality_code=draft.locality_code,
+        topic_code=draft.topic_code, title=draft.title, body=draft.body, name=draft.name, phone=draft.phone,
+        email=draft.email, consent_share_contact=bool(sub.consent_share_contact),
+        attachment_hashes=tuple(file.sha256 for file in draft.files),
     )
 
 
@@ -218,13 +252,24 @@ def _duplicate(item: Feedback, token: str) -> Receipt:
 
 
 def _save(sub: Submission, clean: _Clean, token: str, digest: str | None, staged: list[uploads.StagedFile],
-          now: datetime) -> Feedback:
+          now: datetime, next_id: int | None) -> Feedback:
+    """Write the item, its attachments and its "received" event in the current transaction.
+
+    With ``next_id`` (PostgreSQL: the id already drawn from the sequence) they go in together,
+    the item with its code, in one statement (an INSERT of the event with the item's and the
+    attachments' INSERTs as data-modifying WITH queries: one round trip, all or nothing). Without
+    it (SQLite) they are added to the session: the item is flushed for its id, its code set after
+    (an UPDATE at the commit's flush)."""
+    year = now.astimezone(ZoneInfo(str(current_app.config["BABEL_DEFAULT_TIMEZONE"]))).year
+    prefix = str(current_app.config["TRACKING_PREFIX"])
     item = Feedback(
+        id=next_id,
+        code=make_code(prefix=prefix, year=year, sequence=next_id) if next_id is not None else None,
         kind=clean.kind,
         title=clean.title,
         body=clean.body,
-        locality=clean.locality,
-        topic=clean.topic,
+        locality_id=clean.locality_id,
+        topic_id=clean.topic_id,
         submitter_name=clean.name,
         submitter_phone=clean.phone,
         submitter_email=clean.email,
@@ -238,39 +283,89 @@ def _save(sub: Submission, clean: _Clean, token: str, digest: str | None, staged
         received_at=now,
         updated_at=now,
     )
-    db.session.add(item)
-    db.session.flush()  # the id is the code's sequence number
+    attachments = [
+        Attachment(feedback_id=next_id, storage_name=file.storage_name, original_name=file.file.original_name,
+                   content_type=file.file.content_type, size=file.file.size, sha256=file.file.sha256, created_at=now)
+        for file in staged
+    ]
+    if next_id is None:
+        db.session.add(item)
+        db.session.flush()  # the id is the code's sequence number
+        item.code = make_code(prefix=prefix, year=year, sequence=item.id)
+        if attachments:  # (reading the collection of a flushed item would load it)
+            item.attachments.extend(attachments)
     remember_chain_end(item.id, None, None)  # a new item has no event yet: nothing to read
-    year = now.astimezone(ZoneInfo(str(current_app.config["BABEL_DEFAULT_TIMEZONE"]))).year
-    item.code = make_code(prefix=str(current_app.config["TRACKING_PREFIX"]), year=year, sequence=item.id)
-    for file in staged:
-        item.attachments.append(
-            Attachment(storage_name=file.storage_name, original_name=file.file.original_name,
-                       content_type=file.file.content_type, size=file.file.size, sha256=file.file.sha256,
-                       created_at=now)
-        )
     # The public timeline's first line; no personal data (the event is public).
     after: dict[str, object] = {
         "status": Status.RECEIVED.value,
         "kind": clean.kind.value,
         "channel": Channel(sub.channel).value,
-        "locality": clean.locality.code,
-        "topic": clean.topic.code,
+        "locality": clean.locality_code,
+        "topic": clean.topic_code,
         "attachments": len(staged),
     }
     if sub.client:
         after["client"] = sub.client
-    record_event(item, EventAction.RECEIVED, actor=Actor.resident(), at=now, public=True, after=after)
+    if next_id is None:
+        record_event(item, EventAction.RECEIVED, actor=Actor.resident(), at=now, public=True, after=after)
+        return item
+    event = chained_event(item, EventAction.RECEIVED, actor=Actor.resident(), at=now, public=True, after=after)
+    statement = insert(_table(Event)).values(_columns(event)).add_cte(
+        insert(_table(Feedback)).values(_columns(item)).cte("item"))
+    if attachments:
+        statement = statement.add_cte(insert(_table(Attachment)).values([_columns(a) for a in attachments]).cte("files"))
+    db.session.execute(statement)
     return item
 
 
-def _validate(sub: Submission) -> _Clean:
-    errors: dict[str, str] = {}
+def _table(model: type) -> Table:
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+def _columns(obj: object) -> dict[str, Any]:
+    """The column values of a new ORM object for an INSERT, by column: those set, and the
+    Python-side defaults of the others (SQLAlchemy leaves them empty in a WITH query's INSERT)."""
+    state = inspect(obj)
+    values = {attr.columns[0].key: state.dict[attr.key] for attr in state.mapper.column_attrs if attr.key in state.dict}
+    for column in state.mapper.local_table.columns:
+        default = column.default
+        if column.key in values or default is None:
+            continue
+        if default.is_scalar:
+            values[column.key] = default.arg
+        elif default.is_callable:
+            values[column.key] = default.arg(None)  # wrapped by SQLAlchemy to take a context
+    return values
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """The fields as cleaned before the database is asked (``_check_fields``); the codes of the
+    places and the topic are still to be looked up (``_check_directory``)."""
+
+    kind: Kind | None
+    commune_code: str
+    village_code: str
+    topic_code: str
+    title: str
+    body: str
+    name: str | None
+    phone: str | None
+    email: str | None
+    files: tuple[uploads.CheckedFile, ...]
+    media_url: str | None
+
+    @property
+    def locality_code(self) -> str:
+        """The item's place when the codes are valid: the village when one was chosen."""
+        return self.village_code or self.commune_code
+
+
+def _check_fields(sub: Submission, errors: dict[str, str]) -> _Draft:
+    """Every check that needs no database, each problem added to ``errors``."""
     kind = _kind(sub.kind)
     if kind is None:
         errors["kind"] = _("Hãy chọn loại ý kiến.")
-    locality = _locality(sub.locality_code, sub.village_code, errors)
-    topic = _topic(sub.topic_code, errors)
     title = _text(sub.title, multiline=False)
     body = _text(sub.body, multiline=True)
     if not title:
@@ -304,10 +399,93 @@ def _validate(sub: Submission) -> _Clean:
     if media_url is not None and not is_media_url(media_url):
         errors["media_url"] = _("Đường dẫn ảnh, video phải là địa chỉ http:// hoặc https:// đầy đủ, tối đa "
                                 "%(limit)d ký tự.", limit=MAX_MEDIA_URL)
-    if errors:
-        raise SubmissionInvalid(errors)
-    assert kind is not None and locality is not None and topic is not None
-    return _Clean(kind, locality, topic, title, body, name, phone, email, files, media_url)
+    return _Draft(kind, (sub.locality_code or "").strip(), (sub.village_code or "").strip(),
+                  (sub.topic_code or "").strip(), title, body, name, phone, email, files, media_url)
+
+
+def _read_facts(draft: _Draft, digest: str | None, *, want_id: bool) -> _Facts:
+    """One statement (a UNION ALL of one-row reads by unique keys): the commune and village of
+    ``draft``, its topic if active, the item of an earlier POST with ``digest``, and, when
+    ``want_id`` on PostgreSQL, the next id of the items' sequence (a number drawn and not used,
+    by a repeat or a failed INSERT, is a gap in the codes, as a rolled-back INSERT always made)."""
+    branches: list[Any] = []  # Select of differently typed columns
+    if draft.commune_code:
+        branches.append(select(literal("place"), Locality.id, Locality.level, Locality.parent_id)
+                        .where(Locality.code == draft.commune_code))
+    if draft.commune_code and draft.village_code:
+        branches.append(select(literal("village"), Locality.id, Locality.level, Locality.parent_id)
+                        .where(Locality.code == draft.village_code))
+    if draft.topic_code:
+        branches.append(select(literal("topic"), Topic.id, null(), null())
+                        .where(Topic.code == draft.topic_code, Topic.active.is_(True)))
+    if digest is not None:
+        branches.append(select(literal("repeat"), Feedback.id, null(), null()).where(Feedback.submission_key == digest))
+    if want_id and db.session.get_bind().dialect.name == "postgresql":
+        branches.append(select(literal("next"), func.nextval(func.pg_get_serial_sequence("feedback", "id")),
+                               null(), null()))
+    if not branches:
+        return _Facts()
+    statement: Any = branches[0]
+    if len(branches) > 1:
+        statement = union_all(*branches)
+    found: dict[str, _Place | int] = {}
+    for label, id_, level, parent_id in db.session.execute(statement):
+        if label in ("place", "village"):
+            found[label] = _Place(int(id_), draft.commune_code if label == "place" else draft.village_code,
+                                  LocalityLevel(level), parent_id)
+        else:
+            found[label] = int(id_)
+    place, village = found.get("place"), found.get("village")
+    topic_id, repeat_id, next_id = found.get("topic"), found.get("repeat"), found.get("next")
+    return _Facts(place=place if isinstance(place, _Place) else None,
+                  village=village if isinstance(village, _Place) else None,
+                  topic_id=topic_id if isinstance(topic_id, int) else None,
+                  repeat_id=repeat_id if isinstance(repeat_id, int) else None,
+                  next_id=next_id if isinstance(next_id, int) else None)
+
+
+def _check_directory(draft: _Draft, facts: _Facts, errors: dict[str, str]) -> _Clean:
+    """The places and the topic checked against ``facts``; raises ``SubmissionInvalid`` with every
+    problem (``errors`` and these, in the order of the form: kind, places, topic, the rest)."""
+    found: dict[str, str] = {}
+    place = _place(draft, facts, found)
+    topic_id: int | None = None
+    if not draft.topic_code:
+        found["topic_code"] = _("Hãy chọn lĩnh vực.")
+    elif facts.topic_id is None:
+        found["topic_code"] = _("Không tìm thấy lĩnh vực có mã %(code)s.", code=draft.topic_code)
+    else:
+        topic_id = facts.topic_id
+    if errors or found:
+        ordered = {key: message for key, message in errors.items() if key == "kind"}
+        ordered.update(found)
+        ordered.update((key, message) for key, message in errors.items() if key != "kind")
+        raise SubmissionInvalid(ordered)
+    assert draft.kind is not None and place is not None and topic_id is not None
+    return _Clean(draft.kind, place.id, place.code, topic_id, draft.topic_code, draft.title, draft.body, draft.name,
+                  draft.phone, draft.email, draft.files, draft.media_url)
+
+
+def _place(draft: _Draft, facts: _Facts, errors: dict[str, str]) -> _Place | None:
+    """The item's place: the commune (or, from the API, a village) given, or the village chosen
+    in it."""
+    if not draft.commune_code:
+        errors["locality_code"] = _("Hãy chọn xã, phường hoặc đặc khu.")
+        return None
+    place = facts.place
+    if place is None or place.level == LocalityLevel.PROVINCE:
+        errors["locality_code"] = _("Không tìm thấy xã, phường, đặc khu có mã %(code)s.", code=draft.commune_code)
+        return None
+    if not draft.village_code:
+        return place
+    village = facts.village
+    if village is None or village.level != LocalityLevel.VILLAGE:
+        errors["village_code"] = _("Không tìm thấy thôn, bản, khu phố có mã %(code)s.", code=draft.village_code)
+        return None
+    if village.id != place.id and village.parent_id != place.id:
+        errors["village_code"] = _("Thôn, bản, khu phố này không thuộc xã, phường, đặc khu đã chọn.")
+        return None
+    return village
 
 
 def _kind(value: object) -> Kind | None:
@@ -323,38 +501,6 @@ def _text(value: str, *, multiline: bool) -> str:
     allowed = {"\n", "\t"} if multiline else set()
     text = "".join(c for c in text if c in allowed or unicodedata.category(c) != "Cc")
     return text.strip() if multiline else " ".join(text.split())
-
-
-def _locality(code: str, village_code: str | None, errors: dict[str, str]) -> Locality | None:
-    code, village_code = (code or "").strip(), (village_code or "").strip()
-    if not code:
-        errors["locality_code"] = _("Hãy chọn xã, phường hoặc đặc khu.")
-        return None
-    place = db.session.scalar(select(Locality).where(Locality.code == code))
-    if place is None or place.level == LocalityLevel.PROVINCE:
-        errors["locality_code"] = _("Không tìm thấy xã, phường, đặc khu có mã %(code)s.", code=code)
-        return None
-    if not village_code:
-        return place
-    village = db.session.scalar(select(Locality).where(Locality.code == village_code))
-    if village is None or village.level != LocalityLevel.VILLAGE:
-        errors["village_code"] = _("Không tìm thấy thôn, bản, khu phố có mã %(code)s.", code=village_code)
-        return None
-    if village.id != place.id and village.parent_id != place.id:
-        errors["village_code"] = _("Thôn, bản, khu phố này không thuộc xã, phường, đặc khu đã chọn.")
-        return None
-    return village
-
-
-def _topic(code: str, errors: dict[str, str]) -> Topic | None:
-    code = (code or "").strip()
-    if not code:
-        errors["topic_code"] = _("Hãy chọn lĩnh vực.")
-        return None
-    topic = db.session.scalar(select(Topic).where(Topic.code == code, Topic.active.is_(True)))
-    if topic is None:
-        errors["topic_code"] = _("Không tìm thấy lĩnh vực có mã %(code)s.", code=code)
-    return topic
 
 
 def _files(attachments: tuple[Upload, ...], errors: dict[str, str]) -> tuple[uploads.CheckedFile, ...]:

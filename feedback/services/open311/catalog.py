@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import aliased
 
 from feedback.domain.paths import ids_of
@@ -22,6 +22,8 @@ from feedback.models import Locality, LocalityLevel, Topic
 from feedback.services.intake import topic_options
 
 KIND_ATTRIBUTE = "kind"
+# Deeper than any topic tree (they have two or three levels): ends the walk up a broken tree.
+_MAX_DEPTH = 32
 VILLAGE_ATTRIBUTE = "village"
 
 
@@ -83,8 +85,28 @@ def services() -> list[Service]:
 
 
 def service(code: str) -> Service | None:
-    """The service ``code``, or None when no active topic the form offers has that code."""
-    return next((s for s in services() if s.code == code), None)
+    """The service ``code``, or None when no active topic the form offers has that code.
+
+    One statement (the topic and its ancestors, walked up by ``parent_id``), not the whole
+    catalogue: the Open311 POST asks this on every request. A topic is offered when it and every
+    topic above it are active (as ``topic_options`` walks the tree); its group is the topmost.
+    """
+    start = select(Topic.id, Topic.parent_id, Topic.active, literal(0).label("height")) \
+        .where(Topic.code == code).cte("chain", recursive=True)
+    above = aliased(Topic)
+    chain = start.union_all(
+        select(above.id, above.parent_id, above.active, (start.c.height + 1).label("height"))
+        .join(start, above.id == start.c.parent_id)
+        .where(start.c.height < _MAX_DEPTH)
+    )
+    rows = db.session.execute(
+        select(Topic, chain.c.active, chain.c.parent_id).join(chain, Topic.id == chain.c.id).order_by(chain.c.height)
+    ).all()
+    if not rows or not all(active for _topic, active, _parent in rows) or rows[-1][2] is not None:
+        return None  # unknown, inactive, under an inactive topic, or deeper than any tree
+    topic, root = rows[0][0], rows[-1][0]
+    group = Named(root.name, root.name_en or None)
+    return Service(topic.code, topic.name, topic.name_en or None, group, topic.default_kind)
 
 
 def service_definition(code: str) -> ServiceDefinition | None:

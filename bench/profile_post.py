@@ -1,0 +1,153 @@
+"""In-process profile of the two submission POSTs (issue #11): the HTML form POST and the Open311
+POST, through the Flask test client against PostgreSQL and Redis, as configured in production.
+
+    .venv/bin/python bench/profile_post.py --database feedback_prof_post --redis-db 4 [--n 200] [--profile form]
+
+It makes the database (migrations and the demo directory; ``--reuse`` keeps an existing one),
+warms up, then times ``--n`` POSTs of each kind and prints the mean time per request and the SQL
+statements each one sends (with the statements of the last request). ``--profile form|open311``
+prints the cProfile of that loop (top functions by cumulative time) and keeps it in
+``/tmp/profile_post_<kind>.prof``. It drops the database at the
+end unless ``--keep``, and flushes its Redis database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import re
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PG = "postgresql://postgres@127.0.0.1:5432"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", default="feedback_prof_post")
+    parser.add_argument("--redis-db", type=int, default=4)
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--profile", choices=["form", "open311"], default=None)
+    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--flush", action="store_true", help="flush the Redis database at the end")
+    args = parser.parse_args()
+    import psycopg
+
+    db_url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{args.database}"
+    redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
+    env = dict(os.environ, FEEDBACK_ENV="production", SECRET_KEY=secrets.token_hex(32), DATABASE_URL=db_url,
+               REDIS_URL=redis_url, CELERY_BROKER_URL=redis_url, UPLOAD_DIR=f"/tmp/{args.database}-uploads",
+               SUBMIT_RATE_LIMIT="100000000 per minute", PYTHONPATH=str(ROOT))
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (args.database,)).fetchone()
+        if not (args.reuse and exists):
+            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{args.database}"')
+    if not (args.reuse and exists):
+        for command in (["db", "upgrade"], ["demo", "load"]):
+            subprocess.run([str(BIN / "flask"), "--app", "wsgi", *command], cwd=ROOT, env=env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    try:
+        run(args)
+    finally:
+        import redis
+
+        if args.flush:
+            redis.Redis.from_url(redis_url).flushdb()
+        if not args.keep:
+            with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+    return 0
+
+
+def run(args: argparse.Namespace) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import event, select
+
+    from feedback import create_app
+    from feedback.domain.events import Actor
+    from feedback.extensions import db
+    from feedback.models import Locality, LocalityLevel, Topic
+    from feedback.services import open311
+
+    app = create_app(SESSION_COOKIE_SECURE=False)
+    with app.app_context():
+        village = db.session.scalars(select(Locality).where(Locality.level == LocalityLevel.VILLAGE)
+                                     .order_by(Locality.code)).first()
+        commune = db.session.get(Locality, village.parent_id)
+        topic = db.session.scalars(select(Topic).where(Topic.active.is_(True), Topic.parent_id.is_not(None))
+                                   .order_by(Topic.code)).first()
+        key = str(open311.issue_key(f"prof-{secrets.token_hex(4)}", actor=Actor.system(), now=datetime.now(UTC),
+                                    rate_limit="100000000 per minute").key)
+        commune_code, village_code, topic_code = commune.code, village.code, topic.code
+        db.session.remove()
+        engine = db.engine
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    client = app.test_client()
+    page = client.get("/submit").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    form_key = re.search(r'name="submission_key"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    counter = iter(range(10**9))
+
+    def form_post() -> Any:
+        n = next(counter)
+        response = client.post("/submit", content_type="multipart/form-data", data={
+            "csrf_token": csrf, "submission_key": form_key, "kind": "report", "commune": commune_code,
+            "village": village_code, "topic": topic_code, "title": f"Rác tồn đọng ở đầu ngõ {n}",
+            "body": "Rác không được thu gom ba ngày nay, bốc mùi khó chịu cho cả khu phố.", "name": "",
+            "phone": "", "email": ""})
+        assert response.status_code == 303, (response.status_code, response.get_data(as_text=True)[:2000])
+        return response
+
+    api = app.test_client()
+
+    def open311_post() -> Any:
+        n = next(counter)
+        response = api.post("/open311/v2/requests.json", data={
+            "api_key": key, "service_code": topic_code, "address_id": commune_code,
+            "attribute[village]": village_code, "attribute[kind]": "report",
+            "description": f"Rác tồn đọng ở đầu ngõ {n}. Rác không được thu gom ba ngày nay."})
+        assert response.status_code == 200, (response.status_code, response.get_data(as_text=True)[:2000])
+        return response
+
+    for name, post in (("form", form_post), ("open311", open311_post)):
+        for _ in range(20):
+            post()
+        statements.clear()
+        post()
+        one = list(statements)
+        profiler = cProfile.Profile() if args.profile == name else None
+        started, cpu = time.perf_counter(), time.process_time()
+        if profiler:
+            profiler.enable()
+        for _ in range(args.n):
+            post()
+        if profiler:
+            profiler.disable()
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        print(f"{name}: {elapsed / args.n * 1000:.2f} ms per POST ({cpu / args.n * 1000:.2f} ms of this process's CPU) "
+              f"over {args.n}, {len(one)} statements:")
+        for sql in one:
+            print("   ", " ".join(sql.split())[:160])
+        if profiler:
+            profiler.dump_stats(f"/tmp/profile_post_{name}.prof")
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
