@@ -270,3 +270,19 @@ def test_rebuild_forgets_the_medians_and_old_periods_go(db_session: Session) -> 
     statistics.rebuild(db.session())
     assert db.session.scalar(count) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Feedback)) == 1
+
+
+def test_the_beat_task_refreshes_the_medians_and_is_scheduled(db_session: Session) -> None:
+    from feedback.jobs import REFRESH_MEDIANS
+    from feedback.models import WorkerHeartbeat
+    from worker.schedule import BEAT_SCHEDULE
+    from worker.tasks.maintenance import refresh_medians as refresh_task
+
+    d = make_directory()
+    World(d, random.Random(6)).add(10)
+    assert refresh_task.name == REFRESH_MEDIANS
+    assert any(entry["task"] == REFRESH_MEDIANS for entry in BEAT_SCHEDULE.values())
+    first = refresh_task(NOW.isoformat())
+    assert first["computed"] > 0 and first["questions"] == len(presets(db.session(), NOW))
+    assert refresh_task(NOW.isoformat())["computed"] == 0
+    assert db.session.get(WorkerHeartbeat, REFRESH_MEDIANS) is not None
