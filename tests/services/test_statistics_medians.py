@@ -286,3 +286,22 @@ def test_the_beat_task_refreshes_the_medians_and_is_scheduled(db_session: Sessio
     assert first["computed"] > 0 and first["questions"] == len(presets(db.session(), NOW))
     assert refresh_task(NOW.isoformat())["computed"] == 0
     assert db.session.get(WorkerHeartbeat, REFRESH_MEDIANS) is not None
+
+
+def test_rollups_upgraded_with_no_stamp_yet_still_give_exact_medians(db_session: Session) -> None:
+    """Migration 0018 starts every stamp at 0 under the answers already counted."""
+    from feedback.models import StatDaily, StatMonthly, StatMonthlyUnit
+
+    d = make_directory()
+    world = World(d, random.Random(8))
+    world.add(40)
+    for rollup in (StatDaily, StatMonthly, StatMonthlyUnit):
+        db.session.execute(sa.update(rollup).values(answer_changes=0))
+    db.session.flush()
+    year, scope = Period.named("this_year", TODAY), Scope(territory_id=d.province.id)
+    assert _shown(year, "unit", scope) == _oracle(year, "unit", scope) != {}
+    assert refresh_medians(db.session(), NOW).computed > 0
+    assert _shown(year, "unit", scope) == _oracle(year, "unit", scope)
+    world.change(world.answers()[0], seconds=5)
+    for group in GROUPS[:-1]:
+        assert _shown(year, group, scope) == _oracle(year, group, scope), group

@@ -9,7 +9,8 @@ totals and every grouping of the dashboard's table, for each named period seen f
 Each stored median carries the stamp of its group when it was computed: the sum of
 ``answer_changes`` over the group's rollup rows, read before and after the answers and the same
 both times. That sum grows by at least 1 with every answer entering or leaving the group
-(``rollups.apply_deltas``), never shrinks, and a rebuild empties this table: so a stored median
+(``rollups.apply_deltas``), never shrinks (whatever it started from: the migration starts it at
+0), and a rebuild empties this table: so a stored median
 whose stamp equals the group's stamp now was computed from exactly the answers there are now,
 and ``queries.medians`` uses it as the exact current value; for any other group it computes the
 median from the answers, for those groups only. A stale median is never shown.
@@ -26,17 +27,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, delete, select, tuple_
+from sqlalchemy import Table, delete, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from feedback.domain.calendar import local_date
 from feedback.domain.statistics import PERIOD_NAMES, Period, trend_period
 from feedback.models import Locality, StatMedian
 from feedback.models.directory import LocalityLevel
-from feedback.services.database import dialect_insert
+from feedback.services.database import dialect_insert, on_postgresql
 from feedback.services.statistics.grouping import GroupId
 from feedback.services.statistics.queries import (
-    STAMP, Filters, counted, filters_of, grouping_key, median_seconds, scope_key, stored_key,
+    Filters, counted, filters_of, grouping_key, median_seconds, scope_key, stamps_of, stored_key,
 )
 from feedback.services.statistics.values import Grouping, Scope
 
@@ -78,7 +79,7 @@ class Refreshed:
 
 
 def _stamps(session: Session, period: Period, group: Grouping | None, f: Filters) -> dict[GroupId, int]:
-    return {k: v[STAMP] for k, v in counted(session, period, group, f).items() if v[STAMP]}
+    return stamps_of(counted(session, period, group, f))
 
 
 def refresh_one(session: Session, preset: Preset, now: datetime) -> int:
@@ -150,6 +151,10 @@ def refresh_medians(session: Session, now: datetime) -> Refreshed:
     computed = 0
     for batch in _batches(listed):
         try:
+            if on_postgresql():
+                # One refresh at a time, and never across a rebuild (which takes this lock before
+                # it empties the table): stamps read before a rebuild are never stored after it.
+                session.execute(text("LOCK TABLE stat_median IN SHARE ROW EXCLUSIVE MODE"))
             computed += sum(refresh_one(session, preset, now) for preset in batch)
             session.commit()
         except BaseException:

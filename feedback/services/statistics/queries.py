@@ -37,6 +37,7 @@ from feedback.services.statistics.values import FactKind, Figures, Grouping, Sco
 SECONDS_PER_DAY = 86400
 _ALL = "*"  # the one group of totals
 STAMP = len(COUNTS)  # where a group's answer_changes sits in ``counted``'s sums
+_ANSWERED = COUNTS.index("answered")
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,11 @@ def counted(session: Session, period: Period, group: Grouping | None, f: Filters
     return result
 
 
+def stamps_of(summed: dict[GroupId, list[int]]) -> dict[GroupId, int]:
+    """The answers' change stamp of each group that has or had answers (``counted``'s sums)."""
+    return {key: sums[STAMP] for key, sums in summed.items() if sums[_ANSWERED] or sums[STAMP]}
+
+
 def scope_key(f: Filters) -> str:
     """A name for the filters (the rows they select), under which medians are kept ahead."""
     def listed(ids: frozenset[int] | None) -> str:
@@ -200,11 +206,11 @@ def stored_key(key: GroupId) -> str:
 
 def medians(session: Session, period: Period, group: Grouping | None, f: Filters,
             stamps: dict[GroupId, int]) -> dict[GroupId, float]:
-    """The exact median time to answer (days) per group. ``stamps``: each group's answer changes
-    (``counted``'s last sum), read before: a group never changed holds no answer."""
+    """The exact median time to answer (days) per group. ``stamps``: the answers' change stamp of
+    each group that has or had answers (``stamps_of``), read before."""
     if f.empty:
         return {}
-    wanted = {key: stamp for key, stamp in stamps.items() if stamp}
+    wanted = stamps
     if not wanted:
         return {}
     ahead = {row.group_key: (row.stamp, row.seconds) for row in session.execute(
@@ -296,7 +302,7 @@ def rollup_figures(session: Session, *, period: Period, group: Grouping, scope: 
     f = filters_of(session, scope)
     summed = counted(session, period, group, f)
     sums = {k: v[:STAMP] for k, v in summed.items() if any(v[:STAMP])}
-    middles = medians(session, period, group, f, {k: v[STAMP] for k, v in summed.items()})
+    middles = medians(session, period, group, f, stamps_of(summed))
     overdue = overdue_counts(session, scope, group, now) if not f.empty else {}
     if group == "month":
         overdue = {k: v for k, v in overdue.items() if k in period.months()}
@@ -311,9 +317,9 @@ def rollup_figures(session: Session, *, period: Period, group: Grouping, scope: 
 
 def rollup_totals(session: Session, *, period: Period, scope: Scope, now: datetime) -> Figures:
     f = filters_of(session, scope)
-    summed = counted(session, period, None, f).get(_ALL)
-    sums = summed[:STAMP] if summed is not None else None
-    middle = medians(session, period, None, f, {_ALL: summed[STAMP]} if summed is not None else {}).get(_ALL)
+    summed = counted(session, period, None, f)
+    sums = summed[_ALL][:STAMP] if _ALL in summed else None
+    middle = medians(session, period, None, f, stamps_of(summed)).get(_ALL)
     overdue = len(late_items(session, scope, now)) if not f.empty else 0
     return _figures("", "", sums, overdue, middle)
 

@@ -1,7 +1,7 @@
 """``flask stats rebuild``: the stored facts and rollups recomputed from scratch from the raw
 rows, in one transaction (readers see the old figures until it commits).
 
-On PostgreSQL ``stat_fact`` is locked (ACCESS EXCLUSIVE) for the duration: an action committing
+On PostgreSQL ``stat_fact`` (and ``stat_median``) is locked (ACCESS EXCLUSIVE) for the duration: an action committing
 meanwhile waits at its refresh, then diffs against the rebuilt facts, so nothing is lost or
 counted twice. The rollups are summed in SQL from the rebuilt facts; the medians computed ahead are
 forgotten with the old rollups (``rebuild_statistics`` computes them again after the commit).
@@ -82,7 +82,9 @@ def rebuild(session: Session, *, progress: Callable[[int], None] | None = None, 
     ``progress`` is told how many items each batch covered. Returns the number of facts."""
     try:
         if on_postgresql():
-            session.execute(text("LOCK TABLE stat_fact IN ACCESS EXCLUSIVE MODE"))
+            # stat_median first, as ``medians.refresh_medians`` takes it: a refresh under way
+            # ends (its old stamps are then deleted here) or waits for the new rollups.
+            session.execute(text("LOCK TABLE stat_median, stat_fact IN ACCESS EXCLUSIVE MODE"))
         # The medians computed ahead go too: their stamps count the changes of the old rollups.
         for model in (StatMedian, StatDaily, StatMonthly, StatMonthlyUnit, StatUnitName, StatFact):
             session.execute(delete(model))
