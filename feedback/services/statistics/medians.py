@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 TABLE_GROUPINGS: tuple[Grouping | None, ...] = (None, "unit", "commune", "village", "topic", "kind")
 # The open data and the public scoreboard: by unit, and the totals.
 PLATFORM_GROUPINGS: tuple[Grouping | None, ...] = (None, "unit")
+# Rows per INSERT (8 parameters each: under SQLite's 32,766 parameters a statement).
+_ROWS_PER_STATEMENT = 1000
 
 
 @dataclass(frozen=True)
@@ -112,11 +114,12 @@ def refresh_one(session: Session, preset: Preset, now: datetime) -> int:
         return 0
     table = StatMedian.__table__
     assert isinstance(table, Table)
-    statement = dialect_insert(table).values(rows)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["scope_key", "start", "end", "grouping", "group_key"],
-        set_={"stamp": statement.excluded.stamp, "seconds": statement.excluded.seconds,
-              "computed_at": statement.excluded.computed_at}))
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        statement = dialect_insert(table).values(rows[start:start + _ROWS_PER_STATEMENT])
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["scope_key", "start", "end", "grouping", "group_key"],
+            set_={"stamp": statement.excluded.stamp, "seconds": statement.excluded.seconds,
+                  "computed_at": statement.excluded.computed_at}))
     return len(rows)
 
 
