@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from feedback.domain.statistics import Period, median, trend_period
-from feedback.domain.status import Kind
+from feedback.domain.status import Kind, Status
 from feedback.extensions import db
 from feedback.models import Feedback, StatFact, StatMedian
 from feedback.services import statistics
@@ -305,3 +305,56 @@ def test_rollups_upgraded_with_no_stamp_yet_still_give_exact_medians(db_session:
     world.change(world.answers()[0], seconds=5)
     for group in GROUPS[:-1]:
         assert _shown(year, group, scope) == _oracle(year, group, scope), group
+
+
+def _assert_presets_match_recount(d: Directory, now: datetime) -> None:
+    from feedback.domain.calendar import local_date
+    from feedback.domain.statistics import PERIOD_NAMES
+    from feedback.services.statistics import recount
+
+    session = db.session()
+    for name in PERIOD_NAMES:
+        period = Period.named(name, local_date(now))
+        for scope in (Scope(), Scope(territory_id=d.province.id)):
+            for group in statistics.GROUPINGS:
+                assert statistics.figures(session, period=period, group=group, scope=scope, now=now) == \
+                    recount.recount_figures(session, period=period, group=group, scope=scope, now=now), \
+                    (name, scope, group)
+            assert statistics.totals(session, period=period, scope=scope, now=now) == \
+                recount.recount_totals(session, period=period, scope=scope, now=now), (name, scope)
+
+
+def test_the_real_services_medians_equal_the_recount_computed_ahead_and_after_new_answers(
+        db_session: Session, enqueued: Any) -> None:
+    """The seeded random mix of test_statistics_random (answers, pauses, transfers, reopenings...)
+    through the live hook; the recount (from the raw rows) is the oracle."""
+    from tests.services.test_statistics_random import play
+
+    p = play(2026, steps=120)
+    assert refresh_medians(db.session(), p.now).computed > 0
+    _assert_presets_match_recount(p.d, p.now)
+    stored = db.session.scalar(sa.select(sa.func.count()).select_from(StatMedian))
+    # More of the mix: new answers, ratings, reopenings arrive after the medians were computed.
+    answered = db.session.scalar(sa.select(sa.func.count()).select_from(StatFact).where(StatFact.measure == "answered"))
+    from tests.services.test_statistics_random import REFUSALS, _act, _submit
+
+    for _ in range(60):
+        p.tick(p.rng.choice([1, 3, 8, 24]))
+        if p.rng.random() < 0.2:
+            _submit(p)
+            continue
+        items = list(db.session.scalars(sa.select(Feedback).where(
+            Feedback.id.in_(p.items), Feedback.status.not_in([Status.REJECTED, Status.RECEIVED])).order_by(Feedback.id)))
+        if not items:
+            continue
+        try:
+            _act(p, p.rng.choice(items))
+        except REFUSALS:
+            db.session.rollback()
+    now_answered = db.session.scalar(sa.select(sa.func.count()).select_from(StatFact)
+                                     .where(StatFact.measure == "answered"))
+    assert now_answered > answered, "new answers arrived"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StatMedian)) == stored
+    _assert_presets_match_recount(p.d, p.now)  # stale groups computed from the answers
+    refresh_medians(db.session(), p.now)
+    _assert_presets_match_recount(p.d, p.now)

@@ -242,9 +242,9 @@ def median_seconds(session: Session, period: Period, group: Grouping | None, f: 
                    only: Iterable[GroupId] | None = None) -> dict[GroupId, float]:
     """The exact median time to answer (seconds) per group (of the groups ``only``, when given),
     from the per-answer facts."""
-    if f.empty:
-        return {}
     keys = set(only) if only is not None else None
+    if f.empty or keys == set():
+        return {}
     low, high = period.start, period.end
     extra: list[ColumnElement[bool]] = []
     if keys is not None and group == "month":
@@ -255,8 +255,6 @@ def median_seconds(session: Session, period: Period, group: Grouping | None, f: 
         if low > high:
             return {}
     elif keys is not None and group is not None:
-        if not keys:
-            return {}
         extra.append(_only(group, keys))
     conditions = [StatFact.measure == FactKind.ANSWERED.value, StatFact.day >= low, StatFact.day <= high,
                   *_conditions(StatFact, f), *extra]
