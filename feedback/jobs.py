@@ -27,6 +27,7 @@ CLOSE_ANSWERED = "feedback.close_answered"
 REMIND_TO_RATE = "feedback.remind_to_rate"
 FIND_HOT_SPOTS = "feedback.find_hot_spots"
 GENERATE_BRIEFING_REPORTS = "feedback.generate_briefing_reports"
+REFRESH_MEDIANS = "feedback.refresh_medians"
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -8,8 +8,8 @@ from datetime import timedelta
 from celery import Celery
 
 from feedback.jobs import (
-    CLOSE_ANSWERED, FIND_HOT_SPOTS, GENERATE_BRIEFING_REPORTS, PURGE_BROKER_MESSAGES, REMIND_TO_RATE, SCAN_DEADLINES,
-    SEND_NOTIFICATIONS, SWEEP_RECEIVED, TIDY_UPLOADS,
+    CLOSE_ANSWERED, FIND_HOT_SPOTS, GENERATE_BRIEFING_REPORTS, PURGE_BROKER_MESSAGES, REFRESH_MEDIANS, REMIND_TO_RATE,
+    SCAN_DEADLINES, SEND_NOTIFICATIONS, SWEEP_RECEIVED, TIDY_UPLOADS,
 )
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,9 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Last month's briefing report of each Front committee, from the first working day of the
     # month on; one per territory and month, so the hourly runs after the first make nothing.
     "generate-briefing-reports": {"task": GENERATE_BRIEFING_REPORTS, "schedule": timedelta(hours=1)},
+    # The medians of the wide questions computed ahead (only the groups with new answers): the
+    # dashboards and the open data read them while exact, and compute the others themselves.
+    "refresh-medians": {"task": REFRESH_MEDIANS, "schedule": timedelta(minutes=5)},
 }
 
 

@@ -54,6 +54,8 @@ def median(values: Sequence[float]) -> float | None:
 
 
 PERIOD_NAMES = ("this_month", "last_month", "this_quarter", "this_year", "last_12_months")
+# How many months a trend (the figures by month) shows, ending with the period's last month.
+TREND_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -103,3 +105,11 @@ class Period:
             months.append(f"{year:04d}-{month:02d}")
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return months
+
+
+def trend_period(period: Period, months: int = TREND_MONTHS) -> Period:
+    """The ``months`` months ending with ``period``'s last month (its last day included)."""
+    year, month = period.end.year, period.end.month - (months - 1)
+    while month < 1:
+        year, month = year - 1, month + 12
+    return Period(date(year, month, 1), period.end)

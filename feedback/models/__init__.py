@@ -11,7 +11,7 @@ from feedback.models.imports import ImportJob, ImportStatus
 from feedback.models.notifications import Notification
 from feedback.models.ratings import Rating, Reopening
 from feedback.models.recommendations import Recommendation
-from feedback.models.statistics import StatDaily, StatFact, StatMonthly, StatMonthlyUnit, StatUnitName
+from feedback.models.statistics import StatDaily, StatFact, StatMonthly, StatMedian, StatMonthlyUnit, StatUnitName
 from feedback.models.users import Membership, Role, User
 from feedback.models.watch import BriefingReport, HotSpot
 
@@ -43,6 +43,7 @@ __all__ = [
     "StatFact",
     "StatMonthly",
     "StatMonthlyUnit",
+    "StatMedian",
     "StatUnitName",
     "RoutingRule",
     "Topic",

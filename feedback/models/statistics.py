@@ -8,6 +8,9 @@
   province- or commune-wide question by topic reads;
 - ``StatMonthlyUnit``: per (unit, commune, kind, month): the same without topics.
 - ``StatUnitName``: the unit's code and name on its latest fact of each day (labels as they were).
+- ``StatMedian``: medians computed ahead for the wide questions (the Front's provinces, the open
+  data), each with the ``answer_changes`` stamp of its group when computed: used only while the
+  rollups still show that stamp (``feedback.services.statistics.medians``).
 
 All are written by ``feedback.services.statistics`` only, in the transaction of the fact.
 """
@@ -16,12 +19,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback.domain.status import Kind
 from feedback.extensions import Model
 from feedback.models.types import NAME, SHORT, UTCDateTime, str_enum
+
+# What the median reads of an answered fact besides its index keys: its duration, its filters
+# and its groups.
+ANSWER_COLUMNS = ("seconds", "unit_id", "commune_id", "locality_id", "village_id", "topic_id", "kind")
 
 
 class StatFact(Model):
@@ -34,6 +41,11 @@ class StatFact(Model):
         Index("ix_stat_fact_unit_day", "measure", "unit_id", "day"),
         Index("ix_stat_fact_commune_day", "measure", "commune_id", "day"),
         Index("ix_stat_fact_day", "measure", "day"),
+        # The median's answers read from the index alone (PostgreSQL: INCLUDE, index-only scans):
+        # one unit's, one commune's, everyone's of a period.
+        *(Index(f"ix_stat_fact_answered_{name}", *columns, postgresql_include=[c for c in ANSWER_COLUMNS if c not in columns],
+                postgresql_where=text("measure = 'answered'"), sqlite_where=text("measure = 'answered'"))
+          for name, columns in (("unit", ("unit_id", "day")), ("commune", ("commune_id", "day")), ("day", ("day",)))),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -63,6 +75,10 @@ class _Counts:
     reopened: Mapped[int] = mapped_column(Integer, default=0)
     ratings: Mapped[int] = mapped_column(Integer, default=0)
     satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    # Not a figure: how many times an answered fact entered or left the row (+1 each, never
+    # less). A rollup row is kept while it is not zero, so the sum over a question's rows only
+    # grows, and is unchanged exactly when the answers (the median's input) are unchanged.
+    answer_changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class StatDaily(_Counts, Model):
@@ -133,3 +149,21 @@ class StatUnitName(Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     code: Mapped[str] = mapped_column(SHORT)
     name: Mapped[str] = mapped_column(NAME)
+
+
+class StatMedian(Model):
+    """The median time to answer of one group of one question, as computed when the group's
+    rollup rows summed ``stamp`` answer changes. ``scope_key`` names the question's filters
+    (``medians.scope_key``), ``grouping`` its grouping ("" for the totals), ``group_key`` the
+    group ("" for the totals); ``seconds`` is None when the group has no answer left."""
+
+    __tablename__ = "stat_median"
+
+    scope_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    start: Mapped[date] = mapped_column(Date, primary_key=True)
+    end: Mapped[date] = mapped_column(Date, primary_key=True)
+    grouping: Mapped[str] = mapped_column(String(16), primary_key=True)
+    group_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger)
+    seconds: Mapped[float | None] = mapped_column(Float)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from celery import shared_task
 from flask import current_app
 
-from feedback.jobs import PURGE_BROKER_MESSAGES, TIDY_UPLOADS
+from feedback.extensions import db
+from feedback.jobs import PURGE_BROKER_MESSAGES, REFRESH_MEDIANS, TIDY_UPLOADS
 from feedback.services.health import beat
 from feedback.services.intake import purge_consumed_broker_messages, tidy_uploads as tidy_uploads_service
+from feedback.services.statistics import refresh_medians as refresh_medians_service
 from worker.tasks.common import RETRY_ON_DATABASE_ERRORS, task_now
 
 
@@ -28,3 +30,13 @@ def purge_broker_messages(now: str | None = None) -> dict[str, int | None]:
     deleted = purge_consumed_broker_messages(str(current_app.config["CELERY_BROKER_URL"]), at)
     beat(PURGE_BROKER_MESSAGES, at)
     return {"deleted": deleted}
+
+
+@shared_task(name=REFRESH_MEDIANS, **RETRY_ON_DATABASE_ERRORS)
+def refresh_medians(now: str | None = None) -> dict[str, int]:
+    """Recompute the medians computed ahead whose answers changed (statistics.medians), then
+    record the heartbeat. Idempotent: a second run computes nothing new."""
+    at = task_now(now)
+    result = refresh_medians_service(db.session(), at)
+    beat(REFRESH_MEDIANS, at)
+    return {"questions": result.questions, "computed": result.computed, "forgotten": result.forgotten}

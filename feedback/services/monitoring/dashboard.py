@@ -19,6 +19,8 @@ from feedback.domain.access import Viewer
 from feedback.domain.calendar import local_date
 from feedback.domain.date_range import parse_range
 from feedback.domain.status import Kind
+from feedback.domain.statistics import TREND_MONTHS as STATISTICS_TREND_MONTHS
+from feedback.domain.statistics import trend_period as statistics_trend_period
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, Topic, Unit
 from feedback.services.access import visible_items_filter
@@ -52,8 +54,9 @@ PERIOD_NAMES = ("this_month", "last_month", "this_quarter", "this_year")
 CUSTOM = "custom"
 # The groupings of the figures table (months are the trend chart's).
 TABLE_GROUPINGS: tuple[Grouping, ...] = ("unit", "commune", "village", "topic", "kind")
-# How many months the trend chart shows, ending with the period's last month.
-TREND_MONTHS = 12
+# How many months the trend chart shows, ending with the period's last month (the medians
+# computed ahead cover these trends: feedback.services.statistics.medians).
+TREND_MONTHS = STATISTICS_TREND_MONTHS
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
@@ -122,10 +125,7 @@ class Dashboard:
 
 def trend_period(period: Period) -> Period:
     """The TREND_MONTHS months ending with ``period``'s last month (its last day included)."""
-    year, month = period.end.year, period.end.month - (TREND_MONTHS - 1)
-    while month < 1:
-        year, month = year - 1, month + 12
-    return Period(date(year, month, 1), period.end)
+    return statistics_trend_period(period, TREND_MONTHS)
 
 
 def dashboard(question: Question, *, now: datetime) -> Dashboard:

@@ -4,7 +4,8 @@ items behind a figure and the overdue list now. Every page, export and API reads
 
 The counts come from rollups kept in the transaction of each fact (``live``: facts derived by
 ``facts``, written by ``rollups``; ``flask stats rebuild`` recomputes them from scratch), the
-medians from the stored per-answer facts, overdue from the open clocks. ``recount`` counts the
+medians from the stored per-answer facts (the wide questions' computed ahead by ``medians``
+and used while exact), overdue from the open clocks. ``recount`` counts the
 same figures straight from the raw rows: the oracle the rollups are tested against.
 
 Shells import from here, not from the inner modules.
@@ -22,6 +23,7 @@ from feedback.domain.statistics import Period, median, rate, wilson
 from feedback.models import Feedback
 from feedback.services.statistics import queries
 from feedback.services.statistics.live import track_facts
+from feedback.services.statistics.medians import refresh_medians
 from feedback.services.statistics.overdue import overdue_now
 from feedback.services.statistics.rebuild import item_count, rebuild, rebuild_statistics
 from feedback.services.statistics.rollups import refresh_items
@@ -71,4 +73,4 @@ def items_behind(session: Session, *, period: Period, scope: Scope, figure: str,
 
 __all__ = ["FIGURE_NAMES", "GROUPINGS", "MIN_RATINGS", "Figures", "Grouping", "OverdueRow", "Period", "Scope",
            "figures", "item_count", "items_behind", "median", "overdue_now", "ranking", "rate", "rebuild",
-           "rebuild_statistics", "refresh_items", "totals", "track_facts", "wilson"]
+           "rebuild_statistics", "refresh_items", "refresh_medians", "totals", "track_facts", "wilson"]

@@ -1,12 +1,17 @@
 """The figures read from the rollups: whole months from ``stat_monthly_unit`` (or ``stat_monthly``
 when topics matter), the days around them (and anything finer than a commune) from
-``stat_daily``, the medians from the per-answer facts, overdue from the open clocks, the units'
-labels from ``stat_unit_name``. Read only."""
+``stat_daily``, overdue from the open clocks, the units' labels from ``stat_unit_name``. Read only.
+
+The medians are exact: a group's median computed ahead (``stat_median``, kept by
+``statistics.medians``) is used when the ``answer_changes`` the rollups sum for the group equal
+the stamp stored with it (the same answers, hence the same median); any other group's median is
+computed from the per-answer facts (``stat_fact``), for those groups only."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,7 +23,7 @@ from feedback.domain.paths import ids_of
 from feedback.domain.statistics import Period, median
 from feedback.domain.status import Kind
 from feedback.models import (
-    Feedback, Locality, StatDaily, StatFact, StatMonthly, StatMonthlyUnit, StatUnitName, Topic, Unit,
+    Feedback, Locality, StatDaily, StatFact, StatMedian, StatMonthly, StatMonthlyUnit, StatUnitName, Topic, Unit,
 )
 from feedback.models.directory import LocalityLevel
 from feedback.services.database import on_postgresql
@@ -26,11 +31,13 @@ from feedback.services.statistics.drill import check_figure
 from feedback.services.statistics.facts import places
 from feedback.services.statistics.grouping import GroupId, labels, month_of, ordered
 from feedback.services.statistics.overdue import group_of_late, late_items, overdue_counts
-from feedback.services.statistics.rollups import COUNTS
+from feedback.services.statistics.rollups import COUNTS, SUMMED
 from feedback.services.statistics.values import FactKind, Figures, Grouping, Scope
 
 SECONDS_PER_DAY = 86400
 _ALL = "*"  # the one group of totals
+STAMP = len(COUNTS)  # where a group's answer_changes sits in ``counted``'s sums
+_ANSWERED = COUNTS.index("answered")
 
 
 @dataclass(frozen=True)
@@ -140,15 +147,15 @@ def _add(target: dict[GroupId, list[int]], rows: Sequence[Any], group: Grouping 
         key = _normal(group, row[0])
         if key is None:
             continue
-        sums = target.setdefault(key, [0] * len(COUNTS))
-        for index in range(len(COUNTS)):
+        sums = target.setdefault(key, [0] * len(SUMMED))
+        for index in range(len(SUMMED)):
             sums[index] += int(row[index + 1] or 0)
 
 
 def _sum(session: Session, model: Any, period_column: Any, low: date, high: date, group: Grouping | None,
          f: Filters) -> Sequence[Any]:
     column = _group_column(model, group)
-    query = (select(column, *(func.sum(getattr(model, c)) for c in COUNTS))
+    query = (select(column, *(func.sum(getattr(model, c)) for c in SUMMED))
              .where(period_column >= low, period_column <= high, *_conditions(model, f)))
     if group is not None:
         query = query.group_by(column)
@@ -156,7 +163,7 @@ def _sum(session: Session, model: Any, period_column: Any, low: date, high: date
 
 
 def counted(session: Session, period: Period, group: Grouping | None, f: Filters) -> dict[GroupId, list[int]]:
-    """The summed counts (in COUNTS order) per group."""
+    """The summed counts per group: COUNTS in order, then the answers' change stamp (``STAMP``)."""
     result: dict[GroupId, list[int]] = {}
     if f.empty:
         return result
@@ -174,25 +181,100 @@ def counted(session: Session, period: Period, group: Grouping | None, f: Filters
     return result
 
 
-def medians(session: Session, period: Period, group: Grouping | None, f: Filters) -> dict[GroupId, float]:
-    """The exact median time to answer (days) per group, from the per-answer facts."""
+def stamps_of(summed: dict[GroupId, list[int]]) -> dict[GroupId, int]:
+    """The answers' change stamp of each group that has or had answers (``counted``'s sums)."""
+    return {key: sums[STAMP] for key, sums in summed.items() if sums[_ANSWERED] or sums[STAMP]}
+
+
+def scope_key(f: Filters) -> str:
+    """A name for the filters (the rows they select), under which medians are kept ahead."""
+    def listed(ids: frozenset[int] | None) -> str:
+        return "*" if ids is None else ",".join(str(i) for i in sorted(ids))
+
+    text = "|".join((str(f.unit_id or "*"), f.kind.value if f.kind is not None else "*", listed(f.communes),
+                     listed(f.localities), listed(f.topics)))
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def grouping_key(group: Grouping | None) -> str:
+    return group or ""
+
+
+def stored_key(key: GroupId) -> str:
+    return "" if key == _ALL else str(key)
+
+
+def medians(session: Session, period: Period, group: Grouping | None, f: Filters,
+            stamps: dict[GroupId, int]) -> dict[GroupId, float]:
+    """The exact median time to answer (days) per group. ``stamps``: the answers' change stamp of
+    each group that has or had answers (``stamps_of``), read before."""
     if f.empty:
         return {}
-    conditions = [StatFact.measure == FactKind.ANSWERED.value, StatFact.day >= period.start,
-                  StatFact.day <= period.end, *_conditions(StatFact, f)]
+    wanted = stamps
+    if not wanted:
+        return {}
+    ahead = {row.group_key: (row.stamp, row.seconds) for row in session.execute(
+        select(StatMedian.group_key, StatMedian.stamp, StatMedian.seconds).where(
+            StatMedian.scope_key == scope_key(f), StatMedian.start == period.start, StatMedian.end == period.end,
+            StatMedian.grouping == grouping_key(group)))}
+    result: dict[GroupId, float] = {}
+    stale: list[GroupId] = []
+    for key, stamp in wanted.items():
+        stamp_and_seconds = ahead.get(stored_key(key))
+        if stamp_and_seconds is None or stamp_and_seconds[0] != stamp:
+            stale.append(key)
+        elif stamp_and_seconds[1] is not None:
+            result[key] = stamp_and_seconds[1] / SECONDS_PER_DAY
+    if stale:
+        live = median_seconds(session, period, group, f, None if group is None else stale)
+        result.update({key: seconds / SECONDS_PER_DAY for key, seconds in live.items()})
+    return result
+
+
+def _only(group: Grouping, keys: Iterable[GroupId]) -> ColumnElement[bool]:
+    column = _group_column(StatFact, group)
+    if group == "kind":
+        return column.in_([Kind(str(k)) for k in keys])
+    return column.in_(sorted(int(k) for k in keys))
+
+
+def median_seconds(session: Session, period: Period, group: Grouping | None, f: Filters,
+                   only: Iterable[GroupId] | None = None) -> dict[GroupId, float]:
+    """The exact median time to answer (seconds) per group (of the groups ``only``, when given),
+    from the per-answer facts."""
+    keys = set(only) if only is not None else None
+    if f.empty or keys == set():
+        return {}
+    low, high = period.start, period.end
+    extra: list[ColumnElement[bool]] = []
+    if keys is not None and group == "month":
+        months = sorted(str(k) for k in keys)
+        first = date.fromisoformat(months[0] + "-01")
+        last = _next_month(date.fromisoformat(months[-1] + "-01")) - timedelta(days=1)
+        low, high = max(low, first), min(high, last)
+        if low > high:
+            return {}
+    elif keys is not None and group is not None:
+        extra.append(_only(group, keys))
+    conditions = [StatFact.measure == FactKind.ANSWERED.value, StatFact.day >= low, StatFact.day <= high,
+                  *_conditions(StatFact, f), *extra]
+    found: dict[GroupId, float] = {}
     if on_postgresql():
         column = (func.date_trunc("month", StatFact.day) if group == "month" else _group_column(StatFact, group))
         query = select(column, func.percentile_cont(0.5).within_group(StatFact.seconds)).where(*conditions)
         if group is not None:
             query = query.group_by(column)
-        return {key: float(value) / SECONDS_PER_DAY for value_key, value in session.execute(query).all()
-                if value is not None and (key := _normal(group, value_key)) is not None}
-    values: dict[GroupId, list[float]] = defaultdict(list)
-    for value_key, seconds in session.execute(select(_group_column(StatFact, group), StatFact.seconds).where(*conditions)):
-        key = _normal(group, value_key)
-        if key is not None and seconds is not None:
-            values[key].append(seconds)
-    return {key: m / SECONDS_PER_DAY for key, found in values.items() if (m := median(found)) is not None}
+        found = {key: float(value) for value_key, value in session.execute(query).all()
+                 if value is not None and (key := _normal(group, value_key)) is not None}
+    else:
+        values: dict[GroupId, list[float]] = defaultdict(list)
+        for value_key, seconds in session.execute(select(_group_column(StatFact, group), StatFact.seconds)
+                                                  .where(*conditions)):
+            key = _normal(group, value_key)
+            if key is not None and seconds is not None:
+                values[key].append(seconds)
+        found = {key: m for key, got in values.items() if (m := median(got)) is not None}
+    return found if keys is None else {key: value for key, value in found.items() if key in keys}
 
 
 def unit_labels(session: Session, period: Period, unit_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
@@ -216,8 +298,9 @@ def _figures(key: str, label: str, sums: list[int] | None, overdue: int, middle:
 def rollup_figures(session: Session, *, period: Period, group: Grouping, scope: Scope,
                    now: datetime) -> list[Figures]:
     f = filters_of(session, scope)
-    sums = {k: v for k, v in counted(session, period, group, f).items() if any(v)}
-    middles = medians(session, period, group, f)
+    summed = counted(session, period, group, f)
+    sums = {k: v[:STAMP] for k, v in summed.items() if any(v[:STAMP])}
+    middles = medians(session, period, group, f, stamps_of(summed))
     overdue = overdue_counts(session, scope, group, now) if not f.empty else {}
     if group == "month":
         overdue = {k: v for k, v in overdue.items() if k in period.months()}
@@ -232,8 +315,9 @@ def rollup_figures(session: Session, *, period: Period, group: Grouping, scope: 
 
 def rollup_totals(session: Session, *, period: Period, scope: Scope, now: datetime) -> Figures:
     f = filters_of(session, scope)
-    sums = counted(session, period, None, f).get(_ALL)
-    middle = medians(session, period, None, f).get(_ALL)
+    summed = counted(session, period, None, f)
+    sums = summed[_ALL][:STAMP] if _ALL in summed else None
+    middle = medians(session, period, None, f, stamps_of(summed)).get(_ALL)
     overdue = len(late_items(session, scope, now)) if not f.empty else 0
     return _figures("", "", sums, overdue, middle)
 

@@ -1,25 +1,27 @@
 """``flask stats rebuild``: the stored facts and rollups recomputed from scratch from the raw
 rows, in one transaction (readers see the old figures until it commits).
 
-On PostgreSQL ``stat_fact`` is locked (ACCESS EXCLUSIVE) for the duration: an action committing
+On PostgreSQL ``stat_fact`` (and ``stat_median``) is locked (ACCESS EXCLUSIVE) for the duration: an action committing
 meanwhile waits at its refresh, then diffs against the rebuilt facts, so nothing is lost or
-counted twice. The rollups are summed in SQL from the rebuilt facts.
+counted twice. The rollups are summed in SQL from the rebuilt facts; the medians computed ahead are
+forgotten with the old rollups (``rebuild_statistics`` computes them again after the commit).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from feedback.extensions import db
-from feedback.models import Feedback, StatDaily, StatFact, StatMonthly, StatMonthlyUnit, StatUnitName
+from feedback.models import Feedback, StatDaily, StatFact, StatMedian, StatMonthly, StatMonthlyUnit, StatUnitName
 from feedback.services.database import on_postgresql
 from feedback.services.statistics.facts import all_facts
-from feedback.services.statistics.rollups import COUNTS, fact_row
+from feedback.services.statistics.medians import refresh_medians
+from feedback.services.statistics.rollups import SUMMED, fact_row
 from feedback.services.statistics.values import Fact, FactKind
 
 
@@ -37,6 +39,7 @@ def _sums() -> list[Any]:
         count_if(measure == FactKind.REOPENED.value),
         count_if(measure == FactKind.RATING.value),
         count_if((measure == FactKind.RATING.value) & satisfied),
+        count_if(measure == FactKind.ANSWERED.value),  # answer_changes: each answer entered once
     ]
 
 
@@ -47,23 +50,23 @@ def sum_rollups(session: Session) -> None:
     assert isinstance(daily, Table) and isinstance(monthly, Table)
     f = StatFact
     session.execute(insert(daily).from_select(
-        ["unit_id", "locality_id", "topic_id", "kind", "day", "commune_id", "village_id", *COUNTS],
+        ["unit_id", "locality_id", "topic_id", "kind", "day", "commune_id", "village_id", *SUMMED],
         select(f.unit_id, f.locality_id, f.topic_id, f.kind, f.day, func.min(f.commune_id), func.min(f.village_id),
                *_sums()).group_by(f.unit_id, f.locality_id, f.topic_id, f.kind, f.day),
     ))
     d = StatDaily
     month = _first_of_month(session, d.day)
     session.execute(insert(monthly).from_select(
-        ["unit_id", "commune_id", "topic_id", "kind", "month", *COUNTS],
-        select(d.unit_id, d.commune_id, d.topic_id, d.kind, month, *(func.sum(d.__table__.c[c]) for c in COUNTS))
+        ["unit_id", "commune_id", "topic_id", "kind", "month", *SUMMED],
+        select(d.unit_id, d.commune_id, d.topic_id, d.kind, month, *(func.sum(d.__table__.c[c]) for c in SUMMED))
         .group_by(d.unit_id, d.commune_id, d.topic_id, d.kind, month),
     ))
     m = StatMonthly
     unit_table = StatMonthlyUnit.__table__
     assert isinstance(unit_table, Table)
     session.execute(insert(unit_table).from_select(
-        ["unit_id", "commune_id", "kind", "month", *COUNTS],
-        select(m.unit_id, m.commune_id, m.kind, m.month, *(func.sum(m.__table__.c[c]) for c in COUNTS))
+        ["unit_id", "commune_id", "kind", "month", *SUMMED],
+        select(m.unit_id, m.commune_id, m.kind, m.month, *(func.sum(m.__table__.c[c]) for c in SUMMED))
         .group_by(m.unit_id, m.commune_id, m.kind, m.month),
     ))
 
@@ -79,8 +82,11 @@ def rebuild(session: Session, *, progress: Callable[[int], None] | None = None, 
     ``progress`` is told how many items each batch covered. Returns the number of facts."""
     try:
         if on_postgresql():
-            session.execute(text("LOCK TABLE stat_fact IN ACCESS EXCLUSIVE MODE"))
-        for model in (StatDaily, StatMonthly, StatMonthlyUnit, StatUnitName, StatFact):
+            # stat_median first, as ``medians.refresh_medians`` takes it: a refresh under way
+            # ends (its old stamps are then deleted here) or waits for the new rollups.
+            session.execute(text("LOCK TABLE stat_median, stat_fact IN ACCESS EXCLUSIVE MODE"))
+        # The medians computed ahead go too: their stamps count the changes of the old rollups.
+        for model in (StatMedian, StatDaily, StatMonthly, StatMonthlyUnit, StatUnitName, StatFact):
             session.execute(delete(model))
         names: dict[tuple[int, date], Fact] = {}
         total = 0
@@ -112,5 +118,8 @@ def item_count() -> int:
 
 
 def rebuild_statistics(*, progress: Callable[[int], None] | None = None, batch: int = 2000) -> int:
-    """``rebuild`` on the application's session (the command line's entry)."""
-    return rebuild(db.session(), progress=progress, batch=batch)
+    """``rebuild`` on the application's session (the command line's entry), then the medians
+    computed ahead (``medians.refresh_medians``) as of now."""
+    total = rebuild(db.session(), progress=progress, batch=batch)
+    refresh_medians(db.session(), datetime.now(UTC))
+    return total

@@ -7,7 +7,8 @@ new facts are inserted and added to the rollups, vanished or changed ones are ta
 changed rating is one out, one in). The rollups change by signed deltas applied with
 ``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``: two transactions touching the same
 row add up instead of overwriting each other, which a recount-and-overwrite would not do under
-READ COMMITTED. Running it twice changes nothing the second time (the stored facts already
+READ COMMITTED. Every answered fact in or out also adds 1 to its rows' ``answer_changes`` (never
+taken off): the stamp ``medians`` compares to know a median computed ahead is still exact. Running it twice changes nothing the second time (the stored facts already
 match), so an item refreshed for nothing costs a few reads.
 """
 
@@ -31,6 +32,9 @@ COUNTS = ("received", "answered", "answered_on_time", "transfers", "reopened", "
 DAILY_KEY = ("unit_id", "locality_id", "topic_id", "kind", "day")
 MONTHLY_KEY = ("unit_id", "commune_id", "topic_id", "kind", "month")
 MONTHLY_UNIT_KEY = ("unit_id", "commune_id", "kind", "month")
+# The rollups' columns added up by the deltas: the figures, and the answers' change stamp.
+CHANGES = "answer_changes"
+SUMMED = (*COUNTS, CHANGES)
 
 
 def first_of_month(day: date) -> date:
@@ -65,42 +69,46 @@ def _stored_counted(row: StatFact) -> tuple[object, ...]:
 def rollup_writes(signed: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[Executable], list[Executable]]:
     """What adding each (sign, fact row) to the daily and monthly rollups takes: one multi-row
     upsert per rollup table (rows in one sorted order: one lock order for every writer), and the
-    deletes of the rows a negative delta may have left at zero (to run after the upserts)."""
+    deletes of the rows a negative delta may have left at zero (to run after the upserts; a row
+    an answer ever was in stays: its ``answer_changes`` must stay summed)."""
     daily: dict[tuple[Any, ...], dict[str, Any]] = {}
     monthly: dict[tuple[Any, ...], dict[str, Any]] = {}
     monthly_unit: dict[tuple[Any, ...], dict[str, Any]] = {}
     for sign, row in signed:
         added = counts_of(row["measure"], row["on_time"], row["satisfied"])
+        changes = int(row["measure"] == FactKind.ANSWERED)  # in or out: +1 either way
         day_key = tuple(row[k] for k in DAILY_KEY)
         target = daily.setdefault(day_key, {**{k: row[k] for k in DAILY_KEY}, "commune_id": row["commune_id"],
-                                            "village_id": row["village_id"], **dict.fromkeys(COUNTS, 0)})
+                                            "village_id": row["village_id"], **dict.fromkeys(SUMMED, 0)})
         month_row = {**{k: row[k] for k in MONTHLY_KEY if k != "month"}, "month": first_of_month(row["day"])}
         month_key = tuple(month_row[k] for k in MONTHLY_KEY)
-        month_target = monthly.setdefault(month_key, {**month_row, **dict.fromkeys(COUNTS, 0)})
+        month_target = monthly.setdefault(month_key, {**month_row, **dict.fromkeys(SUMMED, 0)})
         unit_row = {k: month_row[k] for k in MONTHLY_UNIT_KEY}
-        unit_target = monthly_unit.setdefault(tuple(unit_row.values()), {**unit_row, **dict.fromkeys(COUNTS, 0)})
+        unit_target = monthly_unit.setdefault(tuple(unit_row.values()), {**unit_row, **dict.fromkeys(SUMMED, 0)})
         for name, value in added.items():
             target[name] += sign * value
             month_target[name] += sign * value
             unit_target[name] += sign * value
+        for changed in (target, month_target, unit_target):
+            changed[CHANGES] += changes
     upserts: list[Executable] = []
     deletes: list[Executable] = []
     for table, key, rows in ((StatDaily.__table__, DAILY_KEY, daily), (StatMonthly.__table__, MONTHLY_KEY, monthly),
                              (StatMonthlyUnit.__table__, MONTHLY_UNIT_KEY, monthly_unit)):
         assert isinstance(table, Table)
         changed = [values for _, values in sorted(rows.items(), key=lambda kv: tuple(str(v) for v in kv[0]))
-                   if any(values[c] for c in COUNTS)]  # one lock order
+                   if any(values[c] for c in SUMMED)]  # one lock order
         if not changed:
             continue
         statement = dialect_insert(table).values(changed)
         upserts.append(statement.on_conflict_do_update(
             index_elements=list(key),
-            set_={c: table.c[c] + statement.excluded[c] for c in COUNTS},
+            set_={c: table.c[c] + statement.excluded[c] for c in SUMMED},
         ))
         for values in changed:
             if any(values[c] < 0 for c in COUNTS):
                 deletes.append(delete(table).where(
-                    and_(*(table.c[k] == values[k] for k in key)), *(table.c[c] == 0 for c in COUNTS)))
+                    and_(*(table.c[k] == values[k] for k in key)), *(table.c[c] == 0 for c in SUMMED)))
     return upserts, deletes
 
 
