@@ -33,7 +33,7 @@ from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, Topic, Unit, User
 from feedback.services.access import visible_items_filter
-from feedback.services.deadlines import deadline_is_overdue, overdue_clause
+from feedback.services.deadlines import deadline_is_overdue, late_ids
 from feedback.services.deadlines.calendar import calendar_for
 from feedback.services.items.lines import ItemLine
 
@@ -45,6 +45,9 @@ UNIT_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS, Status.ANSWERED, Status.CL
 DUE_SOON_WORKING_DAYS = 2
 # The accent-insensitive search folds at most this many titles per request (see the module doc).
 SEARCH_CANDIDATES = 5000
+# The counts of the statuses a unit is done with (answered, closed, rejected: its whole history)
+# stop here, like the admin list's (``Option.more`` then says "at least").
+COUNT_LIMIT = 10_000
 
 _UNIT_ROLES = frozenset({Role.OFFICER, Role.UNIT_HEAD})
 _CODE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
@@ -82,6 +85,7 @@ class Option:
     value: str
     label: str
     count: int
+    more: bool = False  # the count stopped at COUNT_LIMIT: at least that many
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,8 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
     Items: visible to ``viewer`` (``visible_items_filter``) and held now by one of the viewer's
     units (``filters.unit_id`` for one of them; NotYourUnit for any other unit). Order: nearest
     due time of a running clock first, items without one last, then oldest received. "Overdue"
-    is ``overdue_clause(now)``; "due soon" is ``due_soon_clause``; lateness and time left are
+    is ``overdue_clause(now)``, read from the overdue items held by these units (``late_ids``);
+    the counts of answered, closed and rejected items stop at COUNT_LIMIT; "due soon" is ``due_soon_clause``; lateness and time left are
     counted as each clock counts its days (``feedback.domain.lateness``). A page past the end is
     empty. Read only.
     """
@@ -199,7 +204,8 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
         clauses["locality"] = _subtree(filters.commune_id)
     if filters.officer_id is not None:
         clauses["officer"] = Feedback.assigned_officer_id == filters.officer_id
-    overdue = exists().where(Deadline.feedback_id == Feedback.id, overdue_clause(now))
+    # The overdue items held by these units (kept rows) and the scan's window: never the clocks' history.
+    overdue = Feedback.id.in_(late_ids(now, holders=unit_ids))
     due_soon = due_soon_clause(now, calendar)
     if filters.overdue:
         clauses["overdue"] = overdue
@@ -238,7 +244,15 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
                                   .group_by(column)).all()
         return Counter({row[0]: row[1] for row in rows})
 
-    by_status = grouped(Feedback.status, "status")
+    by_status = Counter({row[0]: row[1] for row in db.session.execute(
+        select(Feedback.status, func.count()).select_from(Feedback)
+        .where(*where("status"), Feedback.status.in_(OPEN_STATUSES)).group_by(Feedback.status))})
+    done = [s for s in UNIT_STATUSES if s not in OPEN_STATUSES]
+    capped = db.session.execute(select(*(
+        select(func.count()).select_from(select(Feedback.id).where(*where("status"), Feedback.status == s)
+                                         .limit(COUNT_LIMIT + 1).subquery()).scalar_subquery()
+        for s in done))).one()
+    by_status.update(dict(zip(done, capped)))
     by_kind = grouped(Feedback.kind, "kind")
     by_topic = grouped(Feedback.topic_id, "topic")
     by_locality = grouped(Feedback.locality_id, "locality")
@@ -252,7 +266,8 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
         return db.session.scalar(select(func.count()).select_from(Feedback).where(*where(left_out), extra)) or 0
 
     return Counts(
-        statuses=tuple(Option(s.value, s.value, by_status.get(s, 0)) for s in UNIT_STATUSES),
+        statuses=tuple(Option(s.value, s.value, min(by_status.get(s, 0), COUNT_LIMIT), by_status.get(s, 0) > COUNT_LIMIT)
+                       for s in UNIT_STATUSES),
         kinds=tuple(Option(k.value, k.value, by_kind.get(k, 0)) for k in Kind),
         topics=tuple(sorted((Option(str(i), topics[i], n) for i, n in by_topic.items() if i in topics),
                             key=lambda o: fold(o.label))),
