@@ -1,4 +1,4 @@
-"""overdue_item: the items overdue by a breached clock, kept by triggers (issues #9 item 7, #11 d)
+"""overdue_item: the items overdue by a breached clock, kept by triggers (issues #9 item 7, #11 d); the inbox's status index
 
 One row per (item, unit of the clock) with a breached open clock: its earliest such clock and
 the item's current facts. Triggers on ``deadline`` recompute a pair when one of its clocks is
@@ -142,6 +142,8 @@ def upgrade():
                     unique=False)
     op.create_index('ix_overdue_item_unit', 'overdue_item', ['unit_id'], unique=False)
     op.execute(FILL)
+    # The unit inbox's capped counts per status read this index only.
+    op.create_index('ix_feedback_unit_status', 'feedback', ['current_unit_id', 'status'], unique=False)
     for statement in (_postgresql() if op.get_bind().dialect.name == 'postgresql' else _sqlite()):
         op.execute(statement)
 
@@ -156,6 +158,7 @@ def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
         for function in ('overdue_item_clock()', 'overdue_item_facts()', 'overdue_item_refresh(integer, integer)'):
             op.execute(f"DROP FUNCTION IF EXISTS {function}")
+    op.drop_index('ix_feedback_unit_status', table_name='feedback')
     op.drop_index('ix_overdue_item_unit', table_name='overdue_item')
     op.drop_index('ix_overdue_item_holder', table_name='overdue_item')
     op.drop_index('ix_overdue_item_received', table_name='overdue_item')

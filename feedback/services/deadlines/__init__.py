@@ -12,7 +12,7 @@ from feedback.services.deadlines.overdue_state import (
     kept_rows,
     kept_rows_recounted,
     late_ids,
-    late_items_newest,
+    late_page,
     rebuild_overdue,
     window_clause,
 )
@@ -20,5 +20,5 @@ from feedback.services.deadlines.overrides import add_override, remove_override
 from feedback.services.deadlines.reminders import ScanResult, scan_deadlines
 
 __all__ = ["FIRST_YEAR", "LAST_YEAR", "ScanResult", "add_override", "deadline_is_overdue", "kept_rows",
-           "kept_rows_recounted", "late_ids", "late_items_newest", "overdue_clause", "rebuild_overdue",
+           "kept_rows_recounted", "late_ids", "late_page", "overdue_clause", "rebuild_overdue",
            "remove_override", "scan_deadlines", "window_clause", "year_overview"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, text, union_all
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from feedback.models import Deadline, Feedback, OverdueItem
@@ -41,23 +41,33 @@ def late_ids(now: datetime, *, holders: list[int] | None = None) -> Select[Any]:
     return union_all(kept, window).subquery("late").select()
 
 
-def late_items_newest(now: datetime, *, status: Any = None, holder: int | None = None) -> Select[Any]:
-    """(feedback_id, received_at) of every item overdue at ``now``, each once, newest first
-    (received_at desc, id desc), optionally only of ``status`` and held by ``holder``: the kept
-    rows through ``ix_overdue_item_received`` (or ``_holder``) merged with the small window, so a
-    page and a capped count read as many rows as they return."""
-    kept = select(OverdueItem.feedback_id.label("feedback_id"), OverdueItem.received_at.label("received_at"))
-    window = (select(Feedback.id.label("feedback_id"), Feedback.received_at.label("received_at"))
-              .join(Deadline, Deadline.feedback_id == Feedback.id).where(window_clause(now)))
+def late_page(session: Session, now: datetime, *, offset: int, limit: int, count_limit: int, status: Any = None,
+              holder: int | None = None) -> tuple[list[int], int]:
+    """The ids of the items overdue at ``now`` from ``offset`` to ``offset + limit``, newest first
+    (received_at desc, id desc), optionally only of ``status`` and held by ``holder``; and how
+    many there are, counted up to ``count_limit + 1``. Three statements, each reading about as
+    many rows as it returns: the window's items (few), then the kept rows' distinct items through
+    ``ix_overdue_item_received`` (or ``_holder``) backwards for the count and for the page; the
+    two are merged here (an item of the window that also has a kept row is counted once)."""
+    o = OverdueItem
+    kept_filters = [*([o.status == status] if status is not None else []),
+                    *([o.current_unit_id == holder] if holder is not None else [])]
+    window_query = (select(Feedback.id, Feedback.received_at,
+                           exists().where(o.feedback_id == Feedback.id).label("kept"))
+                    .join(Deadline, Deadline.feedback_id == Feedback.id).where(window_clause(now)))
     if status is not None:
-        kept = kept.where(OverdueItem.status == status)
-        window = window.where(Feedback.status == status)
+        window_query = window_query.where(Feedback.status == status)
     if holder is not None:
-        kept = kept.where(OverdueItem.current_unit_id == holder)
-        window = window.where(Feedback.current_unit_id == holder)
-    late = union_all(kept, window).subquery("late")
-    return (select(late.c.feedback_id, late.c.received_at).distinct()
-            .order_by(late.c.received_at.desc(), late.c.feedback_id.desc()))
+        window_query = window_query.where(Feedback.current_unit_id == holder)
+    # Items of the window without a kept row (the others' kept rows carry the same item facts).
+    extra = {(row.received_at, row.id) for row in session.execute(window_query) if not row.kept}
+    kept = (select(o.received_at, o.feedback_id).where(*kept_filters).distinct()
+            .order_by(o.received_at.desc(), o.feedback_id.desc()))
+    counted = (session.scalar(select(func.count()).select_from(kept.limit(count_limit + 1).subquery())) or 0) \
+        + len(extra)
+    top = {(row.received_at, row.feedback_id) for row in session.execute(kept.limit(offset + limit))}
+    merged = sorted(top | extra, reverse=True)[offset:offset + limit]
+    return [feedback_id for _, feedback_id in merged], counted
 
 
 def rebuild_overdue(session: Session) -> int:
@@ -110,5 +120,5 @@ FROM (
 WHERE d.n = 1
 """
 
-__all__ = ["FILL", "kept_rows", "kept_rows_recounted", "late_ids", "late_items_newest", "rebuild_overdue",
+__all__ = ["FILL", "kept_rows", "kept_rows_recounted", "late_ids", "late_page", "rebuild_overdue",
            "window_clause"]

@@ -33,7 +33,7 @@ from feedback.services.access import item_facts, visible_items_filter
 from feedback.services.items.lines import ItemLine
 from feedback.services.routing.assignments import open_assignment, returned_reason
 from feedback.services.audit import record_event, verify_chain
-from feedback.services.deadlines import deadline_is_overdue, late_ids, late_items_newest
+from feedback.services.deadlines import deadline_is_overdue, late_ids, late_page
 from feedback.services.routing.route import Target, give
 
 # Answered, closed or rejected items have left the units' hands: nothing to hand over.
@@ -177,7 +177,7 @@ def list_items(*, viewer: Viewer, status: Status | None, unit_id: int | None, ov
     ``search`` (``search_condition``: part of the code, or a fragment of the title). Three queries
     per page whatever its size (count, items with unit/topic/locality joined, their running
     clocks); the count stops at COUNT_LIMIT (``ItemPage.total_exact``). "Overdue" reads the
-    overdue items (kept ``overdue_item`` rows and the scan's window, ``late_items_newest``), not
+    overdue items (kept ``overdue_item`` rows and the scan's window, ``late_page``), not
     the clocks' history: for a viewer who sees everything, the count and the page's ids come from
     them newest first, then the page's items by id. A page past the end is empty. Read only."""
     query = (
@@ -193,11 +193,10 @@ def list_items(*, viewer: Viewer, status: Status | None, unit_id: int | None, ov
         query = query.where(Feedback.current_unit_id == unit_id)  # ix_feedback_current_unit_id
     page = max(page, 1)
     if overdue_only and visibility(viewer).everything and not search.strip():
-        # From the overdue items themselves, newest first (``late_items_newest``): the count and
+        # From the overdue items themselves, newest first (``late_page``): the count and
         # the page read as many rows as they return, never the history.
-        late = late_items_newest(now, status=status, holder=unit_id)
-        counted = db.session.scalar(select(func.count()).select_from(late.limit(COUNT_LIMIT + 1).subquery())) or 0
-        ids = [row.feedback_id for row in db.session.execute(late.limit(per_page).offset((page - 1) * per_page))]
+        ids, counted = late_page(db.session(), now, offset=(page - 1) * per_page, limit=per_page,
+                                 count_limit=COUNT_LIMIT, status=status, holder=unit_id)
         found = {item.id: item for item in db.session.scalars(query.where(Feedback.id.in_(ids))).unique()} \
             if ids else {}
         items: list[Feedback] = [found[i] for i in ids if i in found]
