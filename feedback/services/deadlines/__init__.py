@@ -15,10 +15,11 @@ from feedback.services.deadlines.overdue_state import (
     late_page,
     rebuild_overdue,
     window_clause,
+    window_rows,
 )
 from feedback.services.deadlines.overrides import add_override, remove_override
 from feedback.services.deadlines.reminders import ScanResult, scan_deadlines
 
 __all__ = ["FIRST_YEAR", "LAST_YEAR", "ScanResult", "add_override", "deadline_is_overdue", "kept_rows",
            "kept_rows_recounted", "late_ids", "late_page", "overdue_clause", "rebuild_overdue",
-           "remove_override", "scan_deadlines", "window_clause", "year_overview"]
+           "remove_override", "scan_deadlines", "window_clause", "window_rows", "year_overview"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, text, union_all
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from feedback.models import Deadline, Feedback, OverdueItem
@@ -28,6 +28,21 @@ def window_clause(now: datetime) -> ColumnElement[bool]:
     before due). Its first two conditions are the predicate of ``ix_deadline_open_due``."""
     return and_(Deadline.closed_at.is_(None), Deadline.breached_at.is_(None), Deadline.due_at < now,
                 Deadline.met_at.is_(None), or_(Deadline.paused_at.is_(None), Deadline.paused_at > Deadline.due_at))
+
+
+# The window is read through ``ix_deadline_open_due`` in due order, at most this many rows
+# first: well under the planner's estimate (its statistics take most open clocks for past due),
+# so it reads it as the few rows it is (an ordered index scan, no parallel workers). A longer
+# window (the scan stopped for hours) is then read whole by a second statement: slower, exact.
+WINDOW_FIRST_READ = 200
+
+
+def window_rows(session: Session, query: Select[Any] | Any) -> list[Any]:
+    """The rows of ``query`` (a select over ``Deadline`` restricted by ``window_clause``), all of them."""
+    rows = list(session.execute(query.order_by(Deadline.due_at).limit(WINDOW_FIRST_READ)))
+    if len(rows) < WINDOW_FIRST_READ:
+        return rows
+    return list(session.execute(query))
 
 
 def late_ids(now: datetime, *, holders: list[int] | None = None) -> Select[Any]:
@@ -45,22 +60,26 @@ def late_page(session: Session, now: datetime, *, offset: int, limit: int, count
               holder: int | None = None) -> tuple[list[int], int]:
     """The ids of the items overdue at ``now`` from ``offset`` to ``offset + limit``, newest first
     (received_at desc, id desc), optionally only of ``status`` and held by ``holder``; and how
-    many there are, counted up to ``count_limit + 1``. Three statements, each reading about as
-    many rows as it returns: the window's items (few), then the kept rows' distinct items through
+    many there are, counted up to ``count_limit + 1``. Three statements (four when the window is
+    not empty), each reading about as many rows as it returns: the window's items (few), which of
+    them have kept rows, then the kept rows' distinct items through
     ``ix_overdue_item_received`` (or ``_holder``) backwards for the count and for the page; the
     two are merged here (an item of the window that also has a kept row is counted once)."""
     o = OverdueItem
     kept_filters = [*([o.status == status] if status is not None else []),
                     *([o.current_unit_id == holder] if holder is not None else [])]
-    window_query = (select(Feedback.id, Feedback.received_at,
-                           exists().where(o.feedback_id == Feedback.id).label("kept"))
+    window_query = (select(Feedback.id, Feedback.received_at)
                     .join(Deadline, Deadline.feedback_id == Feedback.id).where(window_clause(now)))
     if status is not None:
         window_query = window_query.where(Feedback.status == status)
     if holder is not None:
         window_query = window_query.where(Feedback.current_unit_id == holder)
-    # Items of the window without a kept row (the others' kept rows carry the same item facts).
-    extra = {(row.received_at, row.id) for row in session.execute(window_query) if not row.kept}
+    window = {(row.received_at, row.id) for row in window_rows(session, window_query)}
+    # The window's items without a kept row (a kept row carries the same item facts: it passes
+    # the same filters and is counted with the kept ones).
+    kept_ids = set(session.scalars(select(o.feedback_id).where(
+        o.feedback_id.in_(sorted(i for _, i in window))))) if window else set()
+    extra = {(at, i) for at, i in window if i not in kept_ids}
     kept = (select(o.received_at, o.feedback_id).where(*kept_filters).distinct()
             .order_by(o.received_at.desc(), o.feedback_id.desc()))
     counted = (session.scalar(select(func.count()).select_from(kept.limit(count_limit + 1).subquery())) or 0) \
@@ -121,4 +140,4 @@ WHERE d.n = 1
 """
 
 __all__ = ["FILL", "kept_rows", "kept_rows_recounted", "late_ids", "late_page", "rebuild_overdue",
-           "window_clause"]
+           "window_clause", "window_rows"]

@@ -26,7 +26,7 @@ from feedback.domain.calendar import VN_TZ, local_date
 from feedback.domain.status import Kind, Origin
 from feedback.models import Deadline, Feedback, Locality, OverdueItem, Topic, Unit
 from feedback.services.database import on_postgresql
-from feedback.services.deadlines import overdue_clause, window_clause
+from feedback.services.deadlines import overdue_clause, window_clause, window_rows
 from feedback.services.statistics.facts import Place, places
 from feedback.services.statistics.grouping import GroupId, month_of
 from feedback.services.statistics.values import Grouping, OverdueRow, Scope
@@ -192,8 +192,8 @@ def _select(c: _Cols, *extra: Any) -> Any:
 
 def _window_rows(session: Session, scope: Scope, now: datetime) -> list[Any]:
     """The window's clocks in scope (open, unbreached, past due: a few minutes of the scan's lag)."""
-    return list(session.execute(_select(_WINDOW).join(Feedback, Feedback.id == Deadline.feedback_id)
-                                .where(window_clause(now), *_scope_clauses(session, scope, _WINDOW))))
+    return window_rows(session, _select(_WINDOW).join(Feedback, Feedback.id == Deadline.feedback_id)
+                       .where(window_clause(now), *_scope_clauses(session, scope, _WINDOW)))
 
 
 def _merged(session: Session, scope: Scope, now: datetime) -> tuple[dict[tuple[int, int], Late], dict[tuple[int, int], Late]]:

@@ -254,7 +254,7 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
         .where(*where("status"), Feedback.status.in_(OPEN_STATUSES)).group_by(Feedback.status))})
     done = [s for s in UNIT_STATUSES if s not in OPEN_STATUSES]
     capped = db.session.execute(select(*(
-        select(func.count()).select_from(select(Feedback.id).where(*where("status"), Feedback.status == s)
+        select(func.count()).select_from(select(Feedback.current_unit_id).where(*where("status"), Feedback.status == s)
                                          .limit(COUNT_LIMIT + 1).subquery()).scalar_subquery()
         for s in done))).one()
     by_status.update(dict(zip(done, capped)))
