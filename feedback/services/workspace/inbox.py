@@ -249,15 +249,16 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
                                   .group_by(column)).all()
         return Counter({row[0]: row[1] for row in rows})
 
-    by_status = Counter({row[0]: row[1] for row in db.session.execute(
-        select(Feedback.status, func.count()).select_from(Feedback)
-        .where(*where("status"), Feedback.status.in_(OPEN_STATUSES)).group_by(Feedback.status))})
-    done = [s for s in UNIT_STATUSES if s not in OPEN_STATUSES]
-    capped = db.session.execute(select(*(
-        select(func.count()).select_from(select(Feedback.current_unit_id).where(*where("status"), Feedback.status == s)
-                                         .limit(COUNT_LIMIT + 1).subquery()).scalar_subquery()
-        for s in done))).one()
-    by_status.update(dict(zip(done, capped)))
+    # One statement: the open statuses counted exactly (the unit's open items), the others (its
+    # history) up to COUNT_LIMIT + 1 each.
+    def status_count(status: Status) -> Any:
+        rows = select(Feedback.current_unit_id).where(*where("status"), Feedback.status == status)
+        if status not in OPEN_STATUSES:
+            rows = rows.limit(COUNT_LIMIT + 1)
+        return select(func.count()).select_from(rows.subquery()).scalar_subquery()
+
+    by_status = Counter(dict(zip(UNIT_STATUSES, db.session.execute(
+        select(*(status_count(s) for s in UNIT_STATUSES))).one())))
     by_kind = grouped(Feedback.kind, "kind")
     by_topic = grouped(Feedback.topic_id, "topic")
     by_locality = grouped(Feedback.locality_id, "locality")
@@ -267,8 +268,11 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
     topics = {t.id: t.name for t in db.session.scalars(select(Topic).where(Topic.id.in_(list(by_topic))))}
     communes, villages = _localities(by_locality)
 
-    def count(extra: ColumnElement[bool], left_out: str) -> int:
-        return db.session.scalar(select(func.count()).select_from(Feedback).where(*where(left_out), extra)) or 0
+    def count(extra: ColumnElement[bool], left_out: str) -> Any:
+        return select(func.count()).select_from(Feedback).where(*where(left_out), extra).scalar_subquery()
+
+    overdue_count, due_soon_count, recommendation_count = db.session.execute(select(
+        count(overdue, "overdue"), count(due_soon, "due_soon"), count(supervision, "origin"))).one()
 
     return Counts(
         statuses=tuple(Option(s.value, s.value, min(by_status.get(s, 0), COUNT_LIMIT), by_status.get(s, 0) > COUNT_LIMIT)
@@ -280,9 +284,9 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
         villages=villages,
         officers=tuple(sorted((Option(str(i), officers[i], n) for i, n in by_officer.items() if i in officers),
                               key=lambda o: fold(o.label))),
-        overdue=count(overdue, "overdue"),
-        due_soon=count(due_soon, "due_soon"),
-        recommendations=count(supervision, "origin"),
+        overdue=overdue_count or 0,
+        due_soon=due_soon_count or 0,
+        recommendations=recommendation_count or 0,
     )
 
 
