@@ -275,7 +275,9 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
         count(overdue, "overdue"), count(due_soon, "due_soon"), count(supervision, "origin"))).one()
 
     return Counts(
-        statuses=tuple(Option(s.value, s.value, min(by_status.get(s, 0), COUNT_LIMIT), by_status.get(s, 0) > COUNT_LIMIT)
+        statuses=tuple(Option(s.value, s.value, by_status.get(s, 0)) if s in OPEN_STATUSES
+                       else Option(s.value, s.value, min(by_status.get(s, 0), COUNT_LIMIT),
+                                   by_status.get(s, 0) > COUNT_LIMIT)
                        for s in UNIT_STATUSES),
         kinds=tuple(Option(k.value, k.value, by_kind.get(k, 0)) for k in Kind),
         topics=tuple(sorted((Option(str(i), topics[i], n) for i, n in by_topic.items() if i in topics),
