@@ -35,6 +35,9 @@ class Feedback(Model):
             postgresql_where=text("status IN ('assigned', 'in_progress')"),
             sqlite_where=text("status IN ('assigned', 'in_progress')"),
         ),
+        # The inbox's counts per status of a unit's items (answered, closed, rejected: capped
+        # counts over its history) read this index only.
+        Index("ix_feedback_unit_status", "current_unit_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

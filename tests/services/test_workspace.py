@@ -88,6 +88,23 @@ def test_status_filter_and_its_counts(d: Directory) -> None:
     assert codes(look(officer, status=Status.ANSWERED)) == [answered.code]
 
 
+def test_the_counts_of_finished_statuses_stop_at_the_limit(d: Directory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: answered, closed and rejected items (a unit's whole history) are counted up to
+    COUNT_LIMIT only, marked "at least"; the open statuses are counted exactly past it."""
+    import sys
+
+    monkeypatch.setattr(sys.modules["feedback.services.workspace.inbox"], "COUNT_LIMIT", 1)
+    officer = make_user("canbo", Role.OFFICER, unit=d.ubnd_ha_tu)
+    for _ in range(2):
+        held(d, d.ubnd_ha_tu, due=LATER)
+        held(d, d.ubnd_ha_tu, status=Status.ANSWERED)
+    held(d, d.ubnd_ha_tu, status=Status.CLOSED)
+    page = look(officer)
+    counts = {o.value: (o.count, o.more) for o in page.counts.statuses}
+    assert counts == {"assigned": (2, False), "in_progress": (0, False), "answered": (1, True),
+                      "closed": (1, False), "rejected": (0, False)}
+
+
 def test_kind_topic_and_locality_filters_with_counts(d: Directory) -> None:
     """Proves: kind, topic, commune and village filters narrow the list, and each option's count is
     the number of items it shows with the other filters kept."""

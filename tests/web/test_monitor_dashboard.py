@@ -309,6 +309,23 @@ def test_the_overdue_list_is_by_unit_with_how_late(client: FlaskClient, world: W
     assert sorted(names) == sorted([world.b.name, world.c.name])
 
 
+def test_the_overdue_page_is_bounded_and_its_counts_stay_exact(client: FlaskClient, world: World,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: with room for one row only, the province monitor's page lists the longest overdue
+    item, says that it shows only that many, and still counts 2 overdue in all and 1 for the
+    unit whose row it left out."""
+    from feedback.monitor import views
+
+    monkeypatch.setattr(views, "OVERDUE_PAGE_ROWS", 1)
+    assert log_in(client, "mttq-tinh").status_code == 302
+    page = _page(client, "/monitor/overdue")
+    sections = page.find_all("section", class_="overdue-unit")
+    assert len(sections) == 1 and len(sections[0].find("tbody").find_all("tr")) == 1
+    assert "2 ý kiến quá hạn" in page.text
+    assert "Trang này hiện 1 ý kiến quá hạn lâu nhất" in page.text
+    assert sections[0].find("h2").text.endswith("(1 ý kiến)")
+
+
 def _token(client: FlaskClient) -> str:
     from tests.web.auth_helpers import csrf_token
 

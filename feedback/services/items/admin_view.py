@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from feedback import jobs
-from feedback.domain.access import Viewer, may_see_personal_data
+from feedback.domain.access import Viewer, may_see_personal_data, visibility
 from feedback.domain.assignments import EndReason
 from feedback.domain.events import Actor, EventAction
 from feedback.domain.status import Channel, Kind, Origin, Status
@@ -33,7 +33,7 @@ from feedback.services.access import item_facts, visible_items_filter
 from feedback.services.items.lines import ItemLine
 from feedback.services.routing.assignments import open_assignment, returned_reason
 from feedback.services.audit import record_event, verify_chain
-from feedback.services.deadlines import deadline_is_overdue, overdue_clause
+from feedback.services.deadlines import deadline_is_overdue, late_ids, late_page
 from feedback.services.routing.route import Target, give
 
 # Answered, closed or rejected items have left the units' hands: nothing to hand over.
@@ -176,8 +176,10 @@ def list_items(*, viewer: Viewer, status: Status | None, unit_id: int | None, ov
     ``status``, only held by ``unit_id`` now, only with a clock overdue at ``now``, only matching
     ``search`` (``search_condition``: part of the code, or a fragment of the title). Three queries
     per page whatever its size (count, items with unit/topic/locality joined, their running
-    clocks); the count stops at COUNT_LIMIT (``ItemPage.total_exact``). A page past the end is
-    empty. Read only."""
+    clocks); the count stops at COUNT_LIMIT (``ItemPage.total_exact``). "Overdue" reads the
+    overdue items (kept ``overdue_item`` rows and the scan's window, ``late_page``), not
+    the clocks' history: for a viewer who sees everything, the count and the page's ids come from
+    them newest first, then the page's items by id. A page past the end is empty. Read only."""
     query = (
         select(Feedback)
         .where(visible_items_filter(viewer))
@@ -189,16 +191,25 @@ def list_items(*, viewer: Viewer, status: Status | None, unit_id: int | None, ov
         query = query.where(Feedback.status == status)  # ix_feedback_status_received_at
     if unit_id is not None:
         query = query.where(Feedback.current_unit_id == unit_id)  # ix_feedback_current_unit_id
-    if overdue_only:
-        query = query.where(exists().where(Deadline.feedback_id == Feedback.id, overdue_clause(now)))
-    if search.strip():
-        query = query.where(search_condition(search))
     page = max(page, 1)
-    counted = db.session.scalar(select(func.count()).select_from(
-        query.with_only_columns(Feedback.id).order_by(None).limit(COUNT_LIMIT + 1).subquery())) or 0
+    if overdue_only and visibility(viewer).everything and not search.strip():
+        # From the overdue items themselves, newest first (``late_page``): the count and
+        # the page read as many rows as they return, never the history.
+        ids, counted = late_page(db.session(), now, offset=(page - 1) * per_page, limit=per_page,
+                                 count_limit=COUNT_LIMIT, status=status, holder=unit_id)
+        found = {item.id: item for item in db.session.scalars(query.where(Feedback.id.in_(ids))).unique()} \
+            if ids else {}
+        items: list[Feedback] = [found[i] for i in ids if i in found]
+    else:
+        if overdue_only:
+            query = query.where(Feedback.id.in_(late_ids(now)))
+        if search.strip():
+            query = query.where(search_condition(search))
+        counted = db.session.scalar(select(func.count()).select_from(
+            query.with_only_columns(Feedback.id).order_by(None).limit(COUNT_LIMIT + 1).subquery())) or 0
+        items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
     exact = counted <= COUNT_LIMIT
     total = min(counted, COUNT_LIMIT)
-    items: list[Feedback] = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
     pages = -(-total // per_page)
     if not exact and len(items) == per_page:
         pages = max(pages, page + 1)

@@ -44,6 +44,7 @@ from feedback.services.statistics import (
     Scope,
     figures,
     items_behind,
+    overdue_counts,
     overdue_now,
     ranking,
     totals,
@@ -151,9 +152,16 @@ def trend_figures(question: Question, *, now: datetime) -> tuple[Period, list[Fi
     return span, figures(db.session(), period=span, group="month", scope=question.scope, now=now)
 
 
-def overdue_list(question: Question, *, now: datetime) -> list[OverdueRow]:
-    """The items past a deadline now in the question's scope, the latest first. Read only."""
-    return overdue_now(db.session(), scope=question.scope, now=now)
+def overdue_list(question: Question, *, now: datetime, limit: int | None = None) -> list[OverdueRow]:
+    """The items past a deadline now in the question's scope, the latest first (only the first
+    ``limit`` when given). Read only."""
+    return overdue_now(db.session(), scope=question.scope, now=now, limit=limit)
+
+
+def overdue_per_unit(question: Question, *, now: datetime) -> dict[int, int]:
+    """How many items are past a deadline now per unit whose clock it is, in the question's
+    scope (counted from the kept overdue state). Read only."""
+    return {int(unit): n for unit, n in overdue_counts(db.session(), question.scope, "unit", now).items()}
 
 
 # ---- drill-down ---------------------------------------------------------------------------
@@ -265,4 +273,4 @@ def today_of(now: datetime) -> date:
 
 __all__ = ["CUSTOM", "PERIOD_NAMES", "TABLE_GROUPINGS", "TREND_MONTHS", "Dashboard", "Drill", "DrillPage", "DrillRow",
            "Question", "all_drill_items", "ask", "check_drill", "dashboard", "drill_items", "drill_period",
-           "overdue_list", "period_for", "today_of", "trend_figures", "trend_period", "unit_figures"]
+           "overdue_list", "overdue_per_unit", "period_for", "today_of", "trend_figures", "trend_period", "unit_figures"]

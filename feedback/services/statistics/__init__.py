@@ -24,7 +24,7 @@ from feedback.models import Feedback
 from feedback.services.statistics import queries
 from feedback.services.statistics.live import track_facts
 from feedback.services.statistics.medians import refresh_medians
-from feedback.services.statistics.overdue import overdue_now
+from feedback.services.statistics.overdue import overdue_counts, overdue_now
 from feedback.services.statistics.rebuild import item_count, rebuild, rebuild_statistics
 from feedback.services.statistics.rollups import refresh_items
 from feedback.services.statistics.values import (
@@ -72,5 +72,5 @@ def items_behind(session: Session, *, period: Period, scope: Scope, figure: str,
 
 
 __all__ = ["FIGURE_NAMES", "GROUPINGS", "MIN_RATINGS", "Figures", "Grouping", "OverdueRow", "Period", "Scope",
-           "figures", "item_count", "items_behind", "median", "overdue_now", "ranking", "rate", "rebuild",
-           "rebuild_statistics", "refresh_items", "refresh_medians", "totals", "track_facts", "wilson"]
+           "figures", "item_count", "items_behind", "median", "overdue_counts", "overdue_now", "ranking", "rate",
+           "rebuild", "rebuild_statistics", "refresh_items", "refresh_medians", "totals", "track_facts", "wilson"]

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from feedback.services.statistics.facts import Place
 from feedback.services.statistics.grouping import labels
-from feedback.services.statistics.overdue import group_of_late, late_items
+from feedback.services.statistics.overdue import group_of_late, recount_late_items
 from feedback.services.statistics.values import FIGURE_NAMES, Fact, FactKind, Grouping, Scope
 
 _MEASURE = {
@@ -48,7 +48,7 @@ def behind_ids(session: Session, facts: Iterable[Fact], *, scope: Scope, figure:
 
     check_figure(figure)
     if figure == "overdue_open":
-        late = late_items(session, scope, now)
+        late = recount_late_items(session, scope, now)
         if group is None:
             return {x.feedback_id for x in late}
         ids = {x: group_of_late(x, group, where) for x in late}

@@ -1,5 +1,16 @@
 """Overdue now: the items past a deadline at ``now``, per unit whose clock it is (never from the
-rollups: it changes by the minute). The rule is the deadlines' ``overdue_clause``. Read only."""
+rollups: it changes by the minute). Read only.
+
+Two ways to the same answer:
+
+- ``overdue_counts``, ``overdue_total``, ``late_items``, ``overdue_now``: from the kept state
+  (``overdue_item``, one row per item and unit with a breached open clock, trigger-maintained)
+  united with the window of open clocks past due but not yet breached
+  (``feedback.services.deadlines.overdue_state``): their cost follows the overdue items in
+  scope, counted in SQL, never the clocks' history. What the dashboard, exports and briefing read.
+- ``recount_late_items``, ``recount_overdue_counts``: the rule ``overdue_clause`` over the
+  clocks themselves, item by item: the oracle the kept state is tested against (``recount``).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Integer, any_, cast, literal, select
+from sqlalchemy import ARRAY, ColumnElement, Integer, any_, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from feedback.domain.calendar import local_date
+from feedback.domain.calendar import VN_TZ, local_date
 from feedback.domain.status import Kind, Origin
-from feedback.models import Deadline, Feedback, Locality, Topic, Unit
+from feedback.models import Deadline, Feedback, Locality, OverdueItem, Topic, Unit
 from feedback.services.database import on_postgresql
-from feedback.services.deadlines import overdue_clause
+from feedback.services.deadlines import overdue_clause, window_clause, window_rows
 from feedback.services.statistics.facts import Place, places
 from feedback.services.statistics.grouping import GroupId, month_of
 from feedback.services.statistics.values import Grouping, OverdueRow, Scope
@@ -61,7 +72,7 @@ class _Clock:
     due_at: datetime
 
 
-def _late_clocks(session: Session, scope: Scope, now: datetime) -> dict[int, dict[int, _Clock]]:
+def _recount_late_clocks(session: Session, scope: Scope, now: datetime) -> dict[int, dict[int, _Clock]]:
     """Item → unit → its earliest clock past due now (the rule: ``overdue_clause``)."""
     query = (select(Deadline.feedback_id, Deadline.unit_id, Deadline.clock, Deadline.due_at)
              .where(overdue_clause(now), Deadline.unit_id.is_not(None)).order_by(Deadline.due_at, Deadline.id))
@@ -74,11 +85,11 @@ def _late_clocks(session: Session, scope: Scope, now: datetime) -> dict[int, dic
     return late
 
 
-def _late_rows(session: Session, scope: Scope, now: datetime) -> list[tuple[Any, _Clock]]:
+def _recount_late_rows(session: Session, scope: Scope, now: datetime) -> list[tuple[Any, _Clock]]:
     """(item row, clock) for each item and unit overdue now within ``scope``, in two steps so
     that the cost follows the number of overdue clocks, not of items: the clocks, then their
     items by id with the scope's conditions."""
-    late = _late_clocks(session, scope, now)
+    late = _recount_late_clocks(session, scope, now)
     if not late:
         return []
     items = (select(Feedback.id, Feedback.code, Feedback.locality_id, Feedback.topic_id, Feedback.kind,
@@ -97,11 +108,11 @@ def _late_rows(session: Session, scope: Scope, now: datetime) -> list[tuple[Any,
     return found
 
 
-def late_items(session: Session, scope: Scope, now: datetime) -> list[Late]:
+def recount_late_items(session: Session, scope: Scope, now: datetime) -> list[Late]:
     """Each (item, unit) with an overdue clock now, within ``scope`` (the item's locality, topic
-    and kind as they are now; the unit whose clock it is)."""
+    and kind as they are now; the unit whose clock it is), from the clocks."""
     return [Late(row.id, clock.unit_id, row.locality_id, row.topic_id, row.kind, clock.due_at)
-            for row, clock in _late_rows(session, scope, now)]
+            for row, clock in _recount_late_rows(session, scope, now)]
 
 
 def group_of_late(late: Late, group: Grouping, where: dict[int, Place]) -> GroupId | None:
@@ -119,27 +130,183 @@ def group_of_late(late: Late, group: Grouping, where: dict[int, Place]) -> Group
     return month_of(local_date(late.due_at))
 
 
-def overdue_counts(session: Session, scope: Scope, group: Grouping, now: datetime) -> dict[GroupId, int]:
-    """How many items are overdue now per group (by the due month for "month")."""
+def recount_overdue_counts(session: Session, scope: Scope, group: Grouping, now: datetime) -> dict[GroupId, int]:
+    """How many items are overdue now per group (by the due month for "month"), from the clocks."""
     where = places(session) if group in ("commune", "village") else {}
     counts: dict[GroupId, int] = defaultdict(int)
-    for late in late_items(session, scope, now):
+    for late in recount_late_items(session, scope, now):
         key = group_of_late(late, group, where)
         if key is not None:
             counts[key] += 1
     return dict(counts)
 
 
-def overdue_now(session: Session, *, scope: Scope, now: datetime) -> list[OverdueRow]:
+
+# ---------------------------------------------------------------- from the kept state
+
+@dataclass(frozen=True)
+class _Cols:
+    """The columns of one source of overdue clocks (kept rows, or the window's clocks and items)."""
+
+    feedback_id: Any
+    unit_id: Any
+    clock: Any
+    due_at: Any
+    locality_id: Any
+    topic_id: Any
+    kind: Any
+    origin: Any
+
+
+_KEPT = _Cols(OverdueItem.feedback_id, OverdueItem.unit_id, OverdueItem.clock, OverdueItem.due_at,
+              OverdueItem.locality_id, OverdueItem.topic_id, OverdueItem.kind, OverdueItem.origin)
+_WINDOW = _Cols(Deadline.feedback_id, Deadline.unit_id, Deadline.clock, Deadline.due_at, Feedback.locality_id,
+                Feedback.topic_id, Feedback.kind, Feedback.origin)
+
+
+def _scope_clauses(session: Session, scope: Scope, c: _Cols) -> list[ColumnElement[bool]]:
+    """``scope`` as conditions on a source (the same as ``item_clauses`` and the unit filter of
+    the recount): resident items with a unit's clock, the kind, the locality and topic subtrees."""
+    clauses: list[ColumnElement[bool]] = [c.origin == Origin.RESIDENT, c.unit_id.is_not(None)]
+    if scope.unit_id is not None:
+        clauses.append(c.unit_id == scope.unit_id)
+    if scope.kind is not None:
+        clauses.append(c.kind == scope.kind)
+    for node_id in (scope.territory_id, scope.locality_id):
+        if node_id is not None:
+            path = session.scalar(select(Locality.path).where(Locality.id == node_id))
+            clauses.append(c.locality_id.in_(select(Locality.id).where(Locality.path.startswith(path, autoescape=True)))
+                           if path else c.locality_id == node_id)
+    if scope.topic_id is not None:
+        topic_path = session.scalar(select(Topic.path).where(Topic.id == scope.topic_id))
+        clauses.append(c.topic_id.in_(select(Topic.id).where(Topic.path.startswith(topic_path, autoescape=True)))
+                       if topic_path else c.topic_id == scope.topic_id)
+    return clauses
+
+
+def _select(c: _Cols, *extra: Any) -> Any:
+    return select(c.feedback_id.label("feedback_id"), c.unit_id.label("unit_id"), c.clock.label("clock"),
+                  c.due_at.label("due_at"), c.locality_id.label("locality_id"), c.topic_id.label("topic_id"),
+                  c.kind.label("kind"), *extra)
+
+
+def _window_rows(session: Session, scope: Scope, now: datetime) -> list[Any]:
+    """The window's clocks in scope (open, unbreached, past due: a few minutes of the scan's lag)."""
+    return window_rows(session, _select(_WINDOW).join(Feedback, Feedback.id == Deadline.feedback_id)
+                       .where(window_clause(now), *_scope_clauses(session, scope, _WINDOW)))
+
+
+def _merged(session: Session, scope: Scope, now: datetime) -> tuple[dict[tuple[int, int], Late], dict[tuple[int, int], Late]]:
+    """For the pairs the window touches: (their kept rows in scope, the pairs as they are now:
+    the earliest clock of kept row and window)."""
+    window = _window_rows(session, scope, now)
+    if not window:
+        return {}, {}
+    ids = sorted({row.feedback_id for row in window})
+    kept = {(row.feedback_id, row.unit_id): Late(row.feedback_id, row.unit_id, row.locality_id, row.topic_id,
+                                                 row.kind, row.due_at)
+            for row in session.execute(_select(_KEPT).where(OverdueItem.feedback_id.in_(ids),
+                                                            *_scope_clauses(session, scope, _KEPT)))}
+    merged = dict(kept)
+    for row in window:
+        key = (row.feedback_id, row.unit_id)
+        if key not in merged or row.due_at < merged[key].due_at:
+            merged[key] = Late(row.feedback_id, row.unit_id, row.locality_id, row.topic_id, row.kind, row.due_at)
+    return kept, merged
+
+
+def _month_key(session: Session, due_at: Any) -> Any:
+    """The local (UTC+7, no daylight saving) month of ``due_at`` as "YYYY-MM", in SQL."""
+    if on_postgresql():
+        return func.to_char(func.timezone(VN_TZ.key, due_at), "YYYY-MM")
+    return func.strftime("%Y-%m", due_at, "+7 hours")
+
+
+def overdue_counts(session: Session, scope: Scope, group: Grouping, now: datetime) -> dict[GroupId, int]:
+    """How many items are overdue now per group (by the due month of the earliest overdue clock
+    for "month"): one GROUP BY over the kept rows in scope, corrected by the window's pairs."""
+    key: Any = {"unit": OverdueItem.unit_id, "commune": OverdueItem.locality_id, "village": OverdueItem.locality_id,
+                "topic": OverdueItem.topic_id, "kind": OverdueItem.kind}.get(group)
+    if key is None:
+        key = _month_key(session, OverdueItem.due_at)
+    rows = session.execute(select(key.label("key"), func.count()).where(*_scope_clauses(session, scope, _KEPT))
+                           .group_by(key)).all()
+    counts: dict[GroupId, int] = defaultdict(int)
+    by_locality = group in ("commune", "village")
+    for row in rows:
+        value = row[0].value if isinstance(row[0], Kind) else row[0]
+        counts[value] += row[1]
+    kept, merged = _merged(session, scope, now)
+
+    def raw(late: Late) -> GroupId | None:
+        if by_locality:
+            return late.locality_id
+        return group_of_late(late, group, {})
+
+    for late in kept.values():
+        counts[raw(late)] -= 1  # type: ignore[index]
+    for late in merged.values():
+        counts[raw(late)] += 1  # type: ignore[index]
+    if by_locality:
+        where = places(session, [int(i) for i in counts if isinstance(i, int)])
+        grouped: dict[GroupId, int] = defaultdict(int)
+        for locality_id, n in counts.items():
+            place = where.get(int(locality_id), Place(int(locality_id), None))
+            target = place.commune_id if group == "commune" else place.village_id
+            if target is not None:
+                grouped[target] += n
+        counts = grouped
+    return {k: v for k, v in counts.items() if k is not None and v}
+
+
+def overdue_total(session: Session, scope: Scope, now: datetime) -> int:
+    """How many (item, unit) pairs are overdue now in ``scope``: one count over the kept rows."""
+    kept = session.scalar(select(func.count()).select_from(OverdueItem)
+                          .where(*_scope_clauses(session, scope, _KEPT))) or 0
+    old, merged = _merged(session, scope, now)
+    return kept - len(old) + len(merged)
+
+
+def late_items(session: Session, scope: Scope, now: datetime) -> list[Late]:
+    """Each (item, unit) with an overdue clock now, within ``scope`` (the item's locality, topic
+    and kind as they are now; the unit whose clock it is): the kept rows and the window."""
+    kept, merged = _merged(session, scope, now)
+    found = {(row.feedback_id, row.unit_id): Late(row.feedback_id, row.unit_id, row.locality_id, row.topic_id,
+                                                  row.kind, row.due_at)
+             for row in session.execute(_select(_KEPT).where(*_scope_clauses(session, scope, _KEPT)))}
+    found.update(merged)
+    return list(found.values())
+
+
+def overdue_now(session: Session, *, scope: Scope, now: datetime, limit: int | None = None) -> list[OverdueRow]:
     """The overdue list now: one row per item and unit whose clock is past due (its earliest
-    such clock), the latest first."""
-    found = _late_rows(session, scope, now)
+    such clock), the latest first (then by code); only the first ``limit`` when given. Reads the
+    kept rows by due time (a top-N, not the history), then the items of the rows it keeps."""
+    kept = _select(_KEPT, OverdueItem.deadline_id.label("deadline_id")).where(*_scope_clauses(session, scope, _KEPT))
+    window_rows = _window_rows(session, scope, now)
+    if limit is not None:
+        kept = kept.order_by(OverdueItem.due_at, OverdueItem.deadline_id).limit(limit + len(window_rows))
+    pairs: dict[tuple[int, int], Any] = {}
+    for row in [*session.execute(kept), *window_rows]:
+        key = (row.feedback_id, row.unit_id)
+        if key not in pairs or row.due_at < pairs[key].due_at:
+            pairs[key] = row
+    chosen = sorted(pairs.values(), key=lambda r: r.due_at)
+    if not chosen:
+        return []
+    ids = sorted({r.feedback_id for r in chosen})
+    items = {row.id: row for row in session.execute(
+        select(Feedback.id, Feedback.code, Locality.name.label("locality_name"), Topic.name.label("topic_name"))
+        .join(Locality, Locality.id == Feedback.locality_id).join(Topic, Topic.id == Feedback.topic_id)
+        .where(Feedback.id == any_(cast(literal(ids, ARRAY(Integer)), ARRAY(Integer))) if on_postgresql()
+               else Feedback.id.in_(ids)))}
     units = {u.id: u for u in session.execute(select(Unit.id, Unit.code, Unit.name).where(
-        Unit.id.in_(sorted({clock.unit_id for _, clock in found}))))}
+        Unit.id.in_(sorted({r.unit_id for r in chosen}))))}
     rows = [OverdueRow(
-        feedback_id=row.id, code=row.code or str(row.id), unit_id=clock.unit_id, unit_code=units[clock.unit_id].code,
-        unit_name=units[clock.unit_id].name, kind=row.kind, topic_id=row.topic_id, topic_name=row.topic_name,
-        locality_id=row.locality_id, locality_name=row.locality_name, clock=clock.clock, due_at=clock.due_at,
-        late=now - clock.due_at,
-    ) for row, clock in found]
-    return sorted(rows, key=lambda r: (-r.late.total_seconds(), r.code))
+        feedback_id=r.feedback_id, code=items[r.feedback_id].code or str(r.feedback_id), unit_id=r.unit_id,
+        unit_code=units[r.unit_id].code, unit_name=units[r.unit_id].name, kind=r.kind, topic_id=r.topic_id,
+        topic_name=items[r.feedback_id].topic_name, locality_id=r.locality_id,
+        locality_name=items[r.feedback_id].locality_name, clock=r.clock, due_at=r.due_at, late=now - r.due_at,
+    ) for r in chosen]
+    rows.sort(key=lambda r: (-r.late.total_seconds(), r.code))
+    return rows[:limit] if limit is not None else rows

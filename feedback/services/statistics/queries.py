@@ -30,7 +30,7 @@ from feedback.services.database import on_postgresql
 from feedback.services.statistics.drill import check_figure
 from feedback.services.statistics.facts import places
 from feedback.services.statistics.grouping import GroupId, labels, month_of, ordered
-from feedback.services.statistics.overdue import group_of_late, late_items, overdue_counts
+from feedback.services.statistics.overdue import group_of_late, late_items, overdue_counts, overdue_total
 from feedback.services.statistics.rollups import COUNTS, SUMMED
 from feedback.services.statistics.values import FactKind, Figures, Grouping, Scope
 
@@ -318,7 +318,7 @@ def rollup_totals(session: Session, *, period: Period, scope: Scope, now: dateti
     summed = counted(session, period, None, f)
     sums = summed[_ALL][:STAMP] if _ALL in summed else None
     middle = medians(session, period, None, f, stamps_of(summed)).get(_ALL)
-    overdue = len(late_items(session, scope, now)) if not f.empty else 0
+    overdue = overdue_total(session, scope, now) if not f.empty else 0
     return _figures("", "", sums, overdue, middle)
 
 

@@ -1,5 +1,6 @@
 """``flask stats rebuild``: the stored facts and rollups recomputed from scratch from the raw
-rows, in one transaction (readers see the old figures until it commits).
+rows, in one transaction (readers see the old figures until it commits). The kept overdue
+state (``overdue_item``, trigger-maintained) is refilled from the clocks in the same transaction.
 
 On PostgreSQL ``stat_fact`` (and ``stat_median``) is locked (ACCESS EXCLUSIVE) for the duration: an action committing
 meanwhile waits at its refresh, then diffs against the rebuilt facts, so nothing is lost or
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from feedback.extensions import db
 from feedback.models import Feedback, StatDaily, StatFact, StatMedian, StatMonthly, StatMonthlyUnit, StatUnitName
 from feedback.services.database import on_postgresql
+from feedback.services.deadlines import rebuild_overdue
 from feedback.services.statistics.facts import all_facts
 from feedback.services.statistics.medians import refresh_medians
 from feedback.services.statistics.rollups import SUMMED, fact_row
@@ -105,6 +107,7 @@ def rebuild(session: Session, *, progress: Callable[[int], None] | None = None, 
                 {"unit_id": u, "day": d, "at": f.at, "code": f.unit_code, "name": f.unit_name}
                 for (u, d), f in sorted(names.items())])
         sum_rollups(session)
+        rebuild_overdue(session)
         session.commit()
         return total
     except BaseException:

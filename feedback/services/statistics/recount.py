@@ -15,7 +15,7 @@ from feedback.domain.statistics import Period, median
 from feedback.models import Feedback
 from feedback.services.statistics.facts import facts_of, places
 from feedback.services.statistics.grouping import GroupId, Covered, covered, labels, month_of, ordered
-from feedback.services.statistics.overdue import late_items, overdue_counts
+from feedback.services.statistics.overdue import recount_late_items, recount_overdue_counts
 from feedback.services.statistics.values import Fact, FactKind, Figures, Grouping, Scope
 
 SECONDS_PER_DAY = 86400
@@ -104,7 +104,7 @@ def recount_figures(session: Session, *, period: Period, group: Grouping, scope:
         key = group_of(fact, group)
         if key is not None:
             grouped[key].append(fact)
-    overdue = overdue_counts(session, scope, group, now)
+    overdue = recount_overdue_counts(session, scope, group, now)
     if group == "month":
         overdue = {k: v for k, v in overdue.items() if k in period.months()}
         for month in period.months():
@@ -117,7 +117,7 @@ def recount_figures(session: Session, *, period: Period, group: Grouping, scope:
 def recount_totals(session: Session, *, period: Period, scope: Scope, now: datetime) -> Figures:
     """Everything in scope as one row (key and label empty), counted from the raw facts."""
     facts = scoped_facts(session, period, scope)
-    return count("", "", facts, len(late_items(session, scope, now)))
+    return count("", "", facts, len(recount_late_items(session, scope, now)))
 
 
 def recount_items_behind(session: Session, *, period: Period, scope: Scope, figure: str, group: Grouping | None,

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, select, true
 from sqlalchemy.orm import QueryableAttribute, joinedload
 
-from feedback.domain.access import Role, Viewer
+from feedback.domain.access import Role, Viewer, visibility
 from feedback.domain.calendar import CalendarNotCovered, WorkCalendar, end_of_local_day, local_date
 from feedback.domain.lateness import Distance, distance
 from feedback.domain.status import Kind, Origin, Status
@@ -33,7 +33,7 @@ from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, Topic, Unit, User
 from feedback.services.access import visible_items_filter
-from feedback.services.deadlines import deadline_is_overdue, overdue_clause
+from feedback.services.deadlines import deadline_is_overdue, late_ids
 from feedback.services.deadlines.calendar import calendar_for
 from feedback.services.items.lines import ItemLine
 
@@ -45,6 +45,9 @@ UNIT_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS, Status.ANSWERED, Status.CL
 DUE_SOON_WORKING_DAYS = 2
 # The accent-insensitive search folds at most this many titles per request (see the module doc).
 SEARCH_CANDIDATES = 5000
+# The counts of the statuses a unit is done with (answered, closed, rejected: its whole history)
+# stop here, like the admin list's (``Option.more`` then says "at least").
+COUNT_LIMIT = 10_000
 
 _UNIT_ROLES = frozenset({Role.OFFICER, Role.UNIT_HEAD})
 _CODE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
@@ -82,6 +85,7 @@ class Option:
     value: str
     label: str
     count: int
+    more: bool = False  # the count stopped at COUNT_LIMIT: at least that many
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,8 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
     Items: visible to ``viewer`` (``visible_items_filter``) and held now by one of the viewer's
     units (``filters.unit_id`` for one of them; NotYourUnit for any other unit). Order: nearest
     due time of a running clock first, items without one last, then oldest received. "Overdue"
-    is ``overdue_clause(now)``; "due soon" is ``due_soon_clause``; lateness and time left are
+    is ``overdue_clause(now)``, read from the overdue items held by these units (``late_ids``);
+    the counts of answered, closed and rejected items stop at COUNT_LIMIT; "due soon" is ``due_soon_clause``; lateness and time left are
     counted as each clock counts its days (``feedback.domain.lateness``). A page past the end is
     empty. Read only.
     """
@@ -181,8 +186,13 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
         raise NotYourUnit(filters.unit_id)
     unit_ids = sorted({filters.unit_id} if filters.unit_id is not None else mine)
     calendar = calendar_for(now)
+    seen = visibility(viewer)
+    access = true() if seen.everything or set(unit_ids) <= seen.unit_ids else visible_items_filter(viewer)
     scope: list[ColumnElement[bool]] = [
-        visible_items_filter(viewer),
+        # Items held now by the viewer's own units are visible to them (``visibility``: a unit's
+        # officers see what it holds): the access rule is then implied by the unit condition and
+        # left out of the SQL, so that the counts read the units' index only.
+        access,
         Feedback.current_unit_id.in_(unit_ids) if unit_ids else false(),
     ]
     clauses: dict[str, ColumnElement[bool]] = {
@@ -199,7 +209,8 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
         clauses["locality"] = _subtree(filters.commune_id)
     if filters.officer_id is not None:
         clauses["officer"] = Feedback.assigned_officer_id == filters.officer_id
-    overdue = exists().where(Deadline.feedback_id == Feedback.id, overdue_clause(now))
+    # The overdue items held by these units (kept rows) and the scan's window: never the clocks' history.
+    overdue = Feedback.id.in_(late_ids(now, holders=unit_ids))
     due_soon = due_soon_clause(now, calendar)
     if filters.overdue:
         clauses["overdue"] = overdue
@@ -226,7 +237,7 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
     pagination = db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False, count=True)
     items: list[Feedback] = list(pagination.items)
     return InboxPage(rows=_rows(items, now), page=pagination.page, pages=pagination.pages,
-                     total=pagination.total or 0, counts=counts, units=_units(mine, scope[0]),
+                     total=pagination.total or 0, counts=counts, units=_units(mine, access),
                      search_truncated=truncated)
 
 
@@ -238,7 +249,16 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
                                   .group_by(column)).all()
         return Counter({row[0]: row[1] for row in rows})
 
-    by_status = grouped(Feedback.status, "status")
+    # One statement: the open statuses counted exactly (the unit's open items), the others (its
+    # history) up to COUNT_LIMIT + 1 each.
+    def status_count(status: Status) -> Any:
+        rows = select(Feedback.current_unit_id).where(*where("status"), Feedback.status == status)
+        if status not in OPEN_STATUSES:
+            rows = rows.limit(COUNT_LIMIT + 1)
+        return select(func.count()).select_from(rows.subquery()).scalar_subquery()
+
+    by_status = Counter(dict(zip(UNIT_STATUSES, db.session.execute(
+        select(*(status_count(s) for s in UNIT_STATUSES))).one())))
     by_kind = grouped(Feedback.kind, "kind")
     by_topic = grouped(Feedback.topic_id, "topic")
     by_locality = grouped(Feedback.locality_id, "locality")
@@ -248,11 +268,17 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
     topics = {t.id: t.name for t in db.session.scalars(select(Topic).where(Topic.id.in_(list(by_topic))))}
     communes, villages = _localities(by_locality)
 
-    def count(extra: ColumnElement[bool], left_out: str) -> int:
-        return db.session.scalar(select(func.count()).select_from(Feedback).where(*where(left_out), extra)) or 0
+    def count(extra: ColumnElement[bool], left_out: str) -> Any:
+        return select(func.count()).select_from(Feedback).where(*where(left_out), extra).scalar_subquery()
+
+    overdue_count, due_soon_count, recommendation_count = db.session.execute(select(
+        count(overdue, "overdue"), count(due_soon, "due_soon"), count(supervision, "origin"))).one()
 
     return Counts(
-        statuses=tuple(Option(s.value, s.value, by_status.get(s, 0)) for s in UNIT_STATUSES),
+        statuses=tuple(Option(s.value, s.value, by_status.get(s, 0)) if s in OPEN_STATUSES
+                       else Option(s.value, s.value, min(by_status.get(s, 0), COUNT_LIMIT),
+                                   by_status.get(s, 0) > COUNT_LIMIT)
+                       for s in UNIT_STATUSES),
         kinds=tuple(Option(k.value, k.value, by_kind.get(k, 0)) for k in Kind),
         topics=tuple(sorted((Option(str(i), topics[i], n) for i, n in by_topic.items() if i in topics),
                             key=lambda o: fold(o.label))),
@@ -260,9 +286,9 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
         villages=villages,
         officers=tuple(sorted((Option(str(i), officers[i], n) for i, n in by_officer.items() if i in officers),
                               key=lambda o: fold(o.label))),
-        overdue=count(overdue, "overdue"),
-        due_soon=count(due_soon, "due_soon"),
-        recommendations=count(supervision, "origin"),
+        overdue=overdue_count or 0,
+        due_soon=due_soon_count or 0,
+        recommendations=recommendation_count or 0,
     )
 
 

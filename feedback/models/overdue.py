@@ -1,0 +1,57 @@
+"""``overdue_item``: overdue kept as state, not recomputed over history (issues #9 item 7, #11 d).
+
+One row per (item, unit whose clock it is) with at least one *breached* open clock (met_at and
+closed_at null, breached_at set): the earliest such clock (``deadline_id``, ``clock``,
+``due_at``) and the item's current facts that the lists and the dashboard filter, order and
+group by (received_at, holder, status, locality, topic, kind, origin).
+
+It is written by the database only, by triggers created in migration 0019 (PostgreSQL and
+SQLite): a change of a clock's breach, met, closed, due time or unit recomputes its pair; a
+change of the item's facts is copied to its rows. So every path that writes a clock or an item
+(ORM or core UPDATE, the deadline scan, a data repair) keeps it exact, and nothing in Python has
+to remember it. ``flask stats rebuild`` refills it from the clocks
+(``feedback.services.deadlines.overdue_state.rebuild_overdue``).
+
+"Overdue now" (``overdue_clause``) is these rows plus the small window of open clocks already
+past due but not yet breached by the scan (read through ``ix_deadline_open_due`` at ``now``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from feedback.domain.status import Kind, Origin, Status
+from feedback.extensions import Model
+from feedback.models.types import SHORT, UTCDateTime, str_enum
+
+
+class OverdueItem(Model):
+    """An item overdue for one unit by a breached clock (see the module doc). Trigger-maintained."""
+
+    __tablename__ = "overdue_item"
+    __table_args__ = (
+        # The triggers' recompute of one pair, and the copy of an item's facts.
+        Index("ix_overdue_item_pair", "feedback_id", "unit_id"),
+        # The admin list "overdue", newest first; the same for one unit's held items.
+        Index("ix_overdue_item_received", "received_at", "feedback_id"),
+        Index("ix_overdue_item_holder", "current_unit_id", "received_at", "feedback_id"),
+        # The dashboard for one unit.
+        Index("ix_overdue_item_unit", "unit_id"),
+    )
+
+    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadline.id", ondelete="CASCADE"), primary_key=True,
+                                             autoincrement=False)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(Integer)
+    clock: Mapped[str] = mapped_column(SHORT)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    current_unit_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[Status] = mapped_column(str_enum(Status))
+    locality_id: Mapped[int] = mapped_column(Integer)
+    topic_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind))
+    origin: Mapped[Origin] = mapped_column(str_enum(Origin))

@@ -1,0 +1,143 @@
+"""Overdue now, read from kept state: ``overdue_item`` (breached open clocks, trigger-maintained,
+see ``feedback.models.overdue``) united with the *window*: open clocks already past due at
+``now`` but not yet breached by the scan (a few minutes' worth; read through
+``ix_deadline_open_due``). Together they are exactly ``overdue_clause(now)``:
+
+- a breached open clock is overdue whatever its pause (the rule's first branch): kept;
+- an unbreached open clock is overdue when due before ``now`` and not paused before its due
+  time (the second branch): the window.
+
+So the lists and counts read the overdue items themselves, never the history of clocks.
+``rebuild_overdue`` refills the kept rows from the clocks (``flask stats rebuild``);
+``kept_rows_recounted`` is the oracle the tests hold the triggers to.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, text, union_all
+from sqlalchemy.orm import Session
+
+from feedback.models import Deadline, Feedback, OverdueItem
+
+
+def window_clause(now: datetime) -> ColumnElement[bool]:
+    """Open clocks not yet breached that ``overdue_clause(now)`` calls overdue (past due, not paused
+    before due). Its first two conditions are the predicate of ``ix_deadline_open_due``."""
+    return and_(Deadline.closed_at.is_(None), Deadline.breached_at.is_(None), Deadline.due_at < now,
+                Deadline.met_at.is_(None), or_(Deadline.paused_at.is_(None), Deadline.paused_at > Deadline.due_at))
+
+
+# The window is read through ``ix_deadline_open_due`` in due order, at most this many rows
+# first: well under the planner's estimate (its statistics take most open clocks for past due),
+# so it reads it as the few rows it is (an ordered index scan, no parallel workers). A longer
+# window (the scan stopped for hours) is then read whole by a second statement: slower, exact.
+WINDOW_FIRST_READ = 200
+
+
+def window_rows(session: Session, query: Select[Any] | Any) -> list[Any]:
+    """The rows of ``query`` (a select over ``Deadline`` restricted by ``window_clause``), all of them."""
+    rows = list(session.execute(query.order_by(Deadline.due_at).limit(WINDOW_FIRST_READ)))
+    if len(rows) < WINDOW_FIRST_READ:
+        return rows
+    return list(session.execute(query))
+
+
+def late_ids(now: datetime, *, holders: list[int] | None = None) -> Select[Any]:
+    """The ids of the items overdue at ``now`` (any of their clocks; ids may repeat), or only of
+    those held now by one of ``holders`` (kept rows; the window is left to the caller's filter on
+    ``Feedback``)."""
+    kept = select(OverdueItem.feedback_id.label("feedback_id"))
+    if holders is not None:
+        kept = kept.where(OverdueItem.current_unit_id.in_(holders))
+    window = select(Deadline.feedback_id.label("feedback_id")).where(window_clause(now))
+    return union_all(kept, window).subquery("late").select()
+
+
+def late_page(session: Session, now: datetime, *, offset: int, limit: int, count_limit: int, status: Any = None,
+              holder: int | None = None) -> tuple[list[int], int]:
+    """The ids of the items overdue at ``now`` from ``offset`` to ``offset + limit``, newest first
+    (received_at desc, id desc), optionally only of ``status`` and held by ``holder``; and how
+    many there are, counted up to ``count_limit + 1``. Three statements (four when the window is
+    not empty), each reading about as many rows as it returns: the window's items (few), which of
+    them have kept rows, then the kept rows' distinct items through
+    ``ix_overdue_item_received`` (or ``_holder``) backwards for the count and for the page; the
+    two are merged here (an item of the window that also has a kept row is counted once)."""
+    o = OverdueItem
+    kept_filters = [*([o.status == status] if status is not None else []),
+                    *([o.current_unit_id == holder] if holder is not None else [])]
+    window_query = (select(Feedback.id, Feedback.received_at)
+                    .join(Deadline, Deadline.feedback_id == Feedback.id).where(window_clause(now)))
+    if status is not None:
+        window_query = window_query.where(Feedback.status == status)
+    if holder is not None:
+        window_query = window_query.where(Feedback.current_unit_id == holder)
+    window = {(row.received_at, row.id) for row in window_rows(session, window_query)}
+    # The window's items without a kept row (a kept row carries the same item facts: it passes
+    # the same filters and is counted with the kept ones).
+    kept_ids = set(session.scalars(select(o.feedback_id).where(
+        o.feedback_id.in_(sorted(i for _, i in window))))) if window else set()
+    extra = {(at, i) for at, i in window if i not in kept_ids}
+    kept = (select(o.received_at, o.feedback_id).where(*kept_filters).distinct()
+            .order_by(o.received_at.desc(), o.feedback_id.desc()))
+    counted = (session.scalar(select(func.count()).select_from(kept.limit(count_limit + 1).subquery())) or 0) \
+        + len(extra)
+    top = {(row.received_at, row.feedback_id) for row in session.execute(kept.limit(offset + limit))}
+    merged = sorted(top | extra, reverse=True)[offset:offset + limit]
+    return [feedback_id for _, feedback_id in merged], counted
+
+
+def rebuild_overdue(session: Session) -> int:
+    """Refill ``overdue_item`` from the clocks (the triggers' result, computed at once); returns
+    its rows. Part of ``flask stats rebuild``; does not commit. On PostgreSQL the table is locked
+    until the commit: a clock or item changing meanwhile waits, then updates the refilled rows."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE overdue_item IN EXCLUSIVE MODE"))
+    session.execute(delete(OverdueItem))
+    session.execute(text(FILL))
+    return int(session.scalar(select(func.count()).select_from(OverdueItem)) or 0)
+
+
+def kept_rows_recounted(session: Session) -> set[tuple[Any, ...]]:
+    """What ``overdue_item`` must hold, recomputed in Python from every clock and item: for each
+    (item, unit) with a breached open clock, its earliest (due_at, id) and the item's facts."""
+    earliest: dict[tuple[int, int | None], Deadline] = {}
+    for clock in session.scalars(select(Deadline).where(Deadline.met_at.is_(None), Deadline.closed_at.is_(None),
+                                                        Deadline.breached_at.is_not(None))):
+        key = (clock.feedback_id, clock.unit_id)
+        if key not in earliest or (clock.due_at, clock.id) < (earliest[key].due_at, earliest[key].id):
+            earliest[key] = clock
+    items = {f.id: f for f in session.scalars(select(Feedback).where(
+        Feedback.id.in_(sorted({k[0] for k in earliest}))))} if earliest else {}
+    return {(c.id, c.feedback_id, c.unit_id, c.clock, c.due_at, items[c.feedback_id].received_at,
+             items[c.feedback_id].current_unit_id, items[c.feedback_id].status, items[c.feedback_id].locality_id,
+             items[c.feedback_id].topic_id, items[c.feedback_id].kind, items[c.feedback_id].origin)
+            for c in earliest.values()}
+
+
+def kept_rows(session: Session) -> set[tuple[Any, ...]]:
+    """``overdue_item`` as stored, in the shape of ``kept_rows_recounted``."""
+    o = OverdueItem
+    return {tuple(row) for row in session.execute(select(
+        o.deadline_id, o.feedback_id, o.unit_id, o.clock, o.due_at, o.received_at, o.current_unit_id, o.status,
+        o.locality_id, o.topic_id, o.kind, o.origin))}
+
+
+# The same statement as migration 0019's fill (a copy there: a migration never changes with the code).
+FILL = """
+INSERT INTO overdue_item (deadline_id, feedback_id, unit_id, clock, due_at, received_at, current_unit_id, status,
+                          locality_id, topic_id, kind, origin)
+SELECT d.id, d.feedback_id, d.unit_id, d.clock, d.due_at, f.received_at, f.current_unit_id, f.status,
+       f.locality_id, f.topic_id, f.kind, f.origin
+FROM (
+    SELECT id, feedback_id, unit_id, clock, due_at,
+           row_number() OVER (PARTITION BY feedback_id, unit_id ORDER BY due_at, id) AS n
+    FROM deadline WHERE met_at IS NULL AND closed_at IS NULL AND breached_at IS NOT NULL
+) d JOIN feedback f ON f.id = d.feedback_id
+WHERE d.n = 1
+"""
+
+__all__ = ["FILL", "kept_rows", "kept_rows_recounted", "late_ids", "late_page", "rebuild_overdue",
+           "window_clause", "window_rows"]

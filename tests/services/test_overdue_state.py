@@ -1,0 +1,169 @@
+"""Overdue kept as state (issues #9 item 7, #11 d): ``overdue_item``, kept by database triggers,
+equals a recount from the clocks after any mix of actions and scan ticks, and every reader of it
+(the dashboard's counts and list, the admin list, the unit inbox) gives what ``overdue_clause``
+gives at ``now``, the scan's window of past-due-but-unbreached clocks included.
+
+The random mix is the statistics test's (tests/services/test_statistics_random.py): the real
+services with the clock passed in. Nothing in it writes ``overdue_item``: only the triggers do.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from feedback.domain.access import Grant, Role, Viewer
+from feedback.domain.status import Kind, Status
+from feedback.extensions import db
+from feedback.models import Deadline, Feedback, OverdueItem
+from feedback.services import statistics
+from feedback.services.deadlines import (
+    kept_rows,
+    kept_rows_recounted,
+    overdue_clause,
+    rebuild_overdue,
+    scan_deadlines,
+)
+from feedback.services.access import viewer_for
+from feedback.services.items.admin_view import list_items
+from feedback.services.statistics import Scope
+from feedback.services.statistics.overdue import (
+    overdue_counts,
+    overdue_now,
+    overdue_total,
+    recount_late_items,
+    recount_overdue_counts,
+)
+from feedback.services.workspace.inbox import InboxFilters, inbox
+from tests.conftest import Enqueued
+from tests.services.test_statistics_random import REFUSALS, Play, _act, _setup, _submit
+
+
+def _overdue_ids(now: datetime) -> set[int]:
+    return set(db.session.scalars(sa.select(Deadline.feedback_id).where(overdue_clause(now))))
+
+
+def _admin() -> Viewer:
+    return Viewer(grants=(Grant(Role.ADMIN),))
+
+
+def _assert_kept_state_is_exact(p: Play, now: datetime) -> None:
+    assert kept_rows(db.session) == kept_rows_recounted(db.session)
+    d = p.d
+    scopes = [Scope(), Scope(territory_id=d.ha_tu.id), Scope(territory_id=d.province.id, locality_id=d.village.id),
+              Scope(unit_id=d.environment_dept.id), Scope(topic_id=d.environment.id), Scope(kind=Kind.REPORT)]
+    for scope in scopes:
+        for group in statistics.GROUPINGS:
+            assert overdue_counts(db.session, scope, group, now) == \
+                recount_overdue_counts(db.session, scope, group, now), (scope, group)
+        late = recount_late_items(db.session, scope, now)
+        assert overdue_total(db.session, scope, now) == len(late), scope
+        rows = overdue_now(db.session, scope=scope, now=now)
+        assert sorted((r.feedback_id, r.unit_id, r.due_at) for r in rows) == \
+            sorted((x.feedback_id, x.unit_id, x.due_at) for x in late), scope
+        assert overdue_now(db.session, scope=scope, now=now, limit=2) == rows[:2]
+    # The admin list "overdue": every overdue item, newest first, over its pages.
+    expected = list(db.session.scalars(sa.select(Feedback.code).where(Feedback.id.in_(_overdue_ids(now)))
+                                       .order_by(Feedback.received_at.desc(), Feedback.id.desc())))
+    listed: list[str] = []
+    for number in range(1, 20):
+        page = list_items(viewer=_admin(), status=None, unit_id=None, overdue_only=True, page=number, now=now,
+                          per_page=3)
+        listed += [row.code for row in page.items]
+        assert page.total == len(expected) and page.total_exact
+        assert all(row.overdue for row in page.items)
+        if not page.items:
+            break
+    assert listed == expected
+    # One unit's held overdue items, in the admin list and in its inbox (with its count).
+    unit = d.ubnd_ha_tu
+    held = set(db.session.scalars(sa.select(Feedback.code).where(
+        Feedback.id.in_(_overdue_ids(now)), Feedback.current_unit_id == unit.id)))
+    page = list_items(viewer=_admin(), status=None, unit_id=unit.id, overdue_only=True, page=1, now=now,
+                      per_page=100)
+    assert {row.code for row in page.items} == held
+    officer = p.staff[unit.id][0]
+    viewer = viewer_for(officer)
+    open_held = set(db.session.scalars(sa.select(Feedback.code).where(
+        Feedback.id.in_(_overdue_ids(now)), Feedback.current_unit_id == unit.id,
+        Feedback.status.in_([Status.ASSIGNED, Status.IN_PROGRESS]))))
+    box = inbox(viewer, InboxFilters(overdue=True), page=1, per_page=100, now=now)
+    assert {row.code for row in box.rows} == open_held
+    assert box.counts.overdue == len(open_held)
+
+
+@pytest.mark.parametrize("seed", [11, 2027])
+def test_kept_overdue_equals_the_recount_through_a_random_mix(db_session: Session, enqueued: Enqueued,
+                                                             seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = _setup()
+    p.rng.seed(seed)
+    checked = 0
+    for step in range(160):
+        p.tick(p.rng.choice([1, 3, 8, 24, 24, 48, 96, 150]))
+        if not p.items or p.rng.random() < 0.2:
+            _submit(p)
+        elif p.rng.random() < 0.1:
+            scan_deadlines(p.now)
+        else:
+            live = list(db.session.scalars(sa.select(Feedback).where(
+                Feedback.id.in_(p.items), Feedback.status.not_in([Status.REJECTED, Status.RECEIVED]))
+                .order_by(Feedback.id)))
+            if live:
+                item = p.rng.choice(live)
+                try:
+                    _act(p, item)
+                except REFUSALS:
+                    db.session.rollback()
+        if step % 20 == 19:
+            _assert_kept_state_is_exact(p, p.now)
+            checked += 1
+    # The mix left both kinds of overdue: breached clocks (kept) and past-due ones the scan has
+    # not seen yet (the window).
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OverdueItem))
+    breached_open = db.session.scalar(sa.select(sa.func.count()).select_from(Deadline).where(
+        overdue_clause(p.now), Deadline.breached_at.is_(None)))
+    later = p.now + timedelta(days=60)  # past every running clock's due time: all of them in the window
+    _assert_kept_state_is_exact(p, later)
+    # A window longer than its first read (the scan stopped for days) is read whole.
+    from feedback.services.deadlines import overdue_state
+
+    assert len(db.session.execute(sa.select(Deadline.id).where(overdue_state.window_clause(later))).all()) > 1
+    monkeypatch.setattr(overdue_state, "WINDOW_FIRST_READ", 1)
+    _assert_kept_state_is_exact(p, later)
+    assert checked == 8 and breached_open is not None
+    # A rebuild from the clocks gives what the triggers kept.
+    before = kept_rows(db.session)
+    assert rebuild_overdue(db.session) == len(before)
+    assert kept_rows(db.session) == before
+
+
+def test_item_facts_and_clock_changes_are_copied_by_the_triggers(db_session: Session, enqueued: Enqueued) -> None:
+    """A core UPDATE (no ORM, no Python hook) of an item's place, topic, kind, holder and status,
+    and of a clock's breach, due time and closing, is reflected at once."""
+    p = _setup()
+    p.rng.seed(5)
+    for _ in range(6):
+        _submit(p)
+    clock = db.session.scalars(sa.select(Deadline).where(Deadline.closed_at.is_(None)).order_by(Deadline.id)).first()
+    assert clock is not None
+    item_id, now = clock.feedback_id, p.now
+    db.session.execute(sa.update(Deadline).where(Deadline.id == clock.id).values(breached_at=now))
+    assert kept_rows(db.session) == kept_rows_recounted(db.session) != set()
+    d = p.d
+    other = d.ubnd_van_don
+    for values in ({"locality_id": d.remote_village.id}, {"topic_id": d.land.id}, {"kind": Kind.COMPLAINT},
+                   {"current_unit_id": other.id}, {"status": Status.IN_PROGRESS}):
+        db.session.execute(sa.update(Feedback).where(Feedback.id == item_id).values(**values))
+        assert kept_rows(db.session) == kept_rows_recounted(db.session), values
+    row = db.session.get(OverdueItem, clock.id)
+    assert row is not None and (row.locality_id, row.topic_id, row.kind, row.current_unit_id) == \
+        (d.remote_village.id, d.land.id, Kind.COMPLAINT, other.id)
+    db.session.execute(sa.update(Deadline).where(Deadline.id == clock.id).values(due_at=clock.due_at - timedelta(days=1)))
+    assert kept_rows(db.session) == kept_rows_recounted(db.session)
+    db.session.execute(sa.update(Deadline).where(Deadline.id == clock.id).values(closed_at=now, met_at=now))
+    assert not db.session.scalar(sa.select(sa.func.count()).select_from(OverdueItem)
+                                 .where(OverdueItem.deadline_id == clock.id))
+    assert kept_rows(db.session) == kept_rows_recounted(db.session)
