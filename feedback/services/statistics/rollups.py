@@ -89,8 +89,8 @@ def rollup_writes(signed: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[Ex
             target[name] += sign * value
             month_target[name] += sign * value
             unit_target[name] += sign * value
-        for changed in (target, month_target, unit_target):
-            changed[CHANGES] += changes
+        for sums in (target, month_target, unit_target):
+            sums[CHANGES] += changes
     upserts: list[Executable] = []
     deletes: list[Executable] = []
     for table, key, rows in ((StatDaily.__table__, DAILY_KEY, daily), (StatMonthly.__table__, MONTHLY_KEY, monthly),
