@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, t
 from sqlalchemy.orm import Session
 
 from feedback.models import Deadline, Feedback, OverdueItem
+from feedback.services.database import on_postgresql
 
 
 def window_clause(now: datetime) -> ColumnElement[bool]:
@@ -93,7 +94,7 @@ def rebuild_overdue(session: Session) -> int:
     """Refill ``overdue_item`` from the clocks (the triggers' result, computed at once); returns
     its rows. Part of ``flask stats rebuild``; does not commit. On PostgreSQL the table is locked
     until the commit: a clock or item changing meanwhile waits, then updates the refilled rows."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         session.execute(text("LOCK TABLE overdue_item IN EXCLUSIVE MODE"))
     session.execute(delete(OverdueItem))
     session.execute(text(FILL))
