@@ -44,3 +44,13 @@ def test_celery_is_never_eager_whatever_the_configuration_says(app: Flask) -> No
     assert other.extensions["celery"].conf.task_always_eager is False
     # create_app made the other Celery app the default one; give the suite its own back.
     app.extensions["celery"].set_default()
+
+
+def test_postgresql_sessions_run_without_jit(app):
+    """The app's PostgreSQL sessions have JIT off: it compiled longer than the inbox's counts ran."""
+    from sqlalchemy import text
+
+    from feedback.extensions import db
+
+    with app.app_context():
+        assert db.session.scalar(text("SHOW jit")) == "off"
