@@ -20,11 +20,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Executable, Insert, Table, and_, delete, insert, select
-from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.orm import Session
 
 from feedback.models import StatDaily, StatFact, StatMonthly, StatMonthlyUnit, StatUnitName
-from feedback.services.database import dialect_insert
+from feedback.services.database import dialect_insert, on_postgresql
 from feedback.services.statistics.facts import facts_of
 from feedback.services.statistics.values import Fact, FactKind
 
@@ -153,9 +152,9 @@ def execute_together(session: Session, writes: Sequence[Executable]) -> None:
     different tables (in one statement each sees the snapshot from before all of them)."""
     if not writes:
         return
-    if len(writes) > 1 and session.get_bind().dialect.name == "postgresql":
+    if len(writes) > 1 and on_postgresql():
         last = writes[-1]
-        assert isinstance(last, (Insert, PgInsert))
+        assert isinstance(last, Insert)  # PostgreSQL's INSERT is one too
         session.execute(last.add_cte(*(w.cte(f"write_{i}") for i, w in enumerate(writes[:-1]))))  # type: ignore[attr-defined]
         return
     for statement in writes:
