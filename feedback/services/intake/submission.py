@@ -46,6 +46,7 @@ from feedback.extensions import db
 from feedback.models import Attachment, Event, Feedback, Locality, LocalityLevel, Topic
 from feedback.services.intake import uploads
 from feedback.services.audit import chained_event, record_event, remember_chain_end
+from feedback.services.database import on_postgresql
 
 log = logging.getLogger(__name__)
 
@@ -421,7 +422,7 @@ def _read_facts(draft: _Draft, digest: str | None, *, want_id: bool) -> _Facts:
                         .where(Topic.code == draft.topic_code, Topic.active.is_(True)))
     if digest is not None:
         branches.append(select(literal("repeat"), Feedback.id, null(), null()).where(Feedback.submission_key == digest))
-    if want_id and db.session.get_bind().dialect.name == "postgresql":
+    if want_id and on_postgresql():
         branches.append(select(literal("next"), func.nextval(func.pg_get_serial_sequence("feedback", "id")),
                                null(), null()))
     if not branches:
