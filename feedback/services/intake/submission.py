@@ -46,6 +46,7 @@ from feedback.extensions import db
 from feedback.models import Attachment, Event, Feedback, Locality, LocalityLevel, Topic
 from feedback.services.intake import uploads
 from feedback.services.audit import chained_event, record_event, remember_chain_end
+from feedback.services.database import on_postgresql
 
 log = logging.getLogger(__name__)
 
@@ -383,7 +384,8 @@ def _check_fields(sub: Submission, errors: dict[str, str]) -> _Draft:
         errors["name"] = _("Họ và tên tối đa %(limit)d ký tự.", limit=MAX_NAME)
     if phone and not _PHONE.match(phone):
         errors["phone"] = _("Số điện thoại chưa đúng. Ví dụ: 0912 345 678.")
-    if email and (len(email) > MAX_EMAIL or not _EMAIL.match(email)):
+    if email and (len(email) > MAX_EMAIL or not _EMAIL.match(email)
+                  or any(unicodedata.category(c) == "Cc" for c in email)):  # a NUL PostgreSQL would refuse
         errors["email"] = _("Địa chỉ thư điện tử chưa đúng. Ví dụ: ten@example.com.")
     if kind is not None and kind.needs_identity:
         # Luật Khiếu nại 2011 Art. 8 and Luật Tố cáo 2018 Art. 23: the author must be identified
@@ -409,18 +411,18 @@ def _read_facts(draft: _Draft, digest: str | None, *, want_id: bool) -> _Facts:
     ``want_id`` on PostgreSQL, the next id of the items' sequence (a number drawn and not used,
     by a repeat or a failed INSERT, is a gap in the codes, as a rolled-back INSERT always made)."""
     branches: list[Any] = []  # Select of differently typed columns
-    if draft.commune_code:
+    if _storable(draft.commune_code):
         branches.append(select(literal("place"), Locality.id, Locality.level, Locality.parent_id)
                         .where(Locality.code == draft.commune_code))
-    if draft.commune_code and draft.village_code:
+    if _storable(draft.commune_code) and _storable(draft.village_code):
         branches.append(select(literal("village"), Locality.id, Locality.level, Locality.parent_id)
                         .where(Locality.code == draft.village_code))
-    if draft.topic_code:
+    if _storable(draft.topic_code):
         branches.append(select(literal("topic"), Topic.id, null(), null())
                         .where(Topic.code == draft.topic_code, Topic.active.is_(True)))
     if digest is not None:
         branches.append(select(literal("repeat"), Feedback.id, null(), null()).where(Feedback.submission_key == digest))
-    if want_id and db.session.get_bind().dialect.name == "postgresql":
+    if want_id and on_postgresql():
         branches.append(select(literal("next"), func.nextval(func.pg_get_serial_sequence("feedback", "id")),
                                null(), null()))
     if not branches:
@@ -442,6 +444,12 @@ def _read_facts(draft: _Draft, digest: str | None, *, want_id: bool) -> _Facts:
                   topic_id=topic_id if isinstance(topic_id, int) else None,
                   repeat_id=repeat_id if isinstance(repeat_id, int) else None,
                   next_id=next_id if isinstance(next_id, int) else None)
+
+
+def _storable(code: str) -> bool:
+    """Whether a code could be in the database: not empty, no NUL (PostgreSQL stores none, and
+    refuses one even in a comparison). Any other code is simply not found."""
+    return bool(code) and "\x00" not in code
 
 
 def _check_directory(draft: _Draft, facts: _Facts, errors: dict[str, str]) -> _Clean:
