@@ -11,6 +11,7 @@ from feedback.services.deadlines.overdue import deadline_is_overdue, overdue_cla
 from feedback.services.deadlines.overdue_state import (
     kept_rows,
     kept_rows_recounted,
+    late_condition,
     late_ids,
     late_page,
     rebuild_overdue,
@@ -21,5 +22,5 @@ from feedback.services.deadlines.overrides import add_override, remove_override
 from feedback.services.deadlines.reminders import ScanResult, scan_deadlines
 
 __all__ = ["FIRST_YEAR", "LAST_YEAR", "ScanResult", "add_override", "deadline_is_overdue", "kept_rows",
-           "kept_rows_recounted", "late_ids", "late_page", "overdue_clause", "rebuild_overdue",
+           "kept_rows_recounted", "late_condition", "late_ids", "late_page", "overdue_clause", "rebuild_overdue",
            "remove_override", "scan_deadlines", "window_clause", "window_rows", "year_overview"]

@@ -33,7 +33,7 @@ from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, Topic, Unit, User
 from feedback.services.access import visible_items_filter
-from feedback.services.deadlines import deadline_is_overdue, late_ids
+from feedback.services.deadlines import deadline_is_overdue, late_condition
 from feedback.services.deadlines.calendar import calendar_for
 from feedback.services.items.lines import ItemLine
 
@@ -176,7 +176,7 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
     Items: visible to ``viewer`` (``visible_items_filter``) and held now by one of the viewer's
     units (``filters.unit_id`` for one of them; NotYourUnit for any other unit). Order: nearest
     due time of a running clock first, items without one last, then oldest received. "Overdue"
-    is ``overdue_clause(now)``, read from the overdue items held by these units (``late_ids``);
+    is ``overdue_clause(now)``, read from the overdue items held by these units (``late_condition``);
     the counts of answered, closed and rejected items stop at COUNT_LIMIT; "due soon" is ``due_soon_clause``; lateness and time left are
     counted as each clock counts its days (``feedback.domain.lateness``). A page past the end is
     empty. Read only.
@@ -210,7 +210,7 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
     if filters.officer_id is not None:
         clauses["officer"] = Feedback.assigned_officer_id == filters.officer_id
     # The overdue items held by these units (kept rows) and the scan's window: never the clocks' history.
-    overdue = Feedback.id.in_(late_ids(now, holders=unit_ids))
+    overdue = late_condition(db.session(), now, holders=unit_ids)
     due_soon = due_soon_clause(now, calendar)
     if filters.overdue:
         clauses["overdue"] = overdue
