@@ -4,7 +4,6 @@ leaves a row that is sent again once the lease expires."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,14 +12,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from config import TestConfig
-from feedback import create_app
 from feedback.extensions import db
 from feedback.models import Notification
 from feedback.models.notifications import NotificationStatus
 from feedback.services.notifications import mailer
 from feedback.services.notifications.outbox import queue_notification
 from tests.services.smtp_server import free_port, smtp_server
+from tests.sqlite_apps import migrated_sqlite_app
 from tests.times import TUESDAY_MORNING
 
 
@@ -28,28 +26,13 @@ from tests.times import TUESDAY_MORNING
 @pytest.fixture
 def sqlite_app(app: Flask, tmp_path: Path) -> Iterator[Flask]:
     """A second app on a fresh SQLite file built by the migrations, mailing to a free local port."""
-    from flask_migrate import upgrade
-
     port = free_port()
-    other = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'feedback.sqlite3'}",
-                       CELERY_BROKER_URL=f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}",
-                       MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5, UPLOAD_DIR=tmp_path)
-    try:
-        with other.app_context():
-            # The migrations' logging.config.fileConfig disables every existing logger: keep them as they were.
-            loggers = [lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
-            disabled = {lg: lg.disabled for lg in loggers}
-            upgrade(directory=other.config["MIGRATIONS_DIR"])
-            for logger, flag in disabled.items():
-                logger.disabled = flag
-            for i in range(3):
-                queue_notification(f"sqlite:{i}", "test", subject=f"Thư số {i}", body="Nội dung có dấu: ả ạ ầ",
-                                   now=TUESDAY_MORNING, recipient_email="don.vi@example.test")
-            db.session.commit()
-            yield other
-            db.session.remove()
-    finally:
-        app.extensions["celery"].set_default()
+    with migrated_sqlite_app(app, tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5) as other:
+        for i in range(3):
+            queue_notification(f"sqlite:{i}", "test", subject=f"Thư số {i}", body="Nội dung có dấu: ả ạ ầ",
+                               now=TUESDAY_MORNING, recipient_email="don.vi@example.test")
+        db.session.commit()
+        yield other
 
 
 def statuses() -> list[tuple[NotificationStatus, int]]:

@@ -4,7 +4,6 @@ its chained audit event, and escalates it, as on PostgreSQL."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,36 +12,21 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from config import TestConfig
-from feedback import create_app
 from feedback.extensions import db
 from feedback.models import Deadline, Notification
 from feedback.services.audit import verify_chain
 from feedback.services.deadlines.reminders import scan_deadlines
 from tests.factories import make_directory
 from tests.services.deadline_rows import MON_23_FEB_0800, add_deadline, assigned_item
+from tests.sqlite_apps import migrated_sqlite_app
 from tests.times import DUE_AFTER_TET, THU_12_FEB_0900, TUE_24_FEB_0001
 
 
 @pytest.fixture
 def sqlite_app(app: Flask, tmp_path: Path) -> Iterator[Flask]:
     """A second app on a fresh SQLite file built by the migrations."""
-    from flask_migrate import upgrade
-
-    other = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'feedback.sqlite3'}",
-                       CELERY_BROKER_URL=f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}", UPLOAD_DIR=tmp_path)
-    try:
-        with other.app_context():
-            # The migrations' logging.config.fileConfig disables every existing logger: keep them as they were.
-            loggers = [lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
-            disabled = {lg: lg.disabled for lg in loggers}
-            upgrade(directory=other.config["MIGRATIONS_DIR"])
-            for logger, flag in disabled.items():
-                logger.disabled = flag
-            yield other
-            db.session.remove()
-    finally:
-        app.extensions["celery"].set_default()
+    with migrated_sqlite_app(app, tmp_path) as other:
+        yield other
 
 
 def test_sqlite_scan_reminds_then_breaches_and_escalates_once(sqlite_app: Flask) -> None:

@@ -4,39 +4,24 @@ computed in Python there (no percentile_cont)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from config import TestConfig
-from feedback import create_app
 from feedback.extensions import db
 from feedback.services import statistics
 from feedback.services.statistics import Period, Scope, recount
 from tests.services.stats_rows import MARCH, NOW, build_world
+from tests.sqlite_apps import migrated_sqlite_app
 
 
 @pytest.fixture
 def sqlite_app(app: Flask, tmp_path: Path) -> Iterator[Flask]:
     """A second app on a fresh SQLite file built by the migrations."""
-    from flask_migrate import upgrade
-
-    other = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'feedback.sqlite3'}",
-                       CELERY_BROKER_URL=f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}", UPLOAD_DIR=tmp_path)
-    try:
-        with other.app_context():
-            loggers = [lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
-            disabled = {lg: lg.disabled for lg in loggers}
-            upgrade(directory=other.config["MIGRATIONS_DIR"])
-            for logger, flag in disabled.items():
-                logger.disabled = flag
-            yield other
-            db.session.remove()
-    finally:
-        app.extensions["celery"].set_default()
+    with migrated_sqlite_app(app, tmp_path) as other:
+        yield other
 
 
 def test_sqlite_rollups_give_the_hand_counted_figures(sqlite_app: Flask) -> None:

@@ -3,7 +3,6 @@ item is flushed for its id and its code set after; everything else as on Postgre
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,8 +10,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from config import TestConfig
-from feedback import create_app
 from feedback.domain.tracking import parse_code
 from feedback.extensions import db
 from feedback.models import Event, Feedback
@@ -21,6 +18,7 @@ from feedback.services.intake.submission import SubmissionInvalid, submit_feedba
 from tests.conftest import Enqueued
 from tests.factories import make_directory
 from tests.services.test_submission import report
+from tests.sqlite_apps import migrated_sqlite_app
 from tests.statements import recorded_statements
 from tests.times import TUESDAY_MORNING
 
@@ -28,21 +26,8 @@ from tests.times import TUESDAY_MORNING
 @pytest.fixture
 def sqlite_app(app: Flask, tmp_path: Path) -> Iterator[Flask]:
     """A second app on a fresh SQLite file built by the migrations."""
-    from flask_migrate import upgrade
-
-    other = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'feedback.sqlite3'}",
-                       CELERY_BROKER_URL=f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}", UPLOAD_DIR=tmp_path)
-    try:
-        with other.app_context():
-            loggers = [lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
-            disabled = {lg: lg.disabled for lg in loggers}
-            upgrade(directory=other.config["MIGRATIONS_DIR"])
-            for logger, flag in disabled.items():
-                logger.disabled = flag
-            yield other
-            db.session.remove()
-    finally:
-        app.extensions["celery"].set_default()
+    with migrated_sqlite_app(app, tmp_path) as other:
+        yield other
 
 
 def test_sqlite_submission_saves_the_item_with_its_code_event_and_repeat(sqlite_app: Flask, enqueued: Enqueued) -> None:
