@@ -666,3 +666,14 @@ def test_a_post_that_makes_the_item_does_not_build_the_lists_and_a_refused_one_d
     assert refused.status_code == 422 and sorted(set(built)) == ["communes", "topic_options", "villages"]
     options = parse(html_of(refused)).find_all("option", value="06652")
     assert options, "a refused form still offers the communes"
+
+
+def test_a_nul_in_a_posted_code_is_a_field_error_not_a_server_error(client: FlaskClient, db_session: Session) -> None:
+    """PostgreSQL refuses a NUL even in a comparison: the form's own lookups (the village list
+    of the commune) must not send it, or the resident gets a 500 instead of the field's message."""
+    make_directory()
+    for field in ("commune", "village", "topic"):
+        response = post_form(client, valid_data(**{field: "06652\x00"}))
+        assert response.status_code == 422, field
+        assert field_error(html_of(response), field), field
+    assert stored() == 0

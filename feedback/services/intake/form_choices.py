@@ -62,8 +62,17 @@ def communes() -> list[Place]:
     return [Place(r.code, r.name, r.level.value, r.search_name or fold(r.name)) for r in sorted(rows, key=_sort_key)]
 
 
+def storable_code(code: str) -> bool:
+    """Whether a code typed or posted could be in the directory: not empty, no NUL (PostgreSQL
+    stores none and refuses one even in a comparison, with an error). Any other code is simply
+    looked up and not found."""
+    return bool(code) and "\x00" not in code
+
+
 def villages(commune_code: str) -> list[Place] | None:
     """The villages of the commune ``commune_code`` sorted by name, or None for an unknown commune."""
+    if not storable_code(commune_code):
+        return None
     commune = db.session.scalar(
         select(Locality).where(Locality.code == commune_code, Locality.level == LocalityLevel.COMMUNE)
     )

@@ -45,6 +45,7 @@ from feedback.domain.tracking import hash_token, make_code, new_secret_token, to
 from feedback.extensions import db
 from feedback.models import Attachment, Event, Feedback, Locality, LocalityLevel, Topic
 from feedback.services.intake import uploads
+from feedback.services.intake.form_choices import storable_code
 from feedback.services.audit import chained_event, record_event, remember_chain_end
 from feedback.services.database import on_postgresql
 
@@ -411,13 +412,13 @@ def _read_facts(draft: _Draft, digest: str | None, *, want_id: bool) -> _Facts:
     ``want_id`` on PostgreSQL, the next id of the items' sequence (a number drawn and not used,
     by a repeat or a failed INSERT, is a gap in the codes, as a rolled-back INSERT always made)."""
     branches: list[Any] = []  # Select of differently typed columns
-    if _storable(draft.commune_code):
+    if storable_code(draft.commune_code):
         branches.append(select(literal("place"), Locality.id, Locality.level, Locality.parent_id)
                         .where(Locality.code == draft.commune_code))
-    if _storable(draft.commune_code) and _storable(draft.village_code):
+    if storable_code(draft.commune_code) and storable_code(draft.village_code):
         branches.append(select(literal("village"), Locality.id, Locality.level, Locality.parent_id)
                         .where(Locality.code == draft.village_code))
-    if _storable(draft.topic_code):
+    if storable_code(draft.topic_code):
         branches.append(select(literal("topic"), Topic.id, null(), null())
                         .where(Topic.code == draft.topic_code, Topic.active.is_(True)))
     if digest is not None:
@@ -444,12 +445,6 @@ def _read_facts(draft: _Draft, digest: str | None, *, want_id: bool) -> _Facts:
                   topic_id=topic_id if isinstance(topic_id, int) else None,
                   repeat_id=repeat_id if isinstance(repeat_id, int) else None,
                   next_id=next_id if isinstance(next_id, int) else None)
-
-
-def _storable(code: str) -> bool:
-    """Whether a code could be in the database: not empty, no NUL (PostgreSQL stores none, and
-    refuses one even in a comparison). Any other code is simply not found."""
-    return bool(code) and "\x00" not in code
 
 
 def _check_directory(draft: _Draft, facts: _Facts, errors: dict[str, str]) -> _Clean:
