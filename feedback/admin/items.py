@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from feedback.admin.args import page_number
+from feedback.admin.args import page_number, past_the_end
 from feedback.admin.forms import ConfirmForm, HandoverForm
 from feedback.admin.views import bp
 from feedback.auth.permissions import current_actor, role_required
@@ -36,11 +36,25 @@ CHANNEL_LABELS = {
 }
 
 
-def _as_status(value: str | None) -> Status | None:
-    try:
-        return Status(value) if value else None
-    except ValueError:
-        return None
+# The longest typed value quoted back in a filter's error message.
+QUOTED = 60
+
+
+def _filter_errors(status_text: str, overdue_text: str, unit_text: str, unit_found: bool) -> dict[str, str]:
+    """Field → message for each filter value that names nothing (a status that does not exist, an
+    overdue flag other than "1", a unit no code or name matches). Such a list answers 400 with
+    the form and the messages, never a silent "all": the same request to the unit inbox is
+    refused too, and a list of everything under a filter reads as the filter's result."""
+    errors: dict[str, str] = {}
+    if status_text and status_text not in {s.value for s in Status}:
+        errors["status"] = _("Không có trạng thái “%(text)s”. Hãy chọn một trạng thái trong danh sách.",
+                             text=status_text[:QUOTED])
+    if overdue_text not in ("", "1"):
+        errors["overdue"] = _("Giá trị “%(text)s” của ô “Chỉ ý kiến đang quá hạn” không hợp lệ. Hãy chọn hoặc bỏ "
+                              "chọn ô này rồi lọc lại.", text=overdue_text[:QUOTED])
+    if unit_text and not unit_found:
+        errors["unit"] = _("Không có đơn vị nào có mã hoặc tên “%(text)s”.", text=unit_text[:QUOTED])
+    return errors
 
 
 def _as_pairs(value: dict[str, Any] | None) -> list[tuple[str, str]]:
@@ -92,12 +106,22 @@ def _canonical_code(code: str) -> str:
 @bp.get("/items")
 @role_required(Role.ADMIN)
 def items_index() -> ResponseReturnValue:
-    status = _as_status(request.args.get("status"))
+    status_text = (request.args.get("status") or "").strip()[:200]
+    overdue_text = (request.args.get("overdue") or "").strip()[:200]
     unit_text = (request.args.get("unit") or "").strip()[:200]
     search = (request.args.get("q") or "").strip()[:200]
-    overdue_only = request.args.get("overdue") == "1"
+    overdue_only = overdue_text == "1"
     page_asked = page_number()
     unit = service.find_unit(unit_text) if unit_text else None
+    errors = _filter_errors(status_text, overdue_text, unit_text, unit is not None)
+    status = Status(status_text) if status_text and "status" not in errors else None
+    args = {key: value for key, value in request.args.items() if key not in ("page", "lang") and value}
+    context = {"args": args, "statuses": list(Status), "units": service.units_for_filter(), "status": status,
+               "unit": unit, "unit_text": unit_text, "search": search, "overdue_only": overdue_only,
+               "errors": errors}
+    if errors:
+        empty = service.ItemPage(items=[], page=1, pages=0, total=0)
+        return render_template("admin/items/index.html", page=empty, **context), 400
     if search and page_asked == 1:
         # A whole code typed in the search box opens that item directly.
         try:
@@ -107,17 +131,12 @@ def items_index() -> ResponseReturnValue:
         else:
             if service.item_exists(exact):
                 return redirect(url_for("admin.item_detail", code=exact))
-    if unit_text and unit is None:
-        page = service.ItemPage(items=[], page=1, pages=0, total=0)
-    else:
-        page = service.list_items(viewer=viewer_for(current_user), status=status,
-                                  unit_id=unit.id if unit else None, overdue_only=overdue_only,
-                                  page=page_asked, now=datetime.now(UTC), per_page=PER_PAGE, search=search)
-    args = {key: value for key, value in request.args.items() if key not in ("page", "lang") and value}
-    return render_template("admin/items/index.html", page=page, args=args, statuses=list(Status),
-                           units=service.units_for_filter(), status=status, unit=unit, unit_text=unit_text,
-                           unknown_unit=bool(unit_text) and unit is None, search=search,
-                           overdue_only=overdue_only)
+    page = service.list_items(viewer=viewer_for(current_user), status=status,
+                              unit_id=unit.id if unit else None, overdue_only=overdue_only,
+                              page=page_asked, now=datetime.now(UTC), per_page=PER_PAGE, search=search)
+    if (last := past_the_end(page_asked, page.pages)) is not None:
+        return last
+    return render_template("admin/items/index.html", page=page, **context)
 
 
 @bp.get("/items/<code>")

@@ -12,7 +12,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
-from feedback.admin.args import id_or_none, page_number, path_id
+from feedback.admin.args import id_or_none, page_number, past_the_end, path_id
 from feedback.admin.forms import ConfirmForm, RuleFilterForm, RuleForm, RuleImportForm
 from feedback.admin.views import bp
 from feedback.auth.permissions import current_actor, role_required
@@ -104,13 +104,16 @@ def rules_index() -> ResponseReturnValue:
     filters.locality.choices = _locality_choices(_("Tất cả"))
     filters.topic.choices = _topic_choices(_("Tất cả"))
     filters.unit.choices = [SelectChoice("", _("Tất cả"))] + _unit_choices()
+    page_asked = page_number()
     page = service.list_rules(
         locality_id=id_or_none(filters.locality.data),
         topic_id=id_or_none(filters.topic.data),
         unit_id=id_or_none(filters.unit.data),
-        page=page_number(),
+        page=page_asked,
         per_page=PER_PAGE,
     )
+    if (last := past_the_end(page_asked, page.pages)) is not None:
+        return last
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template("admin/rules/index.html", filters=filters, page=page, args=args,
                            describe=service.describe_rule, kind_label=service.kind_label,

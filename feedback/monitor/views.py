@@ -34,7 +34,7 @@ from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
 from feedback.services import monitoring
 from feedback.services.access import viewer_for
-from feedback.web.args import id_or_none, page_number, path_id
+from feedback.web.args import id_or_none, page_number, past_the_end, path_id
 from feedback.web.files import file_response
 from feedback.web.labels import clock_label, status_label
 
@@ -244,8 +244,11 @@ def items() -> ResponseReturnValue:
     now = now_utc()
     asked, question = _question_or_400(now)
     drill = _drill(question)
-    page = monitoring.drill_items(question, drill, viewer=viewer_for(current_user), now=now, page=page_number(),
+    page_asked = page_number()
+    page = monitoring.drill_items(question, drill, viewer=viewer_for(current_user), now=now, page=page_asked,
                                   per_page=PER_PAGE)
+    if (last := past_the_end(page_asked, page.pages)) is not None:
+        return _no_store(last)
     heading = next((c.heading for c in monitoring.FIGURE_COLUMNS if c.drill == drill.figure), drill.figure)
     return _page("monitor/items.html", asked=asked, question=question, page=page, heading=heading,
                  period=monitoring.drill_period(question, drill), month_label=_month_label)

@@ -24,7 +24,7 @@ from feedback.monitor_recs.forms import RecommendationForm
 from feedback.services import recommendations
 from feedback.services.access import viewer_for
 from feedback.services.intake import CheckedFile, UploadRejected, check_upload, topic_options
-from feedback.web.args import page_number, path_id
+from feedback.web.args import page_number, past_the_end, path_id
 from feedback.web.files import file_response
 from feedback.web.labels import local_datetime
 
@@ -48,9 +48,11 @@ def _no_store(response: ResponseReturnValue) -> ResponseReturnValue:
 @role_required(*MONITOR_ROLES)
 def index() -> ResponseReturnValue:
     """The recommendations of the viewer's territory, newest first, with their clock and answer."""
-    lines, pages = recommendations.recommendation_lines(viewer_for(current_user), now=datetime.now(UTC),
-                                                        page=page_number())
-    return _no_store(render_template("monitor_recs/index.html", lines=lines, pages=pages, page=page_number(),
+    page = page_number()
+    lines, pages = recommendations.recommendation_lines(viewer_for(current_user), now=datetime.now(UTC), page=page)
+    if (last := past_the_end(page, pages)) is not None:
+        return _no_store(last)
+    return _no_store(render_template("monitor_recs/index.html", lines=lines, pages=pages, page=page,
                                      now=datetime.now(UTC), source_labels=SOURCE_LABELS))
 
 

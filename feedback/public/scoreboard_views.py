@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from feedback.domain.calendar import local_date
 from feedback.services import scoreboard
-from feedback.web.args import page_number
+from feedback.web.args import page_number, past_the_end
 
 # Open data may be cached by proxies for a while: it changes as items are answered, not by the second.
 OPEN_DATA_HEADERS = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
@@ -57,7 +57,11 @@ def units() -> ResponseReturnValue:
 def answers() -> ResponseReturnValue:
     """The latest public answers, newest first; ``?unit=CODE`` for one unit's."""
     unit = (request.args.get("unit") or "").strip()[:MAX_CODE] or None
-    page = scoreboard.answered_items(page=page_number(), per_page=ANSWERS_PER_PAGE, unit_code=unit)
+    page_asked = page_number()
+    # The service clamps the page itself; the redirect makes the URL name the page shown.
+    page = scoreboard.answered_items(page=page_asked, per_page=ANSWERS_PER_PAGE, unit_code=unit)
+    if (last := past_the_end(page_asked, page.pages)) is not None:
+        return last
     return render_template("public/answers.html", page=page, unit=unit)
 
 

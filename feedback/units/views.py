@@ -35,7 +35,7 @@ from feedback.services import handling, workspace
 from feedback.services.intake import CheckedFile, UploadRejected, check_upload
 from feedback.services.access import viewer_for
 from feedback.units.forms import AssignForm, ConfirmForm, DraftForm, ExtensionForm, RejectForm, TextForm
-from feedback.web.args import id_or_none, page_number, path_id
+from feedback.web.args import id_or_none, page_number, past_the_end, path_id
 from feedback.web.files import file_response
 from feedback.web.labels import local_datetime
 
@@ -86,6 +86,8 @@ def inbox() -> ResponseReturnValue:
                                now=datetime.now(UTC))
     except workspace.NotYourUnit:
         abort(404)
+    if (last := past_the_end(page_asked, page.pages)) is not None:
+        return last
     args = {key: value for key, value in request.args.items() if key not in ("page", "lang") and value}
     response = make_response(render_template("units/inbox.html", page=page, filters=filters, args=args))
     response.headers["Cache-Control"] = "no-store"

@@ -3,12 +3,17 @@
 PostgreSQL's ``integer`` holds up to 2**31 - 1: a larger id (``?unit=99999999999999999999``)
 or a page whose offset overflows made the query itself fail with a 500. Every id and page of the
 staff pages is read here, checked against these bounds, and answered 404 (a path or a page
-that cannot exist) or 400 (a filter that cannot be right) before any query runs.
+that cannot exist) or 400 (a filter that cannot be right) before any query runs. A page number
+within the bounds but past the list's end (a bookmark kept while items were closed) is sent to
+the last page (``past_the_end``), on every paged list, public or staff.
 """
 
 from __future__ import annotations
 
-from flask import abort, request
+from urllib.parse import urlencode
+
+from flask import abort, redirect, request
+from werkzeug.wrappers import Response
 
 # The largest value of a PostgreSQL ``integer`` primary key.
 MAX_ID = 2**31 - 1
@@ -47,3 +52,22 @@ def page_number(name: str = "page") -> int:
     if len(raw) > len(str(MAX_PAGE)) or not 1 <= int(raw) <= MAX_PAGE:
         abort(404)
     return int(raw)
+
+
+def past_the_end(page: int, pages: int) -> Response | None:
+    """A redirect to the list's last page when ``page`` is past it (to page 1 when the list is
+    empty), keeping every other query value; None when ``page`` is on the list.
+
+    Called by each paged list after its query, with the page it was asked for and the number
+    of pages it found: the page past the end used to answer 200 with "Trang 5 / 4" and no row,
+    which reads as "the items are gone". The redirect shows the last rows under a URL that
+    names them.
+    """
+    last = max(pages, 1)
+    if page <= last:
+        return None
+    kept = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
+    if last > 1:
+        kept.append(("page", str(last)))
+    query = urlencode(kept)
+    return redirect(request.script_root + request.path + (f"?{query}" if query else ""))

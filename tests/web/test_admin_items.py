@@ -105,15 +105,40 @@ def test_the_list_filters_by_status_unit_and_overdue(client: FlaskClient, d: Dir
     assert codes("?status=received") == {waiting.code}
     assert codes(f"?unit={d.ubnd_van_don.id}") == {on_time.code}
     assert codes("?overdue=1") == {late.code}
-    assert codes("?status=nonsense") == {waiting.code, late.code, on_time.code}
     page = client.get("/admin/items?overdue=1").get_data(as_text=True)
     assert "1 ý kiến" in page and "Quá hạn" in page and "UBND Phường Hà Tu" in page
     assert "01/01/2020 07:00" in page  # the due time in Việt Nam time
     assert 'class="table-scroll"' in page
 
 
+@pytest.mark.parametrize(("query", "field", "message"), [
+    ("?status=bad", "status", "Không có trạng thái “bad”. Hãy chọn một trạng thái trong danh sách."),
+    ("?status=bad&overdue=1", "status", "Không có trạng thái “bad”."),
+    ("?overdue=yes", "overdue", "Giá trị “yes” của ô “Chỉ ý kiến đang quá hạn” không hợp lệ."),
+    ("?unit=KHONG-CO", "unit", "Không có đơn vị nào có mã hoặc tên “KHONG-CO”."),
+])
+def test_an_unknown_filter_value_is_refused_with_its_message(client: FlaskClient, d: Directory, query: str,
+                                                             field: str, message: str) -> None:
+    """Proves: a filter value that names nothing answers 400 with the form, the message on its
+    field and no list (it used to list every item under "status=bad"), as the unit inbox refuses
+    the same request."""
+    make_feedback(d)
+    db.session.commit()
+
+    response = client.get(f"/admin/items{query}")
+
+    assert response.status_code == 400
+    root = parse(response.get_data(as_text=True))
+    assert message in root.find("span", id=f"{field}-error").text
+    assert root.find("input" if field != "status" else "select", id=field).attrs["aria-invalid"] == "true"
+    assert "chưa liệt kê ý kiến nào" in root.find("p", id="filter-error").text
+    assert root.find_all("table", class_="data") == []
+
+
 def test_the_list_pages_keep_the_filter(client: FlaskClient, d: Directory) -> None:
-    """Proves: 26 received items make two pages, and the link to page 2 keeps the status filter."""
+    """Proves: 26 received items make two pages, and the link to page 2 keeps the status filter;
+    a page past the end sends to the last page with the filter kept (it said "Trang 5 / 2" with
+    no row), and past the end of an empty list to the list itself."""
     for hour in range(26):
         make_feedback(d, received_at=TUESDAY_MORNING + timedelta(hours=hour))
     db.session.commit()
@@ -122,6 +147,11 @@ def test_the_list_pages_keep_the_filter(client: FlaskClient, d: Directory) -> No
 
     assert "26 ý kiến" in first and "Trang 1 / 2" in first
     assert 'href="/admin/items?page=2&amp;status=received"' in first
+    past = client.get("/admin/items?status=received&page=5")
+    assert past.status_code == 302 and past.headers["Location"] == "/admin/items?status=received&page=2"
+    assert "Trang 2 / 2" in client.get(past.headers["Location"]).get_data(as_text=True)
+    empty = client.get("/admin/items?status=closed&page=3")
+    assert empty.status_code == 302 and empty.headers["Location"] == "/admin/items?status=closed"
 
 
 # --- detail --------------------------------------------------------------------------------

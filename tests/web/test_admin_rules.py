@@ -60,6 +60,8 @@ def test_the_list_shows_rules_filters_and_pages(client: FlaskClient, d: Director
     assert f'href="/admin/rules?page=2&amp;locality={d.province.id}"' in first
     assert "Trang 2 / 2" in second and second.count("/edit") == 1
     assert f"/admin/rules/{van_don.id}/edit" in second  # Vân Đồn (06994) sorts after Hà Tu (06652)
+    past = client.get(f"/admin/rules?locality={d.province.id}&page=3")
+    assert past.status_code == 302 and past.headers["Location"] == f"/admin/rules?locality={d.province.id}&page=2"
 
 
 def test_a_rule_is_created_from_the_form(client: FlaskClient, d: Directory) -> None:

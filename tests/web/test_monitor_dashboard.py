@@ -243,6 +243,17 @@ def test_a_drill_down_with_a_wrong_figure_is_a_bad_request(client: FlaskClient, 
                                                       **MARCH_ARGS}).status_code == 400
 
 
+def test_a_drill_down_page_past_the_end_sends_to_the_last(client: FlaskClient, world: World) -> None:
+    """Proves: page 5 of a one-page drill-down (it showed "Trang 5 / 1" and no item) redirects to
+    the list itself with the whole question kept, and is never cached."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    past = client.get("/monitor/items?figure=received&period=custom&from=2026-03-01&to=2026-03-31&page=5")
+    assert past.status_code == 302
+    assert past.headers["Location"] == "/monitor/items?figure=received&period=custom&from=2026-03-01&to=2026-03-31"
+    assert past.headers["Cache-Control"] == "no-store"
+    assert len(_codes(_page(client, past.headers["Location"]))) == 3
+
+
 # --- item pages and the identity rule ---------------------------------------------------------------
 
 

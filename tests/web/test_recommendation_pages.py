@@ -130,6 +130,8 @@ def test_the_unit_sees_it_marked_answers_it_and_the_issuer_reads_the_answer(
     assert log_in(client, "mttq-ha-tu").status_code == 302
     listing = page(client.get("/monitor/recommendations/"))
     assert any(a.text == issued.code for a in listing.find_all("a"))
+    past = client.get("/monitor/recommendations/?page=4")  # one page: to the list itself
+    assert past.status_code == 302 and past.headers["Location"] == "/monitor/recommendations/"
     answer = page(client.get(f"/monitor/recommendations/{issued.recommendation_id}")).find("p", class_="answer-text")
     assert answer.text == "Đã thu gom xong."
     assert db.session.get(Feedback, issued.feedback_id).answered_at is not None  # type: ignore[union-attr]

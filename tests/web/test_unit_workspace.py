@@ -159,13 +159,16 @@ def test_filters_show_their_counts(client: FlaskClient, d: Directory) -> None:
 
 def test_pagination_and_its_bounds(client: FlaskClient, d: Directory) -> None:
     """Proves: 25 items per page, the rest on page 2; page 0 or a huge page is 404, letters read
-    as page 1, a page past the end is empty; a bad filter value is 400, another unit is 404."""
+    as page 1, a page past the end sends to the last page with the filters kept (it showed
+    "Trang 5 / 2" and no item); a bad filter value is 400, another unit is 404."""
     for n in range(27):
         held(d, d.ubnd_ha_tu, due=due_in(n + 1))
     assert len(listed(inbox(client))) == 25
     assert len(listed(inbox(client, "?page=2"))) == 2
     assert len(listed(inbox(client, "?page=abc"))) == 25
-    assert listed(inbox(client, "?page=3")) == []
+    past = client.get("/unit/?kind=report&page=5")
+    assert past.status_code == 302 and past.headers["Location"] == "/unit/?kind=report&page=2"
+    assert client.get("/unit/?kind=complaint&page=2").headers["Location"] == "/unit/?kind=complaint"
     assert client.get("/unit/?page=0").status_code == 404
     assert client.get("/unit/?page=99999999999").status_code == 404
     assert client.get("/unit/?status=bogus").status_code == 400
