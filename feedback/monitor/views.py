@@ -122,6 +122,8 @@ class Asked:
     start_text: str
     end_text: str
     error: str | None
+    # Why the typed dates were read although a named period was ticked (None: they were not).
+    note: str | None = None
 
 
 def _asked(now: datetime) -> Asked:
@@ -136,18 +138,27 @@ def _asked(now: datetime) -> Asked:
     if group not in monitoring.TABLE_GROUPINGS:
         abort(400)
     start_text, end_text = (args.get("from") or "").strip()[:20], (args.get("to") or "").strip()[:20]
+    note = None
+    if period_name != monitoring.CUSTOM and (start_text or end_text):
+        # Dates typed while a named period stayed ticked (the form ticks "Tháng này" until told
+        # otherwise): the dates are what the viewer asked for, and were silently dropped. They
+        # are read as the custom range (a bad one refused with its reason, as when ticked), and
+        # the page says how to go back to the named period.
+        note = _("Đang xem theo hai ngày đã nhập (kỳ “Tùy chọn”). Muốn xem “%(named)s” thì xóa hai ô ngày rồi "
+                 "bấm “Xem”.", named=period_label(period_name))
+        period_name = monitoring.CUSTOM
     unit_id, locality_id = id_or_none(args.get("unit")), id_or_none(args.get("locality"))
     topic_id, kind = id_or_none(args.get("topic")), _kind(args.get("kind"))
     try:
         period = monitoring.period_for(period_name, start_text, end_text, today=monitoring.today_of(now))
     except BadRange as refused:
-        return Asked(None, territory, period_name, start_text, end_text, range_message(refused.problem))
+        return Asked(None, territory, period_name, start_text, end_text, range_message(refused.problem), note)
     try:
         question = monitoring.ask(territory, period=period, period_name=period_name, group=group,
                                   unit_id=unit_id, locality_id=locality_id, topic_id=topic_id, kind=kind)
     except monitoring.OutsideTerritory:
         abort(404)
-    return Asked(question, territory, period_name, start_text, end_text, None)
+    return Asked(question, territory, period_name, start_text, end_text, None, note)
 
 
 # The query-string keys of a question and of a drill-down: links carry these and nothing else
@@ -157,9 +168,12 @@ QUESTION_KEYS = ("territory", "period", "from", "to", "group", "unit", "locality
 
 
 def _query_args(**changes: object) -> dict[str, object]:
-    """The question of the current query string (``QUESTION_KEYS``) with ``changes`` (None removes a key)."""
+    """The question of the current query string (``QUESTION_KEYS``) with ``changes`` (None removes a key).
+    Typed dates carry ``period=custom``, as ``_asked`` read them."""
     args: dict[str, object] = {key: value for key, value in request.args.items()
                                if key in QUESTION_KEYS and value}
+    if str(args.get("from") or "").strip() or str(args.get("to") or "").strip():
+        args["period"] = monitoring.CUSTOM
     for key, value in changes.items():
         if value is None or value == "":
             args.pop(key, None)

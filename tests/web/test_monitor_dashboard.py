@@ -119,6 +119,37 @@ def test_last_month_is_march_seen_from_april(client: FlaskClient, world: World) 
     assert "01/03/2026" in named.find("p", class_="period-line").text
 
 
+@pytest.mark.parametrize("period", [None, "this_month", "this_year"])
+def test_typed_dates_are_read_without_the_custom_option(client: FlaskClient, world: World, period: str | None) -> None:
+    """Proves: dates typed while a named period stays ticked (the form ticks "Tháng này" by
+    default) give March's figures, as with "Tùy chọn" ticked (they were ignored); the page ticks
+    "Tùy chọn", says so and how to get the named period back, and its links carry the range."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    args = {"from": "2026-03-01", "to": "2026-03-31"} | ({"period": period} if period else {})
+    typed = _page(client, "/monitor/", **args)
+    assert _table(typed, "figures") == _table(_page(client, "/monitor/", **MARCH_ARGS), "figures")
+    assert "01/03/2026" in typed.find("p", class_="period-line").text
+    assert "checked" in typed.find("input", name="period", value="custom").attrs
+    assert "checked" not in typed.find("input", name="period", value="this_month").attrs
+    assert "xóa hai ô ngày" in typed.find("p", id="range-note").text
+    link = typed.find("table", id="figures").find("tfoot").find("td", class_="figure-received").find("a")
+    assert "period=custom" in link.attrs["href"] and "from=2026-03-01" in link.attrs["href"]
+    assert _page(client, "/monitor/", **MARCH_ARGS).find_all("p", id="range-note") == []
+
+
+def test_a_bad_typed_date_without_the_custom_option_is_refused(client: FlaskClient, world: World) -> None:
+    """Proves: a bad date typed with "Tháng này" ticked answers 400 with the reason, as when
+    "Tùy chọn" is ticked (it used to show this month's figures as if nothing had been typed)."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    for query, message in [({"from": "2026-02-30", "to": "2026-03-31"}, "Ngày không hợp lệ"),
+                           ({"from": "2026-03-01"}, "Hãy nhập cả ngày bắt đầu và ngày kết thúc.")]:
+        response = client.get("/monitor/", query_string={"period": "this_month", **query})
+        assert response.status_code == 400
+        page = parse(response.get_data(as_text=True))
+        assert message in page.find("p", id="range-error").text
+        assert page.find_all("table", id="figures") == []
+
+
 @pytest.mark.parametrize(("start", "end", "message"), [
     ("2026-02-30", "2026-03-31", "Ngày không hợp lệ"),
     ("2026-04-01", "2026-03-01", "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc."),
