@@ -189,14 +189,15 @@ def _filter_choices(asked: Asked) -> dict[str, object]:
     if question is not None and question.locality_id is not None:
         commune = question.locality_id
     try:
-        villages = monitoring.village_choices(territory, commune)
+        village_commune, villages = monitoring.village_choices(territory, commune)
     except monitoring.OutsideTerritory:
-        villages = []
+        village_commune, villages = None, []
     return {
         "territories": monitoring.territories_of(viewer_for(current_user)),
         "units": monitoring.unit_choices(territory),
         "communes": monitoring.commune_choices(territory),
         "villages": villages,
+        "village_commune": village_commune,
         "topics": monitoring.topic_choices(),
         "kinds": list(Kind),
     }

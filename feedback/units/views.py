@@ -31,7 +31,7 @@ from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
 from feedback.models import User
-from feedback.services import handling, workspace
+from feedback.services import directory, handling, workspace
 from feedback.services.intake import CheckedFile, UploadRejected, check_upload
 from feedback.services.access import viewer_for
 from feedback.units.forms import AssignForm, ConfirmForm, DraftForm, ExtensionForm, RejectForm, TextForm
@@ -89,9 +89,22 @@ def inbox() -> ResponseReturnValue:
     if (last := past_the_end(page_asked, page.pages)) is not None:
         return last
     args = {key: value for key, value in request.args.items() if key not in ("page", "lang") and value}
-    response = make_response(render_template("units/inbox.html", page=page, filters=filters, args=args))
+    response = make_response(render_template("units/inbox.html", page=page, filters=filters, args=args,
+                                             village_labels=_village_labels(page)))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _village_labels(page: workspace.InboxPage) -> dict[str, str]:
+    """The village filter's option value → "Khu phố 2, Phường Hà Tu" when its villages lie in more
+    than one commune (names repeat from commune to commune: the inbox listed "Khu phố 2" twice);
+    empty when they lie in one, whose name every option would only repeat."""
+    options = page.counts.villages
+    communes = directory.communes_of_villages([int(o.value) for o in options if o.value.isdigit()])
+    if len({commune_id for commune_id, _name in communes.values()}) < 2:
+        return {}
+    return {o.value: _("%(village)s, %(commune)s", village=o.label, commune=communes[int(o.value)][1])
+            for o in options if o.value.isdigit() and int(o.value) in communes}
 
 
 def _canonical_code(code: str) -> str:

@@ -119,6 +119,24 @@ def test_last_month_is_march_seen_from_april(client: FlaskClient, world: World) 
     assert "01/03/2026" in named.find("p", class_="period-line").text
 
 
+def test_the_locality_filter_groups_the_villages_under_their_commune(client: FlaskClient, world: World) -> None:
+    """Proves: the villages of the locality filter sit in an optgroup naming their commune, each
+    with its commune (names repeat from commune to commune), apart from the communes' group; a
+    village chosen stays listed and selected (its commune's villages are offered, where the
+    list used to empty and the next "Xem" dropped the village)."""
+    d = world.directory
+    assert log_in(client, "mttq-tinh").status_code == 302
+    unchosen = _page(client, "/monitor/", **MARCH_ARGS).find("select", id="locality")
+    assert [g.attrs["label"] for g in unchosen.find_all("optgroup")] == ["Xã, phường"]
+    chosen = _page(client, "/monitor/", locality=str(d.remote_village.id), **MARCH_ARGS).find("select", id="locality")
+    communes, villages = chosen.find_all("optgroup")
+    assert villages.attrs["label"] == "Thôn, tổ dân phố của Đặc khu Vân Đồn"
+    option = villages.find("option", value=str(d.remote_village.id))
+    assert option.text == "Thôn Đài Van, Đặc khu Vân Đồn" and "selected" in option.attrs
+    assert communes.find_all("option", value=str(d.van_don.id))
+    assert not villages.find_all("option", value=str(d.village.id))  # Hà Tu's village: another commune
+
+
 @pytest.mark.parametrize("period", [None, "this_month", "this_year"])
 def test_typed_dates_are_read_without_the_custom_option(client: FlaskClient, world: World, period: str | None) -> None:
     """Proves: dates typed while a named period stays ticked (the form ticks "Tháng này" by

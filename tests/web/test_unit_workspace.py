@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from feedback.domain.calendar import end_of_local_day, local_date
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db
-from feedback.models import Assignment, Attachment, Deadline, Event, Feedback, Role, Unit
+from feedback.models import Assignment, Attachment, Deadline, Event, Feedback, LocalityLevel, Role, Unit
 from feedback.services.deadlines.calendar import calendar_for
-from tests.factories import Directory, make_directory, make_feedback, make_user
+from tests.factories import Directory, add_locality, make_directory, make_feedback, make_user
 from tests.web.admin_html import Element, parse
 from tests.web.auth_helpers import csrf_token, log_in
 
@@ -149,12 +149,26 @@ def test_filters_show_their_counts(client: FlaskClient, d: Directory) -> None:
     assert option_text(page, "status", "in_progress").endswith("(1)")
     assert option_text(page, "topic", str(d.land.id)) == "Đất đai và giải phóng mặt bằng (1)"
     assert option_text(page, "commune", str(d.ha_tu.id)) == "Phường Hà Tu (2)"
-    assert option_text(page, "village", str(d.remote_village.id)) == "Thôn Đài Van (1)"
+    assert option_text(page, "village", str(d.remote_village.id)) == "Thôn Đài Van, Đặc khu Vân Đồn (1)"
     assert page.find("span", class_="filter-overdue").text == "Quá hạn (1)"
     assert page.find("span", class_="filter-due-soon").text == "Đến hạn trong 2 ngày làm việc (1)"
     assert listed(inbox(client, f"?commune={d.van_don.id}")) != []
     assert len(listed(inbox(client, f"?village={d.village.id}"))) == 2
     assert len(listed(inbox(client, f"?topic={d.land.id}"))) == 1
+
+
+def test_the_village_filter_names_the_commune_of_each_village(client: FlaskClient, d: Directory) -> None:
+    """Proves: two villages named alike in two communes are told apart by their commune (the
+    probe found "Khu phố 2" twice); villages of one commune only are listed by their name."""
+    ha_tu_2 = add_locality("06652-002", "Khu phố 2", "khu phố", LocalityLevel.VILLAGE, d.ha_tu)
+    held(d, d.ubnd_ha_tu, due=due_in(3), locality=ha_tu_2)
+    assert option_text(inbox(client), "village", str(ha_tu_2.id)) == "Khu phố 2 (1)"
+    van_don_2 = add_locality("06994-002", "Khu phố 2", "khu phố", LocalityLevel.VILLAGE, d.van_don)
+    held(d, d.ubnd_ha_tu, due=due_in(4), locality=van_don_2)
+    held(d, d.ubnd_ha_tu, due=due_in(5), locality=van_don_2)
+    page = inbox(client)
+    assert option_text(page, "village", str(ha_tu_2.id)) == "Khu phố 2, Phường Hà Tu (1)"
+    assert option_text(page, "village", str(van_don_2.id)) == "Khu phố 2, Đặc khu Vân Đồn (2)"
 
 
 def test_pagination_and_its_bounds(client: FlaskClient, d: Directory) -> None:

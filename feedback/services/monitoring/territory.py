@@ -131,18 +131,28 @@ def commune_choices(territory: Territory) -> list[Choice]:
     return [Choice(row.id, row.code, row.name) for row in rows]
 
 
-def village_choices(territory: Territory, commune_id: int | None) -> list[Choice]:
-    """The villages of one commune of ``territory`` (of the territory itself when it is a commune
-    and ``commune_id`` is None); empty when no commune is chosen in a province, so that a list of
-    a thousand villages is never sent to a phone. Read only."""
-    if commune_id is None:
+def village_choices(territory: Territory, locality_id: int | None) -> tuple[Choice | None, list[Choice]]:
+    """The commune whose villages the filter offers, and those villages by name: of the chosen
+    locality's commune (the commune itself, or the chosen village's, so that the list still
+    holds the village chosen), or of the territory when it is a commune and nothing is chosen.
+    No commune and no village when no commune is chosen in a province, so that a list of a
+    thousand villages is never sent to a phone. The page names the commune over its villages:
+    village names repeat from one commune to the next ("Khu phố 2"). Read only."""
+    if locality_id is None:
         if territory.level is not LocalityLevel.COMMUNE:
-            return []
-        commune_id = territory.id
-    commune = find_locality(territory, commune_id)
+            return None, []
+        locality_id = territory.id
+    commune = find_locality(territory, locality_id)
+    if commune.level is LocalityLevel.VILLAGE:
+        parent = commune.parent
+        if parent is None or not territory.holds(parent):  # an Inspection Board member's own thôn
+            return None, [Choice(commune.id, commune.code, commune.name)]
+        commune = parent
+    if commune.level is not LocalityLevel.COMMUNE:
+        return None, []
     rows = db.session.scalars(
         select(Locality).where(Locality.parent_id == commune.id).order_by(Locality.name, Locality.id))
-    return [Choice(row.id, row.code, row.name) for row in rows]
+    return Choice(commune.id, commune.code, commune.name), [Choice(row.id, row.code, row.name) for row in rows]
 
 
 def topic_choices() -> list[Choice]:
