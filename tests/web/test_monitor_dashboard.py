@@ -165,7 +165,7 @@ def test_a_bad_typed_date_without_the_custom_option_is_refused(client: FlaskClie
         assert response.status_code == 400
         page = parse(response.get_data(as_text=True))
         assert message in page.find("p", id="range-error").text
-        assert page.find_all("table", id="figures") == []
+        assert page.find_all("table", id="figures") == [] and page.find_all("p", id="range-note") == []
 
 
 @pytest.mark.parametrize(("start", "end", "message"), [
