@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import abort, redirect, request
+from flask import abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 # The largest value of a PostgreSQL ``integer`` primary key.
@@ -70,4 +70,7 @@ def past_the_end(page: int, pages: int) -> Response | None:
     if last > 1:
         kept.append(("page", str(last)))
     query = urlencode(kept)
-    return redirect(request.script_root + request.path + (f"?{query}" if query else ""))
+    # The path is built from the route, never copied from the request; the language is in the
+    # kept query already (lang=None: no second one from ``keep_language``).
+    path = url_for(request.endpoint or "", **(request.view_args or {}), lang=None)
+    return redirect(path + (f"?{query}" if query else ""))

@@ -162,8 +162,9 @@ def test_public_answers_never_show_complaints_or_what_the_resident_wrote(client:
 
 
 def test_a_public_answers_page_past_the_end_sends_to_the_last(client: FlaskClient, world: World) -> None:
-    """Proves: /answers?page=5 of a one-page list answers with its first page's URL (the unit kept),
-    not page 5's URL over page 1's rows."""
+    """Proves: /answers?page=5 of a one-page list answers with its first page's URL (the unit and
+    the language kept), not page 5's URL over page 1's rows."""
     past = client.get("/answers?unit=UBND-06994&page=5")
     assert past.status_code == 302 and past.headers["Location"] == "/answers?unit=UBND-06994"
     assert client.get("/answers?page=1").status_code == 200
+    assert client.get("/answers?lang=en&page=9").headers["Location"] == "/answers?lang=en"  # one lang, kept
