@@ -46,7 +46,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from config import TestConfig  # noqa: E402
 from feedback import create_app  # noqa: E402
 from feedback.extensions import db  # noqa: E402
-from feedback.models import Feedback, StatDaily, StatFact, StatMonthly, StatMonthlyUnit  # noqa: E402
+from feedback.models import (  # noqa: E402
+    Feedback, StatDaily, StatDailyUnit, StatFact, StatMonthly, StatMonthlyPlace, StatMonthlyUnit,
+)
 from feedback.services import statistics  # noqa: E402
 from feedback.services.statistics import Period, Scope  # noqa: E402
 from feedback.services.statistics import queries  # noqa: E402
@@ -183,7 +185,8 @@ def _app(url: str) -> Any:
 
 def _indexes() -> list[sa.Index]:
     """The secondary indexes dropped while loading and built once at the end (faster)."""
-    return [index for model in (Feedback, StatFact, StatDaily, StatMonthly, StatMonthlyUnit)
+    return [index for model in (Feedback, StatFact, StatDaily, StatMonthly, StatMonthlyUnit, StatMonthlyPlace,
+                                StatDailyUnit)
             for index in model.__table__.indexes]  # type: ignore[attr-defined]
 
 
@@ -250,7 +253,8 @@ def generate(url: str, items: int) -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM ANALYZE stat_median"))
         counts = {t: db.session.scalar(sa.text(f"SELECT count(*) FROM {t}"))
-                  for t in ("feedback", "stat_fact", "stat_daily", "stat_monthly", "stat_monthly_unit", "deadline")}
+                  for t in ("feedback", "stat_fact", "stat_daily", "stat_monthly", "stat_monthly_unit",
+                            "stat_monthly_place", "stat_daily_unit", "deadline")}
         print(f"done in {time.perf_counter() - started:.0f} s: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
 
 

@@ -7,6 +7,10 @@
 - ``StatMonthly``: the same per (unit, commune, topic, kind, month): what a whole-month,
   province- or commune-wide question by topic reads;
 - ``StatMonthlyUnit``: per (unit, commune, kind, month): the same without topics.
+- ``StatMonthlyPlace``: per (unit, locality, kind, month), commune and village riding along:
+  what a whole-month question by village, or within a village, reads.
+- ``StatDailyUnit``: per (unit, commune, kind, local day): the days around a custom range's
+  whole months when neither topic nor village matters.
 - ``StatUnitName``: the unit's code and name on its latest fact of each day (labels as they were).
 - ``StatMedian``: medians computed ahead for the wide questions (the Front's provinces, the open
   data), each with the ``answer_changes`` stamp of its group when computed: used only while the
@@ -136,6 +140,43 @@ class StatMonthlyUnit(_Counts, Model):
     commune_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[Kind] = mapped_column(str_enum(Kind), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class StatMonthlyPlace(_Counts, Model):
+    """Figures per (unit, locality, kind, month), all topics together; commune and village ride
+    along for the filters and the village grouping: a commune-year by village reads a few
+    thousand of these where ``stat_daily`` holds tens of thousands of rows."""
+
+    __tablename__ = "stat_monthly_place"
+    __table_args__ = (  # "smp": like "smu"
+        Index("ix_smp_commune_month", "commune_id", "month"),
+        Index("ix_smp_locality_month", "locality_id", "month"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    locality_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(Integer)
+    village_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class StatDailyUnit(_Counts, Model):
+    """Figures per (unit, commune, kind, local day), all topics and villages together: the days
+    of a custom range's partial months when neither topic nor village matters (a province-day is
+    a few hundred of these against a few thousand ``stat_daily`` rows)."""
+
+    __tablename__ = "stat_daily_unit"
+    __table_args__ = (  # "sdu": like "smu"
+        Index("ix_sdu_day", "day"),
+        Index("ix_sdu_unit_day", "unit_id", "day"),
+        Index("ix_sdu_commune_day", "commune_id", "day"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
 class StatUnitName(Model):
