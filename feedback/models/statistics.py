@@ -33,6 +33,10 @@ from feedback.models.types import NAME, SHORT, UTCDateTime, str_enum
 # What the median reads of an answered fact besides its index keys: its duration, its filters
 # and its groups.
 ANSWER_COLUMNS = ("seconds", "unit_id", "commune_id", "locality_id", "village_id", "topic_id", "kind")
+# A rollup row's summed columns: a province-wide read of a period covered by its period index
+# alone (PostgreSQL: INCLUDE, index-only scans; 10 to 80 times fewer blocks than the rows' heap).
+SUMMED_COLUMNS = ("received", "answered", "answered_on_time", "transfers", "reopened", "ratings", "satisfied",
+                  "answer_changes")
 
 
 class StatFact(Model):
@@ -112,7 +116,8 @@ class StatMonthly(_Counts, Model):
 
     __tablename__ = "stat_monthly"
     __table_args__ = (
-        Index("ix_stat_monthly_month", "month"),
+        Index("ix_stat_monthly_month", "month",
+              postgresql_include=["unit_id", "commune_id", "topic_id", "kind", *SUMMED_COLUMNS]),
         Index("ix_stat_monthly_unit_month", "unit_id", "month"),
         Index("ix_stat_monthly_commune_month", "commune_id", "month"),
         Index("ix_stat_monthly_topic_month", "topic_id", "month"),
@@ -131,7 +136,7 @@ class StatMonthlyUnit(_Counts, Model):
 
     __tablename__ = "stat_monthly_unit"
     __table_args__ = (  # "smu": stat_monthly already has an ix_stat_monthly_unit_month
-        Index("ix_smu_month", "month"),
+        Index("ix_smu_month", "month", postgresql_include=["unit_id", "commune_id", "kind", *SUMMED_COLUMNS]),
         Index("ix_smu_unit_month", "unit_id", "month"),
         Index("ix_smu_commune_month", "commune_id", "month"),
     )
@@ -168,7 +173,7 @@ class StatDailyUnit(_Counts, Model):
 
     __tablename__ = "stat_daily_unit"
     __table_args__ = (  # "sdu": like "smu"
-        Index("ix_sdu_day", "day"),
+        Index("ix_sdu_day", "day", postgresql_include=["unit_id", "commune_id", "kind", *SUMMED_COLUMNS]),
         Index("ix_sdu_unit_day", "unit_id", "day"),
         Index("ix_sdu_commune_day", "commune_id", "day"),
     )
