@@ -289,8 +289,8 @@ def _time(call: Callable[[], object], runs: int = 5) -> tuple[float, float, floa
     result = call()  # warm-up (a question not computed ahead computes its medians and keeps them)
     first = (time.perf_counter() - tick) * 1000
     spent, in_medians = [], []
-    queries.medians = _timed_medians  # type: ignore[assignment]
-    queries.stored_medians = _timed_stored_medians  # type: ignore[assignment]
+    queries.medians = _timed_medians
+    queries.stored_medians = _timed_stored_medians
     try:
         for _ in range(runs):
             _in_medians.clear()

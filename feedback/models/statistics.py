@@ -120,7 +120,8 @@ class StatMonthly(_Counts, Model):
               postgresql_include=["unit_id", "commune_id", "topic_id", "kind", *SUMMED_COLUMNS]),
         Index("ix_stat_monthly_unit_month", "unit_id", "month"),
         Index("ix_stat_monthly_commune_month", "commune_id", "month"),
-        Index("ix_stat_monthly_topic_month", "topic_id", "month"),
+        Index("ix_stat_monthly_topic_month", "topic_id", "month",
+              postgresql_include=["unit_id", "commune_id", "kind", *SUMMED_COLUMNS]),
     )
 
     unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -4,7 +4,9 @@ them reads a few stored rows instead of sorting every answer of a province for a
 What is computed ahead (``presets``): for the whole platform (the open data, the public
 scoreboard) the units and the totals, and for each province (a Front committee's territory) the
 totals and every grouping of the dashboard's table, for each named period seen from today
-(``PERIOD_NAMES``), and the months of each one's trend.
+(``PERIOD_NAMES``), and the months of each one's trend; and for each topic area (a topic at the
+top of the tree) of each province, its units and its totals. Any other question keeps the medians
+its first view computed (``queries.keep_medians``).
 
 Each stored median carries the stamp of its group when it was computed: the sum of
 ``answer_changes`` over the group's rollup rows, read before and after the answers and the same
@@ -32,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from feedback.domain.calendar import local_date
 from feedback.domain.statistics import PERIOD_NAMES, Period, trend_period
-from feedback.models import Locality, StatMedian
+from feedback.models import Locality, StatMedian, Topic
 from feedback.models.directory import LocalityLevel
 from feedback.services.database import on_postgresql
 from feedback.services.statistics.grouping import GroupId
@@ -45,6 +47,8 @@ log = logging.getLogger(__name__)
 
 # The groupings a province's dashboard table offers (with None: the totals).
 TABLE_GROUPINGS: tuple[Grouping | None, ...] = (None, "unit", "commune", "village", "topic", "kind")
+# A topic area of a province (the dashboard's topic filter at its top level): by unit, and the totals.
+AREA_GROUPINGS: tuple[Grouping | None, ...] = (None, "unit")
 # The open data and the public scoreboard: by unit, and the totals.
 PLATFORM_GROUPINGS: tuple[Grouping | None, ...] = (None, "unit")
 # How long the medians a view kept of a period not offered (a custom range) stay stored.
@@ -65,11 +69,15 @@ def presets(session: Session, now: datetime) -> list[Preset]:
     trends = list(dict.fromkeys(trend_period(period) for period in named))
     provinces = list(session.scalars(select(Locality.id).where(Locality.level == LocalityLevel.PROVINCE)
                                      .order_by(Locality.id)))
+    areas = list(session.scalars(select(Topic.id).where(Topic.parent_id.is_(None)).order_by(Topic.id)))
     found = [Preset(Scope(), period, group) for period in named for group in PLATFORM_GROUPINGS]
     for province in provinces:
         scope = Scope(territory_id=province)
         found += [Preset(scope, period, group) for period in named for group in TABLE_GROUPINGS]
         found += [Preset(scope, period, "month") for period in trends]
+        for area in areas:
+            found += [Preset(Scope(territory_id=province, topic_id=area), period, group)
+                      for period in named for group in AREA_GROUPINGS]
     return found
 
 
