@@ -155,7 +155,8 @@ class StatMonthlyPlace(_Counts, Model):
 
     __tablename__ = "stat_monthly_place"
     __table_args__ = (  # "smp": like "smu"
-        Index("ix_smp_commune_month", "commune_id", "month"),
+        Index("ix_smp_commune_month", "commune_id", "month",
+              postgresql_include=["unit_id", "locality_id", "village_id", "kind", *SUMMED_COLUMNS]),
         Index("ix_smp_locality_month", "locality_id", "month"),
     )
 

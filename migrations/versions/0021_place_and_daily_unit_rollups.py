@@ -65,7 +65,8 @@ def upgrade():
         INSERT INTO stat_daily_unit (unit_id, commune_id, kind, day, {columns})
         SELECT unit_id, commune_id, kind, day, {summed}
         FROM stat_daily GROUP BY unit_id, commune_id, kind, day""")
-    op.create_index('ix_smp_commune_month', 'stat_monthly_place', ['commune_id', 'month'], unique=False)
+    op.create_index('ix_smp_commune_month', 'stat_monthly_place', ['commune_id', 'month'], unique=False,
+                    postgresql_include=['unit_id', 'locality_id', 'village_id', 'kind', *SUMMED])
     op.create_index('ix_smp_locality_month', 'stat_monthly_place', ['locality_id', 'month'], unique=False)
     op.create_index('ix_sdu_day', 'stat_daily_unit', ['day'], unique=False,
                     postgresql_include=['unit_id', 'commune_id', 'kind', *SUMMED])
