@@ -189,3 +189,16 @@ def test_a_custom_range_keeps_its_medians_for_the_next_view(db_session: Session,
     total = statistics.totals(db.session(), period=CUSTOM, scope=scope, now=NOW)
     again = statistics.totals(db.session(), period=CUSTOM, scope=scope, now=NOW)
     assert total == again and sent.medians_from_answers == 1
+
+
+def test_medians_are_kept_only_from_a_transaction_that_wrote_nothing(db_session: Session) -> None:
+    """A view in a transaction that has written (its counts may hold changes another transaction
+    does not see) keeps nothing; a read-only one may."""
+    from feedback.services.statistics.queries import _has_written
+
+    make_directory()
+    db.session.flush()
+    assert _has_written(db.session())
+    with Session(bind=db.engine) as fresh:
+        fresh.execute(sa.select(sa.func.count()).select_from(StatMedian))
+        assert not _has_written(fresh)
