@@ -12,7 +12,9 @@ from feedback.models.notifications import Notification
 from feedback.models.overdue import OverdueItem
 from feedback.models.ratings import Rating, Reopening
 from feedback.models.recommendations import Recommendation
-from feedback.models.statistics import StatDaily, StatFact, StatMonthly, StatMedian, StatMonthlyUnit, StatUnitName
+from feedback.models.statistics import (
+    StatDaily, StatDailyUnit, StatFact, StatMedian, StatMonthly, StatMonthlyPlace, StatMonthlyUnit, StatUnitName,
+)
 from feedback.models.users import Membership, Role, User
 from feedback.models.watch import BriefingReport, HotSpot
 
@@ -42,8 +44,10 @@ __all__ = [
     "Reopening",
     "Role",
     "StatDaily",
+    "StatDailyUnit",
     "StatFact",
     "StatMonthly",
+    "StatMonthlyPlace",
     "StatMonthlyUnit",
     "StatMedian",
     "StatUnitName",

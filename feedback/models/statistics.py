@@ -7,6 +7,10 @@
 - ``StatMonthly``: the same per (unit, commune, topic, kind, month): what a whole-month,
   province- or commune-wide question by topic reads;
 - ``StatMonthlyUnit``: per (unit, commune, kind, month): the same without topics.
+- ``StatMonthlyPlace``: per (unit, locality, kind, month), commune and village riding along:
+  what a whole-month question by village, or within a village, reads.
+- ``StatDailyUnit``: per (unit, commune, kind, local day): the days around a custom range's
+  whole months when neither topic nor village matters.
 - ``StatUnitName``: the unit's code and name on its latest fact of each day (labels as they were).
 - ``StatMedian``: medians computed ahead for the wide questions (the Front's provinces, the open
   data), each with the ``answer_changes`` stamp of its group when computed: used only while the
@@ -29,6 +33,10 @@ from feedback.models.types import NAME, SHORT, UTCDateTime, str_enum
 # What the median reads of an answered fact besides its index keys: its duration, its filters
 # and its groups.
 ANSWER_COLUMNS = ("seconds", "unit_id", "commune_id", "locality_id", "village_id", "topic_id", "kind")
+# A rollup row's summed columns: a province-wide read of a period covered by its period index
+# alone (PostgreSQL: INCLUDE, index-only scans; 10 to 80 times fewer blocks than the rows' heap).
+SUMMED_COLUMNS = ("received", "answered", "answered_on_time", "transfers", "reopened", "ratings", "satisfied",
+                  "answer_changes")
 
 
 class StatFact(Model):
@@ -108,10 +116,12 @@ class StatMonthly(_Counts, Model):
 
     __tablename__ = "stat_monthly"
     __table_args__ = (
-        Index("ix_stat_monthly_month", "month"),
+        Index("ix_stat_monthly_month", "month",
+              postgresql_include=["unit_id", "commune_id", "topic_id", "kind", *SUMMED_COLUMNS]),
         Index("ix_stat_monthly_unit_month", "unit_id", "month"),
         Index("ix_stat_monthly_commune_month", "commune_id", "month"),
-        Index("ix_stat_monthly_topic_month", "topic_id", "month"),
+        Index("ix_stat_monthly_topic_month", "topic_id", "month",
+              postgresql_include=["unit_id", "commune_id", "kind", *SUMMED_COLUMNS]),
     )
 
     unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -127,7 +137,7 @@ class StatMonthlyUnit(_Counts, Model):
 
     __tablename__ = "stat_monthly_unit"
     __table_args__ = (  # "smu": stat_monthly already has an ix_stat_monthly_unit_month
-        Index("ix_smu_month", "month"),
+        Index("ix_smu_month", "month", postgresql_include=["unit_id", "commune_id", "kind", *SUMMED_COLUMNS]),
         Index("ix_smu_unit_month", "unit_id", "month"),
         Index("ix_smu_commune_month", "commune_id", "month"),
     )
@@ -136,6 +146,44 @@ class StatMonthlyUnit(_Counts, Model):
     commune_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[Kind] = mapped_column(str_enum(Kind), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class StatMonthlyPlace(_Counts, Model):
+    """Figures per (unit, locality, kind, month), all topics together; commune and village ride
+    along for the filters and the village grouping: a commune-year by village reads a few
+    thousand of these where ``stat_daily`` holds tens of thousands of rows."""
+
+    __tablename__ = "stat_monthly_place"
+    __table_args__ = (  # "smp": like "smu"
+        Index("ix_smp_commune_month", "commune_id", "month",
+              postgresql_include=["unit_id", "locality_id", "village_id", "kind", *SUMMED_COLUMNS]),
+        Index("ix_smp_locality_month", "locality_id", "month"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    locality_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(Integer)
+    village_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class StatDailyUnit(_Counts, Model):
+    """Figures per (unit, commune, kind, local day), all topics and villages together: the days
+    of a custom range's partial months when neither topic nor village matters (a province-day is
+    a few hundred of these against a few thousand ``stat_daily`` rows)."""
+
+    __tablename__ = "stat_daily_unit"
+    __table_args__ = (  # "sdu": like "smu"
+        Index("ix_sdu_day", "day", postgresql_include=["unit_id", "commune_id", "kind", *SUMMED_COLUMNS]),
+        Index("ix_sdu_unit_day", "unit_id", "day"),
+        Index("ix_sdu_commune_day", "commune_id", "day"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
 class StatUnitName(Model):

@@ -175,11 +175,30 @@ def test_medians_shown_are_exact_fresh_stale_and_refreshed(db_session: Session, 
     world = World(d, random.Random(seed))
     world.add(120)
     assert world.answers(), "the world has answers"
-    _assert_exact(d)  # nothing computed ahead yet: every median from the answers
+    _assert_exact(d)  # nothing computed ahead yet: every median from the answers, kept by the views
+    count = sa.select(sa.func.count()).select_from(StatMedian)
+    assert db.session.scalar(count), "the views kept the medians they computed"
+    answer_reads.statements.clear()
+    _assert_exact(d)
+    assert answer_reads.statements == [], "every question viewed again reads stat_median alone"
+    assert refresh_medians(db.session(), NOW).computed == 0, "the views kept what the refresh computes"
 
-    done = refresh_medians(db.session(), NOW)
-    assert done.computed > 0 and db.session.scalar(sa.select(sa.func.count()).select_from(StatMedian))
-    assert refresh_medians(db.session(), NOW).computed == 0, "a second run computes nothing"
+    # New answers (today and earlier this year), one gone, one changed, one moved to another unit.
+    rng = world.rng
+
+    def change_the_answers() -> None:
+        world.add(5, day=TODAY)
+        world.add(5)
+        answers = world.answers()
+        world.remove(rng.choice(answers))
+        world.change(rng.choice(answers[:-10]), seconds=12345)
+        moving = rng.choice(answers[:-10])
+        world.change(moving, unit_id=next(u for u in world.units if u != moving.unit_id))
+
+    change_the_answers()
+    # The beat computes the stale groups again, keeps the others; then all is exact from stat_median.
+    assert refresh_medians(db.session(), NOW).computed > 0
+    assert refresh_medians(db.session(), NOW).computed == 0
     answer_reads.statements.clear()
     year = Period.named("this_year", TODAY)
     for group in GROUPS[:-1]:
@@ -188,24 +207,15 @@ def test_medians_shown_are_exact_fresh_stale_and_refreshed(db_session: Session, 
     assert answer_reads.statements == [], "the province's medians come from stat_median alone"
     _assert_exact(d)
 
-    # New answers (today and earlier this year), one gone, one changed, one moved to another unit.
-    rng = world.rng
-    world.add(5, day=TODAY)
-    world.add(5)
-    answers = world.answers()
-    world.remove(rng.choice(answers))
-    world.change(rng.choice(answers[:-10]), seconds=12345)
-    moving = rng.choice(answers[:-10])
-    world.change(moving, unit_id=next(u for u in world.units if u != moving.unit_id))
-    _assert_exact(d)
-
-    # The stale groups are computed again, the others kept; then all is exact from stat_median.
-    assert refresh_medians(db.session(), NOW).computed > 0
-    _assert_exact(d)
+    # Changed again: the views compute the stale groups from the answers, exact, and keep them.
+    change_the_answers()
     answer_reads.statements.clear()
-    for group in GROUPS[:-1]:
-        _shown(year, group, Scope(territory_id=d.province.id))
+    _assert_exact(d)
+    assert answer_reads.statements, "stale groups are computed from the answers"
+    answer_reads.statements.clear()
+    _assert_exact(d)
     assert answer_reads.statements == []
+    assert refresh_medians(db.session(), NOW).computed == 0
 
 
 def test_a_stored_median_is_used_only_while_its_stamp_is_current(db_session: Session) -> None:
@@ -260,11 +270,21 @@ def test_rebuild_forgets_the_medians_and_old_periods_go(db_session: Session) -> 
     refresh_medians(db.session(), NOW)
     count = sa.select(sa.func.count()).select_from(StatMedian)
     assert db.session.scalar(count)
-    # A day later the periods running to today are new ones: yesterday's are forgotten.
-    before = {(r.start, r.end) for r in db.session.execute(sa.select(StatMedian.start, StatMedian.end).distinct())}
+    # A custom range viewed: its medians are kept too.
+    custom = Period(date(2026, 2, 17), date(2026, 10, 9))
+    _shown(custom, "unit", Scope(territory_id=d.province.id))
+    periods = sa.select(StatMedian.start, StatMedian.end).distinct()
+    before = {(r.start, r.end) for r in db.session.execute(periods)}
+    assert (custom.start, custom.end) in before
+    # A day later the periods running to today are new ones; yesterday's (and the custom range)
+    # stay a day after they were last kept, then go.
     refresh_medians(db.session(), NOW + timedelta(days=1))
-    after = {(r.start, r.end) for r in db.session.execute(sa.select(StatMedian.start, StatMedian.end).distinct())}
+    after = {(r.start, r.end) for r in db.session.execute(periods)}
+    assert before <= after and (date(2026, 1, 1), TODAY + timedelta(days=1)) in after
+    refresh_medians(db.session(), NOW + timedelta(days=1, minutes=1))
+    after = {(r.start, r.end) for r in db.session.execute(periods)}
     assert (date(2026, 1, 1), TODAY) in before and (date(2026, 1, 1), TODAY) not in after
+    assert (custom.start, custom.end) not in after
     assert (date(2026, 1, 1), TODAY + timedelta(days=1)) in after
     # The rebuild derives the facts from raw rows (the world has none): the medians go with them.
     statistics.rebuild(db.session())
@@ -300,7 +320,7 @@ def test_rollups_upgraded_with_no_stamp_yet_still_give_exact_medians(db_session:
     db.session.flush()
     year, scope = Period.named("this_year", TODAY), Scope(territory_id=d.province.id)
     assert _shown(year, "unit", scope) == _oracle(year, "unit", scope) != {}
-    assert refresh_medians(db.session(), NOW).computed > 0
+    assert refresh_medians(db.session(), NOW).computed > 0  # the other questions
     assert _shown(year, "unit", scope) == _oracle(year, "unit", scope)
     world.change(world.answers()[0], seconds=5)
     for group in GROUPS[:-1]:
@@ -332,8 +352,10 @@ def test_the_real_services_medians_equal_the_recount_computed_ahead_and_after_ne
 
     p = play(2026, steps=120)
     assert refresh_medians(db.session(), p.now).computed > 0
+    kept = sa.select(StatMedian.scope_key, StatMedian.start, StatMedian.end, StatMedian.grouping,
+                     StatMedian.group_key, StatMedian.stamp)
+    stored = set(db.session.execute(kept))
     _assert_presets_match_recount(p.d, p.now)
-    stored = db.session.scalar(sa.select(sa.func.count()).select_from(StatMedian))
     # More of the mix: new answers, ratings, reopenings arrive after the medians were computed.
     answered = db.session.scalar(sa.select(sa.func.count()).select_from(StatFact).where(StatFact.measure == "answered"))
     from tests.services.test_statistics_random import REFUSALS, _act, _submit
@@ -354,7 +376,8 @@ def test_the_real_services_medians_equal_the_recount_computed_ahead_and_after_ne
     now_answered = db.session.scalar(sa.select(sa.func.count()).select_from(StatFact)
                                      .where(StatFact.measure == "answered"))
     assert now_answered > answered, "new answers arrived"
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(StatMedian)) == stored
-    _assert_presets_match_recount(p.d, p.now)  # stale groups computed from the answers
+    assert stored <= set(db.session.execute(kept)), "what the refresh computed is still stored"
+    _assert_presets_match_recount(p.d, p.now)  # stale groups computed from the answers (and kept)
+    _assert_presets_match_recount(p.d, p.now)  # read as kept
     refresh_medians(db.session(), p.now)
     _assert_presets_match_recount(p.d, p.now)

@@ -25,7 +25,8 @@ from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import hash_token, make_code
 from feedback.extensions import db
 from feedback.models import (
-    Event, Feedback, StatDaily, StatFact, StatMonthly, StatMonthlyUnit, StatUnitName, Unit, User,
+    Event, Feedback, StatDaily, StatDailyUnit, StatFact, StatMonthly, StatMonthlyPlace, StatMonthlyUnit, StatUnitName,
+    Unit, User,
 )
 from feedback.models.users import Role
 from feedback.services import handling, statistics
@@ -226,10 +227,10 @@ def test_live_rollups_equal_the_recount_and_a_rebuild(db_session: Session, enque
     assert stored == derived
     _assert_rollups_match_recount(p)
 
-    tables = (StatDaily, StatMonthly, StatMonthlyUnit, StatUnitName)
+    tables = (StatDaily, StatMonthly, StatMonthlyUnit, StatMonthlyPlace, StatDailyUnit, StatUnitName)
     # answer_changes is history (every answer in or out), not a figure: a rebuild counts each
     # stored answer once, and the live rows it kept at zero counts are not summed again.
-    for rollup in tables[:3]:
+    for rollup in tables[:5]:
         assert not db.session.scalar(sa.select(sa.func.count()).select_from(rollup).where(
             rollup.answer_changes < rollup.answered)), "answer_changes counts every answer at least once"
     incremental = [_figures_table(t) for t in tables] + [_table(StatFact, skip=("id",))]

@@ -4,7 +4,9 @@ them reads a few stored rows instead of sorting every answer of a province for a
 What is computed ahead (``presets``): for the whole platform (the open data, the public
 scoreboard) the units and the totals, and for each province (a Front committee's territory) the
 totals and every grouping of the dashboard's table, for each named period seen from today
-(``PERIOD_NAMES``), and the months of each one's trend.
+(``PERIOD_NAMES``), and the months of each one's trend; and for each topic area (a topic at the
+top of the tree) of each province, its units and its totals. Any other question keeps the medians
+its first view computed (``queries.keep_medians``).
 
 Each stored median carries the stamp of its group when it was computed: the sum of
 ``answer_changes`` over the group's rollup rows, read before and after the answers and the same
@@ -16,8 +18,8 @@ and ``queries.medians`` uses it as the exact current value; for any other group 
 median from the answers, for those groups only. A stale median is never shown.
 
 ``refresh_medians`` (the beat, every few minutes, and ``flask stats rebuild``) recomputes only
-the groups whose stamp moved, and forgets the periods no longer offered. A closed period (last
-month) is computed once; the periods running to today move with their new answers.
+the groups whose stamp moved, and forgets the periods no longer offered (a day after a view last
+kept one: ``KEPT_FOR``). A closed period (last month) is computed once; the periods running to today move with their new answers.
 """
 
 from __future__ import annotations
@@ -25,19 +27,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Table, delete, select, text, tuple_
+from sqlalchemy import delete, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from feedback.domain.calendar import local_date
 from feedback.domain.statistics import PERIOD_NAMES, Period, trend_period
-from feedback.models import Locality, StatMedian
+from feedback.models import Locality, StatMedian, Topic
 from feedback.models.directory import LocalityLevel
-from feedback.services.database import dialect_insert, on_postgresql
+from feedback.services.database import on_postgresql
 from feedback.services.statistics.grouping import GroupId
 from feedback.services.statistics.queries import (
-    Filters, counted, filters_of, grouping_key, median_seconds, scope_key, stamps_of, stored_key,
+    Filters, counted, filters_of, grouping_key, median_seconds, scope_key, stamps_of, store_medians, stored_key,
 )
 from feedback.services.statistics.values import Grouping, Scope
 
@@ -45,10 +47,12 @@ log = logging.getLogger(__name__)
 
 # The groupings a province's dashboard table offers (with None: the totals).
 TABLE_GROUPINGS: tuple[Grouping | None, ...] = (None, "unit", "commune", "village", "topic", "kind")
+# A topic area of a province (the dashboard's topic filter at its top level): by unit, and the totals.
+AREA_GROUPINGS: tuple[Grouping | None, ...] = (None, "unit")
 # The open data and the public scoreboard: by unit, and the totals.
 PLATFORM_GROUPINGS: tuple[Grouping | None, ...] = (None, "unit")
-# Rows per INSERT (8 parameters each: under SQLite's 32,766 parameters a statement).
-_ROWS_PER_STATEMENT = 1000
+# How long the medians a view kept of a period not offered (a custom range) stay stored.
+KEPT_FOR = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -65,11 +69,15 @@ def presets(session: Session, now: datetime) -> list[Preset]:
     trends = list(dict.fromkeys(trend_period(period) for period in named))
     provinces = list(session.scalars(select(Locality.id).where(Locality.level == LocalityLevel.PROVINCE)
                                      .order_by(Locality.id)))
+    areas = list(session.scalars(select(Topic.id).where(Topic.parent_id.is_(None)).order_by(Topic.id)))
     found = [Preset(Scope(), period, group) for period in named for group in PLATFORM_GROUPINGS]
     for province in provinces:
         scope = Scope(territory_id=province)
         found += [Preset(scope, period, group) for period in named for group in TABLE_GROUPINGS]
         found += [Preset(scope, period, "month") for period in trends]
+        for area in areas:
+            found += [Preset(Scope(territory_id=province, topic_id=area), period, group)
+                      for period in named for group in AREA_GROUPINGS]
     return found
 
 
@@ -110,26 +118,20 @@ def refresh_one(session: Session, preset: Preset, now: datetime) -> int:
     rows = [{"scope_key": key, "start": period.start, "end": period.end, "grouping": grouping,
              "group_key": stored_key(k), "stamp": stamps[k], "seconds": found.get(k), "computed_at": now}
             for k in stale if after.get(k) == stamps[k]]
-    if not rows:
-        return 0
-    table = StatMedian.__table__
-    assert isinstance(table, Table)
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        statement = dialect_insert(table).values(rows[start:start + _ROWS_PER_STATEMENT])
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["scope_key", "start", "end", "grouping", "group_key"],
-            set_={"stamp": statement.excluded.stamp, "seconds": statement.excluded.seconds,
-                  "computed_at": statement.excluded.computed_at}))
+    store_medians(session, rows)
     return len(rows)
 
 
-def _forget_old(session: Session, kept: list[Period]) -> int:
+def _forget_old(session: Session, kept: list[Period], now: datetime) -> int:
+    """Forget the medians of the periods no longer offered, once no view has kept one of them
+    for ``KEPT_FOR`` (a custom range viewed today stays a read until tomorrow)."""
     wanted = {(p.start, p.end) for p in kept}
     stored = {(row.start, row.end) for row in session.execute(select(StatMedian.start, StatMedian.end).distinct())}
     old = sorted(stored - wanted)
     if not old:
         return 0
-    result = session.execute(delete(StatMedian).where(tuple_(StatMedian.start, StatMedian.end).in_(old)))
+    result = session.execute(delete(StatMedian).where(tuple_(StatMedian.start, StatMedian.end).in_(old),
+                                                      StatMedian.computed_at < now - KEPT_FOR))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -149,7 +151,7 @@ def refresh_medians(session: Session, now: datetime) -> Refreshed:
     """Bring the medians computed ahead up to date as of ``now``: commits once per question
     (scope and period). Idempotent; safe beside the live writers (see ``refresh_one``)."""
     listed = presets(session, now)
-    forgotten = _forget_old(session, [p.period for p in listed])
+    forgotten = _forget_old(session, [p.period for p in listed], now)
     session.commit()
     computed = 0
     for batch in _batches(listed):

@@ -1,11 +1,14 @@
-"""The figures read from the rollups: whole months from ``stat_monthly_unit`` (or ``stat_monthly``
-when topics matter), the days around them (and anything finer than a commune) from
-``stat_daily``, overdue from the open clocks, the units' labels from ``stat_unit_name``. Read only.
+"""The figures read from the rollups: whole months from the narrowest monthly rollup that keeps
+what the question groups and filters by (``stat_monthly_unit``; ``stat_monthly_place`` for
+villages, ``stat_monthly`` for topics), the days around them from the narrowest daily one
+(``stat_daily_unit``, else ``stat_daily``), overdue from the kept overdue state, the units' labels
+from ``stat_unit_name``.
 
-The medians are exact: a group's median computed ahead (``stat_median``, kept by
-``statistics.medians``) is used when the ``answer_changes`` the rollups sum for the group equal
-the stamp stored with it (the same answers, hence the same median); any other group's median is
-computed from the per-answer facts (``stat_fact``), for those groups only."""
+The medians are exact: a group's median kept in ``stat_median`` (computed ahead by
+``statistics.medians``, or by an earlier view) is used when the ``answer_changes`` the rollups
+sum for the group equal the stamp stored with it (the same answers, hence the same median); any
+other group's median is computed from the per-answer facts (``stat_fact``), for those groups
+only, and kept for the next view (``keep_medians``, in a transaction of its own: the only write)."""
 
 from __future__ import annotations
 
@@ -16,17 +19,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, select
+from sqlalchemy import ColumnElement, Engine, Select, Table, and_, func, literal, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from feedback.domain.paths import ids_of
 from feedback.domain.statistics import Period, median
 from feedback.domain.status import Kind
 from feedback.models import (
-    Feedback, Locality, StatDaily, StatFact, StatMedian, StatMonthly, StatMonthlyUnit, StatUnitName, Topic, Unit,
+    Feedback, Locality, StatDaily, StatDailyUnit, StatFact, StatMedian, StatMonthly, StatMonthlyPlace, StatMonthlyUnit,
+    StatUnitName, Topic, Unit,
 )
 from feedback.models.directory import LocalityLevel
-from feedback.services.database import on_postgresql
+from feedback.services.database import dialect_insert, on_postgresql
 from feedback.services.statistics.drill import check_figure
 from feedback.services.statistics.facts import places
 from feedback.services.statistics.grouping import GroupId, labels, month_of, ordered
@@ -43,7 +48,8 @@ _ANSWERED = COUNTS.index("answered")
 @dataclass(frozen=True)
 class Filters:
     """A scope as conditions on the rollups' columns. ``localities`` (finer than a commune)
-    can only be answered by the daily rollup and the facts. ``empty``: nothing can match."""
+    can only be answered by ``stat_monthly_place``, ``stat_daily`` and the facts. ``empty``:
+    nothing can match."""
 
     unit_id: int | None
     kind: Kind | None
@@ -115,7 +121,7 @@ def _group_column(model: Any, group: Grouping | None) -> Any:
     if group is None:
         return literal(_ALL)
     if group == "month":
-        return model.month if model in (StatMonthly, StatMonthlyUnit) else model.day
+        return model.month if hasattr(model, "month") else model.day
     return getattr(model, {"unit": "unit_id", "commune": "commune_id", "village": "village_id",
                            "topic": "topic_id", "kind": "kind"}[group])
 
@@ -162,22 +168,56 @@ def _sum(session: Session, model: Any, period_column: Any, low: date, high: date
     return session.execute(query).all()
 
 
+# The rollups by what they keep besides the period (``Filters`` and groupings as dimensions),
+# narrowest first: a question reads the first that keeps every dimension it needs.
+_MONTHLY: tuple[tuple[Any, frozenset[str]], ...] = (
+    (StatMonthlyUnit, frozenset({"unit", "commune", "kind"})),
+    (StatMonthlyPlace, frozenset({"unit", "commune", "locality", "village", "kind"})),
+    (StatMonthly, frozenset({"unit", "commune", "topic", "kind"})),
+)
+_DAILY: tuple[tuple[Any, frozenset[str]], ...] = (
+    (StatDailyUnit, frozenset({"unit", "commune", "kind"})),
+    (StatDaily, frozenset({"unit", "commune", "locality", "village", "topic", "kind"})),
+)
+
+
+def dimensions(group: Grouping | None, f: Filters) -> frozenset[str]:
+    """What a rollup must keep to answer ``group`` under ``f`` (months and days aside)."""
+    needed: set[str] = {group} if group is not None and group != "month" else set()
+    for name, value in (("unit", f.unit_id), ("kind", f.kind), ("commune", f.communes), ("locality", f.localities),
+                        ("topic", f.topics)):
+        if value is not None:
+            needed.add(name)
+    return frozenset(needed)
+
+
+def rollups_for(group: Grouping | None, f: Filters) -> tuple[Any | None, Any]:
+    """The narrowest monthly rollup (None when none keeps every dimension: then every day is read
+    from the daily one) and the narrowest daily rollup that answer ``group`` under ``f``."""
+    needed = dimensions(group, f)
+    monthly = next((model for model, kept in _MONTHLY if needed <= kept), None)
+    daily = next(model for model, kept in _DAILY if needed <= kept)
+    return monthly, daily
+
+
 def counted(session: Session, period: Period, group: Grouping | None, f: Filters) -> dict[GroupId, list[int]]:
-    """The summed counts per group: COUNTS in order, then the answers' change stamp (``STAMP``)."""
+    """The summed counts per group: COUNTS in order, then the answers' change stamp (``STAMP``).
+    Whole months from the narrowest monthly rollup that answers the question, the days around
+    them (or every day, when no monthly rollup does) from the narrowest daily one."""
     result: dict[GroupId, list[int]] = {}
     if f.empty:
         return result
-    months = whole_months(period) if group != "village" and f.localities is None else None
-    if months is None:
-        _add(result, _sum(session, StatDaily, StatDaily.day, period.start, period.end, group, f), group)
+    cube, daily = rollups_for(group, f)
+    months = whole_months(period) if cube is not None else None
+    if cube is None or months is None:
+        _add(result, _sum(session, daily, daily.day, period.start, period.end, group, f), group)
         return result
     first, last = months
-    cube: Any = StatMonthlyUnit if group != "topic" and f.topics is None else StatMonthly
     _add(result, _sum(session, cube, cube.month, first, last, group, f), group)
     month_end = _next_month(last) - timedelta(days=1)
     for low, high in ((period.start, first - timedelta(days=1)), (month_end + timedelta(days=1), period.end)):
         if low <= high:
-            _add(result, _sum(session, StatDaily, StatDaily.day, low, high, group, f), group)
+            _add(result, _sum(session, daily, daily.day, low, high, group, f), group)
     return result
 
 
@@ -204,22 +244,32 @@ def stored_key(key: GroupId) -> str:
     return "" if key == _ALL else str(key)
 
 
-def medians(session: Session, period: Period, group: Grouping | None, f: Filters,
-            stamps: dict[GroupId, int]) -> dict[GroupId, float]:
-    """The exact median time to answer (days) per group. ``stamps``: the answers' change stamp of
-    each group that has or had answers (``stamps_of``), read before."""
+Stored = dict[str, tuple[int, float | None]]  # group_key → (stamp, seconds) of stored medians
+
+
+def stored_medians(session: Session, period: Period, group: Grouping | None, f: Filters) -> Stored:
+    """The medians kept of this question (``stat_median``). Read before the stamps (``counted``):
+    on PostgreSQL this read's lock on ``stat_median`` (held to the end of the transaction) keeps a
+    rebuild, which resets the stamps, from committing between the stamps and ``keep_medians``."""
     if f.empty:
         return {}
-    wanted = stamps
-    if not wanted:
-        return {}
-    ahead = {row.group_key: (row.stamp, row.seconds) for row in session.execute(
+    return {row.group_key: (row.stamp, row.seconds) for row in session.execute(
         select(StatMedian.group_key, StatMedian.stamp, StatMedian.seconds).where(
             StatMedian.scope_key == scope_key(f), StatMedian.start == period.start, StatMedian.end == period.end,
             StatMedian.grouping == grouping_key(group)))}
+
+
+def medians(session: Session, period: Period, group: Grouping | None, f: Filters,
+            stamps: dict[GroupId, int], ahead: Stored, now: datetime) -> dict[GroupId, float]:
+    """The exact median time to answer (days) per group. ``stamps``: the answers' change stamp of
+    each group that has or had answers (``stamps_of``), read after ``ahead`` (``stored_medians``).
+    The groups with no stored median of their stamp are computed from the answers, and kept
+    (``keep_medians``): the next view of the question reads them."""
+    if f.empty or not stamps:
+        return {}
     result: dict[GroupId, float] = {}
     stale: list[GroupId] = []
-    for key, stamp in wanted.items():
+    for key, stamp in stamps.items():
         stamp_and_seconds = ahead.get(stored_key(key))
         if stamp_and_seconds is None or stamp_and_seconds[0] != stamp:
             stale.append(key)
@@ -228,7 +278,71 @@ def medians(session: Session, period: Period, group: Grouping | None, f: Filters
     if stale:
         live = median_seconds(session, period, group, f, None if group is None else stale)
         result.update({key: seconds / SECONDS_PER_DAY for key, seconds in live.items()})
+        keep_medians(session, period, group, f, {key: stamps[key] for key in stale}, live, now)
     return result
+
+
+def keep_medians(session: Session, period: Period, group: Grouping | None, f: Filters,
+                 stamps: dict[GroupId, int], found: dict[GroupId, float], now: datetime) -> int:
+    """Store the medians just computed from the answers (``found``, seconds; a group of
+    ``stamps`` missing from it has no answer left), each with the stamp read before them, in a
+    transaction of its own; returns how many were stored.
+
+    The stamps are read again under the lock the refresh takes (``medians.refresh_one``): a group
+    whose stamp is the same had the same answers from before its median to now (a stamp only
+    grows, and no rebuild can commit meanwhile: see ``stored_medians``), so its median is exact
+    for that stamp. Nothing is kept when the lock is taken (a refresh or another view is keeping
+    medians) or when the caller's transaction has written (its counts may hold changes a
+    separate transaction does not see): the next view computes them again. The first view of a
+    question pays for this second read of its counts.
+
+    In tests the session is bound to one connection: the keeper then shares its transaction
+    (a savepoint) and sees what it saw."""
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and _has_written(session):
+        return 0
+    keeper = Session(bind=bind, join_transaction_mode="create_savepoint")
+    try:
+        if on_postgresql():
+            keeper.execute(text("LOCK TABLE stat_median IN SHARE ROW EXCLUSIVE MODE NOWAIT"))
+        after = stamps_of(counted(keeper, period, group, f))
+        rows = [{"scope_key": scope_key(f), "start": period.start, "end": period.end, "grouping": grouping_key(group),
+                 "group_key": stored_key(key), "stamp": stamp, "seconds": found.get(key), "computed_at": now}
+                for key, stamp in stamps.items() if after.get(key) == stamp]
+        store_medians(keeper, rows)
+        keeper.commit()
+        return len(rows)
+    except OperationalError:  # the lock was taken (lock_not_available)
+        keeper.rollback()
+        return 0
+    finally:
+        keeper.close()
+
+
+def _has_written(session: Session) -> bool:
+    """Whether the session's open transaction has written anything (not committed yet)."""
+    if not session.in_transaction():
+        return False
+    if on_postgresql():
+        return bool(session.scalar(text("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")))
+    driver = session.connection().connection.driver_connection
+    return bool(getattr(driver, "in_transaction", False))
+
+
+# Rows per INSERT (8 parameters each: under SQLite's 32,766 parameters a statement).
+_ROWS_PER_STATEMENT = 1000
+
+
+def store_medians(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Upsert medians with their stamps (``stat_median`` rows), in the caller's transaction."""
+    table = StatMedian.__table__
+    assert isinstance(table, Table)
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        statement = dialect_insert(table).values(list(rows[start:start + _ROWS_PER_STATEMENT]))
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["scope_key", "start", "end", "grouping", "group_key"],
+            set_={"stamp": statement.excluded.stamp, "seconds": statement.excluded.seconds,
+                  "computed_at": statement.excluded.computed_at}))
 
 
 def _only(group: Grouping, keys: Iterable[GroupId]) -> ColumnElement[bool]:
@@ -298,9 +412,10 @@ def _figures(key: str, label: str, sums: list[int] | None, overdue: int, middle:
 def rollup_figures(session: Session, *, period: Period, group: Grouping, scope: Scope,
                    now: datetime) -> list[Figures]:
     f = filters_of(session, scope)
+    ahead = stored_medians(session, period, group, f)
     summed = counted(session, period, group, f)
     sums = {k: v[:STAMP] for k, v in summed.items() if any(v[:STAMP])}
-    middles = medians(session, period, group, f, stamps_of(summed))
+    middles = medians(session, period, group, f, stamps_of(summed), ahead, now)
     overdue = overdue_counts(session, scope, group, now) if not f.empty else {}
     if group == "month":
         overdue = {k: v for k, v in overdue.items() if k in period.months()}
@@ -315,9 +430,10 @@ def rollup_figures(session: Session, *, period: Period, group: Grouping, scope: 
 
 def rollup_totals(session: Session, *, period: Period, scope: Scope, now: datetime) -> Figures:
     f = filters_of(session, scope)
+    ahead = stored_medians(session, period, None, f)
     summed = counted(session, period, None, f)
     sums = summed[_ALL][:STAMP] if _ALL in summed else None
-    middle = medians(session, period, None, f, stamps_of(summed)).get(_ALL)
+    middle = medians(session, period, None, f, stamps_of(summed), ahead, now).get(_ALL)
     overdue = overdue_total(session, scope, now) if not f.empty else 0
     return _figures("", "", sums, overdue, middle)
 

@@ -18,7 +18,10 @@ from sqlalchemy import Table, delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from feedback.extensions import db
-from feedback.models import Feedback, StatDaily, StatFact, StatMedian, StatMonthly, StatMonthlyUnit, StatUnitName
+from feedback.models import (
+    Feedback, StatDaily, StatDailyUnit, StatFact, StatMedian, StatMonthly, StatMonthlyPlace, StatMonthlyUnit,
+    StatUnitName,
+)
 from feedback.services.database import on_postgresql
 from feedback.services.deadlines import rebuild_overdue
 from feedback.services.statistics.facts import all_facts
@@ -71,6 +74,27 @@ def sum_rollups(session: Session) -> None:
         select(m.unit_id, m.commune_id, m.kind, m.month, *(func.sum(m.__table__.c[c]) for c in SUMMED))
         .group_by(m.unit_id, m.commune_id, m.kind, m.month),
     ))
+    sum_finer_rollups(session)
+
+
+def sum_finer_rollups(session: Session) -> None:
+    """Fill the empty ``stat_monthly_place`` and ``stat_daily_unit`` from ``stat_daily`` (one
+    INSERT … SELECT each; migration 0021 runs the same SQL on an existing database)."""
+    d = StatDaily
+    month = _first_of_month(session, d.day)
+    summed = [func.sum(d.__table__.c[c]) for c in SUMMED]
+    place = StatMonthlyPlace.__table__
+    daily_unit = StatDailyUnit.__table__
+    assert isinstance(place, Table) and isinstance(daily_unit, Table)
+    session.execute(insert(place).from_select(
+        ["unit_id", "locality_id", "kind", "month", "commune_id", "village_id", *SUMMED],
+        select(d.unit_id, d.locality_id, d.kind, month, func.min(d.commune_id), func.min(d.village_id), *summed)
+        .group_by(d.unit_id, d.locality_id, d.kind, month),
+    ))
+    session.execute(insert(daily_unit).from_select(
+        ["unit_id", "commune_id", "kind", "day", *SUMMED],
+        select(d.unit_id, d.commune_id, d.kind, d.day, *summed).group_by(d.unit_id, d.commune_id, d.kind, d.day),
+    ))
 
 
 def _first_of_month(session: Session, day: Any) -> Any:
@@ -88,7 +112,8 @@ def rebuild(session: Session, *, progress: Callable[[int], None] | None = None, 
             # ends (its old stamps are then deleted here) or waits for the new rollups.
             session.execute(text("LOCK TABLE stat_median, stat_fact IN ACCESS EXCLUSIVE MODE"))
         # The medians computed ahead go too: their stamps count the changes of the old rollups.
-        for model in (StatMedian, StatDaily, StatMonthly, StatMonthlyUnit, StatUnitName, StatFact):
+        for model in (StatMedian, StatDaily, StatMonthly, StatMonthlyUnit, StatMonthlyPlace, StatDailyUnit, StatUnitName,
+                      StatFact):
             session.execute(delete(model))
         names: dict[tuple[int, date], Fact] = {}
         total = 0

@@ -1,5 +1,6 @@
 """Writing the stored facts and their rollups (``stat_fact``, ``stat_daily``, ``stat_monthly``,
-``stat_monthly_unit``, ``stat_unit_name``), in the caller's transaction.
+``stat_monthly_unit``, ``stat_monthly_place``, ``stat_daily_unit``: ``ROLLUPS``; ``stat_unit_name``),
+in the caller's transaction.
 
 ``refresh_items`` is the one incremental writer: it derives the items' facts afresh from the raw
 rows (``facts.facts_of``), compares them with the stored ones, and writes only the difference:
@@ -16,13 +17,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Executable, Insert, Table, and_, delete, insert, select
 from sqlalchemy.orm import Session
 
-from feedback.models import StatDaily, StatFact, StatMonthly, StatMonthlyUnit, StatUnitName
+from feedback.models import (
+    StatDaily, StatDailyUnit, StatFact, StatMonthly, StatMonthlyPlace, StatMonthlyUnit, StatUnitName,
+)
 from feedback.services.database import dialect_insert, on_postgresql
 from feedback.services.statistics.facts import facts_of
 from feedback.services.statistics.values import Fact, FactKind
@@ -31,6 +35,28 @@ COUNTS = ("received", "answered", "answered_on_time", "transfers", "reopened", "
 DAILY_KEY = ("unit_id", "locality_id", "topic_id", "kind", "day")
 MONTHLY_KEY = ("unit_id", "commune_id", "topic_id", "kind", "month")
 MONTHLY_UNIT_KEY = ("unit_id", "commune_id", "kind", "month")
+MONTHLY_PLACE_KEY = ("unit_id", "locality_id", "kind", "month")
+DAILY_UNIT_KEY = ("unit_id", "commune_id", "kind", "day")
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A rollup table: its key (``month`` or ``day`` last) and the columns that ride along
+    (determined by the key's locality)."""
+
+    model: Any
+    key: tuple[str, ...]
+    riding: tuple[str, ...] = ()
+
+
+# Every rollup the one writer keeps, in the order it writes them (one lock order).
+ROLLUPS = (
+    Rollup(StatDaily, DAILY_KEY, ("commune_id", "village_id")),
+    Rollup(StatMonthly, MONTHLY_KEY),
+    Rollup(StatMonthlyUnit, MONTHLY_UNIT_KEY),
+    Rollup(StatMonthlyPlace, MONTHLY_PLACE_KEY, ("commune_id", "village_id")),
+    Rollup(StatDailyUnit, DAILY_UNIT_KEY),
+)
 # The rollups' columns added up by the deltas: the figures, and the answers' change stamp.
 CHANGES = "answer_changes"
 SUMMED = (*COUNTS, CHANGES)
@@ -65,35 +91,33 @@ def _stored_counted(row: StatFact) -> tuple[object, ...]:
             row.day, row.on_time, row.seconds, row.satisfied)
 
 
+def _rollup_row(rollup: Rollup, row: dict[str, Any]) -> dict[str, Any]:
+    """The key and riding columns of ``rollup``'s row that a fact row falls in."""
+    values = {k: row[k] for k in (*rollup.key, *rollup.riding) if k != "month"}
+    if "month" in rollup.key:
+        values["month"] = first_of_month(row["day"])
+    return values
+
+
 def rollup_writes(signed: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[Executable], list[Executable]]:
     """What adding each (sign, fact row) to the daily and monthly rollups takes: one multi-row
-    upsert per rollup table (rows in one sorted order: one lock order for every writer), and the
-    deletes of the rows a negative delta may have left at zero (to run after the upserts; a row
-    an answer ever was in stays: its ``answer_changes`` must stay summed)."""
-    daily: dict[tuple[Any, ...], dict[str, Any]] = {}
-    monthly: dict[tuple[Any, ...], dict[str, Any]] = {}
-    monthly_unit: dict[tuple[Any, ...], dict[str, Any]] = {}
+    upsert per rollup table (``ROLLUPS`` order, rows in one sorted order: one lock order for
+    every writer), and the deletes of the rows a negative delta may have left at zero (to run
+    after the upserts; a row an answer ever was in stays: its ``answer_changes`` must stay summed)."""
+    targets: list[dict[tuple[Any, ...], dict[str, Any]]] = [{} for _ in ROLLUPS]
     for sign, row in signed:
         added = counts_of(row["measure"], row["on_time"], row["satisfied"])
         changes = int(row["measure"] == FactKind.ANSWERED)  # in or out: +1 either way
-        day_key = tuple(row[k] for k in DAILY_KEY)
-        target = daily.setdefault(day_key, {**{k: row[k] for k in DAILY_KEY}, "commune_id": row["commune_id"],
-                                            "village_id": row["village_id"], **dict.fromkeys(SUMMED, 0)})
-        month_row = {**{k: row[k] for k in MONTHLY_KEY if k != "month"}, "month": first_of_month(row["day"])}
-        month_key = tuple(month_row[k] for k in MONTHLY_KEY)
-        month_target = monthly.setdefault(month_key, {**month_row, **dict.fromkeys(SUMMED, 0)})
-        unit_row = {k: month_row[k] for k in MONTHLY_UNIT_KEY}
-        unit_target = monthly_unit.setdefault(tuple(unit_row.values()), {**unit_row, **dict.fromkeys(SUMMED, 0)})
-        for name, value in added.items():
-            target[name] += sign * value
-            month_target[name] += sign * value
-            unit_target[name] += sign * value
-        for sums in (target, month_target, unit_target):
+        for rollup, rows in zip(ROLLUPS, targets):
+            values = _rollup_row(rollup, row)
+            sums = rows.setdefault(tuple(values[k] for k in rollup.key), {**values, **dict.fromkeys(SUMMED, 0)})
+            for name, value in added.items():
+                sums[name] += sign * value
             sums[CHANGES] += changes
     upserts: list[Executable] = []
     deletes: list[Executable] = []
-    for table, key, rows in ((StatDaily.__table__, DAILY_KEY, daily), (StatMonthly.__table__, MONTHLY_KEY, monthly),
-                             (StatMonthlyUnit.__table__, MONTHLY_UNIT_KEY, monthly_unit)):
+    for rollup, rows in zip(ROLLUPS, targets):
+        table = rollup.model.__table__
         assert isinstance(table, Table)
         changed = [values for _, values in sorted(rows.items(), key=lambda kv: tuple(str(v) for v in kv[0]))
                    if any(values[c] for c in SUMMED)]  # one lock order
@@ -101,13 +125,13 @@ def rollup_writes(signed: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[Ex
             continue
         statement = dialect_insert(table).values(changed)
         upserts.append(statement.on_conflict_do_update(
-            index_elements=list(key),
+            index_elements=list(rollup.key),
             set_={c: table.c[c] + statement.excluded[c] for c in SUMMED},
         ))
         for values in changed:
             if any(values[c] < 0 for c in COUNTS):
                 deletes.append(delete(table).where(
-                    and_(*(table.c[k] == values[k] for k in key)), *(table.c[c] == 0 for c in SUMMED)))
+                    and_(*(table.c[k] == values[k] for k in rollup.key)), *(table.c[c] == 0 for c in SUMMED)))
     return upserts, deletes
 
 
@@ -165,7 +189,7 @@ def refresh_items(session: Session, feedback_ids: Sequence[int]) -> int:
     """Bring the stored facts and rollups of ``feedback_ids`` in line with their raw rows, in
     the caller's transaction (not committed). Idempotent. Returns how many facts changed.
 
-    On PostgreSQL the new facts, the units' names and the three rollups are written in one
+    On PostgreSQL the new facts, the units' names and the five rollups are written in one
     statement (``execute_together``): an item's first assignment costs its reads and one write."""
     if not feedback_ids:
         return 0
