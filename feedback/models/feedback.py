@@ -48,6 +48,17 @@ class Feedback(Model):
             postgresql_where=text("status IN ('assigned', 'in_progress')"),
             sqlite_where=text("status IN ('assigned', 'in_progress')"),
         ),
+        # The inbox's order, nearest running clock first: its first page is a top-N read of one
+        # unit's open items (issue #11 d), not a sort of all of them (migration 0023).
+        Index(
+            "ix_feedback_open_next_due",
+            "current_unit_id",
+            "next_due_at",
+            "received_at",
+            "id",
+            postgresql_where=text("status IN ('assigned', 'in_progress')"),
+            sqlite_where=text("status IN ('assigned', 'in_progress')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +106,10 @@ class Feedback(Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_by_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The due time of the item's nearest running clock (not met, closed or paused); None when
+    # none runs. Written only by triggers on ``deadline`` (migration 0023), in the transaction
+    # that changes a clock: never set it here. The unit inbox orders by it.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     locality: Mapped[Locality] = relationship()
     topic: Mapped[Topic] = relationship()

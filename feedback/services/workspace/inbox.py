@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, select, true
+from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import QueryableAttribute, joinedload
 
 from feedback.domain.access import Role, Viewer, visibility
@@ -140,9 +140,15 @@ def due_soon_limit(now: datetime, calendar: WorkCalendar) -> datetime:
 
 
 def due_soon_clause(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool]:
-    """Items with a running clock not yet due at ``now`` and due by ``due_soon_limit``."""
-    return exists().where(Deadline.feedback_id == Feedback.id, _running(), Deadline.due_at >= now,
-                          Deadline.due_at <= due_soon_limit(now, calendar))
+    """Items with a running clock not yet due at ``now`` and due by ``due_soon_limit``.
+
+    Read from the kept nearest clock (``Feedback.next_due_at``, an index column): an item whose
+    nearest running clock is due in the range is due soon; one whose nearest is already past
+    (few: the overdue) is looked at clock by clock; none later than the limit can be."""
+    limit = due_soon_limit(now, calendar)
+    other_clock = exists().where(Deadline.feedback_id == Feedback.id, _running(), Deadline.due_at >= now,
+                                 Deadline.due_at <= limit)
+    return and_(Feedback.next_due_at <= limit, or_(Feedback.next_due_at >= now, other_clock))
 
 
 def _subtree(locality_id: int) -> ColumnElement[bool]:
@@ -227,54 +233,79 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
     def where(*left_out: str) -> list[ColumnElement[bool]]:
         return [*scope, *(clause for name, clause in clauses.items() if name not in left_out)]
 
-    counts = _counts(where, overdue, due_soon, supervision)
-    next_due = (select(func.min(Deadline.due_at)).where(Deadline.feedback_id == Feedback.id, _running())
-                .correlate(Feedback).scalar_subquery())
+    counts, by_status, units = _counts(where, overdue, due_soon, supervision, mine, access)
+    if filters.status is None or filters.status in OPEN_STATUSES:
+        # The status counts are counted with every other filter: the total of the asked statuses.
+        total = sum(by_status[s] for s in ((filters.status,) if filters.status else OPEN_STATUSES))
+    else:  # a status of the unit's history: its count above stops at COUNT_LIMIT; this one does not
+        total = db.session.scalar(select(func.count()).select_from(Feedback).where(*where())) or 0
+    page = max(page, 1)
+    # Nearest running clock first (kept on the item, ``ix_feedback_open_next_due``): the first
+    # pages read as many index entries as they show.
     query = (select(Feedback).where(*where())
              .options(joinedload(Feedback.current_unit), joinedload(Feedback.topic, innerjoin=True),
                       joinedload(Feedback.locality, innerjoin=True))
-             .order_by(next_due.asc().nulls_last(), Feedback.received_at, Feedback.id))
-    pagination = db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False, count=True)
-    items: list[Feedback] = list(pagination.items)
-    return InboxPage(rows=_rows(items, now), page=pagination.page, pages=pagination.pages,
-                     total=pagination.total or 0, counts=counts, units=_units(mine, access),
-                     search_truncated=truncated)
+             .order_by(Feedback.next_due_at.asc().nulls_last(), Feedback.received_at, Feedback.id)
+             .limit(per_page).offset((page - 1) * per_page))
+    items: list[Feedback] = list(db.session.scalars(query).unique()) if (page - 1) * per_page < total else []
+    return InboxPage(rows=_rows(items, now), page=page, pages=-(-total // per_page) if per_page else 0,
+                     total=total, counts=counts, units=units, search_truncated=truncated)
 
 
 def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElement[bool],
-            due_soon: ColumnElement[bool], supervision: ColumnElement[bool]) -> Counts:
+            due_soon: ColumnElement[bool], supervision: ColumnElement[bool], mine: frozenset[int],
+            visible: ColumnElement[bool]) -> tuple[Counts, Counter[Status], tuple[Option, ...]]:
+    """The counts per filter value, the counts per status (uncapped up to COUNT_LIMIT + 1) and the
+    viewer's units with their open items: one statement (a UNION ALL of one small query per
+    facet, each reading the units' open items through ``ix_feedback_open_facets``), then the
+    names of what was counted."""
 
-    def grouped(column: QueryableAttribute[Any], *left_out: str) -> Counter[object]:
-        rows = db.session.execute(select(column, func.count()).select_from(Feedback).where(*where(*left_out))
-                                  .group_by(column)).all()
-        return Counter({row[0]: row[1] for row in rows})
+    def grouped(facet: str, column: QueryableAttribute[Any], *left_out: str) -> Select[str, str, int]:
+        return (select(literal(facet).label("facet"), cast(column, String).label("value"), func.count().label("n"))
+                .select_from(Feedback).where(*where(*left_out)).group_by(column))
 
-    # One statement: the open statuses counted exactly (the unit's open items), the others (its
-    # history) up to COUNT_LIMIT + 1 each.
+    def single(facet: str, value: str, count: Any) -> Select[str, str, int]:
+        return select(literal(facet).label("facet"), literal(value).label("value"), count.label("n"))
+
+    # The open statuses counted exactly (the unit's open items), the others (its history) up to
+    # COUNT_LIMIT + 1 each.
     def status_count(status: Status) -> Any:
         rows = select(Feedback.current_unit_id).where(*where("status"), Feedback.status == status)
         if status not in OPEN_STATUSES:
             rows = rows.limit(COUNT_LIMIT + 1)
         return select(func.count()).select_from(rows.subquery()).scalar_subquery()
 
-    by_status = Counter(dict(zip(UNIT_STATUSES, db.session.execute(
-        select(*(status_count(s) for s in UNIT_STATUSES))).one())))
-    by_kind = grouped(Feedback.kind, "kind")
-    by_topic = grouped(Feedback.topic_id, "topic")
-    by_locality = grouped(Feedback.locality_id, "locality")
-    by_officer = grouped(Feedback.assigned_officer_id, "officer")
-    officers = {u.id: u.full_name or u.username
-                for u in db.session.scalars(select(User).where(User.id.in_([i for i in by_officer if i is not None])))}
-    topics = {t.id: t.name for t in db.session.scalars(select(Topic).where(Topic.id.in_(list(by_topic))))}
-    communes, villages = _localities(by_locality)
-
     def count(extra: ColumnElement[bool], left_out: str) -> Any:
         return select(func.count()).select_from(Feedback).where(*where(left_out), extra).scalar_subquery()
 
-    overdue_count, due_soon_count, recommendation_count = db.session.execute(select(
-        count(overdue, "overdue"), count(due_soon, "due_soon"), count(supervision, "origin"))).one()
-
-    return Counts(
+    parts: list[Select[str, str, int]] = [
+        *(single("status", s.value, status_count(s)) for s in UNIT_STATUSES),
+        grouped("kind", Feedback.kind, "kind"),
+        grouped("topic", Feedback.topic_id, "topic"),
+        grouped("locality", Feedback.locality_id, "locality"),
+        grouped("officer", Feedback.assigned_officer_id, "officer"),
+        single("overdue", "", count(overdue, "overdue")),
+        single("due_soon", "", count(due_soon, "due_soon")),
+        single("origin", "", count(supervision, "origin")),
+    ]
+    if mine:  # the viewer's units, each with its open items (no filter)
+        parts.append(select(literal("unit").label("facet"), cast(Feedback.current_unit_id, String).label("value"),
+                            func.count().label("n"))
+                     .where(visible, Feedback.current_unit_id.in_(sorted(mine)), Feedback.status.in_(OPEN_STATUSES))
+                     .group_by(Feedback.current_unit_id))
+    found: dict[str, dict[str | None, int]] = defaultdict(dict)
+    for facet, value, n in db.session.execute(union_all(*parts)):
+        found[facet][value] = n or 0
+    by_status: Counter[Status] = Counter({Status(v): n for v, n in found["status"].items() if v})
+    by_kind = Counter({Kind(v): n for v, n in found["kind"].items() if v})
+    by_topic: Counter[object] = Counter({int(v): n for v, n in found["topic"].items() if v})
+    by_locality: Counter[object] = Counter({int(v): n for v, n in found["locality"].items() if v})
+    by_officer: Counter[object] = Counter({int(v): n for v, n in found["officer"].items() if v})
+    officers = {u.id: u.full_name or u.username
+                for u in db.session.scalars(select(User).where(User.id.in_(list(by_officer))))} if by_officer else {}
+    topics = {t.id: t.name for t in db.session.scalars(select(Topic).where(Topic.id.in_(list(by_topic))))}
+    communes, villages = _localities(by_locality)
+    counts = Counts(
         statuses=tuple(Option(s.value, s.value, by_status.get(s, 0)) if s in OPEN_STATUSES
                        else Option(s.value, s.value, min(by_status.get(s, 0), COUNT_LIMIT),
                                    by_status.get(s, 0) > COUNT_LIMIT)
@@ -286,10 +317,11 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
         villages=villages,
         officers=tuple(sorted((Option(str(i), officers[i], n) for i, n in by_officer.items() if i in officers),
                               key=lambda o: fold(o.label))),
-        overdue=overdue_count or 0,
-        due_soon=due_soon_count or 0,
-        recommendations=recommendation_count or 0,
+        overdue=found["overdue"].get("", 0),
+        due_soon=found["due_soon"].get("", 0),
+        recommendations=found["origin"].get("", 0),
     )
+    return counts, by_status, _units(mine, {int(v): n for v, n in found["unit"].items() if v})
 
 
 def _localities(by_locality: Counter[object]) -> tuple[tuple[Option, ...], tuple[Option, ...]]:
@@ -314,13 +346,9 @@ def _localities(by_locality: Counter[object]) -> tuple[tuple[Option, ...], tuple
     return options(commune_counts), options(village_counts)
 
 
-def _units(mine: frozenset[int], visible: ColumnElement[bool]) -> tuple[Option, ...]:
+def _units(mine: frozenset[int], open_counts: dict[int, int]) -> tuple[Option, ...]:
     if not mine:
         return ()
-    open_counts: dict[int | None, int] = {row[0]: row[1] for row in db.session.execute(
-        select(Feedback.current_unit_id, func.count()).where(visible, Feedback.current_unit_id.in_(sorted(mine)),
-                                                             Feedback.status.in_(OPEN_STATUSES))
-        .group_by(Feedback.current_unit_id))}
     units = db.session.scalars(select(Unit).where(Unit.id.in_(sorted(mine))).order_by(Unit.name, Unit.id))
     return tuple(Option(str(u.id), u.name, open_counts.get(u.id, 0)) for u in units)
 
