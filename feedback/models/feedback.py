@@ -39,12 +39,14 @@ class Feedback(Model):
         # counts over its history) read this index only.
         Index("ix_feedback_unit_status", "current_unit_id", "status"),
         # The inbox's counts of a unit's open items by kind, topic, place, officer and origin
-        # read this index only (PostgreSQL; issue #11: 10-75 ms each from the table at 10 M items).
+        # read this index only (PostgreSQL; issue #11: 10-75 ms each from the table at 10 M items),
+        # the overdue ones too (their ids: ``id`` included, migration 0023).
         Index(
             "ix_feedback_open_facets",
             "current_unit_id",
             "status",
-            postgresql_include=["origin", "kind", "topic_id", "locality_id", "assigned_officer_id", "received_at"],
+            postgresql_include=["origin", "kind", "topic_id", "locality_id", "assigned_officer_id", "received_at",
+                                "id"],
             postgresql_where=text("status IN ('assigned', 'in_progress')"),
             sqlite_where=text("status IN ('assigned', 'in_progress')"),
         ),

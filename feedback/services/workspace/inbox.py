@@ -31,9 +31,11 @@ from feedback.domain.lateness import Distance, distance
 from feedback.domain.status import Kind, Origin, Status
 from feedback.domain.text import fold
 from feedback.extensions import db
-from feedback.models import Deadline, Feedback, Locality, Topic, Unit, User
+from feedback.models import Deadline, Feedback, Locality, OverdueItem, Topic, Unit, User
 from feedback.services.access import visible_items_filter
-from feedback.services.deadlines import deadline_is_overdue, late_condition
+from feedback.services.database import among
+from feedback.services.deadlines import deadline_is_overdue
+from feedback.services.deadlines.overdue_state import window_clause, window_rows
 from feedback.services.deadlines.calendar import calendar_for
 from feedback.services.items.lines import ItemLine
 
@@ -158,6 +160,20 @@ def _subtree(locality_id: int) -> ColumnElement[bool]:
     return Feedback.locality_id.in_(select(Locality.id).where(Locality.path.startswith(prefix)))
 
 
+def _late_clause(now: datetime, unit_ids: list[int]) -> ColumnElement[bool]:
+    """The items overdue at ``now`` held by ``unit_ids`` (``late_ids``): one ``IN`` over their kept
+    rows and the scan's window (any holder: the caller's scope narrows it; read first, by one
+    small statement, and passed as ids: see ``late_condition``). One subquery, not an ``OR`` of
+    two: the planner can then start from the overdue items (hundreds) for a count over many
+    (the unit's 14,092 closed items at 1 M: 174 ms when it filtered those one by one)."""
+    late: Any = select(OverdueItem.feedback_id).where(OverdueItem.current_unit_id.in_(unit_ids))
+    window = sorted({row.feedback_id for row in window_rows(db.session(), select(Deadline.feedback_id)
+                                                            .where(window_clause(now)))})
+    if window:
+        late = union_all(late, select(Deadline.feedback_id).where(among(Deadline.feedback_id, window)))
+    return Feedback.id.in_(late)
+
+
 def _search_ids(scope: list[ColumnElement[bool]], search: str) -> tuple[list[int], bool]:
     """Ids of the items in ``scope`` whose title contains every folded word of ``search``, or whose
     code contains it (dashes, spaces and case ignored); and whether the candidates were cut."""
@@ -181,9 +197,10 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
 
     Items: visible to ``viewer`` (``visible_items_filter``) and held now by one of the viewer's
     units (``filters.unit_id`` for one of them; NotYourUnit for any other unit). Order: nearest
-    due time of a running clock first, items without one last, then oldest received. "Overdue"
-    is ``overdue_clause(now)``, read from the overdue items held by these units (``late_condition``);
-    the counts of answered, closed and rejected items stop at COUNT_LIMIT; "due soon" is ``due_soon_clause``; lateness and time left are
+    due time of a running clock first (kept on the item: ``Feedback.next_due_at``), items without
+    one last, then oldest received. "Overdue" is ``overdue_clause(now)``, read from the overdue
+    items held by these units (``_late_clause``); the counts of answered, closed and rejected
+    items stop at COUNT_LIMIT; "due soon" is ``due_soon_clause``; lateness and time left are
     counted as each clock counts its days (``feedback.domain.lateness``). A page past the end is
     empty. Read only.
     """
@@ -215,8 +232,9 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
         clauses["locality"] = _subtree(filters.commune_id)
     if filters.officer_id is not None:
         clauses["officer"] = Feedback.assigned_officer_id == filters.officer_id
-    # The overdue items held by these units (kept rows) and the scan's window: never the clocks' history.
-    overdue = late_condition(db.session(), now, holders=unit_ids)
+    # The overdue items held by these units (kept rows) and the scan's window: never the clocks'
+    # history.
+    overdue = _late_clause(now, unit_ids)
     due_soon = due_soon_clause(now, calendar)
     if filters.overdue:
         clauses["overdue"] = overdue
