@@ -22,7 +22,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, false, func, literal, or_, select, true, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import QueryableAttribute, joinedload
 
 from feedback.domain.access import Role, Viewer, visibility
@@ -275,15 +290,20 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
             visible: ColumnElement[bool]) -> tuple[Counts, Counter[Status], tuple[Option, ...]]:
     """The counts per filter value, the counts per status (uncapped up to COUNT_LIMIT + 1) and the
     viewer's units with their open items: one statement (a UNION ALL of one small query per
-    facet, each reading the units' open items through ``ix_feedback_open_facets``), then the
-    names of what was counted."""
+    facet, each reading the units' open items through ``ix_feedback_open_facets``; the topics'
+    and officers' names joined there), then the places' names and the units."""
+    no_label = cast(null(), String).label("label")
 
-    def grouped(facet: str, column: QueryableAttribute[Any], *left_out: str) -> Select[str, str, int]:
-        return (select(literal(facet).label("facet"), cast(column, String).label("value"), func.count().label("n"))
-                .select_from(Feedback).where(*where(*left_out)).group_by(column))
+    def grouped(facet: str, column: QueryableAttribute[Any], *left_out: str, label: Any = no_label,
+                join: tuple[Any, ColumnElement[bool]] | None = None) -> Select[str, str, int, str]:
+        query = select(literal(facet).label("facet"), cast(column, String).label("value"), func.count().label("n"),
+                       label).select_from(Feedback)
+        if join is not None:
+            query = query.outerjoin(*join)
+        return query.where(*where(*left_out)).group_by(column, *([label] if join is not None else []))
 
-    def single(facet: str, value: str, count: Any) -> Select[str, str, int]:
-        return select(literal(facet).label("facet"), literal(value).label("value"), count.label("n"))
+    def single(facet: str, value: str, count: Any) -> Select[str, str, int, str]:
+        return select(literal(facet).label("facet"), literal(value).label("value"), count.label("n"), no_label)
 
     # The open statuses counted exactly (the unit's open items), the others (its history) up to
     # COUNT_LIMIT + 1 each.
@@ -296,32 +316,37 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
     def count(extra: ColumnElement[bool], left_out: str) -> Any:
         return select(func.count()).select_from(Feedback).where(*where(left_out), extra).scalar_subquery()
 
-    parts: list[Select[str, str, int]] = [
+    officer_name = func.coalesce(func.nullif(User.full_name, ""), User.username)
+    parts: list[Select[str, str, int, str]] = [
         *(single("status", s.value, status_count(s)) for s in UNIT_STATUSES),
         grouped("kind", Feedback.kind, "kind"),
-        grouped("topic", Feedback.topic_id, "topic"),
+        grouped("topic", Feedback.topic_id, "topic", label=Topic.name.label("label"),
+                join=(Topic, Topic.id == Feedback.topic_id)),
         grouped("locality", Feedback.locality_id, "locality"),
-        grouped("officer", Feedback.assigned_officer_id, "officer"),
+        grouped("officer", Feedback.assigned_officer_id, "officer", label=officer_name.label("label"),
+                join=(User, User.id == Feedback.assigned_officer_id)),
         single("overdue", "", count(overdue, "overdue")),
         single("due_soon", "", count(due_soon, "due_soon")),
         single("origin", "", count(supervision, "origin")),
     ]
     if mine:  # the viewer's units, each with its open items (no filter)
         parts.append(select(literal("unit").label("facet"), cast(Feedback.current_unit_id, String).label("value"),
-                            func.count().label("n"))
+                            func.count().label("n"), no_label)
                      .where(visible, Feedback.current_unit_id.in_(sorted(mine)), Feedback.status.in_(OPEN_STATUSES))
                      .group_by(Feedback.current_unit_id))
     found: dict[str, dict[str | None, int]] = defaultdict(dict)
-    for facet, value, n in db.session.execute(union_all(*parts)):
+    labels: dict[tuple[str, str | None], str] = {}
+    for facet, value, n, label in db.session.execute(union_all(*parts)):
         found[facet][value] = n or 0
+        if label is not None:
+            labels[facet, value] = label
     by_status: Counter[Status] = Counter({Status(v): n for v, n in found["status"].items() if v})
     by_kind = Counter({Kind(v): n for v, n in found["kind"].items() if v})
     by_topic: Counter[object] = Counter({int(v): n for v, n in found["topic"].items() if v})
     by_locality: Counter[object] = Counter({int(v): n for v, n in found["locality"].items() if v})
     by_officer: Counter[object] = Counter({int(v): n for v, n in found["officer"].items() if v})
-    officers = {u.id: u.full_name or u.username
-                for u in db.session.scalars(select(User).where(User.id.in_(list(by_officer))))} if by_officer else {}
-    topics = {t.id: t.name for t in db.session.scalars(select(Topic).where(Topic.id.in_(list(by_topic))))}
+    officers = {int(v): label for (facet, v), label in labels.items() if facet == "officer" and v}
+    topics = {int(v): label for (facet, v), label in labels.items() if facet == "topic" and v}
     communes, villages = _localities(by_locality)
     counts = Counts(
         statuses=tuple(Option(s.value, s.value, by_status.get(s, 0)) if s in OPEN_STATUSES
