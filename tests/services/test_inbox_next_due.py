@@ -77,7 +77,10 @@ def _assert_inbox_is_the_recount(p: Play, now: datetime) -> int:
         for filters, chosen in ((InboxFilters(), items),
                                 (InboxFilters(status=Status.IN_PROGRESS),
                                  [i for i in items if i.status is Status.IN_PROGRESS]),
-                                (InboxFilters(due_soon=True), [i for i in items if i.id in soon])):
+                                (InboxFilters(due_soon=True), [i for i in items if i.id in soon]),
+                                (InboxFilters(overdue=True), [i for i in items if i.id in overdue]),
+                                (InboxFilters(overdue=True, status=Status.IN_PROGRESS),
+                                 [i for i in items if i.id in overdue and i.status is Status.IN_PROGRESS])):
             expected = [str(i.code) for i in sorted(chosen, key=order)]
             codes: list[str] = []
             for number in range(1, 40):
@@ -102,6 +105,23 @@ def _assert_inbox_is_the_recount(p: Play, now: datetime) -> int:
         assert counts.due_soon == len({i.id for i in items} & soon)
         units = inbox(viewer, InboxFilters(), page=1, per_page=3, now=now).units
         assert [(int(o.value), o.count) for o in units] == [(unit_id, len(items))]
+        # Narrowed to the overdue items (counted from their rows, in Python): every count is the
+        # recount's, the statuses of the unit's history included.
+        late_held = list(db.session.scalars(sa.select(Feedback).where(
+            Feedback.current_unit_id == unit_id, Feedback.id.in_(overdue))))
+        late_open = [i for i in late_held if i.status in OPEN_STATUSES]
+        counts = inbox(viewer, InboxFilters(overdue=True), page=1, per_page=3, now=now).counts
+        assert {o.value: o.count for o in counts.statuses if o.count} == \
+            dict(Counter(i.status.value for i in late_held))
+        assert {o.value: o.count for o in counts.kinds if o.count} == dict(Counter(i.kind.value for i in late_open))
+        assert {int(o.value): o.count for o in counts.topics} == dict(Counter(i.topic_id for i in late_open))
+        assert {int(o.value): o.count for o in counts.officers} == \
+            dict(Counter(i.assigned_officer_id for i in late_open if i.assigned_officer_id is not None))
+        assert (counts.overdue, counts.due_soon) == (len(late_open), len([i for i in late_open if i.id in soon]))
+        mine_only = inbox(viewer, InboxFilters(overdue=True, officer_id=officer.id), page=1, per_page=50, now=now)
+        assert sorted(row.code for row in mine_only.rows) == \
+            sorted(str(i.code) for i in late_open if i.assigned_officer_id == officer.id)
+        assert mine_only.counts.overdue == mine_only.total
     return listed
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    case,
     cast,
     exists,
     false,
@@ -266,32 +267,45 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
     def where(*left_out: str) -> list[ColumnElement[bool]]:
         return [*scope, *(clause for name, clause in clauses.items() if name not in left_out)]
 
-    counts, by_status, units = _counts(where, overdue, due_soon, supervision, mine, access)
+    page = max(page, 1)
+    if filters.overdue:
+        counts, by_status, order = _overdue_counts(scope, clauses, due_soon, supervision)
+    else:
+        counts, by_status = _counts(where, overdue, due_soon, supervision)
+        order = None
     if filters.status is None or filters.status in OPEN_STATUSES:
         # The status counts are counted with every other filter: the total of the asked statuses.
         total = sum(by_status[s] for s in ((filters.status,) if filters.status else OPEN_STATUSES))
+    elif order is not None:
+        total = len(order)
     else:  # a status of the unit's history: its count above stops at COUNT_LIMIT; this one does not
         total = db.session.scalar(select(func.count()).select_from(Feedback).where(*where())) or 0
-    page = max(page, 1)
-    # Nearest running clock first (kept on the item, ``ix_feedback_open_next_due``): the first
-    # pages read as many index entries as they show.
-    query = (select(Feedback).where(*where())
+    start = (page - 1) * per_page
+    query = (select(Feedback)
              .options(joinedload(Feedback.current_unit), joinedload(Feedback.topic, innerjoin=True),
-                      joinedload(Feedback.locality, innerjoin=True))
-             .order_by(Feedback.next_due_at.asc().nulls_last(), Feedback.received_at, Feedback.id)
-             .limit(per_page).offset((page - 1) * per_page))
-    items: list[Feedback] = list(db.session.scalars(query).unique()) if (page - 1) * per_page < total else []
+                      joinedload(Feedback.locality, innerjoin=True)))
+    if order is not None:  # the overdue items were read and ordered above: this page's by id
+        ids = order[start:start + per_page]
+        found = {item.id: item for item in db.session.scalars(query.where(Feedback.id.in_(ids))).unique()} \
+            if ids else {}
+        items = [found[i] for i in ids if i in found]
+    else:
+        # Nearest running clock first (kept on the item, ``ix_feedback_open_next_due``): the first
+        # pages read as many index entries as they show.
+        query = (query.where(*where())
+                 .order_by(Feedback.next_due_at.asc().nulls_last(), Feedback.received_at, Feedback.id)
+                 .limit(per_page).offset(start))
+        items = list(db.session.scalars(query).unique()) if start < total else []
     return InboxPage(rows=_rows(items, now), page=page, pages=-(-total // per_page) if per_page else 0,
-                     total=total, counts=counts, units=units, search_truncated=truncated)
+                     total=total, counts=counts, units=_units(mine, access), search_truncated=truncated)
 
 
 def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElement[bool],
-            due_soon: ColumnElement[bool], supervision: ColumnElement[bool], mine: frozenset[int],
-            visible: ColumnElement[bool]) -> tuple[Counts, Counter[Status], tuple[Option, ...]]:
-    """The counts per filter value, the counts per status (uncapped up to COUNT_LIMIT + 1) and the
-    viewer's units with their open items: one statement (a UNION ALL of one small query per
-    facet, each reading the units' open items through ``ix_feedback_open_facets``; the topics'
-    and officers' names joined there), then the places' names and the units."""
+            due_soon: ColumnElement[bool], supervision: ColumnElement[bool]) -> tuple[Counts, Counter[Status]]:
+    """The counts per filter value and the counts per status (uncapped up to COUNT_LIMIT + 1): one
+    statement (a UNION ALL of one small query per facet, each reading the units' open items
+    through ``ix_feedback_open_facets``; the topics' and officers' names joined there), then the
+    places' names."""
     no_label = cast(null(), String).label("label")
 
     def grouped(facet: str, column: QueryableAttribute[Any], *left_out: str, label: Any = no_label,
@@ -316,39 +330,83 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
     def count(extra: ColumnElement[bool], left_out: str) -> Any:
         return select(func.count()).select_from(Feedback).where(*where(left_out), extra).scalar_subquery()
 
-    officer_name = func.coalesce(func.nullif(User.full_name, ""), User.username)
     parts: list[Select[str, str, int, str]] = [
         *(single("status", s.value, status_count(s)) for s in UNIT_STATUSES),
         grouped("kind", Feedback.kind, "kind"),
         grouped("topic", Feedback.topic_id, "topic", label=Topic.name.label("label"),
                 join=(Topic, Topic.id == Feedback.topic_id)),
         grouped("locality", Feedback.locality_id, "locality"),
-        grouped("officer", Feedback.assigned_officer_id, "officer", label=officer_name.label("label"),
+        grouped("officer", Feedback.assigned_officer_id, "officer", label=_officer_name().label("label"),
                 join=(User, User.id == Feedback.assigned_officer_id)),
         single("overdue", "", count(overdue, "overdue")),
         single("due_soon", "", count(due_soon, "due_soon")),
         single("origin", "", count(supervision, "origin")),
     ]
-    if mine:  # the viewer's units, each with its open items (no filter)
-        parts.append(select(literal("unit").label("facet"), cast(Feedback.current_unit_id, String).label("value"),
-                            func.count().label("n"), no_label)
-                     .where(visible, Feedback.current_unit_id.in_(sorted(mine)), Feedback.status.in_(OPEN_STATUSES))
-                     .group_by(Feedback.current_unit_id))
     found: dict[str, dict[str | None, int]] = defaultdict(dict)
     labels: dict[tuple[str, str | None], str] = {}
     for facet, value, n, label in db.session.execute(union_all(*parts)):
         found[facet][value] = n or 0
         if label is not None:
             labels[facet, value] = label
-    by_status: Counter[Status] = Counter({Status(v): n for v, n in found["status"].items() if v})
-    by_kind = Counter({Kind(v): n for v, n in found["kind"].items() if v})
-    by_topic: Counter[object] = Counter({int(v): n for v, n in found["topic"].items() if v})
-    by_locality: Counter[object] = Counter({int(v): n for v, n in found["locality"].items() if v})
-    by_officer: Counter[object] = Counter({int(v): n for v, n in found["officer"].items() if v})
-    officers = {int(v): label for (facet, v), label in labels.items() if facet == "officer" and v}
-    topics = {int(v): label for (facet, v), label in labels.items() if facet == "topic" and v}
+
+    def counter(facet: str, parse: Callable[[str], Any]) -> Counter[Any]:
+        return Counter({parse(v): n for v, n in found[facet].items() if v})
+
+    def names(facet: str) -> dict[int, str]:
+        return {int(v): label for (f, v), label in labels.items() if f == facet and v}
+
+    by_status: Counter[Status] = counter("status", Status)
+    return _options(by_status, counter("kind", Kind), counter("topic", int), counter("locality", int),
+                    counter("officer", int), names("topic"), names("officer"), overdue=found["overdue"].get("", 0),
+                    due_soon=found["due_soon"].get("", 0), recommendations=found["origin"].get("", 0)), by_status
+
+
+def _officer_name() -> ColumnElement[str]:
+    return func.coalesce(func.nullif(User.full_name, ""), User.username)
+
+
+def _overdue_counts(scope: list[ColumnElement[bool]], clauses: dict[str, ColumnElement[bool]],
+                    due_soon: ColumnElement[bool], supervision: ColumnElement[bool]
+                    ) -> tuple[Counts, Counter[Status], list[int]]:
+    """``_counts`` when the inbox shows the overdue items, and their ids in the inbox's order:
+    one statement reads each overdue item held by the units once (any status), with whether it
+    passes each other filter, and the counts and the order are taken from those rows here.
+    Per facet in SQL, each count re-read the overdue items (their ids, then the items by key):
+    10 times as many reads."""
+    others = [name for name in clauses if name != "overdue"]
+    flags = [case((clauses[name], 1), else_=0).label(f"f_{name}") for name in others]
+    rows = db.session.execute(
+        select(Feedback.id, Feedback.status, Feedback.kind, Feedback.topic_id, Feedback.locality_id,
+               Feedback.assigned_officer_id, Feedback.next_due_at, Feedback.received_at,
+               Topic.name.label("topic_name"), _officer_name().label("officer_name"), *flags,
+               case((due_soon, 1), else_=0).label("is_due_soon"), case((supervision, 1), else_=0).label("is_origin"))
+        .join(Topic, Topic.id == Feedback.topic_id).outerjoin(User, User.id == Feedback.assigned_officer_id)
+        .where(*scope, clauses["overdue"])).all()
+
+    def passes(row: Any, left_out: str | None = None) -> bool:
+        return all(getattr(row, f"f_{name}") for name in others if name != left_out)
+
+    def counter(column: str, facet: str) -> Counter[Any]:
+        return Counter(getattr(row, column) for row in rows if passes(row, facet) and getattr(row, column) is not None)
+
+    shown = sorted((row for row in rows if passes(row)),
+                   key=lambda row: (row.next_due_at is None, row.next_due_at, row.received_at, row.id))
+    by_status: Counter[Status] = counter("status", "status")
+    counts = _options(by_status, counter("kind", "kind"), counter("topic_id", "topic"),
+                      counter("locality_id", "locality"), counter("assigned_officer_id", "officer"),
+                      {row.topic_id: row.topic_name for row in rows},
+                      {row.assigned_officer_id: row.officer_name for row in rows if row.assigned_officer_id},
+                      overdue=len(shown), due_soon=sum(1 for row in rows if row.is_due_soon and passes(row, "due_soon")),
+                      recommendations=sum(1 for row in rows if row.is_origin and passes(row, "origin")))
+    return counts, by_status, [row.id for row in shown]
+
+
+def _options(by_status: Counter[Status], by_kind: Counter[Kind], by_topic: Counter[int], by_locality: Counter[int],
+             by_officer: Counter[int], topics: dict[int, str], officers: dict[int, str], *, overdue: int,
+             due_soon: int, recommendations: int) -> Counts:
+    """The inbox's ``Counts`` from counts per value (and the names of the topics and officers)."""
     communes, villages = _localities(by_locality)
-    counts = Counts(
+    return Counts(
         statuses=tuple(Option(s.value, s.value, by_status.get(s, 0)) if s in OPEN_STATUSES
                        else Option(s.value, s.value, min(by_status.get(s, 0), COUNT_LIMIT),
                                    by_status.get(s, 0) > COUNT_LIMIT)
@@ -360,14 +418,13 @@ def _counts(where: Callable[..., list[ColumnElement[bool]]], overdue: ColumnElem
         villages=villages,
         officers=tuple(sorted((Option(str(i), officers[i], n) for i, n in by_officer.items() if i in officers),
                               key=lambda o: fold(o.label))),
-        overdue=found["overdue"].get("", 0),
-        due_soon=found["due_soon"].get("", 0),
-        recommendations=found["origin"].get("", 0),
+        overdue=overdue,
+        due_soon=due_soon,
+        recommendations=recommendations,
     )
-    return counts, by_status, _units(mine, {int(v): n for v, n in found["unit"].items() if v})
 
 
-def _localities(by_locality: Counter[object]) -> tuple[tuple[Option, ...], tuple[Option, ...]]:
+def _localities(by_locality: Counter[int]) -> tuple[tuple[Option, ...], tuple[Option, ...]]:
     """Counts per commune and per village from counts per item locality (the commune is the
     second id of a locality's path, the village the third)."""
     ids = [i for i in by_locality if isinstance(i, int)]
@@ -389,11 +446,15 @@ def _localities(by_locality: Counter[object]) -> tuple[tuple[Option, ...], tuple
     return options(commune_counts), options(village_counts)
 
 
-def _units(mine: frozenset[int], open_counts: dict[int, int]) -> tuple[Option, ...]:
+def _units(mine: frozenset[int], visible: ColumnElement[bool]) -> tuple[Option, ...]:
+    """The viewer's units by name, each with its open items (one statement)."""
     if not mine:
         return ()
-    units = db.session.scalars(select(Unit).where(Unit.id.in_(sorted(mine))).order_by(Unit.name, Unit.id))
-    return tuple(Option(str(u.id), u.name, open_counts.get(u.id, 0)) for u in units)
+    open_items = (select(func.count()).select_from(Feedback)
+                  .where(visible, Feedback.current_unit_id == Unit.id, Feedback.status.in_(OPEN_STATUSES))
+                  .correlate(Unit).scalar_subquery())
+    return tuple(Option(str(unit.id), unit.name, n or 0) for unit, n in db.session.execute(
+        select(Unit, open_items).where(Unit.id.in_(sorted(mine))).order_by(Unit.name, Unit.id)))
 
 
 def clock_distance(due_at: datetime, day_type: str, now: datetime, calendar: WorkCalendar, *,
