@@ -208,6 +208,16 @@ class Deadline(Model):
             postgresql_where=text("met_at IS NULL AND closed_at IS NULL AND paused_at IS NULL"),
             sqlite_where=text("met_at IS NULL AND closed_at IS NULL AND paused_at IS NULL"),
         ),
+        # The running clocks by due time: the inbox's "due soon" reads those due within two
+        # working days as one set (for the items whose nearest clock is already past), not every
+        # running clock (migration 0023).
+        Index(
+            "ix_deadline_running_due",
+            "due_at",
+            "feedback_id",
+            postgresql_where=text("met_at IS NULL AND closed_at IS NULL AND paused_at IS NULL"),
+            sqlite_where=text("met_at IS NULL AND closed_at IS NULL AND paused_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

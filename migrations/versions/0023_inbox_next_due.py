@@ -4,7 +4,7 @@ The unit inbox lists a unit's open items nearest running clock first. Computed p
 order read every open item of the unit and its clocks (10,385 items for one unit at 10 M items)
 to show 25. Kept on the item, with an index (holder, next_due_at, received_at, id) on the open
 items, the first page is a top-N index read. The facets' covering index (0020) gets the item's id,
-for the overdue count (PostgreSQL).
+for the overdue count (PostgreSQL); the running clocks get an index by due time, for "due soon".
 
 ``next_due_at`` is the earliest ``due_at`` of the item's running clocks (not met, not closed,
 not paused), NULL when none runs. Triggers on ``deadline`` recompute it when a clock starts,
@@ -95,6 +95,10 @@ def upgrade():
                f"(SELECT d.feedback_id FROM deadline d WHERE {RUNNING.format(t='d')})")
     for statement in (_postgresql() if op.get_bind().dialect.name == 'postgresql' else _sqlite()):
         op.execute(statement)
+    # "Due soon" for the items whose nearest clock is past: the running clocks due in a range.
+    op.create_index('ix_deadline_running_due', 'deadline', ['due_at', 'feedback_id'], unique=False,
+                    postgresql_where=sa.text(RUNNING.replace('{t}.', '')),
+                    sqlite_where=sa.text(RUNNING.replace('{t}.', '')))
     if op.get_bind().dialect.name == 'postgresql':
         # The overdue count reads the ids of the unit's open items from the facets' index too
         # (without them the planner joined a bitmap of every item of the status: 36,821 at 1 M).
@@ -117,6 +121,8 @@ def downgrade():
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("DROP FUNCTION IF EXISTS feedback_next_due()")
+    op.drop_index('ix_deadline_running_due', table_name='deadline',
+                  postgresql_where=sa.text(RUNNING.replace('{t}.', '')), sqlite_where=sa.text(RUNNING.replace('{t}.', '')))
     op.drop_index('ix_feedback_open_next_due', table_name='feedback',
                   postgresql_where=sa.text(OPEN), sqlite_where=sa.text(OPEN))
     op.drop_column('feedback', 'next_due_at')

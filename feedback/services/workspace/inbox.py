@@ -162,7 +162,9 @@ def due_soon_clause(now: datetime, calendar: WorkCalendar) -> ColumnElement[bool
 
     Read from the kept nearest clock (``Feedback.next_due_at``, an index column): an item whose
     nearest running clock is due in the range is due soon; one whose nearest is already past
-    (few: the overdue) is looked at clock by clock; none later than the limit can be."""
+    (the overdue: half of a unit's open items in the benchmark) is looked up in the set of running
+    clocks due in the range (``ix_deadline_running_due``: the platform's clocks due within two
+    working days, read once); none due later can be."""
     limit = due_soon_limit(now, calendar)
     other_clock = exists().where(Deadline.feedback_id == Feedback.id, _running(), Deadline.due_at >= now,
                                  Deadline.due_at <= limit)
