@@ -385,8 +385,12 @@ def _overdue_counts(scope: list[ColumnElement[bool]], clauses: dict[str, ColumnE
         .join(Topic, Topic.id == Feedback.topic_id).outerjoin(User, User.id == Feedback.assigned_officer_id)
         .where(*scope, clauses["overdue"])).all()
 
+    # The filters each row fails: a count leaving out filter F takes the rows failing none or F alone.
+    failing = {row.id: tuple(name for name in others if not getattr(row, f"f_{name}")) for row in rows}
+
     def passes(row: Any, left_out: str | None = None) -> bool:
-        return all(getattr(row, f"f_{name}") for name in others if name != left_out)
+        failed = failing[row.id]
+        return not failed or failed == (left_out,)
 
     def counter(column: str, facet: str) -> Counter[Any]:
         return Counter(getattr(row, column) for row in rows if passes(row, facet) and getattr(row, column) is not None)
