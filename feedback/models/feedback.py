@@ -39,12 +39,25 @@ class Feedback(Model):
         # counts over its history) read this index only.
         Index("ix_feedback_unit_status", "current_unit_id", "status"),
         # The inbox's counts of a unit's open items by kind, topic, place, officer and origin
-        # read this index only (PostgreSQL; issue #11: 10-75 ms each from the table at 10 M items).
+        # read this index only (PostgreSQL; issue #11: 10-75 ms each from the table at 10 M items),
+        # the overdue ones too (their ids: ``id`` included, migration 0023).
         Index(
             "ix_feedback_open_facets",
             "current_unit_id",
             "status",
-            postgresql_include=["origin", "kind", "topic_id", "locality_id", "assigned_officer_id", "received_at"],
+            postgresql_include=["origin", "kind", "topic_id", "locality_id", "assigned_officer_id", "received_at",
+                                "id"],
+            postgresql_where=text("status IN ('assigned', 'in_progress')"),
+            sqlite_where=text("status IN ('assigned', 'in_progress')"),
+        ),
+        # The inbox's order, nearest running clock first: its first page is a top-N read of one
+        # unit's open items (issue #11 d), not a sort of all of them (migration 0023).
+        Index(
+            "ix_feedback_open_next_due",
+            "current_unit_id",
+            "next_due_at",
+            "received_at",
+            "id",
             postgresql_where=text("status IN ('assigned', 'in_progress')"),
             sqlite_where=text("status IN ('assigned', 'in_progress')"),
         ),
@@ -95,6 +108,10 @@ class Feedback(Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_by_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The due time of the item's nearest running clock (not met, closed or paused); None when
+    # none runs. Written only by triggers on ``deadline`` (migration 0023), in the transaction
+    # that changes a clock: never set it here. The unit inbox orders by it.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     locality: Mapped[Locality] = relationship()
     topic: Mapped[Topic] = relationship()
@@ -188,6 +205,16 @@ class Deadline(Model):
             "ix_deadline_running_item",
             "feedback_id",
             "due_at",
+            postgresql_where=text("met_at IS NULL AND closed_at IS NULL AND paused_at IS NULL"),
+            sqlite_where=text("met_at IS NULL AND closed_at IS NULL AND paused_at IS NULL"),
+        ),
+        # The running clocks by due time: the inbox's "due soon" reads those due within two
+        # working days as one set (for the items whose nearest clock is already past), not every
+        # running clock (migration 0023).
+        Index(
+            "ix_deadline_running_due",
+            "due_at",
+            "feedback_id",
             postgresql_where=text("met_at IS NULL AND closed_at IS NULL AND paused_at IS NULL"),
             sqlite_where=text("met_at IS NULL AND closed_at IS NULL AND paused_at IS NULL"),
         ),
