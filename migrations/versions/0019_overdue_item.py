@@ -8,7 +8,7 @@ transaction-scoped advisory lock per item orders two writers of the same item, s
 one recomputes from what the earlier committed.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-11-30 13:00:00.000000
 
 """

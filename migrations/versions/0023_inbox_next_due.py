@@ -14,7 +14,7 @@ writers lock the item before its clocks (``FOR UPDATE``), so the triggers' updat
 row waits on nothing new.
 
 Revision ID: 0023
-Revises: 0020
+Revises: 0021
 Create Date: 2026-11-30 16:00:00.000000
 
 """
@@ -26,7 +26,7 @@ import feedback.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0023'
-down_revision = '0020'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
