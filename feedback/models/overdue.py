@@ -3,11 +3,13 @@
 One row per (item, unit whose clock it is) with at least one *breached* open clock (met_at and
 closed_at null, breached_at set): the earliest such clock (``deadline_id``, ``clock``,
 ``due_at``) and the item's current facts that the lists and the dashboard filter, order and
-group by (received_at, holder, status, locality, topic, kind, origin).
+group by (received_at, holder, status, locality and its commune and village, topic, kind,
+origin).
 
-It is written by the database only, by triggers created in migration 0019 (PostgreSQL and
-SQLite): a change of a clock's breach, met, closed, due time or unit recomputes its pair; a
-change of the item's facts is copied to its rows. So every path that writes a clock or an item
+It is written by the database only, by triggers created in migration 0019 and remade in 0022
+(PostgreSQL and SQLite): a change of a clock's breach, met, closed, due time or unit recomputes
+its pair; a change of the item's facts is copied to its rows; a locality moved to another
+parent or level moves its rows' commune and village. So every path that writes a clock or an item
 (ORM or core UPDATE, the deadline scan, a data repair) keeps it exact, and nothing in Python has
 to remember it. ``flask stats rebuild`` refills it from the clocks
 (``feedback.services.deadlines.overdue_state.rebuild_overdue``).
@@ -40,6 +42,10 @@ class OverdueItem(Model):
         Index("ix_overdue_item_holder", "current_unit_id", "received_at", "feedback_id"),
         # The dashboard for one unit.
         Index("ix_overdue_item_unit", "unit_id"),
+        # The dashboard's counts for a province, a commune or a village, by any grouping: every
+        # column they filter and group by, so that they read this index only (migration 0022).
+        Index("ix_overdue_item_counts", "commune_id", "village_id", "origin", "unit_id", "topic_id", "kind",
+              "due_at"),
     )
 
     deadline_id: Mapped[int] = mapped_column(ForeignKey("deadline.id", ondelete="CASCADE"), primary_key=True,
@@ -55,3 +61,8 @@ class OverdueItem(Model):
     topic_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[Kind] = mapped_column(str_enum(Kind))
     origin: Mapped[Origin] = mapped_column(str_enum(Origin))
+    # Where the item's locality sits, as ``statistics.facts.places`` says (its commune, itself
+    # above the communes; its village or None): kept by the triggers from the locality's level
+    # and parent, so that the dashboard groups and filters by them without reading the tree.
+    commune_id: Mapped[int] = mapped_column(Integer)
+    village_id: Mapped[int | None] = mapped_column(Integer)

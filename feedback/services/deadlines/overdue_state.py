@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
-from feedback.models import Deadline, Feedback, OverdueItem
+from feedback.domain.paths import ids_of
+from feedback.models import Deadline, Feedback, Locality, LocalityLevel, OverdueItem
 from feedback.services.database import among, on_postgresql
 
 
@@ -116,8 +117,9 @@ def rebuild_overdue(session: Session) -> int:
 
 
 def kept_rows_recounted(session: Session) -> set[tuple[Any, ...]]:
-    """What ``overdue_item`` must hold, recomputed in Python from every clock and item: for each
-    (item, unit) with a breached open clock, its earliest (due_at, id) and the item's facts."""
+    """What ``overdue_item`` must hold, recomputed in Python from every clock, item and locality:
+    for each (item, unit) with a breached open clock, its earliest (due_at, id) and the item's
+    facts, its commune and village from the locality's path (as ``statistics.facts.places``)."""
     earliest: dict[tuple[int, int | None], Deadline] = {}
     for clock in session.scalars(select(Deadline).where(Deadline.met_at.is_(None), Deadline.closed_at.is_(None),
                                                         Deadline.breached_at.is_not(None))):
@@ -126,10 +128,26 @@ def kept_rows_recounted(session: Session) -> set[tuple[Any, ...]]:
             earliest[key] = clock
     items = {f.id: f for f in session.scalars(select(Feedback).where(
         Feedback.id.in_(sorted({k[0] for k in earliest}))))} if earliest else {}
+    where = _places_by_path(session)
     return {(c.id, c.feedback_id, c.unit_id, c.clock, c.due_at, items[c.feedback_id].received_at,
              items[c.feedback_id].current_unit_id, items[c.feedback_id].status, items[c.feedback_id].locality_id,
-             items[c.feedback_id].topic_id, items[c.feedback_id].kind, items[c.feedback_id].origin)
+             items[c.feedback_id].topic_id, items[c.feedback_id].kind, items[c.feedback_id].origin,
+             *where[items[c.feedback_id].locality_id])
             for c in earliest.values()}
+
+
+def _places_by_path(session: Session) -> dict[int, tuple[int, int | None]]:
+    """Each locality's (commune, village) from the levels along its path: the first commune and
+    village of the chain, the locality itself when no commune is on it (the oracle's own
+    derivation, apart from the triggers' level-and-parent one)."""
+    rows = session.execute(select(Locality.id, Locality.path, Locality.level)).all()
+    level_of = {row.id: row.level for row in rows}
+    found: dict[int, tuple[int, int | None]] = {}
+    for row in rows:
+        chain = ids_of(row.path) or (row.id,)
+        found[row.id] = (next((i for i in chain if level_of.get(i) is LocalityLevel.COMMUNE), row.id),
+                         next((i for i in chain if level_of.get(i) is LocalityLevel.VILLAGE), None))
+    return found
 
 
 def kept_rows(session: Session) -> set[tuple[Any, ...]]:
@@ -137,20 +155,22 @@ def kept_rows(session: Session) -> set[tuple[Any, ...]]:
     o = OverdueItem
     return {tuple(row) for row in session.execute(select(
         o.deadline_id, o.feedback_id, o.unit_id, o.clock, o.due_at, o.received_at, o.current_unit_id, o.status,
-        o.locality_id, o.topic_id, o.kind, o.origin))}
+        o.locality_id, o.topic_id, o.kind, o.origin, o.commune_id, o.village_id))}
 
 
-# The same statement as migration 0019's fill (a copy there: a migration never changes with the code).
+# The same statement as migrations 0019 and 0022 (copies there: a migration never changes with the code).
 FILL = """
 INSERT INTO overdue_item (deadline_id, feedback_id, unit_id, clock, due_at, received_at, current_unit_id, status,
-                          locality_id, topic_id, kind, origin)
+                          locality_id, topic_id, kind, origin, commune_id, village_id)
 SELECT d.id, d.feedback_id, d.unit_id, d.clock, d.due_at, f.received_at, f.current_unit_id, f.status,
-       f.locality_id, f.topic_id, f.kind, f.origin
+       f.locality_id, f.topic_id, f.kind, f.origin,
+       CASE WHEN l.level = 'village' AND l.parent_id IS NOT NULL THEN l.parent_id ELSE l.id END,
+       CASE WHEN l.level = 'village' THEN l.id END
 FROM (
     SELECT id, feedback_id, unit_id, clock, due_at,
            row_number() OVER (PARTITION BY feedback_id, unit_id ORDER BY due_at, id) AS n
     FROM deadline WHERE met_at IS NULL AND closed_at IS NULL AND breached_at IS NOT NULL
-) d JOIN feedback f ON f.id = d.feedback_id
+) d JOIN feedback f ON f.id = d.feedback_id JOIN locality l ON l.id = f.locality_id
 WHERE d.n = 1
 """
 
