@@ -110,6 +110,8 @@ def _places_fill_and_back(other: Flask) -> tuple[list[Any], list[Any], list[Any]
 
     migrations = other.config["MIGRATIONS_DIR"]
     read = "SELECT feedback_id, locality_id, commune_id, village_id FROM overdue_item ORDER BY feedback_id"
+    places = ("SELECT dimension, group_key, sum(n) FROM overdue_tally WHERE dimension IN ('commune', 'village') "
+              "GROUP BY dimension, group_key HAVING sum(n) <> 0 ORDER BY dimension, group_key")
     with other.app_context():
         upgrade(directory=migrations, revision="0020")
         d = make_directory()
@@ -127,9 +129,11 @@ def _places_fill_and_back(other: Flask) -> tuple[list[Any], list[Any], list[Any]
         upgrade(directory=migrations, revision="0022")
         with db.engine.begin() as conn:
             filled = [tuple(r) for r in conn.execute(sa.text(read))]
+            tallied = {tuple(r) for r in conn.execute(sa.text(places))}
             conn.execute(sa.text("UPDATE feedback SET locality_id = :p WHERE id = :i"),
                          {"p": van_don, "i": ids[0]})
             moved = [tuple(r) for r in conn.execute(sa.text(read))]
+            tallied_moved = {tuple(r) for r in conn.execute(sa.text(places))}
         downgrade(directory=migrations, revision="0020")
         with db.engine.begin() as conn:
             conn.execute(sa.text("UPDATE deadline SET breached_at = due_at WHERE feedback_id = :i"), {"i": ids[2]})
@@ -138,6 +142,8 @@ def _places_fill_and_back(other: Flask) -> tuple[list[Any], list[Any], list[Any]
         expected = [(ids[0], village, ha_tu, village), (ids[1], van_don, van_don, None)]
         assert filled == expected
         assert moved == [(ids[0], van_don, van_don, None), expected[1]]
+        assert tallied == {("commune", str(ha_tu), 1), ("commune", str(van_don), 1), ("village", str(village), 1)}
+        assert tallied_moved == {("commune", str(van_don), 2)}
         assert back == [(ids[0], van_don), (ids[1], van_don), (ids[2], ha_tu)]
         db.session.remove()
         db.engine.dispose()
@@ -145,8 +151,9 @@ def _places_fill_and_back(other: Flask) -> tuple[list[Any], list[Any], list[Any]
 
 
 def test_0022_fills_the_overdue_places_and_back_on_postgresql(app: Flask) -> None:
-    """Proves: rows kept before 0022 get their commune and village in the upgrade, the new
-    triggers copy them, and after the downgrade 0019's triggers keep the table again."""
+    """Proves: rows kept before 0022 get their commune and village in the upgrade and are
+    tallied, the new triggers copy them and move the tally, and after the downgrade 0019's
+    triggers keep the table again."""
     from tests.conftest import TEST_DB_URL, create_test_database
 
     url = sa.make_url(TEST_DB_URL).set(database=f"{sa.make_url(TEST_DB_URL).database}_0022")

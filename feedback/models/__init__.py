@@ -9,7 +9,7 @@ from feedback.models.handling import Answer, ExtensionRequest, InfoRequest, Note
 from feedback.models.health import WorkerHeartbeat
 from feedback.models.imports import ImportJob, ImportStatus
 from feedback.models.notifications import Notification
-from feedback.models.overdue import OverdueItem
+from feedback.models.overdue import OverdueItem, OverdueTally
 from feedback.models.ratings import Rating, Reopening
 from feedback.models.recommendations import Recommendation
 from feedback.models.statistics import StatDaily, StatFact, StatMonthly, StatMedian, StatMonthlyUnit, StatUnitName
@@ -37,6 +37,7 @@ __all__ = [
     "Note",
     "Notification",
     "OverdueItem",
+    "OverdueTally",
     "Rating",
     "Recommendation",
     "Reopening",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback.domain.status import Kind, Origin, Status
@@ -66,3 +66,24 @@ class OverdueItem(Model):
     # and parent, so that the dashboard groups and filters by them without reading the tree.
     commune_id: Mapped[int] = mapped_column(Integer)
     village_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class OverdueTally(Model):
+    """The kept rows counted per group, for the questions over the whole tree (a province-wide
+    or platform-wide page with no other filter) that would otherwise count every kept row.
+
+    One row per change: a trigger on ``overdue_item`` (migration 0022) adds +1 per dimension
+    (``unit``, ``commune``, ``village``, ``topic``, ``kind``, ``month``: the local month of the
+    due time) when a resident item's row with a unit appears, -1 when it goes, both when one of
+    those columns changes. Only INSERTs, so writers never wait for each other on a counter; a
+    group's count is the sum of its rows. ``compact_overdue_tally`` (the beat, every 5 minutes)
+    replaces the rows it sees by their sums, so that a read sums a few rows per group.
+    """
+
+    __tablename__ = "overdue_tally"
+    __table_args__ = (Index("ix_overdue_tally_group", "dimension", "group_key", "n"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16))
+    group_key: Mapped[str] = mapped_column(String(32))
+    n: Mapped[int] = mapped_column(Integer)

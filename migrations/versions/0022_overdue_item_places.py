@@ -18,6 +18,11 @@ Existing rows are filled in one UPDATE from ``locality``. ``ix_overdue_item_coun
 column the counts filter and group by, commune first (a commune's or a village's rows are a range
 of it), so that they read the index only.
 
+``overdue_tally`` counts the rows per unit, commune, village, topic, kind and due month for the
+pages over the whole tree (which would otherwise count every row): a trigger on ``overdue_item``
+inserts +1 or -1 rows (never updates one, so writers never wait on a counter), filled here from
+the existing rows by one INSERT per dimension.
+
 Revision ID: 0022
 Revises: 0020
 Create Date: 2026-11-30 16:00:00.000000
@@ -164,13 +169,81 @@ def drop_triggers() -> None:
     postgresql = op.get_bind().dialect.name == 'postgresql'
     for trigger, table in (('overdue_item_insert', 'deadline'), ('overdue_item_update', 'deadline'),
                            ('overdue_item_delete', 'deadline'), ('overdue_item_facts', 'feedback'),
-                           ('overdue_item_places', 'locality')):
+                           ('overdue_item_places', 'locality'), ('overdue_tally_change', 'overdue_item'),
+                           ('overdue_tally_insert', 'overdue_item'), ('overdue_tally_delete', 'overdue_item'),
+                           ('overdue_tally_update', 'overdue_item')):
         op.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}" if postgresql
                    else f"DROP TRIGGER IF EXISTS {trigger}")
     if postgresql:
         for function in ('overdue_item_clock()', 'overdue_item_facts()', 'overdue_item_places()',
-                         'overdue_item_refresh(integer, integer)'):
+                         'overdue_item_refresh(integer, integer)', 'overdue_tally_row()'):
             op.execute(f"DROP FUNCTION IF EXISTS {function}")
+
+
+def month_of(t: str, postgresql: bool) -> str:
+    """The local month (UTC+7 all year) of the due time of row ``t``, "YYYY-MM"."""
+    if postgresql:
+        return f"to_char(timezone('UTC', {t}.due_at) + interval '7 hours', 'YYYY-MM')"
+    return f"strftime('%Y-%m', {t}.due_at, '+7 hours')"
+
+
+def counted(t: str) -> str:
+    """The rows the dashboard counts: residents' items, clocks of a unit."""
+    return f"{t}.origin = 'resident' AND {t}.unit_id IS NOT NULL"
+
+
+def tally(t: str, sign: int, postgresql: bool) -> str:
+    """The statement adding ``sign`` to each group of row ``t`` (OLD or NEW), when it counts."""
+    return f"""INSERT INTO overdue_tally (dimension, group_key, n)
+    SELECT dimension, group_key, {sign} FROM (
+        SELECT 'unit' AS dimension, CAST({t}.unit_id AS VARCHAR(32)) AS group_key
+        UNION ALL SELECT 'commune', CAST({t}.commune_id AS VARCHAR(32))
+        UNION ALL SELECT 'village', CAST({t}.village_id AS VARCHAR(32))
+        UNION ALL SELECT 'topic', CAST({t}.topic_id AS VARCHAR(32))
+        UNION ALL SELECT 'kind', {t}.kind
+        UNION ALL SELECT 'month', {month_of(t, postgresql)}
+    ) AS tally WHERE group_key IS NOT NULL AND {counted(t)};"""
+
+
+TALLIED = ("origin", "unit_id", "commune_id", "village_id", "topic_id", "kind", "due_at")
+
+
+def tally_triggers(postgresql: bool) -> list[str]:
+    if postgresql:
+        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in TALLIED)
+        return [
+            f"""CREATE FUNCTION overdue_tally_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        {tally('OLD', -1, True)}
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        {tally('NEW', 1, True)}
+    END IF;
+    RETURN NULL;
+END $$""",
+            "CREATE TRIGGER overdue_tally_change AFTER INSERT OR DELETE ON overdue_item FOR EACH ROW "
+            "EXECUTE FUNCTION overdue_tally_row()",
+            f"CREATE TRIGGER overdue_tally_update AFTER UPDATE OF {', '.join(TALLIED)} ON overdue_item FOR EACH ROW "
+            f"WHEN ({changed}) EXECUTE FUNCTION overdue_tally_row()",
+        ]
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in TALLIED)
+    return [
+        f"CREATE TRIGGER overdue_tally_insert AFTER INSERT ON overdue_item BEGIN {tally('NEW', 1, False)} END",
+        f"CREATE TRIGGER overdue_tally_delete AFTER DELETE ON overdue_item BEGIN {tally('OLD', -1, False)} END",
+        f"CREATE TRIGGER overdue_tally_update AFTER UPDATE OF {', '.join(TALLIED)} ON overdue_item WHEN {changed} "
+        f"BEGIN {tally('OLD', -1, False)} {tally('NEW', 1, False)} END",
+    ]
+
+
+def fill_tally(postgresql: bool) -> str:
+    """The tally of the existing rows: one row per group."""
+    groups = [("unit", "CAST(unit_id AS VARCHAR(32))"), ("commune", "CAST(commune_id AS VARCHAR(32))"),
+              ("village", "CAST(village_id AS VARCHAR(32))"), ("topic", "CAST(topic_id AS VARCHAR(32))"),
+              ("kind", "kind"), ("month", month_of("overdue_item", postgresql))]
+    return "INSERT INTO overdue_tally (dimension, group_key, n) " + " UNION ALL ".join(
+        f"SELECT '{name}', {key}, count(*) FROM overdue_item WHERE {counted('overdue_item')} AND {key} IS NOT NULL "
+        f"GROUP BY {key}" for name, key in groups)
 
 
 # Every existing row's commune and village, in one statement (a join on the locality's id).
@@ -190,10 +263,25 @@ def upgrade():
     op.create_index('ix_overdue_item_counts', 'overdue_item',
                     ['commune_id', 'village_id', 'origin', 'unit_id', 'topic_id', 'kind', 'due_at'], unique=False)
     Shape(places=True).create()
+    op.create_table(
+        'overdue_tally',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('dimension', sa.String(length=16), nullable=False),
+        sa.Column('group_key', sa.String(length=32), nullable=False),
+        sa.Column('n', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_overdue_tally')),
+    )
+    op.create_index('ix_overdue_tally_group', 'overdue_tally', ['dimension', 'group_key', 'n'], unique=False)
+    postgresql = op.get_bind().dialect.name == 'postgresql'
+    op.execute(fill_tally(postgresql))
+    for statement in tally_triggers(postgresql):
+        op.execute(statement)
 
 
 def downgrade():
     drop_triggers()
+    op.drop_index('ix_overdue_tally_group', table_name='overdue_tally')
+    op.drop_table('overdue_tally')
     op.drop_index('ix_overdue_item_counts', table_name='overdue_item')
     with op.batch_alter_table('overdue_item') as batch_op:
         batch_op.drop_column('village_id')

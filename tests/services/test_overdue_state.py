@@ -18,14 +18,17 @@ from sqlalchemy.orm import Session
 from feedback.domain.access import Grant, Role, Viewer
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db
-from feedback.models import Deadline, Feedback, Locality, LocalityLevel, OverdueItem
+from feedback.models import Deadline, Feedback, Locality, LocalityLevel, OverdueItem, OverdueTally
 from feedback.services import statistics
 from feedback.services.deadlines import (
+    compact_overdue_tally,
     kept_rows,
     kept_rows_recounted,
     overdue_clause,
     rebuild_overdue,
     scan_deadlines,
+    tally_kept,
+    tally_recounted,
 )
 from feedback.services.access import viewer_for
 from feedback.services.items.admin_view import list_items
@@ -53,6 +56,7 @@ def _admin() -> Viewer:
 
 def _assert_kept_state_is_exact(p: Play, now: datetime) -> None:
     assert kept_rows(db.session) == kept_rows_recounted(db.session)
+    assert tally_kept(db.session) == tally_recounted(db.session)
     d = p.d
     scopes = [Scope(), Scope(territory_id=d.ha_tu.id), Scope(territory_id=d.province.id, locality_id=d.village.id),
               Scope(unit_id=d.environment_dept.id), Scope(topic_id=d.environment.id), Scope(kind=Kind.REPORT)]
@@ -108,6 +112,9 @@ def test_kept_overdue_equals_the_recount_through_a_random_mix(db_session: Sessio
             _submit(p)
         elif p.rng.random() < 0.1:
             scan_deadlines(p.now)
+            if p.rng.random() < 0.5:  # the beat's compaction, now and then
+                compact_overdue_tally(db.session)
+                db.session.commit()
         else:
             live = list(db.session.scalars(sa.select(Feedback).where(
                 Feedback.id.in_(p.items), Feedback.status.not_in([Status.REJECTED, Status.RECEIVED]))
@@ -135,10 +142,12 @@ def test_kept_overdue_equals_the_recount_through_a_random_mix(db_session: Sessio
     monkeypatch.setattr(overdue_state, "WINDOW_FIRST_READ", 1)
     _assert_kept_state_is_exact(p, later)
     assert checked == 8 and breached_open is not None
-    # A rebuild from the clocks gives what the triggers kept.
-    before = kept_rows(db.session)
+    # A rebuild from the clocks gives what the triggers kept, and its tally one row per group.
+    before, tally = kept_rows(db.session), tally_kept(db.session)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OverdueTally)) > len(tally)
     assert rebuild_overdue(db.session) == len(before)
-    assert kept_rows(db.session) == before
+    assert kept_rows(db.session) == before and tally_kept(db.session) == tally
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OverdueTally)) == len(tally)
 
 
 def test_item_facts_and_clock_changes_are_copied_by_the_triggers(db_session: Session, enqueued: Enqueued) -> None:
@@ -198,6 +207,7 @@ def test_overdue_grouped_by_commune_and_village_as_counted_by_hand(db_session: S
     places = [d.village, d.ha_tu, d.remote_village, d.remote_village, d.province, other_commune]
     _breach_one_clock_each(p, dict(zip(p.items, places)))
     assert kept_rows(db.session) == kept_rows_recounted(db.session)
+    assert tally_kept(db.session) == tally_recounted(db.session)
     now, whole = p.now, Scope(territory_id=d.province.id)
     assert overdue_counts(db.session, whole, "commune", now) == {d.ha_tu.id: 2, d.van_don.id: 2, d.province.id: 1}
     assert overdue_counts(db.session, whole, "village", now) == {d.village.id: 1, d.remote_village.id: 2}
@@ -224,6 +234,7 @@ def test_overdue_grouped_by_commune_and_village_as_counted_by_hand(db_session: S
     db.session.execute(sa.update(Locality).where(Locality.id == d.remote_village.id).values(
         parent_id=d.ha_tu.id, path=f"{d.ha_tu.path}{d.remote_village.id}/"))
     assert kept_rows(db.session) == kept_rows_recounted(db.session)
+    assert tally_kept(db.session) == tally_recounted(db.session)
     assert overdue_counts(db.session, whole, "commune", now) == {d.ha_tu.id: 4, d.province.id: 1}
     assert overdue_counts(db.session, Scope(territory_id=d.ha_tu.id), "village", now) == \
         {d.village.id: 1, d.remote_village.id: 3}
@@ -236,3 +247,8 @@ def test_overdue_grouped_by_commune_and_village_as_counted_by_hand(db_session: S
     assert overdue_counts(db.session, whole, "commune", now) == {d.ha_tu.id: 5}
     assert overdue_counts(db.session, whole, "village", now) == \
         {d.village.id: 1, d.remote_village.id: 3, d.van_don.id: 1}
+    # The whole tree (no territory: every province) is read from the tally.
+    assert overdue_counts(db.session, Scope(), "commune", now) == {d.ha_tu.id: 5, other_commune.id: 1}
+    assert overdue_counts(db.session, Scope(), "village", now) == \
+        {d.village.id: 1, d.remote_village.id: 3, d.van_don.id: 1}
+    assert tally_kept(db.session) == tally_recounted(db.session)

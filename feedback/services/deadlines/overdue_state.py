@@ -17,11 +17,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, text, union_all
+from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from feedback.domain.paths import ids_of
-from feedback.models import Deadline, Feedback, Locality, LocalityLevel, OverdueItem
+from feedback.domain.calendar import local_date
+from feedback.domain.status import Origin
+from feedback.models import Deadline, Feedback, Locality, LocalityLevel, OverdueItem, OverdueTally
 from feedback.services.database import among, on_postgresql
 
 
@@ -106,14 +108,68 @@ def late_page(session: Session, now: datetime, *, offset: int, limit: int, count
 
 
 def rebuild_overdue(session: Session) -> int:
-    """Refill ``overdue_item`` from the clocks (the triggers' result, computed at once); returns
-    its rows. Part of ``flask stats rebuild``; does not commit. On PostgreSQL the table is locked
-    until the commit: a clock or item changing meanwhile waits, then updates the refilled rows."""
+    """Refill ``overdue_item`` from the clocks (the triggers' result, computed at once) and its
+    tally from the rows (its trigger's result, compacted); returns the rows. Part of ``flask
+    stats rebuild``; does not commit. On PostgreSQL the table is locked until the commit: a
+    clock or item changing meanwhile waits, then updates the refilled rows."""
     if on_postgresql():
         session.execute(text("LOCK TABLE overdue_item IN EXCLUSIVE MODE"))
     session.execute(delete(OverdueItem))
+    session.execute(delete(OverdueTally))  # after the rows' -1s: empty, as the table is
     session.execute(text(FILL))
+    compact_overdue_tally(session)
     return int(session.scalar(select(func.count()).select_from(OverdueItem)) or 0)
+
+
+# One statement: the rows it deletes are the rows it sums. A row another transaction adds
+# meanwhile is not seen, so neither deleted nor summed: it stays and still counts. Two
+# compactions at once: the second skips the rows the first deleted, and sums only its own.
+_COMPACT = """
+WITH gone AS (DELETE FROM overdue_tally RETURNING dimension, group_key, n)
+INSERT INTO overdue_tally (dimension, group_key, n)
+SELECT dimension, group_key, sum(n) FROM gone GROUP BY dimension, group_key HAVING sum(n) <> 0
+"""
+
+
+def compact_overdue_tally(session: Session) -> int:
+    """Replace the tally's rows by one per group, their sum (none for a sum of 0), so that a
+    read sums a few rows per group; returns the rows left. Does not commit. (SQLite has one
+    writer at a time: a read, a delete and an insert in one transaction.)"""
+    if on_postgresql():
+        session.execute(text(_COMPACT))
+    else:
+        sums = [{"dimension": dimension, "group_key": key, "n": n} for dimension, key, n in session.execute(
+            select(OverdueTally.dimension, OverdueTally.group_key, func.sum(OverdueTally.n))
+            .group_by(OverdueTally.dimension, OverdueTally.group_key)) if n]
+        session.execute(delete(OverdueTally))
+        if sums:
+            session.execute(insert(OverdueTally), sums)
+    return int(session.scalar(select(func.count()).select_from(OverdueTally)) or 0)
+
+
+TALLIED = ("unit", "commune", "village", "topic", "kind", "month")
+
+
+def tally_kept(session: Session) -> dict[tuple[str, str], int]:
+    """The tally as kept: each (dimension, group key) with a sum that is not 0."""
+    return {(dimension, key): int(n) for dimension, key, n in session.execute(
+        select(OverdueTally.dimension, OverdueTally.group_key, func.sum(OverdueTally.n))
+        .group_by(OverdueTally.dimension, OverdueTally.group_key)) if n}
+
+
+def tally_recounted(session: Session) -> dict[tuple[str, str], int]:
+    """What the tally must sum to, counted in Python from the kept rows (residents' items,
+    clocks of a unit; the month of the due time in Việt Nam)."""
+    counts: dict[tuple[str, str], int] = {}
+    o = OverdueItem
+    for row in session.execute(select(o.unit_id, o.commune_id, o.village_id, o.topic_id, o.kind, o.due_at)
+                               .where(o.origin == Origin.RESIDENT, o.unit_id.is_not(None))):
+        day = local_date(row.due_at)
+        for dimension, key in zip(TALLIED, (row.unit_id, row.commune_id, row.village_id, row.topic_id,
+                                            row.kind.value, f"{day.year:04d}-{day.month:02d}")):
+            if key is not None:
+                counts[(dimension, str(key))] = counts.get((dimension, str(key)), 0) + 1
+    return counts
 
 
 def kept_rows_recounted(session: Session) -> set[tuple[Any, ...]]:
@@ -174,5 +230,5 @@ FROM (
 WHERE d.n = 1
 """
 
-__all__ = ["FILL", "kept_rows", "kept_rows_recounted", "late_condition", "late_ids", "late_page", "rebuild_overdue",
-           "window_clause", "window_rows"]
+__all__ = ["FILL", "TALLIED", "compact_overdue_tally", "kept_rows", "kept_rows_recounted", "late_condition", "late_ids",
+           "late_page", "rebuild_overdue", "tally_kept", "tally_recounted", "window_clause", "window_rows"]

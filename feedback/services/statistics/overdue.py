@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session, aliased
 
 from feedback.domain.calendar import local_date
 from feedback.domain.status import Kind, Origin
-from feedback.models import Deadline, Feedback, Locality, LocalityLevel, OverdueItem, Topic, Unit
+from feedback.models import Deadline, Feedback, Locality, LocalityLevel, OverdueItem, OverdueTally, Topic, Unit
 from feedback.services.database import on_postgresql
-from feedback.services.deadlines import overdue_clause, window_clause, window_rows
+from feedback.services.deadlines import TALLIED, overdue_clause, window_clause, window_rows
 from feedback.services.statistics.facts import Place, places
 from feedback.services.statistics.grouping import GroupId, month_of
 from feedback.services.statistics.values import Grouping, OverdueRow, Scope
@@ -303,21 +303,47 @@ def _month_of(key: Any) -> GroupId:
     return f"{key.year:04d}-{key.month:02d}" if isinstance(key, datetime) else key
 
 
-def overdue_counts(session: Session, scope: Scope, group: Grouping, now: datetime) -> dict[GroupId, int]:
-    """How many items are overdue now per group (by the due month of the earliest overdue clock
-    for "month"): one GROUP BY over the kept rows in scope (``ix_overdue_item_counts`` only),
-    corrected by the window's pairs."""
+def _whole(where: _InScope) -> bool:
+    """Whether the scope is the whole tree and nothing else (no unit, kind or topic): what the
+    tally counts."""
+    scope = where.scope
+    if scope.unit_id is not None or scope.kind is not None or scope.topic_id is not None:
+        return False
+    return all(node_id in where.nodes and where.nodes[node_id].whole
+               for node_id in (scope.territory_id, scope.locality_id) if node_id is not None)
+
+
+def _tallied(session: Session, dimension: str) -> dict[GroupId, int]:
+    """The kept rows per group of ``dimension``, summed from ``overdue_tally`` (a few rows per
+    group once compacted) instead of counted."""
+    as_id = dimension in ("unit", "commune", "village", "topic")
+    return {(int(key) if as_id else key): int(n) for key, n in session.execute(
+        select(OverdueTally.group_key, func.sum(OverdueTally.n)).where(OverdueTally.dimension == dimension)
+        .group_by(OverdueTally.group_key)) if n}
+
+
+def _kept_counts(session: Session, where: _InScope, group: Grouping) -> dict[GroupId, int]:
+    """The kept rows in scope per group: from the tally for the whole tree, else one GROUP BY
+    (for a commune or a village a range of ``ix_overdue_item_counts``)."""
+    if _whole(where) and group in TALLIED:
+        return _tallied(session, group)
     key: Any = {"unit": OverdueItem.unit_id, "commune": OverdueItem.commune_id, "village": OverdueItem.village_id,
                 "topic": OverdueItem.topic_id, "kind": OverdueItem.kind}.get(group)
     if key is None:
         key = _month_key(OverdueItem.due_at)
+    counts: dict[GroupId, int] = {}
+    for row in session.execute(select(key.label("key"), func.count()).where(*_scope_clauses(where, _KEPT))
+                               .group_by(key)):
+        if row[0] is not None:
+            counts[row[0].value if isinstance(row[0], Kind) else _month_of(row[0])] = row[1]
+    return counts
+
+
+def overdue_counts(session: Session, scope: Scope, group: Grouping, now: datetime) -> dict[GroupId, int]:
+    """How many items are overdue now per group (by the due month of the earliest overdue clock
+    for "month"): the kept rows in scope per group, corrected by the window's pairs."""
     where = _in_scope(session, scope)
-    rows = session.execute(select(key.label("key"), func.count()).where(*_scope_clauses(where, _KEPT))
-                           .group_by(key)).all()
-    counts: dict[GroupId, int] = defaultdict(int)
-    for row in rows:
-        value = row[0].value if isinstance(row[0], Kind) else _month_of(row[0])
-        counts[value] += row[1]
+    counts: dict[GroupId, int] = defaultdict(int, _kept_counts(session, where, group))
     kept, merged = _merged(session, where, now)
     for late in kept.values():
         counts[group_of_late(late, group)] -= 1  # type: ignore[index]
@@ -329,7 +355,10 @@ def overdue_counts(session: Session, scope: Scope, group: Grouping, now: datetim
 def overdue_total(session: Session, scope: Scope, now: datetime) -> int:
     """How many (item, unit) pairs are overdue now in ``scope``: one count over the kept rows."""
     where = _in_scope(session, scope)
-    kept = session.scalar(select(func.count()).select_from(OverdueItem).where(*_scope_clauses(where, _KEPT))) or 0
+    if _whole(where):
+        kept = sum(_tallied(session, "kind").values())  # every counted row has one kind
+    else:
+        kept = session.scalar(select(func.count()).select_from(OverdueItem).where(*_scope_clauses(where, _KEPT))) or 0
     old, merged = _merged(session, where, now)
     return kept - len(old) + len(merged)
 
