@@ -40,12 +40,13 @@ class OverdueItem(Model):
         # The admin list "overdue", newest first; the same for one unit's held items.
         Index("ix_overdue_item_received", "received_at", "feedback_id"),
         Index("ix_overdue_item_holder", "current_unit_id", "received_at", "feedback_id"),
-        # The dashboard for one unit.
-        Index("ix_overdue_item_unit", "unit_id"),
-        # The dashboard's counts for a province, a commune or a village, by any grouping: every
-        # column they filter and group by, so that they read this index only (migration 0022).
+        # The dashboard's counts by any grouping, for a unit, a commune or a village, a topic
+        # (area): every column they filter and group by, so that they read one range of one of
+        # these only (migration 0022). The whole tree's are in ``overdue_tally``.
+        Index("ix_overdue_item_unit", "unit_id", "origin", "commune_id", "village_id", "topic_id", "kind", "due_at"),
         Index("ix_overdue_item_counts", "commune_id", "village_id", "origin", "unit_id", "topic_id", "kind",
               "due_at"),
+        Index("ix_overdue_item_topic", "topic_id", "origin", "unit_id", "commune_id", "village_id", "kind", "due_at"),
     )
 
     deadline_id: Mapped[int] = mapped_column(ForeignKey("deadline.id", ondelete="CASCADE"), primary_key=True,

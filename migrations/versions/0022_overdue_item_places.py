@@ -16,7 +16,8 @@ and parent:
 
 Existing rows are filled in one UPDATE from ``locality``. ``ix_overdue_item_counts`` holds every
 column the counts filter and group by, commune first (a commune's or a village's rows are a range
-of it), so that they read the index only.
+of it), so that they read the index only; ``ix_overdue_item_topic`` the same, topic first (a topic
+area's rows), and ``ix_overdue_item_unit`` now too (a unit's rows).
 
 ``overdue_tally`` counts the rows per unit, commune, village, topic, kind and due month for the
 pages over the whole tree (which would otherwise count every row): a trigger on ``overdue_item``
@@ -262,6 +263,11 @@ def upgrade():
         batch_op.alter_column('commune_id', existing_type=sa.Integer(), nullable=False)
     op.create_index('ix_overdue_item_counts', 'overdue_item',
                     ['commune_id', 'village_id', 'origin', 'unit_id', 'topic_id', 'kind', 'due_at'], unique=False)
+    op.create_index('ix_overdue_item_topic', 'overdue_item',
+                    ['topic_id', 'origin', 'unit_id', 'commune_id', 'village_id', 'kind', 'due_at'], unique=False)
+    op.drop_index('ix_overdue_item_unit', table_name='overdue_item')
+    op.create_index('ix_overdue_item_unit', 'overdue_item',
+                    ['unit_id', 'origin', 'commune_id', 'village_id', 'topic_id', 'kind', 'due_at'], unique=False)
     Shape(places=True).create()
     op.create_table(
         'overdue_tally',
@@ -283,6 +289,9 @@ def downgrade():
     op.drop_index('ix_overdue_tally_group', table_name='overdue_tally')
     op.drop_table('overdue_tally')
     op.drop_index('ix_overdue_item_counts', table_name='overdue_item')
+    op.drop_index('ix_overdue_item_topic', table_name='overdue_item')
+    op.drop_index('ix_overdue_item_unit', table_name='overdue_item')
+    op.create_index('ix_overdue_item_unit', 'overdue_item', ['unit_id'], unique=False)
     with op.batch_alter_table('overdue_item') as batch_op:
         batch_op.drop_column('village_id')
         batch_op.drop_column('commune_id')
