@@ -110,8 +110,9 @@ def _places_fill_and_back(other: Flask) -> tuple[list[Any], list[Any], list[Any]
 
     migrations = other.config["MIGRATIONS_DIR"]
     read = "SELECT feedback_id, locality_id, commune_id, village_id FROM overdue_item ORDER BY feedback_id"
-    places = ("SELECT dimension, group_key, sum(n) FROM overdue_tally WHERE dimension IN ('commune', 'village') "
-              "GROUP BY dimension, group_key HAVING sum(n) <> 0 ORDER BY dimension, group_key")
+    places = ("SELECT 'commune', commune_id, sum(n) FROM overdue_tally WHERE commune_id IS NOT NULL "
+              "GROUP BY commune_id HAVING sum(n) <> 0 UNION ALL SELECT 'village', village_id, sum(n) "
+              "FROM overdue_tally WHERE village_id IS NOT NULL GROUP BY village_id HAVING sum(n) <> 0")
     with other.app_context():
         upgrade(directory=migrations, revision="0020")
         d = make_directory()
@@ -142,8 +143,8 @@ def _places_fill_and_back(other: Flask) -> tuple[list[Any], list[Any], list[Any]
         expected = [(ids[0], village, ha_tu, village), (ids[1], van_don, van_don, None)]
         assert filled == expected
         assert moved == [(ids[0], van_don, van_don, None), expected[1]]
-        assert tallied == {("commune", str(ha_tu), 1), ("commune", str(van_don), 1), ("village", str(village), 1)}
-        assert tallied_moved == {("commune", str(van_don), 2)}
+        assert tallied == {("commune", ha_tu, 1), ("commune", van_don, 1), ("village", village, 1)}
+        assert tallied_moved == {("commune", van_don, 2)}
         assert back == [(ids[0], van_don), (ids[1], van_don), (ids[2], ha_tu)]
         db.session.remove()
         db.engine.dispose()

@@ -73,18 +73,22 @@ class OverdueTally(Model):
     """The kept rows counted per group, for the questions over the whole tree (a province-wide
     or platform-wide page with no other filter) that would otherwise count every kept row.
 
-    One row per change: a trigger on ``overdue_item`` (migration 0022) adds +1 per dimension
-    (``unit``, ``commune``, ``village``, ``topic``, ``kind``, ``month``: the local month of the
-    due time) when a resident item's row with a unit appears, -1 when it goes, both when one of
-    those columns changes. Only INSERTs, so writers never wait for each other on a counter; a
-    group's count is the sum of its rows. ``compact_overdue_tally`` (the beat, every 5 minutes)
-    replaces the rows it sees by their sums, so that a read sums a few rows per group.
+    A trigger on ``overdue_item`` (migration 0022) inserts one row per change of a resident
+    item's row with a unit: its unit, commune, village, topic, kind and local due month with
+    ``n`` +1 when it appears, -1 when it goes, both when one of those changes. Only INSERTs, one
+    per change, so writers never wait for each other on a counter. A group's count is the sum of
+    ``n`` over the rows naming it (``unit_id = 7``: every row with that unit). The beat's
+    ``compact_overdue_tally`` replaces the rows it sees by one row per group of each dimension
+    (the other columns null), so that a read sums about 1,700 rows at 10 M items.
     """
 
     __tablename__ = "overdue_tally"
-    __table_args__ = (Index("ix_overdue_tally_group", "dimension", "group_key", "n"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dimension: Mapped[str] = mapped_column(String(16))
-    group_key: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int | None] = mapped_column(Integer)
+    commune_id: Mapped[int | None] = mapped_column(Integer)
+    village_id: Mapped[int | None] = mapped_column(Integer)
+    topic_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str | None] = mapped_column(String(24))
+    month: Mapped[str | None] = mapped_column(String(7))  # "YYYY-MM", Việt Nam's time
     n: Mapped[int] = mapped_column(Integer)

@@ -21,8 +21,8 @@ area's rows), and ``ix_overdue_item_unit`` now too (a unit's rows).
 
 ``overdue_tally`` counts the rows per unit, commune, village, topic, kind and due month for the
 pages over the whole tree (which would otherwise count every row): a trigger on ``overdue_item``
-inserts +1 or -1 rows (never updates one, so writers never wait on a counter), filled here from
-the existing rows by one INSERT per dimension.
+inserts one +1 or -1 row per change (never updates one, so writers never wait on a counter),
+filled here from the existing rows, one row per group of each dimension.
 
 Revision ID: 0022
 Revises: 0020
@@ -193,17 +193,13 @@ def counted(t: str) -> str:
     return f"{t}.origin = 'resident' AND {t}.unit_id IS NOT NULL"
 
 
+TALLY_COLUMNS = "unit_id, commune_id, village_id, topic_id, kind, month, n"
+
+
 def tally(t: str, sign: int, postgresql: bool) -> str:
-    """The statement adding ``sign`` to each group of row ``t`` (OLD or NEW), when it counts."""
-    return f"""INSERT INTO overdue_tally (dimension, group_key, n)
-    SELECT dimension, group_key, {sign} FROM (
-        SELECT 'unit' AS dimension, CAST({t}.unit_id AS VARCHAR(32)) AS group_key
-        UNION ALL SELECT 'commune', CAST({t}.commune_id AS VARCHAR(32))
-        UNION ALL SELECT 'village', CAST({t}.village_id AS VARCHAR(32))
-        UNION ALL SELECT 'topic', CAST({t}.topic_id AS VARCHAR(32))
-        UNION ALL SELECT 'kind', {t}.kind
-        UNION ALL SELECT 'month', {month_of(t, postgresql)}
-    ) AS tally WHERE group_key IS NOT NULL AND {counted(t)};"""
+    """The statement adding ``sign`` to the groups of row ``t`` (OLD or NEW), when it counts."""
+    return (f"INSERT INTO overdue_tally ({TALLY_COLUMNS}) SELECT {t}.unit_id, {t}.commune_id, {t}.village_id, "
+            f"{t}.topic_id, {t}.kind, {month_of(t, postgresql)}, {sign} WHERE {counted(t)};")
 
 
 TALLIED = ("origin", "unit_id", "commune_id", "village_id", "topic_id", "kind", "due_at")
@@ -238,13 +234,12 @@ END $$""",
 
 
 def fill_tally(postgresql: bool) -> str:
-    """The tally of the existing rows: one row per group."""
-    groups = [("unit", "CAST(unit_id AS VARCHAR(32))"), ("commune", "CAST(commune_id AS VARCHAR(32))"),
-              ("village", "CAST(village_id AS VARCHAR(32))"), ("topic", "CAST(topic_id AS VARCHAR(32))"),
-              ("kind", "kind"), ("month", month_of("overdue_item", postgresql))]
-    return "INSERT INTO overdue_tally (dimension, group_key, n) " + " UNION ALL ".join(
-        f"SELECT '{name}', {key}, count(*) FROM overdue_item WHERE {counted('overdue_item')} AND {key} IS NOT NULL "
-        f"GROUP BY {key}" for name, key in groups)
+    """The tally of the existing rows, compacted: one row per group of each dimension."""
+    keys = ["unit_id", "commune_id", "village_id", "topic_id", "kind", month_of("overdue_item", postgresql)]
+    nulls = ["CAST(NULL AS INTEGER)"] * 4 + ["CAST(NULL AS VARCHAR(24))", "CAST(NULL AS VARCHAR(7))"]
+    return f"INSERT INTO overdue_tally ({TALLY_COLUMNS}) " + " UNION ALL ".join(
+        f"SELECT {', '.join(key if i == j else nulls[j] for j in range(len(keys)))}, count(*) FROM overdue_item "
+        f"WHERE {counted('overdue_item')} AND {key} IS NOT NULL GROUP BY {key}" for i, key in enumerate(keys))
 
 
 # Every existing row's commune and village, in one statement (a join on the locality's id).
@@ -272,12 +267,15 @@ def upgrade():
     op.create_table(
         'overdue_tally',
         sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('dimension', sa.String(length=16), nullable=False),
-        sa.Column('group_key', sa.String(length=32), nullable=False),
+        sa.Column('unit_id', sa.Integer(), nullable=True),
+        sa.Column('commune_id', sa.Integer(), nullable=True),
+        sa.Column('village_id', sa.Integer(), nullable=True),
+        sa.Column('topic_id', sa.Integer(), nullable=True),
+        sa.Column('kind', sa.String(length=24), nullable=True),
+        sa.Column('month', sa.String(length=7), nullable=True),
         sa.Column('n', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_overdue_tally')),
     )
-    op.create_index('ix_overdue_tally_group', 'overdue_tally', ['dimension', 'group_key', 'n'], unique=False)
     postgresql = op.get_bind().dialect.name == 'postgresql'
     op.execute(fill_tally(postgresql))
     for statement in tally_triggers(postgresql):
@@ -286,7 +284,6 @@ def upgrade():
 
 def downgrade():
     drop_triggers()
-    op.drop_index('ix_overdue_tally_group', table_name='overdue_tally')
     op.drop_table('overdue_tally')
     op.drop_index('ix_overdue_item_counts', table_name='overdue_item')
     op.drop_index('ix_overdue_item_topic', table_name='overdue_item')

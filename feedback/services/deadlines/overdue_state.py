@@ -121,40 +121,51 @@ def rebuild_overdue(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(OverdueItem)) or 0)
 
 
-# One statement: the rows it deletes are the rows it sums. A row another transaction adds
-# meanwhile is not seen, so neither deleted nor summed: it stays and still counts. Two
-# compactions at once: the second skips the rows the first deleted, and sums only its own.
-_COMPACT = """
-WITH gone AS (DELETE FROM overdue_tally RETURNING dimension, group_key, n)
-INSERT INTO overdue_tally (dimension, group_key, n)
-SELECT dimension, group_key, sum(n) FROM gone GROUP BY dimension, group_key HAVING sum(n) <> 0
-"""
+# The tally's dimensions, as its columns.
+TALLIED = {"unit": "unit_id", "commune": "commune_id", "village": "village_id", "topic": "topic_id", "kind": "kind",
+           "month": "month"}
+_NULLS = {"unit": "CAST(NULL AS INTEGER)", "commune": "CAST(NULL AS INTEGER)", "village": "CAST(NULL AS INTEGER)",
+          "topic": "CAST(NULL AS INTEGER)", "kind": "CAST(NULL AS VARCHAR(24))", "month": "CAST(NULL AS VARCHAR(7))"}
+_COLUMNS = ", ".join(TALLIED.values())
+# One statement: the rows it deletes are the rows it sums, one row per group of each dimension.
+# A row another transaction adds meanwhile is not seen, so neither deleted nor summed: it stays
+# and still counts. Two compactions at once: the second skips the rows the first deleted.
+_COMPACT = (f"WITH gone AS (DELETE FROM overdue_tally RETURNING {_COLUMNS}, n) "
+            f"INSERT INTO overdue_tally ({_COLUMNS}, n) " + " UNION ALL ".join(
+                "SELECT " + ", ".join(column if name == dimension else _NULLS[name] for name, column in TALLIED.items())
+                + f", sum(n) FROM gone WHERE {key} IS NOT NULL GROUP BY {key} HAVING sum(n) <> 0"
+                for dimension, key in TALLIED.items()))
 
 
 def compact_overdue_tally(session: Session) -> int:
-    """Replace the tally's rows by one per group, their sum (none for a sum of 0), so that a
-    read sums a few rows per group; returns the rows left. Does not commit. (SQLite has one
-    writer at a time: a read, a delete and an insert in one transaction.)"""
+    """Replace the tally's rows by one per group of each dimension (their sum; none for a sum
+    of 0), so that a read sums a few rows per group; returns the rows left. Does not commit.
+    (SQLite has one writer at a time: a read, a delete and an insert in one transaction.)"""
     if on_postgresql():
         session.execute(text(_COMPACT))
     else:
-        sums = [{"dimension": dimension, "group_key": key, "n": n} for dimension, key, n in session.execute(
-            select(OverdueTally.dimension, OverdueTally.group_key, func.sum(OverdueTally.n))
-            .group_by(OverdueTally.dimension, OverdueTally.group_key)) if n]
+        rows = [{**dict.fromkeys(TALLIED.values()), column: key, "n": n}
+                for (_, column), sums in zip(TALLIED.items(), _tally_sums(session)) for key, n in sums.items()]
         session.execute(delete(OverdueTally))
-        if sums:
-            session.execute(insert(OverdueTally), sums)
+        if rows:
+            session.execute(insert(OverdueTally), rows)
     return int(session.scalar(select(func.count()).select_from(OverdueTally)) or 0)
 
 
-TALLIED = ("unit", "commune", "village", "topic", "kind", "month")
+def _tally_sums(session: Session) -> list[dict[Any, int]]:
+    """Per dimension (in ``TALLIED``'s order): each group's sum, when not 0."""
+    found = []
+    for column in TALLIED.values():
+        key = getattr(OverdueTally, column)
+        found.append({k: int(n) for k, n in session.execute(
+            select(key, func.sum(OverdueTally.n)).where(key.is_not(None)).group_by(key)) if n})
+    return found
 
 
 def tally_kept(session: Session) -> dict[tuple[str, str], int]:
     """The tally as kept: each (dimension, group key) with a sum that is not 0."""
-    return {(dimension, key): int(n) for dimension, key, n in session.execute(
-        select(OverdueTally.dimension, OverdueTally.group_key, func.sum(OverdueTally.n))
-        .group_by(OverdueTally.dimension, OverdueTally.group_key)) if n}
+    return {(dimension, str(key)): n for dimension, sums in zip(TALLIED, _tally_sums(session))
+            for key, n in sums.items()}
 
 
 def tally_recounted(session: Session) -> dict[tuple[str, str], int]:

@@ -329,12 +329,11 @@ def _whole(where: _InScope) -> bool:
 
 
 def _tallied(session: Session, dimension: str) -> dict[GroupId, int]:
-    """The kept rows per group of ``dimension``, summed from ``overdue_tally`` (a few rows per
-    group once compacted) instead of counted."""
-    as_id = dimension in ("unit", "commune", "village", "topic")
-    return {(int(key) if as_id else key): int(n) for key, n in session.execute(
-        select(OverdueTally.group_key, func.sum(OverdueTally.n)).where(OverdueTally.dimension == dimension)
-        .group_by(OverdueTally.group_key)) if n}
+    """The kept rows per group of ``dimension``, summed from ``overdue_tally`` (once compacted,
+    a row per group of each dimension) instead of counted."""
+    key = getattr(OverdueTally, TALLIED[dimension])
+    return {k: int(n) for k, n in session.execute(
+        select(key, func.sum(OverdueTally.n)).where(key.is_not(None)).group_by(key)) if n}
 
 
 def _kept_counts(session: Session, where: _InScope, group: Grouping) -> dict[GroupId, int]:
