@@ -4,10 +4,12 @@ rollups: it changes by the minute). Read only.
 Two ways to the same answer:
 
 - ``overdue_counts``, ``overdue_total``, ``late_items``, ``overdue_now``: from the kept state
-  (``overdue_item``, one row per item and unit with a breached open clock, trigger-maintained)
-  united with the window of open clocks past due but not yet breached
-  (``feedback.services.deadlines.overdue_state``): their cost follows the overdue items in
-  scope, counted in SQL, never the clocks' history. What the dashboard, exports and briefing read.
+  (``overdue_item``, one row per item and unit with a breached open clock, trigger-maintained,
+  with the item's commune and village) united with the window of open clocks past due but not
+  yet breached (``feedback.services.deadlines.overdue_state``): their cost follows the overdue
+  items in scope (one range of a covering index), counted in SQL, never the clocks' history;
+  over the whole tree the counts are summed from ``overdue_tally`` instead. What the dashboard,
+  exports and briefing read.
 - ``recount_late_items``, ``recount_overdue_counts``: the rule ``overdue_clause`` over the
   clocks themselves, item by item: the oracle the kept state is tested against (``recount``).
 """
