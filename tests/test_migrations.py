@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -84,3 +87,87 @@ def test_0007_splits_the_end_reason_of_existing_assignments_and_back(app: Flask)
     assert converted == [("not_competent", "Thuộc thẩm quyền UBND phường"), ("not_competent", ""),
                          (None, "hết hạn"), (None, None)]
     assert [tuple(row) for row in restored] == old
+
+
+def _migrated_to(url: str, app: Flask) -> Flask:
+    from feedback import create_app
+
+    other = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=app.config["UPLOAD_DIR"])
+    app.extensions["celery"].set_default()  # create_app made the other app's Celery the default
+    return other
+
+
+def _places_fill_and_back(other: Flask) -> tuple[list[Any], list[Any], list[Any]]:
+    """At 0023 an overdue item in a village and one in a commune (kept by 0019's triggers); up to
+    0024, a move of the village's item to the commune, then back down to 0023 and a third clock
+    breached. Returns (rows after 0024, after the move, rows after the downgrade)."""
+    from datetime import UTC, datetime
+
+    from flask_migrate import downgrade, upgrade
+
+    from feedback.models import Deadline
+    from tests.factories import make_directory, make_feedback
+
+    migrations = other.config["MIGRATIONS_DIR"]
+    read = "SELECT feedback_id, locality_id, commune_id, village_id FROM overdue_item ORDER BY feedback_id"
+    places = ("SELECT 'commune', commune_id, sum(n) FROM overdue_tally WHERE commune_id IS NOT NULL "
+              "GROUP BY commune_id HAVING sum(n) <> 0 UNION ALL SELECT 'village', village_id, sum(n) "
+              "FROM overdue_tally WHERE village_id IS NOT NULL GROUP BY village_id HAVING sum(n) <> 0")
+    with other.app_context():
+        upgrade(directory=migrations, revision="0023")
+        d = make_directory()
+        at = datetime(2026, 11, 2, 3, tzinfo=UTC)
+        items = [make_feedback(d, locality=place) for place in (d.village, d.van_don, d.ha_tu)]
+        for item in items:
+            db.session.add(Deadline(feedback_id=item.id, unit_id=d.ubnd_ha_tu.id, clock="resolution", legal_basis="",
+                                    day_type="working", period_days=10, starts_at=at, due_at=at,
+                                    breached_at=at if item is not items[2] else None))
+        db.session.flush()
+        ids = [item.id for item in items]
+        village, ha_tu, van_don = d.village.id, d.ha_tu.id, d.van_don.id
+        db.session.commit()
+        db.session.close()  # no transaction of the test's holds a lock that the migrations wait for
+        upgrade(directory=migrations, revision="0024")
+        with db.engine.begin() as conn:
+            filled = [tuple(r) for r in conn.execute(sa.text(read))]
+            tallied = {tuple(r) for r in conn.execute(sa.text(places))}
+            conn.execute(sa.text("UPDATE feedback SET locality_id = :p WHERE id = :i"),
+                         {"p": van_don, "i": ids[0]})
+            moved = [tuple(r) for r in conn.execute(sa.text(read))]
+            tallied_moved = {tuple(r) for r in conn.execute(sa.text(places))}
+        downgrade(directory=migrations, revision="0023")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE deadline SET breached_at = due_at WHERE feedback_id = :i"), {"i": ids[2]})
+            back = [tuple(r) for r in conn.execute(sa.text(
+                "SELECT feedback_id, locality_id FROM overdue_item ORDER BY feedback_id"))]
+        expected = [(ids[0], village, ha_tu, village), (ids[1], van_don, van_don, None)]
+        assert filled == expected
+        assert moved == [(ids[0], van_don, van_don, None), expected[1]]
+        assert tallied == {("commune", ha_tu, 1), ("commune", van_don, 1), ("village", village, 1)}
+        assert tallied_moved == {("commune", van_don, 2)}
+        assert back == [(ids[0], van_don), (ids[1], van_don), (ids[2], ha_tu)]
+        db.session.remove()
+        db.engine.dispose()
+    return filled, moved, back
+
+
+def test_0024_fills_the_overdue_places_and_back_on_postgresql(app: Flask) -> None:
+    """Proves: rows kept before 0024 get their commune and village in the upgrade and are
+    tallied, the new triggers copy them and move the tally, and after the downgrade 0019's
+    triggers keep the table again."""
+    from tests.conftest import TEST_DB_URL, create_test_database
+
+    url = sa.make_url(TEST_DB_URL).set(database=f"{sa.make_url(TEST_DB_URL).database}_0024")
+    create_test_database(url.render_as_string(hide_password=False))
+    try:
+        _places_fill_and_back(_migrated_to(url.render_as_string(hide_password=False), app))
+    finally:
+        engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        engine.dispose()
+
+
+def test_0024_fills_the_overdue_places_and_back_on_sqlite(app: Flask, tmp_path: Path) -> None:
+    """The same on SQLite (the table is copied to make its commune NOT NULL)."""
+    _places_fill_and_back(_migrated_to(f"sqlite:///{tmp_path / 'feedback.sqlite3'}", app))

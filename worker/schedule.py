@@ -37,6 +37,7 @@ BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "generate-briefing-reports": {"task": GENERATE_BRIEFING_REPORTS, "schedule": timedelta(hours=1)},
     # The medians of the wide questions computed ahead (only the groups with new answers): the
     # dashboards and the open data read them while exact, and compute the others themselves.
+    # The same task compacts the overdue tally (the whole-tree overdue counts sum its rows).
     "refresh-medians": {"task": REFRESH_MEDIANS, "schedule": timedelta(minutes=5)},
 }
 

@@ -9,7 +9,7 @@ from feedback.models.handling import Answer, ExtensionRequest, InfoRequest, Note
 from feedback.models.health import WorkerHeartbeat
 from feedback.models.imports import ImportJob, ImportStatus
 from feedback.models.notifications import Notification
-from feedback.models.overdue import OverdueItem
+from feedback.models.overdue import OverdueItem, OverdueTally
 from feedback.models.ratings import Rating, Reopening
 from feedback.models.recommendations import Recommendation
 from feedback.models.statistics import (
@@ -39,6 +39,7 @@ __all__ = [
     "Note",
     "Notification",
     "OverdueItem",
+    "OverdueTally",
     "Rating",
     "Recommendation",
     "Reopening",

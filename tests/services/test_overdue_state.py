@@ -18,14 +18,17 @@ from sqlalchemy.orm import Session
 from feedback.domain.access import Grant, Role, Viewer
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db
-from feedback.models import Deadline, Feedback, OverdueItem
+from feedback.models import Deadline, Feedback, Locality, LocalityLevel, OverdueItem, OverdueTally
 from feedback.services import statistics
 from feedback.services.deadlines import (
+    compact_overdue_tally,
     kept_rows,
     kept_rows_recounted,
     overdue_clause,
     rebuild_overdue,
     scan_deadlines,
+    tally_kept,
+    tally_recounted,
 )
 from feedback.services.access import viewer_for
 from feedback.services.items.admin_view import list_items
@@ -39,6 +42,7 @@ from feedback.services.statistics.overdue import (
 )
 from feedback.services.workspace.inbox import InboxFilters, inbox
 from tests.conftest import Enqueued
+from tests.factories import add_locality
 from tests.services.test_statistics_random import REFUSALS, Play, _act, _setup, _submit
 
 
@@ -52,6 +56,7 @@ def _admin() -> Viewer:
 
 def _assert_kept_state_is_exact(p: Play, now: datetime) -> None:
     assert kept_rows(db.session) == kept_rows_recounted(db.session)
+    assert tally_kept(db.session) == tally_recounted(db.session)
     d = p.d
     scopes = [Scope(), Scope(territory_id=d.ha_tu.id), Scope(territory_id=d.province.id, locality_id=d.village.id),
               Scope(unit_id=d.environment_dept.id), Scope(topic_id=d.environment.id), Scope(kind=Kind.REPORT)]
@@ -107,6 +112,9 @@ def test_kept_overdue_equals_the_recount_through_a_random_mix(db_session: Sessio
             _submit(p)
         elif p.rng.random() < 0.1:
             scan_deadlines(p.now)
+            if p.rng.random() < 0.5:  # the beat's compaction, now and then
+                compact_overdue_tally(db.session)
+                db.session.commit()
         else:
             live = list(db.session.scalars(sa.select(Feedback).where(
                 Feedback.id.in_(p.items), Feedback.status.not_in([Status.REJECTED, Status.RECEIVED]))
@@ -134,10 +142,11 @@ def test_kept_overdue_equals_the_recount_through_a_random_mix(db_session: Sessio
     monkeypatch.setattr(overdue_state, "WINDOW_FIRST_READ", 1)
     _assert_kept_state_is_exact(p, later)
     assert checked == 8 and breached_open is not None
-    # A rebuild from the clocks gives what the triggers kept.
-    before = kept_rows(db.session)
+    # A rebuild from the clocks gives what the triggers kept, and its tally one row per group.
+    before, tally = kept_rows(db.session), tally_kept(db.session)
     assert rebuild_overdue(db.session) == len(before)
-    assert kept_rows(db.session) == before
+    assert kept_rows(db.session) == before and tally_kept(db.session) == tally
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OverdueTally)) == len(tally)
 
 
 def test_item_facts_and_clock_changes_are_copied_by_the_triggers(db_session: Session, enqueued: Enqueued) -> None:
@@ -167,3 +176,78 @@ def test_item_facts_and_clock_changes_are_copied_by_the_triggers(db_session: Ses
     assert not db.session.scalar(sa.select(sa.func.count()).select_from(OverdueItem)
                                  .where(OverdueItem.deadline_id == clock.id))
     assert kept_rows(db.session) == kept_rows_recounted(db.session)
+
+
+def _breach_one_clock_each(p: Play, placed: dict[int, Locality]) -> None:
+    """Move each item to its locality and breach one of its open clocks (core UPDATEs: only the
+    triggers write ``overdue_item``)."""
+    for item_id, locality in placed.items():
+        db.session.execute(sa.update(Feedback).where(Feedback.id == item_id).values(locality_id=locality.id))
+        clock = db.session.scalars(sa.select(Deadline).where(
+            Deadline.feedback_id == item_id, Deadline.closed_at.is_(None), Deadline.met_at.is_(None),
+            Deadline.unit_id.is_not(None)).order_by(Deadline.id)).first()
+        assert clock is not None
+        db.session.execute(sa.update(Deadline).where(Deadline.id == clock.id).values(breached_at=p.now))
+
+
+def test_overdue_grouped_by_commune_and_village_as_counted_by_hand(db_session: Session, enqueued: Enqueued) -> None:
+    """Five overdue items placed by hand: two in Hà Tu (one in its village), two in Vân Đồn's
+    village, one at the province; a second province's commune holds a sixth. Each figure below
+    is counted on paper; a commune or village taken from the wrong level or parent, or a
+    territory that leaks the other province, changes one of them."""
+    p = _setup()
+    p.rng.seed(3)
+    d = p.d
+    other = add_locality("25", "Tỉnh khác", "tỉnh", LocalityLevel.PROVINCE)
+    other_commune = add_locality("25001", "Xã khác", "xã", LocalityLevel.COMMUNE, other)
+    db.session.commit()
+    for _ in range(6):
+        _submit(p)
+    places = [d.village, d.ha_tu, d.remote_village, d.remote_village, d.province, other_commune]
+    _breach_one_clock_each(p, dict(zip(p.items, places)))
+    assert kept_rows(db.session) == kept_rows_recounted(db.session)
+    assert tally_kept(db.session) == tally_recounted(db.session)
+    now, whole = p.now, Scope(territory_id=d.province.id)
+    assert overdue_counts(db.session, whole, "commune", now) == {d.ha_tu.id: 2, d.van_don.id: 2, d.province.id: 1}
+    assert overdue_counts(db.session, whole, "village", now) == {d.village.id: 1, d.remote_village.id: 2}
+    assert overdue_counts(db.session, Scope(), "commune", now) == \
+        {d.ha_tu.id: 2, d.van_don.id: 2, d.province.id: 1, other_commune.id: 1}
+    assert overdue_counts(db.session, Scope(territory_id=other.id), "commune", now) == {other_commune.id: 1}
+    assert overdue_counts(db.session, Scope(territory_id=d.ha_tu.id), "village", now) == {d.village.id: 1}
+    assert overdue_total(db.session, Scope(territory_id=d.ha_tu.id), now) == 2
+    assert overdue_total(db.session, Scope(territory_id=d.province.id, locality_id=d.remote_village.id), now) == 2
+    assert overdue_total(db.session, whole, now) == 5
+    assert overdue_total(db.session, Scope(), now) == 6
+    for scope in (whole, Scope(), Scope(territory_id=other.id), Scope(territory_id=d.van_don.id),
+                  Scope(territory_id=d.province.id, locality_id=d.village.id)):
+        for group in ("commune", "village"):
+            assert overdue_counts(db.session, scope, group, now) == \
+                recount_overdue_counts(db.session, scope, group, now), (scope, group)
+
+    # The unit corrects an item's place: Hà Tu's commune-level item goes to Vân Đồn's village.
+    db.session.execute(sa.update(Feedback).where(Feedback.id == p.items[1]).values(locality_id=d.remote_village.id))
+    assert overdue_counts(db.session, whole, "commune", now) == {d.ha_tu.id: 1, d.van_don.id: 3, d.province.id: 1}
+    assert overdue_counts(db.session, whole, "village", now) == {d.village.id: 1, d.remote_village.id: 3}
+
+    # A directory import moves Vân Đồn's village under Hà Tu (its parent and path).
+    db.session.execute(sa.update(Locality).where(Locality.id == d.remote_village.id).values(
+        parent_id=d.ha_tu.id, path=f"{d.ha_tu.path}{d.remote_village.id}/"))
+    assert kept_rows(db.session) == kept_rows_recounted(db.session)
+    assert tally_kept(db.session) == tally_recounted(db.session)
+    assert overdue_counts(db.session, whole, "commune", now) == {d.ha_tu.id: 4, d.province.id: 1}
+    assert overdue_counts(db.session, Scope(territory_id=d.ha_tu.id), "village", now) == \
+        {d.village.id: 1, d.remote_village.id: 3}
+    assert overdue_total(db.session, Scope(territory_id=d.van_don.id), now) == 0
+    # And a commune that becomes a village of Hà Tu takes its own items there.
+    db.session.execute(sa.update(Locality).where(Locality.id == d.van_don.id).values(
+        parent_id=d.ha_tu.id, level=LocalityLevel.VILLAGE, path=f"{d.ha_tu.path}{d.van_don.id}/"))
+    db.session.execute(sa.update(Feedback).where(Feedback.id == p.items[4]).values(locality_id=d.van_don.id))
+    assert kept_rows(db.session) == kept_rows_recounted(db.session)
+    assert overdue_counts(db.session, whole, "commune", now) == {d.ha_tu.id: 5}
+    assert overdue_counts(db.session, whole, "village", now) == \
+        {d.village.id: 1, d.remote_village.id: 3, d.van_don.id: 1}
+    # The whole tree (no territory: every province) is read from the tally.
+    assert overdue_counts(db.session, Scope(), "commune", now) == {d.ha_tu.id: 5, other_commune.id: 1}
+    assert overdue_counts(db.session, Scope(), "village", now) == \
+        {d.village.id: 1, d.remote_village.id: 3, d.van_don.id: 1}
+    assert tally_kept(db.session) == tally_recounted(db.session)

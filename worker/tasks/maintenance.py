@@ -7,6 +7,7 @@ from flask import current_app
 
 from feedback.extensions import db
 from feedback.jobs import PURGE_BROKER_MESSAGES, REFRESH_MEDIANS, TIDY_UPLOADS
+from feedback.services.deadlines import compact_overdue_tally
 from feedback.services.health import beat
 from feedback.services.intake import purge_consumed_broker_messages, tidy_uploads as tidy_uploads_service
 from feedback.services.statistics import refresh_medians as refresh_medians_service
@@ -34,9 +35,13 @@ def purge_broker_messages(now: str | None = None) -> dict[str, int | None]:
 
 @shared_task(name=REFRESH_MEDIANS, **RETRY_ON_DATABASE_ERRORS)
 def refresh_medians(now: str | None = None) -> dict[str, int]:
-    """Recompute the medians computed ahead whose answers changed (statistics.medians), then
-    record the heartbeat. Idempotent: a second run computes nothing new."""
+    """Recompute the medians computed ahead whose answers changed (statistics.medians), compact
+    the overdue tally (one row per group again: its reads stay a few rows), then record the
+    heartbeat. Idempotent: a second run computes nothing new."""
     at = task_now(now)
     result = refresh_medians_service(db.session(), at)
+    tally_rows = compact_overdue_tally(db.session())
+    db.session.commit()
     beat(REFRESH_MEDIANS, at)
-    return {"questions": result.questions, "computed": result.computed, "forgotten": result.forgotten}
+    return {"questions": result.questions, "computed": result.computed, "forgotten": result.forgotten,
+            "tally_rows": tally_rows}

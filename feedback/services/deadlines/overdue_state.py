@@ -17,10 +17,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, text, union_all
+from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
-from feedback.models import Deadline, Feedback, OverdueItem
+from feedback.domain.paths import ids_of
+from feedback.domain.calendar import local_date
+from feedback.domain.status import Origin
+from feedback.models import Deadline, Feedback, Locality, LocalityLevel, OverdueItem, OverdueTally
 from feedback.services.database import among, on_postgresql
 
 
@@ -105,19 +108,85 @@ def late_page(session: Session, now: datetime, *, offset: int, limit: int, count
 
 
 def rebuild_overdue(session: Session) -> int:
-    """Refill ``overdue_item`` from the clocks (the triggers' result, computed at once); returns
-    its rows. Part of ``flask stats rebuild``; does not commit. On PostgreSQL the table is locked
-    until the commit: a clock or item changing meanwhile waits, then updates the refilled rows."""
+    """Refill ``overdue_item`` from the clocks (the triggers' result, computed at once) and its
+    tally from the rows (its trigger's result, compacted); returns the rows. Part of ``flask
+    stats rebuild``; does not commit. On PostgreSQL the table is locked until the commit: a
+    clock or item changing meanwhile waits, then updates the refilled rows."""
     if on_postgresql():
         session.execute(text("LOCK TABLE overdue_item IN EXCLUSIVE MODE"))
     session.execute(delete(OverdueItem))
+    session.execute(delete(OverdueTally))  # after the rows' -1s: empty, as the table is
     session.execute(text(FILL))
+    compact_overdue_tally(session)
     return int(session.scalar(select(func.count()).select_from(OverdueItem)) or 0)
 
 
+# The tally's dimensions, as its columns.
+TALLIED = {"unit": "unit_id", "commune": "commune_id", "village": "village_id", "topic": "topic_id", "kind": "kind",
+           "month": "month"}
+_NULLS = {"unit": "CAST(NULL AS INTEGER)", "commune": "CAST(NULL AS INTEGER)", "village": "CAST(NULL AS INTEGER)",
+          "topic": "CAST(NULL AS INTEGER)", "kind": "CAST(NULL AS VARCHAR(24))", "month": "CAST(NULL AS VARCHAR(7))"}
+_COLUMNS = ", ".join(TALLIED.values())
+# One statement: the rows it deletes are the rows it sums, one row per group of each dimension.
+# A row another transaction adds meanwhile is not seen, so neither deleted nor summed: it stays
+# and still counts. Two compactions at once: the second skips the rows the first deleted.
+_COMPACT = (f"WITH gone AS (DELETE FROM overdue_tally RETURNING {_COLUMNS}, n) "
+            f"INSERT INTO overdue_tally ({_COLUMNS}, n) " + " UNION ALL ".join(
+                "SELECT " + ", ".join(column if name == dimension else _NULLS[name] for name, column in TALLIED.items())
+                + f", sum(n) FROM gone WHERE {key} IS NOT NULL GROUP BY {key} HAVING sum(n) <> 0"
+                for dimension, key in TALLIED.items()))
+
+
+def compact_overdue_tally(session: Session) -> int:
+    """Replace the tally's rows by one per group of each dimension (their sum; none for a sum
+    of 0), so that a read sums a few rows per group; returns the rows left. Does not commit.
+    (SQLite has one writer at a time: a read, a delete and an insert in one transaction.)"""
+    if on_postgresql():
+        session.execute(text(_COMPACT))
+    else:
+        rows = [{**dict.fromkeys(TALLIED.values()), column: key, "n": n}
+                for (_, column), sums in zip(TALLIED.items(), _tally_sums(session)) for key, n in sums.items()]
+        session.execute(delete(OverdueTally))
+        if rows:
+            session.execute(insert(OverdueTally), rows)
+    return int(session.scalar(select(func.count()).select_from(OverdueTally)) or 0)
+
+
+def _tally_sums(session: Session) -> list[dict[Any, int]]:
+    """Per dimension (in ``TALLIED``'s order): each group's sum, when not 0."""
+    found = []
+    for column in TALLIED.values():
+        key = getattr(OverdueTally, column)
+        found.append({k: int(n) for k, n in session.execute(
+            select(key, func.sum(OverdueTally.n)).where(key.is_not(None)).group_by(key)) if n})
+    return found
+
+
+def tally_kept(session: Session) -> dict[tuple[str, str], int]:
+    """The tally as kept: each (dimension, group key) with a sum that is not 0."""
+    return {(dimension, str(key)): n for dimension, sums in zip(TALLIED, _tally_sums(session))
+            for key, n in sums.items()}
+
+
+def tally_recounted(session: Session) -> dict[tuple[str, str], int]:
+    """What the tally must sum to, counted in Python from the kept rows (residents' items,
+    clocks of a unit; the month of the due time in Việt Nam)."""
+    counts: dict[tuple[str, str], int] = {}
+    o = OverdueItem
+    for row in session.execute(select(o.unit_id, o.commune_id, o.village_id, o.topic_id, o.kind, o.due_at)
+                               .where(o.origin == Origin.RESIDENT, o.unit_id.is_not(None))):
+        day = local_date(row.due_at)
+        for dimension, key in zip(TALLIED, (row.unit_id, row.commune_id, row.village_id, row.topic_id,
+                                            row.kind.value, f"{day.year:04d}-{day.month:02d}")):
+            if key is not None:
+                counts[(dimension, str(key))] = counts.get((dimension, str(key)), 0) + 1
+    return counts
+
+
 def kept_rows_recounted(session: Session) -> set[tuple[Any, ...]]:
-    """What ``overdue_item`` must hold, recomputed in Python from every clock and item: for each
-    (item, unit) with a breached open clock, its earliest (due_at, id) and the item's facts."""
+    """What ``overdue_item`` must hold, recomputed in Python from every clock, item and locality:
+    for each (item, unit) with a breached open clock, its earliest (due_at, id) and the item's
+    facts, its commune and village from the locality's path (as ``statistics.facts.places``)."""
     earliest: dict[tuple[int, int | None], Deadline] = {}
     for clock in session.scalars(select(Deadline).where(Deadline.met_at.is_(None), Deadline.closed_at.is_(None),
                                                         Deadline.breached_at.is_not(None))):
@@ -126,10 +195,26 @@ def kept_rows_recounted(session: Session) -> set[tuple[Any, ...]]:
             earliest[key] = clock
     items = {f.id: f for f in session.scalars(select(Feedback).where(
         Feedback.id.in_(sorted({k[0] for k in earliest}))))} if earliest else {}
+    where = _places_by_path(session)
     return {(c.id, c.feedback_id, c.unit_id, c.clock, c.due_at, items[c.feedback_id].received_at,
              items[c.feedback_id].current_unit_id, items[c.feedback_id].status, items[c.feedback_id].locality_id,
-             items[c.feedback_id].topic_id, items[c.feedback_id].kind, items[c.feedback_id].origin)
+             items[c.feedback_id].topic_id, items[c.feedback_id].kind, items[c.feedback_id].origin,
+             *where[items[c.feedback_id].locality_id])
             for c in earliest.values()}
+
+
+def _places_by_path(session: Session) -> dict[int, tuple[int, int | None]]:
+    """Each locality's (commune, village) from the levels along its path: the first commune and
+    village of the chain, the locality itself when no commune is on it (the oracle's own
+    derivation, apart from the triggers' level-and-parent one)."""
+    rows = session.execute(select(Locality.id, Locality.path, Locality.level)).all()
+    level_of = {row.id: row.level for row in rows}
+    found: dict[int, tuple[int, int | None]] = {}
+    for row in rows:
+        chain = ids_of(row.path) or (row.id,)
+        found[row.id] = (next((i for i in chain if level_of.get(i) is LocalityLevel.COMMUNE), row.id),
+                         next((i for i in chain if level_of.get(i) is LocalityLevel.VILLAGE), None))
+    return found
 
 
 def kept_rows(session: Session) -> set[tuple[Any, ...]]:
@@ -137,22 +222,24 @@ def kept_rows(session: Session) -> set[tuple[Any, ...]]:
     o = OverdueItem
     return {tuple(row) for row in session.execute(select(
         o.deadline_id, o.feedback_id, o.unit_id, o.clock, o.due_at, o.received_at, o.current_unit_id, o.status,
-        o.locality_id, o.topic_id, o.kind, o.origin))}
+        o.locality_id, o.topic_id, o.kind, o.origin, o.commune_id, o.village_id))}
 
 
-# The same statement as migration 0019's fill (a copy there: a migration never changes with the code).
+# The same statement as migrations 0019 and 0024 (copies there: a migration never changes with the code).
 FILL = """
 INSERT INTO overdue_item (deadline_id, feedback_id, unit_id, clock, due_at, received_at, current_unit_id, status,
-                          locality_id, topic_id, kind, origin)
+                          locality_id, topic_id, kind, origin, commune_id, village_id)
 SELECT d.id, d.feedback_id, d.unit_id, d.clock, d.due_at, f.received_at, f.current_unit_id, f.status,
-       f.locality_id, f.topic_id, f.kind, f.origin
+       f.locality_id, f.topic_id, f.kind, f.origin,
+       CASE WHEN l.level = 'village' AND l.parent_id IS NOT NULL THEN l.parent_id ELSE l.id END,
+       CASE WHEN l.level = 'village' THEN l.id END
 FROM (
     SELECT id, feedback_id, unit_id, clock, due_at,
            row_number() OVER (PARTITION BY feedback_id, unit_id ORDER BY due_at, id) AS n
     FROM deadline WHERE met_at IS NULL AND closed_at IS NULL AND breached_at IS NOT NULL
-) d JOIN feedback f ON f.id = d.feedback_id
+) d JOIN feedback f ON f.id = d.feedback_id JOIN locality l ON l.id = f.locality_id
 WHERE d.n = 1
 """
 
-__all__ = ["FILL", "kept_rows", "kept_rows_recounted", "late_condition", "late_ids", "late_page", "rebuild_overdue",
-           "window_clause", "window_rows"]
+__all__ = ["FILL", "TALLIED", "compact_overdue_tally", "kept_rows", "kept_rows_recounted", "late_condition", "late_ids",
+           "late_page", "rebuild_overdue", "tally_kept", "tally_recounted", "window_clause", "window_rows"]

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from feedback.services.statistics.facts import Place
 from feedback.services.statistics.grouping import labels
 from feedback.services.statistics.overdue import group_of_late, recount_late_items
 from feedback.services.statistics.values import FIGURE_NAMES, Fact, FactKind, Grouping, Scope
@@ -41,7 +40,7 @@ def fact_counts(fact: Fact, figure: str) -> bool:
 
 
 def behind_ids(session: Session, facts: Iterable[Fact], *, scope: Scope, figure: str, group: Grouping | None,
-               key: str | None, now: datetime, where: dict[int, Place]) -> set[int]:
+               key: str | None, now: datetime) -> set[int]:
     """The item ids behind ``figure`` of the group whose key is ``key`` (all groups when
     ``group`` is None)."""
     from feedback.services.statistics.recount import group_of, unit_names
@@ -51,7 +50,7 @@ def behind_ids(session: Session, facts: Iterable[Fact], *, scope: Scope, figure:
         late = recount_late_items(session, scope, now)
         if group is None:
             return {x.feedback_id for x in late}
-        ids = {x: group_of_late(x, group, where) for x in late}
+        ids = {x: group_of_late(x, group) for x in late}
         keyed = labels(session, group, {g for g in ids.values() if g is not None})
         return {x.feedback_id for x, g in ids.items() if g is not None and keyed.get(g, ("",))[0] == key}
     chosen = [f for f in facts if fact_counts(f, figure)]

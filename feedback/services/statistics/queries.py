@@ -33,7 +33,6 @@ from feedback.models import (
 from feedback.models.directory import LocalityLevel
 from feedback.services.database import dialect_insert, on_postgresql
 from feedback.services.statistics.drill import check_figure
-from feedback.services.statistics.facts import places
 from feedback.services.statistics.grouping import GroupId, labels, month_of, ordered
 from feedback.services.statistics.overdue import group_of_late, late_items, overdue_counts, overdue_total
 from feedback.services.statistics.rollups import COUNTS, SUMMED
@@ -479,8 +478,7 @@ def rollup_items_behind(session: Session, *, period: Period, scope: Scope, figur
     if figure == "overdue_open":
         late = late_items(session, scope, now) if not f.empty else []
         if group is not None:
-            where = places(session) if group in ("commune", "village") else {}
-            groups = {x: group_of_late(x, group, where) for x in late}
+            groups = {x: group_of_late(x, group) for x in late}
             keyed = labels(session, group, {g for g in groups.values() if g is not None})
             late = [x for x, g in groups.items() if g is not None and keyed.get(g, ("",))[0] == key]
         return select(Feedback).where(Feedback.id.in_(sorted({x.feedback_id for x in late}))).order_by(Feedback.id)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from feedback.domain.statistics import Period, median
 from feedback.models import Feedback
-from feedback.services.statistics.facts import facts_of, places
+from feedback.services.statistics.facts import facts_of
 from feedback.services.statistics.grouping import GroupId, Covered, covered, labels, month_of, ordered
 from feedback.services.statistics.overdue import recount_late_items, recount_overdue_counts
 from feedback.services.statistics.values import Fact, FactKind, Figures, Grouping, Scope
@@ -126,6 +126,5 @@ def recount_items_behind(session: Session, *, period: Period, scope: Scope, figu
     from feedback.services.statistics.drill import behind_ids
 
     facts = scoped_facts(session, period, scope)
-    where = places(session) if group in ("commune", "village") else {}
-    ids = behind_ids(session, facts, scope=scope, figure=figure, group=group, key=key, now=now, where=where)
+    ids = behind_ids(session, facts, scope=scope, figure=figure, group=group, key=key, now=now)
     return select(Feedback).where(Feedback.id.in_(sorted(ids))).order_by(Feedback.id)
