@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from feedback.domain.calendar import local_date
 from feedback.domain.status import Kind, Origin
 from feedback.models import Deadline, Feedback, Locality, LocalityLevel, OverdueItem, OverdueTally, Topic, Unit
-from feedback.services.database import on_postgresql
+from feedback.services.database import among, on_postgresql
 from feedback.services.deadlines import TALLIED, overdue_clause, window_clause, window_rows
 from feedback.services.statistics.facts import Place, places
 from feedback.services.statistics.grouping import GroupId, month_of
@@ -278,10 +278,18 @@ def _late(row: Any) -> Late:
 
 
 def _window_rows(session: Session, where: _InScope, now: datetime) -> list[Any]:
-    """The window's clocks in scope (open, unbreached, past due: a few minutes of the scan's lag)."""
-    return window_rows(session, _select(_WINDOW).join(Feedback, Feedback.id == Deadline.feedback_id)
-                       .join(Locality, Locality.id == Feedback.locality_id)
-                       .where(window_clause(now), *_scope_clauses(where, _WINDOW)))
+    """The window's clocks in scope (open, unbreached, past due: a few minutes of the scan's lag),
+    in two steps: the window's clocks alone (a few, from ``ix_deadline_open_due``), then those of
+    them in scope, by id. In one statement the planner misjudged the window (its statistics take
+    most open clocks for past due) and walked every item of the scope's localities to join them to
+    it: 185,949 items and 685 ms for one commune at 10,000,000 items, for no clock at all."""
+    ids = [row.id for row in window_rows(session, select(Deadline.id).where(window_clause(now)))]
+    if not ids:
+        return []
+    return list(session.execute(_select(_WINDOW).join(Feedback, Feedback.id == Deadline.feedback_id)
+                                .join(Locality, Locality.id == Feedback.locality_id)
+                                .where(among(Deadline.id, ids), *_scope_clauses(where, _WINDOW))
+                                .order_by(Deadline.due_at)))
 
 
 def _merged(session: Session, where: _InScope,
