@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request, session
+from flask_babel import lazy_gettext as _l
 
 from config import Config, config_from_env
 from feedback.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -78,6 +79,10 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # Flask-Login's own message is English ("Please log in to access this page."); ours is in the
+    # visitor's language, flashed as a plain string (a lazy one cannot go into the session).
+    login_manager.login_message = _l("Vui lòng đăng nhập để xem trang này.")
+    login_manager.localize_callback = str
     login_manager.session_protection = "strong"
     from feedback.auth.sessions import init_login
 

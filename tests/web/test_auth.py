@@ -346,6 +346,19 @@ def test_admin_pages_redirect_anonymous_visitors_to_login(client: FlaskClient, d
         assert response.headers["Location"].startswith("/login?next=")
 
 
+def test_the_login_prompt_after_a_redirect_is_in_the_visitors_language(client: FlaskClient, db_session: Session) -> None:
+    """Proves: a staff page opened while logged out leads to the login page with a prompt in
+    Vietnamese, or in English after ?lang=en, never Flask-Login's English default."""
+    page = client.get("/unit/", follow_redirects=True).get_data(as_text=True)
+    assert "Vui lòng đăng nhập để xem trang này." in page
+    assert "Please log in" not in page
+
+    client.get("/?lang=en")
+    page = client.get("/unit/", follow_redirects=True).get_data(as_text=True)
+    assert "Please log in to see this page." in page
+    assert "Vui lòng đăng nhập" not in page
+
+
 def test_admin_pages_are_forbidden_to_other_staff(client: FlaskClient, db_session: Session) -> None:
     """Proves: a logged-in officer gets the friendly 403 page on admin pages, not a redirect."""
     directory = make_directory()
