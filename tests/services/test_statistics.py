@@ -75,10 +75,10 @@ def test_figures_per_commune_village_topic_and_kind(world: World) -> None:
         ("06652", "Phường Hà Tu", (4, 4, 3, 1, 9.0, 1, 1, 2, 1)),
         ("06994", "Đặc khu Vân Đồn", (2, 1, 1, 1, 10.0, 1, 0, 1, 0)),
     ]
-    # I3 sits on the commune itself: it has no village row.
+    # I3 sits on the commune itself: it has no village row. Villages are named with their commune.
     assert of("village") == [
-        ("06994-001", "Thôn Đài Van", (2, 1, 1, 1, 10.0, 1, 0, 1, 0)),
-        ("06652-001", "Tổ dân phố 1", (3, 4, 3, 0, 9.0, 1, 1, 2, 1)),
+        ("06994-001", "Thôn Đài Van, Đặc khu Vân Đồn", (2, 1, 1, 1, 10.0, 1, 0, 1, 0)),
+        ("06652-001", "Tổ dân phố 1, Phường Hà Tu", (3, 4, 3, 0, 9.0, 1, 1, 2, 1)),
     ]
     assert of("topic") == [
         ("khac", "Khác", (1, 1, 1, 0, 10.0, 0, 0, 1, 0)),

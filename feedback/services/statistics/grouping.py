@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from feedback.domain.status import Kind
 from feedback.models import Locality, Topic, Unit
@@ -58,8 +58,8 @@ def covered(session: Session, scope: Scope) -> Covered:
 def labels(session: Session, group: Grouping, ids: Iterable[GroupId],
            unit_names: dict[int, tuple[str, str]] | None = None) -> dict[GroupId, tuple[str, str]]:
     """(key, label) of each group id: for units their code and name as given in ``unit_names``
-    (the names they acted under), else as they are now; localities and topics by code and
-    name; kinds by value and name; months as "YYYY-MM" and "MM/YYYY"."""
+    (the names they acted under), else as they are now; communes and topics by code and name,
+    villages by code and "name, commune"; kinds by value and name; months as "YYYY-MM" and "MM/YYYY"."""
     wanted = list(ids)
     found: dict[GroupId, tuple[str, str]] = {}
     if group == "unit":
@@ -69,9 +69,17 @@ def labels(session: Session, group: Grouping, ids: Iterable[GroupId],
             for row in session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(missing))):
                 names[row.id] = (row.code, row.name)
         found = {i: names[int(i)] for i in wanted if int(i) in names}
-    elif group in ("commune", "village"):
+    elif group == "commune":
         for row in session.execute(select(Locality.id, Locality.code, Locality.name).where(Locality.id.in_(wanted))):
             found[row.id] = (row.code, row.name)
+    elif group == "village":
+        # Village names repeat from commune to commune ("Khu phố 1" in four wards of one
+        # province): each is named with its commune, as the unit inbox's filter names them.
+        parent = aliased(Locality)
+        for place in session.execute(select(Locality.id, Locality.code, Locality.name, parent.name.label("commune"))
+                                     .outerjoin(parent, parent.id == Locality.parent_id)
+                                     .where(Locality.id.in_(wanted))):
+            found[place.id] = (place.code, f"{place.name}, {place.commune}" if place.commune else place.name)
     elif group == "topic":
         for row in session.execute(select(Topic.id, Topic.code, Topic.name).where(Topic.id.in_(wanted))):
             found[row.id] = (row.code, row.name)
