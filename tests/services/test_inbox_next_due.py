@@ -30,7 +30,7 @@ from feedback.services.deadlines import overdue_clause, scan_deadlines
 from feedback.services.deadlines.calendar import calendar_for
 from feedback.services.workspace.inbox import OPEN_STATUSES, InboxFilters, due_soon_limit, inbox
 from tests.conftest import Enqueued
-from tests.services.test_statistics_random import REFUSALS, Play, _act, _setup, _submit
+from tests.services.test_statistics_random import Play, _setup, _submit, act_on_a_live_item
 from tests.sqlite_apps import migrated_sqlite_app
 
 
@@ -138,15 +138,7 @@ def test_kept_nearest_clock_and_the_inbox_equal_the_recount_through_a_random_mix
         elif p.rng.random() < 0.1:
             scan_deadlines(p.now)
         else:
-            live = list(db.session.scalars(sa.select(Feedback).where(
-                Feedback.id.in_(p.items), Feedback.status.not_in([Status.REJECTED, Status.RECEIVED]))
-                .order_by(Feedback.id)))
-            if live:
-                item = p.rng.choice(live)
-                try:
-                    _act(p, item)
-                except REFUSALS:
-                    db.session.rollback()
+            act_on_a_live_item(p)
         if step % 20 == 19:
             assert _nearest_kept() == _nearest_recounted()
             listed += _assert_inbox_is_the_recount(p, p.now)
@@ -217,14 +209,7 @@ def test_on_sqlite_the_triggers_keep_the_nearest_clock_and_the_inbox_its_order(
         elif p.rng.random() < 0.1:
             scan_deadlines(p.now)
         else:
-            live = list(db.session.scalars(sa.select(Feedback).where(
-                Feedback.id.in_(p.items), Feedback.status.not_in([Status.REJECTED, Status.RECEIVED]))
-                .order_by(Feedback.id)))
-            if live:
-                try:
-                    _act(p, p.rng.choice(live))
-                except REFUSALS:
-                    db.session.rollback()
+            act_on_a_live_item(p)
     assert _nearest_kept() == _nearest_recounted()
     assert _assert_inbox_is_the_recount(p, p.now) > 0
     _core_changes_are_kept()

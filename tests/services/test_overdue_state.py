@@ -43,7 +43,7 @@ from feedback.services.statistics.overdue import (
 from feedback.services.workspace.inbox import InboxFilters, inbox
 from tests.conftest import Enqueued
 from tests.factories import add_locality
-from tests.services.test_statistics_random import REFUSALS, Play, _act, _setup, _submit
+from tests.services.test_statistics_random import Play, _setup, _submit, act_on_a_live_item
 
 
 def _overdue_ids(now: datetime) -> set[int]:
@@ -116,15 +116,7 @@ def test_kept_overdue_equals_the_recount_through_a_random_mix(db_session: Sessio
                 compact_overdue_tally(db.session)
                 db.session.commit()
         else:
-            live = list(db.session.scalars(sa.select(Feedback).where(
-                Feedback.id.in_(p.items), Feedback.status.not_in([Status.REJECTED, Status.RECEIVED]))
-                .order_by(Feedback.id)))
-            if live:
-                item = p.rng.choice(live)
-                try:
-                    _act(p, item)
-                except REFUSALS:
-                    db.session.rollback()
+            act_on_a_live_item(p)
         if step % 20 == 19:
             _assert_kept_state_is_exact(p, p.now)
             checked += 1

@@ -149,6 +149,19 @@ def _act(p: Play, item: Feedback) -> str:
     return choice
 
 
+
+def act_on_a_live_item(p: Play) -> None:
+    """One random action (``_act``) on one of the play's items still in play, if any; a refusal
+    (an action the item's state does not allow) is rolled back and the play goes on."""
+    live = list(db.session.scalars(sa.select(Feedback).where(
+        Feedback.id.in_(p.items), Feedback.status.not_in([Status.REJECTED, Status.RECEIVED])).order_by(Feedback.id)))
+    if live:
+        try:
+            _act(p, p.rng.choice(live))
+        except REFUSALS:
+            db.session.rollback()
+
+
 def play(seed: int, steps: int) -> Play:
     p = _setup()
     p.rng.seed(seed)
