@@ -67,8 +67,14 @@ def _shown(row: Figures) -> list[str]:
     out = []
     for column in FIGURE_COLUMNS:
         value = column.cell(row)
-        out.append("—" if value is None else f"{value.value * 100:.1f} %" if isinstance(value, Rate) else str(value))
+        out.append("—" if value is None else _vi_percent(value.value) if isinstance(value, Rate)
+                   else f"{value:.1f}".replace(".", ",") if isinstance(value, float) else f"{value:,}".replace(",", "."))
     return out
+
+
+def _vi_percent(fraction: float) -> str:
+    """A rate as the Vietnamese page writes it: one decimal after a comma, the sign attached."""
+    return f"{fraction * 100:.1f}".replace(".", ",") + "%"
 
 
 def test_the_figures_per_unit_are_the_statistics_of_the_territory(client: FlaskClient, world: World) -> None:
@@ -220,7 +226,7 @@ def test_units_are_ranked_by_the_lower_end_of_the_interval(client: FlaskClient, 
     ranked = page.find("table", id="ranked").find("tbody").find_all("tr")
     assert [row.find("th").text for row in ranked] == [world.b.name, world.a.name]
     low, high = wilson(9, 12)  # type: ignore[misc]
-    assert ranked[1].find_all("td")[2].text == f"{low * 100:.1f} % – {high * 100:.1f} %"
+    assert ranked[1].find_all("td")[2].text == f"{_vi_percent(low)} – {_vi_percent(high)}"
     assert page.find("h3", id="too-few-title").text == "Quá ít đánh giá"
     assert [item.text.split(":")[0] for item in page.find("ul", class_="too-few").find_all("li")] == [world.c.name]
 
@@ -229,7 +235,7 @@ def test_units_are_ranked_by_the_lower_end_of_the_interval(client: FlaskClient, 
     rows = svg.find_all("g", class_="chart-row")
     assert [row.find("text").text for row in rows] == [world.b.name, world.a.name, world.c.name]
     department = rows[1]
-    assert "75.0 %" in department.find("title").text and "12 lượt đánh giá" in department.find("title").text
+    assert "75,0%" in department.find("title").text and "12 lượt đánh giá" in department.find("title").text
     bar = department.find("rect")
     assert float(bar.attrs["width"]) == pytest.approx(308 * 0.75)
     interval = department.find_all("line")[0]
@@ -276,7 +282,7 @@ def test_a_figure_opens_the_items_behind_it(client: FlaskClient, world: World) -
     department = next(r for r in page.find("table", id="figures").find("tbody").find_all("tr")
                       if r.find("th").text == world.a.name)
     rate = department.find("td", class_="figure-on_time_rate").find("a")
-    assert rate.text == "75.0 %" and "figure=answered_on_time" in rate.attrs["href"]
+    assert rate.text == "75,0%" and "figure=answered_on_time" in rate.attrs["href"]
     assert sorted(_codes(_page(client, rate.attrs["href"]))) == sorted(
         world.items[name].code for name in ("I1", "I2", "I5"))
 

@@ -106,9 +106,9 @@ def test_the_hand_counted_figures_on_the_page_and_in_both_exports(client: FlaskC
     assert log_in(client, "mttq-tinh").status_code == 302
     page = _page(client, **MARCH_ARGS)
     assert _rows(page) == {
-        "UBND Phường Hà Tu": ["3", "2", "1", "50.0 %", "1"],
+        "UBND Phường Hà Tu": ["3", "2", "1", "50,0%", "1"],
         "UBND Đặc khu Vân Đồn": ["1", "0", "0", "—", "1"],
-        "Tổng cộng": ["4", "2", "1", "50.0 %", "2"],
+        "Tổng cộng": ["4", "2", "1", "50,0%", "2"],
     }
     section = page.find("section", class_="recommendations")
     assert "/monitor/recommendations/" in [a.attrs.get("href") for a in section.find_all("a")]
@@ -155,8 +155,8 @@ def test_a_commune_monitor_sees_only_its_communes_units(client: FlaskClient, d: 
     Vân Đồn unit by the filter answers 404."""
     assert log_in(client, username).status_code == 302
     assert _rows(_page(client, **MARCH_ARGS)) == {
-        "UBND Phường Hà Tu": ["3", "2", "1", "50.0 %", "1"],
-        "Tổng cộng": ["3", "2", "1", "50.0 %", "1"],
+        "UBND Phường Hà Tu": ["3", "2", "1", "50,0%", "1"],
+        "Tổng cộng": ["3", "2", "1", "50,0%", "1"],
     }
     assert [row[0] for row in _csv(client, **MARCH_ARGS)[1:]] == ["UBND-06652", ""]
     whole = load_workbook(io.BytesIO(client.get("/monitor/export/dashboard.xlsx", query_string=MARCH_ARGS)
@@ -184,7 +184,7 @@ def test_the_unit_filter_keeps_that_units_recommendations(client: FlaskClient, d
     land = db.session.scalar(sa.select(Topic.id).where(Topic.code == "dat-dai"))
     environment = db.session.scalar(sa.select(Topic.id).where(Topic.code == "moi-truong"))
     assert _page(client, topic=str(land), **MARCH_ARGS).find_all("table", id="recommendations") == []
-    assert _rows(_page(client, topic=str(environment), **MARCH_ARGS))["Tổng cộng"] == ["4", "2", "1", "50.0 %", "2"]
+    assert _rows(_page(client, topic=str(environment), **MARCH_ARGS))["Tổng cộng"] == ["4", "2", "1", "50,0%", "2"]
     kind = _page(client, kind="complaint", **MARCH_ARGS).find("section", class_="recommendations").text
     assert "Bộ lọc loại ý kiến không áp dụng cho kiến nghị giám sát." in kind
 
