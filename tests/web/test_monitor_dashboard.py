@@ -278,6 +278,9 @@ def test_a_figure_opens_the_items_behind_it(client: FlaskClient, world: World) -
     listed = _page(client, link)
     assert _codes(listed) == [world.items["I2"].code]
     assert listed.find("a", href=f"/monitor/items/{world.items['I2'].code}")
+    village = world.directory.village  # I2's place: a village, named with its commune
+    assert [cell.text for cell in listed.find("tbody").find("tr").find_all("td")][5] == \
+        f"{village.name}, {village.parent.name}"
 
     department = next(r for r in page.find("table", id="figures").find("tbody").find_all("tr")
                       if r.find("th").text == world.a.name)
@@ -367,12 +370,18 @@ def test_the_overdue_list_is_by_unit_with_how_late(client: FlaskClient, world: W
     (row,) = sections[0].find("tbody").find_all("tr")
     cells = [cell.text for cell in row.find_all("td")]
     assert cells[0] == world.items["I3"].code and cells[-1] == "Quá hạn 10 ngày"
+    assert cells[3] == world.directory.ha_tu.name  # a commune by its own name
 
     client.post("/logout", data={"csrf_token": _token(client)})
     assert log_in(client, "mttq-tinh").status_code == 302
-    names = [s.find("h2").text.split(" (")[0] for s in _page(client, "/monitor/overdue").find_all(
-        "section", class_="overdue-unit")]
+    province_page = _page(client, "/monitor/overdue")
+    names = [s.find("h2").text.split(" (")[0] for s in province_page.find_all("section", class_="overdue-unit")]
     assert sorted(names) == sorted([world.b.name, world.c.name])
+    # A village with its commune: village names repeat from commune to commune.
+    remote = world.directory.remote_village
+    rows = [[cell.text for cell in r.find_all("td")] for r in province_page.find_all("tr")]
+    (i6,) = [cells for cells in rows if cells and cells[0] == world.items["I6"].code]
+    assert i6[3] == f"{remote.name}, {remote.parent.name}"
 
 
 def test_the_overdue_page_is_bounded_and_its_counts_stay_exact(client: FlaskClient, world: World,

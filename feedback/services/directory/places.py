@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from feedback.extensions import db
 from feedback.models import Locality, LocalityLevel
 
-__all__ = ["communes_of_villages"]
+__all__ = ["communes_of_villages", "place_names"]
 
 
 def communes_of_villages(ids: Collection[int]) -> dict[int, tuple[int, str]]:
@@ -29,3 +29,18 @@ def communes_of_villages(ids: Collection[int]) -> dict[int, tuple[int, str]]:
         .join(commune, Locality.parent_id == commune.id)
         .where(Locality.id.in_(sorted(set(ids))), Locality.level == LocalityLevel.VILLAGE))
     return {village_id: (commune_id, name) for village_id, commune_id, name in rows}
+
+
+def place_names(ids: Collection[int]) -> dict[int, str]:
+    """Locality id → its name as lists show it: a village with its commune ("Khu phố 1, Phường
+    Hà Tu"; village names repeat from commune to commune), anything else by its own name. One
+    query, none for no id. Read only."""
+    if not ids:
+        return {}
+    commune = aliased(Locality)
+    rows = db.session.execute(
+        select(Locality.id, Locality.name, Locality.level, commune.name)
+        .outerjoin(commune, Locality.parent_id == commune.id)
+        .where(Locality.id.in_(sorted(set(ids)))))
+    return {place_id: f"{name}, {parent}" if level == LocalityLevel.VILLAGE and parent else name
+            for place_id, name, level, parent in rows}

@@ -22,9 +22,10 @@ from feedback.domain.status import Kind
 from feedback.domain.statistics import TREND_MONTHS as STATISTICS_TREND_MONTHS
 from feedback.domain.statistics import trend_period as statistics_trend_period
 from feedback.extensions import db
-from feedback.models import Deadline, Feedback, Locality, Topic, Unit
+from feedback.models import Deadline, Feedback, Topic, Unit
 from feedback.services.access import visible_items_filter
 from feedback.services.deadlines import deadline_is_overdue
+from feedback.services.directory import place_names
 from feedback.services.items.lines import ItemLine
 from feedback.services.monitoring.territory import (
     OutsideTerritory,
@@ -249,8 +250,7 @@ def _lines(items: list[Feedback], now: datetime) -> list[DrillRow]:
     units = {u.id: u.name for u in db.session.scalars(
         select(Unit).where(Unit.id.in_({i.current_unit_id for i in items if i.current_unit_id})))}
     topics = {t.id: t.name for t in db.session.scalars(select(Topic).where(Topic.id.in_({i.topic_id for i in items})))}
-    places = {p.id: p.name for p in db.session.scalars(
-        select(Locality).where(Locality.id.in_({i.locality_id for i in items})))}
+    places = place_names({i.locality_id for i in items})
     running: dict[int, list[Deadline]] = {}
     for deadline in db.session.scalars(select(Deadline).where(Deadline.feedback_id.in_(ids),
                                                               Deadline.closed_at.is_(None))):

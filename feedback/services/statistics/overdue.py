@@ -89,6 +89,16 @@ def _recount_late_clocks(session: Session, scope: Scope, now: datetime) -> dict[
     return late
 
 
+def _place_name() -> tuple[ColumnElement[str], Any]:
+    """The item's place as the overdue list names it, and the alias of its parent to join: a
+    village with its commune ("Khu phố 1, Phường Hà Tu": village names repeat from commune to
+    commune), anything else by its own name."""
+    commune = aliased(Locality)
+    name = case((and_(Locality.level == LocalityLevel.VILLAGE, commune.name.is_not(None)),
+                 Locality.name + ", " + commune.name), else_=Locality.name)
+    return name.label("locality_name"), commune
+
+
 def _recount_late_rows(session: Session, scope: Scope, now: datetime) -> list[tuple[Any, _Clock]]:
     """(item row, clock) for each item and unit overdue now within ``scope``, in two steps so
     that the cost follows the number of overdue clocks, not of items: the clocks, then their
@@ -96,9 +106,11 @@ def _recount_late_rows(session: Session, scope: Scope, now: datetime) -> list[tu
     late = _recount_late_clocks(session, scope, now)
     if not late:
         return []
+    name, commune = _place_name()
     items = (select(Feedback.id, Feedback.code, Feedback.locality_id, Feedback.topic_id, Feedback.kind,
-                    Locality.name.label("locality_name"), Topic.name.label("topic_name"))
-             .join(Locality, Locality.id == Feedback.locality_id).join(Topic, Topic.id == Feedback.topic_id)
+                    name, Topic.name.label("topic_name"))
+             .join(Locality, Locality.id == Feedback.locality_id).outerjoin(commune, commune.id == Locality.parent_id)
+             .join(Topic, Topic.id == Feedback.topic_id)
              .where(*item_clauses(session, scope)))
     ids = sorted(late)
     found: list[tuple[Any, _Clock]] = []
@@ -416,9 +428,11 @@ def overdue_now(session: Session, *, scope: Scope, now: datetime, limit: int | N
     if not chosen:
         return []
     ids = sorted({r.feedback_id for r in chosen})
+    name, commune = _place_name()
     items = {row.id: row for row in session.execute(
-        select(Feedback.id, Feedback.code, Locality.name.label("locality_name"), Topic.name.label("topic_name"))
-        .join(Locality, Locality.id == Feedback.locality_id).join(Topic, Topic.id == Feedback.topic_id)
+        select(Feedback.id, Feedback.code, name, Topic.name.label("topic_name"))
+        .join(Locality, Locality.id == Feedback.locality_id).outerjoin(commune, commune.id == Locality.parent_id)
+        .join(Topic, Topic.id == Feedback.topic_id)
         .where(Feedback.id == any_(cast(literal(ids, ARRAY(Integer)), ARRAY(Integer))) if on_postgresql()
                else Feedback.id.in_(ids)))}
     units = {u.id: u for u in session.execute(select(Unit.id, Unit.code, Unit.name).where(
