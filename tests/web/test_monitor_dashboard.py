@@ -278,9 +278,13 @@ def test_a_figure_opens_the_items_behind_it(client: FlaskClient, world: World) -
     listed = _page(client, link)
     assert _codes(listed) == [world.items["I2"].code]
     assert listed.find("a", href=f"/monitor/items/{world.items['I2'].code}")
+    # The heading names the unit, not its code.
+    assert listed.find("p", class_="drill-scope").find("strong").text == world.b.name
     village = world.directory.village  # I2's place: a village, named with its commune
     assert [cell.text for cell in listed.find("tbody").find("tr").find_all("td")][5] == \
         f"{village.name}, {village.parent.name}"
+    by_village = _page(client, "/monitor/items", figure="received", by="village", key=village.code, **MARCH_ARGS)
+    assert by_village.find("p", class_="drill-scope").find("strong").text == f"{village.name}, {village.parent.name}"
 
     department = next(r for r in page.find("table", id="figures").find("tbody").find_all("tr")
                       if r.find("th").text == world.a.name)

@@ -175,6 +175,7 @@ class Drill:
     figure: str
     group: Grouping | None
     key: str | None
+    label: str | None = None  # the group's name, for the page's heading (a code means little)
 
 
 def check_drill(question: Question, figure: str, group: str | None, key: str | None) -> Drill:
@@ -187,18 +188,21 @@ def check_drill(question: Question, figure: str, group: str | None, key: str | N
     if group not in (*TABLE_GROUPINGS, "month") or not key:
         raise ValueError(group)
     grouping: Grouping = group  # narrowed by the check just above
+    label: str | None = None
     if grouping == "unit":
-        unit_by_code(question.territory, key)
+        label = unit_by_code(question.territory, key).name
     elif grouping in ("commune", "village"):
-        locality_by_code(question.territory, key)
+        place = locality_by_code(question.territory, key)
+        label = place_names([place.id]).get(place.id, place.name)
     elif grouping == "topic":
-        if db.session.scalar(select(Topic.id).where(Topic.code == key)) is None:
+        label = db.session.scalar(select(Topic.name).where(Topic.code == key))
+        if label is None:
             raise OutsideTerritory(key)
     elif grouping == "kind":
         Kind(key)  # ValueError for another value
     elif not _MONTH.fullmatch(key):
         raise ValueError(key)
-    return Drill(figure, grouping, key)
+    return Drill(figure, grouping, key, label)
 
 
 @dataclass(frozen=True)
