@@ -35,7 +35,7 @@ from feedback.services import directory, handling, workspace
 from feedback.services.intake import CheckedFile, UploadRejected, check_upload
 from feedback.services.access import viewer_for
 from feedback.units.forms import AssignForm, ConfirmForm, DraftForm, ExtensionForm, RejectForm, TextForm
-from feedback.web.args import id_or_none, page_number, past_the_end, path_id
+from feedback.web.args import BadFilter, id_or_none, page_number, past_the_end, path_id
 from feedback.web.files import file_response
 from feedback.web.labels import local_datetime
 
@@ -55,7 +55,7 @@ def _enum[E: (Status, Kind)](kind: type[E], value: str | None) -> E | None:
     try:
         return kind(value)
     except ValueError:
-        abort(400)
+        raise BadFilter(value) from None
 
 
 def _filters() -> workspace.InboxFilters:

@@ -13,25 +13,40 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import abort, redirect, request, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 # The largest value of a PostgreSQL ``integer`` primary key.
 MAX_ID = 2**31 - 1
+# The longest typed value quoted back in a filter's error message.
+QUOTED = 60
 # Far beyond any real list (25 per page: 250 million rows) and far below an overflowing offset.
 MAX_PAGE = 10_000_000
+
+
+class BadFilter(BadRequest):
+    """A 400 for a filter value in the URL that names nothing, whose page says which value (in the
+    visitor's language) instead of the generic "the browser sent a request the system does not
+    understand": such URLs come from edited bookmarks and links, not from the pages' forms."""
+
+    def __init__(self, text: str) -> None:
+        self.explanation = _("Giá trị “%(text)s” của bộ lọc không hợp lệ. Hãy chọn lại bộ lọc trong danh sách "
+                             "của trang rồi xem lại.", text=text[:QUOTED])
+        super().__init__(description=self.explanation)
 
 
 def id_or_none(value: str | None) -> int | None:
     """An id typed in a query string: None when empty, the number when it is 1..MAX_ID.
 
-    Aborts with 400 for anything else (letters, zero, a number beyond ``MAX_ID``): a filter that
+    Raises ``BadFilter`` (400) for anything else (letters, zero, a number beyond ``MAX_ID``): a filter that
     cannot name a row is a bad request, never a silent "all".
     """
     if value is None or not value.strip():
         return None
     value = value.strip()
     if not value.isascii() or not value.isdigit() or len(value) > len(str(MAX_ID)) or not 1 <= int(value) <= MAX_ID:
-        abort(400)
+        raise BadFilter(value)
     return int(value)
 
 

@@ -185,8 +185,14 @@ def test_pagination_and_its_bounds(client: FlaskClient, d: Directory) -> None:
     assert client.get("/unit/?kind=complaint&page=2").headers["Location"] == "/unit/?kind=complaint"
     assert client.get("/unit/?page=0").status_code == 404
     assert client.get("/unit/?page=99999999999").status_code == 404
-    assert client.get("/unit/?status=bogus").status_code == 400
-    assert client.get("/unit/?topic=99999999999").status_code == 400
+    for bad, value in (("status", "bogus"), ("topic", "99999999999"), ("commune", "abc")):
+        refused = client.get(f"/unit/?{bad}={value}")
+        # The page names the value, in the visitor's language (it said only "a request the system
+        # does not understand").
+        assert refused.status_code == 400 and f"Giá trị “{value}” của bộ lọc không hợp lệ" in refused.get_data(as_text=True)
+    english = client.get("/unit/?status=bogus&lang=en")
+    assert english.status_code == 400 and "“bogus”" in english.get_data(as_text=True)
+    assert "của bộ lọc" not in english.get_data(as_text=True)
     assert client.get(f"/unit/?unit={d.ubnd_van_don.id}").status_code == 404
     next_link = inbox(client, "?kind=report").find("a", rel="next")
     assert next_link.attrs["href"].startswith("/unit/") and "kind=report" in next_link.attrs["href"]
