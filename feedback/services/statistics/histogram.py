@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from itertools import groupby
 from datetime import date
 
 from sqlalchemy import text
@@ -70,16 +71,13 @@ def histogram_medians(session: Session, first: date, last: date, dimension: str,
                                      "first": first, "last": last}
     if chosen is not None:
         parameters["only"] = chosen
-    middles: dict[int, dict[int, int]] = defaultdict(dict)
+    values: dict[int, dict[int, int]] = defaultdict(dict)  # group → rank → seconds
     totals: dict[int, int] = {}
-    seen: set[tuple[int, int]] = set()
-    rank = 0
-    for group_id, total, first_rank, seconds in session.execute(text(_statement(dimension, chosen is not None)),
-                                                                parameters):
-        # A bucket's values come in order from its first wanted rank on.
-        rank = first_rank if (group_id, first_rank) not in seen else rank + 1
-        seen.add((group_id, first_rank))
-        middles[group_id][int(rank)] = seconds
-        totals[group_id] = int(total)
-    return {group_id: (values[(totals[group_id] - 1) // 2] + values[totals[group_id] // 2]) / 2
-            for group_id, values in middles.items()}
+    read = session.execute(text(_statement(dimension, chosen is not None)), parameters).all()
+    for (group_id, total, first_rank), rows in groupby(read, key=lambda row: tuple(row[:3])):
+        # One bucket's values at its wanted ranks, in order from the first of them.
+        for offset, row in enumerate(rows):
+            values[group_id][first_rank + offset] = row.seconds
+        totals[group_id] = total
+    return {group_id: (ranked[(totals[group_id] - 1) // 2] + ranked[totals[group_id] // 2]) / 2
+            for group_id, ranked in values.items()}
