@@ -13,7 +13,7 @@ from feedback.models.overdue import OverdueItem, OverdueTally
 from feedback.models.ratings import Rating, Reopening
 from feedback.models.recommendations import Recommendation
 from feedback.models.statistics import (
-    StatDaily, StatDailyUnit, StatFact, StatMedian, StatMonthly, StatMonthlyPlace, StatMonthlyUnit, StatUnitName,
+    StatAnswerHist, StatDaily, StatDailyUnit, StatFact, StatMedian, StatMonthly, StatMonthlyPlace, StatMonthlyUnit, StatUnitName,
 )
 from feedback.models.users import Membership, Role, User
 from feedback.models.watch import BriefingReport, HotSpot
@@ -44,6 +44,7 @@ __all__ = [
     "Recommendation",
     "Reopening",
     "Role",
+    "StatAnswerHist",
     "StatDaily",
     "StatDailyUnit",
     "StatFact",

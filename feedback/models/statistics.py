@@ -11,6 +11,9 @@
   what a whole-month question by village, or within a village, reads.
 - ``StatDailyUnit``: per (unit, commune, kind, local day): the days around a custom range's
   whole months when neither topic nor village matters.
+- ``StatAnswerHist``: how many answers took each span of durations (a bucket), per unit, per
+  commune and in all, per day, ten-day, month, quarter and year: an exact median's first phase
+  (``feedback.services.statistics.histogram``).
 - ``StatUnitName``: the unit's code and name on its latest fact of each day (labels as they were).
 - ``StatMedian``: medians computed ahead for the wide questions (the Front's provinces, the open
   data), each with the ``answer_changes`` stamp of its group when computed: used only while the
@@ -23,7 +26,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer, PrimaryKeyConstraint, SmallInteger, String,
+    UniqueConstraint, text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback.domain.status import Kind
@@ -54,6 +60,11 @@ class StatFact(Model):
         *(Index(f"ix_stat_fact_answered_{name}", *columns, postgresql_include=[c for c in ANSWER_COLUMNS if c not in columns],
                 postgresql_where=text("measure = 'answered'"), sqlite_where=text("measure = 'answered'"))
           for name, columns in (("unit", ("unit_id", "day")), ("commune", ("commune_id", "day")), ("day", ("day",)))),
+        # An exact median's second phase: the answers of one bucket (``answer_bucket``, a SQL
+        # function of migration 0025: PostgreSQL only) of one unit's, one commune's, everyone's.
+        *(Index(f"ix_stat_fact_bucket_{name}", *columns, text("answer_bucket(seconds)"), "day",
+                postgresql_include=["seconds"], postgresql_where=text("measure = 'answered'"))
+          for name, columns in (("unit", ("unit_id",)), ("commune", ("commune_id",)), ("all", ()))),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -184,6 +195,27 @@ class StatDailyUnit(_Counts, Model):
     commune_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[Kind] = mapped_column(str_enum(Kind), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class StatAnswerHist(Model):
+    """How many answers (``answers``) of ``span`` took a duration of ``bucket``
+    (``feedback.domain.median_buckets``: spans and buckets), per unit (``dimension`` "unit",
+    ``group_id`` the unit), per commune ("commune") and in all ("all", 0). Each answer counts in
+    the five spans of its day; rows at 0 go. Kept by the one writer with the rollups."""
+
+    __tablename__ = "stat_answer_hist"
+    __table_args__ = (
+        # The first phase reads a question's spans of one dimension: one index range per span,
+        # the counts in the index (PostgreSQL: INCLUDE, index-only scans).
+        PrimaryKeyConstraint("dimension", "span", "group_id", "bucket", name="pk_stat_answer_hist",
+                             postgresql_include=["answers"]),
+    )
+
+    dimension: Mapped[str] = mapped_column(String(8))
+    span: Mapped[str] = mapped_column(String(12))
+    group_id: Mapped[int] = mapped_column(Integer)
+    bucket: Mapped[int] = mapped_column(SmallInteger)
+    answers: Mapped[int] = mapped_column(Integer)
 
 
 class StatUnitName(Model):

@@ -131,13 +131,14 @@ def _ids(group: statistics.Grouping) -> dict[str, Any]:
 
 
 class Reads:
-    """The statements sent that compute a median from the answers themselves (``stat_fact``)."""
+    """The statements sent that compute a median from the answers themselves (``stat_fact``:
+    ``percentile_cont``, or through the answers' histogram)."""
 
     def __init__(self) -> None:
         self.statements: list[str] = []
 
     def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "percentile_cont" in statement:
+        if "percentile_cont" in statement or ("FROM stat_answer_hist" in statement and "answer_bucket" in statement):
             self.statements.append(statement)
 
 

@@ -1,5 +1,5 @@
-"""The rollups kept as facts happen equal a recount from the raw facts, and a rebuild from
-scratch equals them (issue #9 item 1).
+"""The rollups and the answers' histogram kept as facts happen equal a recount from the raw
+facts, and a rebuild from scratch equals them (issue #9 items 1 and 7).
 
 A seeded random mix drives the real services with the clock passed in: submissions routed to
 units, acceptance, requests for information and replies (pauses), answers published on time
@@ -25,7 +25,7 @@ from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import hash_token, make_code
 from feedback.extensions import db
 from feedback.models import (
-    Event, Feedback, StatDaily, StatDailyUnit, StatFact, StatMonthly, StatMonthlyPlace, StatMonthlyUnit, StatUnitName,
+    Event, Feedback, StatAnswerHist, StatDaily, StatDailyUnit, StatFact, StatMonthly, StatMonthlyPlace, StatMonthlyUnit, StatUnitName,
     Unit, User,
 )
 from feedback.models.users import Role
@@ -36,7 +36,8 @@ from feedback.services.handling import HandlingError
 from feedback.services.ratings import rate, reopen
 from feedback.services.routing import TransferRefused, return_item, route_item
 from feedback.services.statistics import Period, Scope, facts, recount
-from feedback.services.statistics.rollups import COUNTS
+from feedback.services.statistics.queries import filters_of, histogram_question
+from feedback.services.statistics.rollups import COUNTS, fact_row, histogram_rows
 from feedback.domain.events import Actor
 from tests.conftest import Enqueued
 from tests.factories import Directory, make_directory, make_user
@@ -239,8 +240,16 @@ def test_live_rollups_equal_the_recount_and_a_rebuild(db_session: Session, enque
                     for r in db.session.scalars(sa.select(StatFact)))
     assert stored == derived
     _assert_rollups_match_recount(p)
+    # The answers' histogram kept by the deltas is the one counted from the raw rows' facts, and
+    # the oracle's medians above went through it (the whole tree by unit, by commune, the totals).
+    recounted: dict[tuple[str, str, int, int], int] = {}
+    for fact in facts.facts_of(db.session, p.items):
+        for key in histogram_rows(fact_row(fact)):
+            recounted[key] = recounted.get(key, 0) + 1
+    assert _table(StatAnswerHist) == sorted((*key, n) for key, n in recounted.items())
+    assert histogram_question(db.session(), "unit", filters_of(db.session(), Scope())) == ("unit", None)
 
-    tables = (StatDaily, StatMonthly, StatMonthlyUnit, StatMonthlyPlace, StatDailyUnit, StatUnitName)
+    tables = (StatDaily, StatMonthly, StatMonthlyUnit, StatMonthlyPlace, StatDailyUnit, StatUnitName, StatAnswerHist)
     # answer_changes is history (every answer in or out), not a figure: a rebuild counts each
     # stored answer once, and the live rows it kept at zero counts are not summed again.
     for rollup in tables[:5]:

@@ -63,12 +63,13 @@ class Sent:
         self.medians_from_answers = 0
 
     def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        # The answers read by percentile_cont, or through the histogram (a WITH statement).
+        if "percentile_cont" in statement or ("FROM stat_answer_hist" in statement and "answer_bucket" in statement):
+            self.medians_from_answers += 1
         if not statement.lstrip().upper().startswith("SELECT"):
             return
         found = [t for t in ROLLUP_TABLES if f"FROM {t} " in statement + " " or f"FROM {t}\n" in statement]
         self.tables += found
-        if "percentile_cont" in statement:
-            self.medians_from_answers += 1
 
 
 @pytest.fixture

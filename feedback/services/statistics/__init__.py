@@ -5,7 +5,8 @@ items behind a figure and the overdue list now. Every page, export and API reads
 The counts come from rollups kept in the transaction of each fact (``live``: facts derived by
 ``facts``, written by ``rollups``; ``flask stats rebuild`` recomputes them from scratch), the
 medians from the stored per-answer facts (the wide questions' computed ahead by ``medians``
-and used while exact), overdue from the open clocks. ``recount`` counts the
+and used while exact; on PostgreSQL the units, communes and totals of any range through the
+answers' histogram, ``histogram``), overdue from the open clocks. ``recount`` counts the
 same figures straight from the raw rows: the oracle the rollups are tested against.
 
 Shells import from here, not from the inner modules.

@@ -8,7 +8,10 @@ The medians are exact: a group's median kept in ``stat_median`` (computed ahead 
 ``statistics.medians``, or by an earlier view) is used when the ``answer_changes`` the rollups
 sum for the group equal the stamp stored with it (the same answers, hence the same median); any
 other group's median is computed from the per-answer facts (``stat_fact``), for those groups
-only, and kept for the next view (``keep_medians``, in a transaction of its own: the only write)."""
+only, and kept for the next view (``keep_medians``, in a transaction of its own: the only write).
+On PostgreSQL the questions by unit, by commune and the totals over the whole tree or one unit
+compute them from the answers' histogram (``histogram``: the answers of one bucket per group);
+the others with ``percentile_cont`` over every answer of the range."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, Table, and_, func, literal, select, text
+from sqlalchemy import ColumnElement, Engine, Select, Table, and_, exists, func, literal, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -34,6 +37,7 @@ from feedback.models.directory import LocalityLevel
 from feedback.services.database import dialect_insert, on_postgresql
 from feedback.services.statistics.drill import check_figure
 from feedback.services.statistics.grouping import GroupId, labels, month_of, ordered
+from feedback.services.statistics.histogram import histogram_medians
 from feedback.services.statistics.overdue import group_of_late, late_items, overdue_counts, overdue_total
 from feedback.services.statistics.rollups import COUNTS, SUMMED
 from feedback.services.statistics.values import FactKind, Figures, Grouping, Scope
@@ -351,13 +355,49 @@ def _only(group: Grouping, keys: Iterable[GroupId]) -> ColumnElement[bool]:
     return column.in_(sorted(int(k) for k in keys))
 
 
+def _covers_every_commune(session: Session, communes: frozenset[int]) -> bool:
+    """Whether ``communes`` holds every locality a fact's commune can be (all but the villages):
+    the scope of the tree's only root."""
+    return not session.scalar(select(exists().where(Locality.level != LocalityLevel.VILLAGE,
+                                                    Locality.id.not_in(sorted(communes)))))
+
+
+def histogram_question(session: Session, group: Grouping | None, f: Filters) -> tuple[str, int | None] | None:
+    """The histogram's dimension and group (None: every group of it) whose medians answer
+    ``group`` under ``f``; None when the histogram does not keep what ``f`` filters or ``group``
+    groups by (it keeps units and communes, over the whole tree)."""
+    if f.kind is not None or f.localities is not None or f.topics is not None:
+        return None
+    if f.communes is not None and not _covers_every_commune(session, f.communes):
+        return None
+    if group == "unit" or (group is None and f.unit_id is not None):
+        return "unit", f.unit_id
+    if f.unit_id is None and group in ("commune", None):
+        return ("commune" if group == "commune" else "all"), None
+    return None
+
+
+def _histogram_seconds(session: Session, period: Period, group: Grouping | None, dimension: str,
+                       one: int | None, keys: set[GroupId] | None) -> dict[GroupId, float]:
+    only: set[int] | None = {int(k) for k in keys} if keys is not None and group is not None else None
+    if one is not None:
+        only = {one} & only if only is not None else {one}
+    found = histogram_medians(session, period.start, period.end, dimension, only)
+    if group is None:
+        return {_ALL: seconds for seconds in found.values()}
+    return {group_id: seconds for group_id, seconds in found.items()}
+
+
 def median_seconds(session: Session, period: Period, group: Grouping | None, f: Filters,
                    only: Iterable[GroupId] | None = None) -> dict[GroupId, float]:
     """The exact median time to answer (seconds) per group (of the groups ``only``, when given),
-    from the per-answer facts."""
+    from the per-answer facts (on PostgreSQL through the answers' histogram where it answers
+    the question: ``histogram_question``)."""
     keys = set(only) if only is not None else None
     if f.empty or keys == set():
         return {}
+    if on_postgresql() and (question := histogram_question(session, group, f)) is not None:
+        return _histogram_seconds(session, period, group, *question, keys)
     low, high = period.start, period.end
     extra: list[ColumnElement[bool]] = []
     if keys is not None and group == "month":

@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import Table, delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
+from feedback.domain.median_buckets import EDGES
 from feedback.extensions import db
 from feedback.models import (
-    Feedback, StatDaily, StatDailyUnit, StatFact, StatMedian, StatMonthly, StatMonthlyPlace, StatMonthlyUnit,
+    Feedback, StatAnswerHist, StatDaily, StatDailyUnit, StatFact, StatMedian, StatMonthly, StatMonthlyPlace, StatMonthlyUnit,
     StatUnitName,
 )
 from feedback.services.database import on_postgresql
@@ -75,6 +76,48 @@ def sum_rollups(session: Session) -> None:
         .group_by(m.unit_id, m.commune_id, m.kind, m.month),
     ))
     sum_finer_rollups(session)
+    sum_histogram(session)
+
+
+def histogram_sql(postgresql: bool) -> str:
+    """The INSERT that fills the empty ``stat_answer_hist`` from the answered facts (migration
+    0025 runs a copy of it): the answers per unit, commune and day and bucket first (one pass
+    over the facts), then each dimension's days summed into their five spans."""
+    if postgresql:
+        bucket = "answer_bucket(seconds)"
+        day, month, year = "to_char(day, 'YYYY-MM-DD')", "to_char(day, 'YYYY-MM')", "to_char(day, 'YYYY')"
+        day_of_month, quarter = "extract(day FROM day)", "to_char(day, 'Q')"
+    else:
+        bucket = "CASE " + " ".join(f"WHEN seconds < {edge} THEN {i}" for i, edge in enumerate(EDGES)) + \
+            f" ELSE {len(EDGES)} END"
+        day, month, year = "strftime('%Y-%m-%d', day)", "strftime('%Y-%m', day)", "strftime('%Y', day)"
+        day_of_month = "CAST(strftime('%d', day) AS INTEGER)"
+        quarter = "((CAST(strftime('%m', day) AS INTEGER) + 2) / 3)"
+    dekad = f"':' || CASE WHEN {day_of_month} <= 10 THEN '1' WHEN {day_of_month} <= 20 THEN '2' ELSE '3' END"
+    return f"""
+        WITH base AS (
+            SELECT unit_id, commune_id, day, {bucket} AS bucket, count(*) AS n FROM stat_fact
+            WHERE measure = 'answered' AND seconds IS NOT NULL GROUP BY unit_id, commune_id, day, {bucket}),
+        days AS (
+            SELECT 'unit' AS dimension, unit_id AS group_id, day, bucket, sum(n) AS n FROM base
+            GROUP BY unit_id, day, bucket
+            UNION ALL
+            SELECT 'commune', commune_id, day, bucket, sum(n) FROM base GROUP BY commune_id, day, bucket
+            UNION ALL
+            SELECT 'all', 0, day, bucket, sum(n) FROM base GROUP BY day, bucket),
+        spans AS (
+            SELECT dimension, {day} AS span, group_id, bucket, n FROM days
+            UNION ALL SELECT dimension, {month} || {dekad}, group_id, bucket, n FROM days
+            UNION ALL SELECT dimension, {month}, group_id, bucket, n FROM days
+            UNION ALL SELECT dimension, {year} || '-Q' || {quarter}, group_id, bucket, n FROM days
+            UNION ALL SELECT dimension, {year}, group_id, bucket, n FROM days)
+        INSERT INTO stat_answer_hist (dimension, span, group_id, bucket, answers)
+        SELECT dimension, span, group_id, bucket, sum(n) FROM spans GROUP BY dimension, span, group_id, bucket"""
+
+
+def sum_histogram(session: Session) -> None:
+    """Fill the empty ``stat_answer_hist`` from ``stat_fact`` (``histogram_sql``)."""
+    session.execute(text(histogram_sql(on_postgresql())))
 
 
 def sum_finer_rollups(session: Session) -> None:
@@ -112,7 +155,7 @@ def rebuild(session: Session, *, progress: Callable[[int], None] | None = None, 
             # ends (its old stamps are then deleted here) or waits for the new rollups.
             session.execute(text("LOCK TABLE stat_median, stat_fact IN ACCESS EXCLUSIVE MODE"))
         # The medians computed ahead go too: their stamps count the changes of the old rollups.
-        for model in (StatMedian, StatDaily, StatMonthly, StatMonthlyUnit, StatMonthlyPlace, StatDailyUnit, StatUnitName,
+        for model in (StatMedian, StatAnswerHist, StatDaily, StatMonthly, StatMonthlyUnit, StatMonthlyPlace, StatDailyUnit, StatUnitName,
                       StatFact):
             session.execute(delete(model))
         names: dict[tuple[int, date], Fact] = {}

@@ -1,6 +1,6 @@
 """Writing the stored facts and their rollups (``stat_fact``, ``stat_daily``, ``stat_monthly``,
-``stat_monthly_unit``, ``stat_monthly_place``, ``stat_daily_unit``: ``ROLLUPS``; ``stat_unit_name``),
-in the caller's transaction.
+``stat_monthly_unit``, ``stat_monthly_place``, ``stat_daily_unit``: ``ROLLUPS``; the answers'
+histogram ``stat_answer_hist``; ``stat_unit_name``), in the caller's transaction.
 
 ``refresh_items`` is the one incremental writer: it derives the items' facts afresh from the raw
 rows (``facts.facts_of``), compares them with the stored ones, and writes only the difference:
@@ -9,8 +9,11 @@ changed rating is one out, one in). The rollups change by signed deltas applied 
 ``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``: two transactions touching the same
 row add up instead of overwriting each other, which a recount-and-overwrite would not do under
 READ COMMITTED. Every answered fact in or out also adds 1 to its rows' ``answer_changes`` (never
-taken off): the stamp ``medians`` compares to know a median computed ahead is still exact. Running it twice changes nothing the second time (the stored facts already
-match), so an item refreshed for nothing costs a few reads.
+taken off): the stamp ``medians`` compares to know a median computed ahead is still exact.
+Every answered fact in or out also moves its duration's bucket in ``stat_answer_hist``, for its
+unit, its commune and in all, in the five calendar spans of its day (``HISTOGRAM``). Running it
+twice changes nothing the second time (the stored facts already match), so an item refreshed for
+nothing costs a few reads.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from typing import Any
 from sqlalchemy import Executable, Insert, Table, and_, delete, insert, select
 from sqlalchemy.orm import Session
 
+from feedback.domain.median_buckets import bucket_of, spans_of
 from feedback.models import (
-    StatDaily, StatDailyUnit, StatFact, StatMonthly, StatMonthlyPlace, StatMonthlyUnit, StatUnitName,
+    StatAnswerHist, StatDaily, StatDailyUnit, StatFact, StatMonthly, StatMonthlyPlace, StatMonthlyUnit, StatUnitName,
 )
 from feedback.services.database import dialect_insert, on_postgresql
 from feedback.services.statistics.facts import facts_of
@@ -60,6 +64,22 @@ ROLLUPS = (
 # The rollups' columns added up by the deltas: the figures, and the answers' change stamp.
 CHANGES = "answer_changes"
 SUMMED = (*COUNTS, CHANGES)
+
+
+# The answers' histogram (``stat_answer_hist``): its key, and the dimensions it counts by with
+# the fact's column naming the group (None: everyone's, group 0).
+HISTOGRAM_KEY = ("dimension", "span", "group_id", "bucket")
+HISTOGRAM_DIMENSIONS: tuple[tuple[str, str | None], ...] = (("unit", "unit_id"), ("commune", "commune_id"),
+                                                             ("all", None))
+
+
+def histogram_rows(row: dict[str, Any]) -> list[tuple[str, str, int, int]]:
+    """The histogram rows (``HISTOGRAM_KEY``) an answered fact row counts in (none for others)."""
+    if row["measure"] != FactKind.ANSWERED or row["seconds"] is None:
+        return []
+    bucket = bucket_of(row["seconds"])
+    return [(dimension, span, row[column] if column is not None else 0, bucket)
+            for dimension, column in HISTOGRAM_DIMENSIONS for span in spans_of(row["day"])]
 
 
 def first_of_month(day: date) -> date:
@@ -105,7 +125,10 @@ def rollup_writes(signed: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[Ex
     every writer), and the deletes of the rows a negative delta may have left at zero (to run
     after the upserts; a row an answer ever was in stays: its ``answer_changes`` must stay summed)."""
     targets: list[dict[tuple[Any, ...], dict[str, Any]]] = [{} for _ in ROLLUPS]
+    histogram: dict[tuple[str, str, int, int], int] = defaultdict(int)
     for sign, row in signed:
+        for key in histogram_rows(row):
+            histogram[key] += sign
         added = counts_of(row["measure"], row["on_time"], row["satisfied"])
         changes = int(row["measure"] == FactKind.ANSWERED)  # in or out: +1 either way
         for rollup, rows in zip(ROLLUPS, targets):
@@ -132,6 +155,18 @@ def rollup_writes(signed: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[Ex
             if any(values[c] < 0 for c in COUNTS):
                 deletes.append(delete(table).where(
                     and_(*(table.c[k] == values[k] for k in rollup.key)), *(table.c[c] == 0 for c in SUMMED)))
+    changed_buckets: list[dict[str, Any]] = [{**dict(zip(HISTOGRAM_KEY, key)), "answers": n}
+                                             for key, n in sorted(histogram.items()) if n]
+    if changed_buckets:
+        table = StatAnswerHist.__table__
+        assert isinstance(table, Table)
+        statement = dialect_insert(table).values(changed_buckets)
+        upserts.append(statement.on_conflict_do_update(
+            index_elements=list(HISTOGRAM_KEY), set_={"answers": table.c.answers + statement.excluded.answers}))
+        for values in changed_buckets:
+            if values["answers"] < 0:
+                deletes.append(delete(table).where(*(table.c[k] == values[k] for k in HISTOGRAM_KEY),
+                                                   table.c.answers == 0))
     return upserts, deletes
 
 
