@@ -47,7 +47,7 @@ from feedback.models import Attachment, Event, Feedback, Locality, LocalityLevel
 from feedback.services.intake import uploads
 from feedback.services.intake.form_choices import storable_code
 from feedback.services.audit import chained_event, record_event, remember_chain_end
-from feedback.services.database import on_postgresql
+from feedback.services.database import commit_each_statement, on_postgresql
 
 log = logging.getLogger(__name__)
 
@@ -178,9 +178,28 @@ def submit_feedback(sub: Submission, *, now: datetime, enqueue_routing: bool = T
     the same ``session_id`` with the same content (its token only when it derives again, see
     ``Receipt``); anything else is a new item.
     ``now`` is aware UTC; the code's year is the local (Asia/Ho_Chi_Minh) year of ``now``.
+
+    On PostgreSQL, called before the session has begun, its statements commit each by itself
+    (``commit_each_statement``: the reads, then the one INSERT that writes the item with its
+    attachments and event), which spares BEGIN and COMMIT; the session is back in its usual mode
+    when it returns or raises ``SubmissionInvalid``.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    began = commit_each_statement()
+    try:
+        receipt = _submit(sub, now=now, enqueue_routing=enqueue_routing)
+    except SubmissionInvalid:
+        if began:
+            db.session.rollback()  # only reads were sent: this ends the statement-by-statement mode
+        raise
+    if began and db.session().in_transaction():
+        db.session.rollback()  # a repeat, answered from reads only
+    return receipt
+
+
+def _submit(sub: Submission, *, now: datetime, enqueue_routing: bool) -> Receipt:
+    """``submit_feedback`` once its mode is chosen."""
     # The fields are checked first, then one statement reads what the database knows of the
     # submission (its places and topic, an earlier identical POST, the new item's id), then the
     # places and the topic are checked; nothing is written before every check passed.
