@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from feedback.domain.events import Actor
 from feedback.domain.open311 import hash_api_key, new_api_key
 from feedback.extensions import db
+from feedback.services.database import DATABASE_UNAVAILABLE
 from feedback.models import ApiKey
 
 log = logging.getLogger(__name__)
@@ -135,8 +136,15 @@ def find_key(key: str | None) -> KeyHolder | None:
     """The holder of ``key`` when it is a key issued and not revoked, else None. Read only."""
     if not key:
         return None
-    row = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key),
-                                                 ApiKey.revoked_at.is_(None)))
+    try:
+        row = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key),
+                                                     ApiKey.revoked_at.is_(None)))
+    except DATABASE_UNAVAILABLE:
+        # The rate limiter, which asks first, asks again after any error (its storage fallback):
+        # rolled back, the session reconnects for that second ask, which then succeeds or fails
+        # as the database being away (the 503 page), not as a transaction left to roll back.
+        db.session.rollback()
+        raise
     return KeyHolder(row.id, row.name, row.rate_limit) if row is not None else None
 
 
