@@ -16,7 +16,7 @@ from datetime import datetime
 
 import limits
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from feedback.domain.events import Actor
@@ -132,13 +132,16 @@ def list_keys() -> list[KeyRow]:
     return [_row(r) for r in rows]
 
 
+# Built once: the Open311 POST asks it first on every request (issue #11).
+_FIND_KEY = select(ApiKey).where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
+
+
 def find_key(key: str | None) -> KeyHolder | None:
     """The holder of ``key`` when it is a key issued and not revoked, else None. Read only."""
     if not key:
         return None
     try:
-        row = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key),
-                                                     ApiKey.revoked_at.is_(None)))
+        row = db.session.scalar(_FIND_KEY, {"key_hash": hash_api_key(key)})
     except DATABASE_UNAVAILABLE:
         # The rate limiter, which asks first, asks again after any error (its storage fallback):
         # rolled back, the session reconnects for that second ask, which then succeeds or fails
