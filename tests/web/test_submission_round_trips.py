@@ -14,6 +14,7 @@ outer transaction are not those of a request.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -47,73 +48,17 @@ def counts() -> tuple[int, int, int]:
     return found  # type: ignore[return-value]
 
 
-def idle(app: Flask) -> None:
-    """What a request leaves behind: no session, its connection back in the pool."""
+def engine_of(app: Flask) -> sa.Engine:
     with app.app_context():
-        db.session.remove()
-    db.session.remove()
+        return db.engine
 
 
-def test_a_form_post_is_one_read_and_one_insert_without_begin_commit_or_ping(app: Flask) -> None:
-    api_world()  # the directory (and a key, unused here)
-    db.session.commit()
-    client = client_of(app)
-    csrf, key = form_fields(client)
-    idle(app)
-
-    with recorded_round_trips() as trips:
-        response = post_form(client, valid_data(), files=[(PNG, "anh.png")], csrf=csrf, key=key)
-        idle(app)
-
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    assert len(trips) == 2, trips
-    read, write = trips
-    assert "UNION ALL" in read and "nextval" in read
-    assert "INSERT INTO feedback" in write and "INSERT INTO attachment" in write and "INSERT INTO event" in write
-    assert counts() == (1, 1, 1)  # committed by the INSERT itself: seen from a new session
-
-
-def test_an_open311_post_is_four_round_trips_and_its_item_is_committed(app: Flask) -> None:
-    api = api_world()
-    db.session.commit()
-    client = client_of(app)
-    idle(app)
-
-    with recorded_round_trips() as trips:
-        response = client.post("/open311/v2/requests.json", data=request_form(api.key))
-        idle(app)
-
-    assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    assert not any("BEGIN" in trip or "COMMIT" in trip for trip in trips), trips
-    assert len(trips) == 4, trips  # the key, the service, the submission's read, its INSERT
-    assert "FROM api_key" in trips[0] and "INSERT INTO feedback" in trips[-1]
-    assert counts() == (1, 1, 0)
-
-
-def test_a_refused_submission_writes_nothing_and_leaves_the_session_in_its_usual_mode(app: Flask) -> None:
-    """The statement-by-statement mode ends with the submission, also when it is refused: what
-    the caller does next runs in a transaction again (BEGIN … COMMIT)."""
-    refused = report(api_world().directory, title="")
-    db.session.commit()
-    idle(app)
-
-    with pytest.raises(SubmissionInvalid):
-        submit_feedback(refused, now=TUESDAY_MORNING)
-    with recorded_round_trips() as trips:
-        db.session.execute(sa.text("SELECT 1"))
-        db.session.commit()
-        idle(app)
-
-    assert len(trips) == 3 and trips[0].startswith('Query "BEGIN') and trips[2] == 'Query "COMMIT"', trips
-    assert counts() == (0, 0, 0)
-
-
-@pytest.fixture
-def pinging_app(app: Flask) -> Iterator[Flask]:
-    """An app like the tests' whose pool pings a connection idle for any time at all; the shared
-    limiter and Celery app are the suite's again afterwards."""
+@contextmanager
+def app_pinging_after(app: Flask, seconds: float) -> Iterator[Flask]:
+    """An app like the tests' whose pool pings a connection idle for more than ``seconds``; the
+    shared limiter and Celery app are the suite's again afterwards."""
     saved = dict(limiter.__dict__)
-    other = create_app(TestConfig, DATABASE_PING_AFTER_IDLE=0.0, UPLOAD_DIR=app.config["UPLOAD_DIR"])
+    other = create_app(TestConfig, DATABASE_PING_AFTER_IDLE=seconds, UPLOAD_DIR=app.config["UPLOAD_DIR"])
     try:
         yield other
     finally:
@@ -123,6 +68,71 @@ def pinging_app(app: Flask) -> Iterator[Flask]:
         limiter.__dict__.clear()
         limiter.__dict__.update(saved)
         app.extensions["celery"].set_default()
+
+
+@pytest.fixture
+def pinging_app(app: Flask) -> Iterator[Flask]:
+    """Pings a connection idle for any time at all."""
+    with app_pinging_after(app, 0.0) as other:
+        yield other
+
+
+@pytest.fixture
+def trusting_app(app: Flask) -> Iterator[Flask]:
+    """Pings only a connection idle for an hour: none in a test (on a loaded machine a second
+    may pass between two requests of a test, and the suite's app would ping)."""
+    with app_pinging_after(app, 3600.0) as other:
+        yield other
+
+
+def test_a_form_post_is_one_read_and_one_insert_without_begin_commit_or_ping(trusting_app: Flask) -> None:
+    api_world()  # the directory (and a key, unused here)
+    db.session.commit()
+    client = client_of(trusting_app)
+    csrf, key = form_fields(client)
+
+    with recorded_round_trips(engine_of(trusting_app)) as trips:
+        response = post_form(client, valid_data(), files=[(PNG, "anh.png")], csrf=csrf, key=key)
+
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    assert len(trips) == 2, trips
+    read, write = trips
+    assert "UNION ALL" in read and "nextval" in read
+    assert "INSERT INTO feedback" in write and "INSERT INTO attachment" in write and "INSERT INTO event" in write
+    assert counts() == (1, 1, 1)  # committed by the INSERT itself: seen from a new session
+
+
+def test_an_open311_post_is_four_round_trips_and_its_item_is_committed(trusting_app: Flask) -> None:
+    api = api_world()
+    db.session.commit()
+    client = client_of(trusting_app)
+
+    with recorded_round_trips(engine_of(trusting_app)) as trips:
+        response = client.post("/open311/v2/requests.json", data=request_form(api.key))
+
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert not any("BEGIN" in trip or "COMMIT" in trip for trip in trips), trips
+    assert len(trips) == 4, trips  # the key, the service, the submission's read, its INSERT
+    assert "FROM api_key" in trips[0] and "INSERT INTO feedback" in trips[-1]
+    assert counts() == (1, 1, 0)
+
+
+def test_a_refused_submission_writes_nothing_and_leaves_the_session_in_its_usual_mode(trusting_app: Flask) -> None:
+    """The statement-by-statement mode ends with the submission, also when it is refused: what
+    the caller does next runs in a transaction again (BEGIN … COMMIT)."""
+    refused = report(api_world().directory, title="")
+    db.session.commit()
+
+    with trusting_app.app_context():
+        with pytest.raises(SubmissionInvalid):
+            submit_feedback(refused, now=TUESDAY_MORNING)
+        with recorded_round_trips(db.engine) as trips:
+            db.session.execute(sa.text("SELECT 1"))
+            db.session.commit()
+            db.session.remove()
+
+    assert len(trips) == 3 and trips[0].startswith('Query "BEGIN') and trips[2] == 'Query "COMMIT"', trips
+    assert counts() == (0, 0, 0)
 
 
 def backend_of(app: Flask) -> int:
@@ -165,21 +175,21 @@ def test_an_idle_connection_is_pinged_and_a_dead_one_replaced_before_the_request
 
 
 def test_a_connection_that_died_in_use_moments_ago_fails_one_request_with_the_503_page_then_the_pool_recovers(
-    app: Flask,
+    trusting_app: Flask,
 ) -> None:
     """Not pinged (it was used less than DATABASE_PING_AFTER_IDLE ago): the first statement finds
     it dead, the resident is asked to try again, and trying again works."""
     api_world()
     db.session.commit()
-    client = client_of(app)
+    client = client_of(trusting_app)
     csrf, key = form_fields(client)
-    idle(app)
-    terminate(app, backend_of(app))
+    terminate(trusting_app, backend_of(trusting_app))
 
-    refused = post_form(client, valid_data(), csrf=csrf, key=key)
-    idle(app)
-    again = post_form(client, valid_data(), csrf=csrf, key=key)
-    idle(app)
+    with trusting_app.app_context():
+        refused = post_form(client, valid_data(), csrf=csrf, key=key)
+        db.session.remove()
+        again = post_form(client, valid_data(), csrf=csrf, key=key)
+        db.session.remove()
 
     assert refused.status_code == 503 and refused.headers["Retry-After"].isdigit()
     assert again.status_code == 303, again.get_data(as_text=True)[:500]
