@@ -75,7 +75,13 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str = os.environ.get("DATABASE_URL") or _sqlite_url("feedback.sqlite3")
     # hide_parameters: a database error (logged with its statement when the database goes away
     # mid-submission) must not carry the resident's name, phone or email into the logs.
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True, "hide_parameters": True}
+    # No pool_pre_ping (a round trip before every request's first statement): a pooled connection
+    # is checked only after lying unused longer than DATABASE_PING_AFTER_IDLE seconds
+    # (feedback.services.database.ping_after_idle).
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"hide_parameters": True}
+    # A restart of PostgreSQL takes seconds, so a connection idle for less than this was very
+    # likely alive when given back; one that died meanwhile fails its request with the 503 page.
+    DATABASE_PING_AFTER_IDLE: float = float(os.environ.get("DATABASE_PING_AFTER_IDLE", "1"))
     # Celery: Redis (or RabbitMQ) in production, the embedded SQLite broker by default.
     CELERY_BROKER_URL: str = (
         os.environ.get("CELERY_BROKER_URL")

@@ -25,6 +25,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     register_proxy(app)
     tune_postgresql(app)
     register_extensions(app)
+    register_database_ping(app)
     register_sqlite_pragmas(app)
     register_babel(app)
     register_web(app)
@@ -101,6 +102,15 @@ def tune_postgresql(app: Flask) -> None:
     connect_args["options"] = f"{connect_args.get('options', '')} -c jit=off".strip()
     options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def register_database_ping(app: Flask) -> None:
+    """Pooled connections are checked after lying idle, not before every request (issue #11)."""
+    from feedback.services.database import ping_after_idle
+
+    with app.app_context():
+        engine = db.engine
+    ping_after_idle(engine, float(app.config["DATABASE_PING_AFTER_IDLE"]))
 
 
 def register_sqlite_pragmas(app: Flask) -> None:

@@ -30,8 +30,8 @@ from feedback.domain.open311 import SPECIFICATION, WindowTooLong, comma_list, pa
 from feedback.extensions import csrf, limiter
 from feedback.open311 import openapi, records, xml
 from feedback.services.open311 import (
-    ApiError, KeyHolder, RequestRefused, Search, code_for_token, find_key, find_request, search, service_definition,
-    services, submit_request,
+    ApiError, KeyHolder, RequestRefused, Search, begin_request, code_for_token, find_key, find_request, search,
+    service_definition, services, submit_request,
 )
 from feedback.web.errors import describe
 
@@ -114,6 +114,14 @@ def check_jurisdiction() -> ResponseReturnValue | None:
         return error_response(404, [ApiError(404, _("jurisdiction_id: không phục vụ địa bàn %(given)s; "
                                                    "địa bàn của hệ thống này là %(ours)s.", given=given, ours=ours))])
     return None
+
+
+@bp.before_request
+def begin_post() -> None:
+    """A POST of a request is reads and one INSERT: no BEGIN and COMMIT (``begin_request``).
+    Before the rate limit, whose key function reads the API key."""
+    if request.endpoint == "open311.request_create":
+        begin_request()
 
 
 @bp.get(f"/discovery.{FORMAT}")

@@ -5,14 +5,16 @@ PostgreSQL-only feature ask here instead of reading the dialect themselves."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Integer, Table, TextClause, any_, literal, text
+from sqlalchemy import JSON, Engine, Integer, Table, TextClause, any_, event, literal, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from feedback.extensions import db
 
@@ -23,9 +25,66 @@ from feedback.extensions import db
 DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError, PoolTimeout)
 
 
+# Where a pooled connection notes when it was last given back (its pool record's ``info``).
+_IDLE_SINCE = "feedback.idle_since"
+
+
+def ping_after_idle(engine: Engine, seconds: float) -> None:
+    """Check a pooled connection of ``engine`` before lending it only when it has lain unused for
+    more than ``seconds``: a dead one (the server restarted, the connection was cut while idle) is
+    then replaced before the request uses it, with every older connection of the pool.
+
+    This replaces SQLAlchemy's ``pool_pre_ping``, which checks at every checkout: one round trip
+    of each request (one in seven of a form POST's, issue #11). A connection given back moments
+    ago by a request that committed on it is alive but for a failure of the last ``seconds``;
+    such a failure surfaces at the request's first statement as a disconnect: that request is
+    answered 503 "try again" (``DATABASE_UNAVAILABLE``), SQLAlchemy invalidates the pool, and
+    the next request connects afresh. A server that cannot be reached at all answers every
+    request 503, as before. Call it once per engine.
+    """
+    dialect = engine.dialect
+
+    def note_idle(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since <= seconds:
+            return  # a new connection, or one in use moments ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                # The pool replaces this connection and every older one, and tries again.
+                raise InvalidatePoolError(str(error)) from error
+            raise
+
+    event.listen(engine, "checkin", note_idle)
+    event.listen(engine, "checkout", ping_if_idle)
+
+
 def on_postgresql() -> bool:
     """Whether the session's database is PostgreSQL (else SQLite)."""
     return db.session.get_bind().dialect.name == "postgresql"
+
+
+def commit_each_statement() -> bool:
+    """Until the session's transaction ends (its commit or rollback), let each statement of the
+    session commit by itself (PostgreSQL autocommit): no BEGIN and no COMMIT, two round trips.
+
+    Only for a use case whose writes are one statement and that takes no lock it needs later,
+    such as a submission (reads, then the item, its attachments and its event in one INSERT):
+    a single statement is all or nothing without a transaction, and under READ COMMITTED each
+    statement reads its own snapshot inside one anyway. Returns whether it applies: not on
+    SQLite, nor when the session has begun already or is bound to a connection (a test's outer
+    transaction); its statements then run in one transaction as before. The connection is given
+    back to the pool in its usual mode when the session's transaction ends.
+    """
+    session = db.session()
+    if session.in_transaction() or not isinstance(session.get_bind(), Engine) or not on_postgresql():
+        return False
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return True
 
 
 def dialect_insert(table: Any) -> Any:

@@ -27,13 +27,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Table, func, insert, inspect, literal, null, select, union_all
+from sqlalchemy import Table, bindparam, func, insert, inspect, literal, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from feedback import jobs
@@ -47,7 +48,7 @@ from feedback.models import Attachment, Event, Feedback, Locality, LocalityLevel
 from feedback.services.intake import uploads
 from feedback.services.intake.form_choices import storable_code
 from feedback.services.audit import chained_event, record_event, remember_chain_end
-from feedback.services.database import on_postgresql
+from feedback.services.database import commit_each_statement, on_postgresql
 
 log = logging.getLogger(__name__)
 
@@ -178,9 +179,28 @@ def submit_feedback(sub: Submission, *, now: datetime, enqueue_routing: bool = T
     the same ``session_id`` with the same content (its token only when it derives again, see
     ``Receipt``); anything else is a new item.
     ``now`` is aware UTC; the code's year is the local (Asia/Ho_Chi_Minh) year of ``now``.
+
+    On PostgreSQL, called before the session has begun, its statements commit each by itself
+    (``commit_each_statement``: the reads, then the one INSERT that writes the item with its
+    attachments and event), which spares BEGIN and COMMIT; the session is back in its usual mode
+    when it returns or raises ``SubmissionInvalid``.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    began = commit_each_statement()
+    try:
+        receipt = _submit(sub, now=now, enqueue_routing=enqueue_routing)
+    except SubmissionInvalid:
+        if began:
+            db.session.rollback()  # only reads were sent: this ends the statement-by-statement mode
+        raise
+    if began and db.session().in_transaction():
+        db.session.rollback()  # a repeat, answered from reads only
+    return receipt
+
+
+def _submit(sub: Submission, *, now: datetime, enqueue_routing: bool) -> Receipt:
+    """``submit_feedback`` once its mode is chosen."""
     # The fields are checked first, then one statement reads what the database knows of the
     # submission (its places and topic, an earlier identical POST, the new item's id), then the
     # places and the topic are checked; nothing is written before every check passed.
@@ -312,12 +332,32 @@ def _save(sub: Submission, clean: _Clean, token: str, digest: str | None, staged
         record_event(item, EventAction.RECEIVED, actor=Actor.resident(), at=now, public=True, after=after)
         return item
     event = chained_event(item, EventAction.RECEIVED, actor=Actor.resident(), at=now, public=True, after=after)
-    statement = insert(_table(Event)).values(_columns(event)).add_cte(
-        insert(_table(Feedback)).values(_columns(item)).cte("item"))
-    if attachments:
-        statement = statement.add_cte(insert(_table(Attachment)).values([_columns(a) for a in attachments]).cte("files"))
-    db.session.execute(statement)
+    item_values, event_values = _columns(item), _columns(event)
+    file_values = [_columns(a) for a in attachments]
+    statement = _insert_statement(tuple(item_values), tuple(event_values), tuple(tuple(v) for v in file_values))
+    params: dict[str, Any] = {}
+    for prefix, values in (("f_", item_values), ("e_", event_values),
+                           *((f"a{n}_", values) for n, values in enumerate(file_values))):
+        params.update((f"{prefix}{k}", v) for k, v in values.items())
+    db.session.execute(statement, params)
     return item
+
+
+@lru_cache(maxsize=64)
+def _insert_statement(item: tuple[str, ...], event: tuple[str, ...], files: tuple[tuple[str, ...], ...]) -> Any:
+    """The INSERT of ``_save`` (the event's, with the item's and the attachments' as WITH queries)
+    of these columns, their values as parameters named ``f_``, ``e_`` or ``a<n>_`` and the
+    column's name. Built once per shape and kept, as ``_facts_statement``."""
+    def values(table: Table, columns: tuple[str, ...], prefix: str) -> dict[str, Any]:
+        return {name: bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in columns}
+
+    attachment = _table(Attachment)
+    statement = insert(_table(Event)).values(values(_table(Event), event, "e_")).add_cte(
+        insert(_table(Feedback)).values(values(_table(Feedback), item, "f_")).cte("item"))
+    if files:
+        statement = statement.add_cte(insert(attachment).values(
+            [values(attachment, columns, f"a{n}_") for n, columns in enumerate(files)]).cte("files"))
+    return statement
 
 
 def _table(model: type) -> Table:
@@ -411,40 +451,55 @@ def _read_facts(draft: _Draft, digest: str | None, *, want_id: bool) -> _Facts:
     ``draft``, its topic if active, the item of an earlier POST with ``digest``, and, when
     ``want_id`` on PostgreSQL, the next id of the items' sequence (a number drawn and not used,
     by a repeat or a failed INSERT, is a gap in the codes, as a rolled-back INSERT always made)."""
-    branches: list[Any] = []  # Select of differently typed columns
-    if storable_code(draft.commune_code):
-        branches.append(select(literal("place"), Locality.id, Locality.level, Locality.parent_id)
-                        .where(Locality.code == draft.commune_code))
-    if storable_code(draft.commune_code) and storable_code(draft.village_code):
-        branches.append(select(literal("village"), Locality.id, Locality.level, Locality.parent_id)
-                        .where(Locality.code == draft.village_code))
-    if storable_code(draft.topic_code):
-        branches.append(select(literal("topic"), Topic.id, null(), null())
-                        .where(Topic.code == draft.topic_code, Topic.active.is_(True)))
-    if digest is not None:
-        branches.append(select(literal("repeat"), Feedback.id, null(), null()).where(Feedback.submission_key == digest))
-    if want_id and on_postgresql():
-        branches.append(select(literal("next"), func.nextval(func.pg_get_serial_sequence("feedback", "id")),
-                               null(), null()))
-    if not branches:
+    place = storable_code(draft.commune_code)
+    village = place and storable_code(draft.village_code)
+    topic = storable_code(draft.topic_code)
+    statement = _facts_statement(place, village, topic, digest is not None, want_id and on_postgresql())
+    if statement is None:
         return _Facts()
-    statement: Any = branches[0]
-    if len(branches) > 1:
-        statement = union_all(*branches)
+    params = {"place": draft.commune_code, "village": draft.village_code, "topic": draft.topic_code,
+              "digest": digest}
     found: dict[str, _Place | int] = {}
-    for label, id_, level, parent_id in db.session.execute(statement):
+    for label, id_, level, parent_id in db.session.execute(statement, params):
         if label in ("place", "village"):
             found[label] = _Place(int(id_), draft.commune_code if label == "place" else draft.village_code,
                                   LocalityLevel(level), parent_id)
         else:
             found[label] = int(id_)
-    place, village = found.get("place"), found.get("village")
+    place_found, village_found = found.get("place"), found.get("village")
     topic_id, repeat_id, next_id = found.get("topic"), found.get("repeat"), found.get("next")
-    return _Facts(place=place if isinstance(place, _Place) else None,
-                  village=village if isinstance(village, _Place) else None,
+    return _Facts(place=place_found if isinstance(place_found, _Place) else None,
+                  village=village_found if isinstance(village_found, _Place) else None,
                   topic_id=topic_id if isinstance(topic_id, int) else None,
                   repeat_id=repeat_id if isinstance(repeat_id, int) else None,
                   next_id=next_id if isinstance(next_id, int) else None)
+
+
+@lru_cache(maxsize=64)
+def _facts_statement(place: bool, village: bool, topic: bool, repeat: bool, next_id: bool) -> Any:
+    """The statement of ``_read_facts`` for the reads asked (None when none is), its values as
+    parameters (``place``, ``village``, ``topic``, ``digest``). Built once per shape and kept: a
+    statement built anew for every submission cost more of its CPU than reading its answer (its
+    construction and cache key, issue #11)."""
+    branches: list[Any] = []  # Select of differently typed columns
+    if place:
+        branches.append(select(literal("place"), Locality.id, Locality.level, Locality.parent_id)
+                        .where(Locality.code == bindparam("place")))
+    if village:
+        branches.append(select(literal("village"), Locality.id, Locality.level, Locality.parent_id)
+                        .where(Locality.code == bindparam("village")))
+    if topic:
+        branches.append(select(literal("topic"), Topic.id, null(), null())
+                        .where(Topic.code == bindparam("topic"), Topic.active.is_(True)))
+    if repeat:
+        branches.append(select(literal("repeat"), Feedback.id, null(), null())
+                        .where(Feedback.submission_key == bindparam("digest")))
+    if next_id:
+        branches.append(select(literal("next"), func.nextval(func.pg_get_serial_sequence("feedback", "id")),
+                               null(), null()))
+    if not branches:
+        return None
+    return branches[0] if len(branches) == 1 else union_all(*branches)
 
 
 def _check_directory(draft: _Draft, facts: _Facts, errors: dict[str, str]) -> _Clean:

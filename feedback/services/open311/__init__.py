@@ -10,7 +10,7 @@ data). The rules of the specification (statuses, windows, dates, names) are
 from feedback.services.open311.catalog import (
     KIND_ATTRIBUTE, VILLAGE_ATTRIBUTE, Named, Service, ServiceDefinition, Village, service, service_definition, services,
 )
-from feedback.services.open311.intake import ApiError, RequestRefused, submit_request
+from feedback.services.open311.intake import ApiError, RequestRefused, begin_request, submit_request
 from feedback.services.open311.keys import (
     ApiKeyError, IssuedKey, KeyHolder, KeyRow, find_key, issue_key, list_keys, revoke_key, revoke_key_by_id,
     valid_rate_limit,
@@ -19,7 +19,7 @@ from feedback.services.open311.requests import RequestView, Search, code_for_tok
 
 __all__ = [
     "KIND_ATTRIBUTE", "VILLAGE_ATTRIBUTE", "ApiError", "ApiKeyError", "IssuedKey", "KeyHolder", "KeyRow", "Named",
-    "RequestRefused", "RequestView", "Search", "Service", "ServiceDefinition", "Village", "code_for_token",
+    "RequestRefused", "RequestView", "Search", "Service", "ServiceDefinition", "Village", "begin_request", "code_for_token",
     "find_key", "find_request", "issue_key", "list_keys", "revoke_key", "revoke_key_by_id", "search", "service",
     "service_definition", "services", "submit_request", "valid_rate_limit",
 ]

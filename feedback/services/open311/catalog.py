@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import literal, select
+from sqlalchemy import bindparam, literal, select
 from sqlalchemy.orm import aliased
 
 from feedback.domain.paths import ids_of
@@ -91,22 +93,27 @@ def service(code: str) -> Service | None:
     catalogue: the Open311 POST asks this on every request. A topic is offered when it and every
     topic above it are active (as ``topic_options`` walks the tree); its group is the topmost.
     """
+    rows = db.session.execute(_service_statement(), {"code": code}).all()
+    if not rows or not all(active for _topic, active, _parent in rows) or rows[-1][2] is not None:
+        return None  # unknown, inactive, under an inactive topic, or deeper than any tree
+    topic, root = rows[0][0], rows[-1][0]
+    group = Named(root.name, root.name_en or None)
+    return Service(topic.code, topic.name, topic.name_en or None, group, topic.default_kind)
+
+
+@lru_cache(maxsize=1)
+def _service_statement() -> Any:
+    """The statement of ``service`` (parameter ``code``), built once and kept: building its
+    recursive WITH query anew for every POST cost more CPU than running it (issue #11)."""
     start = select(Topic.id, Topic.parent_id, Topic.active, literal(0).label("height")) \
-        .where(Topic.code == code).cte("chain", recursive=True)
+        .where(Topic.code == bindparam("code")).cte("chain", recursive=True)
     above = aliased(Topic)
     chain = start.union_all(
         select(above.id, above.parent_id, above.active, (start.c.height + 1).label("height"))
         .join(start, above.id == start.c.parent_id)
         .where(start.c.height < _MAX_DEPTH)
     )
-    rows = db.session.execute(
-        select(Topic, chain.c.active, chain.c.parent_id).join(chain, Topic.id == chain.c.id).order_by(chain.c.height)
-    ).all()
-    if not rows or not all(active for _topic, active, _parent in rows) or rows[-1][2] is not None:
-        return None  # unknown, inactive, under an inactive topic, or deeper than any tree
-    topic, root = rows[0][0], rows[-1][0]
-    group = Named(root.name, root.name_en or None)
-    return Service(topic.code, topic.name, topic.name_en or None, group, topic.default_kind)
+    return select(Topic, chain.c.active, chain.c.parent_id).join(chain, Topic.id == chain.c.id).order_by(chain.c.height)
 
 
 def service_definition(code: str) -> ServiceDefinition | None:

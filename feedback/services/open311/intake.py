@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 
 from feedback.domain.open311 import full_name, has_control_characters, title_from
 from feedback.domain.status import Channel
+from feedback.services.database import commit_each_statement
 from feedback.services.intake import MAX_TITLE, Receipt, Submission, SubmissionInvalid, submit_feedback
 from feedback.services.open311.catalog import KIND_ATTRIBUTE, VILLAGE_ATTRIBUTE, service
 from feedback.services.open311.keys import KeyHolder
@@ -58,6 +59,15 @@ _FIELDS = {
     "email": "email",
     "media_url": "media_url",
 }
+
+
+def begin_request() -> bool:
+    """Call first thing in a POST of a request, before its key is looked up: on PostgreSQL the
+    POST's statements (the key, the service, the places; then the item, its attachments and its
+    event in one INSERT) then commit each by itself, without BEGIN and COMMIT, two of its round
+    trips (``database.commit_each_statement``; the mode ends with ``submit_request``'s commit or
+    with the request). Returns whether it applies."""
+    return commit_each_statement()
 
 
 def submit_request(fields: Mapping[str, str], *, holder: KeyHolder, language: str | None, now: datetime) -> Receipt:

@@ -16,12 +16,13 @@ from datetime import datetime
 
 import limits
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from feedback.domain.events import Actor
 from feedback.domain.open311 import hash_api_key, new_api_key
 from feedback.extensions import db
+from feedback.services.database import DATABASE_UNAVAILABLE
 from feedback.models import ApiKey
 
 log = logging.getLogger(__name__)
@@ -131,12 +132,22 @@ def list_keys() -> list[KeyRow]:
     return [_row(r) for r in rows]
 
 
+# Built once: the Open311 POST asks it first on every request (issue #11).
+_FIND_KEY = select(ApiKey).where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
+
+
 def find_key(key: str | None) -> KeyHolder | None:
     """The holder of ``key`` when it is a key issued and not revoked, else None. Read only."""
     if not key:
         return None
-    row = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key),
-                                                 ApiKey.revoked_at.is_(None)))
+    try:
+        row = db.session.scalar(_FIND_KEY, {"key_hash": hash_api_key(key)})
+    except DATABASE_UNAVAILABLE:
+        # The rate limiter, which asks first, asks again after any error (its storage fallback):
+        # rolled back, the session reconnects for that second ask, which then succeeds or fails
+        # as the database being away (the 503 page), not as a transaction left to roll back.
+        db.session.rollback()
+        raise
     return KeyHolder(row.id, row.name, row.rate_limit) if row is not None else None
 
 
