@@ -14,10 +14,12 @@ behind a figure), ``item`` (one item), ``overdue`` (the overdue list now, by uni
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -182,6 +184,27 @@ def _query_args(**changes: object) -> dict[str, object]:
     return args
 
 
+# What werkzeug leaves unescaped in a query string (werkzeug.urls._urlencode, which url_for uses).
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def _drill_url() -> Callable[[str, str | None, str | None], str]:
+    """``drill_url(figure, by, key)``: the link of one figure to its items, the URL
+    ``url_for("monitor.items", **_query_args(figure=figure, by=by, key=key))`` gives, with the
+    question's part encoded once per page. A table links each figure of each row (about 900 links
+    on the province's page by unit, 12,000 by village): one url_for each took two thirds of the
+    page's time."""
+    question = url_for("monitor.items", **_query_args(figure=None, by=None, key=None))  # type: ignore[arg-type]
+    joiner = "&" if "?" in question else "?"
+
+    def drill_url(figure: str, by: str | None = None, key: str | None = None) -> str:
+        chosen = [(name, str(value)) for name, value in (("figure", figure), ("by", by), ("key", key))
+                  if value is not None and value != ""]
+        return question + joiner + urlencode(chosen, safe=_QUERY_SAFE) if chosen else question
+
+    return drill_url
+
+
 def _filter_choices(asked: Asked) -> dict[str, object]:
     territory = asked.territory
     question = asked.question
@@ -207,6 +230,7 @@ def _page(template: str, status: int = 200, **context: object) -> Response:
     context.setdefault("period_label", period_label)
     context.setdefault("group_label", group_label)
     context.setdefault("query_args", _query_args)
+    context.setdefault("drill_url", _drill_url())
     return _no_store(make_response(render_template(template, **context), status))
 
 

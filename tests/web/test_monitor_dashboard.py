@@ -10,6 +10,7 @@ import io
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -600,3 +601,42 @@ def test_every_page_of_the_front_has_the_same_navigation(client: FlaskClient, wo
         navigations.append(links)
         assert [a.attrs["href"] for a in nav.find_all("a", **{"aria-current": "page"})] == [url], url
     assert all(links == list(pages) for links in navigations), navigations
+
+
+@pytest.mark.parametrize("query", [
+    "period=this_year&group=village&locality=7",
+    "period=custom&from=01/03/2026&to=31/03/2026&group=unit&unit=3&topic=12&kind=complaint&territory=1",
+    "group=topic&name=stray&from=2026-03-01",
+    "",
+])
+def test_a_figures_link_is_the_url_for_of_its_question(app: Flask, query: str) -> None:
+    """Proves: the links of a table's figures, built with the question's part encoded once per page
+    (``drill_url``), are exactly ``url_for("monitor.items", **query_args(figure=…, by=…, key=…))``,
+    for keys with spaces, slashes, "&" and Vietnamese letters, and for the totals (no by, no key)."""
+    from flask import url_for
+
+    from feedback.monitor import views
+
+    with app.test_request_context(f"/monitor/?{query}"):
+        drill_url = views._drill_url()
+        for figure, by, key in (("received", "unit", "UBND-06652"), ("answered_on_time", "month", "2026-03"),
+                                ("satisfied", "village", "Khu phố 1 & 2/ă?#"), ("overdue_open", None, None),
+                                ("transfers", "kind", "complaint")):
+            assert drill_url(figure, by, key) == url_for("monitor.items",
+                                                        **views._query_args(figure=figure, by=by, key=key))
+
+
+def test_a_figures_link_from_a_drill_down_keeps_the_question(app: Flask) -> None:
+    """Proves: on a page that already names a figure, the links name the new figure, group and key
+    and the same question (the order of the query's keys aside)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from flask import url_for
+
+    from feedback.monitor import views
+
+    with app.test_request_context("/monitor/items?figure=received&by=unit&key=A&period=this_month&group=commune"):
+        built = views._drill_url()("answered", "commune", "06652")
+        expected = url_for("monitor.items", **views._query_args(figure="answered", by="commune", key="06652"))
+    assert urlsplit(built).path == urlsplit(expected).path == "/monitor/items"
+    assert sorted(parse_qsl(urlsplit(built).query)) == sorted(parse_qsl(urlsplit(expected).query))
