@@ -34,6 +34,7 @@ from feedback.domain.date_range import BadRange, RangeProblem
 from feedback.domain.status import Kind
 from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
+from feedback.monitor.cells import figure_cell_writer
 from feedback.services import monitoring
 from feedback.services.access import viewer_for
 from feedback.web.args import id_or_none, page_number, past_the_end, path_id
@@ -196,11 +197,18 @@ def _drill_url() -> Callable[[str, str | None, str | None], str]:
     page's time."""
     question = url_for("monitor.items", **_query_args(figure=None, by=None, key=None))  # type: ignore[arg-type]
     joiner = "&" if "?" in question else "?"
+    encoded: dict[tuple[str, object], str] = {}  # each name=value once (a key recurs in every cell of its row)
+
+    def pair(name: str, value: object) -> str:
+        found = encoded.get((name, value))
+        if found is None:
+            found = encoded[(name, value)] = urlencode([(name, str(value))], safe=_QUERY_SAFE)
+        return found
 
     def drill_url(figure: str, by: str | None = None, key: str | None = None) -> str:
-        chosen = [(name, str(value)) for name, value in (("figure", figure), ("by", by), ("key", key))
+        chosen = [pair(name, value) for name, value in (("figure", figure), ("by", by), ("key", key))
                   if value is not None and value != ""]
-        return question + joiner + urlencode(chosen, safe=_QUERY_SAFE) if chosen else question
+        return question + joiner + "&".join(chosen) if chosen else question
 
     return drill_url
 
@@ -230,7 +238,9 @@ def _page(template: str, status: int = 200, **context: object) -> Response:
     context.setdefault("period_label", period_label)
     context.setdefault("group_label", group_label)
     context.setdefault("query_args", _query_args)
-    context.setdefault("drill_url", _drill_url())
+    drill_url = _drill_url()
+    context.setdefault("drill_url", drill_url)
+    context.setdefault("figure_cell", figure_cell_writer(drill_url))
     return _no_store(make_response(render_template(template, **context), status))
 
 

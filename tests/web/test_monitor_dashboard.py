@@ -640,3 +640,43 @@ def test_a_figures_link_from_a_drill_down_keeps_the_question(app: Flask) -> None
         expected = url_for("monitor.items", **views._query_args(figure="answered", by="commune", key="06652"))
     assert urlsplit(built).path == urlsplit(expected).path == "/monitor/items"
     assert sorted(parse_qsl(urlsplit(built).query)) == sorted(parse_qsl(urlsplit(expected).query))
+
+
+# The figures table's cell as the Jinja macro wrote it before ``feedback.monitor.cells`` (the oracle).
+MACRO_CELL = """{% macro figure_cell(column, row, by, key) -%}
+{% set value = column.cell(row) %}
+<td class="figure figure-{{ column.key }}">
+{%- set shown = ("%.1f"|format(value.value * 100) ~ " %") if (column.is_rate and value is not none) else value -%}
+{%- if value is none -%}<span title="{{ _('Chưa có số liệu để tính') }}">—</span>
+{%- elif column.drill and (value.value if column.is_rate else value) != 0 -%}<a href="{{ drill_url(column.drill, by, key) }}">{{ shown }}</a>
+{%- else -%}{{ shown }}{%- endif -%}
+</td>
+{%- endmacro %}{% for column in columns %}{{ figure_cell(column, row, by, key) }}{% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_figures_cells_are_the_macros_cell_for_cell(app: Flask, language: str) -> None:
+    """Proves: ``figure_cell`` (Python) writes every column's cell exactly as the macro did: counts,
+    zeros without a link, rates with one decimal, "—" with its translated title, a median, and
+    links to the items behind (keys with "&" and quotes escaped), for a group's row and the totals."""
+    from flask_babel import force_locale
+
+    from feedback.monitor.cells import figure_cell_writer
+    from feedback.services.monitoring import FIGURE_COLUMNS
+
+    rows = [Figures.of("UBND-1", "Ủy ban", received=7, answered=3, answered_on_time=2, overdue_open=1,
+                       median_days_to_answer=9.25, transfers=0, reopened=1, ratings=12, satisfied=9),
+            Figures.of("", "", received=0), Figures.of("T&\"<x>'", "Thôn", received=5, answered=5, answered_on_time=5,
+                                                        ratings=1, satisfied=0, median_days_to_answer=0.04)]
+
+    def drill_url(figure: str, by: str | None, key: str | None) -> str:
+        return f"/monitor/items?figure={figure}&by={by}&key={key}"
+
+    macro = app.jinja_env.from_string(MACRO_CELL)
+    with app.test_request_context("/monitor/"), force_locale(language):
+        cell = figure_cell_writer(drill_url)
+        for row in rows:
+            for by, key in (("village", row.key), (None, None)):
+                expected = macro.render(columns=FIGURE_COLUMNS, row=row, by=by, key=key, drill_url=drill_url)
+                written = "".join(cell(column, row, by, key) for column in FIGURE_COLUMNS)
+                assert written == expected.replace("\n", ""), (row.key, by)
