@@ -418,14 +418,34 @@ def time_queries(url: str) -> None:
                 explain(session, label, call)
 
 
+def time_whole_pages(url: str, *, runs: int, only: str | None, profile: str | None, out: Path | None) -> None:
+    """``pages``: every dashboard page, export and open-data file as a whole request (bench/pages.py)."""
+    from bench import pages
+
+    app = _app(url)
+    with app.app_context():
+        items = db.session.scalar(sa.text("SELECT count(*) FROM feedback"))
+    print(f"{items:,} items; NOW = {NOW.isoformat()}\n")
+    results = pages.time_pages(app, NOW, TODAY, runs=runs, only=only, forget=_forget_kept, profile=profile)
+    if out is not None:
+        pages.write_json(results, out, items=items, now=NOW.isoformat(), runs=runs,
+                         code=str(Path(__file__).resolve().parents[1]))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["generate", "time"])
+    parser.add_argument("command", choices=["generate", "time", "pages"])
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--database", default=DEFAULT_URL)
+    parser.add_argument("--runs", type=int, default=5, help="pages: timed requests per page after the first")
+    parser.add_argument("--only", help="pages: only the pages whose label holds this text")
+    parser.add_argument("--profile", help="pages: cProfile one more request of the pages whose label holds this")
+    parser.add_argument("--json", type=Path, help="pages: also write the table to this JSON file")
     args = parser.parse_args()
     if args.command == "generate":
         generate(args.database, args.items)
+    elif args.command == "pages":
+        time_whole_pages(args.database, runs=args.runs, only=args.only, profile=args.profile, out=args.json)
     else:
         time_queries(args.database)
     return 0

@@ -223,6 +223,8 @@ class StatUnitName(Model):
     name on the unit's latest day within the period."""
 
     __tablename__ = "stat_unit_name"
+    # The drill-down by unit finds the units that acted under a code (``queries._group_condition``).
+    __table_args__ = (Index("ix_stat_unit_name_code", "code"),)
 
     unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -14,10 +14,12 @@ behind a figure), ``item`` (one item), ``overdue`` (the overdue list now, by uni
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -32,6 +34,7 @@ from feedback.domain.date_range import BadRange, RangeProblem
 from feedback.domain.status import Kind
 from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
+from feedback.monitor.cells import figure_cell_writer
 from feedback.services import monitoring
 from feedback.services.access import viewer_for
 from feedback.web.args import id_or_none, page_number, past_the_end, path_id
@@ -182,6 +185,34 @@ def _query_args(**changes: object) -> dict[str, object]:
     return args
 
 
+# What werkzeug leaves unescaped in a query string (werkzeug.urls._urlencode, which url_for uses).
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def _drill_url() -> Callable[[str, str | None, str | None], str]:
+    """``drill_url(figure, by, key)``: the link of one figure to its items, the URL
+    ``url_for("monitor.items", **_query_args(figure=figure, by=by, key=key))`` gives, with the
+    question's part encoded once per page. A table links each figure of each row (about 900 links
+    on the province's page by unit, 12,000 by village): one url_for each took two thirds of the
+    page's time."""
+    question = url_for("monitor.items", **_query_args(figure=None, by=None, key=None))  # type: ignore[arg-type]
+    joiner = "&" if "?" in question else "?"
+    encoded: dict[tuple[str, object], str] = {}  # each name=value once (a key recurs in every cell of its row)
+
+    def pair(name: str, value: object) -> str:
+        found = encoded.get((name, value))
+        if found is None:
+            found = encoded[(name, value)] = urlencode([(name, str(value))], safe=_QUERY_SAFE)
+        return found
+
+    def drill_url(figure: str, by: str | None = None, key: str | None = None) -> str:
+        chosen = [pair(name, value) for name, value in (("figure", figure), ("by", by), ("key", key))
+                  if value is not None and value != ""]
+        return question + joiner + "&".join(chosen) if chosen else question
+
+    return drill_url
+
+
 def _filter_choices(asked: Asked) -> dict[str, object]:
     territory = asked.territory
     question = asked.question
@@ -207,6 +238,9 @@ def _page(template: str, status: int = 200, **context: object) -> Response:
     context.setdefault("period_label", period_label)
     context.setdefault("group_label", group_label)
     context.setdefault("query_args", _query_args)
+    drill_url = _drill_url()
+    context.setdefault("drill_url", drill_url)
+    context.setdefault("figure_cell", figure_cell_writer(drill_url))
     return _no_store(make_response(render_template(template, **context), status))
 
 

@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import UTC, date, datetime
 
+from flask import Flask
 from openpyxl import load_workbook
 
 from feedback.services.monitoring import Rate, Table, to_csv, to_xlsx
@@ -54,3 +55,37 @@ def test_xlsx_cells() -> None:
     assert [c.value for c in texts] == ["'" + text.replace("\r", "\n") for text in DANGEROUS]
     assert {c.data_type for c in texts} == {"s"}
     assert not any(str(c.value).startswith("=") for r in sheet.iter_rows() for c in r if c.value is not None)
+
+
+def test_the_overdue_and_items_tables_name_each_rows_kind_clock_and_status(app: Flask) -> None:
+    """Proves: the overdue list's and the items' tables name each row's own kind, clock and status
+    (each name is looked up once per table: rows of the same kind share it, rows of another kind
+    get theirs), in the request's language."""
+    from datetime import timedelta
+
+    from flask_babel import force_locale
+
+    from feedback.domain.status import Kind, Status
+    from feedback.services.kinds import kind_name
+    from feedback.services.monitoring import DrillRow, items_table, overdue_table
+    from feedback.services.statistics import OverdueRow
+
+    due = datetime(2026, 3, 1, 3, tzinfo=UTC)
+    kinds = [Kind.REPORT, Kind.COMPLAINT, Kind.REPORT, Kind.DENUNCIATION]
+    clocks = ["resolution", "acceptance", "acceptance", "resolution"]
+    statuses = [Status.IN_PROGRESS, Status.ANSWERED, Status.IN_PROGRESS, Status.RECEIVED]
+    late = [OverdueRow(i, f"QN-{i}", 7, "U-7", "Đơn vị", kind, 1, "Chủ đề", 2, "Thôn", clock, due, timedelta(days=i))
+            for i, (kind, clock) in enumerate(zip(kinds, clocks, strict=True))]
+    lines = [DrillRow(code=f"QN-{i}", title="Tiêu đề", kind=kind, status=status, unit=None, topic="Chủ đề",
+                      locality="Thôn", received_at=due, next_due_at=None, overdue=i % 2 == 0)
+             for i, (kind, status) in enumerate(zip(kinds, statuses, strict=True))]
+    for language in ("vi", "en"):
+        with app.test_request_context("/"), force_locale(language):
+            overdue = overdue_table(late, clock_label=lambda clock: f"clock:{clock}")
+            items = items_table(lines, status_label=lambda status: f"status:{status.value}")
+            names = [kind_name(kind) for kind in kinds]
+        assert [row[3] for row in overdue.rows] == names
+        assert [row[6] for row in overdue.rows] == [f"clock:{clock}" for clock in clocks]
+        assert [row[2] for row in items.rows] == names
+        assert [row[3] for row in items.rows] == [f"status:{status.value}" for status in statuses]
+        assert [row[9] for row in items.rows][1::2] == ["", ""] and all(row[9] for row in items.rows[0::2])

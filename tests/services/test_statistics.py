@@ -134,7 +134,9 @@ def test_items_behind_a_figure(world: World) -> None:
     def behind(figure: str, group: statistics.Grouping | None = None, key: str | None = None) -> set[int]:
         query = statistics.items_behind(db.session, period=march(), scope=Scope(), figure=figure, group=group,
                                         key=key, now=NOW)
-        return {item.id for item in db.session.scalars(query)}
+        listed = [item.id for item in db.session.scalars(query)]
+        assert listed == sorted(set(listed)), "each item once, by id"
+        return set(listed)
 
     assert behind("answered_on_time", "unit", "SNNMT-22") == {i["I1"], i["I2"], i["I5"]}
     assert behind("received", "unit", "SNNMT-22") == {i["I1"], i["I2"]}
@@ -144,6 +146,8 @@ def test_items_behind_a_figure(world: World) -> None:
     assert behind("satisfied") == {i["I1"]}
     assert behind("transfers", "commune", "06994") == {i["I6"]}
     assert behind("reopened", "topic", "moi-truong.rac-thai") == {i["I2"]}
+    # I6 was received by two units in March (two facts): listed once.
+    assert i["I6"] in behind("received") and i["I6"] in behind("transfers")
     with pytest.raises(ValueError):
         behind("median_days_to_answer")
 
@@ -187,6 +191,33 @@ def test_a_rename_or_a_later_transfer_changes_no_past_figure(world: World) -> No
     assert {r.key: (r.received, r.transfers) for r in april}["UBND-06994"] == (1, 0)
     assert {r.key: r.transfers for r in april}["UBND-06652"] == 1
     assert db.session.get(Feedback, i3.id) is not None
+
+
+def test_a_units_label_is_its_code_and_name_on_its_latest_day_within_the_period(db_session: Session) -> None:
+    """Proves: ``unit_labels`` (one probe per unit on PostgreSQL) gives each unit the code and
+    name of its latest day inside the period, never of a day outside it, and nothing for a unit
+    with no day inside it; an id asked twice is answered once."""
+    from datetime import datetime, time
+
+    from feedback.domain.calendar import VN_TZ
+    from feedback.models import StatUnitName
+    from feedback.services.statistics.queries import unit_labels
+
+    for unit_id, day, code, name in (
+        (900_001, date(2026, 2, 28), "U-1", "Tên tháng hai"), (900_001, date(2026, 3, 1), "U-1", "Tên đầu tháng ba"),
+        (900_001, date(2026, 3, 20), "U-1B", "Tên cuối tháng ba"), (900_001, date(2026, 4, 1), "U-1C", "Tên tháng tư"),
+        (900_002, date(2026, 1, 15), "U-2", "Chỉ có tháng một"), (900_003, date(2026, 3, 31), "U-3", "Ngày cuối"),
+    ):
+        db.session.add(StatUnitName(unit_id=unit_id, day=day, at=datetime.combine(day, time(9), VN_TZ), code=code,
+                                    name=name))
+    db.session.flush()
+    assert unit_labels(db.session, march(), [900_001, 900_002, 900_003, 900_001]) == {
+        900_001: ("U-1B", "Tên cuối tháng ba"), 900_003: ("U-3", "Ngày cuối")}
+    assert unit_labels(db.session, Period(date(2026, 3, 1), date(2026, 3, 19)), [900_001]) == {
+        900_001: ("U-1", "Tên đầu tháng ba")}
+    assert unit_labels(db.session, Period(date(2026, 4, 1), date(2026, 4, 30)), [900_001, 900_003]) == {
+        900_001: ("U-1C", "Tên tháng tư")}
+    assert unit_labels(db.session, march(), []) == {}
 
 
 def test_a_period_is_read_as_whole_months_and_the_days_around_them() -> None:

@@ -10,6 +10,7 @@ import io
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -619,3 +620,85 @@ def test_every_page_of_the_front_has_the_same_navigation(client: FlaskClient, wo
         navigations.append(links)
         assert [a.attrs["href"] for a in nav.find_all("a", **{"aria-current": "page"})] == [url], url
     assert all(links == list(pages) for links in navigations), navigations
+
+
+@pytest.mark.parametrize("query", [
+    "period=this_year&group=village&locality=7",
+    "period=custom&from=01/03/2026&to=31/03/2026&group=unit&unit=3&topic=12&kind=complaint&territory=1",
+    "group=topic&name=stray&from=2026-03-01",
+    "",
+])
+def test_a_figures_link_is_the_url_for_of_its_question(app: Flask, query: str) -> None:
+    """Proves: the links of a table's figures, built with the question's part encoded once per page
+    (``drill_url``), are exactly ``url_for("monitor.items", **query_args(figure=…, by=…, key=…))``,
+    for keys with spaces, slashes, "&" and Vietnamese letters, and for the totals (no by, no key)."""
+    from flask import url_for
+
+    from feedback.monitor import views
+
+    with app.test_request_context(f"/monitor/?{query}"):
+        drill_url = views._drill_url()
+        for figure, by, key in (("received", "unit", "UBND-06652"), ("answered_on_time", "month", "2026-03"),
+                                ("satisfied", "village", "Khu phố 1 & 2/ă?#"), ("overdue_open", None, None),
+                                ("transfers", "kind", "complaint")):
+            assert drill_url(figure, by, key) == url_for("monitor.items",
+                                                        **views._query_args(figure=figure, by=by, key=key))
+
+
+def test_a_figures_link_from_a_drill_down_keeps_the_question(app: Flask) -> None:
+    """Proves: on a page that already names a figure, the links name the new figure, group and key
+    and the same question (the order of the query's keys aside)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from flask import url_for
+
+    from feedback.monitor import views
+
+    with app.test_request_context("/monitor/items?figure=received&by=unit&key=A&period=this_month&group=commune"):
+        built = views._drill_url()("answered", "commune", "06652")
+        expected = url_for("monitor.items", **views._query_args(figure="answered", by="commune", key="06652"))
+    assert urlsplit(built).path == urlsplit(expected).path == "/monitor/items"
+    assert sorted(parse_qsl(urlsplit(built).query)) == sorted(parse_qsl(urlsplit(expected).query))
+
+
+# The figures table's cell as the Jinja macro wrote it before ``feedback.monitor.cells`` (the oracle).
+MACRO_CELL = """{% from "macros/figures.html" import figure %}{% macro figure_cell(column, row, by, key) -%}
+{% set value = column.cell(row) %}
+<td class="figure figure-{{ column.key }}">
+{%- set shown = figure(value) -%}
+{%- if value is none -%}<span title="{{ _('Chưa có số liệu để tính') }}">—</span>
+{%- elif column.drill and (value.value if column.is_rate else value) != 0 -%}<a href="{{ drill_url(column.drill, by, key) }}">{{ shown }}</a>
+{%- else -%}{{ shown }}{%- endif -%}
+</td>
+{%- endmacro %}{% for column in columns %}{{ figure_cell(column, row, by, key) }}{% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_figures_cells_are_the_macros_cell_for_cell(app: Flask, language: str) -> None:
+    """Proves: ``figure_cell`` (Python) writes every column's cell exactly as the macro did: counts,
+    zeros without a link, rates with one decimal, "—" with its translated title, a median, and
+    links to the items behind (keys with "&" and quotes escaped), for a group's row and the totals."""
+    from flask_babel import force_locale
+
+    from feedback.monitor.cells import figure_cell_writer
+    from feedback.services.monitoring import FIGURE_COLUMNS
+
+    rows = [Figures.of("UBND-1", "Ủy ban", received=7, answered=3, answered_on_time=2, overdue_open=1,
+                       median_days_to_answer=9.25, transfers=0, reopened=1, ratings=12, satisfied=9),
+            Figures.of("UBND-2", "Ủy ban 2", received=1234567, answered=1234000, answered_on_time=1001234,
+                       overdue_open=4321, median_days_to_answer=1234.56, transfers=10000, reopened=2000,
+                       ratings=654321, satisfied=543210),
+            Figures.of("", "", received=0), Figures.of("T&\"<x>'", "Thôn", received=5, answered=5, answered_on_time=5,
+                                                        ratings=1, satisfied=0, median_days_to_answer=0.04)]
+
+    def drill_url(figure: str, by: str | None, key: str | None) -> str:
+        return f"/monitor/items?figure={figure}&by={by}&key={key}"
+
+    macro = app.jinja_env.from_string(MACRO_CELL)
+    with app.test_request_context("/monitor/"), force_locale(language):
+        cell = figure_cell_writer(drill_url)
+        for row in rows:
+            for by, key in (("village", row.key), (None, None)):
+                expected = macro.render(columns=FIGURE_COLUMNS, row=row, by=by, key=key, drill_url=drill_url)
+                written = "".join(cell(column, row, by, key) for column in FIGURE_COLUMNS)
+                assert written == expected.replace("\n", ""), (row.key, by)

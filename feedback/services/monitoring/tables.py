@@ -9,8 +9,9 @@ hold the code, title, kind, status, unit, topic, place and times only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -29,6 +30,22 @@ __all__ = ["FIGURE_COLUMNS", "Column", "figures_table", "items_table", "overdue_
 
 def _rate(value: float | None) -> Rate | None:
     return None if value is None else Rate(value)
+
+
+_Key = TypeVar("_Key", bound=Hashable)
+
+
+def _once_each(label: Callable[[_Key], str]) -> Callable[[_Key], str]:
+    """``label`` asked once per distinct value (a kind, a clock, a status) of one table: a
+    translated name costs a catalogue lookup, and a province's overdue list has 55,000 rows."""
+    known: dict[_Key, str] = {}
+
+    def once(value: _Key) -> str:
+        if value not in known:
+            known[value] = label(value)
+        return known[value]
+
+    return once
 
 
 @dataclass(frozen=True)
@@ -109,8 +126,9 @@ def overdue_table(rows: Sequence[OverdueRow], clock_label: Callable[[str], str] 
     due time, days late."""
     headings = [_("Mã ý kiến"), _("Mã đơn vị"), _("Đơn vị"), _("Loại ý kiến"), _("Lĩnh vực"), _("Địa bàn"),
                 _("Thời hạn"), _("Hạn"), _("Số ngày quá hạn")]
-    body: list[list[Cell]] = [[row.code, row.unit_code, row.unit_name, kind_name(row.kind), row.topic_name,
-                               row.locality_name, clock_label(row.clock), row.due_at, _late_days(row)] for row in rows]
+    kind, clock = _once_each(kind_name), _once_each(clock_label)
+    body: list[list[Cell]] = [[row.code, row.unit_code, row.unit_name, kind(row.kind), row.topic_name,
+                               row.locality_name, clock(row.clock), row.due_at, _late_days(row)] for row in rows]
     return Table(_("Quá hạn"), headings, body)
 
 
@@ -119,8 +137,9 @@ def items_table(rows: Sequence[DrillRow], status_label: Callable[[Status], str] 
     topic, place, times."""
     headings = [_("Mã ý kiến"), _("Tiêu đề"), _("Loại ý kiến"), _("Trạng thái"), _("Đơn vị đang xử lý"),
                 _("Lĩnh vực"), _("Địa bàn"), _("Ngày tiếp nhận"), _("Hạn gần nhất"), _("Quá hạn")]
-    body: list[list[Cell]] = [[row.code, row.title, kind_name(row.kind), status_label(row.status), row.unit, row.topic,
-                               row.locality, row.received_at, row.next_due_at, _("có") if row.overdue else ""]
+    kind, status, overdue = _once_each(kind_name), _once_each(status_label), _("có")
+    body: list[list[Cell]] = [[row.code, row.title, kind(row.kind), status(row.status), row.unit, row.topic,
+                               row.locality, row.received_at, row.next_due_at, overdue if row.overdue else ""]
                               for row in rows]
     return Table(_("Ý kiến"), headings, body)
 
