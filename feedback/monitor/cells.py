@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from babel.numbers import get_decimal_symbol, get_group_symbol, get_percent_sign
+from babel.numbers import format_percent, get_decimal_symbol, get_group_symbol
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -52,7 +52,7 @@ def number_writer() -> Callable[[object], str]:
     the locale's symbols read once: Babel's formatter per cell cost as much as the figures."""
     locale = get_locale()
     symbols = str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
-    percent = get_percent_sign(locale)
+    percent = format_percent(0, "0%", locale=locale).replace("0", "")  # Babel names no getter for it
 
     def shown(value: object) -> str:
         if isinstance(value, monitoring.Rate):
