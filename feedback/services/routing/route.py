@@ -191,8 +191,8 @@ def _place(item: Feedback, now: datetime) -> Place:
     )
 
 
-# Where the fallback, the People's Committee of the item's commune, may sit: its commune (or,
-# where a village has a committee of its own, the village).
+# The levels at which the fallback, the People's Committee of the item's commune, is looked
+# for up the item's locality path (the deepest found wins).
 FALLBACK_LEVELS = (LocalityLevel.COMMUNE, LocalityLevel.VILLAGE)
 
 
