@@ -203,6 +203,27 @@ def _figures_table(model: type[Any]) -> list[tuple[Any, ...]]:
     return sorted(tuple(row) for row in rows)
 
 
+# Every table the statistics write (the rollups, the units' names); the stored facts apart.
+STATISTICS_TABLES = (StatDaily, StatMonthly, StatMonthlyUnit, StatMonthlyPlace, StatDailyUnit, StatUnitName,
+                     StatAnswerHist)
+
+
+def statistics_tables() -> list[list[tuple[Any, ...]]]:
+    """What the statistics store, to compare: each table's figures (``_figures_table``), then
+    the stored facts without their ids."""
+    return [_figures_table(t) for t in STATISTICS_TABLES] + [_table(StatFact, skip=("id",))]
+
+
+def stored_and_derived_facts(feedback_ids: list[int]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The facts stored for ``feedback_ids`` and those ``facts_of`` derives from their raw rows,
+    each sorted, as comparable tuples."""
+    derived = sorted(f.identity + f.counted for f in facts.facts_of(db.session, feedback_ids))
+    stored = sorted((r.measure, r.feedback_id, r.ref, r.unit_id, r.locality_id, r.commune_id, r.village_id,
+                     r.topic_id, r.kind.value, r.at, r.day, r.on_time, r.seconds, r.satisfied)
+                    for r in db.session.scalars(sa.select(StatFact).where(StatFact.feedback_id.in_(feedback_ids))))
+    return stored, derived
+
+
 def _assert_rollups_match_recount(p: Play) -> None:
     # Whole months only (monthly rollups), days only (daily), and whole months with days around them.
     periods = [Period(date(2026, 1, 1), date(2026, 12, 31)), Period(date(2026, 1, 1), date(2026, 1, 31)),
@@ -234,11 +255,9 @@ def test_live_rollups_equal_the_recount_and_a_rebuild(db_session: Session, enque
     assert on_time == {True, False}, "the mix answered both on time and late"
 
     # The stored facts are the raw rows' facts.
-    derived = sorted(f.identity + f.counted for f in facts.facts_of(db.session, p.items))
-    stored = sorted((r.measure, r.feedback_id, r.ref, r.unit_id, r.locality_id, r.commune_id, r.village_id,
-                     r.topic_id, r.kind.value, r.at, r.day, r.on_time, r.seconds, r.satisfied)
-                    for r in db.session.scalars(sa.select(StatFact)))
+    stored, derived = stored_and_derived_facts(p.items)
     assert stored == derived
+    assert len(stored) == db.session.scalar(sa.select(sa.func.count()).select_from(StatFact))
     _assert_rollups_match_recount(p)
     # The answers' histogram kept by the deltas is the one counted from the raw rows' facts, and
     # the oracle's medians above went through it (the whole tree by unit, by commune, the totals).
@@ -249,16 +268,15 @@ def test_live_rollups_equal_the_recount_and_a_rebuild(db_session: Session, enque
     assert _table(StatAnswerHist) == sorted((*key, n) for key, n in recounted.items())
     assert histogram_question(db.session(), "unit", filters_of(db.session(), Scope())) == ("unit", None)
 
-    tables = (StatDaily, StatMonthly, StatMonthlyUnit, StatMonthlyPlace, StatDailyUnit, StatUnitName, StatAnswerHist)
     # answer_changes is history (every answer in or out), not a figure: a rebuild counts each
     # stored answer once, and the live rows it kept at zero counts are not summed again.
-    for rollup in tables[:5]:
+    for rollup in STATISTICS_TABLES[:5]:
         assert not db.session.scalar(sa.select(sa.func.count()).select_from(rollup).where(
             rollup.answer_changes < rollup.answered)), "answer_changes counts every answer at least once"
-    incremental = [_figures_table(t) for t in tables] + [_table(StatFact, skip=("id",))]
+    incremental = statistics_tables()
     assert all(incremental), "every statistics table has rows"
     statistics.rebuild(db.session)
-    assert [_figures_table(t) for t in tables] + [_table(StatFact, skip=("id",))] == incremental
+    assert statistics_tables() == incremental
     # Refreshing again changes nothing.
     assert statistics.refresh_items(db.session, p.items) == 0
     assert db.session.get(Unit, p.d.environment_dept.id) is not None

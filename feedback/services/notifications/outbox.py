@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Table
+from sqlalchemy import Insert, Table
 
 from feedback.extensions import db
 from feedback.models import Feedback, Notification
@@ -85,10 +85,25 @@ def queue_notifications(rows: list[dict[str, object]], *, now: datetime) -> int:
     """
     if not rows:
         return 0
+    table = Notification.__table__
+    assert isinstance(table, Table)
+    return len(insert_rows(table, _pending(rows, now), skip_conflicts_on="dedupe_key", returning="id"))
+
+
+def notifications_insert(rows: list[dict[str, object]], *, now: datetime) -> Insert:
+    """The INSERT ``queue_notifications(rows)`` runs (rows as it takes them, at least one), as a
+    statement for the caller to run, alone or beside other writes (a data-modifying WITH clause
+    of one statement on PostgreSQL): same rows, same ``ON CONFLICT (dedupe_key) DO NOTHING``."""
+    if not rows:
+        raise ValueError("notifications_insert needs at least one row")
+    statement: Insert = dialect_insert(Notification.__table__).values(_pending(rows, now)).on_conflict_do_nothing(
+        index_elements=["dedupe_key"])
+    return statement
+
+
+def _pending(rows: list[dict[str, object]], now: datetime) -> list[dict[str, object]]:
+    """``rows`` with every column the notifications' INSERT writes, pending from ``now``."""
     defaults: dict[str, object] = dict(feedback_id=None, deadline_id=None, recipient_unit_id=None,
                                        recipient_email=None, status=NotificationStatus.PENDING, attempts=0,
                                        next_attempt_at=now, created_at=now)
-    values = [{**defaults, **row} for row in rows]
-    table = Notification.__table__
-    assert isinstance(table, Table)
-    return len(insert_rows(table, values, skip_conflicts_on="dedupe_key", returning="id"))
+    return [{**defaults, **row} for row in rows]

@@ -22,7 +22,8 @@ from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Feedback, Unit
 from feedback.services.audit import record_event
 from feedback.services.deadlines.clocks import first_clocks, mark_met, record_clocks_set, start_clocks
-from feedback.services.notifications.outbox import item_facts, queue_notifications
+from feedback.services.notifications.outbox import item_facts, notifications_insert, queue_notifications
+from feedback.services.statistics import count_first_assignment
 
 
 def returned_reason(assignment: Assignment) -> str | None:
@@ -71,8 +72,10 @@ def assign(
     ``assigned:<assignment id>``) and one to the resident when they gave an email (the item's
     language, the code and the unit's name only; ``handling.resident_notices``). ``first`` says
     that no unit ever held the item (the caller read its assignments): it then has no clocks, and
-    none are looked up. ``notices`` (notification rows the caller has ready, such as the
-    resident's confirmation) go first in the same INSERT as these. Does not commit.
+    none are looked up, and its statistics are counted here, in the notices' statement
+    (``statistics.count_first_assignment``), instead of being re-derived before the commit.
+    ``notices`` (notification rows the caller has ready, such as the resident's confirmation) go
+    first in the same INSERT as these. Does not commit.
     """
     # An item no unit held has no clocks: its first ones are planned before anything is written,
     # so that the assignment and the clocks go in one flush, and both events in one INSERT after.
@@ -100,7 +103,11 @@ def assign(
         started = start_clocks(item, unit, now, actor=actor)
     rows = [_notice(item, unit, assignment, next((d for d in started if d.clock == Clock.RESOLUTION.value), None))]
     told = _resident_notice(item, unit, assignment, now)
-    queue_notifications([*notices, *rows, *([told] if told else [])], now=now)
+    queued = [*notices, *rows, *([told] if told else [])]
+    if first:  # its facts are known: counted here, in the notices' statement, not re-read before the commit
+        count_first_assignment(db.session(), item, unit, now, along=notifications_insert(queued, now=now))
+    else:
+        queue_notifications(queued, now=now)
     return assignment
 
 

@@ -22,16 +22,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import Integer, and_, exists, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from feedback import jobs
 from feedback.domain.calendar import local_date
 from feedback.domain.events import Actor, EventAction
-from feedback.domain.routing import AmbiguousRules, Decision, NoUnit, Place, Rule, choose_unit
+from feedback.domain.routing import AmbiguousRules, NoUnit, Place, Rule, choose_unit
 from feedback.domain.status import Kind, Status
 from feedback.extensions import db
 from feedback.models import Assignment, Event, Feedback, Locality, LocalityLevel, RoutingRule, Topic, Unit, UnitKind
@@ -171,14 +172,10 @@ def choose_target(item: Feedback, now: datetime, *, held_before: bool = True) ->
         if target is None:
             raise NoUnit(_place(item, now))
         return target
-    # The units the two queries load are kept here: the chosen one is then not read again.
+    # The units the query loads are kept here: the chosen one is then not read again.
     units: dict[int, Unit] = {}
-    place, rules = _place(item, now), load_rules(item, now, units)
-    decision: Decision
-    try:  # the commune's People's Committee is looked up only when no rule applies
-        decision = choose_unit(place, rules, None, excluding)
-    except NoUnit:
-        decision = choose_unit(place, rules, _fallback(item, units), excluding)
+    place, (rules, fallback) = _place(item, now), load_rules(item, now, units)
+    decision = choose_unit(place, rules, fallback, excluding)
     unit = units.get(decision.unit_id) or db.session.get(Unit, decision.unit_id)
     if unit is None:  # pragma: no cover - foreign keys forbid it
         raise NoUnit(_place(item, now))
@@ -194,8 +191,18 @@ def _place(item: Feedback, now: datetime) -> Place:
     )
 
 
-def load_rules(item: Feedback, now: datetime, units: dict[int, Unit] | None = None) -> list[Rule]:
-    """The routing rules that could apply to ``item`` on the local date of ``now``, as domain Rules.
+# The levels at which the fallback, the People's Committee of the item's commune, is looked
+# for up the item's locality path (the deepest found wins).
+FALLBACK_LEVELS = (LocalityLevel.COMMUNE, LocalityLevel.VILLAGE)
+
+
+def load_rules(item: Feedback, now: datetime,
+               units: dict[int, Unit] | None = None) -> tuple[list[Rule], tuple[int, str] | None]:
+    """The routing rules that could apply to ``item`` on the local date of ``now``, as domain
+    Rules, and the fallback ``choose_unit`` takes (the id and name of the People's Committee of
+    the item's commune, the deepest when there are several; None when there is none), in one
+    statement: the candidates (the rules' units and the committees) in one ``UNION ALL``, each
+    with its unit and the rule's locality and topic. ``units`` receives every unit loaded.
 
     Rules whose unit is inactive are left out, and so are rules for any kind when the item is a
     khiếu nại or tố cáo (``HEAD_ONLY_KINDS``, see the module docstring). Locality depth comes
@@ -205,11 +212,9 @@ def load_rules(item: Feedback, now: datetime, units: dict[int, Unit] | None = No
     place = _place(item, now)
     kind_matches = (RoutingRule.kind == item.kind if item.kind in HEAD_ONLY_KINDS
                     else or_(RoutingRule.kind.is_(None), RoutingRule.kind == item.kind))
-    rows = db.session.execute(
-        select(RoutingRule, Locality, Topic, Unit)
+    rules = (
+        select(RoutingRule.id.label("rule_id"), RoutingRule.unit_id.label("unit_id"))
         .join(Unit, Unit.id == RoutingRule.unit_id)
-        .outerjoin(Locality, Locality.id == RoutingRule.locality_id)
-        .outerjoin(Topic, Topic.id == RoutingRule.topic_id)
         .where(
             Unit.active.is_(True),
             or_(RoutingRule.locality_id.is_(None), RoutingRule.locality_id.in_(place.locality_path)),
@@ -218,9 +223,22 @@ def load_rules(item: Feedback, now: datetime, units: dict[int, Unit] | None = No
             or_(RoutingRule.valid_from.is_(None), RoutingRule.valid_from <= place.on),
             or_(RoutingRule.valid_to.is_(None), RoutingRule.valid_to >= place.on),
         )
+    )
+    committees = select(literal(None, Integer).label("rule_id"), Unit.id.label("unit_id")).join(
+        Locality, Locality.id == Unit.locality_id).where(
+        *_up_the_tree(place.locality_path, UnitKind.COMMUNE_COMMITTEE, FALLBACK_LEVELS))
+    candidates = union_all(rules, committees).subquery()
+    rows = db.session.execute(
+        select(RoutingRule, Locality, Topic, Unit)
+        .select_from(candidates)
+        .join(Unit, Unit.id == candidates.c.unit_id)
+        .outerjoin(RoutingRule, RoutingRule.id == candidates.c.rule_id)
+        .outerjoin(Locality, Locality.id == RoutingRule.locality_id)
+        .outerjoin(Topic, Topic.id == RoutingRule.topic_id)
     ).all()
     if units is not None:
         units.update((unit.id, unit) for _rule, _locality, _topic, unit in rows)
+    fallback = _deepest([unit for rule, _locality, _topic, unit in rows if rule is None], place.locality_path)
     return [
         Rule(
             id=rule.id,
@@ -236,28 +254,27 @@ def load_rules(item: Feedback, now: datetime, units: dict[int, Unit] | None = No
             valid_from=rule.valid_from,
             valid_to=rule.valid_to,
         )
-        for rule, locality, topic, unit in rows
-    ]
+        for rule, locality, topic, unit in rows if rule is not None
+    ], ((fallback[0].id, fallback[0].name) if fallback else None)
+
+
+def _up_the_tree(path: tuple[int, ...], kind: UnitKind, levels: tuple[LocalityLevel, ...]) -> tuple[Any, ...]:
+    """The conditions on Unit (joined to its Locality) of an active unit of ``kind`` based on
+    ``path`` (a locality and its ancestors) at one of ``levels``."""
+    return Unit.kind == kind, Unit.active.is_(True), Unit.locality_id.in_(path), Locality.level.in_(levels)
+
+
+def _deepest(units: Sequence[Unit], path: tuple[int, ...]) -> list[Unit]:
+    """``units`` (based on ``path``) deepest first, then by id."""
+    return sorted(units, key=lambda unit: (-path.index(unit.locality_id), unit.id))
 
 
 def _units_up_the_tree(item: Feedback, kind: UnitKind, levels: tuple[LocalityLevel, ...]) -> list[Unit]:
     """Active units of ``kind`` based in the item's locality or an ancestor at ``levels``, deepest first."""
     path = item.locality.ancestor_ids() or (item.locality_id,)
-    rows = db.session.execute(
-        select(Unit, Locality)
-        .join(Locality, Locality.id == Unit.locality_id)
-        .where(Unit.kind == kind, Unit.active.is_(True), Unit.locality_id.in_(path), Locality.level.in_(levels))
-        .order_by(Unit.id)
-    ).all()
-    return [unit for unit, _loc in sorted(rows, key=lambda row: -path.index(row[1].id))]
-
-
-def _fallback(item: Feedback, loaded: dict[int, Unit] | None = None) -> tuple[int, str] | None:
-    """The People's Committee of the item's commune (walking up from its locality)."""
-    units = _units_up_the_tree(item, UnitKind.COMMUNE_COMMITTEE, (LocalityLevel.COMMUNE, LocalityLevel.VILLAGE))
-    if loaded is not None:
-        loaded.update((unit.id, unit) for unit in units)
-    return (units[0].id, units[0].name) if units else None
+    units = db.session.scalars(select(Unit).join(Locality, Locality.id == Unit.locality_id)
+                               .where(*_up_the_tree(path, kind, levels)))
+    return _deepest(list(units), path)
 
 
 def dispute_target(item: Feedback, excluding: frozenset[int], transfers: int) -> Target | None:

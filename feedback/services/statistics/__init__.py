@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from feedback.domain.statistics import Period, median, rate, wilson
 from feedback.models import Feedback
 from feedback.services.statistics import queries
-from feedback.services.statistics.live import track_facts
+from feedback.services.statistics.live import count_first_assignment, track_facts
 from feedback.services.statistics.medians import refresh_medians
 from feedback.services.statistics.overdue import overdue_counts, overdue_now
 from feedback.services.statistics.rebuild import item_count, rebuild, rebuild_statistics
@@ -73,5 +73,6 @@ def items_behind(session: Session, *, period: Period, scope: Scope, figure: str,
 
 
 __all__ = ["FIGURE_NAMES", "GROUPINGS", "MIN_RATINGS", "Figures", "Grouping", "OverdueRow", "Period", "Scope",
-           "figures", "item_count", "items_behind", "median", "overdue_counts", "overdue_now", "ranking", "rate",
-           "rebuild", "rebuild_statistics", "refresh_items", "refresh_medians", "totals", "track_facts", "wilson"]
+           "count_first_assignment", "figures", "item_count", "items_behind", "median", "overdue_counts",
+           "overdue_now", "ranking", "rate", "rebuild", "rebuild_statistics", "refresh_items", "refresh_medians",
+           "totals", "track_facts", "wilson"]

@@ -101,6 +101,43 @@ def _overlap(start: datetime, end: datetime, spans: Iterable[tuple[datetime, dat
     return total
 
 
+class _Counted(NamedTuple):
+    """What a fact of an item is counted under, besides its unit and time: the item, its place
+    and topic, and its kind at the fact's time."""
+
+    feedback_id: int
+    locality_id: int
+    topic_id: int
+    kind: Kind
+
+
+def _fact(measure: FactKind, item: _Counted, place: Place, ref: int, unit_id: int, code: str, name: str,
+          at: datetime, **measures: object) -> Fact:
+    """One fact of ``item`` (every derivation here builds its facts through this one)."""
+    return Fact(measure=measure, feedback_id=item.feedback_id, ref=ref, unit_id=unit_id, unit_code=code,
+                unit_name=name, locality_id=item.locality_id, commune_id=place.commune_id,
+                village_id=place.village_id, topic_id=item.topic_id, kind=item.kind, at=at, day=local_date(at),
+                **measures)  # type: ignore[arg-type]
+
+
+def first_assignment_facts(session: Session, item: Feedback, unit: Unit, at: datetime) -> list[Fact]:
+    """The facts of ``item`` once it is given to ``unit`` at ``at``, when no unit ever held it
+    before: what ``facts_of`` derives from the raw rows after that assignment (one RECEIVED fact
+    under the unit's current code and name for a resident's item, none for the Front's), from
+    what the caller has loaded (the item with its locality) instead of reading the rows.
+
+    Exact because an item no unit ever held has no other fact and no kind change (a kind is
+    changed only while a unit handles the item: ``handling.keep_as_report``), so its kind at
+    ``at`` is its kind now. Reads nothing unless the locality's path leaves a level unnamed
+    (``places_of_rows``)."""
+    if item.origin is not Origin.RESIDENT:
+        return []
+    locality = item.locality
+    where = places_of_rows(session, [_LocalityRow(locality.id, locality.path, locality.level)])
+    counted = _Counted(item.id, item.locality_id, item.topic_id, item.kind)
+    return [_fact(FactKind.RECEIVED, counted, where[locality.id], unit.id, unit.id, unit.code, unit.name, at)]
+
+
 def facts_of(session: Session, feedback_ids: Sequence[int], where: dict[int, Place] | None = None) -> list[Fact]:
     """All facts of the items ``feedback_ids``, in a stable order. Read only."""
     if not feedback_ids:
@@ -177,12 +214,10 @@ def facts_of(session: Session, feedback_ids: Sequence[int], where: dict[int, Pla
     def fact(measure: FactKind, feedback_id: int, ref: int, unit_id: int, code: str, name: str, at: datetime,
              **measures: object) -> Fact:
         item = items[feedback_id]
-        place = where.get(item.locality_id, Place(item.locality_id, None))
-        return Fact(measure=measure, feedback_id=feedback_id, ref=ref, unit_id=unit_id, unit_code=code,
-                    unit_name=name, locality_id=item.locality_id, commune_id=place.commune_id,
-                    village_id=place.village_id, topic_id=item.topic_id,
-                    kind=_kind_at(item.kind, changes[feedback_id], at), at=at, day=local_date(at),
-                    **measures)  # type: ignore[arg-type]
+        return _fact(measure, _Counted(feedback_id, item.locality_id, item.topic_id,
+                                       _kind_at(item.kind, changes[feedback_id], at)),
+                     where.get(item.locality_id, Place(item.locality_id, None)), ref, unit_id, code, name, at,
+                     **measures)
 
     for feedback_id in sorted(items):
         seen_units: set[int] = set()

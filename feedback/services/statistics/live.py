@@ -17,18 +17,25 @@ the same transaction. So:
 The cost is a few indexed reads per such commit and row locks on the rollup rows it touches
 (one per unit, place, topic, kind and day): two actions on the same row wait for each other's
 commit, never lose each other's count (the deltas add up).
+
+One action is counted by its own service instead, because it is the busiest and its facts are
+known without a read: routing an item no unit ever held (``count_first_assignment``) writes the
+item's one RECEIVED fact and its rollups itself, in the statement of its notifications, and the
+hook leaves the item out (unless another counted event of the item is flushed after that).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Executable, event
 from sqlalchemy.orm import Session
 
 from feedback.domain.events import EventAction
-from feedback.models import Event
-from feedback.services.statistics.rollups import refresh_items
+from feedback.models import Event, Feedback, Unit
+from feedback.services.statistics.facts import first_assignment_facts
+from feedback.services.statistics.rollups import execute_together, new_fact_writes, refresh_items
 
 # The events after which an item's facts may have changed.
 COUNTED_ACTIONS = frozenset(a.value for a in (
@@ -54,6 +61,24 @@ def _refresh(session: Session) -> None:
     if pending:
         refresh_items(session, pending)
         session.flush()
+
+
+def count_first_assignment(session: Session, item: Feedback, unit: Unit, at: datetime, *,
+                           along: Executable | None = None) -> None:
+    """Count ``item``'s assignment to ``unit`` at ``at``, the first of the item (no unit ever
+    held it: the caller knows), in the caller's transaction: the fact and the rollups are
+    written now (``facts.first_assignment_facts``, ``rollups.new_fact_writes``) and the refresh
+    before the commit leaves the item out, so none of its reads is made. ``along``, a write of
+    the caller's on other tables (its notifications' INSERT), goes in the same statement on
+    PostgreSQL (``execute_together``), before these on SQLite. Call it once the item's events
+    are recorded: a counted event of the item flushed after it brings the item back to the
+    refresh (which then finds the stored facts current and writes only a difference)."""
+    session.flush()  # the item's events are noted (``_note``) before the item is left out
+    writes = new_fact_writes(first_assignment_facts(session, item, unit, at))
+    execute_together(session, [along, *writes] if along is not None else writes)
+    pending = session.info.get(_PENDING)
+    if pending:
+        pending.discard(item.id)
 
 
 def _forget(session: Session, *args: Any) -> None:

@@ -13,7 +13,8 @@ taken off): the stamp ``medians`` compares to know a median computed ahead is st
 Every answered fact in or out also moves its duration's bucket in ``stat_answer_hist``, for its
 unit, its commune and in all, in the five calendar spans of its day (``HISTOGRAM``). Running it
 twice changes nothing the second time (the stored facts already match), so an item refreshed for
-nothing costs a few reads.
+nothing costs a few reads. ``new_fact_writes`` is the same writing for facts known to be new
+without a read (routing's first assignment: ``live.count_first_assignment``).
 """
 
 from __future__ import annotations
@@ -218,6 +219,16 @@ def execute_together(session: Session, writes: Sequence[Executable]) -> None:
         return
     for statement in writes:
         session.execute(statement)
+
+
+def new_fact_writes(facts: Sequence[Fact]) -> list[Executable]:
+    """The writes that store ``facts``, none of which is stored yet, and add them to the rollups:
+    the facts' INSERT, the units' names, one upsert per rollup (what ``refresh_items`` writes for
+    the facts it adds); [] for no fact. For ``execute_together``."""
+    if not facts:
+        return []
+    upserts, _deletes = rollup_writes((1, fact_row(f)) for f in facts)  # adding leaves no row at zero
+    return [insert(StatFact).values([fact_row(f) for f in facts]), *name_writes(facts), *upserts]
 
 
 def refresh_items(session: Session, feedback_ids: Sequence[int]) -> int:
