@@ -480,3 +480,32 @@ def test_a_counted_event_after_routings_count_brings_the_item_back_to_the_refres
     assert sorted((row[0], row[3]) for row in tables[-1]) == [
         ("received", directory.ubnd_ha_tu.id), ("received", directory.environment_dept.id),
         ("transfer", directory.ubnd_ha_tu.id)]
+
+
+def test_a_routing_refused_by_the_database_is_logged_with_the_refusing_constraint(
+        directory: Directory, caplog: pytest.LogCaptureFixture) -> None:
+    """Proves: when the database refuses routing's writes (here a fact already stored for an item
+    no unit ever held, which routing's own count then cannot insert), the routing is skipped,
+    nothing is kept, and the log names the constraint that refused instead of always blaming an
+    open assignment."""
+    from feedback.services.statistics.values import FactKind
+    from feedback.models import StatFact
+
+    add_rule(directory.environment_dept, locality=directory.ha_tu, topic=directory.environment)
+    item = make_feedback(directory, locality=directory.village)
+    db.session.flush()
+    unit = directory.environment_dept
+    db.session.add(StatFact(measure=FactKind.RECEIVED.value, feedback_id=item.id, ref=unit.id, unit_id=unit.id,
+                            locality_id=item.locality_id, commune_id=directory.ha_tu.id, village_id=directory.village.id,
+                            topic_id=item.topic_id, kind=item.kind, at=ROUTED_AT, day=ROUTED_AT.date()))
+    db.session.commit()
+    item_id = item.id
+
+    with caplog.at_level(logging.ERROR, logger=routing.__name__):
+        assert route_item(item_id, now=ROUTED_AT).outcome is RouteOutcome.SKIPPED
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)
+                             .where(Assignment.feedback_id == item_id)) == 0
+    (record,) = [r for r in caplog.records if r.name == routing.__name__ and r.levelno == logging.ERROR]
+    expected = "uq_stat_fact" if db.engine.dialect.name == "postgresql" else "a unique constraint"
+    assert record.getMessage() == f"item {item_id} was received but could not be given: {expected} refused the write"

@@ -136,14 +136,24 @@ def route_item(feedback_id: int, *, now: datetime, confirm: bool = False) -> Rou
         assignment = give(item, target, now, notices=[receipt] if receipt else [])
         unit_id, assignment_id = target.unit.id, assignment.id  # read before the commit expires them
         db.session.commit()
-    except IntegrityError:  # an open assignment exists although the item was `received`
+    except IntegrityError as refused:  # an open assignment exists although the item was `received`
         db.session.rollback()
-        log.error("item %s was received but already had an open assignment", feedback_id)
+        # Named by the constraint that refused (ids only in the row, but the name is enough): the
+        # open assignment's index, or stored facts of an item no unit ever held (uq_stat_fact).
+        log.error("item %s was received but could not be given: %s refused the write", feedback_id,
+                  _constraint(refused))
         if confirm:
             confirm_receipt(feedback_id, now=now)
         return RouteResult(RouteOutcome.SKIPPED)
     outcome = RouteOutcome.DISPUTE if target.dispute else RouteOutcome.ASSIGNED
     return RouteResult(outcome, unit_id, assignment_id)
+
+
+def _constraint(refused: IntegrityError) -> str:
+    """The name of the constraint behind ``refused`` (PostgreSQL's diagnostics), else "a unique
+    constraint" (SQLite names none)."""
+    diagnostics = getattr(refused.orig, "diag", None)
+    return getattr(diagnostics, "constraint_name", None) or "a unique constraint"
 
 
 def give(item: Feedback, target: Target, now: datetime, *, actor: Actor = Actor.system(),
