@@ -610,11 +610,35 @@ class Bench:
         from feedback.services.deadlines import scan_deadlines
 
         app = self.flask_app()
+
         def fall_due(count: int, at: datetime) -> None:
+            """Make ``count`` random running clocks fall due at ``at``, a quarter of each kind of
+            wake: a clock's first wake (its ``notify_at`` has come, its due time unchanged: mostly
+            nothing to send, the scan stores the exact next instant), its "before" reminder (due two
+            working days ahead), its due day (due at the end of today) and its breach (due 30 s
+            before ``at``), with the ``notify_at`` the scan would have stored. So the tick writes the
+            notifications, breaches, escalations and audit events a real tick writes."""
+            with app.app_context():
+                from feedback.domain.calendar import end_of_local_day, local_date, start_of_local_day
+                from feedback.services.deadlines.calendar import calendar_for_years
+
+                today = local_date(at)
+                cal = calendar_for_years(range(at.year - 1, at.year + 2))
+                start = start_of_local_day(today)
+                levels = [  # (due_at, notify_at) of each wake, in the order of ``g % 4`` (None: unchanged)
+                    (None, at - timedelta(seconds=30)),
+                    (end_of_local_day(cal.add_working_days(today, 2)), start),
+                    (end_of_local_day(today), start),
+                    (at - timedelta(seconds=30), at - timedelta(seconds=30) + timedelta(microseconds=1)),
+                ]
             with psycopg.connect(self.dsn, autocommit=True) as conn:
-                conn.execute("UPDATE deadline SET notify_at = %(at)s WHERE id IN (SELECT id FROM deadline "
-                             "WHERE notify_at > %(now)s ORDER BY random() LIMIT %(n)s)",
-                             {"at": at, "now": self.now, "n": count})
+                conn.execute(
+                    "WITH pick AS (SELECT id, row_number() OVER () %% 4 AS g FROM (SELECT id FROM deadline "
+                    "WHERE notify_at > %(now)s ORDER BY random() LIMIT %(n)s) s) "
+                    "UPDATE deadline d SET due_at = coalesce((%(dues)s::timestamptz[])[pick.g + 1], d.due_at), "
+                    "notify_at = (%(notifies)s::timestamptz[])[pick.g + 1] FROM pick WHERE d.id = pick.id",
+                    {"now": self.now, "n": count, "dues": [lv[0] for lv in levels],
+                     "notifies": [lv[1] for lv in levels]})
 
         with psycopg.connect(self.dsn, autocommit=True) as conn:
             running = conn.execute("SELECT count(*) FROM deadline WHERE notify_at IS NOT NULL").fetchone()[0]
@@ -624,9 +648,9 @@ class Bench:
 
             # A running worker has compiled its statements and cached the holiday calendar after its
             # first tick: a warm-up tick with a few clocks due does that here, then the measured one.
-            fall_due(10, self.now - timedelta(minutes=2))
+            fall_due(10, self.now - timedelta(minutes=1))
             scan_deadlines(self.now - timedelta(minutes=1))
-            fall_due(due, self.now - timedelta(seconds=30))
+            fall_due(due, self.now)
             with psycopg.connect(self.dsn, autocommit=True) as conn:
                 conn.execute("VACUUM ANALYZE deadline")
             started = time.perf_counter()
@@ -649,7 +673,8 @@ class Bench:
                  "tick_ms": round(tick * 1000, 1), "per_due_clock_ms": round(tick * 1000 / max(1, due), 3),
                  "idle_tick_ms": median_ms(idle), "idle_tick_statements": len(statements)}
         print(f"  scan at {size:,}: {due:,} of {running:,} running clocks due: {entry['tick_ms']} ms "
-              f"({entry['per_due_clock_ms']} ms each); idle tick {entry['idle_tick_ms']} ms")
+              f"({entry['per_due_clock_ms']} ms each; {result.notifications:,} notifications, "
+              f"{result.breaches:,} breaches); idle tick {entry['idle_tick_ms']} ms")
         self.results.setdefault("c_scan", {})[str(size)] = entry
 
     # ---------------------------------------------------------------- part d

@@ -1,7 +1,8 @@
 """Reminder levels of a deadline and when each comes (DESIGN.md §5), as pure functions of time.
 
-The beat scan (``feedback.services.deadlines.reminders``) reads the stored deadlines up to
-``scan_horizon`` and sends, for each, the one level ``current_level`` names.
+The beat scan (``feedback.services.deadlines.reminders``) reads the clocks whose stored
+``notify_at`` has come, sends for each the one level ``current_level`` names and stores
+``next_notice_at`` as the clock's next ``notify_at``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from feedback.domain.calendar import WorkCalendar, end_of_local_day, local_date
+from feedback.domain.calendar import WorkCalendar
 from feedback.domain.deadlines import reminder_schedule
 
 # DESIGN.md §5: "Reminders go to the unit before a deadline (default 2 working days before and on the day)".
@@ -24,15 +25,8 @@ class Level(StrEnum):
     BREACH = "breach"
 
 
-def scan_horizon(now: datetime, calendar: WorkCalendar) -> datetime:
-    """The latest ``due_at`` whose first reminder time has come at ``now``.
-
-    A deadline due on local day D is first reminded on the working day W that lies
-    ``BEFORE_WORKING_DAYS`` working days before D; W has come when W ≤ today, and then
-    D ≤ today + ``BEFORE_WORKING_DAYS`` working days. Computed with the calendar, so a due date
-    just after Tết (due 23/02/2026, reminded 12/02/2026) is inside the scan eleven days ahead.
-    """
-    return end_of_local_day(calendar.add_working_days(local_date(now), BEFORE_WORKING_DAYS))
+# A clock's reminder instants in chronological order, each with the level it brings.
+Schedule = tuple[tuple[Level, datetime], ...]
 
 
 def current_level(due_at: datetime, now: datetime, calendar: WorkCalendar) -> Level | None:
@@ -42,10 +36,14 @@ def current_level(due_at: datetime, now: datetime, calendar: WorkCalendar) -> Le
     ``reminder_schedule`` whose instant is at or before ``now``. Earlier levels are superseded
     (see the scan's catch-up policy in ``feedback.services.deadlines.reminders``).
     """
-    if now > due_at:
-        return Level.BREACH
-    reached = [Level(name) for name, at in reminder_schedule(due_at, calendar, BEFORE_WORKING_DAYS) if at <= now]
-    return reached[-1] if reached else None
+    return notice_state(due_at, now, schedule_of(due_at, calendar))[0]
+
+
+def schedule_of(due_at: datetime, calendar: WorkCalendar) -> Schedule:
+    """The domain's ``reminder_schedule`` of a clock due at ``due_at``, as levels. It depends only on
+    the local date of ``due_at`` (its instants are starts of local days): a caller that meets many
+    clocks may keep it per due date."""
+    return tuple((Level(name), at) for name, at in reminder_schedule(due_at, calendar, BEFORE_WORKING_DAYS))
 
 
 # The first instant ``current_level`` calls a breach: it is strictly after the due time, and the
@@ -59,9 +57,17 @@ def next_notice_at(due_at: datetime, now: datetime, calendar: WorkCalendar) -> d
     That is the next reminder of ``reminder_schedule`` still to come, else the breach (just after
     ``due_at``). The scan stores it as the clock's ``notify_at`` and reads the clock again only then.
     """
+    return notice_state(due_at, now, schedule_of(due_at, calendar))[1]
+
+
+def notice_state(due_at: datetime, now: datetime, schedule: Schedule) -> tuple[Level | None, datetime | None]:
+    """``current_level`` and ``next_notice_at`` at once, of a clock due at ``due_at`` whose
+    ``schedule_of`` is ``schedule`` (chronological)."""
     if now > due_at:
-        return None
-    for _name, at in reminder_schedule(due_at, calendar, BEFORE_WORKING_DAYS):
+        return Level.BREACH, None
+    level: Level | None = None
+    for name, at in schedule:
         if at > now:
-            return at
-    return due_at + _AFTER_DUE
+            return level, at
+        level = name
+    return level, due_at + _AFTER_DUE

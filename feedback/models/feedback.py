@@ -171,6 +171,12 @@ class Assignment(Model):
     unit: Mapped[Unit] = relationship()
 
 
+# The clocks the deadline scan may wake: running (not met, closed or paused), not yet breached,
+# with a next notice (the predicate of ix_deadline_wake; the scan's own conditions).
+_WAKE = ("notify_at IS NOT NULL AND met_at IS NULL AND closed_at IS NULL AND paused_at IS NULL "
+         "AND breached_at IS NULL")
+
+
 class Deadline(Model):
     """One clock of an item: its legal basis, day type, start, due time, pauses, met or breached.
 
@@ -191,13 +197,16 @@ class Deadline(Model):
             postgresql_where=text("closed_at IS NULL AND breached_at IS NULL"),
             sqlite_where=text("closed_at IS NULL AND breached_at IS NULL"),
         ),
-        # The deadline scan's only read: the clocks whose next notice has come (issue #11). A tick
-        # costs what falls due in it, not what is open inside the reminder window.
+        # The deadline scan's only read: the running clocks whose next notice has come, in its
+        # (notify_at, id) order (issue #11). A tick costs what falls due in it, not what is open
+        # inside the reminder window; partial on exactly the scan's conditions, so that the planner
+        # needs no other index for them (migration 0027).
         Index(
-            "ix_deadline_notify_at",
+            "ix_deadline_wake",
             "notify_at",
-            postgresql_where=text("notify_at IS NOT NULL"),
-            sqlite_where=text("notify_at IS NOT NULL"),
+            "id",
+            postgresql_where=text(_WAKE),
+            sqlite_where=text(_WAKE),
         ),
         # An item's running clocks by due time: the inbox's "nearest clock" order and its
         # "due soon" count read this index only, not the deadline rows (issue #11).
@@ -221,7 +230,8 @@ class Deadline(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    # Read by item through uq_deadline_clock (feedback_id first), the cascade from feedback too.
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     clock: Mapped[str] = mapped_column(SHORT)
     sequence: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,7 +1,7 @@
 """Deadline reminders and breach escalation: the beat scan over open clocks (DESIGN.md §5).
 
 Every clock keeps ``notify_at``, the instant the scan next has something to do for it (a reminder
-or the breach; ``feedback.domain.reminders.next_notice_at``), indexed by ``ix_deadline_notify_at``.
+or the breach; ``feedback.domain.reminders.next_notice_at``), indexed by ``ix_deadline_wake``.
 A tick reads only the clocks whose ``notify_at`` has come: its cost follows what falls due in the
 tick, never the number of items or of clocks open inside the reminder window (issue #11). For
 each such clock it works out the one level now in force, writes the notifications of that level
@@ -33,17 +33,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Unpack
 
 from sqlalchemy import Select, Table, and_, bindparam, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from feedback.domain.calendar import WorkCalendar
+from feedback.domain.calendar import WorkCalendar, local_date
 from feedback.domain.events import Actor, EventAction
 from feedback.domain.paths import ids_of
-from feedback.domain.reminders import Level, current_level, next_notice_at
+from feedback.domain.reminders import Level, Schedule, notice_state, schedule_of
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, LocalityLevel, Topic, Unit, UnitKind
 from feedback.services.audit import NewEvent, record_events
@@ -74,13 +74,24 @@ class ScanResult:
 
 
 class _Tick:
-    """What one scan reads once and reuses across its batches: the calendar, the message texts and
-    the Front committees of each locality met so far."""
+    """What one scan reads once and reuses across its batches: the calendar, the message texts,
+    the reminder schedule of each local due day and the Front committees of each locality met so
+    far."""
 
     def __init__(self, calendar: WorkCalendar) -> None:
         self.calendar = calendar
         self.texts = MessageTexts()
         self.fronts: dict[int, list[tuple[int, str]]] = {}
+        self.schedules: dict[date, Schedule] = {}
+
+    def notice_state(self, due_at: datetime, now: datetime) -> tuple[Level | None, datetime | None]:
+        """(``current_level``, ``next_notice_at``) of a clock due at ``due_at``: the working-day
+        arithmetic is done once per local due day of the tick, not once per clock."""
+        day = local_date(due_at)
+        schedule = self.schedules.get(day)
+        if schedule is None:
+            schedule = self.schedules[day] = schedule_of(due_at, self.calendar)
+        return notice_state(due_at, now, schedule)
 
 
 def scan_deadlines(now: datetime, batch: int = DEFAULT_BATCH, *, calendar: WorkCalendar | None = None) -> ScanResult:
@@ -133,7 +144,8 @@ _DUE_COLUMNS = (Deadline.id, Deadline.feedback_id, Deadline.clock, Deadline.lega
 
 
 def _due_query(now: datetime, after: tuple[datetime, int] | None, batch: int) -> Select[Unpack[tuple[Any, ...]]]:
-    """Running clocks whose ``notify_at`` has come, as rows: a range scan of ix_deadline_notify_at."""
+    """Running clocks whose ``notify_at`` has come, as rows: an ordered range of ix_deadline_wake
+    (partial on these very conditions)."""
     stmt = (
         select(*_DUE_COLUMNS)
         .where(Deadline.notify_at <= now, *_running())
@@ -151,8 +163,8 @@ def _handle(deadlines: Sequence[_Row], now: datetime, tick: _Tick) -> tuple[int,
     """Breaches, notifications and next ``notify_at`` of ``deadlines`` (rows of ``_DUE_COLUMNS``);
     (rows created, breaches). Writes in the caller's transaction; raises IntegrityError when an
     audit event clashes."""
-    cal = tick.calendar
-    levels = {d.id: current_level(d.due_at, now, cal) for d in deadlines}
+    states = {d.id: tick.notice_state(d.due_at, now) for d in deadlines}
+    levels = {i: level for i, (level, _next) in states.items()}
     breaching = [d.id for d in deadlines if levels[d.id] is Level.BREACH]
     won = set(db.session.scalars(
         update(Deadline)
@@ -161,7 +173,7 @@ def _handle(deadlines: Sequence[_Row], now: datetime, tick: _Tick) -> tuple[int,
         .returning(Deadline.id)
         .execution_options(synchronize_session=False)
     )) if breaching else set()
-    moves = [(d.id, d.due_at, next_notice_at(d.due_at, now, cal)) for d in deadlines if levels[d.id] is not Level.BREACH]
+    moves = [(d.id, d.due_at, states[d.id][1]) for d in deadlines if levels[d.id] is not Level.BREACH]
     # Clocks with something to say: a reminder, or a breach this scan won (another scanner that
     # won a breach escalates it).
     acting = [d for d in deadlines if levels[d.id] is not None and (levels[d.id] is not Level.BREACH or d.id in won)]
