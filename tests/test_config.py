@@ -54,3 +54,19 @@ def test_postgresql_sessions_run_without_jit(app):
 
     with app.app_context():
         assert db.session.scalar(text("SHOW jit")) == "off"
+
+
+def test_a_worker_reserves_a_second_of_work_on_the_polled_sqlite_broker_only(app: Flask, tmp_path: Path) -> None:
+    """Proves: on the embedded SQLite broker (polled: kombu sleeps a second once the worker holds all
+    it may) a worker process may reserve SQLITE_PREFETCH_MULTIPLIER messages, so a two-process
+    worker is no longer held to about two routings a second; on Redis (pushed) it keeps one."""
+    from feedback import create_app
+    from feedback.jobs import SQLITE_PREFETCH_MULTIPLIER
+
+    sqlite = create_app(TestConfig, CELERY_BROKER_URL=f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}",
+                        UPLOAD_DIR=app.config["UPLOAD_DIR"])
+    redis = create_app(TestConfig, UPLOAD_DIR=app.config["UPLOAD_DIR"])
+    app.extensions["celery"].set_default()  # create_app made the other Celery apps the default
+    assert SQLITE_PREFETCH_MULTIPLIER >= 8
+    assert sqlite.extensions["celery"].conf.worker_prefetch_multiplier == SQLITE_PREFETCH_MULTIPLIER
+    assert redis.extensions["celery"].conf.worker_prefetch_multiplier == 1
