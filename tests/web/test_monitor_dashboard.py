@@ -295,8 +295,11 @@ def test_a_figure_opens_the_items_behind_it(client: FlaskClient, world: World) -
         world.items[name].code for name in ("I1", "I2", "I5"))
 
     total_link = page.find("table", id="figures").find("tfoot").find("td", class_="figure-received").find("a")
-    assert sorted(_codes(_page(client, total_link.attrs["href"]))) == sorted(
-        world.items[name].code for name in ("I1", "I2", "I3"))
+    behind_total = _page(client, total_link.attrs["href"])
+    assert sorted(_codes(behind_total)) == sorted(world.items[name].code for name in ("I1", "I2", "I3"))
+    # I2, transferred, is received by both units: the figure counts it twice, the list once, and says so.
+    assert total_link.text == "4"
+    assert "hiện một lần trong danh sách" in behind_total.find("p", class_="drill-note").text
 
 
 def test_a_drill_down_with_a_wrong_figure_is_a_bad_request(client: FlaskClient, world: World) -> None:
