@@ -36,7 +36,7 @@ READABLE_JSON_PATHS = ("/open-data/",)
 
 
 def readable_json(payload: object) -> Response:
-    """``payload`` as JSON in UTF-8 with its letters as they are ("Ngày", not "Ng\u00e0y"), the
+    """``payload`` as JSON in UTF-8 with its letters as they are ("Ngày", not "Ng\\u00e0y"), the
     keys in their given order."""
     return current_app.response_class(json.dumps(payload, ensure_ascii=False), mimetype="application/json")
 
