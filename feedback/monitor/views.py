@@ -398,7 +398,9 @@ def _recommendations_table(question: monitoring.Question, now: datetime) -> moni
 def export(name: str, fmt: str) -> ResponseReturnValue:
     """One table (``figures``, ``ranking``, ``trend``, ``overdue``, ``recommendations``, ``items``)
     as CSV or XLSX, or every table of the page in one XLSX (``dashboard.xlsx``); the same question
-    as the page."""
+    as the page. The file is built whole before the answer starts, not streamed: its rows are read
+    first anyway (the overdue list is sorted by how late), and a database error while streaming
+    would leave the visitor a file cut short under a 200 rather than an error page."""
     if name not in EXPORT_TABLES or fmt not in FORMATS or (name == "dashboard" and fmt == "csv"):
         abort(404)
     now = now_utc()

@@ -11,11 +11,13 @@ that area's renderer answers, with the same status.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask.wrappers import Response
 from flask_babel import get_locale
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -28,6 +30,15 @@ log = logging.getLogger(__name__)
 
 # Seconds a client is told to wait after a 503 (the database usually restarts within a minute).
 RETRY_AFTER_S = 30
+# Paths whose JSON answers, errors included, keep their Vietnamese letters as they are (UTF-8)
+# rather than the ``\u`` escapes of ``jsonify``: the open data, read by people as much as programs.
+READABLE_JSON_PATHS = ("/open-data/",)
+
+
+def readable_json(payload: object) -> Response:
+    """``payload`` as JSON in UTF-8 with its letters as they are ("Ngày", not "Ng\\u00e0y"), the
+    keys in their given order."""
+    return current_app.response_class(json.dumps(payload, ensure_ascii=False), mimetype="application/json")
 
 
 def error_headers(error: HTTPException) -> list[tuple[str, str]]:
@@ -49,7 +60,10 @@ def render_error(error: HTTPException) -> ResponseReturnValue:
     code, title, message = describe(error)
     headers = error_headers(error)
     if request.path.endswith(".json") or request.accept_mimetypes.best == "application/json":
-        return jsonify(error={"code": code, "title": title, "message": message}), code, headers
+        payload = {"error": {"code": code, "title": title, "message": message}}
+        if request.path.startswith(READABLE_JSON_PATHS):
+            return readable_json(payload), code, headers
+        return jsonify(payload), code, headers
     return render_template("error.html", code=code, title=title, message=message), code, headers
 
 

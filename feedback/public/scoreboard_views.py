@@ -7,14 +7,14 @@ plain text or JSON), never a 500 and never a silent default.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from feedback.domain.calendar import local_date
+from feedback.public.errors import readable_json
 from feedback.services import scoreboard
 from feedback.web.args import page_number, past_the_end
 
@@ -89,10 +89,10 @@ def open_data_csv() -> ResponseReturnValue:
 
 
 def open_data_json() -> ResponseReturnValue:
-    """The units' figures as JSON; 400 with ``error.message`` for a bad period."""
+    """The units' figures as JSON; 400 with ``error.message`` for a bad period. Both in readable
+    UTF-8 (``readable_json``)."""
     table = _open_data()
     if isinstance(table, str):
-        return jsonify(error={"code": 400, "title": _("Yêu cầu không hợp lệ"), "message": table}), 400
+        return readable_json({"error": {"code": 400, "title": _("Yêu cầu không hợp lệ"), "message": table}}), 400
     # Not jsonify: it sorts the keys, and the columns' order is part of the contract.
-    body = json.dumps(scoreboard.to_json(table), ensure_ascii=False)
-    return current_app.response_class(body, mimetype="application/json"), 200, OPEN_DATA_HEADERS
+    return readable_json(scoreboard.to_json(table)), 200, OPEN_DATA_HEADERS

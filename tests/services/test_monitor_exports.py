@@ -51,10 +51,45 @@ def test_xlsx_cells() -> None:
     assert row[5].value is None
     assert row[7].value == datetime(2026, 3, 3, 9, 0) and row[8].value == -4 and row[8].data_type == "n"
     texts = [sheet.cell(row=number, column=1) for number in range(3, 3 + len(DANGEROUS))]
-    # XML reads a stored carriage return back as a line feed: the apostrophe still comes first.
-    assert [c.value for c in texts] == ["'" + text.replace("\r", "\n") for text in DANGEROUS]
+    # lxml writes a carriage return as "&#13;": the text reads back as it was, apostrophe first.
+    assert [c.value for c in texts] == ["'" + text for text in DANGEROUS]
     assert {c.data_type for c in texts} == {"s"}
     assert not any(str(c.value).startswith("=") for r in sheet.iter_rows() for c in r if c.value is not None)
+
+
+class Marked(str):
+    """A str subclass (as markupsafe's Markup or a lazy translation): not one of the exact types
+    the writers look up, so it takes their general path."""
+
+
+ODD = Table("Khác", ["a", "b", "c", "d", "e"], [[True, False, 2 / 3, Marked("=2+2"), Marked("Thôn 3")]])
+
+
+def test_cells_of_other_types_take_the_general_path() -> None:
+    """Proves: a bool is 1/0 in CSV and a boolean cell in XLSX; a float is rounded to 4 decimals
+    in CSV; text of a str subclass is neutralised like any text (CSV and XLSX)."""
+    rows = list(csv.reader(io.StringIO(to_csv(ODD).decode("utf-8-sig"), newline="")))
+    assert rows[1] == ["1", "0", "0.6667", "'=2+2", "Thôn 3"]
+    row = load_workbook(io.BytesIO(to_xlsx([ODD])))["Khác"][2]
+    assert [c.value for c in row] == [True, False, 2 / 3, "'=2+2", "Thôn 3"]
+    assert [c.data_type for c in row] == ["b", "b", "n", "s", "s"]
+
+
+def test_xlsx_sheets_are_written_row_by_row_with_their_styles() -> None:
+    """Proves (openpyxl's write-only mode): one sheet per table in order, named from the title
+    (31 characters at most; an empty name numbered); bold headings, the first row frozen; a date
+    and a time carry their own number formats, an untouched cell none ("General")."""
+    long = Table("Một tên bảng rất dài, dài hơn ba mươi mốt ký tự", ["x"], [[date(2026, 3, 31)]])
+    book = load_workbook(io.BytesIO(to_xlsx([TABLE, long, Table("???", ["y"], [])])))
+    assert book.sheetnames == ["Số liệu thử", long.title[:31], "Sheet3"]
+    sheet = book["Số liệu thử"]
+    assert all(cell.font.b for cell in sheet[1][:2]) and not any(cell.font.b for cell in sheet[2])
+    assert sheet.freeze_panes == "A2" and book["Sheet3"].freeze_panes == "A2"
+    row = sheet[2]
+    assert row[6].value == datetime(2026, 3, 31) and row[6].number_format == "dd/mm/yyyy"
+    assert row[7].number_format == "dd/mm/yyyy hh:mm" and row[2].number_format == "General"
+    assert book[long.title[:31]]["A2"].number_format == "dd/mm/yyyy"
+    assert [c.value for c in book["Sheet3"][1]] == ["y"] and book["Sheet3"].max_row == 1
 
 
 def test_the_overdue_and_items_tables_name_each_rows_kind_clock_and_status(app: Flask) -> None:

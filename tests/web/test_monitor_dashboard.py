@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -576,6 +577,25 @@ def test_the_dashboard_reads_in_english(client: FlaskClient, world: World) -> No
     headings = [th.text for th in page.find("table", id="figures").find("thead").find_all("th")]
     assert headings[:3] == ["Unit", "Received", "Answered"] and "Satisfaction rate" in headings
     assert page.find("h2", id="ranking-title").text == "Units ranked by satisfaction"
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_interval_label_writes_percent_as_the_figures_do(client: FlaskClient, world: World, language: str) -> None:
+    """Proves: "95%" in the labels of the 95% interval is written as the figures print a percentage
+    in the visitor's language (Babel's percent format: no space before the sign, in vi as in en),
+    on the page (headings, hints, chart, totals) and in the exports' column headings."""
+    from babel.numbers import format_percent
+
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    html = client.get("/monitor/", query_string={"lang": language, **MARCH_ARGS}).get_data(as_text=True)
+    ninety_five = format_percent(0.95, locale=language)
+    assert ninety_five == "95%"
+    assert html.count(ninety_five) >= 5 and not re.search(r"\d\s+%", html)
+    assert re.search(r"\d[.,]\d%", html)  # a rate figure: the same sign, straight after the digits
+    text = client.get("/monitor/export/figures.csv", query_string={"lang": language, **MARCH_ARGS}
+                      ).get_data().decode("utf-8-sig")
+    headings = next(csv.reader(io.StringIO(text)))
+    assert sum(ninety_five in heading for heading in headings) == 2 and not any("95 %" in h for h in headings)
 
 
 def test_files_of_the_item_but_not_of_an_unpublished_draft(client: FlaskClient, world: World) -> None:

@@ -117,6 +117,25 @@ def test_a_bad_period_answers_400_with_a_message(client: FlaskClient, db_session
     assert len(as_csv.get_data(as_text=True).strip()) > 10
 
 
+def test_the_json_errors_are_readable_utf8(client: FlaskClient, db_session: Session) -> None:
+    """Proves: the open data's JSON error answers (a bad period, a method the path does not take)
+    carry their Vietnamese letters as UTF-8, not ``\\u`` escapes, and still parse; a JSON error
+    elsewhere keeps Flask's escapes (the setting is the open data's only)."""
+    bad = client.get("/open-data/units.json?from=2026-04-01&to=2026-03-01")
+    refused = client.post("/open-data/units.json")
+    for response, code in ((bad, 400), (refused, 405)):
+        assert response.status_code == code
+        assert response.mimetype == "application/json"
+        body = response.get_data()
+        assert b"\\u" not in body
+        error = response.get_json()["error"]
+        assert error["code"] == code and error["message"]
+        assert error["title"].encode() in body and any(ord(letter) > 127 for letter in error["title"])
+    assert "Yêu cầu không hợp lệ".encode() in bad.get_data()
+    elsewhere = client.get("/no-such-page.json")
+    assert elsewhere.status_code == 404 and b"\\u" in elsewhere.get_data()
+
+
 def test_the_scoreboard_shows_the_same_figures(client: FlaskClient, world: World) -> None:
     """Proves: /units for March shows each unit's figures as the open data does (a rate as a
     percentage, no denominator as "—"), and no unit is ranked with fewer than 10 ratings."""

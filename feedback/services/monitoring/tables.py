@@ -81,9 +81,9 @@ FIGURE_COLUMNS: tuple[Column, ...] = (
     Column("satisfied", _l("Hài lòng"), lambda f: f.satisfied, drill="satisfied"),
     Column("satisfaction_rate", _l("Tỷ lệ hài lòng"), lambda f: _rate(f.satisfaction_rate), is_rate=True,
            drill="satisfied"),
-    Column("satisfaction_ci_low", _l("Khoảng tin cậy 95 %: cận dưới"),
+    Column("satisfaction_ci_low", _l("Khoảng tin cậy 95%: cận dưới"),
            lambda f: _rate(f.satisfaction_ci[0] if f.satisfaction_ci else None), is_rate=True),
-    Column("satisfaction_ci_high", _l("Khoảng tin cậy 95 %: cận trên"),
+    Column("satisfaction_ci_high", _l("Khoảng tin cậy 95%: cận trên"),
            lambda f: _rate(f.satisfaction_ci[1] if f.satisfaction_ci else None), is_rate=True),
 )
 
