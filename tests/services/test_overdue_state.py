@@ -32,7 +32,7 @@ from feedback.services.deadlines import (
 )
 from feedback.services.access import viewer_for
 from feedback.services.items.admin_view import list_items
-from feedback.services.statistics import Scope
+from feedback.services.statistics import Period, Scope
 from feedback.services.statistics.overdue import (
     Late,
     group_of_late,
@@ -70,10 +70,14 @@ def _assert_kept_state_is_exact(p: Play, now: datetime) -> None:
     for scope in scopes:
         late = recount_late_items(db.session, scope, now)
         shared = statistics.SharedReads()  # one page's calls: the scope and window read once
+        # A page that asks every grouping and the total: their kept counts in one statement.
+        every = statistics.SharedReads(asked=tuple((Period(now.date(), now.date()), g)
+                                                   for g in (*statistics.GROUPINGS, None)))
         for group in statistics.GROUPINGS:
             expected = recount_overdue_counts(db.session, scope, group, now)
             assert overdue_counts(db.session, scope, group, now) == expected, (scope, group)
             assert overdue_counts(db.session, scope, group, now, shared) == expected, (scope, group)
+            assert overdue_counts(db.session, scope, group, now, every) == expected, (scope, group)
             # One group's late items (the drill-down), filtered in SQL, as the recount grouped.
             for key in {group_of_late(x, group) for x in late} - {None}:
                 assert _pairs(late_items(db.session, scope, now, group, {key})) == \
@@ -82,6 +86,7 @@ def _assert_kept_state_is_exact(p: Play, now: datetime) -> None:
         assert _pairs(late_items(db.session, scope, now)) == _pairs(late), scope
         assert overdue_total(db.session, scope, now) == len(late), scope
         assert overdue_total(db.session, scope, now, shared) == len(late), scope
+        assert overdue_total(db.session, scope, now, every) == len(late), scope
         rows = overdue_now(db.session, scope=scope, now=now)
         assert sorted((r.feedback_id, r.unit_id, r.due_at) for r in rows) == \
             sorted((x.feedback_id, x.unit_id, x.due_at) for x in late), scope

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Integer, and_, any_, case, cast, func, literal, null, select
+from sqlalchemy import ARRAY, ColumnElement, Integer, and_, any_, case, cast, func, literal, null, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from feedback.domain.calendar import local_date
@@ -387,6 +387,72 @@ def _kept_counts(session: Session, where: _InScope, group: Grouping) -> dict[Gro
     return counts
 
 
+def _kept_total(session: Session, where: _InScope) -> int:
+    """The kept rows in scope: summed from the tally for the whole tree, else one count."""
+    if _whole(where):
+        return sum(_tallied(session, "kind").values())  # every counted row has one kind
+    return session.scalar(select(func.count()).select_from(OverdueItem).where(*_scope_clauses(where, _KEPT))) or 0
+
+
+_TOTAL = ""  # the one key of the total among the kept counts (the grouping None)
+# The kept rows' columns by grouping, as ``_kept_sets`` reads them (months by their local month).
+_KEPT_COLUMNS = {"unit": "unit_id", "commune": "commune_id", "village": "village_id", "topic": "topic_id",
+                 "kind": "kind", "month": "month"}
+
+
+def _kept(session: Session, where: _InScope, group: Grouping | None,
+          shared: SharedReads | None) -> dict[GroupId, int]:
+    """``_kept_counts`` of ``group``, or the total (``_kept_total``, under the key ``_TOTAL``) for
+    None. With ``shared`` on PostgreSQL, those of every grouping its page asks (``asked``), in
+    one statement (``_kept_sets``) once for all of them."""
+    if shared is not None and on_postgresql():
+        asked = tuple(sorted({g for _, g in shared.asked}, key=lambda g: g or ""))
+        if group in asked and len(asked) > 1:
+            return once(shared, ("overdue kept", where.scope, asked), lambda: _kept_sets(session, where, asked))[group]
+    if group is None:
+        return {_TOTAL: _kept_total(session, where)}
+    return _kept_counts(session, where, group)
+
+
+def _kept_sets(session: Session, where: _InScope,
+               groups: tuple[Grouping | None, ...]) -> dict[Grouping | None, dict[GroupId, int]]:
+    """``_kept`` of each of ``groups`` by ``GROUPING SETS`` (PostgreSQL): over the tally for the
+    whole tree (the total summed from its kinds, as ``_kept_total``), else over the kept rows in
+    scope (the total as the empty set)."""
+    whole = _whole(where)
+    if whole:
+        names = sorted({TALLIED[g if g is not None else "kind"] for g in groups})
+        columns = [getattr(OverdueTally, name) for name in names]
+        measure: Any = func.sum(OverdueTally.n)
+        sets = [tuple_(c) for c in columns]
+    else:
+        kept = select(OverdueItem.unit_id, OverdueItem.commune_id, OverdueItem.village_id, OverdueItem.topic_id,
+                      OverdueItem.kind, _month_key(OverdueItem.due_at).label("month")).where(
+            *_scope_clauses(where, _KEPT)).subquery("kept")
+        names = sorted({_KEPT_COLUMNS[g] for g in groups if g is not None})
+        columns = [kept.c[name] for name in names]
+        measure = func.count()
+        sets = [tuple_(c) for c in columns] + ([tuple_()] if None in groups else [])
+    width = len(columns)
+    by_column: dict[str, dict[GroupId, int]] = {name: {} for name in names}
+    total = 0
+    for row in session.execute(select(*columns, *(func.grouping(c) for c in columns), measure)
+                               .group_by(func.grouping_sets(*sets))):
+        grouped = [i for i in range(width) if row[width + i] == 0]  # the column this row is grouped by, if any
+        if not grouped:
+            total = int(row[-1] or 0)
+        elif row[grouped[0]] is not None and row[-1]:
+            key = row[grouped[0]]
+            by_column[names[grouped[0]]][key.value if isinstance(key, Kind) else _month_of(key)] = int(row[-1])
+    result: dict[Grouping | None, dict[GroupId, int]] = {}
+    for group in groups:
+        if group is None:
+            result[None] = {_TOTAL: sum(by_column["kind"].values()) if whole else total}
+        else:
+            result[group] = by_column[TALLIED[group] if whole else _KEPT_COLUMNS[group]]
+    return result
+
+
 def _shared_scope(session: Session, scope: Scope, shared: SharedReads | None) -> _InScope:
     return once(shared, ("overdue scope", scope), lambda: _in_scope(session, scope))
 
@@ -397,7 +463,7 @@ def overdue_counts(session: Session, scope: Scope, group: Grouping, now: datetim
     for "month"): the kept rows in scope per group, corrected by the window's pairs. ``shared``:
     the scope and the window already read for this page (``SharedReads``)."""
     where = _shared_scope(session, scope, shared)
-    counts: dict[GroupId, int] = defaultdict(int, _kept_counts(session, where, group))
+    counts: dict[GroupId, int] = defaultdict(int, _kept(session, where, group, shared))
     kept, merged = _merged(session, where, now, shared)
     for late in kept.values():
         counts[group_of_late(late, group)] -= 1  # type: ignore[index]
@@ -410,10 +476,7 @@ def overdue_total(session: Session, scope: Scope, now: datetime, shared: SharedR
     """How many (item, unit) pairs are overdue now in ``scope``: one count over the kept rows
     (``shared`` as for ``overdue_counts``)."""
     where = _shared_scope(session, scope, shared)
-    if _whole(where):
-        kept = sum(_tallied(session, "kind").values())  # every counted row has one kind
-    else:
-        kept = session.scalar(select(func.count()).select_from(OverdueItem).where(*_scope_clauses(where, _KEPT))) or 0
+    kept = _kept(session, where, None, shared)[_TOTAL]
     old, merged = _merged(session, where, now, shared)
     return kept - len(old) + len(merged)
 
