@@ -26,8 +26,9 @@ T = TypeVar("T")
 class SharedReads:
     """Answers already read during one page, by what they depend on. ``asked``: the questions
     (period, grouping; None for the totals) the page will ask, when its caller knows them: the
-    stored medians of all of them are read in one statement, and the sums of those of one
-    period that one rollup answers in one pass (``queries``)."""
+    stored medians of all of them are read in one statement, the sums of those of one period
+    that one rollup answers in one pass (``queries``), and their overdue counts in one statement
+    (``overdue``)."""
 
     asked: tuple[tuple[Period, Grouping | None], ...] = ()
     read: dict[Hashable, Any] = field(default_factory=dict)
