@@ -91,18 +91,19 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def _territory() -> monitoring.Territory:
-    """The territory asked for (``?territory=<id>``, one of the viewer's) or the viewer's first;
-    403 for a monitor whose membership has no territory, 404 for a territory not theirs."""
+def _territory() -> tuple[monitoring.Territory, list[monitoring.Territory]]:
+    """The territory asked for (``?territory=<id>``, one of the viewer's) or the viewer's first,
+    and every territory the viewer watches; 403 for a monitor whose membership has no
+    territory, 404 for a territory not theirs."""
     watched = monitoring.territories_of(viewer_for(current_user))
     if not watched:
         abort(403)
     asked = id_or_none(request.args.get("territory"))
     if asked is None:
-        return watched[0]
+        return watched[0], watched
     for territory in watched:
         if territory.id == asked:
-            return territory
+            return territory, watched
     abort(404)
 
 
@@ -127,13 +128,15 @@ class Asked:
     error: str | None
     # Why the typed dates were read although a named period was ticked (None: they were not).
     note: str | None = None
+    # Every territory the viewer watches (the territory filter's choices), read with ``territory``.
+    territories: tuple[monitoring.Territory, ...] = ()
 
 
 def _asked(now: datetime) -> Asked:
     """The question of the query string. 400 for values that cannot be right, 404 for filters
     outside the territory; a refused custom range is returned with its message (no question)."""
     args = request.args
-    territory = _territory()
+    territory, watched = _territory()
     period_name = args.get("period") or "this_month"
     if period_name not in (*monitoring.PERIOD_NAMES, monitoring.CUSTOM):
         abort(400)
@@ -155,13 +158,14 @@ def _asked(now: datetime) -> Asked:
     try:
         period = monitoring.period_for(period_name, start_text, end_text, today=monitoring.today_of(now))
     except BadRange as refused:
-        return Asked(None, territory, period_name, start_text, end_text, range_message(refused.problem), note)
+        return Asked(None, territory, period_name, start_text, end_text, range_message(refused.problem), note,
+                     tuple(watched))
     try:
         question = monitoring.ask(territory, period=period, period_name=period_name, group=group,
                                   unit_id=unit_id, locality_id=locality_id, topic_id=topic_id, kind=kind)
     except monitoring.OutsideTerritory:
         abort(404)
-    return Asked(question, territory, period_name, start_text, end_text, None, note)
+    return Asked(question, territory, period_name, start_text, end_text, None, note, tuple(watched))
 
 
 # The query-string keys of a question and of a drill-down: links carry these and nothing else
@@ -224,7 +228,7 @@ def _filter_choices(asked: Asked) -> dict[str, object]:
     except monitoring.OutsideTerritory:
         village_commune, villages = None, []
     return {
-        "territories": monitoring.territories_of(viewer_for(current_user)),
+        "territories": list(asked.territories),
         "units": monitoring.unit_choices(territory),
         "communes": monitoring.commune_choices(territory),
         "villages": villages,
@@ -353,8 +357,7 @@ def overdue() -> ResponseReturnValue:
     asked, question = _question_or_400(now)
     # Bounded: the OVERDUE_PAGE_ROWS longest overdue; the counts per unit and the total are
     # exact (the exports list every row).
-    rows = monitoring.overdue_list(question, now=now, limit=OVERDUE_PAGE_ROWS)
-    per_unit = monitoring.overdue_per_unit(question, now=now)
+    rows, per_unit = monitoring.overdue_page(question, now=now, limit=OVERDUE_PAGE_ROWS)
     ordered = sorted(rows, key=lambda row: (row.unit_name, row.unit_code, -row.late.total_seconds()))
     grouped = [(key, list(group)) for key, group in
                groupby(ordered, key=lambda row: (row.unit_id, row.unit_code, row.unit_name))]

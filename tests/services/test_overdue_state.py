@@ -32,8 +32,11 @@ from feedback.services.deadlines import (
 )
 from feedback.services.access import viewer_for
 from feedback.services.items.admin_view import list_items
-from feedback.services.statistics import Scope
+from feedback.services.statistics import Period, Scope
 from feedback.services.statistics.overdue import (
+    Late,
+    group_of_late,
+    late_items,
     overdue_counts,
     overdue_now,
     overdue_total,
@@ -50,6 +53,10 @@ def _overdue_ids(now: datetime) -> set[int]:
     return set(db.session.scalars(sa.select(Deadline.feedback_id).where(overdue_clause(now))))
 
 
+def _pairs(late: list[Late]) -> list[tuple[int, int, datetime]]:
+    return sorted((x.feedback_id, x.unit_id, x.due_at) for x in late)
+
+
 def _admin() -> Viewer:
     return Viewer(grants=(Grant(Role.ADMIN),))
 
@@ -61,11 +68,25 @@ def _assert_kept_state_is_exact(p: Play, now: datetime) -> None:
     scopes = [Scope(), Scope(territory_id=d.ha_tu.id), Scope(territory_id=d.province.id, locality_id=d.village.id),
               Scope(unit_id=d.environment_dept.id), Scope(topic_id=d.environment.id), Scope(kind=Kind.REPORT)]
     for scope in scopes:
-        for group in statistics.GROUPINGS:
-            assert overdue_counts(db.session, scope, group, now) == \
-                recount_overdue_counts(db.session, scope, group, now), (scope, group)
         late = recount_late_items(db.session, scope, now)
+        shared = statistics.SharedReads()  # one page's calls: the scope and window read once
+        # A page that asks every grouping and the total: their kept counts in one statement.
+        every = statistics.SharedReads(asked=tuple((Period(now.date(), now.date()), g)
+                                                   for g in (*statistics.GROUPINGS, None)))
+        for group in statistics.GROUPINGS:
+            expected = recount_overdue_counts(db.session, scope, group, now)
+            assert overdue_counts(db.session, scope, group, now) == expected, (scope, group)
+            assert overdue_counts(db.session, scope, group, now, shared) == expected, (scope, group)
+            assert overdue_counts(db.session, scope, group, now, every) == expected, (scope, group)
+            # One group's late items (the drill-down), filtered in SQL, as the recount grouped.
+            for key in {group_of_late(x, group) for x in late} - {None}:
+                assert _pairs(late_items(db.session, scope, now, group, {key})) == \
+                    _pairs([x for x in late if group_of_late(x, group) == key]), (scope, group, key)
+        assert late_items(db.session, scope, now, "commune", set()) == []
+        assert _pairs(late_items(db.session, scope, now)) == _pairs(late), scope
         assert overdue_total(db.session, scope, now) == len(late), scope
+        assert overdue_total(db.session, scope, now, shared) == len(late), scope
+        assert overdue_total(db.session, scope, now, every) == len(late), scope
         rows = overdue_now(db.session, scope=scope, now=now)
         assert sorted((r.feedback_id, r.unit_id, r.due_at) for r in rows) == \
             sorted((x.feedback_id, x.unit_id, x.due_at) for x in late), scope

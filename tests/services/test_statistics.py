@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from feedback.domain.assignments import EndReason
-from feedback.domain.statistics import wilson
+from feedback.domain.statistics import TREND_MONTHS, trend_period, wilson
 from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import Assignment, Feedback
@@ -142,6 +142,8 @@ def test_items_behind_a_figure(world: World) -> None:
     assert behind("received", "unit", "SNNMT-22") == {i["I1"], i["I2"]}
     assert behind("overdue_open") == {i["I3"], i["I6"]}
     assert behind("overdue_open", "unit", "UBND-06994") == {i["I6"]}
+    assert behind("overdue_open", "commune", "06652") == {i["I3"]}
+    assert behind("overdue_open", "commune", "no-such-code") == set()
     assert behind("received", "kind", "denunciation") == {i["I4"]}
     assert behind("satisfied") == {i["I1"]}
     assert behind("transfers", "commune", "06994") == {i["I6"]}
@@ -240,6 +242,38 @@ def test_rollups_equal_the_recount_for_periods_cut_inside_months(db_session: Ses
         for group in statistics.GROUPINGS:
             assert statistics.figures(db.session, period=period, group=group, scope=Scope(), now=NOW) == \
                 recount.recount_figures(db.session, period=period, group=group, scope=Scope(), now=NOW), (period, group)
+
+
+def test_a_pages_questions_read_together_give_the_figures_of_each_alone(db_session: Session) -> None:
+    """Proves: the questions of one dashboard page asked with one ``SharedReads`` (the scope and
+    the overdue window read once, the stored medians in one statement, the groupings one rollup
+    answers summed in one pass) give exactly the figures of each question asked alone, for
+    whole months, periods cut inside months and a twelve-month range (its own trend), every
+    grouping and scope, as counted by the recount."""
+    w = build_world()
+    statistics.rebuild(db.session)
+    d = w.directory
+    scopes = (Scope(), Scope(territory_id=d.province.id), Scope(territory_id=d.ha_tu.id),
+              Scope(territory_id=d.province.id, kind=Kind.COMPLAINT), Scope(unit_id=d.environment_dept.id))
+    for period in (march(), Period(date(2026, 2, 20), date(2026, 4, 10)), Period(date(2025, 5, 1), date(2026, 4, 30))):
+        trend = trend_period(period, TREND_MONTHS)
+        for scope in scopes:
+            for group in ("unit", "commune", "village", "topic", "kind"):
+                asked: tuple[tuple[Period, statistics.Grouping | None], ...] = (
+                    (period, group), (period, "unit"), (trend, "month"), (period, None))
+                shared = statistics.SharedReads(asked=asked)
+                together = [statistics.figures(db.session, period=period, group=group, scope=scope, now=NOW,
+                                               shared=shared),
+                            statistics.figures(db.session, period=period, group="unit", scope=scope, now=NOW,
+                                               shared=shared),
+                            statistics.figures(db.session, period=trend, group="month", scope=scope, now=NOW,
+                                               shared=shared),
+                            statistics.totals(db.session, period=period, scope=scope, now=NOW, shared=shared)]
+                alone = [recount.recount_figures(db.session, period=period, group=group, scope=scope, now=NOW),
+                         recount.recount_figures(db.session, period=period, group="unit", scope=scope, now=NOW),
+                         recount.recount_figures(db.session, period=trend, group="month", scope=scope, now=NOW),
+                         recount.recount_totals(db.session, period=period, scope=scope, now=NOW)]
+                assert together == alone, (period, scope, group)
 
 
 def test_the_fronts_recommendations_are_not_counted_among_residents_items(world: World) -> None:

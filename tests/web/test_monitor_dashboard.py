@@ -106,6 +106,31 @@ def test_the_province_monitor_sees_every_commune(client: FlaskClient, world: Wor
     assert {world.a.name, world.b.name, world.c.name} <= set(table)
 
 
+# What one dashboard page (the province by unit, this year) may send: the session's user and
+# roles, the territory, the filters' choices, the four statistics questions (the scope, the
+# overdue window and the stored medians read once for all four; the rows, the ranking and the
+# totals summed in one pass over the rollup; the overdue counts of all four in one statement),
+# the units' labels and the recommendations. It was 40 to 42 when each question read everything
+# itself.
+DASHBOARD_STATEMENTS = 23
+
+
+def test_a_dashboard_page_sends_a_bounded_number_of_statements(client: FlaskClient, world: World) -> None:
+    """Proves: the questions of one page share what they read alike (issue #9 item 7): the
+    province's page by unit sends at most DASHBOARD_STATEMENTS statements, and the territory's
+    scope and overdue window are read once."""
+    from tests.statements import recorded_statements
+
+    assert log_in(client, "mttq-tinh").status_code == 302
+    _page(client, "/monitor/", period="this_year")  # the medians computed once and kept
+    with recorded_statements() as statements:
+        _page(client, "/monitor/", period="this_year")
+    listed = "\n".join(statements)
+    assert len(statements) <= DASHBOARD_STATEMENTS, f"{len(statements)} statements:\n{listed}"
+    window = [s for s in statements if "deadline.breached_at IS NULL" in s and "FROM deadline" in s]
+    assert len(window) == 1, listed
+
+
 @pytest.mark.parametrize("group", ["commune", "village", "topic", "kind"])
 def test_every_grouping_shows_the_statistics_rows(client: FlaskClient, world: World, group: str) -> None:
     """Proves: per commune, village, topic and kind the table has one row per statistics row, with

@@ -43,6 +43,7 @@ from feedback.services.statistics import (
     OverdueRow,
     Period,
     Scope,
+    SharedReads,
     figures,
     items_behind,
     overdue_counts,
@@ -133,14 +134,17 @@ def trend_period(period: Period) -> Period:
 def dashboard(question: Question, *, now: datetime) -> Dashboard:
     """Everything the dashboard page shows for ``question`` at ``now``. Read only."""
     session, scope = db.session(), question.scope
-    rows = figures(session, period=question.period, group=question.group, scope=scope, now=now)
-    units = rows if question.group == "unit" else figures(session, period=question.period, group="unit",
-                                                          scope=scope, now=now)
-    ranked, too_few = ranking(units, MIN_RATINGS)
+    # The four questions share their scope and ``now``: what they read alike is read once.
     trend_span = trend_period(question.period)
-    trend = figures(session, period=trend_span, group="month", scope=scope, now=now)
-    return Dashboard(question, totals(session, period=question.period, scope=scope, now=now), rows, ranked,
-                     too_few, trend, trend_span)
+    shared = SharedReads(asked=((question.period, question.group), (question.period, "unit"),
+                                (trend_span, "month"), (question.period, None)))
+    rows = figures(session, period=question.period, group=question.group, scope=scope, now=now, shared=shared)
+    units = rows if question.group == "unit" else figures(session, period=question.period, group="unit",
+                                                          scope=scope, now=now, shared=shared)
+    ranked, too_few = ranking(units, MIN_RATINGS)
+    trend = figures(session, period=trend_span, group="month", scope=scope, now=now, shared=shared)
+    return Dashboard(question, totals(session, period=question.period, scope=scope, now=now, shared=shared), rows,
+                     ranked, too_few, trend, trend_span)
 
 
 def unit_figures(question: Question, *, now: datetime) -> list[Figures]:
@@ -153,16 +157,26 @@ def trend_figures(question: Question, *, now: datetime) -> tuple[Period, list[Fi
     return span, figures(db.session(), period=span, group="month", scope=question.scope, now=now)
 
 
-def overdue_list(question: Question, *, now: datetime, limit: int | None = None) -> list[OverdueRow]:
+def overdue_list(question: Question, *, now: datetime, limit: int | None = None,
+                 shared: SharedReads | None = None) -> list[OverdueRow]:
     """The items past a deadline now in the question's scope, the latest first (only the first
     ``limit`` when given). Read only."""
-    return overdue_now(db.session(), scope=question.scope, now=now, limit=limit)
+    return overdue_now(db.session(), scope=question.scope, now=now, limit=limit, shared=shared)
 
 
-def overdue_per_unit(question: Question, *, now: datetime) -> dict[int, int]:
+def overdue_per_unit(question: Question, *, now: datetime, shared: SharedReads | None = None) -> dict[int, int]:
     """How many items are past a deadline now per unit whose clock it is, in the question's
     scope (counted from the kept overdue state). Read only."""
-    return {int(unit): n for unit, n in overdue_counts(db.session(), question.scope, "unit", now).items()}
+    return {int(unit): n for unit, n in overdue_counts(db.session(), question.scope, "unit", now, shared).items()}
+
+
+def overdue_page(question: Question, *, now: datetime, limit: int) -> tuple[list[OverdueRow], dict[int, int]]:
+    """The overdue page's list (its first ``limit`` rows: ``overdue_list``) and counts per unit
+    (``overdue_per_unit``), the scope and the window of past-due clocks read once for both.
+    Read only."""
+    shared = SharedReads()
+    return (overdue_list(question, now=now, limit=limit, shared=shared),
+            overdue_per_unit(question, now=now, shared=shared))
 
 
 # ---- drill-down ---------------------------------------------------------------------------
@@ -277,4 +291,5 @@ def today_of(now: datetime) -> date:
 
 __all__ = ["CUSTOM", "PERIOD_NAMES", "TABLE_GROUPINGS", "TREND_MONTHS", "Dashboard", "Drill", "DrillPage", "DrillRow",
            "Question", "all_drill_items", "ask", "check_drill", "dashboard", "drill_items", "drill_period",
-           "overdue_list", "overdue_per_unit", "period_for", "today_of", "trend_figures", "trend_period", "unit_figures"]
+           "overdue_list", "overdue_page", "overdue_per_unit", "period_for", "today_of", "trend_figures", "trend_period",
+           "unit_figures"]

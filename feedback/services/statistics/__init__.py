@@ -28,6 +28,7 @@ from feedback.services.statistics.medians import refresh_medians
 from feedback.services.statistics.overdue import overdue_counts, overdue_now
 from feedback.services.statistics.rebuild import item_count, rebuild, rebuild_statistics
 from feedback.services.statistics.rollups import refresh_items
+from feedback.services.statistics.shared import SharedReads
 from feedback.services.statistics.values import (
     FIGURE_NAMES,
     GROUPINGS,
@@ -41,16 +42,20 @@ from feedback.services.statistics.values import (
 MIN_RATINGS = 10
 
 
-def figures(session: Session, *, period: Period, group: Grouping, scope: Scope, now: datetime) -> list[Figures]:
+def figures(session: Session, *, period: Period, group: Grouping, scope: Scope, now: datetime,
+            shared: SharedReads | None = None) -> list[Figures]:
     """One row of figures per group (``group``) for ``period`` within ``scope``; groups with no
     fact in the period and nothing overdue are left out, except months (every month of the
-    period is listed, for trends). ``overdue_open`` is as of ``now``. Read only."""
-    return queries.rollup_figures(session, period=period, group=group, scope=scope, now=now)
+    period is listed, for trends). ``overdue_open`` is as of ``now``. ``shared``: what the
+    page's other calls about the same scope and ``now`` read already (``SharedReads``). Read only."""
+    return queries.rollup_figures(session, period=period, group=group, scope=scope, now=now, shared=shared)
 
 
-def totals(session: Session, *, period: Period, scope: Scope, now: datetime) -> Figures:
-    """All of ``scope`` for ``period`` as one row (key and label ""). Read only."""
-    return queries.rollup_totals(session, period=period, scope=scope, now=now)
+def totals(session: Session, *, period: Period, scope: Scope, now: datetime,
+           shared: SharedReads | None = None) -> Figures:
+    """All of ``scope`` for ``period`` as one row (key and label ""; ``shared`` as for
+    ``figures``). Read only."""
+    return queries.rollup_totals(session, period=period, scope=scope, now=now, shared=shared)
 
 
 def ranking(rows: list[Figures], min_ratings: int = MIN_RATINGS) -> tuple[list[Figures], list[Figures]]:
@@ -73,6 +78,6 @@ def items_behind(session: Session, *, period: Period, scope: Scope, figure: str,
 
 
 __all__ = ["FIGURE_NAMES", "GROUPINGS", "MIN_RATINGS", "Figures", "Grouping", "OverdueRow", "Period", "Scope",
-           "count_first_assignment", "figures", "item_count", "items_behind", "median", "overdue_counts",
+           "SharedReads", "count_first_assignment", "figures", "item_count", "items_behind", "median", "overdue_counts",
            "overdue_now", "ranking", "rate", "rebuild", "rebuild_statistics", "refresh_items", "refresh_medians",
            "totals", "track_facts", "wilson"]

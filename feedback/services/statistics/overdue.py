@@ -17,11 +17,12 @@ Two ways to the same answer:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Integer, and_, any_, case, cast, func, literal, null, select
+from sqlalchemy import ARRAY, ColumnElement, Integer, and_, any_, case, cast, func, literal, null, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from feedback.domain.calendar import local_date
@@ -31,6 +32,7 @@ from feedback.services.database import among, on_postgresql
 from feedback.services.deadlines import TALLIED, overdue_clause, window_clause, window_rows
 from feedback.services.statistics.facts import Place, places
 from feedback.services.statistics.grouping import GroupId, month_of
+from feedback.services.statistics.shared import SharedReads, once
 from feedback.services.statistics.values import Grouping, OverdueRow, Scope
 
 
@@ -289,7 +291,12 @@ def _late(row: Any) -> Late:
                 row.village_id)
 
 
-def _window_rows(session: Session, where: _InScope, now: datetime) -> list[Any]:
+def _window_rows(session: Session, where: _InScope, now: datetime, shared: SharedReads | None = None) -> list[Any]:
+    """The window's clocks in scope (``_read_window``), once per ``shared``."""
+    return once(shared, ("overdue window", where.scope, now), lambda: _read_window(session, where, now))
+
+
+def _read_window(session: Session, where: _InScope, now: datetime) -> list[Any]:
     """The window's clocks in scope (open, unbreached, past due: a few minutes of the scan's lag),
     in two steps: the window's clocks alone (a few, from ``ix_deadline_open_due``), then those of
     them in scope, by id. In one statement the planner misjudged the window (its statistics take
@@ -304,11 +311,16 @@ def _window_rows(session: Session, where: _InScope, now: datetime) -> list[Any]:
                                 .order_by(Deadline.due_at)))
 
 
-def _merged(session: Session, where: _InScope,
-            now: datetime) -> tuple[dict[tuple[int, int], Late], dict[tuple[int, int], Late]]:
+def _merged(session: Session, where: _InScope, now: datetime,
+            shared: SharedReads | None = None) -> tuple[dict[tuple[int, int], Late], dict[tuple[int, int], Late]]:
     """For the pairs the window touches: (their kept rows in scope, the pairs as they are now:
-    the earliest clock of kept row and window)."""
-    window = _window_rows(session, where, now)
+    the earliest clock of kept row and window); once per ``shared``."""
+    return once(shared, ("overdue window merged", where.scope, now), lambda: _merge(session, where, now, shared))
+
+
+def _merge(session: Session, where: _InScope, now: datetime,
+           shared: SharedReads | None) -> tuple[dict[tuple[int, int], Late], dict[tuple[int, int], Late]]:
+    window = _window_rows(session, where, now, shared)
     if not window:
         return {}, {}
     ids = sorted({row.feedback_id for row in window})
@@ -375,12 +387,84 @@ def _kept_counts(session: Session, where: _InScope, group: Grouping) -> dict[Gro
     return counts
 
 
-def overdue_counts(session: Session, scope: Scope, group: Grouping, now: datetime) -> dict[GroupId, int]:
+def _kept_total(session: Session, where: _InScope) -> int:
+    """The kept rows in scope: summed from the tally for the whole tree, else one count."""
+    if _whole(where):
+        return sum(_tallied(session, "kind").values())  # every counted row has one kind
+    return session.scalar(select(func.count()).select_from(OverdueItem).where(*_scope_clauses(where, _KEPT))) or 0
+
+
+_TOTAL = ""  # the one key of the total among the kept counts (the grouping None)
+# The kept rows' columns by grouping, as ``_kept_sets`` reads them (months by their local month).
+_KEPT_COLUMNS = {"unit": "unit_id", "commune": "commune_id", "village": "village_id", "topic": "topic_id",
+                 "kind": "kind", "month": "month"}
+
+
+def _kept(session: Session, where: _InScope, group: Grouping | None,
+          shared: SharedReads | None) -> dict[GroupId, int]:
+    """``_kept_counts`` of ``group``, or the total (``_kept_total``, under the key ``_TOTAL``) for
+    None. With ``shared`` on PostgreSQL, those of every grouping its page asks (``asked``), in
+    one statement (``_kept_sets``) once for all of them."""
+    if shared is not None and on_postgresql():
+        asked = tuple(sorted({g for _, g in shared.asked}, key=lambda g: g or ""))
+        if group in asked and len(asked) > 1:
+            return once(shared, ("overdue kept", where.scope, asked), lambda: _kept_sets(session, where, asked))[group]
+    if group is None:
+        return {_TOTAL: _kept_total(session, where)}
+    return _kept_counts(session, where, group)
+
+
+def _kept_sets(session: Session, where: _InScope,
+               groups: tuple[Grouping | None, ...]) -> dict[Grouping | None, dict[GroupId, int]]:
+    """``_kept`` of each of ``groups`` by ``GROUPING SETS`` (PostgreSQL): over the tally for the
+    whole tree (the total summed from its kinds, as ``_kept_total``), else over the kept rows in
+    scope (the total as the empty set)."""
+    whole = _whole(where)
+    if whole:
+        names = sorted({TALLIED[g if g is not None else "kind"] for g in groups})
+        columns = [getattr(OverdueTally, name) for name in names]
+        measure: Any = func.sum(OverdueTally.n)
+        sets = [tuple_(c) for c in columns]
+    else:
+        kept = select(OverdueItem.unit_id, OverdueItem.commune_id, OverdueItem.village_id, OverdueItem.topic_id,
+                      OverdueItem.kind, _month_key(OverdueItem.due_at).label("month")).where(
+            *_scope_clauses(where, _KEPT)).subquery("kept")
+        names = sorted({_KEPT_COLUMNS[g] for g in groups if g is not None})
+        columns = [kept.c[name] for name in names]
+        measure = func.count()
+        sets = [tuple_(c) for c in columns] + ([tuple_()] if None in groups else [])
+    width = len(columns)
+    by_column: dict[str, dict[GroupId, int]] = {name: {} for name in names}
+    total = 0
+    for row in session.execute(select(*columns, *(func.grouping(c) for c in columns), measure)
+                               .group_by(func.grouping_sets(*sets))):
+        grouped = [i for i in range(width) if row[width + i] == 0]  # the column this row is grouped by, if any
+        if not grouped:
+            total = int(row[-1] or 0)
+        elif row[grouped[0]] is not None and row[-1]:
+            key = row[grouped[0]]
+            by_column[names[grouped[0]]][key.value if isinstance(key, Kind) else _month_of(key)] = int(row[-1])
+    result: dict[Grouping | None, dict[GroupId, int]] = {}
+    for group in groups:
+        if group is None:
+            result[None] = {_TOTAL: sum(by_column["kind"].values()) if whole else total}
+        else:
+            result[group] = by_column[TALLIED[group] if whole else _KEPT_COLUMNS[group]]
+    return result
+
+
+def _shared_scope(session: Session, scope: Scope, shared: SharedReads | None) -> _InScope:
+    return once(shared, ("overdue scope", scope), lambda: _in_scope(session, scope))
+
+
+def overdue_counts(session: Session, scope: Scope, group: Grouping, now: datetime,
+                   shared: SharedReads | None = None) -> dict[GroupId, int]:
     """How many items are overdue now per group (by the due month of the earliest overdue clock
-    for "month"): the kept rows in scope per group, corrected by the window's pairs."""
-    where = _in_scope(session, scope)
-    counts: dict[GroupId, int] = defaultdict(int, _kept_counts(session, where, group))
-    kept, merged = _merged(session, where, now)
+    for "month"): the kept rows in scope per group, corrected by the window's pairs. ``shared``:
+    the scope and the window already read for this page (``SharedReads``)."""
+    where = _shared_scope(session, scope, shared)
+    counts: dict[GroupId, int] = defaultdict(int, _kept(session, where, group, shared))
+    kept, merged = _merged(session, where, now, shared)
     for late in kept.values():
         counts[group_of_late(late, group)] -= 1  # type: ignore[index]
     for late in merged.values():
@@ -388,35 +472,56 @@ def overdue_counts(session: Session, scope: Scope, group: Grouping, now: datetim
     return {k: v for k, v in counts.items() if k is not None and v}
 
 
-def overdue_total(session: Session, scope: Scope, now: datetime) -> int:
-    """How many (item, unit) pairs are overdue now in ``scope``: one count over the kept rows."""
-    where = _in_scope(session, scope)
-    if _whole(where):
-        kept = sum(_tallied(session, "kind").values())  # every counted row has one kind
-    else:
-        kept = session.scalar(select(func.count()).select_from(OverdueItem).where(*_scope_clauses(where, _KEPT))) or 0
-    old, merged = _merged(session, where, now)
+def overdue_total(session: Session, scope: Scope, now: datetime, shared: SharedReads | None = None) -> int:
+    """How many (item, unit) pairs are overdue now in ``scope``: one count over the kept rows
+    (``shared`` as for ``overdue_counts``)."""
+    where = _shared_scope(session, scope, shared)
+    kept = _kept(session, where, None, shared)[_TOTAL]
+    old, merged = _merged(session, where, now, shared)
     return kept - len(old) + len(merged)
 
 
-def late_items(session: Session, scope: Scope, now: datetime) -> list[Late]:
+# The kept rows' column of each grouping but months (``group_of_late`` of a kept row is its value).
+_KEPT_GROUP: dict[str, Any] = {"unit": OverdueItem.unit_id, "commune": OverdueItem.commune_id,
+                               "village": OverdueItem.village_id, "topic": OverdueItem.topic_id,
+                               "kind": OverdueItem.kind}
+
+
+def late_items(session: Session, scope: Scope, now: datetime, group: Grouping | None = None,
+               groups: Collection[GroupId] | None = None) -> list[Late]:
     """Each (item, unit) with an overdue clock now, within ``scope`` (the item's locality, topic
-    and kind as they are now; the unit whose clock it is): the kept rows and the window."""
+    and kind as they are now; the unit whose clock it is): the kept rows and the window. With
+    ``group`` and ``groups``, only those whose group (``group_of_late``) is one of ``groups``:
+    the kept rows filtered in SQL on their column (one commune's out of a province's: not
+    every late item of the province read to be grouped here), months by their due month."""
     where = _in_scope(session, scope)
     kept, merged = _merged(session, where, now)
-    found = {(row.feedback_id, row.unit_id): _late(row)
-             for row in session.execute(_select(_KEPT).where(*_scope_clauses(where, _KEPT)))}
+    query = _select(_KEPT).where(*_scope_clauses(where, _KEPT))
+    wanted: set[GroupId] | None = None
+    if group is not None and groups is not None:
+        wanted = set(groups)
+        if not wanted:
+            return []
+        column = _KEPT_GROUP.get(group)
+        if column is not None:
+            query = query.where(column.in_(sorted(Kind(str(k)) for k in wanted) if group == "kind"
+                                           else sorted(int(k) for k in wanted)))
+    found = {(row.feedback_id, row.unit_id): _late(row) for row in session.execute(query)}
     found.update(merged)
-    return list(found.values())
+    if wanted is None or group is None:
+        return list(found.values())
+    return [late for late in found.values() if group_of_late(late, group) in wanted]
 
 
-def overdue_now(session: Session, *, scope: Scope, now: datetime, limit: int | None = None) -> list[OverdueRow]:
+def overdue_now(session: Session, *, scope: Scope, now: datetime, limit: int | None = None,
+                shared: SharedReads | None = None) -> list[OverdueRow]:
     """The overdue list now: one row per item and unit whose clock is past due (its earliest
     such clock), the latest first (then by code); only the first ``limit`` when given. Reads the
-    kept rows by due time (a top-N, not the history), then the items of the rows it keeps."""
-    where = _in_scope(session, scope)
+    kept rows by due time (a top-N, not the history), then the items of the rows it keeps
+    (``shared`` as for ``overdue_counts``)."""
+    where = _shared_scope(session, scope, shared)
     kept = _select(_KEPT, OverdueItem.deadline_id.label("deadline_id")).where(*_scope_clauses(where, _KEPT))
-    window_rows = _window_rows(session, where, now)
+    window_rows = _window_rows(session, where, now, shared)
     if limit is not None:
         kept = kept.order_by(OverdueItem.due_at, OverdueItem.deadline_id).limit(limit + len(window_rows))
     pairs: dict[tuple[int, int], Any] = {}

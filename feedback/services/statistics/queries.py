@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Integer, Select, Table, and_, column, exists, func, literal, select, text, values
+from sqlalchemy import (
+    ColumnElement, Engine, Integer, Select, Table, and_, column, exists, func, literal, or_, select, text, tuple_, values,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
@@ -38,8 +40,9 @@ from feedback.services.database import dialect_insert, on_postgresql
 from feedback.services.statistics.drill import check_figure
 from feedback.services.statistics.grouping import GroupId, labels, month_of, ordered
 from feedback.services.statistics.histogram import histogram_medians
-from feedback.services.statistics.overdue import group_of_late, late_items, overdue_counts, overdue_total
+from feedback.services.statistics.overdue import late_items, overdue_counts, overdue_total
 from feedback.services.statistics.rollups import COUNTS, SUMMED
+from feedback.services.statistics.shared import SharedReads, once
 from feedback.services.statistics.values import FactKind, Figures, Grouping, Scope
 
 SECONDS_PER_DAY = 86400
@@ -67,7 +70,12 @@ def _node(session: Session, node_id: int) -> tuple[LocalityLevel, str] | None:
     return (row.level, row.path) if row is not None else None
 
 
-def filters_of(session: Session, scope: Scope) -> Filters:
+def filters_of(session: Session, scope: Scope, shared: SharedReads | None = None) -> Filters:
+    """``scope`` as ``Filters`` (its localities' and topic's subtrees read; once per ``shared``)."""
+    return once(shared, ("filters", scope), lambda: _filters_of(session, scope))
+
+
+def _filters_of(session: Session, scope: Scope) -> Filters:
     communes: set[int] | None = None
     localities: set[int] | None = None
     empty = False
@@ -203,25 +211,69 @@ def rollups_for(group: Grouping | None, f: Filters) -> tuple[Any | None, Any]:
     return monthly, daily
 
 
-def counted(session: Session, period: Period, group: Grouping | None, f: Filters) -> dict[GroupId, list[int]]:
+def counted(session: Session, period: Period, group: Grouping | None, f: Filters,
+            shared: SharedReads | None = None) -> dict[GroupId, list[int]]:
     """The summed counts per group: COUNTS in order, then the answers' change stamp (``STAMP``).
     Whole months from the narrowest monthly rollup that answers the question, the days around
-    them (or every day, when no monthly rollup does) from the narrowest daily one."""
-    result: dict[GroupId, list[int]] = {}
+    them (or every day, when no monthly rollup does) from the narrowest daily one.
+
+    With ``shared``, on PostgreSQL: the groupings its page asks of ``period`` that the same
+    rollups answer (the rows, the units' ranking and the totals, mostly) are summed in one pass
+    (``GROUPING SETS``), once for all of them."""
+    if shared is not None and on_postgresql() and not f.empty:
+        rollups = rollups_for(group, f)
+        together = tuple(sorted({g for p, g in shared.asked if p == period and rollups_for(g, f) == rollups},
+                                key=grouping_key))
+        if group in together and len(together) > 1:
+            return once(shared, ("counted", period, together, f),
+                        lambda: _counted(session, period, together, f))[group]
+    return _counted(session, period, (group,), f)[group]
+
+
+def _counted(session: Session, period: Period, groups: tuple[Grouping | None, ...],
+             f: Filters) -> dict[Grouping | None, dict[GroupId, list[int]]]:
+    """``counted`` of each of ``groups`` (one rollup answers them all: ``rollups_for``)."""
+    result: dict[Grouping | None, dict[GroupId, list[int]]] = {group: {} for group in groups}
     if f.empty:
         return result
-    cube, daily = rollups_for(group, f)
+    cube, daily = rollups_for(groups[0], f)
     months = whole_months(period) if cube is not None else None
     if cube is None or months is None:
-        _add(result, _sum(session, daily, daily.day, period.start, period.end, group, f), group)
+        _add_sets(result, session, daily, daily.day, period.start, period.end, f)
         return result
     first, last = months
-    _add(result, _sum(session, cube, cube.month, first, last, group, f), group)
+    _add_sets(result, session, cube, cube.month, first, last, f)
     month_end = _next_month(last) - timedelta(days=1)
     for low, high in ((period.start, first - timedelta(days=1)), (month_end + timedelta(days=1), period.end)):
         if low <= high:
-            _add(result, _sum(session, daily, daily.day, low, high, group, f), group)
+            _add_sets(result, session, daily, daily.day, low, high, f)
     return result
+
+
+def _add_sets(result: dict[Grouping | None, dict[GroupId, list[int]]], session: Session, model: Any,
+              period_column: Any, low: date, high: date, f: Filters) -> None:
+    """Add the sums of ``model`` from ``low`` to ``high`` to each grouping of ``result``: one
+    GROUP BY for one grouping, else one statement by ``GROUPING SETS`` (PostgreSQL)."""
+    groups = list(result)
+    if len(groups) == 1:
+        _add(result[groups[0]], _sum(session, model, period_column, low, high, groups[0], f), groups[0])
+        return
+    columns = [_group_column(model, group) for group in groups if group is not None]
+    sets = [tuple_(column) for column in columns] + ([tuple_()] if None in result else [])
+    rows = session.execute(select(*columns, *(func.grouping(column) for column in columns),
+                                  *(func.sum(getattr(model, c)) for c in SUMMED))
+                           .where(period_column >= low, period_column <= high, *_conditions(model, f))
+                           .group_by(func.grouping_sets(*sets))).all()
+    keyed = [group for group in groups if group is not None]
+    width = len(columns)
+    split: dict[Grouping | None, list[Any]] = {group: [] for group in groups}
+    for row in rows:
+        grouped = [i for i in range(width) if row[width + i] == 0]  # the column this row is grouped by, if any
+        group = keyed[grouped[0]] if grouped else None
+        key = row[grouped[0]] if grouped else _ALL
+        split[group].append((key, *row[2 * width:]))
+    for group, found in split.items():
+        _add(result[group], found, group)
 
 
 def stamps_of(summed: dict[GroupId, list[int]]) -> dict[GroupId, int]:
@@ -250,16 +302,33 @@ def stored_key(key: GroupId) -> str:
 Stored = dict[str, tuple[int, float | None]]  # group_key → (stamp, seconds) of stored medians
 
 
-def stored_medians(session: Session, period: Period, group: Grouping | None, f: Filters) -> Stored:
+def stored_medians(session: Session, period: Period, group: Grouping | None, f: Filters,
+                   shared: SharedReads | None = None) -> Stored:
     """The medians kept of this question (``stat_median``). Read before the stamps (``counted``):
     on PostgreSQL this read's lock on ``stat_median`` (held to the end of the transaction) keeps a
-    rebuild, which resets the stamps, from committing between the stamps and ``keep_medians``."""
+    rebuild, which resets the stamps, from committing between the stamps and ``keep_medians``.
+    With ``shared``, those of every question its page asks are read at the first one's (so still
+    before any stamp), in one statement."""
     if f.empty:
         return {}
-    return {row.group_key: (row.stamp, row.seconds) for row in session.execute(
-        select(StatMedian.group_key, StatMedian.stamp, StatMedian.seconds).where(
-            StatMedian.scope_key == scope_key(f), StatMedian.start == period.start, StatMedian.end == period.end,
-            StatMedian.grouping == grouping_key(group)))}
+    if shared is not None and (period, group) in shared.asked:
+        every = once(shared, ("stored medians", f), lambda: _stored_medians(session, shared.asked, f))
+        return every.get((period.start, period.end, grouping_key(group)), {})
+    return _stored_medians(session, ((period, group),), f).get((period.start, period.end, grouping_key(group)), {})
+
+
+def _stored_medians(session: Session, questions: Sequence[tuple[Period, Grouping | None]],
+                    f: Filters) -> dict[tuple[date, date, str], Stored]:
+    """The medians kept of each question, by its (start, end, grouping key)."""
+    found: dict[tuple[date, date, str], Stored] = {}
+    asked = sorted({(period.start, period.end, grouping_key(group)) for period, group in questions})
+    for row in session.execute(select(StatMedian.start, StatMedian.end, StatMedian.grouping, StatMedian.group_key,
+                                      StatMedian.stamp, StatMedian.seconds).where(
+            StatMedian.scope_key == scope_key(f),
+            or_(*(and_(StatMedian.start == start, StatMedian.end == end, StatMedian.grouping == grouping)
+                  for start, end, grouping in asked)))):
+        found.setdefault((row.start, row.end, row.grouping), {})[row.group_key] = (row.stamp, row.seconds)
+    return found
 
 
 def medians(session: Session, period: Period, group: Grouping | None, f: Filters,
@@ -456,13 +525,13 @@ def _figures(key: str, label: str, sums: list[int] | None, overdue: int, middle:
 
 
 def rollup_figures(session: Session, *, period: Period, group: Grouping, scope: Scope,
-                   now: datetime) -> list[Figures]:
-    f = filters_of(session, scope)
-    ahead = stored_medians(session, period, group, f)
-    summed = counted(session, period, group, f)
+                   now: datetime, shared: SharedReads | None = None) -> list[Figures]:
+    f = filters_of(session, scope, shared)
+    ahead = stored_medians(session, period, group, f, shared)
+    summed = counted(session, period, group, f, shared)
     sums = {k: v[:STAMP] for k, v in summed.items() if any(v[:STAMP])}
     middles = medians(session, period, group, f, stamps_of(summed), ahead, now)
-    overdue = overdue_counts(session, scope, group, now) if not f.empty else {}
+    overdue = overdue_counts(session, scope, group, now, shared) if not f.empty else {}
     if group == "month":
         overdue = {k: v for k, v in overdue.items() if k in period.months()}
         for month in period.months():
@@ -474,13 +543,14 @@ def rollup_figures(session: Session, *, period: Period, group: Grouping, scope: 
             for i in ordered(group, keyed)]
 
 
-def rollup_totals(session: Session, *, period: Period, scope: Scope, now: datetime) -> Figures:
-    f = filters_of(session, scope)
-    ahead = stored_medians(session, period, None, f)
-    summed = counted(session, period, None, f)
+def rollup_totals(session: Session, *, period: Period, scope: Scope, now: datetime,
+                  shared: SharedReads | None = None) -> Figures:
+    f = filters_of(session, scope, shared)
+    ahead = stored_medians(session, period, None, f, shared)
+    summed = counted(session, period, None, f, shared)
     sums = summed[_ALL][:STAMP] if _ALL in summed else None
     middle = medians(session, period, None, f, stamps_of(summed), ahead, now).get(_ALL)
-    overdue = overdue_total(session, scope, now) if not f.empty else 0
+    overdue = overdue_total(session, scope, now, shared) if not f.empty else 0
     return _figures("", "", sums, overdue, middle)
 
 
@@ -507,6 +577,20 @@ def _group_condition(session: Session, period: Period, group: Grouping, key: str
     return and_(StatFact.day >= first, StatFact.day < after)
 
 
+def _groups_keyed(session: Session, group: Grouping, key: str) -> set[GroupId]:
+    """The groups of ``group`` whose key (``labels``: units, places and topics by their code as
+    they are now, kinds and months by their value) is ``key``."""
+    if group == "unit":
+        return set(session.scalars(select(Unit.id).where(Unit.code == key)))
+    if group in ("commune", "village"):
+        return set(session.scalars(select(Locality.id).where(Locality.code == key)))
+    if group == "topic":
+        return set(session.scalars(select(Topic.id).where(Topic.code == key)))
+    if group == "kind":
+        return {key} if key in {k.value for k in Kind} else set()
+    return {key}
+
+
 _FIGURE_CONDITIONS: dict[str, Any] = {
     "received": lambda: StatFact.measure == FactKind.RECEIVED.value,
     "answered": lambda: StatFact.measure == FactKind.ANSWERED.value,
@@ -523,11 +607,8 @@ def rollup_items_behind(session: Session, *, period: Period, scope: Scope, figur
     check_figure(figure)
     f = filters_of(session, scope)
     if figure == "overdue_open":
-        late = late_items(session, scope, now) if not f.empty else []
-        if group is not None:
-            groups = {x: group_of_late(x, group) for x in late}
-            keyed = labels(session, group, {g for g in groups.values() if g is not None})
-            late = [x for x, g in groups.items() if g is not None and keyed.get(g, ("",))[0] == key]
+        groups = _groups_keyed(session, group, key or "") if group is not None else None
+        late = late_items(session, scope, now, group, groups) if not f.empty else []
         return select(Feedback).where(Feedback.id.in_(sorted({x.feedback_id for x in late}))).order_by(Feedback.id)
     conditions = [_FIGURE_CONDITIONS[figure](), StatFact.day >= period.start, StatFact.day <= period.end,
                   *_conditions(StatFact, f)]
@@ -540,5 +621,3 @@ def rollup_items_behind(session: Session, *, period: Period, scope: Scope, figur
     # month's page at 1,000,000 items); joined, it sorts the facts' ids and reads 25 items.
     behind = select(StatFact.feedback_id).where(*conditions).distinct().subquery("behind")
     return select(Feedback).join(behind, behind.c.feedback_id == Feedback.id).order_by(Feedback.id)
-
-
