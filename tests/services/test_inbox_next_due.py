@@ -66,7 +66,7 @@ def _counts_recounted() -> Counter[tuple[int, str, int, str, str]]:
     counts: Counter[tuple[int, str, int, str, str]] = Counter()
     for item in db.session.scalars(sa.select(Feedback).where(Feedback.current_unit_id.is_not(None))
                                    .execution_options(populate_existing=True)):
-        key = (item.current_unit_id, item.status.value, int(item.id in late))
+        key = (item.current_unit_id or 0, item.status.value, int(item.id in late))
         for facet, value in (("all", ""), ("kind", item.kind.value), ("topic", str(item.topic_id)),
                              ("locality", str(item.locality_id)), ("officer", str(item.assigned_officer_id or "")),
                              ("origin", item.origin.value)):
