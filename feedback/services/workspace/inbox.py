@@ -337,25 +337,41 @@ def _kept_counts(mine: list[int], unit_ids: list[int], statuses: tuple[Status, .
     units hold) and the scan's window (``window``: the items whose clock fell due since the last
     tick, overdue but not yet kept so; read by their ids). Only "due soon" is counted over the
     items (it moves with the time): the units' open items due between now and its limit, and the
-    overdue ones with another clock due by then. Three statements: the counts, the window's
-    items, the names."""
+    overdue ones with another clock due by then. Two statements: the counts (with the window's
+    items), the names."""
     c = UnitItemCount
     asked = [s.value for s in statuses]
     due = select(func.count()).select_from(Feedback).where(
         Feedback.current_unit_id.in_(unit_ids), Feedback.status.in_(statuses), due_soon, *([overdue] if late else []))
-    rows = db.session.execute(union_all(
+    parts: list[Any] = [
         select(c.unit_id, c.status, c.late, c.facet, c.value, c.n).where(
             c.unit_id.in_(mine), c.n != 0, or_(c.facet == "all", and_(c.unit_id.in_(unit_ids), c.status.in_(asked)))),
         select(literal(0), literal(""), literal(0), literal("due_soon"), literal(""), due.scalar_subquery()),
-    )).all()
+    ]
+    if window:
+        # Overdue by a clock the scan has not yet seen: each such item held here, as the kept rows
+        # would count it (``late`` 2), read by its id.
+        for facet, value in (("all", literal("")), ("kind", Feedback.kind), ("topic", Feedback.topic_id),
+                             ("locality", Feedback.locality_id), ("officer", Feedback.assigned_officer_id),
+                             ("origin", Feedback.origin)):
+            parts.append(select(Feedback.current_unit_id, Feedback.status, literal(2), literal(facet),
+                                func.coalesce(cast(value, String), ""), literal(1)).where(
+                among(Feedback.id, window), Feedback.current_unit_id.in_(unit_ids),
+                ~exists().where(OverdueItem.feedback_id == Feedback.id)))
     in_scope = set(unit_ids)
     by_status: Counter[Status] = Counter()
     facets: dict[str, Counter[str]] = defaultdict(Counter)
     held: Counter[int] = Counter()
     late_items = due_soon_count = 0
-    for unit_id, status, is_late, facet, value, n in rows:
+    for unit_id, status, is_late, facet, value, n in db.session.execute(union_all(*parts)):
         if facet == "due_soon":
             due_soon_count = n or 0
+        elif is_late == 2:  # the window's: overdue, counted where the kept overdue ones are
+            if facet == "all":
+                by_status[Status(status)] += n if late else 0
+                late_items += n if status in asked else 0
+            elif late and status in asked:
+                facets[facet][value] += n
         elif facet != "all":  # a status asked, a unit in scope
             if is_late or not late:
                 facets[facet][value] += n
@@ -366,22 +382,6 @@ def _kept_counts(mine: list[int], unit_ids: list[int], statuses: tuple[Status, .
                 by_status[Status(status)] += n
             if unit_id in in_scope and is_late and status in asked:
                 late_items += n
-    if window:  # overdue by a clock the scan has not yet seen: counted as the kept ones would be
-        for item in db.session.execute(
-                select(Feedback.status, Feedback.kind, Feedback.topic_id, Feedback.locality_id,
-                       Feedback.assigned_officer_id, Feedback.origin)
-                .where(among(Feedback.id, window), Feedback.current_unit_id.in_(unit_ids),
-                       ~exists().where(OverdueItem.feedback_id == Feedback.id))):
-            if late:
-                by_status[item.status] += 1
-            if item.status in statuses:
-                late_items += 1
-                if late:
-                    for facet, value in (("kind", item.kind.value), ("topic", str(item.topic_id)),
-                                         ("locality", str(item.locality_id)),
-                                         ("officer", str(item.assigned_officer_id or "")),
-                                         ("origin", item.origin.value)):
-                        facets[facet][value] += 1
     topic_ids = [int(v) for v in facets["topic"]]
     officer_ids = [int(v) for v in facets["officer"] if v]
     names = db.session.execute(union_all(
