@@ -25,6 +25,9 @@ each seeing what the other committed. Writers of items held by the same unit wai
 other on the counter rows until their commit (routing commits at once); each writes its rows in
 one statement in key order.
 
+On PostgreSQL the inbox's order index (0023) also carries the status, so that "due soon" (still
+counted over the items: it moves with the time) reads that index only in a status tab too.
+
 Revision ID: 0027
 Revises: 0026
 Create Date: 2026-11-30 22:00:00.000000
@@ -153,6 +156,15 @@ def _sqlite() -> list[str]:
     ]
 
 
+OPEN = "status IN ('assigned', 'in_progress')"
+
+
+def _next_due_index(include: list[str]) -> None:
+    op.drop_index('ix_feedback_open_next_due', table_name='feedback', postgresql_where=sa.text(OPEN))
+    op.create_index('ix_feedback_open_next_due', 'feedback', ['current_unit_id', 'next_due_at', 'received_at', 'id'],
+                    unique=False, postgresql_include=include, postgresql_where=sa.text(OPEN))
+
+
 def upgrade():
     op.create_table(
         'unit_item_count',
@@ -171,10 +183,14 @@ def upgrade():
     op.execute(FILL)
     for statement in (_postgresql() if postgresql else _sqlite()):
         op.execute(statement)
+    if postgresql:
+        _next_due_index(['status'])
 
 
 def downgrade():
     postgresql = op.get_bind().dialect.name == 'postgresql'
+    if postgresql:
+        _next_due_index([])
     for trigger, table in (('unit_item_count_insert', 'feedback'), ('unit_item_count_update', 'feedback'),
                            ('unit_item_count_late_insert', 'overdue_item'),
                            ('unit_item_count_late_delete', 'overdue_item')):
