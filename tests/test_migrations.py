@@ -171,3 +171,71 @@ def test_0024_fills_the_overdue_places_and_back_on_postgresql(app: Flask) -> Non
 def test_0024_fills_the_overdue_places_and_back_on_sqlite(app: Flask, tmp_path: Path) -> None:
     """The same on SQLite (the table is copied to make its commune NOT NULL)."""
     _places_fill_and_back(_migrated_to(f"sqlite:///{tmp_path / 'feedback.sqlite3'}", app))
+
+
+def _unit_counts_fill_and_back(other: Flask) -> None:
+    """At 0026 three items held by a unit (one overdue by a breached clock, one received, held by
+    none); up to 0027 the counts are filled from them and kept by the triggers (a status change,
+    a clock met); back down to 0026 the table and its triggers are gone and items still change."""
+    from datetime import UTC, datetime
+
+    from flask_migrate import downgrade, upgrade
+
+    from feedback.domain.status import Status
+    from feedback.models import Deadline
+    from tests.factories import make_directory, make_feedback
+
+    migrations = other.config["MIGRATIONS_DIR"]
+    read = "SELECT unit_id, status, late, facet, value, n FROM unit_item_count WHERE n <> 0 AND facet IN ('all', 'kind')"
+    with other.app_context():
+        upgrade(directory=migrations, revision="0026")
+        d = make_directory()
+        at = datetime(2026, 11, 2, 3, tzinfo=UTC)
+        unit = d.ubnd_ha_tu.id
+        items = [make_feedback(d, status=Status.ASSIGNED, current_unit_id=unit),
+                 make_feedback(d, status=Status.IN_PROGRESS, current_unit_id=unit),
+                 make_feedback(d)]
+        db.session.add(Deadline(feedback_id=items[1].id, unit_id=unit, clock="resolution", legal_basis="",
+                                day_type="working", period_days=10, starts_at=at, due_at=at, breached_at=at))
+        db.session.flush()
+        ids = [item.id for item in items]
+        db.session.commit()
+        db.session.close()
+        upgrade(directory=migrations, revision="0027")
+        with db.engine.begin() as conn:
+            filled = sorted(tuple(r) for r in conn.execute(sa.text(read)))
+            conn.execute(sa.text("UPDATE feedback SET status = 'in_progress' WHERE id = :i"), {"i": ids[0]})
+            conn.execute(sa.text("UPDATE deadline SET met_at = due_at WHERE feedback_id = :i"), {"i": ids[1]})
+            moved = sorted(tuple(r) for r in conn.execute(sa.text(read)))
+        downgrade(directory=migrations, revision="0026")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE feedback SET status = 'answered', current_unit_id = :u WHERE id = :i"),
+                         {"u": unit, "i": ids[2]})
+            gone = "unit_item_count" not in sa.inspect(conn).get_table_names()
+        db.session.remove()
+        db.engine.dispose()
+    assert filled == [(unit, "assigned", 0, "all", "", 1), (unit, "assigned", 0, "kind", "report", 1),
+                      (unit, "in_progress", 1, "all", "", 1), (unit, "in_progress", 1, "kind", "report", 1)]
+    assert moved == [(unit, "in_progress", 0, "all", "", 2), (unit, "in_progress", 0, "kind", "report", 2)]
+    assert gone
+
+
+def test_0027_fills_the_unit_counts_and_back_on_postgresql(app: Flask) -> None:
+    """Proves: items held before 0027 are counted in the upgrade (overdue apart), the triggers
+    move the counts, and the downgrade removes the table and its triggers."""
+    from tests.conftest import TEST_DB_URL, create_test_database
+
+    url = sa.make_url(TEST_DB_URL).set(database=f"{sa.make_url(TEST_DB_URL).database}_0027")
+    create_test_database(url.render_as_string(hide_password=False))
+    try:
+        _unit_counts_fill_and_back(_migrated_to(url.render_as_string(hide_password=False), app))
+    finally:
+        engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        engine.dispose()
+
+
+def test_0027_fills_the_unit_counts_and_back_on_sqlite(app: Flask, tmp_path: Path) -> None:
+    """The same on SQLite."""
+    _unit_counts_fill_and_back(_migrated_to(f"sqlite:///{tmp_path / 'feedback.sqlite3'}", app))

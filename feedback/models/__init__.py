@@ -9,7 +9,7 @@ from feedback.models.handling import Answer, ExtensionRequest, InfoRequest, Note
 from feedback.models.health import WorkerHeartbeat
 from feedback.models.imports import ImportJob, ImportStatus
 from feedback.models.notifications import Notification
-from feedback.models.overdue import OverdueItem, OverdueTally
+from feedback.models.overdue import OverdueItem, OverdueTally, UnitItemCount
 from feedback.models.ratings import Rating, Reopening
 from feedback.models.recommendations import Recommendation
 from feedback.models.statistics import (
@@ -56,6 +56,7 @@ __all__ = [
     "RoutingRule",
     "Topic",
     "Unit",
+    "UnitItemCount",
     "UnitKind",
     "User",
     "WorkerHeartbeat",

@@ -51,13 +51,15 @@ class Feedback(Model):
             sqlite_where=text("status IN ('assigned', 'in_progress')"),
         ),
         # The inbox's order, nearest running clock first: its first page is a top-N read of one
-        # unit's open items (issue #11 d), not a sort of all of them (migration 0023).
+        # unit's open items (issue #11 d), not a sort of all of them (migration 0023). With the
+        # status (PostgreSQL, migration 0027), "due soon" in a status tab reads this index only.
         Index(
             "ix_feedback_open_next_due",
             "current_unit_id",
             "next_due_at",
             "received_at",
             "id",
+            postgresql_include=["status"],
             postgresql_where=text("status IN ('assigned', 'in_progress')"),
             sqlite_where=text("status IN ('assigned', 'in_progress')"),
         ),

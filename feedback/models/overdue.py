@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback.domain.status import Kind, Origin, Status
@@ -91,4 +91,22 @@ class OverdueTally(Model):
     topic_id: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str | None] = mapped_column(String(24))
     month: Mapped[str | None] = mapped_column(String(7))  # "YYYY-MM", Việt Nam's time
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class UnitItemCount(Model):
+    """How many items a unit holds in a status, overdue or not, per value of each facet the unit
+    inbox counts (issue #11 items 1d/2): ``facet`` is ``all`` (``value`` ''), ``kind``, ``topic``,
+    ``locality``, ``officer`` (``value`` '' for none) or ``origin``; ``late`` 1 for the items with
+    a row in ``overdue_item``. Written by the database only: triggers on ``feedback`` (a change of
+    the item's holder, status or a facet) and on ``overdue_item`` (an item's first row, its last),
+    created in migration 0027, on PostgreSQL and SQLite. Rows whose count fell to 0 stay."""
+
+    __tablename__ = "unit_item_count"
+
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(24), primary_key=True)
+    late: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    facet: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(32), primary_key=True)
     n: Mapped[int] = mapped_column(Integer)

@@ -1,7 +1,9 @@
 """The unit inbox read from kept state (issue #11 d): ``feedback.next_due_at``, kept by database
-triggers on ``deadline`` (migration 0023), equals a recount from the clocks after any mix of
-actions and scan ticks; and every unit's inbox (its order over the pages, its total and every
-count per filter) equals a recount in Python from the items and their clocks.
+triggers on ``deadline`` (migration 0023), and the counts per unit ``unit_item_count``, kept by
+triggers on ``feedback`` and ``overdue_item`` (migration 0027), equal a recount from the clocks
+and the items after any mix of actions and scan ticks; and every unit's inbox (its order over
+the pages, its total and every count per filter) equals a recount in Python from the items and
+their clocks.
 
 The random mix is the statistics test's (tests/services/test_statistics_random.py): the real
 services (route, accept, ask and reply, answer and publish, extend, return and transfer, rate,
@@ -24,10 +26,11 @@ from sqlalchemy.orm import Session
 
 from feedback.domain.status import Status
 from feedback.extensions import db
-from feedback.models import Deadline, Feedback
+from feedback.models import Deadline, Feedback, OverdueItem, UnitItemCount
 from feedback.services.access import viewer_for
 from feedback.services.deadlines import overdue_clause, scan_deadlines
 from feedback.services.deadlines.calendar import calendar_for
+from feedback.services.deadlines.overdue_state import rebuild_overdue
 from feedback.services.workspace.inbox import OPEN_STATUSES, InboxFilters, due_soon_limit, inbox
 from tests.conftest import Enqueued
 from tests.services.test_statistics_random import Play, _setup, _submit, act_on_a_live_item
@@ -54,6 +57,27 @@ def _nearest_recounted() -> dict[int, datetime | None]:
 
 def _nearest_kept() -> dict[int, datetime | None]:
     return {row.id: row.next_due_at for row in db.session.execute(sa.select(Feedback.id, Feedback.next_due_at))}
+
+
+def _counts_recounted() -> Counter[tuple[int, str, int, str, str]]:
+    """Every unit's items per status, late (a row in ``overdue_item``) and facet value, from the
+    items themselves."""
+    late = set(db.session.scalars(sa.select(OverdueItem.feedback_id)))
+    counts: Counter[tuple[int, str, int, str, str]] = Counter()
+    for item in db.session.scalars(sa.select(Feedback).where(Feedback.current_unit_id.is_not(None))
+                                   .execution_options(populate_existing=True)):
+        key = (item.current_unit_id or 0, item.status.value, int(item.id in late))
+        for facet, value in (("all", ""), ("kind", item.kind.value), ("topic", str(item.topic_id)),
+                             ("locality", str(item.locality_id)), ("officer", str(item.assigned_officer_id or "")),
+                             ("origin", item.origin.value)):
+            counts[(*key, facet, value)] += 1
+    return counts
+
+
+def _counts_kept() -> Counter[tuple[int, str, int, str, str]]:
+    c = UnitItemCount
+    return Counter({(r.unit_id, r.status, r.late, r.facet, r.value): r.n for r in db.session.execute(
+        sa.select(c.unit_id, c.status, c.late, c.facet, c.value, c.n).where(c.n != 0))})
 
 
 def _assert_inbox_is_the_recount(p: Play, now: datetime) -> int:
@@ -130,7 +154,7 @@ def test_kept_nearest_clock_and_the_inbox_equal_the_recount_through_a_random_mix
         db_session: Session, enqueued: Enqueued, seed: int) -> None:
     p = _setup()
     p.rng.seed(seed)
-    checked = listed = paused = 0
+    checked = listed = paused = unseen = 0
     for step in range(160):
         p.tick(p.rng.choice([1, 3, 8, 24, 24, 48, 96, 150]))
         if not p.items or p.rng.random() < 0.2:
@@ -141,14 +165,18 @@ def test_kept_nearest_clock_and_the_inbox_equal_the_recount_through_a_random_mix
             act_on_a_live_item(p)
         if step % 20 == 19:
             assert _nearest_kept() == _nearest_recounted()
+            assert _counts_kept() == _counts_recounted()
             listed += _assert_inbox_is_the_recount(p, p.now)
+            # Overdue by a clock the scan has not yet breached (the window, counted beside the kept counts).
+            unseen += len(set(db.session.scalars(sa.select(Deadline.feedback_id).where(overdue_clause(p.now))))
+                          - set(db.session.scalars(sa.select(OverdueItem.feedback_id))))
             checked += 1
             paused += db.session.scalar(sa.select(sa.func.count()).select_from(Deadline).where(
                 Deadline.paused_at.is_not(None), Deadline.closed_at.is_(None))) or 0
     kept = _nearest_kept()
     # The checks saw items with a running clock, items without one (answered, closed), clocks
     # paused by a question to the resident, and inboxes that were listed.
-    assert checked == 8 and listed > 0 and paused > 0
+    assert checked == 8 and listed > 0 and paused > 0 and unseen > 0
     assert any(v is not None for v in kept.values()) and any(v is None for v in kept.values())
 
 
@@ -182,12 +210,56 @@ def _core_changes_are_kept() -> None:
     assert _nearest_kept() == _nearest_recounted()
 
 
+def _core_item_changes_are_counted() -> None:
+    """Core statements on items and overdue rows (no ORM, no Python hook) move the kept counts at
+    once: a bulk change of status, holder and officer; a clock breached and met; the overdue rows
+    refilled by ``flask stats rebuild`` (several rows of one item in one statement) and deleted."""
+    held = list(db.session.scalars(sa.select(Feedback).where(Feedback.current_unit_id.is_not(None))))
+    assert held and _counts_kept() == _counts_recounted()
+    first, last = held[0], held[-1]
+    clock = db.session.scalars(sa.select(Deadline).where(Deadline.feedback_id == first.id)).first()
+    assert clock is not None
+    steps: list[Any] = [
+        sa.update(Feedback).where(Feedback.id.in_([first.id, last.id])).values(status=Status.IN_PROGRESS.value),
+        sa.update(Feedback).where(Feedback.id == first.id).values(current_unit_id=last.current_unit_id,
+                                                                   assigned_officer_id=None),
+        sa.update(Deadline).where(Deadline.id == clock.id).values(breached_at=clock.due_at, met_at=None,
+                                                                   closed_at=None),
+        sa.update(Feedback).where(Feedback.id == first.id).values(kind=last.kind.value, topic_id=last.topic_id),
+        sa.update(Deadline).where(Deadline.feedback_id == first.id).values(breached_at=clock.due_at, met_at=None,
+                                                                            closed_at=None),
+    ]
+    for statement in steps:
+        db.session.execute(statement)
+        assert _counts_kept() == _counts_recounted(), statement
+    assert any(key[2] == 1 for key in _counts_kept())
+    rebuild_overdue(db.session())
+    assert _counts_kept() == _counts_recounted()
+    db.session.execute(sa.update(Deadline).where(Deadline.feedback_id == first.id).values(met_at=clock.due_at))
+    assert _counts_kept() == _counts_recounted()
+    db.session.execute(sa.delete(OverdueItem).where(OverdueItem.feedback_id == first.id))
+    assert _counts_kept() == _counts_recounted()
+
+
 def test_core_clock_changes_are_kept_by_the_triggers(db_session: Session, enqueued: Enqueued) -> None:
     p = _setup()
     p.rng.seed(5)
     for _ in range(6):
         _submit(p)
     _core_changes_are_kept()
+
+
+def test_core_item_changes_are_counted_by_the_triggers(db_session: Session, enqueued: Enqueued) -> None:
+    p = _setup()
+    p.rng.seed(7)
+    for step in range(40):
+        p.tick(p.rng.choice([8, 24, 96]))
+        if not p.items or p.rng.random() < 0.3:
+            _submit(p)
+        else:
+            act_on_a_live_item(p)
+    scan_deadlines(p.now)
+    _core_item_changes_are_counted()
 
 
 @pytest.fixture
@@ -211,5 +283,7 @@ def test_on_sqlite_the_triggers_keep_the_nearest_clock_and_the_inbox_its_order(
         else:
             act_on_a_live_item(p)
     assert _nearest_kept() == _nearest_recounted()
+    assert _counts_kept() == _counts_recounted()
     assert _assert_inbox_is_the_recount(p, p.now) > 0
     _core_changes_are_kept()
+    _core_item_changes_are_counted()
