@@ -202,7 +202,7 @@ class Deadline(Model):
         # The deadline scan's only read: the running clocks whose next notice has come, in its
         # (notify_at, id) order (issue #11). A tick costs what falls due in it, not what is open
         # inside the reminder window; partial on exactly the scan's conditions, so that the planner
-        # needs no other index for them (migration 0027).
+        # needs no other index for them (migration 0028).
         Index(
             "ix_deadline_wake",
             "notify_at",

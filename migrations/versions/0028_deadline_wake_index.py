@@ -11,8 +11,8 @@ so a tick is one ordered range of it, with no sort, and an idle tick reads a pag
 clock, sequence), which serves every read by item and the cascade from ``feedback``; each non-HOT
 update of a clock (every move of its ``notify_at`` by the scan) wrote an entry into both.
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-11-30 22:00:00.000000
 
 """
@@ -21,8 +21,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0027'
-down_revision = '0026'
+revision = '0028'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
