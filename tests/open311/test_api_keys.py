@@ -93,6 +93,16 @@ def test_an_administrator_issues_a_key_shown_once_and_revokes_it(client: FlaskCl
     assert api.key != key
 
 
+def test_revoking_an_id_past_the_integer_range_is_a_404(client: FlaskClient, db_session: Session) -> None:
+    """Proves: /admin/api-keys/<id>/revoke with an id beyond the database's integer answers 404
+    before any query (it answered 500: SQLite's OverflowError, PostgreSQL's NumericValueOutOfRange)."""
+    make_user("quantri", Role.ADMIN)
+    assert log_in(client, "quantri").status_code == 302
+    token = csrf_token(client.get("/admin/api-keys").get_data(as_text=True))
+    for key_id in ("99999999999999999999", "2147483648"):
+        assert client.post(f"/admin/api-keys/{key_id}/revoke", data={"csrf_token": token}).status_code == 404
+
+
 def test_the_form_refuses_a_blank_name_and_a_wrong_limit_with_messages(client: FlaskClient,
                                                                         db_session: Session) -> None:
     make_user("quantri", Role.ADMIN)
