@@ -25,15 +25,22 @@ QUOTED = 60
 MAX_PAGE = 10_000_000
 
 
-class BadFilter(BadRequest):
-    """A 400 for a filter value in the URL that names nothing, whose page says which value (in the
-    visitor's language) instead of the generic "the browser sent a request the system does not
-    understand": such URLs come from edited bookmarks and links, not from the pages' forms."""
+class ExplainedBadRequest(BadRequest):
+    """A 400 whose page says why (``explanation``, already in the visitor's language) instead of
+    the generic "the browser sent a request the system does not understand"."""
+
+    def __init__(self, explanation: str) -> None:
+        self.explanation = explanation
+        super().__init__(description=explanation)
+
+
+class BadFilter(ExplainedBadRequest):
+    """A 400 for a filter value in the URL that names nothing, whose page says which value: such
+    URLs come from edited bookmarks and links, not from the pages' forms."""
 
     def __init__(self, text: str) -> None:
-        self.explanation = _("Giá trị “%(text)s” của bộ lọc không hợp lệ. Hãy chọn lại bộ lọc trong danh sách "
-                             "của trang rồi xem lại.", text=text[:QUOTED])
-        super().__init__(description=self.explanation)
+        super().__init__(_("Giá trị “%(text)s” của bộ lọc không hợp lệ. Hãy chọn lại bộ lọc trong danh sách "
+                           "của trang rồi xem lại.", text=text[:QUOTED]))
 
 
 def id_or_none(value: str | None) -> int | None:
