@@ -43,6 +43,17 @@ class BadFilter(ExplainedBadRequest):
                            "của trang rồi xem lại.", text=text[:QUOTED]))
 
 
+def refuse_nul_in_url() -> None:
+    """Before every request: a NUL character in the path or in a query-string name or value
+    answers 400 with the reason, before any view reads it. PostgreSQL refuses NUL in any text it
+    is sent, even in a comparison (psycopg's DataError): such a URL, which no page links to,
+    answered 500 wherever a typed value reached a query (the locality search, the answers'
+    unit, the admin and unit item searches, the drill-down keys, Open311's service code)."""
+    if "\x00" in request.path or any("\x00" in name or "\x00" in value
+                                      for name, value in request.args.items(multi=True)):
+        raise ExplainedBadRequest(_("Địa chỉ trang có ký tự không hợp lệ (NUL). Hãy kiểm tra lại đường dẫn."))
+
+
 def id_or_none(value: str | None) -> int | None:
     """An id typed in a query string: None when empty, the number when it is 1..MAX_ID.
 
