@@ -58,6 +58,7 @@ def test_the_cli_prints_the_key_on_its_last_line_and_stores_only_its_digest(app:
 
 
 @pytest.mark.parametrize(("name", "limit", "field"), [("", None, "name"), ("x" * 65, None, "name"),
+                                                      ("ung\x00dung", None, "name"),  # was a 500 on PostgreSQL
                                                       ("ung-dung", "nhiều lắm", "rate_limit")])
 def test_a_wrong_name_or_limit_is_refused_and_nothing_stored(db_session: Session, name: str, limit: str | None,
                                                              field: str) -> None:
