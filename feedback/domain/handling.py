@@ -8,10 +8,10 @@ and commit.
 
 from __future__ import annotations
 
-import unicodedata
 from enum import StrEnum
 
 from feedback.domain.status import Kind
+from feedback.domain.text import without_controls
 
 ANSWER_MAX_CHARS = 20_000
 NOTE_MAX_CHARS = 5_000
@@ -87,15 +87,11 @@ def may_publish(status: DraftStatus, *, publisher_is_author: bool) -> bool:
     return publisher_is_author and status in (DraftStatus.DRAFT, DraftStatus.RETURNED)
 
 
-# Control characters a staff text keeps: the line ends and tabs a textarea sends.
-_KEPT_CONTROLS = frozenset("\t\n\r")
-
-
 def checked_text(text: str | None, limit: int) -> str:
     """``text`` without control characters other than tab and line ends (a NUL, which PostgreSQL
     cannot store, made the note, the question to the resident, the answer... a 500), trimmed,
     when it holds 1..``limit`` characters; else InvalidText. Pure."""
-    cleaned = "".join(c for c in (text or "") if c in _KEPT_CONTROLS or unicodedata.category(c) != "Cc").strip()
+    cleaned = without_controls(text or "").strip()
     if not cleaned:
         raise InvalidText(TextProblem.EMPTY, limit)
     if len(cleaned) > limit:
