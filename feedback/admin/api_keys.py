@@ -14,6 +14,7 @@ from feedback.admin.views import bp
 from feedback.auth.permissions import current_actor, role_required
 from feedback.models import Role
 from feedback.services.open311 import ApiKeyError, IssuedKey, issue_key, list_keys, revoke_key_by_id
+from feedback.web.args import path_id
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -45,7 +46,7 @@ def api_key_revoke(key_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        revoked = revoke_key_by_id(key_id, actor=current_actor(), now=datetime.now(UTC))
+        revoked = revoke_key_by_id(path_id(key_id), actor=current_actor(), now=datetime.now(UTC))
     except ApiKeyError as refused:
         flash(refused.message, "error")
         return redirect(url_for("admin.api_keys_index"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from feedback.domain.status import Kind
+from feedback.domain.text import without_controls
 
 ANSWER_MAX_CHARS = 20_000
 NOTE_MAX_CHARS = 5_000
@@ -87,8 +88,10 @@ def may_publish(status: DraftStatus, *, publisher_is_author: bool) -> bool:
 
 
 def checked_text(text: str | None, limit: int) -> str:
-    """``text`` trimmed, when it holds 1..``limit`` characters; else InvalidText. Pure."""
-    cleaned = (text or "").strip()
+    """``text`` without control characters other than tab and line ends (a NUL, which PostgreSQL
+    cannot store, made the note, the question to the resident, the answer... a 500), trimmed,
+    when it holds 1..``limit`` characters; else InvalidText. Pure."""
+    cleaned = without_controls(text or "").strip()
     if not cleaned:
         raise InvalidText(TextProblem.EMPTY, limit)
     if len(cleaned) > limit:

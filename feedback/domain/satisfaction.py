@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 
+from feedback.domain.text import without_controls
+
 # The windows, counted from the fact they name (the rating, the published answer).
 CHANGE_WINDOW = timedelta(days=7)  # a rating can be changed for 7 days after it was first given
 REOPEN_WINDOW = timedelta(days=30)  # an unsatisfied resident may reopen within 30 days of the answer
@@ -105,7 +107,8 @@ def checked_rating(value: object, reason: str | None, comment: str | None) -> tu
     """Score, reason and comment of a submitted rating, or RatingRefused.
 
     Below 3 the reason must be one of ``Reason``; from 3 up it is dropped (None). The comment
-    is trimmed, None when blank, at most COMMENT_MAX_CHARS characters.
+    is trimmed, without control characters other than tab and line ends (a NUL made the rating a
+    500 on PostgreSQL), None when blank, at most COMMENT_MAX_CHARS characters.
     """
     score = parse_score(value)
     chosen: Reason | None = None
@@ -114,7 +117,7 @@ def checked_rating(value: object, reason: str | None, comment: str | None) -> tu
             chosen = Reason((reason or "").strip())
         except ValueError as error:
             raise RatingRefused(RatingRefusal.REASON_NEEDED) from error
-    text = (comment or "").strip() or None
+    text = without_controls(comment or "").strip() or None
     if text is not None and len(text) > COMMENT_MAX_CHARS:
         raise RatingRefused(RatingRefusal.COMMENT_TOO_LONG)
     return score, chosen, text

@@ -36,3 +36,14 @@ def matches(query: str, name: str) -> bool:
     """
     folded_name = fold(name)
     return all(word in folded_name for word in fold(query).split())
+
+
+# Control characters a typed text keeps: the tabs and line ends a textarea sends.
+_KEPT_CONTROLS = frozenset("\t\n\r")
+
+
+def without_controls(text: str) -> str:
+    """Return ``text`` without its control characters (Unicode category Cc) other than tab, line
+    feed and carriage return: a NUL, which PostgreSQL cannot store nor compare, or a terminal
+    escape. Never raises."""
+    return "".join(c for c in text if c in _KEPT_CONTROLS or unicodedata.category(c) != "Cc")

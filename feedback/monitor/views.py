@@ -37,7 +37,7 @@ from feedback.models import Role
 from feedback.monitor.cells import figure_cell_writer
 from feedback.services import monitoring
 from feedback.services.access import viewer_for
-from feedback.web.args import id_or_none, page_number, past_the_end, path_id
+from feedback.web.args import ExplainedBadRequest, id_or_none, page_number, past_the_end, path_id
 from feedback.web.files import file_response
 from feedback.web.labels import clock_label, status_label
 
@@ -284,9 +284,11 @@ def _drill(question: monitoring.Question) -> monitoring.Drill:
 
 
 def _question_or_400(now: datetime) -> tuple[Asked, monitoring.Question]:
+    """The page's question, or a 400 that says why the typed range was refused (a download or
+    a drill-down has no form to show the message beside, as the dashboard does)."""
     asked = _asked(now)
     if asked.question is None:
-        abort(400, asked.error)
+        raise ExplainedBadRequest(asked.error or "")
     return asked, asked.question
 
 

@@ -233,9 +233,10 @@ def document() -> dict[str, Any]:
                            "(http://wiki.open311.org/GeoReport_v2). Every endpoint answers in .json and .xml; "
                            "errors are the specification's list of code and description.",
         },
+        # Every endpoint may answer 400: a NUL anywhere in the URL (feedback.web.args.refuse_nul_in_url).
         "paths": {
-            f"{prefix}/discovery.{{format}}": _get("discovery", "Service discovery", "Discovery", [], (404, 429, 503)),
-            f"{prefix}/services.{{format}}": _get("services", "Services (topics)", "Services", [], (404, 429, 503)),
+            f"{prefix}/discovery.{{format}}": _get("discovery", "Service discovery", "Discovery", [], (400, 404, 429, 503)),
+            f"{prefix}/services.{{format}}": _get("services", "Services (topics)", "Services", [], (400, 404, 429, 503)),
             f"{prefix}/services/{{service_code}}.{{format}}": _get(
                 "serviceDefinition", "Service definition", "ServiceDefinition", [_path("service_code")]),
             f"{prefix}/requests.{{format}}": {

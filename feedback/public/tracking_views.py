@@ -34,6 +34,7 @@ from feedback.services.intake import (
     CheckedFile, PublicItem, RestrictedItem, UploadRejected, canonical_code, check_upload, private_view, public_view,
     resident_file,
 )
+from feedback.web.args import path_id
 from feedback.web.files import file_response
 from feedback.web.labels import routing_sentence
 
@@ -203,7 +204,7 @@ def track_file(code: str, token: str, attachment_id: int) -> ResponseReturnValue
         canonical = canonical_code(code)
     except InvalidCode:
         abort(404)
-    found = resident_file(canonical, token, attachment_id)
+    found = resident_file(canonical, token, path_id(attachment_id))
     if found is None:
         abort(404)
     return file_response(Path(current_app.config["UPLOAD_DIR"]) / found.storage_name,

@@ -25,15 +25,33 @@ QUOTED = 60
 MAX_PAGE = 10_000_000
 
 
-class BadFilter(BadRequest):
-    """A 400 for a filter value in the URL that names nothing, whose page says which value (in the
-    visitor's language) instead of the generic "the browser sent a request the system does not
-    understand": such URLs come from edited bookmarks and links, not from the pages' forms."""
+class ExplainedBadRequest(BadRequest):
+    """A 400 whose page says why (``explanation``, already in the visitor's language) instead of
+    the generic "the browser sent a request the system does not understand"."""
+
+    def __init__(self, explanation: str) -> None:
+        self.explanation = explanation
+        super().__init__(description=explanation)
+
+
+class BadFilter(ExplainedBadRequest):
+    """A 400 for a filter value in the URL that names nothing, whose page says which value: such
+    URLs come from edited bookmarks and links, not from the pages' forms."""
 
     def __init__(self, text: str) -> None:
-        self.explanation = _("Giá trị “%(text)s” của bộ lọc không hợp lệ. Hãy chọn lại bộ lọc trong danh sách "
-                             "của trang rồi xem lại.", text=text[:QUOTED])
-        super().__init__(description=self.explanation)
+        super().__init__(_("Giá trị “%(text)s” của bộ lọc không hợp lệ. Hãy chọn lại bộ lọc trong danh sách "
+                           "của trang rồi xem lại.", text=text[:QUOTED]))
+
+
+def refuse_nul_in_url() -> None:
+    """Before every request: a NUL character in the path or in a query-string name or value
+    answers 400 with the reason, before any view reads it. PostgreSQL refuses NUL in any text it
+    is sent, even in a comparison (psycopg's DataError): such a URL, which no page links to,
+    answered 500 wherever a typed value reached a query (the locality search, the answers'
+    unit, the admin and unit item searches, the drill-down keys, Open311's service code)."""
+    if "\x00" in request.path or any("\x00" in name or "\x00" in value
+                                      for name, value in request.args.items(multi=True)):
+        raise ExplainedBadRequest(_("Địa chỉ trang có ký tự không hợp lệ (NUL). Hãy kiểm tra lại đường dẫn."))
 
 
 def id_or_none(value: str | None) -> int | None:

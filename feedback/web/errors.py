@@ -15,7 +15,7 @@ from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from feedback.web.args import BadFilter
+from feedback.web.args import ExplainedBadRequest
 
 # code → (title, explanation). Codes not listed use the generic pair.
 MESSAGES: dict[int, tuple[LazyString, LazyString]] = {
@@ -55,7 +55,7 @@ def describe(error: HTTPException) -> tuple[int, str, str]:
     title, message = MESSAGES.get(code, GENERIC)
     if isinstance(error, CSRFError):
         return code, str(title), str(CSRF_MESSAGE)
-    if isinstance(error, BadFilter):
+    if isinstance(error, ExplainedBadRequest):
         return code, str(title), error.explanation
     if code == 413 and (request.content_length or 0) <= int(current_app.config["MAX_CONTENT_LENGTH"]):
         # Under the total limit, so not the files: one text field passed MAX_FORM_MEMORY_SIZE

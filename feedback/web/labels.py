@@ -2,7 +2,7 @@
 
 Registered as template filters of the whole application by ``feedback.web`` (``kind_label``,
 ``kind_help``, ``status_label``, ``clock_label``, ``event_label``, ``local_datetime``,
-``local_name``, ``routing_sentence``, ``file_size``), so staff pages show the same words as the resident's
+``local_name``, ``routing_sentence``, ``file_size``, ``actor_label``), so staff pages show the same words as the resident's
 tracking page. Unknown codes are shown as they are, never hidden.
 """
 
@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from feedback.domain.events import EventAction
+from feedback.domain.events import Actor, EventAction
 from feedback.domain.files import shows_inline
 from feedback.domain.status import Kind, Status
 from feedback.services.kinds import KIND_LABELS as KIND_LABELS
@@ -143,6 +144,26 @@ def event_label(code: object) -> str:
     return _label(EVENT_LABELS, code)
 
 
+# Who did something, for the actors that are not a signed-in user (``feedback.domain.events.Actor``);
+# a user is shown by the username stored in ``event.actor``.
+ACTOR_LABELS: dict[str, LazyString] = {
+    str(Actor.resident()): _l("Người gửi"),
+    str(Actor.system()): _l("Hệ thống"),
+    str(Actor.deadline_scan()): _l("Hệ thống (theo dõi thời hạn)"),
+}
+CLI_ACTOR_PREFIX = "cli:"  # Actor.cli(login)
+
+
+def actor_label(actor: object) -> str:
+    """The text stored in ``event.actor`` in the page language: "Người gửi" for the resident,
+    "Hệ thống" for the application, "Quản trị qua dòng lệnh (root)" for ``cli:root``; a username
+    as it is."""
+    text = str(actor)
+    if text.startswith(CLI_ACTOR_PREFIX):
+        return str(_("Quản trị qua dòng lệnh (%(login)s)", login=text.removeprefix(CLI_ACTOR_PREFIX)))
+    return _label(ACTOR_LABELS, text)
+
+
 def draft_status_label(code: object) -> str:
     return _label(DRAFT_STATUS_LABELS, code)
 
@@ -235,6 +256,7 @@ TEMPLATE_FILTERS: tuple[tuple[str, Callable[..., str | bool]], ...] = (
     ("status_label", status_label),
     ("clock_label", clock_label),
     ("event_label", event_label),
+    ("actor_label", actor_label),
     ("draft_status_label", draft_status_label),
     ("local_datetime", local_datetime),
     ("local_name", local_name),

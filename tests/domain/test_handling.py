@@ -72,6 +72,9 @@ def test_answer_text_bounds(text: str | None, problem: TextProblem) -> None:
 
 def test_a_text_is_trimmed_and_may_reach_the_limit() -> None:
     assert checked_text("  trả lời \n", ANSWER_MAX_CHARS) == "trả lời"
+    assert checked_text("a\x00b\x1b[31m\r\n\tc\x7f", ANSWER_MAX_CHARS) == "ab[31m\r\n\tc"  # no NUL reaches the database
+    with pytest.raises(InvalidText):
+        checked_text("\x00\x07", ANSWER_MAX_CHARS)
     assert len(checked_text("x" * ANSWER_MAX_CHARS, ANSWER_MAX_CHARS)) == ANSWER_MAX_CHARS
 
 

@@ -55,6 +55,12 @@ def test_a_comment_longer_than_2000_characters_is_refused() -> None:
     with pytest.raises(RatingRefused):
         checked_rating("4", None, "x" * 2001)
 
+def test_a_comment_loses_its_control_characters() -> None:
+    """Proves: no NUL reaches the database (PostgreSQL refused it: the rating answered 500); line
+    ends and tabs stay; a comment of control characters only is no comment."""
+    assert checked_rating("4", None, "Tốt\x00 lắm\r\n\tcảm ơn\x1b")[2] == "Tốt lắm\r\n\tcảm ơn"
+    assert checked_rating("4", None, "\x00\x07")[2] is None
+
 
 @pytest.mark.parametrize("after, allowed", [(timedelta(days=7), True), (timedelta(days=7, seconds=1), False)])
 def test_a_rating_changes_for_7_days(after: timedelta, allowed: bool) -> None:

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from feedback.domain.text import fold, matches
+from feedback.domain.text import fold, matches, without_controls
 
 
 @pytest.mark.parametrize(
@@ -75,3 +75,12 @@ def test_a_path_spells_and_reads_its_ids(ids: tuple[int, ...], path: str) -> Non
     assert ids_of(path) == ids
     assert child_path(path if ids else None, 9) == path_of((*ids, 9))
     assert child_path(path, 9).startswith(path)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a\x00b", "ab"), ("\x1b[31mđỏ\x7f", "[31mđỏ"), ("dòng 1\r\ndòng 2\tcột", "dòng 1\r\ndòng 2\tcột"),
+    ("\u200b\u202e", "\u200b\u202e"),  # format characters (Cf) are not control characters (Cc)
+    ("", ""),
+])
+def test_without_controls_keeps_tabs_and_line_ends_only(text: str, expected: str) -> None:
+    assert without_controls(text) == expected

@@ -58,6 +58,7 @@ def test_the_cli_prints_the_key_on_its_last_line_and_stores_only_its_digest(app:
 
 
 @pytest.mark.parametrize(("name", "limit", "field"), [("", None, "name"), ("x" * 65, None, "name"),
+                                                      ("ung\x00dung", None, "name"),  # was a 500 on PostgreSQL
                                                       ("ung-dung", "nhiều lắm", "rate_limit")])
 def test_a_wrong_name_or_limit_is_refused_and_nothing_stored(db_session: Session, name: str, limit: str | None,
                                                              field: str) -> None:
@@ -91,6 +92,16 @@ def test_an_administrator_issues_a_key_shown_once_and_revokes_it(client: FlaskCl
     assert row.revoked_at is not None and row.revoked_by == "quantri"
     assert client.post("/open311/v2/requests.json", data=request_form(key)).status_code == 403
     assert api.key != key
+
+
+def test_revoking_an_id_past_the_integer_range_is_a_404(client: FlaskClient, db_session: Session) -> None:
+    """Proves: /admin/api-keys/<id>/revoke with an id beyond the database's integer answers 404
+    before any query (it answered 500: SQLite's OverflowError, PostgreSQL's NumericValueOutOfRange)."""
+    make_user("quantri", Role.ADMIN)
+    assert log_in(client, "quantri").status_code == 302
+    token = csrf_token(client.get("/admin/api-keys").get_data(as_text=True))
+    for key_id in ("99999999999999999999", "2147483648"):
+        assert client.post(f"/admin/api-keys/{key_id}/revoke", data={"csrf_token": token}).status_code == 404
 
 
 def test_the_form_refuses_a_blank_name_and_a_wrong_limit_with_messages(client: FlaskClient,

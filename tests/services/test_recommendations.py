@@ -233,6 +233,9 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_written(db_session: 
     with pytest.raises(RecommendationInvalid) as unknown:
         issue(s.front, s.d.ubnd_ha_tu.id, item_code=make_code("QN", 2026, 999_999), topic_code=None)
     assert set(unknown.value.errors) == {"item_code"}
+    with pytest.raises(RecommendationInvalid) as nul:  # PostgreSQL refused the lookup: a 500 (found by probing)
+        issue(s.front, s.d.ubnd_ha_tu.id, topic_code="moi-truong\x00")
+    assert set(nul.value.errors) == {"topic_code"}
     elsewhere = make_feedback(s.d, locality=s.d.remote_village)
     elsewhere.code = make_code("QN", 2026, elsewhere.id)
     db.session.commit()

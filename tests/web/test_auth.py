@@ -112,6 +112,16 @@ def test_an_unknown_user_costs_an_argon2_verification(db_session: Session, monke
     assert len(calls) == 1 and calls[0].startswith("$argon2id$")
 
 
+def test_a_nul_in_the_username_is_a_wrong_login_not_a_server_error(client: FlaskClient, db_session: Session) -> None:
+    """Proves: a username with a NUL (no account has one) gets the generic message of a wrong login,
+    after the same Argon2 work (found by probing: PostgreSQL refused the lookup and the login form
+    answered 500 to anyone)."""
+    make_user("quantri", Role.ADMIN)
+    response = log_in(client, "quan\x00tri", "mat-khau-dung-1")
+    assert response.status_code == 200 and WRONG in response.get_data(as_text=True)
+    assert authenticate("quantri\x00", "mat-khau-dung-1", TUESDAY_MORNING) is None
+
+
 def test_a_disabled_account_cannot_log_in(client: FlaskClient, db_session: Session) -> None:
     """Proves: an inactive account is refused with the same generic message."""
     user = make_user("da-nghi", Role.ADMIN)

@@ -221,6 +221,20 @@ def test_a_bad_custom_range_is_refused_with_a_message(client: FlaskClient, world
 
 
 
+@pytest.mark.parametrize("path", ["/monitor/export/figures.csv", "/monitor/export/dashboard.xlsx", "/monitor/items",
+                                  "/monitor/overdue"])
+def test_a_download_or_list_of_a_bad_range_says_why(client: FlaskClient, world: World, path: str) -> None:
+    """Proves: an export, a drill-down or the overdue list asked for a range that cannot be right
+    answers 400 with the same reason as the dashboard (found by probing: they answered the generic
+    "the browser sent a request the system does not understand")."""
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    response = client.get(path, query_string={"period": "custom", "from": "2026-04-01", "to": "2026-03-01",
+                                              "figure": "received"})
+    assert response.status_code == 400
+    page = parse(response.get_data(as_text=True))
+    assert page.find("p", class_="lead").text == "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc."
+
+
 # --- ranking and charts ----------------------------------------------------------------------------
 
 

@@ -209,7 +209,7 @@ def test_own_photos_are_thumbnails_and_other_files_downloads(client: FlaskClient
 
 def test_another_token_or_another_items_file_is_a_404(client: FlaskClient, upload_dir: Path) -> None:
     """Proves: a file is served only to its own item's token: a wrong token, another item's file
-    id, an unknown id and a draft answer's file all answer 404."""
+    id, an unknown id, an id past the database's integer and a draft answer's file all answer 404."""
     d = desk()
     mine = stored_file(d, upload_dir, "anh.png", "image/png", PNG)
     other_item = make_feedback(d.directory)
@@ -218,6 +218,7 @@ def test_another_token_or_another_items_file_is_a_404(client: FlaskClient, uploa
     assert client.get(f"{page_url(d, 'sai-ma-bi-mat')}/files/{mine.id}").status_code == 404
     assert client.get(f"{page_url(d)}/files/{theirs.id}").status_code == 404
     assert client.get(f"{page_url(d)}/files/999999").status_code == 404
+    assert client.get(f"{page_url(d)}/files/99999999999999999999").status_code == 404  # was a 500
     handling.accept(d.officer, d.item.id, now=WED_4_MARCH)
     draft = handling.save_draft(d.officer, d.item.id, "Nháp", expected_version=None, now=FRI_6_MARCH,
                                 files=[CheckedFile("nhap.png", "image/png", PNG, "3" * 64)])

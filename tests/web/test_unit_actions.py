@@ -365,6 +365,23 @@ def test_internal_notes_are_listed_for_the_unit_and_never_public(app: Flask, cli
     assert status == 422 and error(shown) == "Hãy nhập ghi chú."
 
 
+def test_a_nul_typed_into_a_staff_form_is_never_a_server_error(app: Flask) -> None:
+    """Proves: a NUL in a note, a question to the resident or a duplicate's code is dropped or
+    refused with the field's message (found by probing: PostgreSQL refused it and the officer got
+    a 500)."""
+    d = desk()
+    officer = logged_in(app, d.officer.username)
+    status, shown = post(officer, d.item, "reject", {"reason": "duplicate", "explanation": "Trùng.",
+                                                     "duplicate_of": "QN\x00"})
+    assert status == 422 and error(shown) == "Hãy nhập đúng mã của ý kiến bị trùng."
+    status, shown = post(officer, d.item, "note", {"text": "Đã gọi\x00 tổ trưởng."}, follow=True)
+    assert [n.text for n in shown.find_all("p", class_="note-text")] == ["Đã gọi tổ trưởng."]
+    status, shown = post(officer, d.item, "request_information", {"text": "Ảnh\x00 vị trí?"}, follow=True)
+    assert status == 200 and "Ảnh vị trí?" in shown.find("p", class_="waiting").text
+    assert db.session.scalar(sa.select(InfoRequest.question).where(InfoRequest.feedback_id == d.item.id)) \
+        == "Ảnh vị trí?"
+
+
 def test_extension_requested_by_the_officer_and_granted_by_the_head_within_the_law(app: Flask) -> None:
     """Proves: the officer asks (a reason is required), only the head sees grant/refuse and an
     officer posting grant is refused (403); the head grants and the page says the new date; a

@@ -252,6 +252,7 @@ def test_item_page_shows_clocks_timeline_and_actions_place(client: FlaskClient, 
     events = page.find("ol", class_="timeline-list").find_all("li")
     assert [e.find("span", class_="event-visibility").text for e in events] == ["Công khai"]
     assert events[0].find("span", class_="event-label").text not in ("", "assigned")
+    assert events[0].find("span", class_="event-actor").text == "Hệ thống"  # not the stored "system"
     assert page.find("section", id="thao-tac").find("h2").text == "Thao tác"
 
 

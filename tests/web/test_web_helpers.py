@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 from flask import Flask, render_template_string
 from flask_babel import Babel, force_locale
 
-from feedback.domain.events import EventAction
+from feedback.domain.events import Actor, EventAction
 from feedback.web import register_web
 from feedback.web.labels import EVENT_LABELS, TEMPLATE_FILTERS
 from feedback.web.site import keep_language, template_helpers
 
 FILTERS = {"kind_label", "kind_help", "status_label", "clock_label", "event_label", "draft_status_label",
            "local_datetime", "local_name", "routing_sentence", "file_size", "resident_notice", "reject_reason_label",
-           "shows_inline"}
+           "shows_inline", "actor_label"}
 
 
 def bare_app() -> Flask:
@@ -61,6 +61,20 @@ def test_internal_actions_have_their_words_for_the_admin_history() -> None:
         text = render_template_string("{{ 'personal_data_viewed'|event_label }}|{{ action|event_label }}|"
                                       "{{ 'unknown_action'|event_label }}", action=EventAction.ROUTING_REQUESTED)
     assert text == "Xem thông tin cá nhân của người gửi|Quản trị viên yêu cầu phân công lại|unknown_action"
+
+
+def test_actors_that_are_no_user_are_named_in_the_page_language(app: Flask) -> None:
+    """Proves: the timeline names the resident, the application, the deadline scan and the command
+    line in words (found by probing: the unit's item page showed "resident" and "system"); a
+    username is shown as it is."""
+    template = "{% for a in actors %}{{ a|actor_label }}|{% endfor %}"
+    actors = [Actor.resident(), Actor.system(), Actor.deadline_scan(), Actor.cli("root"), Actor.user(7, "canbo.hatu")]
+    with app.test_request_context("/"):
+        assert render_template_string(template, actors=[str(a) for a in actors]) == (
+            "Người gửi|Hệ thống|Hệ thống (theo dõi thời hạn)|Quản trị qua dòng lệnh (root)|canbo.hatu|")
+    with app.test_request_context("/"), force_locale("en"):
+        assert render_template_string(template, actors=[str(a) for a in actors]) == (
+            "Sender|System|System (deadline watch)|Administrator at the command line (root)|canbo.hatu|")
 
 
 def test_file_sizes_are_written_in_the_page_language() -> None:

@@ -75,7 +75,9 @@ def log_in(username: str, password: str, now: datetime) -> LoginOutcome:
     have changed since the hash was made, the password is re-hashed; all committed. Never
     raises for bad credentials.
     """
-    user = db.session.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
+    name = username.strip()
+    # No username holds a NUL, and PostgreSQL refuses one even in a comparison (DataError).
+    user = None if "\x00" in name else db.session.execute(select(User).where(User.username == name)).scalar_one_or_none()
     if user is None:
         verify_password(_dummy_hash(), password)
         return LoginOutcome(None)

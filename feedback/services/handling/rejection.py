@@ -98,6 +98,8 @@ def _close_pending_extension(item: Feedback, user: User, now: datetime, actor: A
 def _duplicate_of(item: Feedback, code: str | None) -> Feedback:
     """The other item, by its code as typed or in canonical form; InvalidInput otherwise."""
     canonical = (code or "").strip().upper()
+    if "\x00" in canonical:  # no code holds one, and PostgreSQL refuses it even in a comparison
+        raise InvalidInput(_("Hãy nhập đúng mã của ý kiến bị trùng."))
     other = db.session.scalar(select(Feedback).where(Feedback.code == canonical)) if canonical else None
     if other is None:
         try:

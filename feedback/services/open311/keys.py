@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from feedback.domain.events import Actor
-from feedback.domain.open311 import hash_api_key, new_api_key
+from feedback.domain.open311 import has_control_characters, hash_api_key, new_api_key
 from feedback.extensions import db
 from feedback.services.database import DATABASE_UNAVAILABLE
 from feedback.models import ApiKey
@@ -80,13 +80,15 @@ class KeyRow:
 def issue_key(name: str, *, actor: Actor, now: datetime, rate_limit: str | None = None) -> IssuedKey:
     """Make a key for the client ``name`` and commit it. ``rate_limit`` ("120 per minute",
     "1000/day") replaces the deployment's per-key limit for this key. Raises ``ApiKeyError`` for a
-    blank or too long name, a name already held by a key not revoked, or a limit that is not one
-    (nothing written)."""
+    blank or too long name, a name with a control character, a name already held by a key not
+    revoked, or a limit that is not one (nothing written)."""
     name = " ".join((name or "").split())
     if not name:
         raise ApiKeyError(_("Hãy nhập tên của khóa (tên ứng dụng hoặc đơn vị dùng khóa)."))
     if len(name) > MAX_NAME:
         raise ApiKeyError(_("Tên khóa tối đa %(limit)d ký tự.", limit=MAX_NAME))
+    if has_control_characters(name):  # a NUL reached PostgreSQL and answered 500
+        raise ApiKeyError(_("Tên khóa có ký tự điều khiển không được phép."))
     rate_limit = (rate_limit or "").strip() or None
     if rate_limit is not None and not valid_rate_limit(rate_limit):
         raise ApiKeyError(_("Giới hạn tần suất chưa đúng. Ví dụ: 60 per minute, 1000/day."), "rate_limit")

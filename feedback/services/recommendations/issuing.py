@@ -201,8 +201,9 @@ def issue_recommendation(user: User, draft: RecommendationDraft, *, now: datetim
             errors["unit_id"] = _("%(unit)s không thuộc địa bàn bạn giám sát.", unit=unit.name)
     about = _about(viewer, draft.item_code, errors)
     topic_code = (draft.topic_code or "").strip()
+    # A code holding a NUL names no topic, and PostgreSQL refuses one even in a comparison.
     topic = db.session.scalar(select(Topic).where(Topic.code == topic_code, Topic.active.is_(True))) \
-        if topic_code else None
+        if topic_code and "\x00" not in topic_code else None
     if topic_code and topic is None:
         errors["topic_code"] = _("Không tìm thấy lĩnh vực đã chọn.")
     elif topic is None and about is not None:
