@@ -199,6 +199,8 @@ def test_own_photos_are_thumbnails_and_other_files_downloads(client: FlaskClient
     assert_file_headers(response)
     downloads = {a.text: a.attrs["href"] for a in files.find_all("a") if "download" in a.attrs}
     assert set(downloads) == {"don.pdf", "iphone.heic", "x.html"}
+    # Sizes as the staff pages write them: a 38-byte file is "38 B", not "1 KB".
+    assert "(38 B)" in [span.text for span in files.find_all("span", class_="muted")]
     for href in downloads.values():
         response = client.get(href)
         assert response.status_code == 200
