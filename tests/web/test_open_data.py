@@ -154,6 +154,16 @@ def test_the_scoreboard_shows_the_same_figures(client: FlaskClient, world: World
     assert "Nguyễn Văn A" not in html and "Ý kiến I1" not in html
 
 
+def test_the_scoreboard_counts_ratings_in_the_singular_and_plural_in_english(client: FlaskClient,
+                                                                               world: World) -> None:
+    """Proves: in English a unit with one rating reads "1 rating", not "1 ratings" (the list of
+    units with too few ratings; March: 2, 0 and 1 ratings)."""
+    client.get("/?lang=en")
+    html = client.get(f"/units?{MARCH}").get_data(as_text=True)
+    listed = [text for attrs, text in elements(html, "li") if "data-unit" in attrs]
+    assert sorted(text[text.rindex("(") + 1:-1] for text in listed) == ["0 ratings", "1 rating", "2 ratings"]
+
+
 def test_the_scoreboard_refuses_a_bad_range_with_the_reason(client: FlaskClient, db_session: Session) -> None:
     page = client.get("/units?from=2026-04-01&to=2026-03-01")
     assert page.status_code == 400
