@@ -109,6 +109,7 @@ def test_a_commune_without_village_is_the_items_locality(db_session: Session, en
         (dict(kind=Kind.DENUNCIATION, name="Nguyễn Văn A"), {"phone"}),
         (dict(kind="nonsense"), {"kind"}),
         (dict(title=" ", body=""), {"title", "body"}),
+        (dict(title="\u200b\u200b\u200b", body="\u200b\u2060\n\u202e"), {"title", "body"}),  # nothing visible
         (dict(title="x" * 201), {"title"}),
         (dict(body="x" * 5001), {"body"}),
         (dict(locality_code="99999"), {"locality_code"}),
@@ -135,6 +136,17 @@ def test_an_invalid_submission_names_its_fields_and_writes_nothing(
     assert set(raised.value.errors) == fields
     assert count(Feedback) == 0 and count(Event) == 0
     assert upload_files(app) == [] and enqueued == []
+
+
+def test_bidirectional_overrides_are_dropped_from_what_staff_read(db_session: Session, enqueued: Enqueued) -> None:
+    """Proves: a right-to-left override (U+202E) or isolate typed into the title, body or name is
+    not kept, so staff read the letters in the order they were typed; other text is untouched."""
+    directory = make_directory()
+    receipt = submit_feedback(report(directory, title="Ảnh \u202egpj.exe", body="Nội \u2067dung\u2069 rõ ràng",
+                                     name="Nguyễn\u202d Văn A"), now=TUESDAY_MORNING)
+    item = db.session.get(Feedback, receipt.feedback_id)
+    assert item is not None
+    assert (item.title, item.body, item.submitter_name) == ("Ảnh gpj.exe", "Nội dung rõ ràng", "Nguyễn Văn A")
 
 
 def test_every_problem_comes_in_the_order_of_the_form(db_session: Session) -> None:
