@@ -40,10 +40,21 @@ def matches(query: str, name: str) -> bool:
 
 # Control characters a typed text keeps: the tabs and line ends a textarea sends.
 _KEPT_CONTROLS = frozenset("\t\n\r")
+# Bidirectional embeddings, overrides and isolates: they reorder how the text around them is shown,
+# so that a reader would see the letters otherwise than they were typed (U+202E turns "gpj.exe"
+# around).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def without_controls(text: str) -> str:
     """Return ``text`` without its control characters (Unicode category Cc) other than tab, line
-    feed and carriage return: a NUL, which PostgreSQL cannot store nor compare, or a terminal
-    escape. Never raises."""
-    return "".join(c for c in text if c in _KEPT_CONTROLS or unicodedata.category(c) != "Cc")
+    feed and carriage return (a NUL, which PostgreSQL cannot store nor compare, or a terminal
+    escape) and without bidirectional overrides and isolates. Never raises."""
+    return "".join(c for c in text
+                   if c in _KEPT_CONTROLS or (unicodedata.category(c) != "Cc" and c not in _BIDI_CONTROLS))
+
+
+def shows_nothing(text: str) -> bool:
+    """True when ``text`` has no visible character: only separators, controls and format
+    characters such as zero-width spaces (which make no title)."""
+    return not any(unicodedata.category(c)[0] not in "ZC" for c in text)

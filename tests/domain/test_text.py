@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from feedback.domain.text import fold, matches, without_controls
+from feedback.domain.text import fold, matches, shows_nothing, without_controls
 
 
 @pytest.mark.parametrize(
@@ -79,8 +79,16 @@ def test_a_path_spells_and_reads_its_ids(ids: tuple[int, ...], path: str) -> Non
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("a\x00b", "ab"), ("\x1b[31mđỏ\x7f", "[31mđỏ"), ("dòng 1\r\ndòng 2\tcột", "dòng 1\r\ndòng 2\tcột"),
-    ("\u200b\u202e", "\u200b\u202e"),  # format characters (Cf) are not control characters (Cc)
+    ("\u200b\u2060", "\u200b\u2060"),  # other format characters (Cf) are not control characters (Cc)
+    ("Ảnh \u202egpj.exe \u2067x\u2069", "Ảnh gpj.exe x"),  # bidirectional overrides and isolates go
     ("", ""),
 ])
 def test_without_controls_keeps_tabs_and_line_ends_only(text: str, expected: str) -> None:
     assert without_controls(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", True), (" \t\n", True), ("\u200b\u200b\u2060", True), ("\u200bA", False), ("😀", False), ("1", False),
+])
+def test_shows_nothing_is_true_for_invisible_text_only(text: str, expected: bool) -> None:
+    assert shows_nothing(text) is expected

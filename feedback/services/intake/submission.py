@@ -43,6 +43,7 @@ from feedback.domain.open311 import MAX_MEDIA_URL, is_media_url
 from feedback.domain.status import Channel, Kind, Status
 from feedback.domain.repeats import ReportContent, content_fingerprint, repeat_digest, repeat_token
 from feedback.domain.tracking import hash_token, make_code, new_secret_token, token_matches
+from feedback.domain.text import shows_nothing, without_controls
 from feedback.extensions import db
 from feedback.models import Attachment, Event, Feedback, Locality, LocalityLevel, Topic
 from feedback.services.intake import uploads
@@ -553,20 +554,12 @@ def _kind(value: object) -> Kind | None:
         return None
 
 
-# Bidirectional embeddings, overrides and isolates: they reorder how the text around them is shown,
-# so that staff would read a title otherwise than its letters run (U+202E turns "gpj.exe" around).
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def _text(value: str, *, multiline: bool) -> str:
-    """NFC, no control characters (PostgreSQL refuses NUL) nor bidirectional overrides, Windows
-    line ends made plain; "" when nothing visible is left (zero-width spaces alone are not a
-    title)."""
-    text = unicodedata.normalize("NFC", value or "").replace("\r\n", "\n").replace("\r", "\n")
-    allowed = {"\n", "\t"} if multiline else set()
-    text = "".join(c for c in text
-                   if c in allowed or (unicodedata.category(c) != "Cc" and c not in _BIDI_CONTROLS))
-    if not any(unicodedata.category(c)[0] not in "ZC" for c in text):  # separators, controls, formats
+    """NFC, Windows line ends made plain, no control characters (PostgreSQL refuses NUL) nor
+    bidirectional overrides (``without_controls``); "" when nothing visible is left (zero-width
+    spaces alone are not a title); one line's spaces collapsed."""
+    text = without_controls(unicodedata.normalize("NFC", value or "").replace("\r\n", "\n").replace("\r", "\n"))
+    if shows_nothing(text):
         return ""
     return text.strip() if multiline else " ".join(text.split())
 

@@ -252,8 +252,8 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
     unit_ids = sorted({filters.unit_id} if filters.unit_id is not None else mine)
     calendar = calendar_for(now)
     seen = visibility(viewer)
-    true_clause = true()
-    access = true_clause if seen.everything or set(unit_ids) <= seen.unit_ids else visible_items_filter(viewer)
+    implied = seen.everything or set(unit_ids) <= seen.unit_ids
+    access = true() if implied else visible_items_filter(viewer)
     scope: list[ColumnElement[bool]] = [
         # Items held now by the viewer's own units are visible to them (``visibility``: a unit's
         # officers see what it holds): the access rule is then implied by the unit condition and
@@ -298,7 +298,7 @@ def inbox(viewer: Viewer, filters: InboxFilters, *, page: int, per_page: int, no
     statuses = (filters.status,) if filters.status is not None else OPEN_STATUSES
     # Narrowed by status and "overdue" only (the inbox as it opens, a status tab, the overdue
     # items): every count is read from the kept counts, whatever the units hold.
-    kept = access is true_clause and not set(clauses) - {"status", "overdue"}
+    kept = implied and not set(clauses) - {"status", "overdue"}
     order = None
     held: tuple[Option, ...] = ()
     if kept and filters.overdue:
