@@ -54,7 +54,7 @@ def test_a_statement_on_thousands_of_items_holds_at_most_one_lock_per_bucket(
         "FROM feedback WHERE code LIKE 'LOCK-%'"))
     late = db.session.scalar(sa.select(sa.func.count()).select_from(OverdueItem))
     assert late is not None and late >= ITEMS
-    assert rebuild_overdue(db.session) >= ITEMS
+    assert rebuild_overdue(db.session()) >= ITEMS
 
     held = _advisory_locks_held()
     assert 0 < held[1868] <= BUCKETS, held
