@@ -239,3 +239,44 @@ def test_0027_fills_the_unit_counts_and_back_on_postgresql(app: Flask) -> None:
 def test_0027_fills_the_unit_counts_and_back_on_sqlite(app: Flask, tmp_path: Path) -> None:
     """The same on SQLite."""
     _unit_counts_fill_and_back(_migrated_to(f"sqlite:///{tmp_path / 'feedback.sqlite3'}", app))
+
+
+def test_0029_buckets_the_item_locks_and_back_on_postgresql(app: Flask) -> None:
+    """Proves: 0029 rewrites every per-item (1868) and per-place (1869) advisory lock of the
+    kept-state triggers to its bucket (id modulo 1,024), and the downgrade gives back 0028's
+    functions exactly."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import TEST_DB_URL, create_test_database
+
+    url = sa.make_url(TEST_DB_URL).set(database=f"{sa.make_url(TEST_DB_URL).database}_0029")
+    create_test_database(url.render_as_string(hide_password=False))
+    read = ("SELECT proname, pg_get_functiondef(oid) FROM pg_proc "
+            "WHERE prosrc LIKE '%pg_advisory_xact_lock%(186%' ORDER BY proname")
+    try:
+        other = _migrated_to(url.render_as_string(hide_password=False), app)
+        migrations = other.config["MIGRATIONS_DIR"]
+        with other.app_context():
+            upgrade(directory=migrations, revision="0028")
+            before = dict(db.session.execute(sa.text(read)).all())
+            db.session.remove()
+            upgrade(directory=migrations, revision="0029")
+            after = dict(db.session.execute(sa.text(read)).all())
+            db.session.remove()
+            downgrade(directory=migrations, revision="0028")
+            back = dict(db.session.execute(sa.text(read)).all())
+            db.session.remove()
+            db.engine.dispose()
+        assert set(before) == set(after) == {
+            "overdue_item_facts", "overdue_item_places", "overdue_item_refresh", "unit_item_count_item",
+            "unit_item_count_late_delete", "unit_item_count_late_insert"}
+        assert not any("% 1024" in text for text in before.values())
+        for name, text in after.items():
+            locks = [line for line in text.splitlines() if "pg_advisory_xact_lock" in line]
+            assert locks and all("% 1024" in line for line in locks), (name, locks)
+        assert back == before
+    finally:
+        engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        engine.dispose()
