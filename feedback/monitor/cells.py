@@ -6,6 +6,7 @@ a macro call cost more than the figures behind it. The HTML is the macro's, cell
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from babel.numbers import format_percent, get_decimal_symbol, get_group_symbol
 from flask_babel import get_locale
@@ -55,10 +56,12 @@ def number_writer() -> Callable[[object], str]:
     percent = format_percent(0, "0%", locale=locale).replace("0", "")  # Babel names no getter for it
 
     def shown(value: object) -> str:
+        # Rounded as Babel rounds (the decimal written by str(), half to even): a float's binary
+        # value rounded otherwise where the decimal ends in 5 (0.15 % of 2,000: "0,1%" for "0,2%").
         if isinstance(value, monitoring.Rate):
-            return f"{value.value * 100:,.1f}".translate(symbols) + percent
+            return format(Decimal(str(value.value)).scaleb(2), ",.1f").translate(symbols) + percent
         if isinstance(value, float):
-            return f"{value:,.1f}".translate(symbols)
+            return format(Decimal(str(value)), ",.1f").translate(symbols)
         if isinstance(value, int):
             return f"{value:,}".translate(symbols)
         return str(value)
