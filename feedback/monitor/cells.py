@@ -16,6 +16,7 @@ from feedback.web.numbers import number_writer
 
 DrillUrl = Callable[[str, str | None, str | None], str]
 FigureCell = Callable[[monitoring.Column, Figures, str | None, str | None], Markup]
+FigureRow = Callable[[tuple[monitoring.Column, ...], Figures, str | None, str | None], Markup]
 
 
 def figure_cell_writer(drill_url: DrillUrl) -> FigureCell:
@@ -42,3 +43,37 @@ def figure_cell_writer(drill_url: DrillUrl) -> FigureCell:
         return Markup(f'<td class="figure figure-{escape(column.key)}">{inner}</td>')
 
     return figure_cell
+
+
+def figure_row_writer(drill_url: DrillUrl) -> FigureRow:
+    """``figure_row(columns, row, by, key)``: every ``<td>`` of ``row``, as ``figure_cell`` writes
+    each, in one call from the template (a Jinja loop and call per cell cost more than the cells),
+    each column's opening tag escaped once a page and each drill-down link once a row (several
+    columns link to the same items: the on-time count and rate, the ratings and their rate)."""
+    no_data = f'<span title="{escape(_("Chưa có số liệu để tính"))}">—</span>'
+    shown = number_writer()
+    opening: dict[str, str] = {}
+
+    def figure_row(columns: tuple[monitoring.Column, ...], row: Figures, by: str | None, key: str | None) -> Markup:
+        links: dict[str, str] = {}
+        cells = []
+        for column in columns:
+            start = opening.get(column.key)
+            if start is None:
+                start = opening[column.key] = f'<td class="figure figure-{escape(column.key)}">'
+            value = column.cell(row)
+            if value is None:
+                cells.append(f"{start}{no_data}</td>")
+                continue
+            number = value.value if isinstance(value, monitoring.Rate) else value
+            text = escape(shown(value))
+            if column.drill and number != 0:
+                href = links.get(column.drill)
+                if href is None:
+                    href = links[column.drill] = str(escape(drill_url(column.drill, by, key)))
+                cells.append(f'{start}<a href="{href}">{text}</a></td>')
+            else:
+                cells.append(f"{start}{text}</td>")
+        return Markup("".join(cells))
+
+    return figure_row

@@ -34,7 +34,7 @@ from feedback.domain.date_range import BadRange, RangeProblem
 from feedback.domain.status import Kind
 from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
-from feedback.monitor.cells import figure_cell_writer
+from feedback.monitor.cells import figure_cell_writer, figure_row_writer
 from feedback.services import monitoring
 from feedback.services.access import viewer_for
 from feedback.services.statistics import Figures
@@ -249,6 +249,7 @@ def _page(template: str, status: int = 200, **context: object) -> Response:
     drill_url = _drill_url()
     context.setdefault("drill_url", drill_url)
     context.setdefault("figure_cell", figure_cell_writer(drill_url))
+    context.setdefault("figure_row", figure_row_writer(drill_url))
     return _no_store(make_response(render_template(template, **context), status))
 
 

@@ -739,10 +739,11 @@ MACRO_CELL = """{% from "macros/figures.html" import figure %}{% macro figure_ce
 def test_the_figures_cells_are_the_macros_cell_for_cell(app: Flask, language: str) -> None:
     """Proves: ``figure_cell`` (Python) writes every column's cell exactly as the macro did: counts,
     zeros without a link, rates with one decimal, "—" with its translated title, a median, and
-    links to the items behind (keys with "&" and quotes escaped), for a group's row and the totals."""
+    links to the items behind (keys with "&" and quotes escaped), for a group's row and the totals;
+    ``figure_row`` writes a row's cells as ``figure_cell`` writes them one by one."""
     from flask_babel import force_locale
 
-    from feedback.monitor.cells import figure_cell_writer
+    from feedback.monitor.cells import figure_cell_writer, figure_row_writer
     from feedback.services.monitoring import FIGURE_COLUMNS
 
     rows = [Figures.of("UBND-1", "Ủy ban", received=7, answered=3, answered_on_time=2, overdue_open=1,
@@ -759,11 +760,13 @@ def test_the_figures_cells_are_the_macros_cell_for_cell(app: Flask, language: st
     macro = app.jinja_env.from_string(MACRO_CELL)
     with app.test_request_context("/monitor/"), force_locale(language):
         cell = figure_cell_writer(drill_url)
+        figure_row = figure_row_writer(drill_url)
         for row in rows:
             for by, key in (("village", row.key), (None, None)):
                 expected = macro.render(columns=FIGURE_COLUMNS, row=row, by=by, key=key, drill_url=drill_url)
                 written = "".join(cell(column, row, by, key) for column in FIGURE_COLUMNS)
                 assert written == expected.replace("\n", ""), (row.key, by)
+                assert figure_row(FIGURE_COLUMNS, row, by, key) == written, (row.key, by)
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])
