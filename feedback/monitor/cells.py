@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from babel.numbers import format_percent, get_decimal_symbol, get_group_symbol
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from feedback.services import monitoring
 from feedback.services.statistics import Figures
+from feedback.web.numbers import number_writer
 
 DrillUrl = Callable[[str, str | None, str | None], str]
 FigureCell = Callable[[monitoring.Column, Figures, str | None, str | None], Markup]
+FigureRow = Callable[[tuple[monitoring.Column, ...], Figures, str | None, str | None], Markup]
 
 
 def figure_cell_writer(drill_url: DrillUrl) -> FigureCell:
@@ -45,22 +45,35 @@ def figure_cell_writer(drill_url: DrillUrl) -> FigureCell:
     return figure_cell
 
 
-def number_writer() -> Callable[[object], str]:
-    """A figure as ``macros/figures.html`` writes it in the current language (a rate as
-    ``percentformat('#,##0.0%')``, days as ``decimalformat('#,##0.0')``, a count as
-    ``numberformat``: "75,0%", "9,3", "12.345" in Vietnamese), from Python's own formatting and
-    the locale's symbols read once: Babel's formatter per cell cost as much as the figures."""
-    locale = get_locale()
-    symbols = str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
-    percent = format_percent(0, "0%", locale=locale).replace("0", "")  # Babel names no getter for it
+def figure_row_writer(drill_url: DrillUrl) -> FigureRow:
+    """``figure_row(columns, row, by, key)``: every ``<td>`` of ``row``, as ``figure_cell`` writes
+    each, in one call from the template (a Jinja loop and call per cell cost more than the cells),
+    each column's opening tag escaped once a page and each drill-down link once a row (several
+    columns link to the same items: the on-time count and rate, the ratings and their rate)."""
+    no_data = f'<span title="{escape(_("Chưa có số liệu để tính"))}">—</span>'
+    shown = number_writer()
+    opening: dict[str, str] = {}
 
-    def shown(value: object) -> str:
-        if isinstance(value, monitoring.Rate):
-            return f"{value.value * 100:,.1f}".translate(symbols) + percent
-        if isinstance(value, float):
-            return f"{value:,.1f}".translate(symbols)
-        if isinstance(value, int):
-            return f"{value:,}".translate(symbols)
-        return str(value)
+    def figure_row(columns: tuple[monitoring.Column, ...], row: Figures, by: str | None, key: str | None) -> Markup:
+        links: dict[str, str] = {}
+        cells = []
+        for column in columns:
+            start = opening.get(column.key)
+            if start is None:
+                start = opening[column.key] = f'<td class="figure figure-{escape(column.key)}">'
+            value = column.cell(row)
+            if value is None:
+                cells.append(f"{start}{no_data}</td>")
+                continue
+            number = value.value if isinstance(value, monitoring.Rate) else value
+            text = escape(shown(value))
+            if column.drill and number != 0:
+                href = links.get(column.drill)
+                if href is None:
+                    href = links[column.drill] = str(escape(drill_url(column.drill, by, key)))
+                cells.append(f'{start}<a href="{href}">{text}</a></td>')
+            else:
+                cells.append(f"{start}{text}</td>")
+        return Markup("".join(cells))
 
-    return shown
+    return figure_row

@@ -34,9 +34,10 @@ from feedback.domain.date_range import BadRange, RangeProblem
 from feedback.domain.status import Kind
 from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
-from feedback.monitor.cells import figure_cell_writer
+from feedback.monitor.cells import figure_cell_writer, figure_row_writer
 from feedback.services import monitoring
 from feedback.services.access import viewer_for
+from feedback.services.statistics import Figures
 from feedback.web.args import ExplainedBadRequest, id_or_none, page_number, past_the_end, path_id
 from feedback.web.files import file_response
 from feedback.web.labels import clock_label, status_label
@@ -46,6 +47,9 @@ bp = Blueprint("monitor", __name__)
 
 MONITOR_ROLES = (Role.FRONT_MONITOR, Role.INSPECTION_BOARD)
 PER_PAGE = 25
+# The dashboard's figures table shows this many rows a page (by village, a province has 1,452:
+# 3 MB of HTML on one page); the totals, the ranking, the charts and the exports keep every row.
+TABLE_ROWS_PER_PAGE = 100
 EXPORT_TABLES = ("figures", "ranking", "trend", "overdue", "recommendations", "items", "dashboard")
 FORMATS = ("csv", "xlsx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -245,26 +249,53 @@ def _page(template: str, status: int = 200, **context: object) -> Response:
     drill_url = _drill_url()
     context.setdefault("drill_url", drill_url)
     context.setdefault("figure_cell", figure_cell_writer(drill_url))
+    context.setdefault("figure_row", figure_row_writer(drill_url))
     return _no_store(make_response(render_template(template, **context), status))
 
 
 @bp.get("/")
 @role_required(*MONITOR_ROLES)
 def index() -> ResponseReturnValue:
-    """The dashboard: totals, the figures per group, the ranking, the two charts, export links."""
+    """The dashboard: totals, the figures per group (``TABLE_ROWS_PER_PAGE`` rows a page,
+    ``?page=``), the ranking, the two charts, export links."""
     now = now_utc()
     asked = _asked(now)
+    page_asked = page_number()
     choices = _filter_choices(asked)
     if asked.question is None:
         return _page("monitor/index.html", 400, asked=asked, board=None, choices=choices,
                      columns=monitoring.FIGURE_COLUMNS)
     board = monitoring.dashboard(asked.question, now=now)
+    rows = TablePage.of(board.rows, page_asked, TABLE_ROWS_PER_PAGE)
+    if (last := past_the_end(page_asked, rows.pages)) is not None:
+        return _no_store(last)
     satisfaction = interval_chart([(row.label, row.satisfaction_rate, row.satisfaction_ci, row.ratings)
                                    for row in [*board.ranked, *board.too_few]])
     trend = trend_chart([(_month_label(row.key), row.received, row.answered_on_time) for row in board.trend])
-    return _page("monitor/index.html", asked=asked, board=board, choices=choices,
+    return _page("monitor/index.html", asked=asked, board=board, rows=rows, choices=choices,
                  columns=monitoring.FIGURE_COLUMNS, satisfaction_chart=satisfaction, trend_chart=trend,
                  month_label=_month_label, recs=monitoring.recommendation_figures(asked.question, now=now))
+
+
+@dataclass(frozen=True)
+class TablePage:
+    """One page of the figures table: its ``rows``, the page's number, how many pages, and the
+    1-based position of its first and last row among ``total``."""
+
+    rows: list[Figures]
+    page: int
+    pages: int
+    first: int
+    last: int
+    total: int
+
+    @classmethod
+    def of(cls, rows: list[Figures], page: int, per_page: int) -> TablePage:
+        """Page ``page`` of ``rows`` in their order (empty past the end: the caller redirects)."""
+        pages = max(-(-len(rows) // per_page), 1)
+        start = (page - 1) * per_page
+        shown = rows[start:start + per_page]
+        return cls(shown, page, pages, start + 1 if shown else 0, start + len(shown), len(rows))
 
 
 def _month_label(key: str) -> str:

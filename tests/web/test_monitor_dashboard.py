@@ -739,10 +739,11 @@ MACRO_CELL = """{% from "macros/figures.html" import figure %}{% macro figure_ce
 def test_the_figures_cells_are_the_macros_cell_for_cell(app: Flask, language: str) -> None:
     """Proves: ``figure_cell`` (Python) writes every column's cell exactly as the macro did: counts,
     zeros without a link, rates with one decimal, "—" with its translated title, a median, and
-    links to the items behind (keys with "&" and quotes escaped), for a group's row and the totals."""
+    links to the items behind (keys with "&" and quotes escaped), for a group's row and the totals;
+    ``figure_row`` writes a row's cells as ``figure_cell`` writes them one by one."""
     from flask_babel import force_locale
 
-    from feedback.monitor.cells import figure_cell_writer
+    from feedback.monitor.cells import figure_cell_writer, figure_row_writer
     from feedback.services.monitoring import FIGURE_COLUMNS
 
     rows = [Figures.of("UBND-1", "Ủy ban", received=7, answered=3, answered_on_time=2, overdue_open=1,
@@ -759,8 +760,142 @@ def test_the_figures_cells_are_the_macros_cell_for_cell(app: Flask, language: st
     macro = app.jinja_env.from_string(MACRO_CELL)
     with app.test_request_context("/monitor/"), force_locale(language):
         cell = figure_cell_writer(drill_url)
+        figure_row = figure_row_writer(drill_url)
         for row in rows:
             for by, key in (("village", row.key), (None, None)):
                 expected = macro.render(columns=FIGURE_COLUMNS, row=row, by=by, key=key, drill_url=drill_url)
                 written = "".join(cell(column, row, by, key) for column in FIGURE_COLUMNS)
                 assert written == expected.replace("\n", ""), (row.key, by)
+                assert figure_row(FIGURE_COLUMNS, row, by, key) == written, (row.key, by)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_figures_cells_round_halves_as_the_macro_did(app: Flask, language: str) -> None:
+    """Proves: a rate whose percentage ends in a half is rounded as Babel rounds it (the written
+    decimal, half to even), as the macro, the ranking and the public pages write it: 3 of 2,000
+    is "0,2%" (Python's own float formatting wrote "0,1%": the figures table and the ranking
+    disagreed on the same rate)."""
+    from flask_babel import force_locale
+
+    from feedback.monitor.cells import figure_cell_writer
+    from feedback.services.monitoring import FIGURE_COLUMNS
+
+    rows = [Figures.of("A", "A", received=2000, answered=2000, answered_on_time=3, ratings=2000, satisfied=3,
+                       median_days_to_answer=2.45),
+            Figures.of("B", "B", received=800, answered=800, answered_on_time=1, ratings=40, satisfied=7,
+                       median_days_to_answer=0.35, reopened=1),
+            Figures.of("C", "C", received=10, answered=1000, answered_on_time=5, ratings=8, satisfied=1,
+                       median_days_to_answer=1.05)]
+
+    def drill_url(figure: str, by: str | None, key: str | None) -> str:
+        return f"/monitor/items?figure={figure}&by={by}&key={key}"
+
+    macro = app.jinja_env.from_string(MACRO_CELL)
+    with app.test_request_context("/monitor/"), force_locale(language):
+        cell = figure_cell_writer(drill_url)
+        for row in rows:
+            expected = macro.render(columns=FIGURE_COLUMNS, row=row, by="unit", key=row.key, drill_url=drill_url)
+            written = "".join(cell(column, row, "unit", row.key) for column in FIGURE_COLUMNS)
+            assert written == expected.replace("\n", ""), row.key
+        halves = parse("".join(cell(column, rows[0], "unit", "A") for column in FIGURE_COLUMNS))
+    point = "," if language == "vi" else "."
+    for key in ("on_time_rate", "satisfaction_rate"):
+        assert halves.find("td", class_=f"figure-{key}").text == f"0{point}2%"
+
+
+def _next_link(page: Element) -> str | None:
+    links = [link for nav in page.find_all("nav", class_="pagination") for link in nav.find_all("a", rel="next")]
+    return links[0].attrs["href"] if links else None
+
+
+@pytest.mark.parametrize("group", ["unit", "village"])
+def test_the_figures_table_is_paged_and_keeps_the_question(client: FlaskClient, world: World, group: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: the figures table shows TABLE_ROWS_PER_PAGE rows a page in the order of the whole
+    table (by village a province has 1,452: 3 MB of HTML on one page); page 2 holds the next rows;
+    the "next" link keeps the period, the grouping and the filters; the totals row counts every
+    row on every page; the export links carry no page and the export holds every row."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from feedback.monitor import views
+
+    monkeypatch.setattr(views, "TABLE_ROWS_PER_PAGE", 1)
+    assert log_in(client, "mttq-tinh").status_code == 302
+    args = {"group": group, "kind": "", "topic": "", **MARCH_ARGS}
+    scope = Scope(territory_id=world.directory.province.id)
+    expected = [_shown(row) for row in figures(db.session(), period=Period(*MARCH), group=group,  # type: ignore[arg-type]
+                                               scope=scope, now=NOW)]
+    assert len(expected) >= 2
+    total = _shown(totals(db.session(), period=Period(*MARCH), scope=scope, now=NOW))
+    seen = []
+    page = _page(client, "/monitor/", **args)
+    for number in range(1, len(expected) + 1):
+        seen += list(_table(page, "figures").values())
+        footer = page.find("table", id="figures").find("tfoot").find("tr")
+        assert [cell.text for cell in footer.find_all("td")] == total
+        assert page.find("nav", class_="pagination").find("span").text == f"Trang {number} / {len(expected)}"
+        assert f"Dòng {number}–{number} trong {len(expected)}." in page.find("p", class_="table-rows").text
+        for link in page.find_all("a"):
+            if "/monitor/export/" in link.attrs.get("href", ""):
+                assert "page" not in parse_qs(urlsplit(link.attrs["href"]).query)
+        following = _next_link(page)
+        if number == len(expected):
+            assert following is None
+            break
+        assert following is not None
+        query = parse_qs(urlsplit(following).query)
+        assert query == {"group": [group], "period": ["custom"], "from": ["2026-03-01"], "to": ["2026-03-31"],
+                         "page": [str(number + 1)]}
+        response = client.get(following)
+        assert response.status_code == 200
+        page = parse(response.get_data(as_text=True))
+    assert seen == expected
+    response = client.get("/monitor/export/figures.csv", query_string={"group": group, **MARCH_ARGS})
+    assert response.status_code == 200
+    exported = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert len(exported) == 1 + len(expected) + 1  # the header, every row, the totals
+
+
+def test_a_filtered_table_pages_within_its_filter(client: FlaskClient, world: World,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: with a filter (one commune), the pages hold that filter's rows and the links keep it."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from feedback.monitor import views
+
+    monkeypatch.setattr(views, "TABLE_ROWS_PER_PAGE", 1)
+    assert log_in(client, "mttq-tinh").status_code == 302
+    ha_tu = world.directory.ha_tu
+    expected = [_shown(row) for row in figures(db.session(), period=Period(*MARCH), group="unit",
+                                               scope=Scope(territory_id=world.directory.province.id,
+                                                           locality_id=ha_tu.id), now=NOW)]
+    assert len(expected) >= 2
+    page = _page(client, "/monitor/", locality=str(ha_tu.id), page="2", **MARCH_ARGS)
+    assert list(_table(page, "figures").values()) == [expected[1]]
+    assert "selected" in page.find("select", id="locality").find("option", value=str(ha_tu.id)).attrs
+    previous = page.find("nav", class_="pagination").find("a", rel="prev").attrs["href"]
+    assert parse_qs(urlsplit(previous).query)["locality"] == [str(ha_tu.id)]
+
+
+def test_a_page_of_the_table_past_its_end_or_not_a_number(client: FlaskClient, world: World,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: a page past the table's end redirects to its last page with the question kept; a
+    page that is not a number shows the first page; page 0 answers 404 (as every paged list); a
+    table of one page shows no page navigation."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from feedback.monitor import views
+
+    assert log_in(client, "mttq-tinh").status_code == 302
+    one_page = _page(client, "/monitor/", group="village", **MARCH_ARGS)
+    assert not one_page.find_all("nav", class_="pagination") and not one_page.find_all("p", class_="table-rows")
+    monkeypatch.setattr(views, "TABLE_ROWS_PER_PAGE", 1)
+    rows = len(figures(db.session(), period=Period(*MARCH), group="village",
+                       scope=Scope(territory_id=world.directory.province.id), now=NOW))
+    response = client.get("/monitor/", query_string={"group": "village", "page": "999", **MARCH_ARGS})
+    assert response.status_code == 302
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    assert query == {"group": ["village"], "page": [str(rows)], **{k: [v] for k, v in MARCH_ARGS.items()}}
+    first = _page(client, "/monitor/", group="village", page="abc", **MARCH_ARGS)
+    assert first.find("nav", class_="pagination").find("span").text == f"Trang 1 / {rows}"
+    assert client.get("/monitor/", query_string={"group": "village", "page": "0", **MARCH_ARGS}).status_code == 404
