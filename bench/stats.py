@@ -193,21 +193,6 @@ def _indexes() -> list[sa.Index]:
             for index in model.__table__.indexes]  # type: ignore[attr-defined]
 
 
-_COUNT_TRIGGERS = (("unit_item_count_insert", "feedback"), ("unit_item_count_late_insert", "overdue_item"))
-
-
-def _unit_item_count_fill() -> str:
-    """The migration's one GROUP BY that fills unit_item_count from the items (0027's FILL)."""
-    import importlib.util
-
-    found = sorted((Path(__file__).resolve().parents[1] / "migrations" / "versions").glob("0027_*.py"))
-    spec = importlib.util.spec_from_file_location("unit_item_count_migration", found[0])
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return str(module.FILL)
-
-
 def generate(url: str, items: int) -> None:
     from flask_migrate import upgrade
 
@@ -228,10 +213,6 @@ def generate(url: str, items: int) -> None:
             for index in _indexes():
                 index.drop(conn)
             conn.execute(sa.text("ALTER TABLE stat_fact DROP CONSTRAINT uq_stat_fact"))
-            # The unit inbox's counts (0027) are summed once at the end, not by a trigger per row:
-            # a row trigger's upserts on 200,000 items in one transaction ran out of lock memory.
-            for trigger, table in _COUNT_TRIGGERS:
-                conn.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}"))
             conn.execute(sa.text(DIRECTORY))
         step_seconds = YEARS * 365 * 86400 / items
         start = NOW.timestamp() - YEARS * 365 * 86400
@@ -254,10 +235,6 @@ def generate(url: str, items: int) -> None:
         print(f"items and facts written in {time.perf_counter() - started:.0f} s", flush=True)
         with engine.begin() as conn:
             conn.execute(sa.text("SELECT setval('feedback_id_seq', :n)"), {"n": items + 1})
-        with engine.begin() as conn:
-            conn.execute(sa.text(_unit_item_count_fill()))
-            for trigger, table in _COUNT_TRIGGERS:
-                conn.execute(sa.text(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}"))
         tick = time.perf_counter()
         session = db.session()
         sum_rollups(session)
