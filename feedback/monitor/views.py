@@ -132,18 +132,22 @@ class Asked:
     territories: tuple[monitoring.Territory, ...] = ()
 
 
-def _asked(now: datetime) -> Asked:
+def _asked(now: datetime, *, dated: bool = True) -> Asked:
     """The question of the query string. 400 for values that cannot be right, 404 for filters
-    outside the territory; a refused custom range is returned with its message (no question)."""
+    outside the territory; a refused custom range is returned with its message (no question).
+    ``dated=False`` for the lists of "now" (the overdue list): the period and the typed dates
+    are not read at all (the question keeps the default period, which they do not use)."""
     args = request.args
     territory, watched = _territory()
-    period_name = args.get("period") or "this_month"
+    period_name = (args.get("period") or "this_month") if dated else "this_month"
     if period_name not in (*monitoring.PERIOD_NAMES, monitoring.CUSTOM):
         abort(400)
     group = args.get("group") or "unit"
     if group not in monitoring.TABLE_GROUPINGS:
         abort(400)
     start_text, end_text = (args.get("from") or "").strip()[:20], (args.get("to") or "").strip()[:20]
+    if not dated:
+        start_text = end_text = ""
     note = None
     if period_name != monitoring.CUSTOM and (start_text or end_text):
         # Dates typed while a named period stayed ticked (the form ticks "Tháng này" until told
@@ -283,10 +287,11 @@ def _drill(question: monitoring.Question) -> monitoring.Drill:
         abort(400)
 
 
-def _question_or_400(now: datetime) -> tuple[Asked, monitoring.Question]:
+def _question_or_400(now: datetime, *, dated: bool = True) -> tuple[Asked, monitoring.Question]:
     """The page's question, or a 400 that says why the typed range was refused (a download or
-    a drill-down has no form to show the message beside, as the dashboard does)."""
-    asked = _asked(now)
+    a drill-down has no form to show the message beside, as the dashboard does); ``dated`` as
+    for ``_asked``."""
+    asked = _asked(now, dated=dated)
     if asked.question is None:
         raise ExplainedBadRequest(asked.error or "")
     return asked, asked.question
@@ -354,9 +359,10 @@ OVERDUE_PAGE_ROWS = 500
 @bp.get("/overdue")
 @role_required(*MONITOR_ROLES)
 def overdue() -> ResponseReturnValue:
-    """The items past a deadline now, grouped by unit, the latest first within each."""
+    """The items past a deadline now, grouped by unit, the latest first within each. The list is
+    of now: no period is offered, and one in the URL is ignored (as by its exports)."""
     now = now_utc()
-    asked, question = _question_or_400(now)
+    asked, question = _question_or_400(now, dated=False)
     # Bounded: the OVERDUE_PAGE_ROWS longest overdue; the counts per unit and the total are
     # exact (the exports list every row).
     rows, per_unit = monitoring.overdue_page(question, now=now, limit=OVERDUE_PAGE_ROWS)
@@ -409,10 +415,12 @@ def export(name: str, fmt: str) -> ResponseReturnValue:
     if name not in EXPORT_TABLES or fmt not in FORMATS or (name == "dashboard" and fmt == "csv"):
         abort(404)
     now = now_utc()
-    asked, question = _question_or_400(now)
+    # The overdue list is of now: its file ignores any period and is stamped with today's date.
+    asked, question = _question_or_400(now, dated=name != "overdue")
     tables = _tables(name, question, now)
     place = re.sub(r"[^A-Za-z0-9-]", "", asked.territory.code) or str(asked.territory.id)
-    stamp = f"{place}-{question.period.start:%Y%m%d}-{question.period.end:%Y%m%d}"
+    stamp = (f"{place}-{monitoring.today_of(now):%Y%m%d}" if name == "overdue"
+             else f"{place}-{question.period.start:%Y%m%d}-{question.period.end:%Y%m%d}")
     filename = f"{name}-{stamp}.{fmt}"
     if fmt == "csv":
         response = make_response(monitoring.to_csv(tables[0]))
