@@ -32,6 +32,7 @@ from feedback.auth.permissions import role_required
 from feedback.domain.charts import interval_chart, trend_chart
 from feedback.domain.date_range import BadRange, RangeProblem
 from feedback.domain.status import Kind
+from feedback.domain.text import name_key
 from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
 from feedback.monitor.cells import figure_cell_writer
@@ -366,11 +367,11 @@ def overdue() -> ResponseReturnValue:
     # Bounded: the OVERDUE_PAGE_ROWS longest overdue; the counts per unit and the total are
     # exact (the exports list every row).
     rows, per_unit = monitoring.overdue_page(question, now=now, limit=OVERDUE_PAGE_ROWS)
-    ordered = sorted(rows, key=lambda row: (row.unit_name, row.unit_code, -row.late.total_seconds()))
+    ordered = sorted(rows, key=lambda row: (row.unit_id, row.unit_code, row.unit_name, -row.late.total_seconds()))
     grouped = [(key, list(group)) for key, group in
                groupby(ordered, key=lambda row: (row.unit_id, row.unit_code, row.unit_name))]
     by_unit = [((code, name), group, per_unit.get(unit_id, len(group))) for (unit_id, code, name), group in grouped]
-    by_unit.sort(key=lambda triple: (-triple[2], triple[0][1]))
+    by_unit.sort(key=lambda triple: (-triple[2], name_key(triple[0][1]), triple[0][0]))
     total = sum(per_unit.values())
     return _page("monitor/overdue.html", asked=asked, question=question, by_unit=by_unit, total=total,
                  shown=len(rows), choices=_filter_choices(asked), late_text=late_text)
