@@ -32,6 +32,7 @@ from feedback.auth.permissions import role_required
 from feedback.domain.charts import interval_chart, trend_chart
 from feedback.domain.date_range import BadRange, RangeProblem
 from feedback.domain.status import Kind
+from feedback.domain.text import name_key
 from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
 from feedback.monitor.cells import figure_cell_writer, figure_row_writer
@@ -136,18 +137,22 @@ class Asked:
     territories: tuple[monitoring.Territory, ...] = ()
 
 
-def _asked(now: datetime) -> Asked:
+def _asked(now: datetime, *, dated: bool = True) -> Asked:
     """The question of the query string. 400 for values that cannot be right, 404 for filters
-    outside the territory; a refused custom range is returned with its message (no question)."""
+    outside the territory; a refused custom range is returned with its message (no question).
+    ``dated=False`` for the lists of "now" (the overdue list): the period and the typed dates
+    are not read at all (the question keeps the default period, which they do not use)."""
     args = request.args
     territory, watched = _territory()
-    period_name = args.get("period") or "this_month"
+    period_name = (args.get("period") or "this_month") if dated else "this_month"
     if period_name not in (*monitoring.PERIOD_NAMES, monitoring.CUSTOM):
         abort(400)
     group = args.get("group") or "unit"
     if group not in monitoring.TABLE_GROUPINGS:
         abort(400)
     start_text, end_text = (args.get("from") or "").strip()[:20], (args.get("to") or "").strip()[:20]
+    if not dated:
+        start_text = end_text = ""
     note = None
     if period_name != monitoring.CUSTOM and (start_text or end_text):
         # Dates typed while a named period stayed ticked (the form ticks "Tháng này" until told
@@ -314,10 +319,11 @@ def _drill(question: monitoring.Question) -> monitoring.Drill:
         abort(400)
 
 
-def _question_or_400(now: datetime) -> tuple[Asked, monitoring.Question]:
+def _question_or_400(now: datetime, *, dated: bool = True) -> tuple[Asked, monitoring.Question]:
     """The page's question, or a 400 that says why the typed range was refused (a download or
-    a drill-down has no form to show the message beside, as the dashboard does)."""
-    asked = _asked(now)
+    a drill-down has no form to show the message beside, as the dashboard does); ``dated`` as
+    for ``_asked``."""
+    asked = _asked(now, dated=dated)
     if asked.question is None:
         raise ExplainedBadRequest(asked.error or "")
     return asked, asked.question
@@ -385,17 +391,18 @@ OVERDUE_PAGE_ROWS = 500
 @bp.get("/overdue")
 @role_required(*MONITOR_ROLES)
 def overdue() -> ResponseReturnValue:
-    """The items past a deadline now, grouped by unit, the latest first within each."""
+    """The items past a deadline now, grouped by unit, the latest first within each. The list is
+    of now: no period is offered, and one in the URL is ignored (as by its exports)."""
     now = now_utc()
-    asked, question = _question_or_400(now)
+    asked, question = _question_or_400(now, dated=False)
     # Bounded: the OVERDUE_PAGE_ROWS longest overdue; the counts per unit and the total are
     # exact (the exports list every row).
     rows, per_unit = monitoring.overdue_page(question, now=now, limit=OVERDUE_PAGE_ROWS)
-    ordered = sorted(rows, key=lambda row: (row.unit_name, row.unit_code, -row.late.total_seconds()))
+    ordered = sorted(rows, key=lambda row: (row.unit_id, row.unit_code, row.unit_name, -row.late.total_seconds()))
     grouped = [(key, list(group)) for key, group in
                groupby(ordered, key=lambda row: (row.unit_id, row.unit_code, row.unit_name))]
     by_unit = [((code, name), group, per_unit.get(unit_id, len(group))) for (unit_id, code, name), group in grouped]
-    by_unit.sort(key=lambda triple: (-triple[2], triple[0][1]))
+    by_unit.sort(key=lambda triple: (-triple[2], name_key(triple[0][1]), triple[0][0]))
     total = sum(per_unit.values())
     return _page("monitor/overdue.html", asked=asked, question=question, by_unit=by_unit, total=total,
                  shown=len(rows), choices=_filter_choices(asked), late_text=late_text)
@@ -440,10 +447,12 @@ def export(name: str, fmt: str) -> ResponseReturnValue:
     if name not in EXPORT_TABLES or fmt not in FORMATS or (name == "dashboard" and fmt == "csv"):
         abort(404)
     now = now_utc()
-    asked, question = _question_or_400(now)
+    # The overdue list is of now: its file ignores any period and is stamped with today's date.
+    asked, question = _question_or_400(now, dated=name != "overdue")
     tables = _tables(name, question, now)
     place = re.sub(r"[^A-Za-z0-9-]", "", asked.territory.code) or str(asked.territory.id)
-    stamp = f"{place}-{question.period.start:%Y%m%d}-{question.period.end:%Y%m%d}"
+    stamp = (f"{place}-{monitoring.today_of(now):%Y%m%d}" if name == "overdue"
+             else f"{place}-{question.period.start:%Y%m%d}-{question.period.end:%Y%m%d}")
     filename = f"{name}-{stamp}.{fmt}"
     if fmt == "csv":
         response = make_response(monitoring.to_csv(tables[0]))

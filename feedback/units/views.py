@@ -191,10 +191,9 @@ def _text(form: TranslatedForms) -> str:
 
 def _assign(user: User, feedback_id: int, form: TranslatedForms, now: datetime) -> str:
     assert isinstance(form, AssignForm)
+    # What was chosen is checked by the service, after the user's right (403 before 422).
     officer = form.officer.data
-    if not isinstance(officer, int):
-        raise handling.InvalidInput(_("Hãy chọn cán bộ."))
-    handling.assign_officer(user, feedback_id, officer, now=now)
+    handling.assign_officer(user, feedback_id, officer if isinstance(officer, int) else None, now=now)
     return _("Đã giao ý kiến cho cán bộ.")
 
 
@@ -218,9 +217,9 @@ def _decision_notice(user: User, feedback_id: int, form: TranslatedForms, now: d
 def _reject(user: User, feedback_id: int, form: TranslatedForms, now: datetime) -> str:
     assert isinstance(form, RejectForm)
     try:
-        reason = RejectReason(form.reason.data or "")
+        reason: RejectReason | None = RejectReason(form.reason.data or "")
     except ValueError:
-        raise handling.InvalidInput(_("Hãy chọn lý do từ chối.")) from None
+        reason = None  # the service says so, after the user's right (403 before 422)
     handling.reject(user, feedback_id, reason, form.explanation.data or "", now=now,
                     duplicate_of_code=form.duplicate_of.data or None)
     if reason is RejectReason.OUT_OF_REMIT:

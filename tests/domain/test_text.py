@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from feedback.domain.text import fold, matches, shows_nothing, without_controls
+from feedback.domain.text import fold, matches, name_key, place_key, shows_nothing, without_controls
 
 
 @pytest.mark.parametrize(
@@ -92,3 +92,30 @@ def test_without_controls_keeps_tabs_and_line_ends_only(text: str, expected: str
 ])
 def test_shows_nothing_is_true_for_invisible_text_only(text: str, expected: bool) -> None:
     assert shows_nothing(text) is expected
+
+
+def test_name_key_sorts_names_as_a_vietnamese_reader_looks_for_them() -> None:
+    """Proves: Đ among the D's and Ủ among the U's (code points put them after Z; as the resident's
+    form, by the folded name first: "Đông" before "Dương"), the letters
+    a ă â, o ô ơ, d đ apart among names that fold alike, the tones in dictionary order (ngang,
+    huyền, sắc, hỏi, ngã, nặng), numbers as numbers, case and normal form (NFC/NFD) not deciding."""
+    expected = ["Ban quản lý", "Đầm Hà", "Đông Triều", "Dương Huy", "Hạ Long", "Ha Tu", "Hà Tu", "Há Tu", "Hả Tu",
+                "Hã Tu", "Hạ Tu", "Hă Tu", "Hâ Tu", "Tổ 2", "Tổ 10", "Uông Bí", "Ủy ban nhân dân", "Zeta"]
+    shuffled = sorted(expected, reverse=True)
+    assert sorted(shuffled, key=name_key) == expected
+    assert sorted(expected) != expected  # code points would not do
+    assert name_key(unicodedata.normalize("NFD", "Đông Triều")) == name_key("Đông Triều")
+    assert sorted(["do", "Dơ", "Dô", "DO"], key=name_key) == ["DO", "do", "Dô", "Dơ"]
+    assert sorted(["đa", "da"], key=name_key) == ["da", "đa"]
+
+
+@pytest.mark.parametrize(("names", "kinds", "expected"), [
+    (["Phường Hà Tu", "Xã Đầm Hà", "Đặc khu Vân Đồn", "Phường Bãi Cháy"], ["phường", "xã", "đặc khu", "phường"],
+     ["Phường Bãi Cháy", "Xã Đầm Hà", "Phường Hà Tu", "Đặc khu Vân Đồn"]),
+    (["Khu phố 10", "Khu phố 2", "Thôn Đài Van"], ["khu phố", "khu phố", "thôn"],
+     ["Khu phố 2", "Khu phố 10", "Thôn Đài Van"]),
+])
+def test_place_key_leaves_the_kind_word_out(names: list[str], kinds: list[str], expected: list[str]) -> None:
+    """Proves: a place sorts by its name without the leading kind word ("Phường Hà Tu" under H)."""
+    kind_of = dict(zip(names, kinds))
+    assert sorted(names, key=lambda n: place_key(n, kind_of[n])) == expected

@@ -119,7 +119,7 @@ def test_the_report_holds_the_ranking_the_overdue_list_and_the_hot_spots(world: 
     report = report_for(monitor, generated.report_id)
     assert report is not None
     assert report.ranked == []
-    assert [row.key for row in report.too_few_ratings] == ["SNNMT-22", "UBND-06652", "UBND-06994"]
+    assert [row.key for row in report.too_few_ratings] == ["SNNMT-22", "UBND-06994", "UBND-06652"]
     assert [row["code"] for row in report.overdue] == [world.items["I3"].code, world.items["I6"].code]
     assert report.overdue[0]["days_late"] == pytest.approx((NOW - local(4, 4, 23)).total_seconds() / 86400, abs=0.1)
     (spot,) = report.hot_spots
@@ -131,7 +131,7 @@ def test_the_report_holds_the_ranking_the_overdue_list_and_the_hot_spots(world: 
     assert headline["Tỷ lệ hài lòng"] == pytest.approx(1 / 3)
     assert headline["Số ngày trả lời (trung vị)"] == 10.0
     few = list(book["Xếp hạng"].iter_rows(min_row=2, values_only=True))
-    assert [row[1] for row in few] == ["SNNMT-22", "UBND-06652", "UBND-06994"]
+    assert [row[1] for row in few] == ["SNNMT-22", "UBND-06994", "UBND-06652"]
     assert all(str(row[0]).startswith("Quá ít đánh giá") for row in few)
     overdue = list(book["Quá hạn"].iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in overdue] == [world.items["I3"].code, world.items["I6"].code]

@@ -221,12 +221,12 @@ def test_a_bad_custom_range_is_refused_with_a_message(client: FlaskClient, world
 
 
 
-@pytest.mark.parametrize("path", ["/monitor/export/figures.csv", "/monitor/export/dashboard.xlsx", "/monitor/items",
-                                  "/monitor/overdue"])
+@pytest.mark.parametrize("path", ["/monitor/export/figures.csv", "/monitor/export/dashboard.xlsx", "/monitor/items"])
 def test_a_download_or_list_of_a_bad_range_says_why(client: FlaskClient, world: World, path: str) -> None:
-    """Proves: an export, a drill-down or the overdue list asked for a range that cannot be right
-    answers 400 with the same reason as the dashboard (found by probing: they answered the generic
-    "the browser sent a request the system does not understand")."""
+    """Proves: an export or a drill-down asked for a range that cannot be right answers 400 with
+    the same reason as the dashboard (found by probing: they answered the generic "the browser
+    sent a request the system does not understand"). The overdue list has no period: see
+    ``test_the_overdue_list_offers_and_reads_no_period``."""
     assert log_in(client, "mttq-ha-tu").status_code == 302
     response = client.get(path, query_string={"period": "custom", "from": "2026-04-01", "to": "2026-03-01",
                                               "figure": "received"})
@@ -430,6 +430,38 @@ def test_the_overdue_list_is_by_unit_with_how_late(client: FlaskClient, world: W
     rows = [[cell.text for cell in r.find_all("td")] for r in province_page.find_all("tr")]
     (i6,) = [cells for cells in rows if cells and cells[0] == world.items["I6"].code]
     assert i6[3] == f"{remote.name}, {remote.parent.name}"
+
+
+def test_the_overdue_list_offers_and_reads_no_period(client: FlaskClient, world: World) -> None:
+    """Proves: the overdue list (of now) shows no period choice nor dates, keeps its other filters;
+    a period or a range in its URL, even one that cannot be right, changes nothing (200, the same
+    rows); its download links carry no period, and its files ignore one and are stamped with
+    today's date (found by the probe: the page offered a period filter that did not apply)."""
+    assert log_in(client, "mttq-tinh").status_code == 302
+    plain = _page(client, "/monitor/overdue")
+    form = plain.find("form", class_="monitor-filters")
+    assert form.find_all("fieldset", class_="period-choice") == []
+    assert form.find_all("input", attrs={"name": "period"}) == [] and form.find_all("input", type="date") == []
+    assert [s.attrs["name"] for s in form.find_all("select")] == ["unit", "locality", "topic", "kind"]
+
+    def codes(page: Element) -> list[str]:
+        return [r.find("td").text for r in page.find_all("tr") if r.find_all("td")]
+
+    for args in ({"period": "last_month"}, {"period": "custom", "from": "2026-04-01", "to": "2026-03-01"},
+                 {"from": "garbage"}, {"period": "this_year", "from": "2026-01-01", "to": "2026-01-02"}):
+        assert codes(_page(client, "/monitor/overdue", **args)) == codes(plain) != []
+    dated = _page(client, "/monitor/overdue", period="custom", **{"from": "2026-03-01", "to": "2026-03-31"},
+                  unit=str(world.c.id))
+    links = [a.attrs["href"] for a in dated.find_all("a") if "/monitor/export/overdue." in a.attrs["href"]]
+    assert len(links) == 2
+    assert all("unit=" in link and "period" not in link and "from=" not in link and "to=" not in link
+               for link in links)
+    response = client.get("/monitor/export/overdue.csv", query_string={"period": "custom", "from": "2026-04-01",
+                                                                      "to": "2026-03-01"})
+    assert response.status_code == 200
+    assert re.search(r'filename="overdue-[A-Za-z0-9-]+-20260415\.csv"', response.headers["Content-Disposition"])
+    body = response.get_data().decode("utf-8-sig")
+    assert all(code in body for code in codes(plain))
 
 
 def test_the_overdue_page_is_bounded_and_its_counts_stay_exact(client: FlaskClient, world: World,

@@ -26,7 +26,14 @@ COLUMNS = ["unit_code", "unit_name", "received", "answered", "answered_on_time",
            "satisfaction_ci_high", "reopened"]
 A_LOW, A_HIGH = wilson(1, 2) or (0.0, 0.0)
 C_LOW, C_HIGH = wilson(0, 1) or (0.0, 0.0)
-# The three units of March, as counted on paper (rates as fractions; None: no denominator).
+# The units of March, as counted on paper (rates as fractions; None: no denominator): the three
+# that acted, and the province's committee, active with nothing in March (its counts 0, its rates
+# null); the Front's committees, which watch and have nothing, are not listed.
+QUIET_PROVINCE_COMMITTEE = {
+    "unit_code": "UBND-22", "unit_name": "UBND Thành phố Quảng Ninh", "received": 0, "answered": 0,
+    "answered_on_time": 0, "on_time_rate": None, "overdue_open": 0, "median_days_to_answer": None, "ratings": 0,
+    "satisfied": 0, "satisfaction_rate": None, "satisfaction_ci_low": None, "satisfaction_ci_high": None,
+    "reopened": 0}
 EXPECTED = [
     {"unit_code": "SNNMT-22", "unit_name": "Sở Nông nghiệp và Môi trường", "received": 2, "answered": 4,
      "answered_on_time": 3, "on_time_rate": 0.75, "overdue_open": 0, "median_days_to_answer": 9.0, "ratings": 2,
@@ -40,6 +47,7 @@ EXPECTED = [
      "answered_on_time": 1, "on_time_rate": 1.0, "overdue_open": 1, "median_days_to_answer": 10.0, "ratings": 1,
      "satisfied": 0, "satisfaction_rate": 0.0, "satisfaction_ci_low": C_LOW, "satisfaction_ci_high": C_HIGH,
      "reopened": 0},
+    QUIET_PROVINCE_COMMITTEE,
 ]
 
 
@@ -56,7 +64,7 @@ def test_the_json_has_exactly_the_columns_and_the_counted_values(client: FlaskCl
     body = response.get_json()
     assert body["columns"] == COLUMNS
     assert body["period"] == {"from": "2026-03-01", "to": "2026-03-31"}
-    assert [list(unit) for unit in body["units"]] == [COLUMNS] * 3
+    assert [list(unit) for unit in body["units"]] == [COLUMNS] * 4
     assert body["units"] == EXPECTED
 
 
@@ -68,8 +76,12 @@ def test_the_csv_has_the_header_and_the_counted_values(client: FlaskClient, worl
     assert response.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == COLUMNS
-    assert len(rows) == 4
+    assert len(rows) == 5
     by_code = {row[0]: dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]}
+    quiet = by_code["UBND-22"]
+    assert [quiet[c] for c in ("received", "answered", "overdue_open", "ratings", "reopened")] == ["0"] * 5
+    assert [quiet[c] for c in ("on_time_rate", "median_days_to_answer", "satisfaction_rate", "satisfaction_ci_low",
+                               "satisfaction_ci_high")] == [""] * 5
     a, b, c = by_code["SNNMT-22"], by_code["UBND-06652"], by_code["UBND-06994"]
     assert (a["received"], a["answered"], a["answered_on_time"], a["overdue_open"], a["ratings"], a["satisfied"],
             a["reopened"]) == ("2", "4", "3", "0", "2", "1", "1")
@@ -150,8 +162,46 @@ def test_the_scoreboard_shows_the_same_figures(client: FlaskClient, world: World
     assert rows and "75,0%" in rows[0] and "50,0%" in rows[0]
     assert [text for _a, text in elements(html, "ol", **{"class": "ranking"})] == []
     assert len(elements(html, "li", **{"class": "too-few"})) == 0
-    assert len([1 for attrs, _t in elements(html, "li") if "data-unit" in attrs]) == 3
+    assert len([1 for attrs, _t in elements(html, "li") if "data-unit" in attrs and not attrs.get("class")]) == 3
     assert "Nguyễn Văn A" not in html and "Ý kiến I1" not in html
+
+
+def test_every_active_unit_is_listed_and_an_inactive_one_only_with_figures(client: FlaskClient,
+                                                                             world: World) -> None:
+    """Proves (found by the probe: only the units that acted were listed): the open data lists
+    every active unit that answers residents, with nothing in the period as counts 0 and rates
+    null (JSON) or empty (CSV), never 0; an inactive unit only when it has figures in the period;
+    the Front's committees only when they have some. The scoreboard lists the same units: those
+    with figures in its table, the others apart, by name ("Đ" among the D's)."""
+    from feedback.models import Unit, UnitKind
+    from tests.factories import add_unit
+
+    d = world.directory
+    add_unit("Z-QUIET", "Đội kiểm tra quy tắc đô thị", UnitKind.OTHER, d.ha_tu)
+    add_unit("Z-CLOSED", "Ban đã giải thể", UnitKind.OTHER, d.ha_tu).active = False
+    acted = db.session.get(Unit, d.ubnd_van_don.id)
+    assert acted is not None
+    acted.active = False  # acted in March, closed since
+    db.session.commit()
+
+    body = client.get(f"/open-data/units.json?{MARCH}").get_json()
+    codes = [unit["unit_code"] for unit in body["units"]]
+    assert codes == ["SNNMT-22", "UBND-06652", "UBND-06994", "UBND-22", "Z-QUIET"]
+    quiet = body["units"][-1]
+    assert quiet == {**QUIET_PROVINCE_COMMITTEE, "unit_code": "Z-QUIET", "unit_name": "Đội kiểm tra quy tắc đô thị"}
+    assert body["units"][2] == EXPECTED[2]  # the closed unit that acted keeps its row and figures
+    rows = list(csv.reader(io.StringIO(client.get(f"/open-data/units.csv?{MARCH}").get_data(as_text=True))))
+    assert [row[0] for row in rows[1:]] == codes
+
+    html = client.get(f"/units?{MARCH}").get_data(as_text=True)
+    table = [attrs["data-unit"] for attrs, _t in elements(html, "tr") if "data-unit" in attrs]
+    apart = [text for attrs, text in elements(html, "li", **{"class": "quiet-unit"})]
+    assert table == ["SNNMT-22", "UBND-06994", "UBND-06652"]  # by name: "UBND Đặc khu" before "UBND Phường"
+    assert apart == ["Đội kiểm tra quy tắc đô thị", "UBND Thành phố Quảng Ninh"]
+    assert sorted(table + [a["data-unit"] for a, _t in elements(html, "li", **{"class": "quiet-unit"})]) == codes
+    (heading,) = [text for _a, text in elements(html, "h3", id="quiet-units")]
+    assert heading == "2 đơn vị chưa có số liệu trong thời gian này"
+    assert "Ban đã giải thể" not in html and "MTTQ" not in " ".join(codes)
 
 
 def test_the_scoreboard_counts_ratings_in_the_singular_and_plural_in_english(client: FlaskClient,
@@ -160,7 +210,7 @@ def test_the_scoreboard_counts_ratings_in_the_singular_and_plural_in_english(cli
     units with too few ratings; March: 2, 0 and 1 ratings)."""
     client.get("/?lang=en")
     html = client.get(f"/units?{MARCH}").get_data(as_text=True)
-    listed = [text for attrs, text in elements(html, "li") if "data-unit" in attrs]
+    listed = [text for attrs, text in elements(html, "li") if "data-unit" in attrs and not attrs.get("class")]
     assert sorted(text[text.rindex("(") + 1:-1] for text in listed) == ["0 ratings", "1 rating", "2 ratings"]
 
 
@@ -197,3 +247,16 @@ def test_a_public_answers_page_past_the_end_sends_to_the_last(client: FlaskClien
     assert past.status_code == 302 and past.headers["Location"] == "/answers?unit=UBND-06994"
     assert client.get("/answers?page=1").status_code == 200
     assert client.get("/answers?lang=en&page=9").headers["Location"] == "/answers?lang=en"  # one lang, kept
+
+
+@pytest.mark.parametrize(("group", "scope"), [("commune", "all"), ("unit", "territory")])
+def test_every_active_unit_is_only_for_the_whole_platform_by_unit(world: World, group: str, scope: str) -> None:
+    """Proves: listing every active unit is refused for another grouping or a narrower scope (a
+    territory's table listing the whole province's units would be wrong)."""
+    from feedback.services.statistics import Scope, figures
+
+    chosen = Scope(territory_id=world.directory.ha_tu.id) if scope == "territory" else Scope()
+    with pytest.raises(ValueError):
+        figures(db.session(), period=Period(datetime(2026, 3, 1).date(), datetime(2026, 3, 31).date()),
+                group="unit" if group == "unit" else "commune", scope=chosen, now=datetime.now(UTC),
+                every_active_unit=True)

@@ -511,3 +511,41 @@ def test_a_front_monitor_may_not_post_unit_actions(app: Flask) -> None:
     token = csrf_token(monitor.get("/").get_data(as_text=True))
     assert monitor.post(f"{url(d.item)}/note", data={"csrf_token": token, "note-text": "x"}).status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Note)) == 0
+
+
+@pytest.mark.parametrize("fields", [{}, {"reason": "nonsense"}, {"reason": "abusive", "explanation": ""}])
+def test_a_unit_that_held_the_item_earlier_is_refused_reject_and_assign_with_403(
+        app: Flask, fields: dict[str, object]) -> None:
+    """Proves: once the unit returned the item (it may still read it: it held it), a hand-made
+    reject or assign from its officer or head answers 403 like any other unit's action, before the
+    typed values are looked at (a missing or unknown reason, no officer chosen: not a 422 that
+    tells the form apart), and nothing is written."""
+    d = desk()
+    officer, head = logged_in(app, d.officer.username), logged_in(app, d.head.username)
+    assert post(officer, d.item, "reject", {"reason": "out_of_remit", "explanation": "Việc của phường khác."})[0] == 303
+    before = reload(d.item)
+    state = (before.status, before.current_unit_id, before.assigned_officer_id, before.updated_at)
+    written = db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(Event.feedback_id == d.item.id))
+    assert page(officer, d.item) is not None  # still readable by the unit that held it
+    assert post(officer, d.item, "reject", fields)[0] == 403
+    assert post(head, d.item, "reject", fields)[0] == 403
+    assert post(head, d.item, "assign", {"officer": d.officer.id} if fields else {})[0] == 403
+    assert post(head, d.item, "assign", {"officer": "x"})[0] == 403
+    after = reload(d.item)
+    assert (after.status, after.current_unit_id, after.assigned_officer_id, after.updated_at) == state
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(
+        Event.feedback_id == d.item.id)) == written
+
+
+def test_the_holding_unit_still_gets_the_message_for_a_missing_reason_or_officer(app: Flask) -> None:
+    """Proves: with the right to act, no reason or no officer chosen is still the page again with a
+    clear message (422) and nothing written: the check moved into the service, after the right."""
+    d = desk()
+    officer, head = logged_in(app, d.officer.username), logged_in(app, d.head.username)
+    status, shown = post(officer, d.item, "reject", {"reason": "nonsense", "explanation": "Trùng."})
+    assert status == 422 and error(shown) == "Hãy chọn lý do từ chối."
+    status, shown = post(head, d.item, "assign", {"officer": "x"})
+    assert status == 422 and error(shown) == "Hãy chọn cán bộ."
+    after = reload(d.item)
+    assert after.status is Status.ASSIGNED and after.assigned_officer_id is None
+    assert count_events(d.item, "rejected") == 0 and count_events(d.item, "officer_assigned") == 0

@@ -17,6 +17,7 @@ from feedback.domain.access import Action, Role, may
 from feedback.domain.deadlines import Clock
 from feedback.domain.handling import DraftStatus, may_keep_as_report, may_publish
 from feedback.domain.status import HANDLING_STATUSES, Origin, Status
+from feedback.domain.text import name_key
 from feedback.extensions import db
 from feedback.models import Answer, ExtensionRequest, Feedback, InfoRequest, Membership, Note, User
 from feedback.services.access import item_facts, viewer_for
@@ -123,14 +124,16 @@ def offered(user: User, code: str) -> Offered:
 
 
 def _officers(unit_id: int | None) -> tuple[Officer, ...]:
-    """The active officers and heads of the unit, by name (those ``assign_officer`` accepts)."""
+    """The active officers and heads of the unit, by the name shown (``name_key``; those
+    ``assign_officer`` accepts)."""
     if unit_id is None:
         return ()
     users = db.session.scalars(
         select(User).join(Membership, Membership.user_id == User.id).where(
             Membership.unit_id == unit_id, Membership.role.in_([Role.OFFICER, Role.UNIT_HEAD]),
-            User.active.is_(True)).distinct().order_by(User.full_name, User.username))
-    return tuple(Officer(u.id, u.full_name or u.username) for u in users)
+            User.active.is_(True)).distinct())
+    officers = [Officer(u.id, u.full_name or u.username) for u in users]
+    return tuple(sorted(officers, key=lambda o: (name_key(o.name), o.id)))
 
 
 def _notes(feedback_id: int) -> tuple[NoteView, ...]:

@@ -17,10 +17,11 @@ from feedback.services.handling.common import locked_item, require, require_stat
 from feedback.services.handling.errors import InvalidInput
 
 
-def assign_officer(user: User, feedback_id: int, officer_id: int, *, now: datetime) -> None:
+def assign_officer(user: User, feedback_id: int, officer_id: int | None, *, now: datetime) -> None:
     """``user`` (a head of the unit holding the item: APPROVE) gives it to ``officer_id``; commits.
 
-    The officer must be an active officer or head of that same unit (InvalidInput otherwise);
+    The officer must be chosen (None: not) and be an active officer or head of that same unit
+    (InvalidInput otherwise, checked after the user's right);
     the item must be assigned or in progress (WrongStatus); NotAllowed for anyone but the
     holding unit's head. Giving it to the officer who already has it changes nothing.
     Writes an internal "officer_assigned" event.
@@ -29,6 +30,8 @@ def assign_officer(user: User, feedback_id: int, officer_id: int, *, now: dateti
         item = locked_item(feedback_id)
         actor = require(user, Action.APPROVE, item)
         require_status(item, HANDLING_STATUSES)
+        if officer_id is None:
+            raise InvalidInput(_("Hãy chọn cán bộ."))
         member = db.session.scalar(
             select(Membership).join(User, User.id == Membership.user_id).where(
                 Membership.user_id == officer_id, Membership.unit_id == item.current_unit_id,

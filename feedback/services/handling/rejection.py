@@ -35,7 +35,7 @@ from feedback.services.handling.resident_notices import Notice, tell_resident
 from feedback.services.routing.transfer import TransferRefused, TransferResult, return_item
 
 
-def reject(user: User, feedback_id: int, reason: RejectReason, explanation: str, *, now: datetime,
+def reject(user: User, feedback_id: int, reason: RejectReason | None, explanation: str, *, now: datetime,
            duplicate_of_code: str | None = None, target_unit_id: int | None = None) -> TransferResult | None:
     """The holding unit (HANDLE) refuses the item with ``reason`` and ``explanation``; commits.
 
@@ -44,14 +44,17 @@ def reject(user: User, feedback_id: int, reason: RejectReason, explanation: str,
     ``duplicate_of_id``). For DUPLICATE, INVALID_KIND and ABUSIVE the item becomes ``rejected``:
     the ACCEPTANCE clock is met (refusing is the first step's answer), every other open clock is
     closed, a request for more time still pending is refused; a public "rejected" event holds the reason, the explanation and the linked code; the
-    resident is told. Returns None then. InvalidInput for a blank or too long explanation or a
-    bad code; WrongStatus unless assigned or in progress; NotAllowed outside the holding unit.
+    resident is told. Returns None then. InvalidInput for no reason (None: none or an unknown one
+    was chosen), a blank or too long explanation or a bad code; WrongStatus unless assigned or in
+    progress; NotAllowed outside the holding unit, checked first (before what was typed).
     """
     try:
         item = locked_item(feedback_id)
         actor = require(user, Action.HANDLE, item)
         require_resident_item(item)
         require_status(item, HANDLING_STATUSES)
+        if reason is None:
+            raise InvalidInput(_("Hãy chọn lý do từ chối."))
         explanation = text_or_refuse(explanation, REASON_MAX_CHARS, what=_("lý do"))
         if reason is RejectReason.OUT_OF_REMIT:
             assert item.current_unit_id is not None  # HANDLE means a unit holds it

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from feedback.domain.text import fold
+from feedback.domain.text import NameKey, fold, name_key, place_key
 from feedback.extensions import db
 from feedback.models import Locality, LocalityLevel, Topic
 
@@ -48,12 +48,9 @@ class TopicOption:
         return "— " * (self.depth - 1) + name
 
 
-def _sort_key(locality: Locality) -> tuple[str, str]:
+def _sort_key(locality: Locality) -> NameKey:
     # Sort "Phường Hà Tu" under H, not under P: the kind word is not what people look for.
-    name = locality.name
-    if locality.kind and fold(name).startswith(fold(locality.kind) + " "):
-        name = name[len(locality.kind):]
-    return fold(name), locality.name
+    return place_key(locality.name, locality.kind)
 
 
 def communes() -> list[Place]:
@@ -127,7 +124,7 @@ def topic_options() -> list[TopicOption]:
     ordered: list[TopicOption] = []
 
     def walk(parent_id: int | None, depth: int) -> None:
-        for topic in sorted(children.get(parent_id, []), key=lambda t: (t.position, fold(t.name))):
+        for topic in sorted(children.get(parent_id, []), key=lambda t: (t.position, name_key(t.name))):
             ordered.append(TopicOption(topic.code, topic.name, depth, topic.name_en or None))
             walk(topic.id, depth + 1)
 

@@ -27,6 +27,7 @@ from feedback.domain.access import Viewer, may_see_personal_data, visibility
 from feedback.domain.assignments import EndReason
 from feedback.domain.events import Actor, EventAction
 from feedback.domain.status import Channel, Kind, Origin, Status
+from feedback.domain.text import NameKey, name_key
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Event, Feedback, Locality, Unit, User
 from feedback.services.access import item_facts, visible_items_filter
@@ -278,13 +279,17 @@ def item_exists(code: str) -> bool:
 
 
 def units_for_handover() -> list[Unit]:
-    """Active units by name: those an item may be handed to. Read only."""
-    return list(db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.name, Unit.id)))
+    """Active units by name (``name_key``): those an item may be handed to. Read only."""
+    return sorted(db.session.scalars(select(Unit).where(Unit.active.is_(True))), key=_by_name)
 
 
 def units_for_filter() -> list[Unit]:
-    """Every unit by name, inactive ones too (an item may still be held by one). Read only."""
-    return list(db.session.scalars(select(Unit).order_by(Unit.name, Unit.id)))
+    """Every unit by name (``name_key``), inactive ones too (an item may still be held by one). Read only."""
+    return sorted(db.session.scalars(select(Unit)), key=_by_name)
+
+
+def _by_name(unit: Unit) -> tuple[NameKey, int]:
+    return name_key(unit.name), unit.id
 
 
 def item_detail(code: str, *, viewer: Viewer, now: datetime) -> ItemDetail:

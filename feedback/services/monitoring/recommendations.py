@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from feedback.domain.text import name_key
 from feedback.extensions import db
 from feedback.services.monitoring.dashboard import Question
 from feedback.services import recommendations as supervision
@@ -51,7 +52,7 @@ def recommendation_figures(question: Question, *, now: datetime) -> Recommendati
                                unit_id=question.unit_id, topic_id=question.topic_id)
     rows = sorted((RecommendationFigures(c.unit_code, c.unit_name, c.issued, c.answered, c.answered_on_time,
                                          c.overdue_open or 0) for c in found.values()),
-                  key=lambda row: (row.unit_name, row.unit_code))
+                  key=lambda row: (name_key(row.unit_name), row.unit_code))
     total = RecommendationFigures("", "", sum(r.issued for r in rows), sum(r.answered for r in rows),
                                   sum(r.answered_on_time for r in rows), sum(r.overdue_open for r in rows))
     return RecommendationTable(rows, total, question.kind is not None)

@@ -20,6 +20,7 @@ from sqlalchemy import or_, select
 
 from feedback.domain.access import Viewer, visibility
 from feedback.domain.paths import path_of
+from feedback.domain.text import NameKey, name_key, place_key
 from feedback.extensions import db
 from feedback.models import Locality, LocalityLevel, Topic, Unit, UnitKind
 
@@ -67,7 +68,7 @@ def territories_of(viewer: Viewer) -> list[Territory]:
         return []
     rows = db.session.scalars(select(Locality).where(Locality.id.in_(ids))).all()
     found = [Territory(row.id, row.code, row.name, row.level, row.ancestor_ids()) for row in rows]
-    return sorted(found, key=lambda t: (len(t.ids), t.name, t.id))
+    return sorted(found, key=lambda t: (len(t.ids), name_key(t.name), t.id))
 
 
 def find_locality(territory: Territory, locality_id: int) -> Locality:
@@ -113,22 +114,26 @@ def locality_by_code(territory: Territory, code: str) -> Locality:
 
 
 def unit_choices(territory: Territory) -> list[Choice]:
-    """The units serving ``territory``, by name (for the unit filter). Read only."""
+    """The units serving ``territory``, by name (``name_key``, for the unit filter). Read only."""
     above = list(territory.ids)
     inside = select(Locality.id).where(Locality.path.startswith(territory.path))
-    units = db.session.scalars(
-        select(Unit).where(Unit.kind != UnitKind.FRONT_COMMITTEE,
-                           or_(Unit.locality_id.is_(None), Unit.locality_id.in_(above), Unit.locality_id.in_(inside)))
-        .order_by(Unit.name, Unit.id))
-    return [Choice(unit.id, unit.code, unit.name) for unit in units]
+    units = db.session.execute(
+        select(Unit.id, Unit.code, Unit.name).where(
+            Unit.kind != UnitKind.FRONT_COMMITTEE,
+            or_(Unit.locality_id.is_(None), Unit.locality_id.in_(above), Unit.locality_id.in_(inside))))
+    return sorted((Choice(unit.id, unit.code, unit.name) for unit in units), key=lambda c: (name_key(c.name), c.id))
 
 
 def commune_choices(territory: Territory) -> list[Choice]:
-    """The communes of ``territory`` (itself when it is a commune), by name. Read only."""
+    """The communes of ``territory`` (itself when it is a commune), by name without the kind word
+    (``place_key``, as the resident's form lists them). Read only."""
     rows = db.session.scalars(
-        select(Locality).where(Locality.level == LocalityLevel.COMMUNE, Locality.path.startswith(territory.path))
-        .order_by(Locality.name, Locality.id))
-    return [Choice(row.id, row.code, row.name) for row in rows]
+        select(Locality).where(Locality.level == LocalityLevel.COMMUNE, Locality.path.startswith(territory.path)))
+    return [Choice(row.id, row.code, row.name) for row in sorted(rows, key=_by_place)]
+
+
+def _by_place(row: Locality) -> tuple[NameKey, int]:
+    return place_key(row.name, row.kind), row.id
 
 
 def village_choices(territory: Territory, locality_id: int | None) -> tuple[Choice | None, list[Choice]]:
@@ -150,12 +155,23 @@ def village_choices(territory: Territory, locality_id: int | None) -> tuple[Choi
         commune = parent
     if commune.level is not LocalityLevel.COMMUNE:
         return None, []
-    rows = db.session.scalars(
-        select(Locality).where(Locality.parent_id == commune.id).order_by(Locality.name, Locality.id))
-    return Choice(commune.id, commune.code, commune.name), [Choice(row.id, row.code, row.name) for row in rows]
+    rows = db.session.scalars(select(Locality).where(Locality.parent_id == commune.id))
+    return (Choice(commune.id, commune.code, commune.name),
+            [Choice(row.id, row.code, row.name) for row in sorted(rows, key=_by_place)])
 
 
 def topic_choices() -> list[Choice]:
-    """Every topic, parents before their children (by path position, then name). Read only."""
-    rows = db.session.scalars(select(Topic).order_by(Topic.path, Topic.position, Topic.name))
-    return [Choice(row.id, row.code, ("— " * (row.depth - 1)) + row.name) for row in rows]
+    """Every topic, parents before their children, siblings by position then name (``name_key``),
+    as the resident's form orders them. Read only."""
+    children: dict[int | None, list[Topic]] = {}
+    for topic in db.session.scalars(select(Topic)):
+        children.setdefault(topic.parent_id, []).append(topic)
+    ordered: list[Choice] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for row in sorted(children.get(parent_id, []), key=lambda t: (t.position, name_key(t.name), t.id)):
+            ordered.append(Choice(row.id, row.code, ("— " * (depth - 1)) + row.name))
+            walk(row.id, depth + 1)
+
+    walk(None, 1)
+    return ordered

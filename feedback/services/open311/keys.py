@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from feedback.domain.events import Actor
 from feedback.domain.open311 import has_control_characters, hash_api_key, new_api_key
+from feedback.domain.text import name_key
 from feedback.extensions import db
 from feedback.services.database import DATABASE_UNAVAILABLE
 from feedback.models import ApiKey
@@ -128,10 +129,10 @@ def revoke_key_by_id(key_id: int, *, actor: Actor, now: datetime) -> KeyRow:
 
 
 def list_keys() -> list[KeyRow]:
-    """Every key, the ones in use first, then by name and newest first."""
-    rows = db.session.scalars(select(ApiKey).order_by(ApiKey.revoked_at.is_not(None), ApiKey.name,
-                                                      ApiKey.created_at.desc()))
-    return [_row(r) for r in rows]
+    """Every key, the ones in use first, then by name (``name_key``) and newest first."""
+    rows = db.session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id.desc()))
+    # Stable: the newest first within one name.
+    return sorted((_row(r) for r in rows), key=lambda k: (not k.active, name_key(k.name)))
 
 
 # Built once: the Open311 POST asks it first on every request (issue #11).

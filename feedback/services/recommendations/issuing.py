@@ -38,6 +38,7 @@ from feedback.domain.recommendations import (
     sources,
 )
 from feedback.domain.status import Channel, Kind, Origin, Status, next_status
+from feedback.domain.text import name_key
 from feedback.domain.tracking import InvalidCode, make_code, normalise_code
 from feedback.extensions import db
 from feedback.models import Assignment, Attachment, Deadline, Feedback, Recommendation, Topic, Unit, UnitKind, User
@@ -97,12 +98,12 @@ def addressee(unit: Unit) -> Addressee:
 
 def addressable_units(viewer: Viewer, source: RecommendationSource | None = None) -> list[Unit]:
     """The units ``viewer`` may send a recommendation to (as ``source``, or as any source it
-    has), by name. Read only."""
+    has), by name (``name_key``). Read only."""
     wanted = [s for s in sources(viewer) if source is None or s is source]
     if not wanted:
         return []
-    units = db.session.scalars(select(Unit).where(Unit.active.is_(True), Unit.locality_id.is_not(None))
-                               .order_by(Unit.name, Unit.id))
+    units = sorted(db.session.scalars(select(Unit).where(Unit.active.is_(True), Unit.locality_id.is_not(None))),
+                   key=lambda unit: (name_key(unit.name), unit.id))
     return [unit for unit in units if any(may_issue(viewer, s, addressee(unit)) for s in wanted)]
 
 

@@ -1,4 +1,6 @@
-"""Open data (issue #9 item 6): one row per unit for a period, as CSV and JSON.
+"""Open data (issue #9 item 6): one row per unit for a period, as CSV and JSON: every active
+unit that answers residents, with or without figures in the period, and any other unit (inactive,
+or a Front committee, which watches rather than answers) that has some.
 
 The columns are a published contract (``OPEN_DATA_COLUMNS``, in that order). The figures are the
 statistics' (DESIGN.md §6), over every item: rates are fractions 0..1, and a rate without a
@@ -86,8 +88,10 @@ def unit_row(row: Figures) -> dict[str, Any]:
 
 
 def open_data(period: Period, *, now: datetime) -> OpenDataTable:
-    """One row per unit with figures in ``period``, by unit code. Read only."""
-    rows = figures(db.session(), period=period, group="unit", scope=Scope(), now=now)
+    """One row per unit, by unit code: every active unit that answers residents (counts 0, rates
+    None where nothing happened in ``period``) and any other unit with figures in it (an inactive
+    unit, a Front committee). Read only."""
+    rows = figures(db.session(), period=period, group="unit", scope=Scope(), now=now, every_active_unit=True)
     return OpenDataTable(period, tuple(unit_row(row) for row in sorted(rows, key=lambda r: r.key)))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from feedback.domain.text import NameKey, name_key
 from feedback.extensions import db
 from feedback.services.statistics import Figures, Period, Scope, figures, ranking, totals
 
@@ -17,11 +18,16 @@ MIN_RATINGS = 10
 
 @dataclass(frozen=True)
 class Scoreboard:
+    """The units of the open data for the same period, split for reading: ``units`` (with some
+    figure, the table) and ``without_figures`` (active units with nothing in the period, listed
+    apart by name), both in Vietnamese alphabetical order."""
+
     period: Period
     units: tuple[Figures, ...]  # by name
     ranked: tuple[Figures, ...]  # by the satisfaction interval's lower bound, best first
-    too_few_ratings: tuple[Figures, ...]
+    too_few_ratings: tuple[Figures, ...]  # with some figure, but too few ratings to rank
     total: Figures
+    without_figures: tuple[Figures, ...] = ()  # by name
 
 
 def named_period(name: str | None, today: date) -> tuple[str, Period]:
@@ -31,9 +37,15 @@ def named_period(name: str | None, today: date) -> tuple[str, Period]:
 
 
 def scoreboard(period: Period, *, now: datetime) -> Scoreboard:
-    """Every unit with figures in ``period``, the ranking and the whole platform's totals. Read only."""
-    rows = figures(db.session(), period=period, group="unit", scope=Scope(), now=now)
-    ranked, too_few = ranking(rows, min_ratings=MIN_RATINGS)
+    """Every unit the open data lists for ``period`` (every active unit, and inactive ones with
+    figures), those with nothing apart; the ranking and the whole platform's totals. Read only."""
+    rows = figures(db.session(), period=period, group="unit", scope=Scope(), now=now, every_active_unit=True)
+    shown = [row for row in rows if not row.is_empty]
+    ranked, too_few = ranking(shown, min_ratings=MIN_RATINGS)
     total = totals(db.session(), period=period, scope=Scope(), now=now)
-    return Scoreboard(period, tuple(sorted(rows, key=lambda r: (r.label, r.key))), tuple(ranked), tuple(too_few),
-                      total)
+    return Scoreboard(period, tuple(sorted(shown, key=_by_name)), tuple(ranked), tuple(too_few), total,
+                      tuple(sorted((row for row in rows if row.is_empty), key=_by_name)))
+
+
+def _by_name(row: Figures) -> tuple[NameKey, str]:
+    return name_key(row.label), row.key

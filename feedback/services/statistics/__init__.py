@@ -21,6 +21,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from feedback.domain.statistics import Period, median, rate, wilson
+from feedback.domain.text import name_key
 from feedback.models import Feedback
 from feedback.services.statistics import queries
 from feedback.services.statistics.live import count_first_assignment, track_facts
@@ -43,12 +44,15 @@ MIN_RATINGS = 10
 
 
 def figures(session: Session, *, period: Period, group: Grouping, scope: Scope, now: datetime,
-            shared: SharedReads | None = None) -> list[Figures]:
+            shared: SharedReads | None = None, every_active_unit: bool = False) -> list[Figures]:
     """One row of figures per group (``group``) for ``period`` within ``scope``; groups with no
     fact in the period and nothing overdue are left out, except months (every month of the
-    period is listed, for trends). ``overdue_open`` is as of ``now``. ``shared``: what the
+    period is listed, for trends) and, with ``every_active_unit`` (the public pages: group
+    "unit", the whole platform's scope, else ValueError), every active unit that answers
+    residents (not the Front's committees, which watch), its counts 0, its rates and median None. ``overdue_open`` is as of ``now``. ``shared``: what the
     page's other calls about the same scope and ``now`` read already (``SharedReads``). Read only."""
-    return queries.rollup_figures(session, period=period, group=group, scope=scope, now=now, shared=shared)
+    return queries.rollup_figures(session, period=period, group=group, scope=scope, now=now, shared=shared,
+                                  every_active_unit=every_active_unit)
 
 
 def totals(session: Session, *, period: Period, scope: Scope, now: datetime,
@@ -63,7 +67,7 @@ def ranking(rows: list[Figures], min_ratings: int = MIN_RATINGS) -> tuple[list[F
     lower end of their satisfaction interval, best first (ties: rate, then label); the others
     in their given order."""
     ranked = [r for r in rows if r.ratings >= min_ratings and r.satisfaction_ci is not None]
-    ranked.sort(key=lambda r: (-(r.satisfaction_ci or (0.0, 0.0))[0], -(r.satisfaction_rate or 0.0), r.label))
+    ranked.sort(key=lambda r: (-(r.satisfaction_ci or (0.0, 0.0))[0], -(r.satisfaction_rate or 0.0), name_key(r.label)))
     too_few = [r for r in rows if not (r.ratings >= min_ratings and r.satisfaction_ci is not None)]
     return ranked, too_few
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from feedback.domain.status import Kind
+from feedback.domain.text import name_key
 from feedback.models import Locality, Topic, Unit
 from feedback.services.kinds import kind_name
 from feedback.services.statistics.values import Grouping, Scope
@@ -91,7 +92,8 @@ def labels(session: Session, group: Grouping, ids: Iterable[GroupId],
 
 
 def ordered(group: Grouping, keyed: dict[GroupId, tuple[str, str]]) -> list[GroupId]:
-    """Months in time order; every other grouping by label, then key."""
+    """Months in time order; every other grouping by label (``name_key``: "Đông Triều" among the
+    D's, not after Z), then key."""
     if group == "month":
         return sorted(keyed, key=str)
-    return sorted(keyed, key=lambda i: (keyed[i][1].casefold(), keyed[i][0]))
+    return sorted(keyed, key=lambda i: (name_key(keyed[i][1]), keyed[i][0]))

@@ -33,7 +33,7 @@ from feedback.domain.statistics import Period, median
 from feedback.domain.status import Kind
 from feedback.models import (
     Feedback, Locality, StatDaily, StatDailyUnit, StatFact, StatMedian, StatMonthly, StatMonthlyPlace, StatMonthlyUnit,
-    StatUnitName, Topic, Unit,
+    StatUnitName, Topic, Unit, UnitKind,
 )
 from feedback.models.directory import LocalityLevel
 from feedback.services.database import dialect_insert, on_postgresql
@@ -525,7 +525,9 @@ def _figures(key: str, label: str, sums: list[int] | None, overdue: int, middle:
 
 
 def rollup_figures(session: Session, *, period: Period, group: Grouping, scope: Scope,
-                   now: datetime, shared: SharedReads | None = None) -> list[Figures]:
+                   now: datetime, shared: SharedReads | None = None, every_active_unit: bool = False) -> list[Figures]:
+    if every_active_unit and (group != "unit" or scope != Scope()):
+        raise ValueError("every_active_unit lists the whole platform's units: group 'unit', scope Scope()")
     f = filters_of(session, scope, shared)
     ahead = stored_medians(session, period, group, f, shared)
     summed = counted(session, period, group, f, shared)
@@ -538,6 +540,14 @@ def rollup_figures(session: Session, *, period: Period, group: Grouping, scope: 
             sums.setdefault(month, [0] * len(COUNTS))
     ids = set(sums) | {k for k, v in overdue.items() if v}
     names = unit_labels(session, period, [int(i) for i in ids]) if group == "unit" else None
+    if every_active_unit and names is not None:
+        # One read for every active unit that answers residents, the quiet ones by their name now
+        # (no per-unit query). Front committees watch, they are not handling units (DESIGN.md §2):
+        # one is listed only when it has figures, as an inactive unit is.
+        for row in session.execute(select(Unit.id, Unit.code, Unit.name).where(
+                Unit.active.is_(True), Unit.kind != UnitKind.FRONT_COMMITTEE)):
+            ids.add(row.id)
+            names.setdefault(row.id, (row.code, row.name))
     keyed = labels(session, group, ids, names)
     return [_figures(keyed[i][0], keyed[i][1], sums.get(i), overdue.get(i, 0), middles.get(i))
             for i in ordered(group, keyed)]

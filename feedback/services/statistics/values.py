@@ -108,6 +108,12 @@ class Figures:
     satisfaction_ci: tuple[float, float] | None
     rating_response_rate: float | None
 
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to show: every count 0 and nothing overdue (so every rate and the median None)."""
+        return not (self.received or self.answered or self.overdue_open or self.transfers or self.reopened
+                    or self.ratings)
+
     @classmethod
     def of(cls, key: str, label: str, *, received: int = 0, answered: int = 0, answered_on_time: int = 0,
            overdue_open: int = 0, median_days_to_answer: float | None = None, transfers: int = 0,

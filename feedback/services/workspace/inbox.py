@@ -50,7 +50,7 @@ from feedback.domain.access import Role, Viewer, visibility
 from feedback.domain.calendar import CalendarNotCovered, WorkCalendar, end_of_local_day, local_date
 from feedback.domain.lateness import Distance, distance
 from feedback.domain.status import Kind, Origin, Status
-from feedback.domain.text import fold
+from feedback.domain.text import NameKey, fold, name_key, place_key
 from feedback.extensions import db
 from feedback.models import Deadline, Feedback, Locality, OverdueItem, Topic, Unit, UnitItemCount, User
 from feedback.services.access import visible_items_filter
@@ -410,7 +410,8 @@ def _kept_counts(mine: list[int], unit_ids: list[int], statuses: tuple[Status, .
                       {i: label for (f, i), label in labels.items() if f == "officer"},
                       overdue=late_items, due_soon=due_soon_count,
                       recommendations=facets["origin"][Origin.SUPERVISION.value])
-    units = tuple(Option(str(i), label, held[i]) for facet, i, label in names if facet == "unit")
+    units = tuple(sorted((Option(str(i), label, held[i]) for facet, i, label in names if facet == "unit"),
+                         key=_by_label))
     return counts, by_status, units
 
 
@@ -531,11 +532,11 @@ def _options(by_status: Counter[Status], by_kind: Counter[Kind], by_topic: Count
                        for s in UNIT_STATUSES),
         kinds=tuple(Option(k.value, k.value, by_kind.get(k, 0)) for k in Kind),
         topics=tuple(sorted((Option(str(i), topics[i], n) for i, n in by_topic.items() if i in topics),
-                            key=lambda o: fold(o.label))),
+                            key=_by_label)),
         communes=communes,
         villages=villages,
         officers=tuple(sorted((Option(str(i), officers[i], n) for i, n in by_officer.items() if i in officers),
-                              key=lambda o: fold(o.label))),
+                              key=_by_label)),
         overdue=overdue,
         due_soon=due_soon,
         recommendations=recommendations,
@@ -554,12 +555,15 @@ def _localities(by_locality: Counter[int]) -> tuple[tuple[Option, ...], tuple[Op
             commune_counts[path[1]] += by_locality[locality_id]
         if len(path) >= 3:
             village_counts[path[2]] += by_locality[locality_id]
-    names = {row.id: row.name for row in db.session.execute(
-        select(Locality.id, Locality.name).where(Locality.id.in_([*commune_counts, *village_counts])))}
+    found = db.session.execute(select(Locality.id, Locality.name, Locality.kind)
+                               .where(Locality.id.in_([*commune_counts, *village_counts]))).all()
+    names = {row.id: row.name for row in found}
+    # By name without the kind word ("Phường Hà Tu" under H), as the resident's form lists them.
+    keys = {row.id: place_key(row.name, row.kind) for row in found}
 
     def options(counts: Counter[int]) -> tuple[Option, ...]:
         return tuple(sorted((Option(str(i), names.get(i, str(i)), n) for i, n in counts.items()),
-                            key=lambda o: fold(o.label)))
+                            key=lambda o: (keys.get(int(o.value)) or name_key(o.label), o.value)))
 
     return options(commune_counts), options(village_counts)
 
@@ -571,8 +575,13 @@ def _units(mine: frozenset[int], visible: ColumnElement[bool]) -> tuple[Option, 
     open_items = (select(func.count()).select_from(Feedback)
                   .where(visible, Feedback.current_unit_id == Unit.id, Feedback.status.in_(OPEN_STATUSES))
                   .correlate(Unit).scalar_subquery())
-    return tuple(Option(str(unit.id), unit.name, n or 0) for unit, n in db.session.execute(
-        select(Unit, open_items).where(Unit.id.in_(sorted(mine))).order_by(Unit.name, Unit.id)))
+    return tuple(sorted((Option(str(unit.id), unit.name, n or 0) for unit, n in db.session.execute(
+        select(Unit, open_items).where(Unit.id.in_(sorted(mine))))), key=_by_label))
+
+
+def _by_label(option: Option) -> tuple[NameKey, str]:
+    """Options by their name as Vietnamese readers look for it (``name_key``), then by value."""
+    return name_key(option.label), option.value
 
 
 def clock_distance(due_at: datetime, day_type: str, now: datetime, calendar: WorkCalendar, *,

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from feedback.domain.text import fold
+from feedback.domain.text import name_key, place_key
 from feedback.extensions import db
 from feedback.models import Locality, LocalityLevel, Topic, Unit
 
 
 def upper_localities() -> list[Locality]:
-    """Provinces then communes, by name: the localities offered in a select (villages, being
-    more than a thousand, are entered by code)."""
+    """Provinces then communes, by name without the kind word (``place_key``, as the resident's
+    form lists them): the localities offered in a select (villages, being more than a thousand,
+    are entered by code)."""
     query = select(Locality).where(Locality.level.in_([LocalityLevel.PROVINCE, LocalityLevel.COMMUNE]))
     rows = db.session.execute(query).scalars()
-    return sorted(rows, key=lambda loc: (loc.level.depth, loc.search_name or loc.name))
+    return sorted(rows, key=lambda loc: (loc.level.depth, place_key(loc.name, loc.kind), loc.id))
 
 
 def locality_by_code(code: str) -> Locality | None:
@@ -24,8 +25,8 @@ def locality_by_code(code: str) -> Locality | None:
 
 def all_topics() -> list[Topic]:
     """Every topic, each after its parent (tree order); siblings by position, then by name
-    ignoring diacritics (so that "Đất đai" sorts among the D's, not after Z)."""
-    topics = sorted(db.session.execute(select(Topic)).scalars(), key=lambda t: (t.position, fold(t.name)))
+    (``name_key``: "Đất đai" sorts among the D's, not after Z)."""
+    topics = sorted(db.session.execute(select(Topic)).scalars(), key=lambda t: (t.position, name_key(t.name), t.id))
     children: dict[int | None, list[Topic]] = {}
     for topic in topics:
         children.setdefault(topic.parent_id, []).append(topic)
@@ -41,6 +42,7 @@ def all_topics() -> list[Topic]:
 
 
 def units_for_rules(include_id: int | None = None) -> list[Unit]:
-    """Active units by name, plus the unit ``include_id`` even if inactive (a rule's current unit)."""
-    query = select(Unit).where((Unit.active.is_(True)) | (Unit.id == include_id)).order_by(Unit.name)
-    return list(db.session.execute(query).scalars())
+    """Active units by name (``name_key``), plus the unit ``include_id`` even if inactive (a rule's
+    current unit)."""
+    query = select(Unit).where((Unit.active.is_(True)) | (Unit.id == include_id))
+    return sorted(db.session.execute(query).scalars(), key=lambda unit: (name_key(unit.name), unit.id))
