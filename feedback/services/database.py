@@ -8,9 +8,10 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Engine, Integer, Table, TextClause, any_, event, literal, text
+from sqlalchemy import JSON, Engine, Executable, Insert, Integer, Table, TextClause, any_, bindparam, event, literal, select, text
+from sqlalchemy import union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -91,6 +92,47 @@ def dialect_insert(table: Any) -> Any:
     """An INSERT on ``table`` of the session's dialect, which offers ``on_conflict_do_nothing`` and
     ``on_conflict_do_update`` (PostgreSQL's or SQLite's, the same API)."""
     return postgresql.insert(table) if on_postgresql() else sqlite.insert(table)
+
+
+class BoundWrite(NamedTuple):
+    """A write whose statement is built once per shape (its values are named bind parameters:
+    ``rows_insert``), with the values of this execution."""
+
+    statement: Executable
+    params: dict[str, Any]
+
+
+def rows_insert(table: Table, columns: tuple[str, ...], count: int, prefix: str) -> Insert:
+    """An INSERT of ``count`` rows of ``columns`` into ``table``, in the session's dialect (with
+    ``on_conflict_do_nothing``/``_do_update`` to add), whose values are bind parameters named
+    ``<prefix>_<row>_<column>`` (``rows_params``): built once per shape and process, and cached
+    compiled by SQLAlchemy, where an INSERT of literal rows (``.values([...])``) is constructed at
+    every call and, with several rows, compiled at every execution too (SQLAlchemy does not cache
+    multi-row VALUES). Several rows go as ``INSERT … SELECT … UNION ALL SELECT …`` on PostgreSQL
+    (in that order), as a multi-row VALUES on SQLite. Callers cache what they add to it."""
+    return _rows_insert(table, columns, count, prefix, on_postgresql())
+
+
+@lru_cache(maxsize=256)
+def _rows_insert(table: Table, columns: tuple[str, ...], count: int, prefix: str, postgres: bool) -> Insert:
+    if count < 1:
+        raise ValueError("rows_insert needs at least one row")
+    stmt: Any = postgresql.insert(table) if postgres else sqlite.insert(table)
+
+    def value(row: int, name: str) -> Any:
+        return bindparam(f"{prefix}_{row}_{name}", type_=table.c[name].type)
+
+    if count == 1:
+        return stmt.values({name: value(0, name) for name in columns})  # type: ignore[no-any-return]
+    if postgres:
+        rows = union_all(*(select(*(value(row, name).label(name) for name in columns)) for row in range(count)))
+        return stmt.from_select(list(columns), rows)  # type: ignore[no-any-return]
+    return stmt.values([{name: value(row, name) for name in columns} for row in range(count)])  # type: ignore[no-any-return]
+
+
+def rows_params(prefix: str, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The bind parameters of ``rows_insert(…, prefix)`` for ``rows`` (each with ``columns``)."""
+    return {f"{prefix}_{i}_{name}": row[name] for i, row in enumerate(rows) for name in columns}
 
 
 def insert_rows(table: Table, rows: Sequence[dict[str, Any]], *, skip_conflicts_on: str | None = None,
