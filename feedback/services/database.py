@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Engine, Executable, Insert, Integer, Table, TextClause, any_, bindparam, event, literal, select, text
+from sqlalchemy import JSON, Engine, Executable, Integer, Table, TextClause, any_, bindparam, event, literal, select, text
 from sqlalchemy import union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, InvalidatePoolError, OperationalError
@@ -102,7 +102,7 @@ class BoundWrite(NamedTuple):
     params: dict[str, Any]
 
 
-def rows_insert(table: Table, columns: tuple[str, ...], count: int, prefix: str) -> Insert:
+def rows_insert(table: Any, columns: tuple[str, ...], count: int, prefix: str) -> Any:
     """An INSERT of ``count`` rows of ``columns`` into ``table``, in the session's dialect (with
     ``on_conflict_do_nothing``/``_do_update`` to add), whose values are bind parameters named
     ``<prefix>_<row>_<column>`` (``rows_params``): built once per shape and process, and cached
@@ -114,7 +114,7 @@ def rows_insert(table: Table, columns: tuple[str, ...], count: int, prefix: str)
 
 
 @lru_cache(maxsize=256)
-def _rows_insert(table: Table, columns: tuple[str, ...], count: int, prefix: str, postgres: bool) -> Insert:
+def _rows_insert(table: Table, columns: tuple[str, ...], count: int, prefix: str, postgres: bool) -> Any:
     if count < 1:
         raise ValueError("rows_insert needs at least one row")
     stmt: Any = postgresql.insert(table) if postgres else sqlite.insert(table)
@@ -123,11 +123,11 @@ def _rows_insert(table: Table, columns: tuple[str, ...], count: int, prefix: str
         return bindparam(f"{prefix}_{row}_{name}", type_=table.c[name].type)
 
     if count == 1:
-        return stmt.values({name: value(0, name) for name in columns})  # type: ignore[no-any-return]
+        return stmt.values({name: value(0, name) for name in columns})
     if postgres:
         rows = union_all(*(select(*(value(row, name).label(name) for name in columns)) for row in range(count)))
-        return stmt.from_select(list(columns), rows)  # type: ignore[no-any-return]
-    return stmt.values([{name: value(row, name) for name in columns} for row in range(count)])  # type: ignore[no-any-return]
+        return stmt.from_select(list(columns), rows)
+    return stmt.values([{name: value(row, name) for name in columns} for row in range(count)])
 
 
 def rows_params(prefix: str, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> dict[str, Any]:

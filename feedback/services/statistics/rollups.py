@@ -126,23 +126,23 @@ def _rollup_upsert(rollup: Rollup, columns: tuple[str, ...], count: int, _postgr
     """The upsert adding ``count`` rows (``columns``) to ``rollup``, built once per shape."""
     table = rollup.model.__table__
     statement = rows_insert(table, columns, count, table.name)
-    return statement.on_conflict_do_update(  # type: ignore[attr-defined,no-any-return]
+    return statement.on_conflict_do_update(
         index_elements=list(rollup.key), set_={c: table.c[c] + statement.excluded[c] for c in SUMMED})
 
 
 @lru_cache(maxsize=64)
 def _histogram_upsert(columns: tuple[str, ...], count: int, _postgres: bool) -> Insert:
     """The upsert adding ``count`` rows (``columns``) to the answers' histogram, built once per shape."""
-    table = StatAnswerHist.__table__
-    statement = rows_insert(table, columns, count, table.name)  # type: ignore[arg-type]
-    return statement.on_conflict_do_update(  # type: ignore[attr-defined,no-any-return]
+    table: Any = StatAnswerHist.__table__
+    statement = rows_insert(table, columns, count, table.name)
+    return statement.on_conflict_do_update(
         index_elements=list(HISTOGRAM_KEY), set_={"answers": table.c.answers + statement.excluded.answers})
 
 
 @lru_cache(maxsize=64)
 def _facts_insert(columns: tuple[str, ...], count: int, _postgres: bool) -> Insert:
     """The INSERT of ``count`` new facts (``columns``), built once per shape."""
-    return rows_insert(StatFact.__table__, columns, count, "stat_fact")  # type: ignore[arg-type]
+    return rows_insert(StatFact.__table__, columns, count, "stat_fact")
 
 
 def facts_insert(facts: Sequence[Fact]) -> BoundWrite:
@@ -154,9 +154,9 @@ def facts_insert(facts: Sequence[Fact]) -> BoundWrite:
 
 @lru_cache(maxsize=64)
 def _names_upsert(count: int, _postgres: bool) -> Insert:
-    table = StatUnitName.__table__
-    statement = rows_insert(table, NAME_COLUMNS, count, table.name)  # type: ignore[arg-type]
-    return statement.on_conflict_do_update(  # type: ignore[attr-defined,no-any-return]
+    table: Any = StatUnitName.__table__
+    statement = rows_insert(table, NAME_COLUMNS, count, table.name)
+    return statement.on_conflict_do_update(
         index_elements=["unit_id", "day"],
         set_={"at": statement.excluded.at, "code": statement.excluded.code, "name": statement.excluded.name},
         where=table.c.at <= statement.excluded.at,
@@ -267,7 +267,7 @@ def _together(statements: tuple[Executable, ...]) -> Executable:
     """``statements`` as one: the last with the others as its data-modifying WITH clauses."""
     last = statements[-1]
     assert isinstance(last, Insert)  # PostgreSQL's INSERT is one too
-    return last.add_cte(*(w.cte(f"write_{i}") for i, w in enumerate(statements[:-1])))  # type: ignore[attr-defined,no-any-return]
+    return last.add_cte(*(w.cte(f"write_{i}") for i, w in enumerate(statements[:-1])))  # type: ignore[attr-defined]
 
 
 def new_fact_writes(facts: Sequence[Fact]) -> list[BoundWrite]:
