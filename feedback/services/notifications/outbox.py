@@ -10,7 +10,6 @@ Tố cáo 2018 protects the denouncer's identity). Staff read the text after log
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 
 from flask_babel import gettext as _
 from sqlalchemy import Insert, Table
@@ -18,7 +17,9 @@ from sqlalchemy import Insert, Table
 from feedback.extensions import db
 from feedback.models import Feedback, Notification
 from feedback.models.notifications import NotificationStatus
-from feedback.services.database import BoundWrite, dialect_insert, insert_rows, on_postgresql, rows_insert, rows_params
+from feedback.services.database import (
+    SHAPE_ROWS, BoundWrite, dialect_insert, insert_rows, on_postgresql, per_shape, rows_insert, rows_params,
+)
 from feedback.services.kinds import kind_name
 
 
@@ -101,12 +102,12 @@ def notifications_insert(rows: list[dict[str, object]], *, now: datetime) -> Bou
         raise ValueError("notifications_insert needs at least one row")
     pending = _pending(rows, now)
     columns = tuple(pending[0])
-    return BoundWrite(_notifications_statement(columns, len(pending), on_postgresql()),
-                      rows_params("notification", columns, pending))
+    return BoundWrite(_notifications_statement(len(pending), columns, on_postgresql()),
+                      rows_params("notification", columns, pending), kept=len(pending) <= SHAPE_ROWS)
 
 
-@lru_cache(maxsize=64)
-def _notifications_statement(columns: tuple[str, ...], count: int, _postgres: bool) -> Insert:
+@per_shape
+def _notifications_statement(count: int, columns: tuple[str, ...], _postgres: bool) -> Insert:
     statement: Insert = rows_insert(Notification.__table__, columns, count, "notification").on_conflict_do_nothing(
         index_elements=["dedupe_key"])
     return statement

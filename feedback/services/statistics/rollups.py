@@ -33,7 +33,7 @@ from feedback.domain.median_buckets import bucket_of, spans_of
 from feedback.models import (
     StatAnswerHist, StatDaily, StatDailyUnit, StatFact, StatMonthly, StatMonthlyPlace, StatMonthlyUnit, StatUnitName,
 )
-from feedback.services.database import BoundWrite, on_postgresql, rows_insert, rows_params
+from feedback.services.database import SHAPE_ROWS, BoundWrite, on_postgresql, per_shape, rows_insert, rows_params
 from feedback.services.statistics.facts import facts_of
 from feedback.services.statistics.values import Fact, FactKind
 
@@ -121,8 +121,8 @@ def _rollup_row(rollup: Rollup, row: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-@lru_cache(maxsize=256)
-def _rollup_upsert(rollup: Rollup, columns: tuple[str, ...], count: int, _postgres: bool) -> Insert:
+@per_shape
+def _rollup_upsert(count: int, rollup: Rollup, columns: tuple[str, ...], _postgres: bool) -> Insert:
     """The upsert adding ``count`` rows (``columns``) to ``rollup``, built once per shape."""
     table = rollup.model.__table__
     statement = rows_insert(table, columns, count, table.name)
@@ -130,8 +130,8 @@ def _rollup_upsert(rollup: Rollup, columns: tuple[str, ...], count: int, _postgr
         index_elements=list(rollup.key), set_={c: table.c[c] + statement.excluded[c] for c in SUMMED})
 
 
-@lru_cache(maxsize=64)
-def _histogram_upsert(columns: tuple[str, ...], count: int, _postgres: bool) -> Insert:
+@per_shape
+def _histogram_upsert(count: int, columns: tuple[str, ...], _postgres: bool) -> Insert:
     """The upsert adding ``count`` rows (``columns``) to the answers' histogram, built once per shape."""
     table: Any = StatAnswerHist.__table__
     statement = rows_insert(table, columns, count, table.name)
@@ -139,8 +139,8 @@ def _histogram_upsert(columns: tuple[str, ...], count: int, _postgres: bool) -> 
         index_elements=list(HISTOGRAM_KEY), set_={"answers": table.c.answers + statement.excluded.answers})
 
 
-@lru_cache(maxsize=64)
-def _facts_insert(columns: tuple[str, ...], count: int, _postgres: bool) -> Insert:
+@per_shape
+def _facts_insert(count: int, columns: tuple[str, ...], _postgres: bool) -> Insert:
     """The INSERT of ``count`` new facts (``columns``), built once per shape."""
     return rows_insert(StatFact.__table__, columns, count, "stat_fact")
 
@@ -149,10 +149,11 @@ def facts_insert(facts: Sequence[Fact]) -> BoundWrite:
     """Storing ``facts`` (at least one): one INSERT."""
     rows = [fact_row(f) for f in facts]
     columns = tuple(rows[0])
-    return BoundWrite(_facts_insert(columns, len(rows), on_postgresql()), rows_params("stat_fact", columns, rows))
+    return BoundWrite(_facts_insert(len(rows), columns, on_postgresql()), rows_params("stat_fact", columns, rows),
+                      kept=len(rows) <= SHAPE_ROWS)
 
 
-@lru_cache(maxsize=64)
+@per_shape
 def _names_upsert(count: int, _postgres: bool) -> Insert:
     table: Any = StatUnitName.__table__
     statement = rows_insert(table, NAME_COLUMNS, count, table.name)
@@ -191,8 +192,8 @@ def rollup_writes(signed: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[Bo
         if not changed:
             continue
         columns = tuple(changed[0])
-        upserts.append(BoundWrite(_rollup_upsert(rollup, columns, len(changed), on_postgresql()),
-                                  rows_params(table.name, columns, changed)))
+        upserts.append(BoundWrite(_rollup_upsert(len(changed), rollup, columns, on_postgresql()),
+                                  rows_params(table.name, columns, changed), kept=len(changed) <= SHAPE_ROWS))
         for values in changed:
             if any(values[c] < 0 for c in COUNTS):
                 deletes.append(delete(table).where(
@@ -203,8 +204,9 @@ def rollup_writes(signed: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[Bo
         table = StatAnswerHist.__table__
         assert isinstance(table, Table)
         columns = tuple(changed_buckets[0])
-        upserts.append(BoundWrite(_histogram_upsert(columns, len(changed_buckets), on_postgresql()),
-                                  rows_params(table.name, columns, changed_buckets)))
+        upserts.append(BoundWrite(_histogram_upsert(len(changed_buckets), columns, on_postgresql()),
+                                  rows_params(table.name, columns, changed_buckets),
+                                  kept=len(changed_buckets) <= SHAPE_ROWS))
         for values in changed_buckets:
             if values["answers"] < 0:
                 deletes.append(delete(table).where(*(table.c[k] == values[k] for k in HISTOGRAM_KEY),
@@ -235,7 +237,8 @@ def name_writes(facts: Iterable[Fact]) -> list[BoundWrite]:
         return []
     rows = [{"unit_id": unit_id, "day": day, "at": fact.at, "code": fact.unit_code, "name": fact.unit_name}
             for (unit_id, day), fact in sorted(latest.items())]
-    return [BoundWrite(_names_upsert(len(rows), on_postgresql()), rows_params("stat_unit_name", NAME_COLUMNS, rows))]
+    return [BoundWrite(_names_upsert(len(rows), on_postgresql()), rows_params("stat_unit_name", NAME_COLUMNS, rows),
+                       kept=len(rows) <= SHAPE_ROWS)]
 
 
 def remember_names(session: Session, facts: Iterable[Fact]) -> None:
@@ -251,23 +254,27 @@ def execute_together(session: Session, writes: Sequence[Executable | BoundWrite]
     the table's name). Writes built once per shape make a statement built once per shape too."""
     if not writes:
         return
-    bound = [w if isinstance(w, BoundWrite) else BoundWrite(w, {}) for w in writes]
+    bound = [w if isinstance(w, BoundWrite) else BoundWrite(w, {}, kept=False) for w in writes]
     params: dict[str, Any] = {}
     for write in bound:
         params.update(write.params)
     if len(bound) > 1 and on_postgresql():
-        session.execute(_together(tuple(w.statement for w in bound)), params)
+        statements = tuple(w.statement for w in bound)
+        session.execute(_kept_together(statements) if all(w.kept for w in bound) else _together(statements), params)
         return
     for write in bound:
         session.execute(write.statement, write.params)
 
 
-@lru_cache(maxsize=128)
 def _together(statements: tuple[Executable, ...]) -> Executable:
     """``statements`` as one: the last with the others as its data-modifying WITH clauses."""
     last = statements[-1]
     assert isinstance(last, Insert)  # PostgreSQL's INSERT is one too
     return last.add_cte(*(w.cte(f"write_{i}") for i, w in enumerate(statements[:-1])))  # type: ignore[attr-defined]
+
+
+# The combination of statements kept per shape is kept too (they live as long as the process).
+_kept_together = lru_cache(maxsize=128)(_together)
 
 
 def new_fact_writes(facts: Sequence[Fact]) -> list[BoundWrite]:
