@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, wraps
+from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Engine, Integer, Table, TextClause, any_, event, literal, text
+from sqlalchemy import JSON, Engine, Executable, Integer, Table, TextClause, any_, bindparam, event, literal, select, text
+from sqlalchemy import union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -91,6 +92,68 @@ def dialect_insert(table: Any) -> Any:
     """An INSERT on ``table`` of the session's dialect, which offers ``on_conflict_do_nothing`` and
     ``on_conflict_do_update`` (PostgreSQL's or SQLite's, the same API)."""
     return postgresql.insert(table) if on_postgresql() else sqlite.insert(table)
+
+
+# Statements of ``rows_insert`` of at most this many rows are kept per shape; larger ones (a
+# refresh of many items at once, rare) are built for their call, as a multi-row VALUES that
+# SQLAlchemy does not cache either: one statement of thousands of parameters per row count ever
+# seen would otherwise stay in memory.
+SHAPE_ROWS = 16
+
+
+class BoundWrite(NamedTuple):
+    """A write whose values are named bind parameters (``rows_insert``), with the values of this
+    execution; ``kept``: the statement is kept per shape (``per_shape``), not built for this call."""
+
+    statement: Executable
+    params: dict[str, Any]
+    kept: bool = True
+
+
+def per_shape(build: Callable[..., Any]) -> Callable[..., Any]:
+    """``build(count, *rest)`` (a statement for ``count`` rows) kept per arguments when ``count``
+    is at most SHAPE_ROWS, else called for each use."""
+    kept = lru_cache(maxsize=256)(build)
+
+    @wraps(build)
+    def shaped(count: int, *rest: Any) -> Any:
+        return kept(count, *rest) if count <= SHAPE_ROWS else build(count, *rest)
+
+    return shaped
+
+
+def rows_insert(table: Any, columns: tuple[str, ...], count: int, prefix: str) -> Any:
+    """An INSERT of ``count`` rows of ``columns`` into ``table``, in the session's dialect (with
+    ``on_conflict_do_nothing``/``_do_update`` to add), whose values are bind parameters named
+    ``<prefix>_<row>_<column>`` (``rows_params``): up to SHAPE_ROWS rows, built once per shape and
+    process and cached compiled by SQLAlchemy, where an INSERT of literal rows (``.values([...])``,
+    even of one row) is constructed at every call and compiled at every execution (SQLAlchemy does
+    not cache a multi-row VALUES). Several rows go as ``INSERT … SELECT … UNION ALL SELECT …`` on
+    PostgreSQL (in that order), as a multi-row VALUES on SQLite and beyond SHAPE_ROWS. Callers keep
+    what they add to it with ``per_shape``."""
+    return _rows_insert(count, table, columns, prefix, on_postgresql())
+
+
+@per_shape
+def _rows_insert(count: int, table: Table, columns: tuple[str, ...], prefix: str, postgres: bool) -> Any:
+    if count < 1:
+        raise ValueError("rows_insert needs at least one row")
+    stmt: Any = postgresql.insert(table) if postgres else sqlite.insert(table)
+
+    def value(row: int, name: str) -> Any:
+        return bindparam(f"{prefix}_{row}_{name}", type_=table.c[name].type)
+
+    if count == 1:
+        return stmt.values({name: value(0, name) for name in columns})
+    if postgres and count <= SHAPE_ROWS:
+        rows = union_all(*(select(*(value(row, name).label(name) for name in columns)) for row in range(count)))
+        return stmt.from_select(list(columns), rows)
+    return stmt.values([{name: value(row, name) for name in columns} for row in range(count)])
+
+
+def rows_params(prefix: str, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The bind parameters of ``rows_insert(…, prefix)`` for ``rows`` (each with ``columns``)."""
+    return {f"{prefix}_{i}_{name}": row[name] for i, row in enumerate(rows) for name in columns}
 
 
 def insert_rows(table: Table, rows: Sequence[dict[str, Any]], *, skip_conflicts_on: str | None = None,

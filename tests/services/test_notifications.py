@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -67,3 +67,32 @@ def test_no_notification_to_a_unit_carries_the_residents_text_or_contact(db_sess
         assert str(item.code) in text
         if row.kind == "assigned" or row.kind.startswith("deadline_"):
             assert "Tố cáo" in row.body and "Rác thải" in row.body, row.body
+
+
+@pytest.mark.parametrize("count", [1, 3, 20], ids=["one row", "three rows (UNION ALL)", "beyond SHAPE_ROWS"])
+def test_the_notices_insert_writes_its_rows_in_order_and_keeps_small_shapes(db_session: Session, count: int) -> None:
+    """Proves ``notifications_insert`` (routing's notices, issue #11 item 1b): its rows are written
+    in the order given (the ids follow it: the mailer sends the lowest first), a row whose
+    dedupe key exists is skipped, and a statement of at most SHAPE_ROWS rows is the same object
+    for the next call of that shape (built once, compiled once), while a larger one is built for
+    its call (not kept in memory)."""
+    from feedback.services.database import SHAPE_ROWS
+    from feedback.services.notifications.outbox import notifications_insert
+    from feedback.services.statistics.rollups import execute_together
+
+    assert queue_notification("order:1", "test", subject="s", body="b", now=TUESDAY_MORNING)
+
+    def rows(tag: str) -> list[dict[str, object]]:
+        return [dict(dedupe_key=f"order:{tag}{n}" if n else "order:1", kind="test", subject=f"s{n}", body="b")
+                for n in range(count)]
+
+    first, second = notifications_insert(rows("a"), now=TUESDAY_MORNING), notifications_insert(rows("b"),
+                                                                                              now=TUESDAY_MORNING)
+    assert (first.statement is second.statement) is (count <= SHAPE_ROWS) and first.kept is (count <= SHAPE_ROWS)
+    execute_together(db.session(), [first])
+    execute_together(db.session(), [second])
+
+    written = db.session.execute(sa.select(Notification.dedupe_key, Notification.subject)
+                                 .where(Notification.dedupe_key.like("order:%")).order_by(Notification.id)).all()
+    assert written == [("order:1", "s"), *((f"order:a{n}", f"s{n}") for n in range(1, count)),
+                       *((f"order:b{n}", f"s{n}") for n in range(1, count))]

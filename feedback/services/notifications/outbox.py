@@ -17,7 +17,9 @@ from sqlalchemy import Insert, Table
 from feedback.extensions import db
 from feedback.models import Feedback, Notification
 from feedback.models.notifications import NotificationStatus
-from feedback.services.database import dialect_insert, insert_rows
+from feedback.services.database import (
+    SHAPE_ROWS, BoundWrite, dialect_insert, insert_rows, on_postgresql, per_shape, rows_insert, rows_params,
+)
 from feedback.services.kinds import kind_name
 
 
@@ -90,13 +92,23 @@ def queue_notifications(rows: list[dict[str, object]], *, now: datetime) -> int:
     return len(insert_rows(table, _pending(rows, now), skip_conflicts_on="dedupe_key", returning="id"))
 
 
-def notifications_insert(rows: list[dict[str, object]], *, now: datetime) -> Insert:
+def notifications_insert(rows: list[dict[str, object]], *, now: datetime) -> BoundWrite:
     """The INSERT ``queue_notifications(rows)`` runs (rows as it takes them, at least one), as a
-    statement for the caller to run, alone or beside other writes (a data-modifying WITH clause
-    of one statement on PostgreSQL): same rows, same ``ON CONFLICT (dedupe_key) DO NOTHING``."""
+    statement with its values for the caller to run, alone or beside other writes (a
+    data-modifying WITH clause of one statement on PostgreSQL): same rows, in the same order, same
+    ``ON CONFLICT (dedupe_key) DO NOTHING``. The statement is built once per number of rows and set
+    of columns (``database.rows_insert``)."""
     if not rows:
         raise ValueError("notifications_insert needs at least one row")
-    statement: Insert = dialect_insert(Notification.__table__).values(_pending(rows, now)).on_conflict_do_nothing(
+    pending = _pending(rows, now)
+    columns = tuple(pending[0])
+    return BoundWrite(_notifications_statement(len(pending), columns, on_postgresql()),
+                      rows_params("notification", columns, pending), kept=len(pending) <= SHAPE_ROWS)
+
+
+@per_shape
+def _notifications_statement(count: int, columns: tuple[str, ...], _postgres: bool) -> Insert:
+    statement: Insert = rows_insert(Notification.__table__, columns, count, "notification").on_conflict_do_nothing(
         index_elements=["dedupe_key"])
     return statement
 

@@ -22,10 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, exists, literal, or_, select, union_all, update
+from sqlalchemy import Integer, and_, bindparam, exists, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -220,32 +221,9 @@ def load_rules(item: Feedback, now: datetime,
     explanation.
     """
     place = _place(item, now)
-    kind_matches = (RoutingRule.kind == item.kind if item.kind in HEAD_ONLY_KINDS
-                    else or_(RoutingRule.kind.is_(None), RoutingRule.kind == item.kind))
-    rules = (
-        select(RoutingRule.id.label("rule_id"), RoutingRule.unit_id.label("unit_id"))
-        .join(Unit, Unit.id == RoutingRule.unit_id)
-        .where(
-            Unit.active.is_(True),
-            or_(RoutingRule.locality_id.is_(None), RoutingRule.locality_id.in_(place.locality_path)),
-            or_(RoutingRule.topic_id.is_(None), RoutingRule.topic_id.in_(place.topic_path)),
-            kind_matches,
-            or_(RoutingRule.valid_from.is_(None), RoutingRule.valid_from <= place.on),
-            or_(RoutingRule.valid_to.is_(None), RoutingRule.valid_to >= place.on),
-        )
-    )
-    committees = select(literal(None, Integer).label("rule_id"), Unit.id.label("unit_id")).join(
-        Locality, Locality.id == Unit.locality_id).where(
-        *_up_the_tree(place.locality_path, UnitKind.COMMUNE_COMMITTEE, FALLBACK_LEVELS))
-    candidates = union_all(rules, committees).subquery()
-    rows = db.session.execute(
-        select(RoutingRule, Locality, Topic, Unit)
-        .select_from(candidates)
-        .join(Unit, Unit.id == candidates.c.unit_id)
-        .outerjoin(RoutingRule, RoutingRule.id == candidates.c.rule_id)
-        .outerjoin(Locality, Locality.id == RoutingRule.locality_id)
-        .outerjoin(Topic, Topic.id == RoutingRule.topic_id)
-    ).all()
+    rows = db.session.execute(_rules_statement(item.kind in HEAD_ONLY_KINDS), {
+        "locality_path": list(place.locality_path), "topic_path": list(place.topic_path), "kind": item.kind,
+        "on": place.on}).all()
     if units is not None:
         units.update((unit.id, unit) for _rule, _locality, _topic, unit in rows)
     fallback = _deepest([unit for rule, _locality, _topic, unit in rows if rule is None], place.locality_path)
@@ -266,6 +244,43 @@ def load_rules(item: Feedback, now: datetime,
         )
         for rule, locality, topic, unit in rows if rule is not None
     ], ((fallback[0].id, fallback[0].name) if fallback else None)
+
+
+@lru_cache(maxsize=2)
+def _rules_statement(head_only: bool) -> Any:
+    """``load_rules``'s statement, built once per process for each of the two kind conditions
+    (``head_only``: only rules naming the item's kind): the item's values are bind parameters
+    (``locality_path``, ``topic_path``: lists; ``kind``; ``on``: the local date)."""
+    locality_path = bindparam("locality_path", expanding=True, type_=Integer)
+    topic_path = bindparam("topic_path", expanding=True, type_=Integer)
+    kind = bindparam("kind", type_=RoutingRule.kind.type)
+    on = bindparam("on", type_=RoutingRule.valid_from.type)
+    kind_matches = RoutingRule.kind == kind if head_only else or_(RoutingRule.kind.is_(None), RoutingRule.kind == kind)
+    rules = (
+        select(RoutingRule.id.label("rule_id"), RoutingRule.unit_id.label("unit_id"))
+        .join(Unit, Unit.id == RoutingRule.unit_id)
+        .where(
+            Unit.active.is_(True),
+            or_(RoutingRule.locality_id.is_(None), RoutingRule.locality_id.in_(locality_path)),
+            or_(RoutingRule.topic_id.is_(None), RoutingRule.topic_id.in_(topic_path)),
+            kind_matches,
+            or_(RoutingRule.valid_from.is_(None), RoutingRule.valid_from <= on),
+            or_(RoutingRule.valid_to.is_(None), RoutingRule.valid_to >= on),
+        )
+    )
+    committees = select(literal(None, Integer).label("rule_id"), Unit.id.label("unit_id")).join(
+        Locality, Locality.id == Unit.locality_id).where(
+        Unit.kind == UnitKind.COMMUNE_COMMITTEE, Unit.active.is_(True), Unit.locality_id.in_(locality_path),
+        Locality.level.in_(FALLBACK_LEVELS))
+    candidates = union_all(rules, committees).subquery()
+    return (
+        select(RoutingRule, Locality, Topic, Unit)
+        .select_from(candidates)
+        .join(Unit, Unit.id == candidates.c.unit_id)
+        .outerjoin(RoutingRule, RoutingRule.id == candidates.c.rule_id)
+        .outerjoin(Locality, Locality.id == RoutingRule.locality_id)
+        .outerjoin(Topic, Topic.id == RoutingRule.topic_id)
+    )
 
 
 def _up_the_tree(path: tuple[int, ...], kind: UnitKind, levels: tuple[LocalityLevel, ...]) -> tuple[Any, ...]:

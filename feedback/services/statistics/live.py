@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from feedback.domain.events import EventAction
 from feedback.models import Event, Feedback, Unit
+from feedback.services.database import BoundWrite
 from feedback.services.statistics.facts import first_assignment_facts
 from feedback.services.statistics.rollups import execute_together, new_fact_writes, refresh_items
 
@@ -64,7 +65,7 @@ def _refresh(session: Session) -> None:
 
 
 def count_first_assignment(session: Session, item: Feedback, unit: Unit, at: datetime, *,
-                           along: Executable | None = None) -> None:
+                           along: Executable | BoundWrite | None = None) -> None:
     """Count ``item``'s assignment to ``unit`` at ``at``, the first of the item (no unit ever
     held it: the caller knows), in the caller's transaction: the fact and the rollups are
     written now (``facts.first_assignment_facts``, ``rollups.new_fact_writes``) and the refresh

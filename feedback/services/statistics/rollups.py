@@ -23,16 +23,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Executable, Insert, Table, and_, delete, insert, select
+from sqlalchemy import Executable, Insert, Table, and_, delete, select
 from sqlalchemy.orm import Session
 
 from feedback.domain.median_buckets import bucket_of, spans_of
 from feedback.models import (
     StatAnswerHist, StatDaily, StatDailyUnit, StatFact, StatMonthly, StatMonthlyPlace, StatMonthlyUnit, StatUnitName,
 )
-from feedback.services.database import dialect_insert, on_postgresql
+from feedback.services.database import SHAPE_ROWS, BoundWrite, on_postgresql, per_shape, rows_insert, rows_params
 from feedback.services.statistics.facts import facts_of
 from feedback.services.statistics.values import Fact, FactKind
 
@@ -120,7 +121,50 @@ def _rollup_row(rollup: Rollup, row: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def rollup_writes(signed: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[Executable], list[Executable]]:
+@per_shape
+def _rollup_upsert(count: int, rollup: Rollup, columns: tuple[str, ...], _postgres: bool) -> Insert:
+    """The upsert adding ``count`` rows (``columns``) to ``rollup``, built once per shape."""
+    table = rollup.model.__table__
+    statement = rows_insert(table, columns, count, table.name)
+    return statement.on_conflict_do_update(
+        index_elements=list(rollup.key), set_={c: table.c[c] + statement.excluded[c] for c in SUMMED})
+
+
+@per_shape
+def _histogram_upsert(count: int, columns: tuple[str, ...], _postgres: bool) -> Insert:
+    """The upsert adding ``count`` rows (``columns``) to the answers' histogram, built once per shape."""
+    table: Any = StatAnswerHist.__table__
+    statement = rows_insert(table, columns, count, table.name)
+    return statement.on_conflict_do_update(
+        index_elements=list(HISTOGRAM_KEY), set_={"answers": table.c.answers + statement.excluded.answers})
+
+
+@per_shape
+def _facts_insert(count: int, columns: tuple[str, ...], _postgres: bool) -> Insert:
+    """The INSERT of ``count`` new facts (``columns``), built once per shape."""
+    return rows_insert(StatFact.__table__, columns, count, "stat_fact")
+
+
+def facts_insert(facts: Sequence[Fact]) -> BoundWrite:
+    """Storing ``facts`` (at least one): one INSERT."""
+    rows = [fact_row(f) for f in facts]
+    columns = tuple(rows[0])
+    return BoundWrite(_facts_insert(len(rows), columns, on_postgresql()), rows_params("stat_fact", columns, rows),
+                      kept=len(rows) <= SHAPE_ROWS)
+
+
+@per_shape
+def _names_upsert(count: int, _postgres: bool) -> Insert:
+    table: Any = StatUnitName.__table__
+    statement = rows_insert(table, NAME_COLUMNS, count, table.name)
+    return statement.on_conflict_do_update(
+        index_elements=["unit_id", "day"],
+        set_={"at": statement.excluded.at, "code": statement.excluded.code, "name": statement.excluded.name},
+        where=table.c.at <= statement.excluded.at,
+    )
+
+
+def rollup_writes(signed: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[BoundWrite], list[Executable]]:
     """What adding each (sign, fact row) to the daily and monthly rollups takes: one multi-row
     upsert per rollup table (``ROLLUPS`` order, rows in one sorted order: one lock order for
     every writer), and the deletes of the rows a negative delta may have left at zero (to run
@@ -138,7 +182,7 @@ def rollup_writes(signed: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[Ex
             for name, value in added.items():
                 sums[name] += sign * value
             sums[CHANGES] += changes
-    upserts: list[Executable] = []
+    upserts: list[BoundWrite] = []
     deletes: list[Executable] = []
     for rollup, rows in zip(ROLLUPS, targets):
         table = rollup.model.__table__
@@ -147,11 +191,9 @@ def rollup_writes(signed: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[Ex
                    if any(values[c] for c in SUMMED)]  # one lock order
         if not changed:
             continue
-        statement = dialect_insert(table).values(changed)
-        upserts.append(statement.on_conflict_do_update(
-            index_elements=list(rollup.key),
-            set_={c: table.c[c] + statement.excluded[c] for c in SUMMED},
-        ))
+        columns = tuple(changed[0])
+        upserts.append(BoundWrite(_rollup_upsert(len(changed), rollup, columns, on_postgresql()),
+                                  rows_params(table.name, columns, changed), kept=len(changed) <= SHAPE_ROWS))
         for values in changed:
             if any(values[c] < 0 for c in COUNTS):
                 deletes.append(delete(table).where(
@@ -161,9 +203,10 @@ def rollup_writes(signed: Iterable[tuple[int, dict[str, Any]]]) -> tuple[list[Ex
     if changed_buckets:
         table = StatAnswerHist.__table__
         assert isinstance(table, Table)
-        statement = dialect_insert(table).values(changed_buckets)
-        upserts.append(statement.on_conflict_do_update(
-            index_elements=list(HISTOGRAM_KEY), set_={"answers": table.c.answers + statement.excluded.answers}))
+        columns = tuple(changed_buckets[0])
+        upserts.append(BoundWrite(_histogram_upsert(len(changed_buckets), columns, on_postgresql()),
+                                  rows_params(table.name, columns, changed_buckets),
+                                  kept=len(changed_buckets) <= SHAPE_ROWS))
         for values in changed_buckets:
             if values["answers"] < 0:
                 deletes.append(delete(table).where(*(table.c[k] == values[k] for k in HISTOGRAM_KEY),
@@ -179,7 +222,10 @@ def apply_deltas(session: Session, signed: Iterable[tuple[int, dict[str, Any]]])
         session.execute(statement)
 
 
-def name_writes(facts: Iterable[Fact]) -> list[Executable]:
+NAME_COLUMNS = ("unit_id", "day", "at", "code", "name")
+
+
+def name_writes(facts: Iterable[Fact]) -> list[BoundWrite]:
     """Keeping each unit's code and name of its latest fact per day: one multi-row upsert (none
     when there is no fact), which leaves a later stored name alone."""
     latest: dict[tuple[int, date], Fact] = {}
@@ -189,16 +235,10 @@ def name_writes(facts: Iterable[Fact]) -> list[Executable]:
             latest[key] = fact
     if not latest:
         return []
-    table = StatUnitName.__table__
-    assert isinstance(table, Table)
-    statement = dialect_insert(table).values([
-        {"unit_id": unit_id, "day": day, "at": fact.at, "code": fact.unit_code, "name": fact.unit_name}
-        for (unit_id, day), fact in sorted(latest.items())])
-    return [statement.on_conflict_do_update(
-        index_elements=["unit_id", "day"],
-        set_={"at": statement.excluded.at, "code": statement.excluded.code, "name": statement.excluded.name},
-        where=table.c.at <= statement.excluded.at,
-    )]
+    rows = [{"unit_id": unit_id, "day": day, "at": fact.at, "code": fact.unit_code, "name": fact.unit_name}
+            for (unit_id, day), fact in sorted(latest.items())]
+    return [BoundWrite(_names_upsert(len(rows), on_postgresql()), rows_params("stat_unit_name", NAME_COLUMNS, rows),
+                       kept=len(rows) <= SHAPE_ROWS)]
 
 
 def remember_names(session: Session, facts: Iterable[Fact]) -> None:
@@ -206,29 +246,45 @@ def remember_names(session: Session, facts: Iterable[Fact]) -> None:
     execute_together(session, name_writes(facts))
 
 
-def execute_together(session: Session, writes: Sequence[Executable]) -> None:
+def execute_together(session: Session, writes: Sequence[Executable | BoundWrite]) -> None:
     """Run ``writes`` in order: on PostgreSQL as one statement (the first ones as data-modifying
     WITH clauses of the last: one round trip), elsewhere one after the other. They must touch
-    different tables (in one statement each sees the snapshot from before all of them)."""
+    different tables (in one statement each sees the snapshot from before all of them), and the
+    bind parameters of ``BoundWrite``s must not share names (``rows_insert`` prefixes them with
+    the table's name). Writes built once per shape make a statement built once per shape too."""
     if not writes:
         return
-    if len(writes) > 1 and on_postgresql():
-        last = writes[-1]
-        assert isinstance(last, Insert)  # PostgreSQL's INSERT is one too
-        session.execute(last.add_cte(*(w.cte(f"write_{i}") for i, w in enumerate(writes[:-1]))))  # type: ignore[attr-defined]
+    bound = [w if isinstance(w, BoundWrite) else BoundWrite(w, {}, kept=False) for w in writes]
+    params: dict[str, Any] = {}
+    for write in bound:
+        params.update(write.params)
+    if len(bound) > 1 and on_postgresql():
+        statements = tuple(w.statement for w in bound)
+        session.execute(_kept_together(statements) if all(w.kept for w in bound) else _together(statements), params)
         return
-    for statement in writes:
-        session.execute(statement)
+    for write in bound:
+        session.execute(write.statement, write.params)
 
 
-def new_fact_writes(facts: Sequence[Fact]) -> list[Executable]:
+def _together(statements: tuple[Executable, ...]) -> Executable:
+    """``statements`` as one: the last with the others as its data-modifying WITH clauses."""
+    last = statements[-1]
+    assert isinstance(last, Insert)  # PostgreSQL's INSERT is one too
+    return last.add_cte(*(w.cte(f"write_{i}") for i, w in enumerate(statements[:-1])))  # type: ignore[attr-defined]
+
+
+# The combination of statements kept per shape is kept too (they live as long as the process).
+_kept_together = lru_cache(maxsize=128)(_together)
+
+
+def new_fact_writes(facts: Sequence[Fact]) -> list[BoundWrite]:
     """The writes that store ``facts``, none of which is stored yet, and add them to the rollups:
     the facts' INSERT, the units' names, one upsert per rollup (what ``refresh_items`` writes for
     the facts it adds); [] for no fact. For ``execute_together``."""
     if not facts:
         return []
     upserts, _deletes = rollup_writes((1, fact_row(f)) for f in facts)  # adding leaves no row at zero
-    return [insert(StatFact).values([fact_row(f) for f in facts]), *name_writes(facts), *upserts]
+    return [facts_insert(facts), *name_writes(facts), *upserts]
 
 
 def refresh_items(session: Session, feedback_ids: Sequence[int]) -> int:
@@ -259,9 +315,9 @@ def refresh_items(session: Session, feedback_ids: Sequence[int]) -> int:
         return 0
     if gone:
         session.execute(delete(StatFact).where(StatFact.id.in_(gone)))
-    writes: list[Executable] = []
+    writes: list[BoundWrite] = []
     if added:
-        writes.append(insert(StatFact).values([fact_row(f) for f in added]))
+        writes.append(facts_insert(added))
         writes.extend(name_writes(added))
     upserts, deletes = rollup_writes(signed)
     execute_together(session, writes + upserts)
