@@ -7,7 +7,9 @@ It makes the database (migrations and the demo directory; ``--reuse`` keeps an e
 warms up, then times ``--n`` POSTs of each kind and prints the mean time per request and the SQL
 statements each one sends (with the statements of the last request). ``--profile form|open311``
 prints the cProfile of that loop (top functions by cumulative time) and keeps it in
-``/tmp/profile_post_<kind>.prof``. It drops the database at the
+``/tmp/profile_post_<kind>.prof``; with ``--cpu-profile`` it counts this process's CPU time
+instead of the wall clock (on a loaded machine the waits for a core otherwise land on whatever
+happened to block). The form is posted as ``bench/post.lua`` posts it (one multipart boundary). It drops the database at the
 end unless ``--keep``, and flushes its Redis database.
 """
 
