@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFError
 
 from feedback.domain.status import Channel
 from feedback.extensions import limiter
-from feedback.public.forms import SubmitForm
+from feedback.public.forms import PostedSubmission, SubmitForm, posted_submission
 from feedback.public.receipts import (
     SECRET_LINK_WINDOW, forget_resident, held_for_form, hold_for_form, is_spent_form, release_held, remember_receipt,
     remembered_token, sender_id,
@@ -86,7 +86,10 @@ def submit() -> Response:
 
 
 def _submit() -> ResponseReturnValue:
-    form = SubmitForm()
+    # A POST that makes the item never shows the form: its fields are read as the form would hold
+    # them (``posted_submission``) and the form is built only for a page that shows it (issue #11).
+    posted = posted_submission()
+    form: SubmitForm | PostedSubmission = posted if posted is not None else SubmitForm()
     if not form.submission_key.data:
         # Generated when the form is first shown, kept through re-renders: a repeated POST of
         # this form from this session with the same content (double click, reload) lands on the
@@ -97,9 +100,11 @@ def _submit() -> ResponseReturnValue:
     # (``_form_page``): a POST that makes the item only redirects, and building them was half
     # of its time (issue #11).
     if request.method != "POST":  # GET, and HEAD (which Flask routes here too)
-        return _form_page(form)
+        return _form_page(_full(form))
 
-    if not form.validate():  # only the CSRF token can fail here (CSRFProtect checked it already)
+    # Only the CSRF token can fail here (CSRFProtect checked it already); a PostedSubmission is
+    # made only once CSRFProtect has passed the request, when the form's own check passes too.
+    if isinstance(form, SubmitForm) and not form.validate():
         raise CSRFError(_("Biểu mẫu đã hết hạn hoặc không hợp lệ."))
     form_key = str(form.submission_key.data)
     if is_spent_form(form_key):
@@ -108,26 +113,29 @@ def _submit() -> ResponseReturnValue:
         return redirect(url_for("public.submit"), 303)
     files = _read_uploads()
     if request.form.get("step") == VILLAGE_STEP:
-        if not form.commune.data or villages(form.commune.data) is None:
-            form.commune.errors = [_("Hãy chọn xã, phường hoặc đặc khu trước khi chọn thôn, khu phố.")]
-        hold_id = _hold(form, form_key, files) if files else held_for_form(form_key)
-        return _form_page(form, hold_id=hold_id, files_dropped=bool(files) and not hold_id,
-                          village_step=not form.commune.errors)
+        page = _full(form)
+        if not page.commune.data or villages(page.commune.data) is None:
+            page.commune.errors = [_("Hãy chọn xã, phường hoặc đặc khu trước khi chọn thôn, khu phố.")]
+        hold_id = _hold(page, form_key, files) if files else held_for_form(form_key)
+        return _form_page(page, hold_id=hold_id, files_dropped=bool(files) and not hold_id,
+                          village_step=not page.commune.errors)
     if not files and (hold_id := held_for_form(form_key)):
         # The files chosen before a re-render; new files chosen now replace them instead.
         reclaimed = reclaim_files(hold_id, upload_dir=Path(current_app.config["UPLOAD_DIR"]))
         if reclaimed is None:
             release_held()
-            form.attachments.errors = [_("Không còn giữ được tệp bạn đã chọn trước đó (quá lâu): hãy chọn lại tệp.")]
-            return _form_page(form), 422
+            page = _full(form)
+            page.attachments.errors = [_("Không còn giữ được tệp bạn đã chọn trước đó (quá lâu): hãy chọn lại tệp.")]
+            return _form_page(page), 422
         files = reclaimed
     now = datetime.now(UTC)
     try:
         receipt = submit_feedback(_submission(form, files, sender), now=now)
     except SubmissionInvalid as invalid:
-        form.attach_errors(invalid.errors)
-        hold_id = _hold(form, form_key, files) if files and "attachments" not in invalid.errors else None
-        return _form_page(form, hold_id=hold_id, files_dropped=bool(files) and not hold_id), 422
+        page = _full(form)
+        page.attach_errors(invalid.errors)
+        hold_id = _hold(page, form_key, files) if files and "attachments" not in invalid.errors else None
+        return _form_page(page, hold_id=hold_id, files_dropped=bool(files) and not hold_id), 422
 
     # Post/Redirect/Get. The token travels in the session, never in a URL of this redirect. A
     # repeat (same session, key and content) gets it again only within the item's first minutes.
@@ -136,6 +144,11 @@ def _submit() -> ResponseReturnValue:
     if remembered_token(receipt.code, now=now) is not None:
         return redirect(url_for("public.receipt", code=receipt.code), 303)
     return redirect(url_for("public.track", code=receipt.code), 303)
+
+
+def _full(form: SubmitForm | PostedSubmission) -> SubmitForm:
+    """The form itself, for a page that shows it."""
+    return form.full_form() if isinstance(form, PostedSubmission) else form
 
 
 @bp.get("/submitted/<code>")
@@ -235,7 +248,7 @@ def _read_uploads() -> tuple[Upload, ...]:
     return tuple(files)
 
 
-def _submission(form: SubmitForm, files: tuple[Upload, ...], sender: str) -> Submission:
+def _submission(form: SubmitForm | PostedSubmission, files: tuple[Upload, ...], sender: str) -> Submission:
     return Submission(
         # Raw text; the service refuses anything that is not a Kind value.
         kind=form.kind.data or "",  # type: ignore[arg-type]
