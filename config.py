@@ -135,6 +135,8 @@ class Config:
     BABEL_DEFAULT_LOCALE: str = "vi"
     BABEL_DEFAULT_TIMEZONE: str = "Asia/Ho_Chi_Minh"
     LANGUAGES: tuple[str, ...] = ("vi", "en")
+    # Flask-WTF's switch (tests turn it off); the form POST that builds no form reads it too.
+    WTF_CSRF_ENABLED: bool = True
     WTF_CSRF_TIME_LIMIT: int | None = None
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"

@@ -116,8 +116,8 @@ def test_the_hand_counted_figures_on_the_page_and_in_both_exports(client: FlaskC
     rows = _csv(client, **MARCH_ARGS)
     assert rows == [
         ["Mã đơn vị", "Đơn vị", "Kiến nghị đã gửi", "Đã trả lời", "Trả lời đúng hạn", "Tỷ lệ đúng hạn", "Đang quá hạn"],
-        ["UBND-06652", "UBND Phường Hà Tu", "3", "2", "1", "0.5000", "1"],
         ["UBND-06994", "UBND Đặc khu Vân Đồn", "1", "0", "0", "", "1"],
+        ["UBND-06652", "UBND Phường Hà Tu", "3", "2", "1", "0.5000", "1"],
         ["", "Tổng cộng", "4", "2", "1", "0.5000", "2"],
     ]
 
@@ -129,11 +129,11 @@ def test_the_hand_counted_figures_on_the_page_and_in_both_exports(client: FlaskC
         values = [[cell.value for cell in row] for row in sheet.iter_rows()]
         assert values == [
             rows[0],
-            ["UBND-06652", "UBND Phường Hà Tu", 3, 2, 1, 0.5, 1],
             ["UBND-06994", "UBND Đặc khu Vân Đồn", 1, 0, 0, None, 1],
+            ["UBND-06652", "UBND Phường Hà Tu", 3, 2, 1, 0.5, 1],
             [None, "Tổng cộng", 4, 2, 1, 0.5, 2],
         ]
-        assert sheet["F2"].number_format == "0.0%"
+        assert sheet["F3"].number_format == "0.0%"
 
 
 def test_april_counts_what_happened_in_april(client: FlaskClient, d: Directory) -> None:
