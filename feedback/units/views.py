@@ -245,7 +245,9 @@ def _note(user: User, feedback_id: int, form: TranslatedForms, now: datetime) ->
 def _save(user: User, feedback_id: int, form: TranslatedForms, now: datetime) -> str:
     assert isinstance(form, DraftForm)
     version = form.version.data
-    handling.save_draft(user, feedback_id, _text(form), now=now, files=_uploads(),
+    # The files are read by the service after the user's right: another unit's officer posting a
+    # bad file gets 403, not the file's message.
+    handling.save_draft(user, feedback_id, _text(form), now=now, files=_uploads,
                         expected_version=int(version) if version and str(version).isdigit() else None)
     return _("Đã lưu dự thảo câu trả lời.")
 

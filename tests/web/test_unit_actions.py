@@ -549,3 +549,19 @@ def test_the_holding_unit_still_gets_the_message_for_a_missing_reason_or_officer
     after = reload(d.item)
     assert after.status is Status.ASSIGNED and after.assigned_officer_id is None
     assert count_events(d.item, "rejected") == 0 and count_events(d.item, "officer_assigned") == 0
+
+
+def test_a_unit_that_held_the_item_earlier_posting_a_bad_file_is_refused_with_403(app: Flask) -> None:
+    """Proves: the draft's files are read after the user's right, so an officer of the unit that
+    returned the item gets 403 for a hand-made draft with a refused file, as without a file (not
+    the file's 422, which answered before the right was checked); nothing is written."""
+    d = desk()
+    officer = logged_in(app, d.officer.username)
+    post(officer, d.item, "accept")
+    assert post(officer, d.item, "reject", {"reason": "out_of_remit", "explanation": "Việc của phường khác."})[0] == 303
+    assert page(officer, d.item) is not None  # still readable by the unit that held it
+    bad = {"text": "Câu trả lời.", "attachments": (io.BytesIO(b"MZ not a picture"), "virus.exe")}
+    assert post(officer, d.item, "save_draft", bad)[0] == 403
+    assert post(officer, d.item, "save_draft", {"text": "Câu trả lời."})[0] == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0

@@ -9,7 +9,7 @@ double click) publishes once and answers the second call with the same answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -67,19 +67,23 @@ def published_answer(feedback_id: int) -> Answer | None:
 
 
 def save_draft(user: User, feedback_id: int, text: str, *, expected_version: int | None, now: datetime,
-               files: Sequence[uploads.CheckedFile] = ()) -> Answer:
+               files: Sequence[uploads.CheckedFile] | Callable[[], Sequence[uploads.CheckedFile]] = ()) -> Answer:
     """Save the answer's draft of the current cycle (HANDLE, item in progress); commits.
 
     ``expected_version`` is the version the user started from (None: a new draft). When it is
     not the stored one, DraftConflict (with ``text``) and nothing is written. A submitted draft
     is locked (WrongStatus) until the head returns it. Text 1..20,000 characters (InvalidInput).
-    ``files`` (checked by ``uploads.check_upload``) are attached to the answer. The saver
+    ``files`` (checked by ``uploads.check_upload``) are attached to the answer; given as a
+    function, it is called only once the user's right and the item's status are checked, so that a
+    file the check refuses (InvalidInput) never answers a user who may not save. The saver
     becomes the draft's author. Writes an internal "answer_drafted" event.
     """
     try:
         item = locked_item(feedback_id)
         actor = require(user, Action.HANDLE, item)
         require_status(item, {Status.IN_PROGRESS})
+        if callable(files):
+            files = files()
         text = text_or_refuse(text, ANSWER_MAX_CHARS, what=_("câu trả lời"))
         answer = current_answer(item)
         if answer is None or answer.status is DraftStatus.PUBLISHED:  # first cycle, or reopened
