@@ -36,12 +36,14 @@ from feedback.domain.text import name_key
 from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
 from feedback.monitor.cells import figure_cell_writer, figure_row_writer
+from feedback.monitor.chart_rows import satisfaction_rows_writer
 from feedback.services import monitoring
 from feedback.services.access import viewer_for
 from feedback.services.statistics import Figures
 from feedback.web.args import ExplainedBadRequest, id_or_none, page_number, past_the_end, path_id
 from feedback.web.files import file_response
 from feedback.web.labels import clock_label, status_label
+from feedback.web.numbers import percent_writer
 
 bp = Blueprint("monitor", __name__)
 
@@ -255,6 +257,9 @@ def _page(template: str, status: int = 200, **context: object) -> Response:
     context.setdefault("drill_url", drill_url)
     context.setdefault("figure_cell", figure_cell_writer(drill_url))
     context.setdefault("figure_row", figure_row_writer(drill_url))
+    percent = percent_writer()
+    context.setdefault("percent", percent)
+    context.setdefault("satisfaction_rows", satisfaction_rows_writer(percent))
     return _no_store(make_response(render_template(template, **context), status))
 
 
