@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -58,14 +59,22 @@ FORMATS = ("csv", "xlsx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# The names of the periods and groupings, translated when shown: a page names them a dozen times
+# (the form's choices, the headings), and translating every name at each call cost 70 lookups.
+_PERIOD_LABELS = {"this_month": _l("Tháng này"), "last_month": _l("Tháng trước"), "this_quarter": _l("Quý này"),
+                  "this_year": _l("Năm nay"), "custom": _l("Tùy chọn")}
+_GROUP_LABELS = {"unit": _l("Đơn vị"), "commune": _l("Xã, phường"), "village": _l("Thôn, tổ dân phố"),
+                 "topic": _l("Lĩnh vực"), "kind": _l("Loại ý kiến"), "month": _l("Tháng")}
+
+
 def period_label(name: str) -> str:
-    return {"this_month": _("Tháng này"), "last_month": _("Tháng trước"), "this_quarter": _("Quý này"),
-            "this_year": _("Năm nay"), "custom": _("Tùy chọn")}.get(name, name)
+    label = _PERIOD_LABELS.get(name)
+    return name if label is None else str(label)
 
 
 def group_label(name: str) -> str:
-    return {"unit": _("Đơn vị"), "commune": _("Xã, phường"), "village": _("Thôn, tổ dân phố"),
-            "topic": _("Lĩnh vực"), "kind": _("Loại ý kiến"), "month": _("Tháng")}.get(name, name)
+    label = _GROUP_LABELS.get(name)
+    return name if label is None else str(label)
 
 
 def range_message(problem: RangeProblem) -> str:

@@ -2,7 +2,8 @@
 second page, a refused range, the public /units by named period) in Vietnamese and English,
 written one file a page into ``out``, to diff main's pages against this branch's byte for byte.
 The CSRF token of the logout form (a new one per session) is masked; the XLSX files (zip
-timestamps) are left out.
+timestamps) are left out. The clock is the generator's NOW on every page (the dashboard's seam,
+and the public pages' ``datetime``), so that nothing falls overdue between two captures.
 
     python capture.py <tree> <database url> <out dir>
 """
@@ -13,6 +14,17 @@ sys.path.insert(0, root)
 from bench import stats as b, pages
 assert pages.__file__.startswith(root), pages.__file__
 import feedback.monitor.views as mv
+import feedback.public.scoreboard_views as sv
+from datetime import datetime
+
+
+class _Fixed(datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return b.NOW
+
+
+sv.datetime = _Fixed
 out.mkdir(parents=True, exist_ok=True)
 app = b._app(url)
 mv.now_utc = lambda: b.NOW
