@@ -81,14 +81,29 @@ def percent_writer() -> Callable[[float | None], Markup]:
     return written
 
 
-def figure_cells(columns: Sequence[Any], row: Any) -> Markup:
-    """The ``<td>`` of every column of ``row`` as ``macros/figures.html``'s ``unit_table`` wrote
-    them: the figure (``number_writer``), or "—" with its reason when it has no denominator."""
+def rate_text(fraction: float | None) -> str:
+    """A bare rate as ``percent_text`` writes it, or "—" when it has no denominator (None): the
+    public ranking's rates, three a unit (a macro call each cost more than the figure)."""
+    return "—" if fraction is None else percent_text(fraction)
+
+
+def figure_cells_writer() -> Callable[[Sequence[Any], Any], Markup]:
+    """``figure_cells(columns, row)``: the ``<td>`` of every column of ``row`` as
+    ``macros/figures.html``'s ``unit_table`` wrote them: the figure (``number_writer``), or "—"
+    with its reason when it has no denominator. One writer a table: the locale and the reason
+    are read once, not once a row."""
     shown = number_writer(html=True)
     none = f'<span class="no-figure" title="{escape(_("Chưa có số liệu để tính"))}">—</span>'
-    cells = []
-    for column in columns:
-        value = column.cell(row)
-        text = none if value is None else shown(value)
-        cells.append(f'<td class="number" data-figure="{escape(column.key)}">{text}</td>')
-    return Markup("".join(cells))
+    opening: dict[str, str] = {}
+
+    def figure_cells(columns: Sequence[Any], row: Any) -> Markup:
+        cells = []
+        for column in columns:
+            start = opening.get(column.key)
+            if start is None:
+                start = opening[column.key] = f'<td class="number" data-figure="{escape(column.key)}">'
+            value = column.cell(row)
+            cells.append(f"{start}{none if value is None else shown(value)}</td>")
+        return Markup("".join(cells))
+
+    return figure_cells

@@ -1,7 +1,8 @@
 """The dashboard's pieces written in Python against the Jinja they replace (the oracles, kept
-here as they were in ``monitor/_filters.html`` and ``monitor/_charts.html``), in both languages:
-the ``percent`` macro (``percent_writer``), the satisfaction chart's rows (``satisfaction_rows``)
-and the figures escaped as they are written (``number_writer(html=True)``)."""
+here as they were in ``monitor/_filters.html``, ``monitor/_charts.html`` and
+``macros/figures.html``), in both languages: the ``percent`` macro (``percent_writer``), the
+satisfaction chart's rows (``satisfaction_rows``), the public ranking's ``rate`` macro
+(``rate_text``) and the figures escaped as they are written (``number_writer(html=True)``)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,18 @@ from markupsafe import escape
 from feedback.domain.charts import interval_chart
 from feedback.monitor.chart_rows import satisfaction_rows_writer
 from feedback.services.monitoring import Rate
-from feedback.web.numbers import number_writer, percent_text, percent_writer
+from feedback.web.numbers import number_writer, percent_text, percent_writer, rate_text
 
 LANGUAGES = ["vi", "en"]
 
 # ``monitor/_filters.html``'s ``percent`` macro before ``percent_writer``.
 PERCENT_MACRO = """{% macro percent(value) -%}
 {% if value is none %}<span title="{{ _('Chưa có số liệu để tính') }}">—</span>{% else %}{{ percent_text(value) }}{% endif %}
+{%- endmacro %}"""
+
+# ``macros/figures.html``'s ``rate`` macro before ``rate_text``.
+RATE_MACRO = """{% macro rate(value) -%}
+{%- if value is none -%}—{%- else -%}{{ percent_text(value) }}{%- endif -%}
 {%- endmacro %}"""
 
 # ``monitor/_charts.html``'s loop over the satisfaction chart's rows before ``satisfaction_rows``,
@@ -66,6 +72,21 @@ def test_percent_writer_is_the_percent_macro(app: Flask, language: str) -> None:
         percent = percent_writer()
         for value in values:
             assert str(percent(value)) == macro.render(value=value), value
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_rate_text_is_the_rate_macro(app: Flask, language: str) -> None:
+    """Proves: ``rate(value)`` (the public ranking's rates) writes what the ``rate`` macro wrote,
+    in a template as on /units: "—" for None, the percentage otherwise."""
+    macro = app.jinja_env.from_string(RATE_MACRO + "[{{ rate(value) }}]")
+    written = app.jinja_env.from_string("[{{ rate(value) }}]")
+    chance = random.Random(5)
+    values: list[float | None] = [None, 0.0, 1.0, 0.0005, 0.15]
+    values += [chance.randint(0, n) / n for n in (chance.randint(1, 5000) for _ in range(2000))]
+    with app.test_request_context("/units"), force_locale(language):
+        assert written.render(value=None) == "[—]" and rate_text(None) == "—"
+        for value in values:
+            assert written.render(value=value) == macro.render(value=value), value
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
