@@ -51,8 +51,9 @@ def figure_row_writer(drill_url: DrillUrl) -> FigureRow:
     each column's opening tag escaped once a page and each drill-down link once a row (several
     columns link to the same items: the on-time count and rate, the ratings and their rate)."""
     no_data = f'<span title="{escape(_("Chưa có số liệu để tính"))}">—</span>'
-    shown = number_writer()
+    shown = number_writer(html=True)
     opening: dict[str, str] = {}
+    rate = monitoring.Rate
 
     def figure_row(columns: tuple[monitoring.Column, ...], row: Figures, by: str | None, key: str | None) -> Markup:
         links: dict[str, str] = {}
@@ -65,15 +66,14 @@ def figure_row_writer(drill_url: DrillUrl) -> FigureRow:
             if value is None:
                 cells.append(f"{start}{no_data}</td>")
                 continue
-            number = value.value if isinstance(value, monitoring.Rate) else value
-            text = escape(shown(value))
-            if column.drill and number != 0:
-                href = links.get(column.drill)
+            drill = column.drill
+            if drill and (value.value if type(value) is rate else value) != 0:
+                href = links.get(drill)
                 if href is None:
-                    href = links[column.drill] = str(escape(drill_url(column.drill, by, key)))
-                cells.append(f'{start}<a href="{href}">{text}</a></td>')
+                    href = links[drill] = str(escape(drill_url(drill, by, key)))
+                cells.append(f'{start}<a href="{href}">{shown(value)}</a></td>')
             else:
-                cells.append(f"{start}{text}</td>")
+                cells.append(f"{start}{shown(value)}</td>")
         return Markup("".join(cells))
 
     return figure_row

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -36,12 +37,14 @@ from feedback.domain.text import name_key
 from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
 from feedback.monitor.cells import figure_cell_writer, figure_row_writer
+from feedback.monitor.chart_rows import satisfaction_rows_writer
 from feedback.services import monitoring
 from feedback.services.access import viewer_for
 from feedback.services.statistics import Figures
 from feedback.web.args import ExplainedBadRequest, id_or_none, page_number, past_the_end, path_id
 from feedback.web.files import file_response
 from feedback.web.labels import clock_label, status_label
+from feedback.web.numbers import percent_writer
 
 bp = Blueprint("monitor", __name__)
 
@@ -56,14 +59,22 @@ FORMATS = ("csv", "xlsx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# The names of the periods and groupings, translated when shown: a page names them a dozen times
+# (the form's choices, the headings), and translating every name at each call cost 70 lookups.
+_PERIOD_LABELS = {"this_month": _l("Tháng này"), "last_month": _l("Tháng trước"), "this_quarter": _l("Quý này"),
+                  "this_year": _l("Năm nay"), "custom": _l("Tùy chọn")}
+_GROUP_LABELS = {"unit": _l("Đơn vị"), "commune": _l("Xã, phường"), "village": _l("Thôn, tổ dân phố"),
+                 "topic": _l("Lĩnh vực"), "kind": _l("Loại ý kiến"), "month": _l("Tháng")}
+
+
 def period_label(name: str) -> str:
-    return {"this_month": _("Tháng này"), "last_month": _("Tháng trước"), "this_quarter": _("Quý này"),
-            "this_year": _("Năm nay"), "custom": _("Tùy chọn")}.get(name, name)
+    label = _PERIOD_LABELS.get(name)
+    return name if label is None else str(label)
 
 
 def group_label(name: str) -> str:
-    return {"unit": _("Đơn vị"), "commune": _("Xã, phường"), "village": _("Thôn, tổ dân phố"),
-            "topic": _("Lĩnh vực"), "kind": _("Loại ý kiến"), "month": _("Tháng")}.get(name, name)
+    label = _GROUP_LABELS.get(name)
+    return name if label is None else str(label)
 
 
 def range_message(problem: RangeProblem) -> str:
@@ -255,6 +266,9 @@ def _page(template: str, status: int = 200, **context: object) -> Response:
     context.setdefault("drill_url", drill_url)
     context.setdefault("figure_cell", figure_cell_writer(drill_url))
     context.setdefault("figure_row", figure_row_writer(drill_url))
+    percent = percent_writer()
+    context.setdefault("percent", percent)
+    context.setdefault("satisfaction_rows", satisfaction_rows_writer(percent))
     return _no_store(make_response(render_template(template, **context), status))
 
 

@@ -19,27 +19,32 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-_SYMBOLS: dict[str, tuple[dict[int, str], str]] = {}
+_SYMBOLS: dict[tuple[str, bool], tuple[dict[int, str], str]] = {}
 
 
-def _symbols() -> tuple[dict[int, str], str]:
+def _symbols(*, html: bool = False) -> tuple[dict[int, str], str]:
     """The translation of "," and "." to the locale's group and decimal symbols, and its percent
-    sign as Babel places it, read once per locale."""
+    sign as Babel places it, read once per locale; with ``html``, each escaped for HTML."""
     locale = get_locale()
     name = str(locale)
-    found = _SYMBOLS.get(name)
+    found = _SYMBOLS.get((name, html))
     if found is None:
-        table = str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
+        symbols = {",": get_group_symbol(locale), ".": get_decimal_symbol(locale)}
         percent = format_percent(0, "0%", locale=locale).replace("0", "")  # Babel names no getter for it
-        found = _SYMBOLS[name] = (table, percent)
+        if html:
+            symbols = {char: str(escape(symbol)) for char, symbol in symbols.items()}
+            percent = str(escape(percent))
+        found = _SYMBOLS[(name, html)] = (str.maketrans(symbols), percent)
     return found
 
 
-def number_writer() -> Callable[[object], str]:
+def number_writer(*, html: bool = False) -> Callable[[object], str]:
     """``shown(value)``: a rate (an object with ``value``, a fraction) as a percentage with one
     decimal, a float with one decimal, an int with group separators ("75,0%", "9,3", "12.345" in
-    Vietnamese)."""
-    symbols, percent = _symbols()
+    Vietnamese). With ``html``, the text escaped for HTML (``str(escape(text))``), the locale's
+    symbols escaped once rather than every figure (digits and "-" need none): a table of figures
+    writes one a cell."""
+    symbols, percent = _symbols(html=html)
 
     def shown(value: object) -> str:
         if isinstance(value, float):
@@ -49,7 +54,7 @@ def number_writer() -> Callable[[object], str]:
         rate = getattr(value, "value", None)  # a rate (monitoring.Rate): a fraction
         if isinstance(rate, float | int):
             return format(Decimal(str(rate)).scaleb(2), ",.1f").translate(symbols) + percent
-        return str(value)
+        return str(escape(value)) if html else str(value)
 
     return shown
 
@@ -60,14 +65,45 @@ def percent_text(fraction: float) -> str:
     return format(Decimal(str(fraction)).scaleb(2), ",.1f").translate(symbols) + percent
 
 
-def figure_cells(columns: Sequence[Any], row: Any) -> Markup:
-    """The ``<td>`` of every column of ``row`` as ``macros/figures.html``'s ``unit_table`` wrote
-    them: the figure (``number_writer``), or "—" with its reason when it has no denominator."""
-    shown = number_writer()
+def percent_writer() -> Callable[[float | None], Markup]:
+    """``percent(fraction)``: a rate as ``percent_text`` writes it, or "—" with its reason as a
+    title when it has no denominator (None), as the dashboard's ``percent`` macro wrote it. A
+    Python call, the locale read once a page: the province's dashboard writes about 460 of them
+    (its ranking, its chart's titles, its trend), and a macro call each cost more than the figure."""
+    symbols, percent = _symbols(html=True)
+    no_data = Markup(f'<span title="{escape(_("Chưa có số liệu để tính"))}">—</span>')
+
+    def written(fraction: float | None) -> Markup:
+        if fraction is None:
+            return no_data
+        return Markup(format(Decimal(str(fraction)).scaleb(2), ",.1f").translate(symbols) + percent)
+
+    return written
+
+
+def rate_text(fraction: float | None) -> str:
+    """A bare rate as ``percent_text`` writes it, or "—" when it has no denominator (None): the
+    public ranking's rates, three a unit (a macro call each cost more than the figure)."""
+    return "—" if fraction is None else percent_text(fraction)
+
+
+def figure_cells_writer() -> Callable[[Sequence[Any], Any], Markup]:
+    """``figure_cells(columns, row)``: the ``<td>`` of every column of ``row`` as
+    ``macros/figures.html``'s ``unit_table`` wrote them: the figure (``number_writer``), or "—"
+    with its reason when it has no denominator. One writer a table: the locale and the reason
+    are read once, not once a row."""
+    shown = number_writer(html=True)
     none = f'<span class="no-figure" title="{escape(_("Chưa có số liệu để tính"))}">—</span>'
-    cells = []
-    for column in columns:
-        value = column.cell(row)
-        text = none if value is None else str(escape(shown(value)))
-        cells.append(f'<td class="number" data-figure="{escape(column.key)}">{text}</td>')
-    return Markup("".join(cells))
+    opening: dict[str, str] = {}
+
+    def figure_cells(columns: Sequence[Any], row: Any) -> Markup:
+        cells = []
+        for column in columns:
+            start = opening.get(column.key)
+            if start is None:
+                start = opening[column.key] = f'<td class="number" data-figure="{escape(column.key)}">'
+            value = column.cell(row)
+            cells.append(f"{start}{none if value is None else shown(value)}</td>")
+        return Markup("".join(cells))
+
+    return figure_cells

@@ -13,7 +13,7 @@ from feedback.services.monitoring import FIGURE_COLUMNS, Rate
 from feedback.services.statistics import Figures
 
 # ``macros/figures.html``'s cells of a unit's row as its macro wrote them with Babel, before
-# ``figure_cells`` and ``percent_text``.
+# ``figure_cells_writer`` and ``percent_text``.
 MACRO_ROW = """{% macro figure(cell) -%}
 {%- if cell is none -%}<span class="no-figure" title="{{ _('Chưa có số liệu để tính') }}">—</span>
 {%- elif cell.value is defined -%}{{ cell.value|percentformat('#,##0.0%') }}
@@ -38,13 +38,16 @@ ROWS = [
 
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_a_units_row_is_the_macros_cell_for_cell(app: Flask, language: str) -> None:
-    """Proves: the public tables' cells (``figure_cells``: /units, the Front's monthly report)
+    """Proves: the public tables' cells (``figure_cells_writer``: /units, the Front's monthly report)
     are the macro's, character for character: counts with group separators, rates and medians
     with one decimal rounded as Babel rounds (3 of 2,000 is 0,2%), "—" with its translated
     reason for a figure without a denominator."""
+    from feedback.web.numbers import figure_cells_writer
+
+    assert app.jinja_env.globals["figure_cells_writer"] is figure_cells_writer
     macro = app.jinja_env.from_string(MACRO_ROW)
-    cells = app.jinja_env.globals["figure_cells"]
     with app.test_request_context("/units"), force_locale(language):
+        cells = figure_cells_writer()
         for row in ROWS:
             assert str(cells(FIGURE_COLUMNS, row)) == macro.render(columns=FIGURE_COLUMNS, row=row), row.key
 
