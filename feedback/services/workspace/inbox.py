@@ -49,6 +49,7 @@ from sqlalchemy.orm import QueryableAttribute, joinedload
 from feedback.domain.access import Role, Viewer, visibility
 from feedback.domain.calendar import CalendarNotCovered, WorkCalendar, end_of_local_day, local_date
 from feedback.domain.lateness import Distance, distance
+from feedback.domain.paths import ids_of
 from feedback.domain.status import Kind, Origin, Status
 from feedback.domain.text import NameKey, fold, name_key, place_key
 from feedback.extensions import db
@@ -574,7 +575,8 @@ def _localities(by_locality: Counter[int]) -> tuple[tuple[Option, ...], tuple[Op
     """Counts per commune and per village from counts per item locality (the commune is the
     second id of a locality's path, the village the third)."""
     ids = [i for i in by_locality if isinstance(i, int)]
-    paths = {loc.id: loc.ancestor_ids() for loc in db.session.scalars(select(Locality).where(Locality.id.in_(ids)))}
+    paths = {row.id: ids_of(row.path) for row in db.session.execute(select(Locality.id, Locality.path)
+                                                                     .where(Locality.id.in_(ids)))}
     commune_counts: Counter[int] = Counter()
     village_counts: Counter[int] = Counter()
     for locality_id, path in paths.items():
