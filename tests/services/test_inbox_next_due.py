@@ -129,6 +129,9 @@ def _assert_inbox_is_the_recount(p: Play, now: datetime) -> int:
         assert counts.due_soon == len({i.id for i in items} & soon)
         units = inbox(viewer, InboxFilters(), page=1, per_page=3, now=now).units
         assert [(int(o.value), o.count) for o in units] == [(unit_id, len(items))]
+        # A filtered page (counted over the items it selects) reads the units' open items kept too.
+        units = inbox(viewer, InboxFilters(due_soon=True), page=1, per_page=3, now=now).units
+        assert [(int(o.value), o.count) for o in units] == [(unit_id, len(items))]
         # Narrowed to the overdue items (counted from their rows, in Python): every count is the
         # recount's, the statuses of the unit's history included.
         late_held = list(db.session.scalars(sa.select(Feedback).where(
