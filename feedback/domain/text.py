@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Đ/đ (U+0110/U+0111) have no Unicode decomposition, so NFD leaves them alone. The Icelandic
 # eth Ð/ð (U+00D0/U+00F0) looks identical to Đ and is often typed for it by mistake.
@@ -36,6 +37,9 @@ _NUMBER = re.compile(r"(\d+)")
 type NameKey = tuple[tuple[str | int, ...], tuple[int, ...], tuple[int, ...], str]
 
 
+# Cached: every list of names sorts by it on every request (the admin list's 118 units, the inbox's
+# places and topics), and it is a pure function of the name (a unit's name is one of a few thousand).
+@lru_cache(maxsize=8192)
 def name_key(name: str) -> NameKey:
     """The sort key of a name as a Vietnamese reader looks it up, the one key of every list of names.
 
