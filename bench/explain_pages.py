@@ -1,8 +1,9 @@
 """The statements of the staff list pages (issue #11 item 2) with what each reads: EXPLAIN (ANALYZE,
 BUFFERS) of every statement one GET sends, and the request's process CPU time.
 
-Against a database kept by ``bench/run.py --parts d --keep`` (read only: it logs in, GETs and
-EXPLAINs; EXPLAIN ANALYZE of a SELECT writes nothing): for each page, one warm-up GET, then
+Against a database kept by ``bench/run.py --parts d --keep`` (it writes only what a login writes,
+as ``bench/profile_inbox.py`` does: the users of the pages asked log in; the list pages and
+EXPLAIN ANALYZE of their SELECTs write nothing): for each page, one warm-up GET, then
 ``--repeat`` GETs timed in process CPU (``time.process_time``: what load does not move), then one
 GET whose statements are captured with their parameters and EXPLAINed on the same connection.
 Per statement it prints its execution time, the shared buffers hit and read, and the plan's
@@ -58,14 +59,16 @@ def main() -> int:
     from feedback.extensions import db
 
     app = create_app(WTF_CSRF_ENABLED=False, SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False)
+    chosen = set(args.pages.split(",")) if args.pages else set(PAGES)
     clients = {}
     for role, (username, password) in LOGINS.items():
+        if not any(PAGES[name][0] == role for name in chosen):
+            continue  # log in only as the users of the pages asked (a login writes its session)
         client = app.test_client()
         response = client.post("/login", data={"username": username, "password": password})
         if response.status_code not in (302, 303):
             raise RuntimeError(f"login of {username} failed: {response.status_code}")
         clients[role] = client
-    chosen = set(args.pages.split(",")) if args.pages else set(PAGES)
     result: dict[str, Any] = {"label": args.label, "code": os.path.dirname(os.path.dirname(feedback.__file__)),
                               "load": os.getloadavg(), "pages": {}}
     print(f"code from {result['code']}, load average {result['load'][0]:.2f}")
