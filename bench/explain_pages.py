@@ -92,14 +92,13 @@ def main() -> int:
             event.listen(db.engine, "before_cursor_execute", record)
             client.get(url)
             event.remove(db.engine, "before_cursor_execute", record)
-            rows = []
+            rows: list[dict[str, Any]] = []
             with db.engine.connect() as conn:
-                raw = conn.connection.dbapi_connection
-                assert raw is not None
+                raw: Any = conn.connection.dbapi_connection  # psycopg's connection
                 for statement, parameters in captured:
                     with raw.cursor() as cursor:
                         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
-                        plan = [line for (line,) in cursor.fetchall()]
+                        plan: list[str] = [line for (line,) in cursor.fetchall()]
                     hit = read = 0
                     for line in plan:  # the first Buffers line is the top node's (its children's included)
                         if line.strip().startswith("Planning"):

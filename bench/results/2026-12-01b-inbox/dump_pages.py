@@ -40,6 +40,7 @@ def main() -> int:
     out: dict[str, Any] = {}
     with app.app_context():
         officer = db.session.scalar(select(User).where(User.username == "canbo.hatu"))
+        assert officer is not None, "the demo officer canbo.hatu (bench/run.py loads the demo)"
         viewer = viewer_for(officer)
         cases = {"no filter": InboxFilters(), "in progress": InboxFilters(status=Status.IN_PROGRESS),
                  "assigned": InboxFilters(status=Status.ASSIGNED), "closed": InboxFilters(status=Status.CLOSED),
@@ -49,15 +50,15 @@ def main() -> int:
                  "overdue report": InboxFilters(overdue=True, kind=Kind.REPORT)}
         for name, filters in cases.items():
             for number in (1, 3, 40):
-                page = inbox(viewer, filters, page=number, per_page=25, now=now)
-                out[f"inbox {name} page {number}"] = dataclasses.asdict(page)
+                out[f"inbox {name} page {number}"] = dataclasses.asdict(
+                    inbox(viewer, filters, page=number, per_page=25, now=now))
         admin = Viewer(grants=(Grant(Role.ADMIN),))
         for status in (None, Status.IN_PROGRESS, Status.ASSIGNED):
             for unit_id in (None, officer.memberships[0].unit_id if officer.memberships else None):
                 for number in (1, 2, 401):
-                    page = list_items(viewer=admin, status=status, unit_id=unit_id, overdue_only=True, page=number,
-                                      now=now, per_page=25)
-                    out[f"admin overdue {status} {unit_id} page {number}"] = dataclasses.asdict(page)
+                    out[f"admin overdue {status} {unit_id} page {number}"] = dataclasses.asdict(list_items(
+                        viewer=admin, status=status, unit_id=unit_id, overdue_only=True, page=number, now=now,
+                        per_page=25))
     json.dump(out, sys.stdout, default=str, sort_keys=True, indent=0)
     return 0
 
