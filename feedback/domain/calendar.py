@@ -115,13 +115,19 @@ class WorkCalendar:
         """
         if b < a:
             return -self.working_days_between(b, a)
-        count = 0
-        d = a
-        while d < b:
-            d += _ONE_DAY
-            if self.is_working_day(d):
-                count += 1
-        return count
+        if self.years:
+            for year in range((a + _ONE_DAY).year, b.year + 1):
+                if year not in self.years:  # the first date of (a, b] the calendar does not know
+                    raise CalendarNotCovered(max(a + _ONE_DAY, date(year, 1, 1)), self.years)
+        # Counted, not walked day by day (an item overdue for a year is shown with its working days
+        # late on every inbox page): the weekdays of (a, b], less the weekdays off, plus the
+        # weekend days worked; the same answer as asking ``is_working_day`` of each date.
+        weeks, rest = divmod((b - a).days, 7)
+        weekdays = 5 * weeks + sum(1 for i in range(1, rest + 1)
+                                   if (a + timedelta(days=i)).weekday() not in _WEEKEND)
+        off = sum(1 for d in self.days_off if a < d <= b and d.weekday() not in _WEEKEND)
+        worked = sum(1 for d in self.worked_days if a < d <= b and d.weekday() in _WEEKEND)
+        return weekdays - off + worked
 
 
 def vietnam_calendar(

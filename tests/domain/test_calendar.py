@@ -128,6 +128,38 @@ def test_working_days_between_inverts_add_working_days() -> None:
             assert VN.add_working_days(a, VN.working_days_between(a, b)) == b
 
 
+def _walked(calendar: WorkCalendar, a: date, b: date) -> int:
+    """``working_days_between`` as it was: each date of (a, b] asked of ``is_working_day``."""
+    if b < a:
+        return -_walked(calendar, b, a)
+    return sum(1 for i in range(1, (b - a).days + 1) if calendar.is_working_day(a + timedelta(days=i)))
+
+
+def test_working_days_between_is_the_count_of_each_date_asked() -> None:
+    """The counted working days equal the walk over every date: the real calendar with a weekday
+    off and a weekend day worked added, every start of a fortnight and lengths up to 800 days,
+    both ways; and a range leaving the calendar's years raises with its first unknown date."""
+    calendar = vietnam_calendar([2026, 2027, 2028], extra_days_off=[date(2027, 3, 3), date(2027, 3, 6)],
+                                worked_days=[date(2026, 10, 3)])
+    start = date(2026, 1, 1)
+    for first in range(0, 14):
+        a = start + timedelta(days=first)
+        for length in (*range(0, 30), 45, 64, 100, 365, 366, 700, 800):
+            b = a + timedelta(days=length)
+            if b.year > 2028:
+                continue
+            assert calendar.working_days_between(a, b) == _walked(calendar, a, b), (a, b)
+            assert calendar.working_days_between(b, a) == -_walked(calendar, a, b), (b, a)
+    with pytest.raises(CalendarNotCovered) as raised:
+        VN.working_days_between(date(2027, 12, 1), date(2028, 1, 5))
+    assert raised.value.day == date(2028, 1, 1)
+    with pytest.raises(CalendarNotCovered) as raised:
+        VN.working_days_between(date(2025, 12, 30), date(2026, 1, 5))
+    assert raised.value.day == date(2025, 12, 31)
+    assert VN.working_days_between(date(2025, 12, 31), date(2026, 1, 5)) == _walked(VN, date(2025, 12, 31),
+                                                                                     date(2026, 1, 5))
+
+
 def test_next_working_day_on_or_after() -> None:
     assert VN.next_working_day_on_or_after(date(2026, 2, 13)) == date(2026, 2, 13)
     assert VN.next_working_day_on_or_after(date(2026, 2, 14)) == date(2026, 2, 23)

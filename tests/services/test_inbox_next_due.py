@@ -33,6 +33,7 @@ from feedback.services.deadlines.calendar import calendar_for
 from feedback.services.deadlines.overdue_state import rebuild_overdue
 from feedback.services.workspace.inbox import OPEN_STATUSES, InboxFilters, due_soon_limit, inbox
 from tests.conftest import Enqueued
+from tests.services.test_overdue_state import _assert_kept_late_count_is_the_recount
 from tests.services.test_statistics_random import Play, _setup, _submit, act_on_a_live_item
 from tests.sqlite_apps import migrated_sqlite_app
 
@@ -128,6 +129,9 @@ def _assert_inbox_is_the_recount(p: Play, now: datetime) -> int:
         assert counts.overdue == len({i.id for i in items} & overdue)
         assert counts.due_soon == len({i.id for i in items} & soon)
         units = inbox(viewer, InboxFilters(), page=1, per_page=3, now=now).units
+        assert [(int(o.value), o.count) for o in units] == [(unit_id, len(items))]
+        # A filtered page (counted over the items it selects) reads the units' open items kept too.
+        units = inbox(viewer, InboxFilters(due_soon=True), page=1, per_page=3, now=now).units
         assert [(int(o.value), o.count) for o in units] == [(unit_id, len(items))]
         # Narrowed to the overdue items (counted from their rows, in Python): every count is the
         # recount's, the statuses of the unit's history included.
@@ -285,5 +289,9 @@ def test_on_sqlite_the_triggers_keep_the_nearest_clock_and_the_inbox_its_order(
     assert _nearest_kept() == _nearest_recounted()
     assert _counts_kept() == _counts_recounted()
     assert _assert_inbox_is_the_recount(p, p.now) > 0
+    # The admin list's count of overdue items, from the kept counts, in SQLite's dialect.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OverdueItem))
+    for unit_id in p.staff:
+        _assert_kept_late_count_is_the_recount(unit_id)
     _core_changes_are_kept()
     _core_item_changes_are_counted()

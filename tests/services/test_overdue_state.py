@@ -22,6 +22,7 @@ from feedback.models import Deadline, Feedback, Locality, LocalityLevel, Overdue
 from feedback.services import statistics
 from feedback.services.deadlines import (
     compact_overdue_tally,
+    kept_late_count,
     kept_rows,
     kept_rows_recounted,
     overdue_clause,
@@ -31,6 +32,7 @@ from feedback.services.deadlines import (
     tally_recounted,
 )
 from feedback.services.access import viewer_for
+from feedback.services.items import admin_view
 from feedback.services.items.admin_view import list_items
 from feedback.services.statistics import Period, Scope
 from feedback.services.statistics.overdue import (
@@ -104,6 +106,7 @@ def _assert_kept_state_is_exact(p: Play, now: datetime) -> None:
         if not page.items:
             break
     assert listed == expected
+    _assert_kept_late_count_is_the_recount(d.ubnd_ha_tu.id)
     # One unit's held overdue items, in the admin list and in its inbox (with its count).
     unit = d.ubnd_ha_tu
     held = set(db.session.scalars(sa.select(Feedback.code).where(
@@ -119,6 +122,18 @@ def _assert_kept_state_is_exact(p: Play, now: datetime) -> None:
     box = inbox(viewer, InboxFilters(overdue=True), page=1, per_page=100, now=now)
     assert {row.code for row in box.rows} == open_held
     assert box.counts.overdue == len(open_held)
+
+
+def _assert_kept_late_count_is_the_recount(unit_id: int) -> None:
+    """The admin list's count of overdue items from the kept counts (``kept_late_count``) equals
+    the distinct items of the kept rows, per status and holder (every status, any holder, one)."""
+    o = OverdueItem
+    for status in (None, *Status):
+        for holder in (None, unit_id):
+            recounted = set(db.session.scalars(sa.select(o.feedback_id).where(
+                *([o.status == status] if status is not None else []),
+                *([o.current_unit_id == holder] if holder is not None else []))))
+            assert kept_late_count(db.session, status=status, holder=holder) == len(recounted), (status, holder)
 
 
 @pytest.mark.parametrize("seed", [11, 2027])
@@ -160,6 +175,21 @@ def test_kept_overdue_equals_the_recount_through_a_random_mix(db_session: Sessio
     assert rebuild_overdue(db.session) == len(before)
     assert kept_rows(db.session) == before and tally_kept(db.session) == tally
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OverdueTally)) == len(tally)
+    # An overdue item held by no unit (a core UPDATE) is counted from its kept rows: the admin
+    # list's count and pages stay the recount's, and past COUNT_LIMIT they say "more than".
+    item_id = db.session.scalars(sa.select(OverdueItem.feedback_id).order_by(OverdueItem.feedback_id)).first()
+    db.session.execute(sa.update(Feedback).where(Feedback.id == item_id).values(current_unit_id=None))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OverdueItem).where(
+        OverdueItem.current_unit_id.is_(None)))
+    _assert_kept_state_is_exact(p, p.now)
+    overdue = len(_overdue_ids(p.now))
+    assert overdue > 3
+    monkeypatch.setattr(admin_view, "COUNT_LIMIT", overdue - 1)
+    first = list_items(viewer=_admin(), status=None, unit_id=None, overdue_only=True, page=1, now=p.now, per_page=2)
+    assert (first.total, first.total_exact, first.pages) == (overdue - 1, False, -(-(overdue - 1) // 2))
+    monkeypatch.setattr(admin_view, "COUNT_LIMIT", overdue)
+    first = list_items(viewer=_admin(), status=None, unit_id=None, overdue_only=True, page=1, now=p.now, per_page=2)
+    assert (first.total, first.total_exact) == (overdue, True)
 
 
 def test_item_facts_and_clock_changes_are_copied_by_the_triggers(db_session: Session, enqueued: Enqueued) -> None:

@@ -145,6 +145,37 @@ def test_overdue_and_due_soon_filters_and_counts(d: Directory) -> None:
     assert codes(look(officer, due_soon=True)) == [soon.code]
 
 
+def test_due_soon_counts_an_overdue_item_by_its_other_clock(d: Directory) -> None:
+    """Proves the kept pages' "due soon" count (two counts: nearest clock in the range, nearest
+    past with another clock in the range) is the ``due_soon`` filter's: an item overdue by one
+    running clock and due Thursday by another counts, on the inbox, its status tab and the
+    overdue page; one overdue by a paused breached clock (nearest running clock Thursday) counts
+    there too; one overdue with its other clock due Friday does not; a plain one due Thursday
+    counts except on the overdue page."""
+    officer = make_user("canbo", Role.OFFICER, unit=d.ubnd_ha_tu)
+
+    def clock(item: Feedback, due: datetime, sequence: int, **extra: object) -> None:
+        db.session.add(Deadline(feedback_id=item.id, unit_id=d.ubnd_ha_tu.id, clock="resolution", sequence=sequence,
+                                legal_basis="Quy chế", day_type="working", period_days=15,
+                                starts_at=item.received_at, due_at=due, **extra))
+        db.session.flush()
+
+    late_soon = held(d, d.ubnd_ha_tu, due=FRIDAY_BEFORE, status=Status.IN_PROGRESS)
+    clock(late_soon, THURSDAY, 2)
+    paused_soon = held(d, d.ubnd_ha_tu, due=THURSDAY)
+    clock(paused_soon, FRIDAY_BEFORE, 2, breached_at=FRIDAY_BEFORE, paused_at=FRIDAY_BEFORE - timedelta(days=1))
+    late_later = held(d, d.ubnd_ha_tu, due=FRIDAY_BEFORE)
+    clock(late_later, FRIDAY, 2)
+    soon = held(d, d.ubnd_ha_tu, due=THURSDAY)
+    assert set(codes(look(officer, due_soon=True))) == {late_soon.code, paused_soon.code, soon.code}
+    assert look(officer).counts.due_soon == 3
+    assert look(officer, status=Status.IN_PROGRESS).counts.due_soon == 1
+    overdue = look(officer, overdue=True)
+    assert set(codes(overdue)) == {late_soon.code, paused_soon.code, late_later.code}
+    assert (overdue.counts.overdue, overdue.counts.due_soon) == (3, 2)
+    assert set(codes(look(officer, overdue=True, due_soon=True))) == {late_soon.code, paused_soon.code}
+
+
 def test_overdue_items_say_how_late_as_their_clock_counts(d: Directory) -> None:
     """Proves: an item due on Friday and seen on Tuesday is 2 working days late on a working-day
     clock and 4 days late on a calendar-day clock; a running item shows the days left."""

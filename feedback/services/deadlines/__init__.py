@@ -11,6 +11,7 @@ from feedback.services.deadlines.overdue import deadline_is_overdue, overdue_cla
 from feedback.services.deadlines.overdue_state import (
     TALLIED,
     compact_overdue_tally,
+    kept_late_count,
     kept_rows,
     kept_rows_recounted,
     late_condition,
@@ -26,6 +27,6 @@ from feedback.services.deadlines.overrides import add_override, remove_override
 from feedback.services.deadlines.reminders import ScanResult, scan_deadlines
 
 __all__ = ["FIRST_YEAR", "LAST_YEAR", "TALLIED", "ScanResult", "add_override", "compact_overdue_tally", "deadline_is_overdue",
-           "kept_rows", "kept_rows_recounted", "late_condition", "late_ids", "late_page", "overdue_clause",
+           "kept_late_count", "kept_rows", "kept_rows_recounted", "late_condition", "late_ids", "late_page", "overdue_clause",
            "rebuild_overdue", "remove_override", "scan_deadlines", "tally_kept", "tally_recounted", "window_clause",
            "window_rows", "year_overview"]

@@ -197,7 +197,7 @@ def list_items(*, viewer: Viewer, status: Status | None, unit_id: int | None, ov
         # From the overdue items themselves, newest first (``late_page``): the count and
         # the page read as many rows as they return, never the history.
         ids, counted = late_page(db.session(), now, offset=(page - 1) * per_page, limit=per_page,
-                                 count_limit=COUNT_LIMIT, status=status, holder=unit_id)
+                                 status=status, holder=unit_id)
         found = {item.id: item for item in db.session.scalars(query.where(Feedback.id.in_(ids))).unique()} \
             if ids else {}
         items: list[Feedback] = [found[i] for i in ids if i in found]
