@@ -337,10 +337,12 @@ def items() -> ResponseReturnValue:
     asked, question = _question_or_400(now)
     drill = _drill(question)
     page_asked = page_number()
-    page = monitoring.drill_items(question, drill, viewer=viewer_for(current_user), now=now, page=page_asked,
-                                  per_page=PER_PAGE)
-    if (last := past_the_end(page_asked, page.pages)) is not None:
-        return _no_store(last)
+    viewer = viewer_for(current_user)
+    page = monitoring.drill_items(question, drill, viewer=viewer, now=now, page=page_asked, per_page=PER_PAGE)
+    if not page.items and page_asked > 1:  # past the end: to the last page (the one request that counts)
+        pages = monitoring.drill_pages(question, drill, viewer=viewer, now=now, per_page=PER_PAGE)
+        if (last := past_the_end(page_asked, pages)) is not None:
+            return _no_store(last)
     heading = next((c.heading for c in monitoring.FIGURE_COLUMNS if c.drill == drill.figure), drill.figure)
     return _page("monitor/items.html", asked=asked, question=question, page=page, heading=heading,
                  period=monitoring.drill_period(question, drill), month_label=_month_label)

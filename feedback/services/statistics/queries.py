@@ -40,7 +40,7 @@ from feedback.services.database import dialect_insert, on_postgresql
 from feedback.services.statistics.drill import check_figure
 from feedback.services.statistics.grouping import GroupId, labels, month_of, ordered
 from feedback.services.statistics.histogram import histogram_medians
-from feedback.services.statistics.overdue import late_items, overdue_counts, overdue_total
+from feedback.services.statistics.overdue import late_ids, overdue_counts, overdue_total
 from feedback.services.statistics.rollups import COUNTS, SUMMED
 from feedback.services.statistics.shared import SharedReads, once
 from feedback.services.statistics.values import FactKind, Figures, Grouping, Scope
@@ -618,8 +618,12 @@ def rollup_items_behind(session: Session, *, period: Period, scope: Scope, figur
     f = filters_of(session, scope)
     if figure == "overdue_open":
         groups = _groups_keyed(session, group, key or "") if group is not None else None
-        late = late_items(session, scope, now, group, groups) if not f.empty else []
-        return select(Feedback).where(Feedback.id.in_(sorted({x.feedback_id for x in late}))).order_by(Feedback.id)
+        if f.empty:
+            return select(Feedback).where(literal(False)).order_by(Feedback.id)
+        # The kept rows' ids as a subquery: a page reads its rows in id order, not every late
+        # item of the scope into a list first (55,119 for the province at 10,000,000 items).
+        return select(Feedback).where(Feedback.id.in_(late_ids(session, scope, now, group, groups))) \
+            .order_by(Feedback.id)
     conditions = [_FIGURE_CONDITIONS[figure](), StatFact.day >= period.start, StatFact.day <= period.end,
                   *_conditions(StatFact, f)]
     if f.empty:
