@@ -36,6 +36,7 @@ from feedback.domain.text import name_key
 from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
 from feedback.monitor.cells import figure_cell_writer, figure_row_writer
+from feedback.monitor.overdue_rows import overdue_rows_writer
 from feedback.services import monitoring
 from feedback.services.access import viewer_for
 from feedback.services.statistics import Figures
@@ -407,7 +408,7 @@ def overdue() -> ResponseReturnValue:
     by_unit.sort(key=lambda triple: (-triple[2], name_key(triple[0][1]), triple[0][0]))
     total = sum(per_unit.values())
     return _page("monitor/overdue.html", asked=asked, question=question, by_unit=by_unit, total=total,
-                 shown=len(rows), choices=_filter_choices(asked), late_text=late_text)
+                 shown=len(rows), choices=_filter_choices(asked), overdue_rows=overdue_rows_writer(late_text))
 
 
 def _tables(name: str, question: monitoring.Question, now: datetime) -> list[monitoring.Table]:

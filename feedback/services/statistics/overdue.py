@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Integer, Select, and_, any_, case, cast, false, func, literal, null, select, tuple_
+from sqlalchemy import ARRAY, ColumnElement, CompoundSelect, Integer, Select, and_, any_, case, cast, false, func, literal, null, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from feedback.domain.calendar import local_date
@@ -514,7 +514,7 @@ def late_items(session: Session, scope: Scope, now: datetime, group: Grouping | 
 
 
 def late_ids(session: Session, scope: Scope, now: datetime, group: Grouping | None = None,
-             groups: Collection[GroupId] | None = None) -> Select[tuple[int]]:
+             groups: Collection[GroupId] | None = None) -> Select[Any] | CompoundSelect[Any]:
     """The items of ``late_items`` (same arguments) as a query of their ids, for a caller to
     page in id order: the kept rows in scope (by their group's column), but the pairs the window
     touches, whose earliest clock is taken from the window (``_merged``, a few). No late item is
