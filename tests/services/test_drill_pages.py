@@ -30,7 +30,7 @@ from tests.services.test_statistics_random import Play, play
 # The groupings the kept overdue rows filter in SQL (months are grouped in Python).
 KEPT_GROUPINGS: tuple[statistics.Grouping, ...] = ("unit", "commune", "village", "topic", "kind")
 PERIODS = [Period(date(2026, 1, 1), date(2026, 12, 31)), Period(date(2026, 1, 7), date(2026, 2, 20)),
-           Period(date(2026, 2, 1), date(2026, 2, 28)), Period(date(2030, 1, 1), date(2030, 1, 31))]
+           Period(date(2030, 1, 1), date(2030, 1, 31))]
 
 
 def _scopes(p: Play) -> list[Scope]:
@@ -70,7 +70,8 @@ def test_the_items_behind_every_figure_are_the_recounts_in_id_order(mix: Play, f
         for scope in _scopes(mix):
             derived = recount.scoped_facts(db.session(), period, scope)
             for now in (mix.now, mix.now + timedelta(days=4)):
-                for figure in FIGURE_NAMES:
+                # Only overdue changes with ``now``: the other figures once.
+                for figure in FIGURE_NAMES if now == mix.now else ("overdue_open",):
                     asked: list[tuple[statistics.Grouping | None, str | None]] = [(None, None)]
                     asked += [(group, key) for group in statistics.GROUPINGS
                               for key in _keys(period, group, scope, now)]
@@ -81,7 +82,7 @@ def test_the_items_behind_every_figure_are_the_recounts_in_id_order(mix: Play, f
                                                      key=key, now=now))
                         assert listed == expected, (period, scope, figure, group, key, now)
                         checked += bool(expected)
-    assert checked > 500
+    assert checked > 300
 
 
 def test_late_ids_are_the_late_items_window_included(mix: Play) -> None:

@@ -515,15 +515,16 @@ def late_items(session: Session, scope: Scope, now: datetime, group: Grouping | 
 
 def late_ids(session: Session, scope: Scope, now: datetime, group: Grouping | None = None,
              groups: Collection[GroupId] | None = None) -> Select[Any] | CompoundSelect[Any]:
-    """The items of ``late_items`` (same arguments) as a query of their ids, for a caller to
-    page in id order: the kept rows in scope (by their group's column), but the pairs the window
-    touches, whose earliest clock is taken from the window (``_merged``, a few). No late item is
-    read here but the window's; by months (no column) the items of ``late_items``."""
+    """The items of ``late_items`` (same arguments) as a query of their distinct ids (column
+    ``feedback_id``), for a caller to page in id order: the kept rows in scope (by their group's
+    column), but the pairs the window touches, whose earliest clock is taken from the window
+    (``_merged``, a few). No late item is read here but the window's; by months (no column)
+    the items of ``late_items``."""
     if group is not None and groups is not None and not groups:
-        return select(Feedback.id).where(false())
+        return select(Feedback.id.label("feedback_id")).where(false())
     column = _KEPT_GROUP.get(group) if group is not None else None
     if group is not None and groups is not None and column is None:  # months: by the due month in Python
-        return select(Feedback.id).where(Feedback.id.in_(sorted({x.feedback_id for x in late_items(
+        return select(Feedback.id.label("feedback_id")).where(Feedback.id.in_(sorted({x.feedback_id for x in late_items(
             session, scope, now, group, groups)})))
     where = _in_scope(session, scope)
     _, merged = _merged(session, where, now)
@@ -536,7 +537,9 @@ def late_ids(session: Session, scope: Scope, now: datetime, group: Grouping | No
         kept = kept.where(tuple_(OverdueItem.feedback_id, OverdueItem.unit_id).not_in(sorted(merged)))
     window = sorted({late.feedback_id for late in merged.values()
                      if wanted is None or group is None or group_of_late(late, group) in wanted})
-    return kept.union(select(Feedback.id).where(Feedback.id.in_(window))) if window else kept
+    if window:  # UNION: distinct
+        return kept.union(select(Feedback.id.label("feedback_id")).where(Feedback.id.in_(window)))
+    return kept.distinct()
 
 
 def overdue_now(session: Session, *, scope: Scope, now: datetime, limit: int | None = None,
