@@ -57,6 +57,20 @@ def main() -> None:
           f"process, {len(seen)} statements, {sum(ms for ms, _ in seen):.1f} ms SQL; load {os.getloadavg()[0]:.1f}")
     for ms, text in seen:
         print(f"  {ms:7.1f}  {text}")
+    if os.environ.get("BUFFERS"):  # every statement of the second request again under EXPLAIN: blocks and server ms
+        blocks, server, count = 0, 0.0, len(seen)
+        with app.app_context():
+            with db.engine.connect() as conn:
+                for _, statement, parameters in slowest[-len(seen):]:
+                    if not statement.lstrip().upper().startswith("SELECT"):
+                        continue
+                    (plan,) = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement,
+                                                   parameters).one()
+                    top = plan[0]["Plan"]
+                    blocks += top["Shared Hit Blocks"] + top["Shared Read Blocks"]
+                    server += plan[0]["Execution Time"]
+        print(f"BUFFERS {page}: {blocks} blocks, {server:.1f} ms executing on the server, {cpu_spent:.1f} ms CPU, "
+              f"{count} statements")
     if os.environ.get("EXPLAIN"):  # EXPLAIN (ANALYZE, BUFFERS) of the second request's slowest statement holding it
         ms, statement, parameters = max((found for found in slowest[-len(seen):] if os.environ["EXPLAIN"] in found[1]),
                                         key=lambda found: found[0])

@@ -11,8 +11,7 @@ from feedback.services.statistics.grouping import labels
 from feedback.services.statistics.overdue import group_of_late, recount_late_items
 from feedback.services.statistics.values import FIGURE_NAMES, Fact, FactKind, Grouping, Scope
 
-# The measure of the facts each figure counts (overdue is of the clocks: no measure).
-FIGURE_MEASURE = {
+_MEASURE = {
     "received": FactKind.RECEIVED,
     "answered": FactKind.ANSWERED,
     "answered_on_time": FactKind.ANSWERED,
@@ -31,7 +30,7 @@ def check_figure(figure: str) -> None:
 
 def fact_counts(fact: Fact, figure: str) -> bool:
     """Whether ``fact`` is one that ``figure`` counts."""
-    if FIGURE_MEASURE.get(figure) is not fact.measure:
+    if _MEASURE.get(figure) is not fact.measure:
         return False
     if figure == "answered_on_time":
         return fact.on_time
