@@ -295,7 +295,8 @@ def test_0030_widens_the_period_index_and_orders_the_overdue_rows_and_back(app: 
         listed = {i["name"]: list(i["column_names"]) for table in ("stat_fact", "overdue_item")
                   for i in found.get_indexes(table)}
         db.session.remove()
-        return {name: columns for name, columns in listed.items() if name in ("ix_stat_fact_day", "ix_overdue_item_due")}
+        return {name: columns for name, columns in listed.items()
+                if name in ("ix_stat_fact_day", "ix_overdue_item_due")}
 
     with other.app_context():
         upgrade(directory=migrations, revision="0029")
@@ -306,4 +307,5 @@ def test_0030_widens_the_period_index_and_orders_the_overdue_rows_and_back(app: 
         back = indexes()
         db.engine.dispose()
     assert before == back == {"ix_stat_fact_day": ["measure", "day"]}
-    assert after == {"ix_stat_fact_day": ["measure", "day", "feedback_id"], "ix_overdue_item_due": ["due_at", "deadline_id"]}
+    assert after == {"ix_stat_fact_day": ["measure", "day", "feedback_id"],
+                     "ix_overdue_item_due": ["due_at", "deadline_id"]}

@@ -28,7 +28,8 @@ def overdue_rows_writer(late_text: Callable[[timedelta], str]) -> OverdueRows:
     kind, topic, place, clock, due time (local) and how late (``late_text``). Each kind, clock and
     lateness is translated once a page, the item URL built once and completed per code."""
     item_url = url_for("monitor.item", code=_PLACEHOLDER)
-    before, after = item_url[:item_url.rindex(_PLACEHOLDER)], item_url[item_url.rindex(_PLACEHOLDER) + len(_PLACEHOLDER):]
+    cut = item_url.rindex(_PLACEHOLDER)
+    before, after = item_url[:cut], item_url[cut + len(_PLACEHOLDER):]
     zone = ZoneInfo(str(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
     labels: dict[tuple[str, object], str] = {}
     lateness: dict[tuple[int, int], str] = {}

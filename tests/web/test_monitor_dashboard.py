@@ -360,6 +360,32 @@ def test_a_drill_down_page_past_the_end_sends_to_the_last(client: FlaskClient, w
     assert len(_codes(_page(client, past.headers["Location"]))) == 3
 
 
+def test_a_drill_down_pages_without_counting(client: FlaskClient, world: World,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: with one row a page, the totals' "received" (I1, I2, I3) shows page 1 as "Hơn 1 ý
+    kiến" and "Trang 1" with a link to the next page and none back (no count of every item:
+    the page reads one row more than it shows); the last page gives the exact total, "Trang 3 /
+    3", a link back and none forward; the pages hold the list in order."""
+    from feedback.monitor import views
+
+    monkeypatch.setattr(views, "PER_PAGE", 1)
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    first = _page(client, "/monitor/items", figure="received", **MARCH_ARGS)
+    pager = first.find("nav", class_="pagination")
+    assert pager.find("span").text == "Trang 1" and pager.find("a", rel="prev") is None
+    assert "Hơn 1 ý kiến" in first.text
+    seen = _codes(first)
+    page = first
+    while (following := page.find("nav", class_="pagination").find("a", rel="next")) is not None:
+        page = _page(client, following.attrs["href"])
+        seen += _codes(page)
+    last = page.find("nav", class_="pagination")
+    assert last.find("span").text == "Trang 3 / 3" and last.find("a", rel="prev") is not None
+    assert "3 ý kiến" in page.text and "Hơn" not in page.find("p", class_="drill-scope").find_next("p").text
+    assert seen == sorted((world.items[name].code for name in ("I1", "I2", "I3")),
+                          key=lambda code: next(i.id for i in world.items.values() if i.code == code))
+
+
 # --- item pages and the identity rule ---------------------------------------------------------------
 
 

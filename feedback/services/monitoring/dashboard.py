@@ -310,6 +310,6 @@ def today_of(now: datetime) -> date:
 
 
 __all__ = ["CUSTOM", "PERIOD_NAMES", "TABLE_GROUPINGS", "TREND_MONTHS", "Dashboard", "Drill", "DrillPage", "DrillRow",
-           "Question", "all_drill_items", "ask", "check_drill", "dashboard", "drill_items", "drill_pages", "drill_period",
-           "overdue_list", "overdue_page", "overdue_per_unit", "period_for", "today_of", "trend_figures", "trend_period",
-           "unit_figures"]
+           "Question", "all_drill_items", "ask", "check_drill", "dashboard", "drill_items", "drill_pages",
+           "drill_period", "overdue_list", "overdue_page", "overdue_per_unit", "period_for", "today_of", "trend_figures",
+           "trend_period", "unit_figures"]

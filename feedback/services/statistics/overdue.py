@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, CompoundSelect, Integer, Select, and_, any_, case, cast, false, func, literal, null, select, tuple_
+from sqlalchemy import (
+    ARRAY, ColumnElement, CompoundSelect, Integer, Select, and_, any_, case, cast, false, func, literal, null, select,
+    tuple_,
+)
 from sqlalchemy.orm import Session, aliased
 
 from feedback.domain.calendar import local_date

@@ -23,8 +23,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement, Date, Engine, Integer, Select, Table, and_, cast, column, exists, func, literal, or_, select, text, true,
-    tuple_, values,
+    ColumnElement, Date, Engine, Integer, Select, Table, and_, cast, column, exists, func, literal, or_, select, text,
+    true, tuple_, values,
 )
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
