@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from feedback.domain.status import Kind
 from feedback.extensions import db
-from feedback.models import Feedback, OverdueItem, Role
+from feedback.models import OverdueItem, Role
 from feedback.services.access import viewer_for
 from feedback.services import monitoring, statistics
 from feedback.services.statistics import FIGURE_NAMES, Period, Scope, queries, recount
