@@ -38,6 +38,8 @@ PROVINCE_USER, COMMUNE_USER = "bench-province", "bench-commune"
 # village 61, village 60 (commune 6), topic area 3 and its leaf 17, commune committee 7.
 PROVINCE_CODE, COMMUNE_CODE = "22", "X0007"
 COMMUNE, VILLAGE_OF_COMMUNE, VILLAGE, AREA, LEAF, UNIT = 7, 61, 60, 3, 17, 7
+# The codes of the leaf topic and of village 60 (the drill-down keys of their rows).
+LEAF_CODE, VILLAGE_CODE = "area-3.8", "T00004"
 SLOW_MS, SLOW_RUNS = 2000, 2
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -99,7 +101,29 @@ def cases(today: date) -> list[Case]:
              f"/monitor/items?period=this_year&figure=answered&by=unit&key=UBND-{UNIT:04d}"),
         Case("drill-down: overdue of one commune, province", p,
              f"/monitor/items?period=this_month&figure=overdue_open&by=commune&key={COMMUNE_CODE}"),
+        Case("drill-down: received, province, this_month (page 40)", p,
+             "/monitor/items?period=this_month&figure=received&page=40"),
+        Case("drill-down: received, province, custom 17/2-9/10 (page 1)", p,
+             f"/monitor/items?{custom}&figure=received"),
+        Case("drill-down: received, province, custom 1/12/2016-30/11/2026 (page 1)", p,
+             "/monitor/items?period=custom&from=2016-12-01&to=2026-11-30&figure=received"),
+        Case("drill-down: answered on time, province, last_month", p,
+             "/monitor/items?period=last_month&figure=answered_on_time"),
+        Case("drill-down: transfers, province, this_year", p, "/monitor/items?period=this_year&figure=transfers"),
+        Case("drill-down: reopened, province, this_quarter", p, "/monitor/items?period=this_quarter&figure=reopened"),
+        Case("drill-down: satisfied of one topic, province, this_year", p,
+             f"/monitor/items?period=this_year&group=topic&figure=satisfied&by=topic&key={LEAF_CODE}"),
+        Case("drill-down: ratings of one commune, province, this_year", p,
+             f"/monitor/items?period=this_year&figure=ratings&by=commune&key={COMMUNE_CODE}"),
+        Case("drill-down: received of one village, province, this_year", p,
+             f"/monitor/items?period=this_year&figure=received&by=village&key={VILLAGE_CODE}"),
+        Case("drill-down: received of one kind, province, this_month, unit filter", p,
+             f"/monitor/items?period=this_month&unit={UNIT}&figure=received&by=kind&key=denunciation"),
+        Case("drill-down: overdue, province (page 1)", p, "/monitor/items?period=this_month&figure=overdue_open"),
+        Case("drill-down: overdue, province (page 20)", p,
+             "/monitor/items?period=this_month&figure=overdue_open&page=20"),
         Case("overdue list, province", p, "/monitor/overdue?period=this_month"),
+        Case("overdue list, province, one unit", p, f"/monitor/overdue?unit={UNIT}"),
         Case("hot spots, province", p, "/monitor/hotspots"),
         Case("export figures.csv by unit, province, this_year", p, "/monitor/export/figures.csv?period=this_year"),
         Case("export figures.xlsx by unit, province, this_year", p, "/monitor/export/figures.xlsx?period=this_year"),
@@ -127,6 +151,9 @@ def cases(today: date) -> list[Case]:
         Case("commune: dashboard by topic, this_year, unit filter", c,
              f"/monitor/?period=this_year&group=topic&unit={UNIT}"),
         Case("commune: drill-down received, this_month", c, "/monitor/items?period=this_month&figure=received"),
+        Case("commune: drill-down received, this_year (page 3)", c,
+             "/monitor/items?period=this_year&figure=received&page=3"),
+        Case("commune: drill-down overdue", c, "/monitor/items?period=this_month&figure=overdue_open"),
         Case("commune: overdue list", c, "/monitor/overdue?period=this_month"),
         Case("commune: hot spots", c, "/monitor/hotspots"),
         Case("commune: hot spot detail", c, "/monitor/hotspots/{hot_spot}"),

@@ -280,3 +280,32 @@ def test_0029_buckets_the_item_locks_and_back_on_postgresql(app: Flask) -> None:
         with engine.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
         engine.dispose()
+
+
+def test_0030_widens_the_period_index_and_orders_the_overdue_rows_and_back(app: Flask, tmp_path: Path) -> None:
+    """Proves: 0030 gives ``ix_stat_fact_day`` the item after the day and adds
+    ``ix_overdue_item_due`` (due_at, deadline_id); the downgrade gives back 0029's indexes."""
+    from flask_migrate import downgrade, upgrade
+
+    other = _migrated_to(f"sqlite:///{tmp_path / 'feedback.sqlite3'}", app)
+    migrations = other.config["MIGRATIONS_DIR"]
+
+    def indexes() -> dict[str, list[str]]:
+        found = sa.inspect(db.engine)
+        listed = {i["name"]: list(i["column_names"]) for table in ("stat_fact", "overdue_item")
+                  for i in found.get_indexes(table)}
+        db.session.remove()
+        return {name: columns for name, columns in listed.items()
+                if name in ("ix_stat_fact_day", "ix_overdue_item_due")}
+
+    with other.app_context():
+        upgrade(directory=migrations, revision="0029")
+        before = indexes()
+        upgrade(directory=migrations, revision="0030")
+        after = indexes()
+        downgrade(directory=migrations, revision="0029")
+        back = indexes()
+        db.engine.dispose()
+    assert before == back == {"ix_stat_fact_day": ["measure", "day"]}
+    assert after == {"ix_stat_fact_day": ["measure", "day", "feedback_id"],
+                     "ix_overdue_item_due": ["due_at", "deadline_id"]}

@@ -51,10 +51,11 @@ class StatFact(Model):
     __tablename__ = "stat_fact"
     __table_args__ = (
         UniqueConstraint("measure", "feedback_id", "ref", name="uq_stat_fact"),
-        # The median and the drill-down: one unit's facts of a period; everyone's of a period.
+        # The median and the drill-down: one unit's facts of a period; everyone's of a period (by
+        # item within a day: the drill-down's first item, one probe a day).
         Index("ix_stat_fact_unit_day", "measure", "unit_id", "day"),
         Index("ix_stat_fact_commune_day", "measure", "commune_id", "day"),
-        Index("ix_stat_fact_day", "measure", "day"),
+        Index("ix_stat_fact_day", "measure", "day", "feedback_id"),
         # The median's answers read from the index alone (PostgreSQL: INCLUDE, index-only scans):
         # one unit's, one commune's, everyone's of a period.
         *(Index(f"ix_stat_fact_answered_{name}", *columns, postgresql_include=[c for c in ANSWER_COLUMNS if c not in columns],

@@ -38,6 +38,7 @@ from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
 from feedback.monitor.cells import figure_cell_writer, figure_row_writer
 from feedback.monitor.chart_rows import satisfaction_rows_writer
+from feedback.monitor.overdue_rows import overdue_rows_writer
 from feedback.services import monitoring
 from feedback.services.access import viewer_for
 from feedback.services.statistics import Figures
@@ -351,10 +352,12 @@ def items() -> ResponseReturnValue:
     asked, question = _question_or_400(now)
     drill = _drill(question)
     page_asked = page_number()
-    page = monitoring.drill_items(question, drill, viewer=viewer_for(current_user), now=now, page=page_asked,
-                                  per_page=PER_PAGE)
-    if (last := past_the_end(page_asked, page.pages)) is not None:
-        return _no_store(last)
+    viewer = viewer_for(current_user)
+    page = monitoring.drill_items(question, drill, viewer=viewer, now=now, page=page_asked, per_page=PER_PAGE)
+    if not page.items and page_asked > 1:  # past the end: to the last page (the one request that counts)
+        pages = monitoring.drill_pages(question, drill, viewer=viewer, now=now, per_page=PER_PAGE)
+        if (last := past_the_end(page_asked, pages)) is not None:
+            return _no_store(last)
     heading = next((c.heading for c in monitoring.FIGURE_COLUMNS if c.drill == drill.figure), drill.figure)
     return _page("monitor/items.html", asked=asked, question=question, page=page, heading=heading,
                  period=monitoring.drill_period(question, drill), month_label=_month_label)
@@ -419,7 +422,7 @@ def overdue() -> ResponseReturnValue:
     by_unit.sort(key=lambda triple: (-triple[2], name_key(triple[0][1]), triple[0][0]))
     total = sum(per_unit.values())
     return _page("monitor/overdue.html", asked=asked, question=question, by_unit=by_unit, total=total,
-                 shown=len(rows), choices=_filter_choices(asked), late_text=late_text)
+                 shown=len(rows), choices=_filter_choices(asked), overdue_rows=overdue_rows_writer(late_text))
 
 
 def _tables(name: str, question: monitoring.Question, now: datetime) -> list[monitoring.Table]:

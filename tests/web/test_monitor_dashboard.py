@@ -360,6 +360,32 @@ def test_a_drill_down_page_past_the_end_sends_to_the_last(client: FlaskClient, w
     assert len(_codes(_page(client, past.headers["Location"]))) == 3
 
 
+def test_a_drill_down_pages_without_counting(client: FlaskClient, world: World,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: with one row a page, the totals' "received" (I1, I2, I3) shows page 1 as "Hơn 1 ý
+    kiến" and "Trang 1" with a link to the next page and none back (no count of every item:
+    the page reads one row more than it shows); the last page gives the exact total, "Trang 3 /
+    3", a link back and none forward; the pages hold the list in order."""
+    from feedback.monitor import views
+
+    monkeypatch.setattr(views, "PER_PAGE", 1)
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    first = _page(client, "/monitor/items", figure="received", **MARCH_ARGS)
+    pager = first.find("nav", class_="pagination")
+    assert pager.find("span").text == "Trang 1" and pager.find_all("a", rel="prev") == []
+    assert "Hơn 1 ý kiến" in first.text
+    seen = _codes(first)
+    page = first
+    while following := page.find("nav", class_="pagination").find_all("a", rel="next"):
+        page = _page(client, following[0].attrs["href"])
+        seen += _codes(page)
+    last = page.find("nav", class_="pagination")
+    assert last.find("span").text == "Trang 3 / 3" and len(last.find_all("a", rel="prev")) == 1
+    assert "3 ý kiến ·" in page.text and "Hơn" not in page.text
+    assert seen == sorted((world.items[name].code for name in ("I1", "I2", "I3")),
+                          key=lambda code: next(i.id for i in world.items.values() if i.code == code))
+
+
 # --- item pages and the identity rule ---------------------------------------------------------------
 
 
@@ -479,6 +505,60 @@ def test_the_overdue_page_is_bounded_and_its_counts_stay_exact(client: FlaskClie
     assert "2 ý kiến quá hạn" in page.text
     assert "Trang này hiện 1 ý kiến quá hạn lâu nhất" in page.text
     assert sections[0].find("h2").text.endswith("(1 ý kiến)")
+
+
+# The overdue list's rows as the template wrote them before ``overdue_rows`` (monitor/overdue.html).
+OVERDUE_LOOP = """{% for row in rows %}
+      <tr>
+        <td class="nowrap"><a href="{{ url_for('monitor.item', code=row.code) }}">{{ row.code }}</a></td>
+        <td class="nowrap">{{ row.kind|kind_label }}</td>
+        <td class="text-cell">{{ row.topic_name }}</td>
+        <td class="text-cell">{{ row.locality_name }}</td>
+        <td class="text-cell">{{ row.clock|clock_label }}</td>
+        <td class="due-cell"><time datetime="{{ row.due_at.isoformat() }}">{{ row.due_at|local_datetime }}</time></td>
+        <td class="late">{{ late_text(row.late) }}</td>
+      </tr>
+      {% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_overdue_rows_are_the_templates_cell_for_cell(app: Flask, language: str) -> None:
+    """Proves: ``overdue_rows`` (Python) writes the overdue list's rows exactly as the template's
+    loop did, but for the whitespace between tags: every kind and clock translated, text with
+    "&", quotes and "<" escaped, a code the URL must quote, the local due time, and how late in
+    minutes (1 hour), hours and days, each value again further down the list."""
+    from datetime import UTC, datetime, timedelta
+
+    from flask_babel import force_locale
+
+    from feedback.domain.deadlines import Clock
+    from feedback.domain.status import Kind
+    from feedback.monitor.overdue_rows import overdue_rows_writer
+    from feedback.monitor.views import late_text
+    from feedback.services.statistics import OverdueRow
+
+    due = datetime(2026, 3, 31, 16, 59, tzinfo=UTC)
+    lates = [timedelta(minutes=5), timedelta(hours=3, minutes=59), timedelta(days=1), timedelta(days=10, hours=23)]
+    rows = [OverdueRow(feedback_id=i, code=code, unit_id=1, unit_code="U", unit_name="Ủy ban", kind=kind,
+                       topic_id=2, topic_name=topic, locality_id=3, locality_name=place, clock=clock, due_at=due - late,
+                       late=late)
+            for i, (code, kind, clock, topic, place, late) in enumerate([
+                ("PA-ABCD-2345", Kind.REPORT, Clock.RESOLUTION, "Môi trường", "Khu phố 1, Phường Hà Tu", lates[0]),
+                ("T&'x <y>", Kind.DENUNCIATION, Clock.ACCEPTANCE, 'Rác "thải" & <nước>', "Thôn 'A'", lates[1]),
+                ("KN-2026 /1", Kind.COMPLAINT, Clock.TRANSFER, "Đất đai", "Đặc khu Vân Đồn", lates[2]),
+                ("PA-ABCD-2346", Kind.REPORT, Clock.RESOLUTION, "Môi trường", "Phường Hà Tu", lates[3]),
+                ("PA-ABCD-2347", Kind.PETITION, "no-such-clock", "Môi trường", "Phường Hà Tu", lates[3]),
+            ], start=1)]
+    loop = app.jinja_env.from_string(OVERDUE_LOOP)
+
+    def tight(html: str) -> str:
+        return re.sub(r">\s+<", "><", html.strip())
+
+    with app.test_request_context("/monitor/overdue"), force_locale(language):
+        expected = loop.render(rows=rows, late_text=late_text)
+        written = overdue_rows_writer(late_text)(rows)
+    assert tight(str(written)) == tight(expected)
+    assert ("Quá hạn 3 giờ" if language == "vi" else "3 hours late") in expected  # the loop read what it shows
 
 
 def _token(client: FlaskClient) -> str:

@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Integer, and_, any_, case, cast, func, literal, null, select, tuple_
+from sqlalchemy import (
+    ARRAY, ColumnElement, CompoundSelect, Integer, Select, and_, any_, case, cast, false, func, literal, null, select,
+    tuple_,
+)
 from sqlalchemy.orm import Session, aliased
 
 from feedback.domain.calendar import local_date
@@ -511,6 +514,35 @@ def late_items(session: Session, scope: Scope, now: datetime, group: Grouping | 
     if wanted is None or group is None:
         return list(found.values())
     return [late for late in found.values() if group_of_late(late, group) in wanted]
+
+
+def late_ids(session: Session, scope: Scope, now: datetime, group: Grouping | None = None,
+             groups: Collection[GroupId] | None = None) -> Select[Any] | CompoundSelect[Any]:
+    """The items of ``late_items`` (same arguments) as a query of their distinct ids (column
+    ``feedback_id``), for a caller to page in id order: the kept rows in scope (by their group's
+    column), but the pairs the window touches, whose earliest clock is taken from the window
+    (``_merged``, a few). No late item is read here but the window's; by months (no column)
+    the items of ``late_items``."""
+    if group is not None and groups is not None and not groups:
+        return select(Feedback.id.label("feedback_id")).where(false())
+    column = _KEPT_GROUP.get(group) if group is not None else None
+    if group is not None and groups is not None and column is None:  # months: by the due month in Python
+        return select(Feedback.id.label("feedback_id")).where(Feedback.id.in_(sorted({x.feedback_id for x in late_items(
+            session, scope, now, group, groups)})))
+    where = _in_scope(session, scope)
+    _, merged = _merged(session, where, now)
+    kept = select(OverdueItem.feedback_id).where(*_scope_clauses(where, _KEPT))
+    wanted: set[GroupId] | None = set(groups) if group is not None and groups is not None else None
+    if column is not None and wanted is not None:
+        kept = kept.where(column.in_(sorted(Kind(str(k)) for k in wanted) if group == "kind"
+                                     else sorted(int(k) for k in wanted)))
+    if merged:
+        kept = kept.where(tuple_(OverdueItem.feedback_id, OverdueItem.unit_id).not_in(sorted(merged)))
+    window = sorted({late.feedback_id for late in merged.values()
+                     if wanted is None or group is None or group_of_late(late, group) in wanted})
+    if window:  # UNION: distinct
+        return kept.union(select(Feedback.id.label("feedback_id")).where(Feedback.id.in_(window)))
+    return kept.distinct()
 
 
 def overdue_now(session: Session, *, scope: Scope, now: datetime, limit: int | None = None,
