@@ -343,18 +343,38 @@ def _add_run(result: dict[Question, dict[GroupId, list[int]]], session: Session,
             key_at, rows_of = where, by_set[0]
         else:
             key_at, rows_of = at[str(_group_column(model, group))], by_set[keyed.index(group)]
-        target = result[question]
-        for row in rows_of:
-            if where is not None and not any(a <= row[where] <= b for a, b in ranges):
+        _fold(result[question], rows_of, group, key_at, where, ranges, width)
+
+
+def _fold(target: dict[GroupId, list[int]], rows: list[Any], group: Grouping | None, key_at: int | None,
+          where: int | None, ranges: list[tuple[date, date]], width: int) -> None:
+    """Add to ``target`` the sums (from ``width`` on) of the ``rows`` whose month or day (at
+    ``where``, when given) lies in ``ranges``, per group (the value at ``key_at``; None: the one
+    group of the totals, always present). The rows of a group are summed column by column at
+    the end (``zip``): one pass, no list built per row. A row's sums are never null (a group of
+    at least one row of NOT NULL counts)."""
+    picked: dict[GroupId, list[Any]] = {}
+    keys: dict[Any, GroupId | None] = {}
+    (low, high), *more = ranges
+    for row in rows:
+        if where is not None:
+            day = row[where]
+            if not (low <= day <= high or any(a <= day <= b for a, b in more)):
                 continue
-            key = _ALL if key_at is None else _normal(group, row[key_at])
-            if key is None:
-                continue
-            before = target.get(key)
-            values = [int(v or 0) for v in row[width:]]
-            target[key] = values if before is None else [a + b for a, b in zip(before, values, strict=True)]
-        if group is None:
-            target.setdefault(_ALL, [0] * len(SUMMED))
+        key: GroupId | None = _ALL
+        if key_at is not None:
+            value = row[key_at]
+            if value not in keys:
+                keys[value] = _normal(group, value)
+            key = keys[value]
+        if key is not None:
+            picked.setdefault(key, []).append(row[width:])
+    for key, found in picked.items():
+        sums = [sum(column) for column in zip(*found, strict=True)]
+        before = target.get(key)
+        target[key] = sums if before is None else [a + b for a, b in zip(before, sums, strict=True)]
+    if group is None:
+        target.setdefault(_ALL, [0] * len(SUMMED))
 
 
 def stamps_of(summed: dict[GroupId, list[int]]) -> dict[GroupId, int]:
