@@ -19,7 +19,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# ``--tree DIR``: another checkout's code (main's, to compare), its bench helpers too.
+_TREE = sys.argv[sys.argv.index("--tree") + 1] if "--tree" in sys.argv else str(Path(__file__).resolve().parents[1])
+sys.path.insert(0, _TREE)
 
 from bench import pages  # noqa: E402
 from bench.stats import NOW, TODAY, _app  # noqa: E402
@@ -32,6 +34,7 @@ def main() -> int:
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--user", choices=["province", "commune"], default="province")
     parser.add_argument("--width", type=int, default=220)
+    parser.add_argument("--tree", help="the checkout whose code serves the page (default: this one)")
     parser.add_argument("--summary", action="store_true",
                         help="with --explain: one line per statement (execution ms, shared buffers) instead of plans")
     args = parser.parse_args()
@@ -74,6 +77,7 @@ def main() -> int:
         seen.setdefault(key, number)
         print(f"#{number:2d} {ms:7.2f} ms {rows:6d} rows{again}  {flat[:args.width]}")
     if args.explain:
+        executed_ms, hits = 0.0, 0
         with engine.connect() as connection:
             raw = connection.connection.driver_connection
             for number, (statement, parameters, *_) in enumerate(sent, 1):
@@ -82,8 +86,11 @@ def main() -> int:
                 with raw.cursor() as cursor:
                     cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, parameters)
                     plan = [row[0] for row in cursor.fetchall()]
+                executed = next(line for line in plan if line.startswith("Execution Time"))
+                executed_ms += float(executed.split(":")[1].split()[0])
+                hits += sum(int(word.split("=")[1]) for line in plan[:1] + [next((x for x in plan if "Buffers:" in x), "")]
+                            for word in line.split() if word.startswith(("hit=", "read=")))
                 if args.summary:
-                    executed = next(line for line in plan if line.startswith("Execution Time"))
                     buffers = next((line.strip() for line in plan if "Buffers:" in line), "")
                     print(f"#{number:2d} {executed.split(':')[1].strip():>10} {buffers:36} "
                           + " ".join(statement.split())[:args.width - 60])
@@ -91,6 +98,7 @@ def main() -> int:
                 print(f"\n-- #{number}: " + " ".join(statement.split())[:args.width])
                 for line in plan:
                     print("   " + line)
+        print(f"\nEXPLAIN ANALYZE of the SELECTs: {executed_ms:.1f} ms executing, {hits} buffers (the first node's)")
     return 0
 
 
