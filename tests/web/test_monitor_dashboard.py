@@ -111,9 +111,11 @@ def test_the_province_monitor_sees_every_commune(client: FlaskClient, world: Wor
 # overdue window and the stored medians read once for all four; the rows, the ranking and the
 # totals summed in one pass over the rollup; the overdue counts of all four in one statement),
 # the units' labels and the recommendations. It was 40 to 42 when each question read everything
-# itself, 21 when the 12-month trend still read the rollups apart from the rows and the figures'
-# filters and the overdue counts each read the territory's node.
-DASHBOARD_STATEMENTS = 18
+# itself, 23 when the 12-month trend still read the rollups apart from the rows and the figures'
+# filters and the overdue counts each read the territory's node. 18 when the window of past-due
+# clocks is empty, 20 when it holds some (their items, then their kept rows: which it is depends
+# on the hour the world was built at).
+DASHBOARD_STATEMENTS = 20
 
 
 def test_a_dashboard_page_sends_a_bounded_number_of_statements(client: FlaskClient, world: World) -> None:
