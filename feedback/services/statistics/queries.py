@@ -320,7 +320,10 @@ def _add_run(result: dict[Question, dict[GroupId, list[int]]], session: Session,
     sums = [func.sum(getattr(model, c)) for c in SUMMED]
     query = select(*selected).where(period_column >= low, period_column <= high, *_conditions(model, f))
     if len(sets) == 1:
-        by_set: list[list[Any]] = [list(session.execute(query.add_columns(*sums).group_by(*selected)))]
+        # A group has at least one row, its sums never null; without a GROUP BY (no rows in
+        # range) the one row's sums are null: no group.
+        by_set: list[list[Any]] = [[row for row in session.execute(query.add_columns(*sums).group_by(*selected))
+                                    if row[len(selected)] is not None]]
     else:
         flags = [func.grouping(c) for c in selected]
         rows = session.execute(query.add_columns(*flags, *sums)
