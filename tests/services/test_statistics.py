@@ -277,6 +277,18 @@ def test_a_pages_questions_read_together_give_the_figures_of_each_alone(db_sessi
                 assert together == alone, (period, scope, group)
 
 
+def test_totals_of_two_periods_with_the_same_months_read_together_when_nothing_happened(db_session: Session) -> None:
+    """Proves: two totals whose whole months are the same (one statement without a GROUP BY over
+    months with no row: its sums are null) are zeros, as each alone, not an error."""
+    build_world()
+    statistics.rebuild(db.session)
+    first, second = Period(date(2030, 2, 15), date(2030, 4, 30)), Period(date(2030, 2, 20), date(2030, 4, 30))
+    shared = statistics.SharedReads(asked=((first, None), (second, None)))
+    for period in (first, second):
+        assert statistics.totals(db.session, period=period, scope=Scope(), now=NOW, shared=shared) == \
+            recount.recount_totals(db.session, period=period, scope=Scope(), now=NOW)
+
+
 def test_the_fronts_recommendations_are_not_counted_among_residents_items(world: World) -> None:
     """Proves: a supervision recommendation issued in March to a unit, answered late, and one left
     overdue, travel as items of origin ``supervision`` through the unit's hands but change no

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from feedback.domain.handling import RejectReason
+from feedback.domain.statistics import TREND_MONTHS, trend_period
 from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import hash_token, make_code
 from feedback.extensions import db
@@ -242,6 +243,34 @@ def _assert_rollups_match_recount(p: Play) -> None:
                 recount.recount_totals(db.session, period=period, scope=scope, now=p.now), (period, scope)
 
 
+def _assert_questions_read_together_match_recount(p: Play) -> None:
+    """A dashboard page's questions asked with one ``SharedReads`` (summed together: one statement
+    per rollup and run of months or days), plus the units over the trend's months (one grouping
+    over two ranges), each equal to the recount of it alone."""
+    periods = [Period(date(2026, 1, 7), date(2026, 3, 20)), Period(date(2026, 2, 1), date(2026, 3, 31)),
+               Period(date(2026, 2, 10), date(2026, 6, 30)), Period(date(2026, 3, 5), date(2026, 3, 5))]
+    d = p.d
+    scopes = [Scope(), Scope(territory_id=d.ha_tu.id), Scope(topic_id=d.environment.id),
+              Scope(territory_id=d.province.id, locality_id=d.village.id)]
+    for period in periods:
+        trend = trend_period(period, TREND_MONTHS)
+        for scope in scopes:
+            for group in ("unit", "commune", "village", "topic", "kind"):
+                asked: list[tuple[Period, statistics.Grouping | None]] = [
+                    (period, group), (period, "unit"), (trend, "month"), (period, None), (trend, "unit")]
+                shared = statistics.SharedReads(asked=tuple(asked))
+                for question_period, question_group in asked:
+                    if question_group is None:
+                        assert statistics.totals(db.session, period=question_period, scope=scope, now=p.now,
+                                                 shared=shared) == recount.recount_totals(
+                            db.session, period=question_period, scope=scope, now=p.now), (period, scope, group)
+                        continue
+                    assert statistics.figures(db.session, period=question_period, group=question_group, scope=scope,
+                                              now=p.now, shared=shared) == recount.recount_figures(
+                        db.session, period=question_period, group=question_group, scope=scope, now=p.now), \
+                        (period, scope, group, question_period, question_group)
+
+
 @pytest.mark.parametrize("seed", [7, 2026])
 def test_live_rollups_equal_the_recount_and_a_rebuild(db_session: Session, enqueued: Enqueued, seed: int) -> None:
     p = play(seed, steps=200)
@@ -259,6 +288,7 @@ def test_live_rollups_equal_the_recount_and_a_rebuild(db_session: Session, enque
     assert stored == derived
     assert len(stored) == db.session.scalar(sa.select(sa.func.count()).select_from(StatFact))
     _assert_rollups_match_recount(p)
+    _assert_questions_read_together_match_recount(p)
     # The answers' histogram kept by the deltas is the one counted from the raw rows' facts, and
     # the oracle's medians above went through it (the whole tree by unit, by commune, the totals).
     recounted: dict[tuple[str, str, int, int], int] = {}

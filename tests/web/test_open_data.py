@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -164,6 +164,26 @@ def test_the_scoreboard_shows_the_same_figures(client: FlaskClient, world: World
     assert len(elements(html, "li", **{"class": "too-few"})) == 0
     assert len([1 for attrs, _t in elements(html, "li") if "data-unit" in attrs and not attrs.get("class")]) == 3
     assert "Nguyễn Văn A" not in html and "Ý kiến I1" not in html
+
+
+def test_the_scoreboard_reads_what_its_units_and_totals_share_once(client: FlaskClient, world: World) -> None:
+    """Proves (issue #9 item 7): /units asks its units and its totals with one ``SharedReads``:
+    the stored medians, the rollup's sums, the overdue counts and the window of past-due clocks
+    are each read in one statement (each was read twice, 16 statements in all at 1 M items), and
+    the totals are those of every unit summed."""
+    from feedback.services.scoreboard import scoreboard
+    from tests.statements import recorded_statements
+
+    now, march = datetime(2026, 4, 15, 3, 0, tzinfo=UTC), Period(date(2026, 3, 1), date(2026, 3, 31))
+    scoreboard(march, now=now)  # the first view computes the medians and keeps them
+    with recorded_statements() as statements:
+        board = scoreboard(march, now=now)
+    listed = "\n".join(statements)
+    for read in ("FROM stat_median", "FROM stat_monthly_unit", "deadline.breached_at IS NULL"):
+        assert sum(read in s for s in statements) == 1, (read, listed)
+    rows = [*board.units, *board.without_figures]
+    assert board.total.received == sum(r.received for r in rows) > 0
+    assert board.total.answered == sum(r.answered for r in rows)
 
 
 def test_every_active_unit_is_listed_and_an_inactive_one_only_with_figures(client: FlaskClient,

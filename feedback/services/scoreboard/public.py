@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from feedback.domain.text import NameKey, name_key
 from feedback.extensions import db
-from feedback.services.statistics import Figures, Period, Scope, figures, ranking, totals
+from feedback.services.statistics import Figures, Period, Scope, SharedReads, figures, ranking, totals
 
 # The named periods a visitor may choose (Period.named), the first being the default.
 NAMED_PERIODS = ("last_12_months", "this_month", "last_month", "this_quarter", "this_year")
@@ -39,10 +39,15 @@ def named_period(name: str | None, today: date) -> tuple[str, Period]:
 def scoreboard(period: Period, *, now: datetime) -> Scoreboard:
     """Every unit the open data lists for ``period`` (every active unit, and inactive ones with
     figures), those with nothing apart; the ranking and the whole platform's totals. Read only."""
-    rows = figures(db.session(), period=period, group="unit", scope=Scope(), now=now, every_active_unit=True)
+    # The units and the totals are two questions about the same period and ``now``: their stored
+    # medians, their sums (one rollup, one pass), their overdue counts and the window of
+    # past-due clocks are read once for both.
+    shared = SharedReads(asked=((period, "unit"), (period, None)))
+    rows = figures(db.session(), period=period, group="unit", scope=Scope(), now=now, shared=shared,
+                   every_active_unit=True)
     shown = [row for row in rows if not row.is_empty]
     ranked, too_few = ranking(shown, min_ratings=MIN_RATINGS)
-    total = totals(db.session(), period=period, scope=Scope(), now=now)
+    total = totals(db.session(), period=period, scope=Scope(), now=now, shared=shared)
     return Scoreboard(period, tuple(sorted(shown, key=_by_name)), tuple(ranked), tuple(too_few), total,
                       tuple(sorted((row for row in rows if row.is_empty), key=_by_name)))
 

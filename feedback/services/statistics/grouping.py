@@ -7,13 +7,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from feedback.domain.status import Kind
 from feedback.domain.text import name_key
-from feedback.models import Locality, Topic, Unit
+from feedback.models import Locality, LocalityLevel, Topic, Unit
 from feedback.services.kinds import kind_name
+from feedback.services.statistics.shared import SharedReads, once
 from feedback.services.statistics.values import Grouping, Scope
 
 GroupId = int | str
@@ -34,6 +35,41 @@ class Covered:
 
     localities: frozenset[int] | None
     topics: frozenset[int] | None
+
+
+@dataclass(frozen=True)
+class Node:
+    """A locality a scope names (its territory, its locality filter)."""
+
+    id: int
+    path: str
+    level: LocalityLevel
+    parent_id: int | None
+    whole: bool  # the only root of the tree: every row is in its subtree
+
+
+def scope_nodes(session: Session, scope: Scope, shared: SharedReads | None = None) -> dict[int, Node]:
+    """The localities ``scope`` names, by id (one missing: no such locality), in one statement;
+    once per ``shared`` (the figures' filters and the overdue counts of a page both need them)."""
+    return once(shared, ("scope nodes", scope), lambda: _scope_nodes(session, scope))
+
+
+def _scope_nodes(session: Session, scope: Scope) -> dict[int, Node]:
+    node_ids = [i for i in (scope.territory_id, scope.locality_id) if i is not None]
+    if not node_ids:
+        return {}
+    root = aliased(Locality)
+    roots = select(func.count()).select_from(root).where(root.parent_id.is_(None)).scalar_subquery()
+    rows = session.execute(select(Locality.id, Locality.path, Locality.level, Locality.parent_id,
+                                  roots.label("roots")).where(Locality.id.in_(node_ids)))
+    return {row.id: Node(row.id, row.path, row.level, row.parent_id,
+                         row.parent_id is None and row.roots == 1 and bool(row.path)) for row in rows}
+
+
+def topic_path(session: Session, topic_id: int, shared: SharedReads | None = None) -> str | None:
+    """The path of the topic ``topic_id`` (None: no such topic); once per ``shared``."""
+    return once(shared, ("topic path", topic_id),
+                lambda: session.scalar(select(Topic.path).where(Topic.id == topic_id)))
 
 
 def _subtree(session: Session, model: type[Locality] | type[Topic], node_id: int) -> set[int]:

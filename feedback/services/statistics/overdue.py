@@ -34,7 +34,7 @@ from feedback.models import Deadline, Feedback, Locality, LocalityLevel, Overdue
 from feedback.services.database import among, on_postgresql
 from feedback.services.deadlines import TALLIED, overdue_clause, window_clause, window_rows
 from feedback.services.statistics.facts import Place, places
-from feedback.services.statistics.grouping import GroupId, month_of
+from feedback.services.statistics.grouping import GroupId, Node, month_of, scope_nodes, topic_path
 from feedback.services.statistics.shared import SharedReads, once
 from feedback.services.statistics.values import Grouping, OverdueRow, Scope
 
@@ -199,38 +199,19 @@ _WINDOW = _Cols(Deadline.feedback_id, Deadline.unit_id, Deadline.clock, Deadline
 
 
 @dataclass(frozen=True)
-class _Node:
-    """A locality the scope names: its subtree's rows are found by commune and village."""
-
-    id: int
-    path: str
-    level: LocalityLevel
-    parent_id: int | None
-    whole: bool  # the only root of the tree: every row is in its subtree
-
-
-@dataclass(frozen=True)
 class _InScope:
     """``scope`` with its localities and topic read once per call (one statement each)."""
 
     scope: Scope
-    nodes: dict[int, _Node]
+    nodes: dict[int, Node]
     topic_path: str | None
 
 
-def _in_scope(session: Session, scope: Scope) -> _InScope:
-    node_ids = [i for i in (scope.territory_id, scope.locality_id) if i is not None]
-    nodes: dict[int, _Node] = {}
-    if node_ids:
-        root = aliased(Locality)
-        roots = select(func.count()).select_from(root).where(root.parent_id.is_(None)).scalar_subquery()
-        for row in session.execute(select(Locality.id, Locality.path, Locality.level, Locality.parent_id,
-                                          roots.label("roots")).where(Locality.id.in_(node_ids))):
-            whole = row.parent_id is None and row.roots == 1 and bool(row.path)
-            nodes[row.id] = _Node(row.id, row.path, row.level, row.parent_id, whole)
-    topic_path = session.scalar(select(Topic.path).where(Topic.id == scope.topic_id)) \
-        if scope.topic_id is not None else None
-    return _InScope(scope, nodes, topic_path)
+def _in_scope(session: Session, scope: Scope, shared: SharedReads | None = None) -> _InScope:
+    """``scope``'s localities and topic path (``grouping.scope_nodes``, ``grouping.topic_path``:
+    read once per ``shared``, with the figures' filters)."""
+    topic = topic_path(session, scope.topic_id, shared) if scope.topic_id is not None else None
+    return _InScope(scope, scope_nodes(session, scope, shared), topic)
 
 
 def _scope_clauses(where: _InScope, c: _Cols) -> list[ColumnElement[bool]]:
@@ -252,7 +233,7 @@ def _scope_clauses(where: _InScope, c: _Cols) -> list[ColumnElement[bool]]:
     return clauses
 
 
-def _window_place_clauses(node: _Node | None, node_id: int) -> list[ColumnElement[bool]]:
+def _window_place_clauses(node: Node | None, node_id: int) -> list[ColumnElement[bool]]:
     """The same subtree on the window's items, by their locality (its id for a village, a leaf;
     else its path): conditions the planner reads as what they are. On the derived commune or
     village it took a village's for likely and read the window from the village's items, not
@@ -266,7 +247,7 @@ def _window_place_clauses(node: _Node | None, node_id: int) -> list[ColumnElemen
     return [Feedback.locality_id.in_(select(Locality.id).where(Locality.path.startswith(node.path, autoescape=True)))]
 
 
-def _place_clauses(node: _Node | None, node_id: int, c: _Cols) -> list[ColumnElement[bool]]:
+def _place_clauses(node: Node | None, node_id: int, c: _Cols) -> list[ColumnElement[bool]]:
     """The rows of ``c`` whose locality is ``node_id`` or under it, by their commune and village
     (the tree is province > commune > village): a village's rows are its own, a commune's those
     whose commune it is (each one range of ``ix_overdue_item_counts``), a province's those whose
@@ -457,7 +438,7 @@ def _kept_sets(session: Session, where: _InScope,
 
 
 def _shared_scope(session: Session, scope: Scope, shared: SharedReads | None) -> _InScope:
-    return once(shared, ("overdue scope", scope), lambda: _in_scope(session, scope))
+    return once(shared, ("overdue scope", scope), lambda: _in_scope(session, scope, shared))
 
 
 def overdue_counts(session: Session, scope: Scope, group: Grouping, now: datetime,

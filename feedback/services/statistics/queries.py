@@ -39,7 +39,7 @@ from feedback.models import (
 from feedback.models.directory import LocalityLevel
 from feedback.services.database import among, dialect_insert, on_postgresql
 from feedback.services.statistics.drill import check_figure
-from feedback.services.statistics.grouping import GroupId, labels, month_of, ordered
+from feedback.services.statistics.grouping import GroupId, labels, month_of, ordered, scope_nodes, topic_path
 from feedback.services.statistics.histogram import histogram_medians
 from feedback.services.statistics.overdue import late_ids, overdue_counts, overdue_total
 from feedback.services.statistics.rollups import COUNTS, SUMMED
@@ -66,28 +66,24 @@ class Filters:
     empty: bool = False
 
 
-def _node(session: Session, node_id: int) -> tuple[LocalityLevel, str] | None:
-    row = session.execute(select(Locality.level, Locality.path).where(Locality.id == node_id)).first()
-    return (row.level, row.path) if row is not None else None
-
-
 def filters_of(session: Session, scope: Scope, shared: SharedReads | None = None) -> Filters:
     """``scope`` as ``Filters`` (its localities' and topic's subtrees read; once per ``shared``)."""
-    return once(shared, ("filters", scope), lambda: _filters_of(session, scope))
+    return once(shared, ("filters", scope), lambda: _filters_of(session, scope, shared))
 
 
-def _filters_of(session: Session, scope: Scope) -> Filters:
+def _filters_of(session: Session, scope: Scope, shared: SharedReads | None) -> Filters:
     communes: set[int] | None = None
     localities: set[int] | None = None
     empty = False
+    nodes = scope_nodes(session, scope, shared)
     for node_id in (scope.territory_id, scope.locality_id):
         if node_id is None:
             continue
-        node = _node(session, node_id)
+        node = nodes.get(node_id)
         if node is None:
             empty = True
             continue
-        level, path = node
+        level, path = node.level, node.path
         under = select(Locality.id).where(Locality.path.startswith(path, autoescape=True)) if path else None
         if level is LocalityLevel.COMMUNE:
             these = {node_id}
@@ -103,10 +99,11 @@ def _filters_of(session: Session, scope: Scope) -> Filters:
         communes = these if communes is None else communes & these
     topics: set[int] | None = None
     if scope.topic_id is not None:
-        topic_path = session.scalar(select(Topic.path).where(Topic.id == scope.topic_id))
+        path_of_topic = topic_path(session, scope.topic_id, shared)
         topics = {scope.topic_id}
-        if topic_path:
-            topics |= set(session.scalars(select(Topic.id).where(Topic.path.startswith(topic_path, autoescape=True))))
+        if path_of_topic:
+            topics |= set(session.scalars(select(Topic.id).where(Topic.path.startswith(path_of_topic,
+                                                                                      autoescape=True))))
     if (communes is not None and not communes) or (localities is not None and not localities):
         empty = True
     return Filters(scope.unit_id, scope.kind, frozenset(communes) if communes is not None else None,
@@ -212,69 +209,176 @@ def rollups_for(group: Grouping | None, f: Filters) -> tuple[Any | None, Any]:
     return monthly, daily
 
 
+Question = tuple[Period, Grouping | None]  # a period and a grouping (None: the totals)
+
+
 def counted(session: Session, period: Period, group: Grouping | None, f: Filters,
             shared: SharedReads | None = None) -> dict[GroupId, list[int]]:
     """The summed counts per group: COUNTS in order, then the answers' change stamp (``STAMP``).
     Whole months from the narrowest monthly rollup that answers the question, the days around
     them (or every day, when no monthly rollup does) from the narrowest daily one.
 
-    With ``shared``, on PostgreSQL: the groupings its page asks of ``period`` that the same
-    rollups answer (the rows, the units' ranking and the totals, mostly) are summed in one pass
-    (``GROUPING SETS``), once for all of them."""
+    With ``shared``, on PostgreSQL: the questions its page asks that the same rollups answer (the
+    rows, the units' ranking, the totals and the 12-month trend, mostly) are summed together,
+    once for all of them (``_counted``)."""
     if shared is not None and on_postgresql() and not f.empty:
         rollups = rollups_for(group, f)
-        together = tuple(sorted({g for p, g in shared.asked if p == period and rollups_for(g, f) == rollups},
-                                key=grouping_key))
-        if group in together and len(together) > 1:
-            return once(shared, ("counted", period, together, f),
-                        lambda: _counted(session, period, together, f))[group]
-    return _counted(session, period, (group,), f)[group]
+        together = tuple(sorted({(p, g) for p, g in shared.asked if rollups_for(g, f) == rollups},
+                                key=lambda q: (q[0].start, q[0].end, grouping_key(q[1]))))
+        if (period, group) in together and len(together) > 1:
+            return once(shared, ("counted", together, f), lambda: _counted(session, together, f))[(period, group)]
+    return _counted(session, ((period, group),), f)[(period, group)]
 
 
-def _counted(session: Session, period: Period, groups: tuple[Grouping | None, ...],
-             f: Filters) -> dict[Grouping | None, dict[GroupId, list[int]]]:
-    """``counted`` of each of ``groups`` (one rollup answers them all: ``rollups_for``)."""
-    result: dict[Grouping | None, dict[GroupId, list[int]]] = {group: {} for group in groups}
-    if f.empty:
-        return result
-    cube, daily = rollups_for(groups[0], f)
+@dataclass(frozen=True)
+class _Part:
+    """The days (``day``) or months (first days, ``month``) from ``low`` to ``high`` of one
+    rollup that one question sums."""
+
+    question: Question
+    model: Any
+    low: date
+    high: date
+
+
+def _parts(question: Question, f: Filters) -> list[_Part]:
+    """What ``question`` sums: its whole months from the narrowest monthly rollup, the days
+    around them from the narrowest daily one (every day from it when no monthly rollup answers)."""
+    period, group = question
+    cube, daily = rollups_for(group, f)
     months = whole_months(period) if cube is not None else None
     if cube is None or months is None:
-        _add_sets(result, session, daily, daily.day, period.start, period.end, f)
-        return result
+        return [_Part(question, daily, period.start, period.end)]
     first, last = months
-    _add_sets(result, session, cube, cube.month, first, last, f)
+    parts = [_Part(question, cube, first, last)]
     month_end = _next_month(last) - timedelta(days=1)
     for low, high in ((period.start, first - timedelta(days=1)), (month_end + timedelta(days=1), period.end)):
         if low <= high:
-            _add_sets(result, session, daily, daily.day, low, high, f)
+            parts.append(_Part(question, daily, low, high))
+    return parts
+
+
+def _period_column(model: Any) -> Any:
+    return model.month if hasattr(model, "month") else model.day
+
+
+def _runs(parts: list[_Part]) -> list[list[_Part]]:
+    """The parts of one rollup in runs whose ranges overlap or follow each other: each run is
+    read in one statement, over its whole range (a gap between two runs is never read)."""
+    runs: list[list[_Part]] = []
+    high: date | None = None
+    for part in sorted(parts, key=lambda p: (p.low, p.high)):
+        monthly = hasattr(part.model, "month")
+        follows = high is not None and part.low <= (_next_month(high) if monthly else high + timedelta(days=1))
+        if follows:
+            runs[-1].append(part)
+        else:
+            runs.append([part])
+        high = part.high if not follows or high is None else max(high, part.high)
+    return runs
+
+
+def _counted(session: Session, questions: tuple[Question, ...],
+             f: Filters) -> dict[Question, dict[GroupId, list[int]]]:
+    """``counted`` of each of ``questions`` (the same rollups answer them all: ``rollups_for``):
+    one statement per rollup and run of days or months (``_add_run``)."""
+    result: dict[Question, dict[GroupId, list[int]]] = {question: {} for question in questions}
+    if f.empty:
+        return result
+    by_model: dict[Any, list[_Part]] = {}
+    for question in questions:
+        for part in _parts(question, f):
+            by_model.setdefault(part.model, []).append(part)
+    for parts in by_model.values():
+        for run in _runs(parts):
+            if len(run) == 1 or not on_postgresql():
+                for part in run:
+                    group = part.question[1]
+                    _add(result[part.question], _sum(session, part.model, _period_column(part.model), part.low,
+                                                     part.high, group, f), group)
+            else:
+                _add_run(result, session, run, f)
     return result
 
 
-def _add_sets(result: dict[Grouping | None, dict[GroupId, list[int]]], session: Session, model: Any,
-              period_column: Any, low: date, high: date, f: Filters) -> None:
-    """Add the sums of ``model`` from ``low`` to ``high`` to each grouping of ``result``: one
-    GROUP BY for one grouping, else one statement by ``GROUPING SETS`` (PostgreSQL)."""
-    groups = list(result)
-    if len(groups) == 1:
-        _add(result[groups[0]], _sum(session, model, period_column, low, high, groups[0], f), groups[0])
-        return
-    columns = [_group_column(model, group) for group in groups if group is not None]
-    sets = [tuple_(column) for column in columns] + ([tuple_()] if None in result else [])
-    rows = session.execute(select(*columns, *(func.grouping(column) for column in columns),
-                                  *(func.sum(getattr(model, c)) for c in SUMMED))
-                           .where(period_column >= low, period_column <= high, *_conditions(model, f))
-                           .group_by(func.grouping_sets(*sets))).all()
-    keyed = [group for group in groups if group is not None]
-    width = len(columns)
-    split: dict[Grouping | None, list[Any]] = {group: [] for group in groups}
+def _add_run(result: dict[Question, dict[GroupId, list[int]]], session: Session, run: list[_Part],
+             f: Filters) -> None:
+    """Add the sums of a run of parts of one rollup to their questions, in one statement
+    (PostgreSQL): grouped by each grouping column the questions ask (``GROUPING SETS`` for
+    several), and by the month or day too when the parts' ranges differ or a question is by
+    month; each question then adds up the rows of its ranges. The totals and the months are
+    summed from the first set's rows: every rollup row is in each set once (a null village is a
+    group of its own), so they add up to the same integers as their own ``GROUP BY``."""
+    model = run[0].model
+    period_column = _period_column(model)
+    low, high = min(part.low for part in run), max(part.high for part in run)
+    questions = list(dict.fromkeys(part.question for part in run))
+    keyed = list(dict.fromkeys(q[1] for q in questions if q[1] is not None and q[1] != "month"))
+    dated = any((part.low, part.high) != (low, high) for part in run) or any(q[1] == "month" for q in questions)
+    dates = [period_column] if dated else []
+    sets = [[_group_column(model, group), *dates] for group in keyed] or [dates]
+    selected = list({str(c): c for columns in sets for c in columns}.values())
+    sums = [func.sum(getattr(model, c)) for c in SUMMED]
+    query = select(*selected).where(period_column >= low, period_column <= high, *_conditions(model, f))
+    if len(sets) == 1:
+        # A group has at least one row, its sums never null; without a GROUP BY (no rows in
+        # range) the one row's sums are null: no group.
+        by_set: list[list[Any]] = [[row for row in session.execute(query.add_columns(*sums).group_by(*selected))
+                                    if row[len(selected)] is not None]]
+    else:
+        flags = [func.grouping(c) for c in selected]
+        rows = session.execute(query.add_columns(*flags, *sums)
+                               .group_by(func.grouping_sets(*(tuple_(*columns) for columns in sets)))).all()
+        names = [[str(c) for c in columns] for columns in sets]
+        pattern = {tuple(0 if str(c) in these else 1 for c in selected): index for index, these in enumerate(names)}
+        width = len(selected)
+        by_set = [[] for _ in sets]
+        for row in rows:
+            by_set[pattern[tuple(row[width:2 * width])]].append((*row[:width], *row[2 * width:]))
+    width = len(selected)
+    at = {str(c): index for index, c in enumerate(selected)}
+    for question in questions:
+        group = question[1]
+        ranges = [(part.low, part.high) for part in run if part.question == question]
+        where = at[str(period_column)] if dated else None
+        if group is None:
+            key_at, rows_of = None, by_set[0]
+        elif group == "month":
+            key_at, rows_of = where, by_set[0]
+        else:
+            key_at, rows_of = at[str(_group_column(model, group))], by_set[keyed.index(group)]
+        _fold(result[question], rows_of, group, key_at, where, ranges, width)
+
+
+def _fold(target: dict[GroupId, list[int]], rows: list[Any], group: Grouping | None, key_at: int | None,
+          where: int | None, ranges: list[tuple[date, date]], width: int) -> None:
+    """Add to ``target`` the sums (from ``width`` on) of the ``rows`` whose month or day (at
+    ``where``, when given) lies in ``ranges``, per group (the value at ``key_at``; None: the one
+    group of the totals, always present). The rows of a group are summed column by column at
+    the end (``zip``): one pass, no list built per row. A row's sums are never null (a group of
+    at least one row of NOT NULL counts)."""
+    picked: dict[GroupId, list[Any]] = {}
+    keys: dict[Any, GroupId | None] = {}
+    (low, high), *more = ranges
     for row in rows:
-        grouped = [i for i in range(width) if row[width + i] == 0]  # the column this row is grouped by, if any
-        group = keyed[grouped[0]] if grouped else None
-        key = row[grouped[0]] if grouped else _ALL
-        split[group].append((key, *row[2 * width:]))
-    for group, found in split.items():
-        _add(result[group], found, group)
+        if where is not None:
+            day = row[where]
+            if not (low <= day <= high or any(a <= day <= b for a, b in more)):
+                continue
+        key: GroupId | None = _ALL
+        if key_at is not None:
+            value = row[key_at]
+            if value not in keys:
+                keys[value] = _normal(group, value)
+            key = keys[value]
+        if key is not None:
+            picked.setdefault(key, []).append(row[width:])
+    for key, found in picked.items():
+        sums = [sum(column) for column in zip(*found, strict=True)]
+        before = target.get(key)
+        target[key] = sums if before is None else [a + b for a, b in zip(before, sums, strict=True)]
+    if group is None:
+        target.setdefault(_ALL, [0] * len(SUMMED))
 
 
 def stamps_of(summed: dict[GroupId, list[int]]) -> dict[GroupId, int]:
