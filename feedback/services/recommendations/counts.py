@@ -85,8 +85,11 @@ def counts(session: Session | scoped_session[Session], *, period_start: date, pe
         .order_by(func.max(Recommendation.issued_at)))
     for code, name, number in issued:
         add(code, name, "issued", number)
+    # The first publication of the recommendations' answers only: grouping every published answer
+    # of the platform (the residents' items are the many) read them all for a handful of rows.
     first_published = (select(Answer.feedback_id, func.min(Answer.published_at).label("published_at"))
-                       .where(Answer.status == DraftStatus.PUBLISHED, Answer.published_at.is_not(None))
+                       .where(Answer.status == DraftStatus.PUBLISHED, Answer.published_at.is_not(None),
+                              Answer.feedback_id.in_(select(Recommendation.feedback_id)))
                        .group_by(Answer.feedback_id).subquery())
     clock = (select(Deadline.feedback_id, Deadline.due_at, Deadline.breached_at)
              .where(Deadline.clock == Clock.SUPERVISION.value, Deadline.sequence == 1).subquery())
