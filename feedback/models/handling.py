@@ -24,7 +24,14 @@ class Answer(Model):
     """
 
     __tablename__ = "answer"
-    __table_args__ = (UniqueConstraint("feedback_id", "cycle", name="uq_answer_cycle"),)
+    __table_args__ = (
+        UniqueConstraint("feedback_id", "cycle", name="uq_answer_cycle"),
+        # The public answered items, newest first, all of them or one unit's (migration 0031).
+        Index("ix_answer_published", "published_at", "id",
+              postgresql_where=text("status = 'published'"), sqlite_where=text("status = 'published'")),
+        Index("ix_answer_unit_published", "unit_code", "published_at", "id",
+              postgresql_where=text("status = 'published'"), sqlite_where=text("status = 'published'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)

@@ -60,8 +60,10 @@ def answers() -> ResponseReturnValue:
     page_asked = page_number()
     # The service clamps the page itself; the redirect makes the URL name the page shown.
     page = scoreboard.answered_items(page=page_asked, per_page=ANSWERS_PER_PAGE, unit_code=unit)
-    if (last := past_the_end(page_asked, page.pages)) is not None:
-        return last
+    if not page.answers and page_asked > 1:  # past the end: to the last page (the one request that counts)
+        pages = scoreboard.answer_pages(per_page=ANSWERS_PER_PAGE, unit_code=unit)
+        if (last := past_the_end(page_asked, pages)) is not None:
+            return last
     return render_template("public/answers.html", page=page, unit=unit)
 
 

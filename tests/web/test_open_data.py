@@ -16,6 +16,7 @@ from feedback.domain.calendar import local_date
 from feedback.domain.statistics import Period, wilson
 from feedback.extensions import db
 from feedback.services.scoreboard import OPEN_DATA_COLUMNS, OpenDataTable, to_csv
+from feedback.web.args import MAX_PAGE
 from tests.services.report_rows import counted_world
 from tests.services.stats_rows import World, _answer, local
 from tests.web.html_text import elements
@@ -267,6 +268,48 @@ def test_a_public_answers_page_past_the_end_sends_to_the_last(client: FlaskClien
     assert past.status_code == 302 and past.headers["Location"] == "/answers?unit=UBND-06994"
     assert client.get("/answers?page=1").status_code == 200
     assert client.get("/answers?lang=en&page=9").headers["Location"] == "/answers?lang=en"  # one lang, kept
+
+
+def _pager(html: str) -> tuple[str, list[str]]:
+    """The pager's position text and its links' texts."""
+    assert len(elements(html, "nav", **{"class": "pager"})) == 1
+    (position,) = [text for _attrs, text in elements(html, "span") if text.startswith("Trang ")]
+    links = [text for _attrs, text in elements(html, "a") if text in ("Trang trước", "Trang sau")]
+    return position, links
+
+
+def test_the_public_answers_pager_reads_one_row_more_and_counts_only_past_the_end(
+        client: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves (four answers listed, one a page): a page before the last says "Trang 2" with a
+    next link and no number of pages (it reads its row and one more, never a count of every
+    published answer: 3.4 s a page at a million answers); the last page says "Trang 4 / 4" with
+    no next link; a page past the end goes to page 4 (counted then)."""
+    monkeypatch.setattr("feedback.public.scoreboard_views.ANSWERS_PER_PAGE", 1)
+    second = client.get("/answers?page=2").get_data(as_text=True)
+    assert _pager(second) == ("Trang 2", ["Trang trước", "Trang sau"])
+    assert world.items["I4"].code in second
+    last = client.get("/answers?page=4").get_data(as_text=True)
+    assert _pager(last) == ("Trang 4 / 4", ["Trang trước"])
+    assert world.items["I5"].code in last
+    past = client.get("/answers?page=9")
+    assert past.status_code == 302 and past.headers["Location"] == "/answers?page=4"
+
+
+def test_the_public_answers_list_stops_at_its_last_listed_page(
+        client: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: the list goes at most ``MAX_PAGES`` deep (a page's cost grows with its depth):
+    with 2 pages of one answer listed and four answers, page 2 has no next link and says that
+    only the newest 2 pages are listed, pointing to the unit filter; page 3 and any deeper page
+    (the deepest a URL may ask too) go to page 2, whose count reads at most 2 pages' answers."""
+    monkeypatch.setattr("feedback.public.scoreboard_views.ANSWERS_PER_PAGE", 1)
+    monkeypatch.setattr("feedback.services.scoreboard.answers.MAX_PAGES", 2)
+    html = client.get("/answers?page=2").get_data(as_text=True)
+    assert _pager(html) == ("Trang 2", ["Trang trước"])
+    assert "Danh sách chỉ hiện 2 trang mới nhất" in html
+    for deeper in ("3", str(MAX_PAGE)):
+        past = client.get(f"/answers?page={deeper}")
+        assert past.status_code == 302 and past.headers["Location"] == "/answers?page=2"
+    assert "Danh sách chỉ hiện" not in client.get("/answers?page=1").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("group", "scope"), [("commune", "all"), ("unit", "territory")])

@@ -5,7 +5,7 @@ the statistics (DESIGN.md §6) and without personal data. Tables show the dashbo
 Shells import from here, not from the inner modules.
 """
 
-from feedback.services.scoreboard.answers import AnswerPage, PublicAnswer, answered_items
+from feedback.services.scoreboard.answers import AnswerPage, PublicAnswer, answer_pages, answered_items
 from feedback.services.scoreboard.opendata import (
     OPEN_DATA_COLUMNS, BadPeriod, OpenDataTable, open_data, period_from_args, to_csv, to_json,
 )
@@ -13,5 +13,5 @@ from feedback.services.monitoring import FIGURE_COLUMNS
 from feedback.services.scoreboard.public import NAMED_PERIODS, Scoreboard, named_period, scoreboard
 
 __all__ = ["FIGURE_COLUMNS", "NAMED_PERIODS", "OPEN_DATA_COLUMNS", "AnswerPage", "BadPeriod", "OpenDataTable",
-           "PublicAnswer", "Scoreboard", "answered_items", "named_period",
+           "PublicAnswer", "Scoreboard", "answer_pages", "answered_items", "named_period",
            "open_data", "period_from_args", "scoreboard", "to_csv", "to_json"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import aliased
 
 from feedback.domain.handling import DraftStatus
@@ -48,17 +48,27 @@ class PublicAnswer:
         return self.topic_name_en
 
 
+# The list goes this deep and no further: the newest answers, 20 a page, are what a reader pages
+# through; a unit's older ones are one filter away (``unit_code``). Each page is read by walking
+# the answers newest first, so a page's cost grows with its depth: bounded here, for anyone.
+MAX_PAGES = 500
+
+
 @dataclass(frozen=True)
 class AnswerPage:
+    """One page of the list. ``more``: a later page exists. ``pages``: the number of pages, known
+    on the last page only (None before it: counting every answer of the platform for the pager
+    read them all, seconds at a million answers). ``capped``: the page is the last one listed
+    (``MAX_PAGES``) and older answers exist."""
+
     answers: tuple[PublicAnswer, ...]
     page: int
-    pages: int
-    total: int
+    more: bool
+    pages: int | None
+    capped: bool = False
 
 
-def answered_items(*, page: int = 1, per_page: int = 20, unit_code: str | None = None) -> AnswerPage:
-    """Page ``page`` of the public answered items, newest answer first; only those answered by
-    the unit with ``unit_code`` when given. Read only."""
+def _listed(unit_code: str | None) -> list[ColumnElement[bool]]:
     later = aliased(Answer)
     newest = ~exists().where(later.feedback_id == Answer.feedback_id, later.status == DraftStatus.PUBLISHED,
                              later.cycle > Answer.cycle)
@@ -66,10 +76,27 @@ def answered_items(*, page: int = 1, per_page: int = 20, unit_code: str | None =
                   Feedback.kind.in_(PUBLIC_KINDS), resident_items_only()]
     if unit_code:
         conditions.append(Answer.unit_code == unit_code)
-    base = select(Answer.id).join(Feedback, Answer.feedback_id == Feedback.id).where(and_(*conditions))
-    total = int(db.session.scalar(select(func.count()).select_from(base.subquery())) or 0)
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
+    return conditions
+
+
+def answer_pages(*, per_page: int = 20, unit_code: str | None = None) -> int:
+    """The number of pages of the list (at least 1, at most ``MAX_PAGES``): counts at most the
+    answers of ``MAX_PAGES`` pages. For a page asked past the end only."""
+    up_to = MAX_PAGES
+    shown = (select(Answer.id).join(Feedback, Answer.feedback_id == Feedback.id).where(and_(*_listed(unit_code)))
+             .order_by(Answer.published_at.desc(), Answer.id.desc()).limit(up_to * per_page))
+    total = int(db.session.scalar(select(func.count()).select_from(shown.subquery())) or 0)
+    return min(max(1, -(-total // per_page)), up_to)
+
+
+def answered_items(*, page: int = 1, per_page: int = 20, unit_code: str | None = None) -> AnswerPage:
+    """Page ``page`` (1 to ``MAX_PAGES``; no answer past the end) of the public answered items,
+    newest answer first; only those answered by the unit with ``unit_code`` when given. Reads the
+    page's answers and one more (whether a next page exists), newest first along the published
+    answers' index. Read only."""
+    page = max(page, 1)
+    if page > MAX_PAGES:
+        return AnswerPage((), page, False, None)
     place = aliased(Locality)
     parent = aliased(Locality)
     rows = db.session.execute(
@@ -79,14 +106,17 @@ def answered_items(*, page: int = 1, per_page: int = 20, unit_code: str | None =
         .join(Topic, Feedback.topic_id == Topic.id)
         .join(place, Feedback.locality_id == place.id)
         .outerjoin(parent, place.parent_id == parent.id)
-        .where(and_(*conditions))
+        .where(and_(*_listed(unit_code)))
         .order_by(Answer.published_at.desc(), Answer.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)
+        .offset((page - 1) * per_page).limit(per_page + 1)
     ).all()
+    truncated = len(rows) > per_page
     answers = tuple(
         PublicAnswer(str(code), kind, topic, topic_en or None,
                      f"{name}, {parent_name}" if level == LocalityLevel.VILLAGE and parent_name else name,
                      unit_code_, unit_name, cast(datetime, published), text)  # published_at IS NOT NULL
-        for code, kind, topic, topic_en, name, level, parent_name, unit_code_, unit_name, published, text in rows
+        for code, kind, topic, topic_en, name, level, parent_name, unit_code_, unit_name, published, text
+        in rows[:per_page]
     )
-    return AnswerPage(answers, page, pages, total)
+    return AnswerPage(answers, page, truncated and page < MAX_PAGES, None if truncated or not answers else page,
+                      capped=truncated and page == MAX_PAGES)
