@@ -137,6 +137,9 @@ def cases(today: date) -> list[Case]:
         Case("public /units, this year", p, f"/units?from={year.start.isoformat()}&to={year.end.isoformat()}"),
         Case("open data units.csv, last 12 months", p, f"/open-data/units.csv?{public}"),
         Case("open data units.json, last 12 months", p, f"/open-data/units.json?{public}"),
+        Case("public /answers (page 1)", p, "/answers"),
+        Case("public /answers (page 50)", p, "/answers?page=50"),
+        Case("public /answers, one unit", p, f"/answers?unit=UBND-{UNIT:04d}"),
     ]
     listed += [Case(f"commune: dashboard by unit, {name}", c, f"/monitor/?period={name}")
                for name in ("this_month", "this_year")]

@@ -15,8 +15,10 @@ rated, 70 % of those satisfied, 30 % of the unsatisfied reopened), the open item
 clocks (breached when past due, as the deadline scan leaves them: the triggers keep
 ``overdue_item``), then the rollups and the answers' histogram summed from the facts by the same SQL as
 ``flask stats rebuild``, and the medians computed ahead by the same code as ``flask stats
-rebuild`` and the beat (``statistics.refresh_medians``, as of NOW). The raw handling rows (assignments, answers, ratings) are not written:
-no dashboard query reads them.
+rebuild`` and the beat (``statistics.refresh_medians``, as of NOW), and the overdue tally compacted as
+the beat's task compacts it after the medians. Each answered item's published answer is written (the public
+answered items and the recommendations' counts read them); the other raw handling rows (assignments, ratings)
+are not: no page reads them.
 
 ``time`` runs the statistics service (``feedback.services.statistics``: the functions the
 dashboard, the exports and the open data call) for several groupings, periods and filters,
@@ -52,6 +54,7 @@ from feedback.models import (  # noqa: E402
     Feedback, StatDaily, StatDailyUnit, StatFact, StatMedian, StatMonthly, StatMonthlyPlace, StatMonthlyUnit,
 )
 from feedback.services import statistics  # noqa: E402
+from feedback.services.deadlines import compact_overdue_tally  # noqa: E402
 from feedback.services.statistics import Period, Scope  # noqa: E402
 from feedback.services.statistics import queries  # noqa: E402
 from feedback.services.statistics.rebuild import sum_rollups  # noqa: E402
@@ -87,7 +90,10 @@ SELECT c, 'UBND-' || lpad(c::text, 4, '0'), 'UBND Xã thử ' || c, 'commune_com
 FROM generate_series(2, {COMMUNES + 1}) AS c;
 INSERT INTO unit (id, code, name, kind, parent_id, locality_id, active)
 SELECT 55 + a, 'SO-' || a, 'Sở thử ' || a, 'department', NULL, 1, true FROM generate_series(1, {AREAS}) AS a;
+INSERT INTO user_account (id, username, password_hash, full_name, active, created_at, session_version, failed_logins)
+VALUES (1, 'bench', '!', 'Cán bộ thử', false, now(), 0, 0);
 SELECT setval('locality_id_seq', 2000); SELECT setval('topic_id_seq', 100); SELECT setval('unit_id_seq', 100);
+SELECT setval('user_account_id_seq', 100);
 """
 
 # One chunk of items [lo, hi): every derived value is arithmetic on i (reproducible, no random()).
@@ -163,6 +169,12 @@ SELECT 'reopened', i, i, unit_id, village_id, commune_id, village_id, topic_id, 
        false, NULL, false
 FROM bench_base WHERE answered AND rate_roll < 55 AND satisfied_roll >= 70 AND reopen_roll < 30
       AND published_at + (1 + i % 5) * interval '1 day' + interval '1 hour' < :now;
+
+INSERT INTO answer (feedback_id, cycle, status, text, version, author_id, unit_id, unit_code, unit_name, created_at,
+                    updated_at, submitted_at, published_at)
+SELECT b.i, 1, 'published', 'Đơn vị đã xử lý và trả lời.', 1, 1, b.unit_id, u.code, u.name, b.published_at,
+       b.published_at, b.published_at, b.published_at
+FROM bench_base b JOIN unit u ON u.id = b.unit_id WHERE b.answered;
 
 INSERT INTO deadline (feedback_id, unit_id, clock, sequence, legal_basis, day_type, period_days, starts_at, due_at,
                       extensions, created_at, breached_at)
@@ -262,12 +274,17 @@ def generate(url: str, items: int) -> None:
             conn.execute(sa.text("VACUUM ANALYZE"))
         tick = time.perf_counter()
         done = statistics.refresh_medians(db.session(), NOW)
+        # As the beat's refresh_medians task does after the medians: the load left one tally row
+        # per overdue item (its trigger's), where production keeps one per group of each dimension.
+        tally_rows = compact_overdue_tally(db.session())
+        db.session.commit()
         print(f"medians computed ahead in {time.perf_counter() - tick:.0f} s: {done.questions} questions, "
-              f"{done.computed} group medians", flush=True)
+              f"{done.computed} group medians; overdue tally compacted to {tally_rows:,} rows", flush=True)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM ANALYZE stat_median"))
+            conn.execute(sa.text("VACUUM ANALYZE overdue_tally"))
         counts = {t: db.session.scalar(sa.text(f"SELECT count(*) FROM {t}"))
-                  for t in ("feedback", "stat_fact", "stat_daily", "stat_monthly", "stat_monthly_unit",
+                  for t in ("feedback", "answer", "stat_fact", "stat_daily", "stat_monthly", "stat_monthly_unit",
                             "stat_monthly_place", "stat_daily_unit", "stat_answer_hist", "deadline")}
         print(f"done in {time.perf_counter() - started:.0f} s: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
 
