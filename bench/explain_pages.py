@@ -19,12 +19,12 @@ import argparse
 import json
 import os
 import re
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from typing import Any
+
+from _common import logged_in, production_env, use
 
 PAGES = {
     "unit: no filter": ("unit", "/unit/"),
@@ -47,11 +47,7 @@ def main() -> int:
     parser.add_argument("--json", help="append the result as one JSON line to this file")
     parser.add_argument("--label", default="")
     args = parser.parse_args()
-    os.environ.update(FEEDBACK_ENV="production", SECRET_KEY=secrets.token_hex(32),
-                      DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:5432/{args.database}",
-                      REDIS_URL=f"redis://127.0.0.1:6379/{args.redis_db}",
-                      CELERY_BROKER_URL=f"redis://127.0.0.1:6379/{args.redis_db}",
-                      UPLOAD_DIR=tempfile.mkdtemp(prefix="feedback-explain-"), LOGIN_RATE_LIMIT="100000 per minute")
+    use(production_env(args.database, args.redis_db, LOGIN_RATE_LIMIT="100000 per minute"))
     from sqlalchemy import event
 
     import feedback
@@ -64,11 +60,7 @@ def main() -> int:
     for role, (username, password) in LOGINS.items():
         if not any(PAGES[name][0] == role for name in chosen):
             continue  # log in only as the users of the pages asked (a login writes its session)
-        client = app.test_client()
-        response = client.post("/login", data={"username": username, "password": password})
-        if response.status_code not in (302, 303):
-            raise RuntimeError(f"login of {username} failed: {response.status_code}")
-        clients[role] = client
+        clients[role] = logged_in(app, username, password)
     result: dict[str, Any] = {"label": args.label, "code": os.path.dirname(os.path.dirname(feedback.__file__)),
                               "load": os.getloadavg(), "pages": {}}
     print(f"code from {result['code']}, load average {result['load'][0]:.2f}")

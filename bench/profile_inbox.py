@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from typing import Any
+
+from _common import logged_in, production_env, use
 
 PAGES = {"no filter": "/unit/", "in progress": "/unit/?status=in_progress", "overdue": "/unit/?overdue=1"}
 
@@ -33,11 +33,7 @@ def main() -> int:
     parser.add_argument("--json", help="append the result as one JSON line to this file")
     parser.add_argument("--label", default="", help="a label for the JSON line (which code)")
     args = parser.parse_args()
-    os.environ.update(FEEDBACK_ENV="production", SECRET_KEY=secrets.token_hex(32),
-                      DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:5432/{args.database}",
-                      REDIS_URL=f"redis://127.0.0.1:6379/{args.redis_db}",
-                      CELERY_BROKER_URL=f"redis://127.0.0.1:6379/{args.redis_db}",
-                      UPLOAD_DIR=tempfile.mkdtemp(prefix="feedback-profile-"), LOGIN_RATE_LIMIT="100000 per minute")
+    use(production_env(args.database, args.redis_db, LOGIN_RATE_LIMIT="100000 per minute"))
     from sqlalchemy import event
 
     import feedback
@@ -45,10 +41,7 @@ def main() -> int:
     from feedback.extensions import db
 
     app = create_app(WTF_CSRF_ENABLED=False, SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False)
-    client = app.test_client()
-    response = client.post("/login", data={"username": "canbo.hatu", "password": "canbo-demo-2026"})
-    if response.status_code not in (302, 303):
-        raise RuntimeError(f"login failed: {response.status_code}")
+    client = logged_in(app, "canbo.hatu", "canbo-demo-2026")
     result: dict[str, Any] = {"label": args.label, "code": os.path.dirname(os.path.dirname(feedback.__file__)),
                               "load": os.getloadavg(), "pages": {}}
     print(f"code from {result['code']}, load average {result['load'][0]:.2f}")

@@ -17,19 +17,14 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import re
 import secrets
-import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-PG = "postgresql://postgres@127.0.0.1:5432"
+from _common import ROOT, cleaned_up, demo_database, production_env, use
 
 
 def main() -> int:
@@ -45,34 +40,12 @@ def main() -> int:
                         help="the cProfile counts this process's CPU time (time.process_time), not the wall clock: "
                              "on a loaded machine the waits for a core would otherwise fill the round trips")
     args = parser.parse_args()
-    import psycopg
-
-    db_url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{args.database}"
-    redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
-    env = dict(os.environ, FEEDBACK_ENV="production", SECRET_KEY=secrets.token_hex(32), DATABASE_URL=db_url,
-               REDIS_URL=redis_url, CELERY_BROKER_URL=redis_url, UPLOAD_DIR=f"/tmp/{args.database}-uploads",
-               SUBMIT_RATE_LIMIT="100000000 per minute", PYTHONPATH=str(ROOT))
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (args.database,)).fetchone()
-        if not (args.reuse and exists):
-            conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{args.database}"')
-    if not (args.reuse and exists):
-        for command in (["db", "upgrade"], ["demo", "load"]):
-            subprocess.run([str(BIN / "flask"), "--app", "wsgi", *command], cwd=ROOT, env=env, check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    try:
+    env = production_env(args.database, args.redis_db, uploads=f"/tmp/{args.database}-uploads",
+                         SUBMIT_RATE_LIMIT="100000000 per minute", PYTHONPATH=str(ROOT))
+    demo_database(args.database, env, reuse=args.reuse)
+    use(env)
+    with cleaned_up(args.database, env, keep=args.keep, flush=args.flush):
         run(args)
-    finally:
-        import redis
-
-        if args.flush:
-            redis.Redis.from_url(redis_url).flushdb()
-        if not args.keep:
-            with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
     return 0
 
 
