@@ -26,6 +26,9 @@ class Feedback(Model):
         # Newest first, for everyone and per unit (staff lists).
         Index("ix_feedback_received_at", "received_at"),
         Index("ix_feedback_unit_received_at", "current_unit_id", "received_at"),
+        # A place's items of some days: a hot spot's items (its commune and villages, its weeks),
+        # a probe per place; on the place alone the days were read for every place (migration 0032).
+        Index("ix_feedback_locality_received_at", "locality_id", "received_at"),
         # The unit inbox and its counts read the open items a unit holds, never its history
         # (issue #11): the statuses of ``feedback.services.workspace.inbox.OPEN_STATUSES``.
         Index(
@@ -79,7 +82,7 @@ class Feedback(Model):
     several_places: Mapped[bool] = mapped_column(Boolean, default=False)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id"), index=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id"))
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"), index=True)
     submitter_name: Mapped[str | None] = mapped_column(String(120))
     submitter_phone: Mapped[str | None] = mapped_column(String(32))
