@@ -29,6 +29,7 @@ from _common import logged_in, production_env, use
 PAGES = {
     "unit: no filter": ("unit", "/unit/"),
     "unit: in progress": ("unit", "/unit/?status=in_progress"),
+    "unit: answered": ("unit", "/unit/?status=answered"),
     "unit: overdue": ("unit", "/unit/?overdue=1"),
     "unit: overdue page 3": ("unit", "/unit/?overdue=1&page=3"),
     "admin: overdue": ("admin", "/admin/items?overdue=1"),

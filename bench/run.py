@@ -725,6 +725,7 @@ class Bench:
             "admin: dashboard counts": "/admin/",
             "unit: inbox": "/unit/",
             "unit: by status": "/unit/?status=in_progress",
+            "unit: by status (answered)": "/unit/?status=answered",
             "unit: overdue": "/unit/?overdue=1",
         }
         logins = {"admin": ("admin", "admin-demo-2026"), "unit": ("canbo.hatu", "canbo-demo-2026")}

@@ -39,8 +39,10 @@ class Feedback(Model):
             sqlite_where=text("status IN ('assigned', 'in_progress')"),
         ),
         # The inbox's counts per status of a unit's items (answered, closed, rejected: capped
-        # counts over its history) read this index only.
-        Index("ix_feedback_unit_status", "current_unit_id", "status"),
+        # counts over its history) read this index only; a status tab's page (nearest clock
+        # first) and its "due soon" counts read it in order (migration 0033: on the unit and the
+        # status only, the answered tab sorted every answered item of the unit for 25 rows).
+        Index("ix_feedback_unit_status", "current_unit_id", "status", "next_due_at", "received_at", "id"),
         # The inbox's counts of a unit's open items by kind, topic, place, officer and origin
         # read this index only (PostgreSQL; issue #11: 10-75 ms each from the table at 10 M items),
         # the overdue ones too (their ids: ``id`` included, migration 0023).
