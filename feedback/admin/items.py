@@ -118,7 +118,7 @@ def items_index() -> ResponseReturnValue:
     args = {key: value for key, value in request.args.items() if key not in ("page", "lang") and value}
     context = {"args": args, "statuses": list(Status), "units": service.units_for_filter(), "status": status,
                "unit": unit, "unit_text": unit_text, "search": search, "overdue_only": overdue_only,
-               "errors": errors}
+               "errors": errors, "short_search": service.SHORT_SEARCH}
     if errors:
         empty = service.ItemPage(items=[], page=1, pages=0, total=0)
         return render_template("admin/items/index.html", page=empty, **context), 400

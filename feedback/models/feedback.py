@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, inspect, text
+from sqlalchemy import (
+    Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, column, event, func, inspect, text,
+)
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,6 +31,13 @@ class Feedback(Model):
         # A place's items of some days: a hot spot's items (its commune and villages, its weeks),
         # a probe per place; on the place alone the days were read for every place (migration 0032).
         Index("ix_feedback_locality_received_at", "locality_id", "received_at"),
+        # The administrator's search (part of the title, or of the code without its dashes) over
+        # the whole history: trigram indexes (PostgreSQL's pg_trgm, migration 0034), where LIKE
+        # '%…%' read every item (5.8 s at 1,000,000 items).
+        Index("ix_feedback_title_trgm", "title", postgresql_using="gin",
+              postgresql_ops={"title": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+        Index("ix_feedback_code_trgm", func.replace(column("code"), "-", "").label("code_compact"),
+              postgresql_using="gin", postgresql_ops={"code_compact": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
         # The unit inbox and its counts read the open items a unit holds, never its history
         # (issue #11): the statuses of ``feedback.services.workspace.inbox.OPEN_STATUSES``.
         Index(

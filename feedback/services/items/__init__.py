@@ -6,6 +6,7 @@ Shells import from here, not from the inner modules.
 """
 
 from feedback.services.items.admin_view import (
+    SHORT_SEARCH,
     HandoverRefused,
     ItemDetail,
     ItemNotFound,
@@ -25,7 +26,7 @@ from feedback.services.items.admin_view import (
 from feedback.services.items.overview import code_directory, count_directory
 
 __all__ = [
-    "HandoverRefused", "ItemDetail", "ItemNotFound", "ItemPage", "RoutingRequestRefused", "code_directory",
+    "SHORT_SEARCH", "HandoverRefused", "ItemDetail", "ItemNotFound", "ItemPage", "RoutingRequestRefused", "code_directory",
     "count_directory", "find_unit", "hand_over", "item_detail", "item_exists", "list_items", "may_hand_over",
     "record_personal_data_view", "resend_for_routing", "units_for_filter", "units_for_handover",
 ]

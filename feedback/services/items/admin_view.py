@@ -78,6 +78,9 @@ class ItemPage:
     # False when more than COUNT_LIMIT items match: ``total`` is then COUNT_LIMIT, and ``pages``
     # reaches one past the current page while pages are full.
     total_exact: bool = True
+    # When the search was too short for the trigram indexes: how many of the newest items were
+    # searched (``SHORT_SEARCH_ITEMS``); None when the whole history was.
+    search_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,10 @@ def list_items(*, viewer: Viewer, status: Status | None, unit_id: int | None, ov
             query = query.where(Feedback.id.in_(late_ids(now)))
         if search.strip():
             query = query.where(search_condition(search))
+            if short_search(search):
+                newest = (select(Feedback.id).order_by(Feedback.received_at.desc(), Feedback.id.desc())
+                          .limit(SHORT_SEARCH_ITEMS))
+                query = query.where(Feedback.id.in_(newest.scalar_subquery()))
         counted = db.session.scalar(select(func.count()).select_from(
             query.with_only_columns(Feedback.id).order_by(None).limit(COUNT_LIMIT + 1).subquery())) or 0
         items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
@@ -234,7 +241,8 @@ def list_items(*, viewer: Viewer, status: Status | None, unit_id: int | None, ov
         )
         for item in items
     ]
-    return ItemPage(items=rows, page=page, pages=pages, total=total, total_exact=exact)
+    return ItemPage(items=rows, page=page, pages=pages, total=total, total_exact=exact,
+                    search_limit=SHORT_SEARCH_ITEMS if search.strip() and short_search(search) else None)
 
 
 # What separates the groups of a code as people type it: dashes of every kind and whitespace.
@@ -243,6 +251,17 @@ _CODE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# A fragment of fewer characters than a trigram cannot use the trigram indexes (migration 0034):
+# it is looked for among the newest items only, not through the whole history.
+SHORT_SEARCH = 3
+SHORT_SEARCH_ITEMS = 5000
+
+
+def short_search(search: str) -> bool:
+    """Whether ``search`` is too short for the trigram indexes (``SHORT_SEARCH``)."""
+    return len(unicodedata.normalize("NFC", search.strip())) < SHORT_SEARCH
 
 
 def search_condition(search: str) -> ColumnElement[bool]:
