@@ -171,3 +171,29 @@ def test_files_go_with_the_recommendation_and_the_answer_and_a_draft_stays_the_u
     assert client.get(url).status_code == 404
     handling.publish_answer(head, recommendation.feedback_id, now=datetime.now(UTC))
     assert client.get(url).status_code == 200
+
+
+def test_the_form_reads_the_units_localities_in_one_statement(client: FlaskClient, db_session: Session) -> None:
+    """Proves: the new-recommendation form sends as many statements with ten more units, each in
+    its own village, as without them (their localities are read together: each unit's was read
+    on its own, 59 statements for a province's units)."""
+    from feedback.models import LocalityLevel, UnitKind
+    from tests.factories import add_locality, add_unit
+    from tests.statements import recorded_statements
+
+    d, *_ = setup()
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+
+    def sent() -> int:
+        db.session.expire_all()  # the test's session is the page's: nothing read before is kept
+        with recorded_statements() as statements:
+            assert client.get("/monitor/recommendations/new").status_code == 200
+        return len([s for s in statements if "SAVEPOINT" not in s])  # the test harness's own
+
+    client.get("/monitor/recommendations/new")  # the first request's one-off reads
+    before = sent()
+    for n in range(10):
+        village = add_locality(f"T-REC-{n}", f"Tổ thử {n}", "tổ", LocalityLevel.VILLAGE, parent=d.ha_tu)
+        add_unit(f"UNIT-REC-{n}", f"Ban thử {n}", UnitKind.COMMUNE_COMMITTEE, locality=village)
+    db.session.commit()
+    assert sent() == before
