@@ -44,7 +44,7 @@ from feedback.services.statistics.histogram import histogram_medians
 from feedback.services.statistics.overdue import late_ids, overdue_counts, overdue_total
 from feedback.services.statistics.rollups import COUNTS, SUMMED
 from feedback.services.statistics.shared import SharedReads, once
-from feedback.services.statistics.values import FactKind, Figures, Grouping, Scope
+from feedback.services.statistics.values import FactKind, FigureRows, Figures, Grouping, Scope
 
 SECONDS_PER_DAY = 86400
 _ALL = "*"  # the one group of totals
@@ -630,14 +630,17 @@ def _figures(key: str, label: str, sums: list[int] | None, overdue: int, middle:
 
 
 def rollup_figures(session: Session, *, period: Period, group: Grouping, scope: Scope,
-                   now: datetime, shared: SharedReads | None = None, every_active_unit: bool = False) -> list[Figures]:
+                   now: datetime, shared: SharedReads | None = None, every_active_unit: bool = False,
+                   window: tuple[int, int] | None = None) -> FigureRows:
+    """The rows of ``figures`` (``window``: only ``count`` of them from position ``first``, in
+    their order; every group is still counted, named and ordered, but only those rows' medians
+    are computed and their ``Figures`` built)."""
     if every_active_unit and (group != "unit" or scope != Scope()):
         raise ValueError("every_active_unit lists the whole platform's units: group 'unit', scope Scope()")
     f = filters_of(session, scope, shared)
     ahead = stored_medians(session, period, group, f, shared)
     summed = counted(session, period, group, f, shared)
     sums = {k: v[:STAMP] for k, v in summed.items() if any(v[:STAMP])}
-    middles = medians(session, period, group, f, stamps_of(summed), ahead, now)
     overdue = overdue_counts(session, scope, group, now, shared) if not f.empty else {}
     if group == "month":
         overdue = {k: v for k, v in overdue.items() if k in period.months()}
@@ -654,8 +657,15 @@ def rollup_figures(session: Session, *, period: Period, group: Grouping, scope: 
             ids.add(row.id)
             names.setdefault(row.id, (row.code, row.name))
     keyed = labels(session, group, ids, names)
-    return [_figures(keyed[i][0], keyed[i][1], sums.get(i), overdue.get(i, 0), middles.get(i))
-            for i in ordered(group, keyed)]
+    order = ordered(group, keyed)
+    first, count = window if window is not None else (0, len(order))
+    shown = order[first:first + count]
+    stamps = stamps_of(summed)
+    if len(shown) < len(order):
+        stamps = {i: stamps[i] for i in shown if i in stamps}
+    middles = medians(session, period, group, f, stamps, ahead, now)
+    return FigureRows([_figures(keyed[i][0], keyed[i][1], sums.get(i), overdue.get(i, 0), middles.get(i))
+                       for i in shown], first, len(order))
 
 
 def rollup_totals(session: Session, *, period: Period, scope: Scope, now: datetime,
