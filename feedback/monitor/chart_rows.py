@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from babel.support import NullTranslations
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import get_translations
 from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
@@ -30,26 +30,31 @@ def satisfaction_rows_writer(percent: Percent) -> Callable[[IntervalChart], Mark
     label and, when the unit has a rate, its bar and its interval; ``percent`` writes the rates."""
 
     def satisfaction_rows(chart: IntervalChart) -> Markup:
-        return Markup("".join(_row(chart, row, percent) for row in chart.rows))
+        # The catalogue looked up once for the chart, not through flask_babel at each row's title
+        # (what its gettext and ngettext do: the message, then ``%`` with the variables and num).
+        translations = get_translations()
+        return Markup("".join(_row(chart, row, percent, translations) for row in chart.rows))
 
     return satisfaction_rows
 
 
-def _title(row: IntervalRow, percent: Percent) -> str:
+def _title(row: IntervalRow, percent: Percent, translations: NullTranslations) -> str:
     # The template's gettext escaped the variables it put into the translation (Markup % ...);
     # so are they here, before the same formatting.
     unit = escape(row.label)
     if row.rate is None:
-        return _("%(unit)s: chưa có đánh giá", unit=unit)
-    return ngettext("%(unit)s: hài lòng %(rate)s, khoảng tin cậy 95%%: %(low)s–%(high)s, %(num)d lượt đánh giá",
-                    "%(unit)s: hài lòng %(rate)s, khoảng tin cậy 95%%: %(low)s–%(high)s, %(num)d lượt đánh giá",
-                    row.ratings, unit=unit, rate=percent(row.rate), low=percent(row.low), high=percent(row.high))
+        return translations.ugettext("%(unit)s: chưa có đánh giá") % {"unit": unit}
+    return translations.ungettext(
+        "%(unit)s: hài lòng %(rate)s, khoảng tin cậy 95%%: %(low)s–%(high)s, %(num)d lượt đánh giá",
+        "%(unit)s: hài lòng %(rate)s, khoảng tin cậy 95%%: %(low)s–%(high)s, %(num)d lượt đánh giá",
+        row.ratings) % {"unit": unit, "rate": percent(row.rate), "low": percent(row.low), "high": percent(row.high),
+                        "num": row.ratings}
 
 
-def _row(chart: IntervalChart, row: IntervalRow, percent: Percent) -> str:
+def _row(chart: IntervalChart, row: IntervalRow, percent: Percent, translations: NullTranslations) -> str:
     left = chart.left
     label = escape(do_truncate(current_app.jinja_env, row.label, LABEL_CHARACTERS, True, "…"))
-    drawn = (f'\n    <g class="chart-row">\n      <title>{_title(row, percent)}</title>\n'
+    drawn = (f'\n    <g class="chart-row">\n      <title>{_title(row, percent, translations)}</title>\n'
              f'      <text x="{left}" y="{row.label_y}" class="row-label">{label}</text>\n      ')
     if row.rate is not None:
         few = " bar-few" if row.ratings < FEW_RATINGS else ""

@@ -285,8 +285,9 @@ def index() -> ResponseReturnValue:
     if asked.question is None:
         return _page("monitor/index.html", 400, asked=asked, board=None, choices=choices,
                      columns=monitoring.FIGURE_COLUMNS)
-    board = monitoring.dashboard(asked.question, now=now)
-    rows = TablePage.of(board.rows, page_asked, TABLE_ROWS_PER_PAGE)
+    board = monitoring.dashboard(asked.question, now=now,
+                                 rows=((page_asked - 1) * TABLE_ROWS_PER_PAGE, TABLE_ROWS_PER_PAGE))
+    rows = TablePage.of(board, TABLE_ROWS_PER_PAGE)
     if (last := past_the_end(page_asked, rows.pages)) is not None:
         return _no_store(last)
     satisfaction = interval_chart([(row.label, row.satisfaction_rate, row.satisfaction_ci, row.ratings)
@@ -310,12 +311,12 @@ class TablePage:
     total: int
 
     @classmethod
-    def of(cls, rows: list[Figures], page: int, per_page: int) -> TablePage:
-        """Page ``page`` of ``rows`` in their order (empty past the end: the caller redirects)."""
-        pages = max(-(-len(rows) // per_page), 1)
-        start = (page - 1) * per_page
-        shown = rows[start:start + per_page]
-        return cls(shown, page, pages, start + 1 if shown else 0, start + len(shown), len(rows))
+    def of(cls, board: monitoring.Dashboard, per_page: int) -> TablePage:
+        """The page of ``per_page`` rows that ``board`` holds (``rows_first`` on; empty past the
+        end: the caller redirects)."""
+        shown, start, total = board.rows, board.rows_first, board.row_count
+        pages = max(-(-total // per_page), 1)
+        return cls(shown, start // per_page + 1, pages, start + 1 if shown else 0, start + len(shown), total)
 
 
 def _month_label(key: str) -> str:

@@ -277,6 +277,26 @@ def test_a_pages_questions_read_together_give_the_figures_of_each_alone(db_sessi
                 assert together == alone, (period, scope, group)
 
 
+def test_a_window_of_rows_is_that_slice_of_the_whole_table_with_its_length(db_session: Session) -> None:
+    """Proves: ``figure_rows`` (one page of a table) gives the rows of the whole table from
+    ``first`` on, at most ``count`` of them, the same figures (medians included, computed for
+    those rows only), and how many rows the whole table has: for every grouping, with and
+    without the page's other questions read together, past the end (no row) included."""
+    w = build_world()
+    statistics.rebuild(db.session)
+    d = w.directory
+    for scope in (Scope(), Scope(territory_id=d.province.id), Scope(territory_id=d.ha_tu.id, kind=Kind.REPORT)):
+        for group in statistics.GROUPINGS:
+            whole = recount.recount_figures(db.session, period=march(), group=group, scope=scope, now=NOW)
+            for first, count in ((0, 1), (1, 1), (1, 2), (0, 100), (len(whole), 1), (len(whole) + 3, 5)):
+                shared = statistics.SharedReads(asked=((march(), group), (march(), "unit"), (march(), None)))
+                for reads in (None, shared):
+                    page = statistics.figure_rows(db.session, period=march(), group=group, scope=scope, now=NOW,
+                                                  first=first, count=count, shared=reads)
+                    assert page == statistics.FigureRows(whole[first:first + count], first, len(whole)), \
+                        (scope, group, first, count)
+
+
 def test_totals_of_two_periods_with_the_same_months_read_together_when_nothing_happened(db_session: Session) -> None:
     """Proves: two totals whose whole months are the same (one statement without a GROUP BY over
     months with no row: its sums are null) are zeros, as each alone, not an error."""

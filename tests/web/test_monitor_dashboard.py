@@ -19,7 +19,7 @@ from feedback.domain.statistics import Period
 from feedback.extensions import db
 from feedback.models import Event, Role
 from feedback.services import statistics
-from feedback.services.statistics import Figures, Scope, figures, totals
+from feedback.services.statistics import Figures, Scope, figures, recount, totals
 from tests.factories import make_user
 from tests.services.stats_rows import MARCH, NOW, World, build_world
 from tests.web.admin_html import Element, parse
@@ -975,6 +975,38 @@ def test_the_figures_table_is_paged_and_keeps_the_question(client: FlaskClient, 
     assert response.status_code == 200
     exported = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert len(exported) == 1 + len(expected) + 1  # the header, every row, the totals
+
+
+def test_a_page_of_the_village_table_computes_the_medians_of_its_rows_only(client: FlaskClient, world: World,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proves: a page of the table by village computes (and keeps) the median of the villages it
+    shows only, not of every village of the territory (1,452 in a province, 100 a page); the
+    export, which holds every row, computes the others."""
+    from feedback.models import StatMedian
+    from feedback.monitor import views
+
+    monkeypatch.setattr(views, "TABLE_ROWS_PER_PAGE", 1)
+    assert log_in(client, "mttq-tinh").status_code == 302
+    d = world.directory
+    ids = {place.code: str(place.id) for place in (d.village, d.remote_village)}
+    # Recounted from the raw rows: ``figures`` would keep every village's median.
+    rows = recount.recount_figures(db.session(), period=Period(*MARCH), group="village",
+                                   scope=Scope(territory_id=d.province.id), now=NOW)
+    answered = [row for row in rows if row.answered]
+    assert len(answered) >= 2 and set(ids) >= {row.key for row in rows}
+
+    def kept() -> set[str]:
+        return set(db.session.scalars(sa.select(StatMedian.group_key).where(StatMedian.grouping == "village")))
+
+    assert kept() == set()
+    for number, row in enumerate(rows, 1):
+        page = _page(client, "/monitor/", group="village", page=str(number), **MARCH_ARGS)
+        assert list(_table(page, "figures")) == [row.label]
+        if row is answered[0]:
+            assert kept() == {ids[row.key]}
+            break
+    assert client.get("/monitor/export/figures.csv", query_string={"group": "village", **MARCH_ARGS}).status_code == 200
+    assert kept() == {ids[row.key] for row in answered}
 
 
 def test_a_filtered_table_pages_within_its_filter(client: FlaskClient, world: World,

@@ -38,12 +38,14 @@ from feedback.services.monitoring.territory import (
 from feedback.services.statistics import (
     FIGURE_NAMES,
     MIN_RATINGS,
+    FigureRows,
     Figures,
     Grouping,
     OverdueRow,
     Period,
     Scope,
     SharedReads,
+    figure_rows,
     figures,
     items_behind,
     overdue_counts,
@@ -113,8 +115,10 @@ def ask(territory: Territory, *, period: Period, period_name: str, group: Groupi
 
 @dataclass(frozen=True)
 class Dashboard:
-    """The answer: the totals, one row per group, the units ranked by the lower end of their
-    satisfaction interval and those with too few ratings, and the monthly trend (``trend_period``)."""
+    """The answer: the totals, the rows per group asked for (every row, or one page of them:
+    ``rows_first`` is the first's 0-based position among ``row_count``), the units ranked by the
+    lower end of their satisfaction interval and those with too few ratings, and the monthly
+    trend (``trend_period``)."""
 
     question: Question
     totals: Figures
@@ -124,6 +128,8 @@ class Dashboard:
     trend: list[Figures]
     trend_period: Period
     min_ratings: int = MIN_RATINGS
+    rows_first: int = 0
+    row_count: int = 0
 
 
 def trend_period(period: Period) -> Period:
@@ -131,20 +137,31 @@ def trend_period(period: Period) -> Period:
     return statistics_trend_period(period, TREND_MONTHS)
 
 
-def dashboard(question: Question, *, now: datetime) -> Dashboard:
-    """Everything the dashboard page shows for ``question`` at ``now``. Read only."""
+def dashboard(question: Question, *, now: datetime, rows: tuple[int, int] | None = None) -> Dashboard:
+    """Everything the dashboard page shows for ``question`` at ``now``: with ``rows`` (first,
+    count), only that page of the rows per group (``figure_rows``: a province's 1,452 villages
+    are counted and ordered, a page's 100 computed); the totals, the ranking and the trend are
+    always whole. Read only."""
     session, scope = db.session(), question.scope
     # The four questions share their scope and ``now``: what they read alike is read once.
     trend_span = trend_period(question.period)
     shared = SharedReads(asked=((question.period, question.group), (question.period, "unit"),
                                 (trend_span, "month"), (question.period, None)))
-    rows = figures(session, period=question.period, group=question.group, scope=scope, now=now, shared=shared)
-    units = rows if question.group == "unit" else figures(session, period=question.period, group="unit",
-                                                          scope=scope, now=now, shared=shared)
+    # The ranking needs every unit: by unit, the page's rows are cut from them.
+    units = figures(session, period=question.period, group="unit", scope=scope, now=now, shared=shared)
+    first, count = rows if rows is not None else (0, None)
+    if question.group == "unit":
+        page = FigureRows(units[first:] if count is None else units[first:first + count], first, len(units))
+    elif count is None:
+        every = figures(session, period=question.period, group=question.group, scope=scope, now=now, shared=shared)
+        page = FigureRows(every, 0, len(every))
+    else:
+        page = figure_rows(session, period=question.period, group=question.group, scope=scope, now=now, first=first,
+                           count=count, shared=shared)
     ranked, too_few = ranking(units, MIN_RATINGS)
     trend = figures(session, period=trend_span, group="month", scope=scope, now=now, shared=shared)
-    return Dashboard(question, totals(session, period=question.period, scope=scope, now=now, shared=shared), rows,
-                     ranked, too_few, trend, trend_span)
+    return Dashboard(question, totals(session, period=question.period, scope=scope, now=now, shared=shared), page.rows,
+                     ranked, too_few, trend, trend_span, rows_first=page.first, row_count=page.total)
 
 
 def unit_figures(question: Question, *, now: datetime) -> list[Figures]:

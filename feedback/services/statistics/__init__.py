@@ -33,6 +33,7 @@ from feedback.services.statistics.shared import SharedReads
 from feedback.services.statistics.values import (
     FIGURE_NAMES,
     GROUPINGS,
+    FigureRows,
     Figures,
     Grouping,
     OverdueRow,
@@ -52,7 +53,17 @@ def figures(session: Session, *, period: Period, group: Grouping, scope: Scope, 
     residents (not the Front's committees, which watch), its counts 0, its rates and median None. ``overdue_open`` is as of ``now``. ``shared``: what the
     page's other calls about the same scope and ``now`` read already (``SharedReads``). Read only."""
     return queries.rollup_figures(session, period=period, group=group, scope=scope, now=now, shared=shared,
-                                  every_active_unit=every_active_unit)
+                                  every_active_unit=every_active_unit).rows
+
+
+def figure_rows(session: Session, *, period: Period, group: Grouping, scope: Scope, now: datetime, first: int,
+                count: int, shared: SharedReads | None = None) -> FigureRows:
+    """``count`` rows of ``figures`` from position ``first`` (0-based, in their order) and how
+    many there are: what one page of a table shows. Every group is counted, named and ordered,
+    but only these rows' medians are computed and their figures built (a province has 1,452
+    villages; a page shows 100). Read only, as ``figures`` (which keeps the medians it computes)."""
+    return queries.rollup_figures(session, period=period, group=group, scope=scope, now=now, shared=shared,
+                                  window=(first, count))
 
 
 def totals(session: Session, *, period: Period, scope: Scope, now: datetime,
@@ -81,7 +92,7 @@ def items_behind(session: Session, *, period: Period, scope: Scope, figure: str,
                                        now=now)
 
 
-__all__ = ["FIGURE_NAMES", "GROUPINGS", "MIN_RATINGS", "Figures", "Grouping", "OverdueRow", "Period", "Scope",
-           "SharedReads", "count_first_assignment", "figures", "item_count", "items_behind", "median", "overdue_counts",
-           "overdue_now", "ranking", "rate", "rebuild", "rebuild_statistics", "refresh_items", "refresh_medians",
-           "totals", "track_facts", "wilson"]
+__all__ = ["FIGURE_NAMES", "GROUPINGS", "MIN_RATINGS", "FigureRows", "Figures", "Grouping", "OverdueRow", "Period",
+           "Scope", "SharedReads", "count_first_assignment", "figure_rows", "figures", "item_count", "items_behind",
+           "median", "overdue_counts", "overdue_now", "ranking", "rate", "rebuild", "rebuild_statistics", "refresh_items",
+           "refresh_medians", "totals", "track_facts", "wilson"]

@@ -23,9 +23,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement, Date, Engine, Integer, Select, Table, and_, cast, column, exists, func, literal, or_, select, text,
-    true, tuple_, values,
+    ColumnElement, Date, Engine, Integer, Select, Table, and_, cast, exists, func, literal, or_, select, text, true,
+    tuple_,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
@@ -44,7 +45,7 @@ from feedback.services.statistics.histogram import histogram_medians
 from feedback.services.statistics.overdue import late_ids, overdue_counts, overdue_total
 from feedback.services.statistics.rollups import COUNTS, SUMMED
 from feedback.services.statistics.shared import SharedReads, once
-from feedback.services.statistics.values import FactKind, Figures, Grouping, Scope
+from feedback.services.statistics.values import FactKind, FigureRows, Figures, Grouping, Scope
 
 SECONDS_PER_DAY = 86400
 _ALL = "*"  # the one group of totals
@@ -610,10 +611,12 @@ def unit_labels(session: Session, period: Period, unit_ids: Sequence[int]) -> di
         return {}
     # On PostgreSQL one probe of the primary key (unit_id, day) per unit for its latest day, then
     # one row: a GROUP BY over the period read every day of every unit (20,708 entries for the
-    # province's 62 units over a year). SQLite has no VALUES with named columns: its units are
-    # the distinct ids of their rows.
+    # province's 62 units over a year). The ids are one array parameter (unnest): a VALUES list
+    # of them was compiled again at each view (5 ms of CPU), and its text never repeated for the
+    # server to prepare. SQLite has no arrays: its units are the distinct ids of their rows.
     ids = sorted({int(i) for i in unit_ids})
-    wanted: Any = (values(column("unit_id", Integer), name="wanted").data([(i,) for i in ids]) if on_postgresql()
+    wanted: Any = (select(func.unnest(literal(ids, ARRAY(Integer))).label("unit_id")).subquery("wanted")
+                   if on_postgresql()
                    else select(StatUnitName.unit_id).where(StatUnitName.unit_id.in_(ids)).distinct().subquery("wanted"))
     named = aliased(StatUnitName)
     latest = (select(func.max(named.day))
@@ -630,18 +633,23 @@ def _figures(key: str, label: str, sums: list[int] | None, overdue: int, middle:
 
 
 def rollup_figures(session: Session, *, period: Period, group: Grouping, scope: Scope,
-                   now: datetime, shared: SharedReads | None = None, every_active_unit: bool = False) -> list[Figures]:
+                   now: datetime, shared: SharedReads | None = None, every_active_unit: bool = False,
+                   window: tuple[int, int] | None = None) -> FigureRows:
+    """The rows of ``figures`` (``window``: only ``count`` of them from position ``first``, in
+    their order; every group is still counted, named and ordered, but only those rows' medians
+    are computed and their ``Figures`` built)."""
     if every_active_unit and (group != "unit" or scope != Scope()):
         raise ValueError("every_active_unit lists the whole platform's units: group 'unit', scope Scope()")
     f = filters_of(session, scope, shared)
     ahead = stored_medians(session, period, group, f, shared)
     summed = counted(session, period, group, f, shared)
     sums = {k: v[:STAMP] for k, v in summed.items() if any(v[:STAMP])}
-    middles = medians(session, period, group, f, stamps_of(summed), ahead, now)
     overdue = overdue_counts(session, scope, group, now, shared) if not f.empty else {}
     if group == "month":
-        overdue = {k: v for k, v in overdue.items() if k in period.months()}
-        for month in period.months():
+        months = period.months()  # once: the overdue items' months are ten years of them
+        kept = set(months)
+        overdue = {k: v for k, v in overdue.items() if k in kept}
+        for month in months:
             sums.setdefault(month, [0] * len(COUNTS))
     ids = set(sums) | {k for k, v in overdue.items() if v}
     names = unit_labels(session, period, [int(i) for i in ids]) if group == "unit" else None
@@ -654,8 +662,15 @@ def rollup_figures(session: Session, *, period: Period, group: Grouping, scope: 
             ids.add(row.id)
             names.setdefault(row.id, (row.code, row.name))
     keyed = labels(session, group, ids, names)
-    return [_figures(keyed[i][0], keyed[i][1], sums.get(i), overdue.get(i, 0), middles.get(i))
-            for i in ordered(group, keyed)]
+    order = ordered(group, keyed)
+    first, count = window if window is not None else (0, len(order))
+    shown = order[first:first + count]
+    stamps = stamps_of(summed)
+    if len(shown) < len(order):
+        stamps = {i: stamps[i] for i in shown if i in stamps}
+    middles = medians(session, period, group, f, stamps, ahead, now)
+    return FigureRows([_figures(keyed[i][0], keyed[i][1], sums.get(i), overdue.get(i, 0), middles.get(i))
+                       for i in shown], first, len(order))
 
 
 def rollup_totals(session: Session, *, period: Period, scope: Scope, now: datetime,

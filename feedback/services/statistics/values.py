@@ -130,6 +130,16 @@ class Figures:
 
 
 @dataclass(frozen=True)
+class FigureRows:
+    """Rows of figures in their table's order: ``rows``, the first at position ``first``
+    (0-based) of the ``total`` rows the table has."""
+
+    rows: list[Figures]
+    first: int
+    total: int
+
+
+@dataclass(frozen=True)
 class OverdueRow:
     """One item past a deadline now, for the unit whose clock it is."""
 
