@@ -1,0 +1,76 @@
+"""stat_answer_hist: the answers per bucket per topic and per village too, with their bucket
+indexes on the answers: the first view of a question by topic or by village, or filtered by a
+topic (one or a topic area's), reads a few histogram rows and one bucket's answers per group,
+not every answer of the range (issue #9 item 7)
+
+The rows are summed from the answered facts by a copy of ``statistics.rebuild.histogram_sql``
+for the two new dimensions (those rows are deleted first, and the indexes made only when
+missing: ``bench/stats.py generate`` loads with the code's own histogram and indexes, then
+upgrades).
+
+Revision ID: 0032
+Revises: 0030 (the lead chains it after 0031)
+Create Date: 2026-12-01 07:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0032'
+down_revision = '0030'
+branch_labels = None
+depends_on = None
+
+EDGES = tuple(round(60 * 1.1 ** k) for k in range(183))
+DIMENSIONS = (('topic', 'topic_id'), ('village', 'village_id'))
+
+
+def _fill_sql(postgresql):
+    if postgresql:
+        bucket = "answer_bucket(seconds)"
+        day, month, year = "to_char(day, 'YYYY-MM-DD')", "to_char(day, 'YYYY-MM')", "to_char(day, 'YYYY')"
+        day_of_month, quarter = "extract(day FROM day)", "to_char(day, 'Q')"
+    else:
+        bucket = "CASE " + " ".join(f"WHEN seconds < {edge} THEN {i}" for i, edge in enumerate(EDGES)) + \
+            f" ELSE {len(EDGES)} END"
+        day, month, year = "strftime('%Y-%m-%d', day)", "strftime('%Y-%m', day)", "strftime('%Y', day)"
+        day_of_month = "CAST(strftime('%d', day) AS INTEGER)"
+        quarter = "((CAST(strftime('%m', day) AS INTEGER) + 2) / 3)"
+    dekad = f"':' || CASE WHEN {day_of_month} <= 10 THEN '1' WHEN {day_of_month} <= 20 THEN '2' ELSE '3' END"
+    days = " UNION ALL ".join(
+        f"SELECT '{dimension}' AS dimension, {column} AS group_id, day, bucket, sum(n) AS n FROM base "
+        f"WHERE {column} IS NOT NULL GROUP BY {column}, day, bucket" for dimension, column in DIMENSIONS)
+    return f"""
+        WITH base AS (
+            SELECT topic_id, village_id, day, {bucket} AS bucket, count(*) AS n FROM stat_fact
+            WHERE measure = 'answered' AND seconds IS NOT NULL GROUP BY topic_id, village_id, day, {bucket}),
+        days AS ({days}),
+        spans AS (
+            SELECT dimension, {day} AS span, group_id, bucket, n FROM days
+            UNION ALL SELECT dimension, {month} || {dekad}, group_id, bucket, n FROM days
+            UNION ALL SELECT dimension, {month}, group_id, bucket, n FROM days
+            UNION ALL SELECT dimension, {year} || '-Q' || {quarter}, group_id, bucket, n FROM days
+            UNION ALL SELECT dimension, {year}, group_id, bucket, n FROM days)
+        INSERT INTO stat_answer_hist (dimension, span, group_id, bucket, answers)
+        SELECT dimension, span, group_id, bucket, sum(n) FROM spans GROUP BY dimension, span, group_id, bucket"""
+
+
+def upgrade():
+    postgresql = op.get_bind().dialect.name == 'postgresql'
+    op.execute("DELETE FROM stat_answer_hist WHERE dimension IN ('topic', 'village')")
+    op.execute(_fill_sql(postgresql))
+    if postgresql:
+        for name, column in DIMENSIONS:
+            op.create_index(f'ix_stat_fact_bucket_{name}', 'stat_fact', [column, sa.text('answer_bucket(seconds)'), 'day'],
+                            unique=False, postgresql_include=['seconds'],
+                            postgresql_where=sa.text("measure = 'answered'"), if_not_exists=True)
+
+
+def downgrade():
+    postgresql = op.get_bind().dialect.name == 'postgresql'
+    if postgresql:
+        for name, _column in DIMENSIONS:
+            op.drop_index(f'ix_stat_fact_bucket_{name}', table_name='stat_fact')
+    op.execute("DELETE FROM stat_answer_hist WHERE dimension IN ('topic', 'village')")
