@@ -63,11 +63,11 @@ class StatFact(Model):
           for name, columns in (("unit", ("unit_id", "day")), ("commune", ("commune_id", "day")), ("day", ("day",)))),
         # An exact median's second phase: the answers of one bucket (``answer_bucket``, a SQL
         # function of migration 0025: PostgreSQL only) of one unit's, one commune's, everyone's,
-        # one topic's, one village's (0032).
+        # one topic's (0032).
         *(Index(f"ix_stat_fact_bucket_{name}", *columns, text("answer_bucket(seconds)"), "day",
                 postgresql_include=["seconds"], postgresql_where=text("measure = 'answered'"))
           for name, columns in (("unit", ("unit_id",)), ("commune", ("commune_id",)), ("all", ()),
-                                ("topic", ("topic_id",)), ("village", ("village_id",)))),
+                                ("topic", ("topic_id",)))),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -203,8 +203,8 @@ class StatDailyUnit(_Counts, Model):
 class StatAnswerHist(Model):
     """How many answers (``answers``) of ``span`` took a duration of ``bucket``
     (``feedback.domain.median_buckets``: spans and buckets), per unit (``dimension`` "unit",
-    ``group_id`` the unit), per commune ("commune"), per topic ("topic"), per village
-    ("village") and in all ("all", 0). Each answer counts in
+    ``group_id`` the unit), per commune ("commune"), per topic ("topic") and in all
+    ("all", 0). Each answer counts in
     the five spans of its day; rows at 0 go. Kept by the one writer with the rollups."""
 
     __tablename__ = "stat_answer_hist"

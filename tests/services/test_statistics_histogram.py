@@ -113,9 +113,9 @@ def test_medians_equal_percentile_cont_for_random_ranges(db_session: Session, se
         first = date(2025, 10, 1) + timedelta(days=rng.randrange(420))
         last = first + timedelta(days=rng.randrange(1, 400))
         for dimension, column in (("unit", "unit_id"), ("commune", "commune_id"), ("all", "0"),
-                                  ("topic", "topic_id"), ("village", "village_id")):
-            want = {g: v for g, v in _percentile_cont(first, last, column).items() if g is not None}
-            assert histogram_medians(db.session(), first, last, dimension) == want, (first, last, dimension)
+                                  ("topic", "topic_id")):
+            assert histogram_medians(db.session(), first, last, dimension) == _percentile_cont(first, last, column), \
+                (first, last, dimension)
 
 
 def _random_answers(world: World, count: int) -> None:
@@ -147,8 +147,7 @@ def test_summed_groups_and_months_equal_percentile_cont(db_session: Session, see
     world = World(d, random.Random(seed))
     rng = world.rng
     _random_answers(world, 400)
-    ids = {"unit": world.units, "commune": [d.ha_tu.id, d.van_don.id, d.province.id],
-           "topic": world.topics, "village": [d.village.id, d.remote_village.id]}
+    ids = {"unit": world.units, "commune": [d.ha_tu.id, d.van_don.id, d.province.id], "topic": world.topics}
     for _ in range(25):
         first = date(2025, 10, 1) + timedelta(days=rng.randrange(420))
         last = first + timedelta(days=rng.randrange(1, 120))
@@ -177,7 +176,7 @@ def test_the_questions_the_histogram_answers(db_session: Session) -> None:
 
     whole = Scope(territory_id=d.province.id)  # the tree's only root: every commune
     for scope in (Scope(), whole):
-        for group in ("unit", "commune", "topic", "village"):
+        for group in ("unit", "commune", "topic"):
             assert asked(group, scope) == HistogramQuestion(group)
         assert asked(None, scope) == asked("month", scope) == HistogramQuestion("all")
     unit = d.ubnd_ha_tu.id
@@ -194,8 +193,8 @@ def test_the_questions_the_histogram_answers(db_session: Session) -> None:
     topics = frozenset({d.environment.id, d.waste.id})
     assert asked(None, area) == asked("month", area) == HistogramQuestion("topic", {0: topics})
     assert asked("topic", area) == HistogramQuestion("topic", {t: frozenset({t}) for t in topics})
-    # Not kept: kinds, a village filter, two dimensions (a group and a filter of another, two filters).
-    assert asked("kind", whole) is None
+    # Not kept: kinds, villages, two dimensions (a group and a filter of another, two filters).
+    assert asked("kind", whole) is None and asked("village", whole) is None
     for scope in (Scope(kind=Kind.REPORT), Scope(territory_id=d.province.id, locality_id=d.village.id)):
         assert asked("unit", scope) is None and asked(None, scope) is None and asked("month", scope) is None
     for group in ("unit", "village", "topic"):

@@ -1,7 +1,7 @@
 """Exact medians of the answers of any range of days from the answers' histogram
 (``stat_answer_hist``, kept by ``rollups``), PostgreSQL only. Read only.
 
-A question is a dimension of the histogram (unit, commune, topic, village, all), the groups it
+A question is a dimension of the histogram (unit, commune, topic, all), the groups it
 asks for (each of the dimension's groups alone, or groups summed: a topic area is its topics,
 a commune monitor's totals its commune), and one or more windows of days (one range; or each
 month of a range, for a trend). Per window and group, in one statement (one snapshot, so the
@@ -88,7 +88,7 @@ def _statement(dimension: str, summed: bool) -> str:
 def windowed_medians(session: Session, dimension: str, windows: Mapping[W, tuple[date, date]],
                      members: Mapping[int, Iterable[int]] | None = None) -> dict[tuple[W, int], float]:
     """The exact median (seconds) of the answers of each window (key → first and last day) per
-    group of ``dimension`` ("unit", "commune", "topic", "village"; "all": one group, 0): each
+    group of ``dimension`` ("unit", "commune", "topic"; "all": one group, 0): each
     group with answers there, or with ``members`` the groups it names, each the sum of its
     histogram groups. Keyed by (window, group)."""
     keys = [key for key, (first, last) in windows.items() if first <= last]

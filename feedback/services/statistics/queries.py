@@ -9,11 +9,11 @@ The medians are exact: a group's median kept in ``stat_median`` (computed ahead 
 sum for the group equal the stamp stored with it (the same answers, hence the same median); any
 other group's median is computed from the per-answer facts (``stat_fact``), for those groups
 only, and kept for the next view (``keep_medians``, in a transaction of its own: the only write).
-On PostgreSQL the questions of one histogram dimension (by unit, commune, topic or village, or
-filtered by one unit, some communes or a topic's subtree: ``histogram_question``), by month
-too, compute them from the answers' histogram (``histogram``: the answers of one bucket per
-group); the others (two dimensions, a kind, a village filter) with ``percentile_cont`` over
-every answer of the range."""
+On PostgreSQL the questions of one histogram dimension (by unit, commune or topic, or filtered
+by one unit, some communes or a topic's subtree: ``histogram_question``), by month too,
+compute them from the answers' histogram (``histogram``: the answers of one bucket per group);
+the others (two dimensions, a kind, a village) with ``percentile_cont`` over every answer of
+the range."""
 
 from __future__ import annotations
 
@@ -548,18 +548,17 @@ class HistogramQuestion:
 
 
 # The groupings the histogram keeps as a dimension of the same name.
-_HISTOGRAM_GROUPINGS = frozenset({"unit", "commune", "topic", "village"})
+_HISTOGRAM_GROUPINGS = frozenset({"unit", "commune", "topic"})
 
 
 def histogram_question(session: Session, group: Grouping | None, f: Filters) -> HistogramQuestion | None:
     """The histogram's question whose medians answer ``group`` under ``f``; None when the
-    histogram does not keep it. It keeps one dimension at a time (units, communes, topics,
-    villages, over the whole tree): a question may group by one and filter by the same (its
-    groups are then those the filter keeps), or filter by one (its groups summed: a commune's,
-    a topic area's totals or months) and group by none or by month. Two dimensions (by unit
-    with a topic filter), a kind, or a village filter (which comes with its commune's), are not
-    kept."""
-    if f.kind is not None or f.localities is not None or group == "kind":
+    histogram does not keep it. It keeps one dimension at a time (units, communes, topics, over
+    the whole tree): a question may group by one and filter by the same (its groups are then
+    those the filter keeps), or filter by one (its groups summed: a commune's, a topic area's
+    totals or months) and group by none or by month. Two dimensions (by unit with a topic
+    filter), kinds and villages (grouped or filtered) are not kept."""
+    if f.kind is not None or f.localities is not None or group not in (*_HISTOGRAM_GROUPINGS, None, "month"):
         return None
     filtered: dict[str, frozenset[int]] = {}
     if f.unit_id is not None:

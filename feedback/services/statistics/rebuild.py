@@ -98,7 +98,7 @@ def histogram_sql(postgresql: bool) -> str:
     columns = [column for _, column in HISTOGRAM_DIMENSIONS if column is not None]
     days = "\n            UNION ALL\n            ".join(
         f"SELECT '{dimension}' AS dimension, {column or 0} AS group_id, day, bucket, sum(n) AS n FROM base"
-        + (f" WHERE {column} IS NOT NULL GROUP BY {column}, day, bucket" if column else " GROUP BY day, bucket")
+        + (f" GROUP BY {column}, day, bucket" if column else " GROUP BY day, bucket")
         for dimension, column in HISTOGRAM_DIMENSIONS)
     return f"""
         WITH base AS (

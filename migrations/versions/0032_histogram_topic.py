@@ -1,15 +1,14 @@
-"""stat_answer_hist: the answers per bucket per topic and per village too, with their bucket
-indexes on the answers: the first view of a question by topic or by village, or filtered by a
-topic (one or a topic area's), reads a few histogram rows and one bucket's answers per group,
-not every answer of the range (issue #9 item 7)
+"""stat_answer_hist: the answers per bucket per topic too, with its bucket index on the answers:
+the first view of a question by topic, or filtered by a topic (one or a topic area's), by
+month too, reads a few histogram rows and one bucket's answers per group, not every answer of
+the range (issue #9 item 7)
 
 The rows are summed from the answered facts by a copy of ``statistics.rebuild.histogram_sql``
-for the two new dimensions (those rows are deleted first, and the indexes made only when
-missing: ``bench/stats.py generate`` loads with the code's own histogram and indexes, then
-upgrades).
+for the new dimension (its rows are deleted first, and the index made only when missing:
+``bench/stats.py generate`` loads with the code's own histogram and indexes, then upgrades).
 
 Revision ID: 0032
-Revises: 0030 (the lead chains it after 0031)
+Revises: 0030 (to be chained after 0031 at merge)
 Create Date: 2026-12-01 07:00:00.000000
 
 """
@@ -24,7 +23,6 @@ branch_labels = None
 depends_on = None
 
 EDGES = tuple(round(60 * 1.1 ** k) for k in range(183))
-DIMENSIONS = (('topic', 'topic_id'), ('village', 'village_id'))
 
 
 def _fill_sql(postgresql):
@@ -39,14 +37,10 @@ def _fill_sql(postgresql):
         day_of_month = "CAST(strftime('%d', day) AS INTEGER)"
         quarter = "((CAST(strftime('%m', day) AS INTEGER) + 2) / 3)"
     dekad = f"':' || CASE WHEN {day_of_month} <= 10 THEN '1' WHEN {day_of_month} <= 20 THEN '2' ELSE '3' END"
-    days = " UNION ALL ".join(
-        f"SELECT '{dimension}' AS dimension, {column} AS group_id, day, bucket, sum(n) AS n FROM base "
-        f"WHERE {column} IS NOT NULL GROUP BY {column}, day, bucket" for dimension, column in DIMENSIONS)
     return f"""
-        WITH base AS (
-            SELECT topic_id, village_id, day, {bucket} AS bucket, count(*) AS n FROM stat_fact
-            WHERE measure = 'answered' AND seconds IS NOT NULL GROUP BY topic_id, village_id, day, {bucket}),
-        days AS ({days}),
+        WITH days AS (
+            SELECT 'topic' AS dimension, topic_id AS group_id, day, {bucket} AS bucket, count(*) AS n FROM stat_fact
+            WHERE measure = 'answered' AND seconds IS NOT NULL GROUP BY topic_id, day, {bucket}),
         spans AS (
             SELECT dimension, {day} AS span, group_id, bucket, n FROM days
             UNION ALL SELECT dimension, {month} || {dekad}, group_id, bucket, n FROM days
@@ -59,18 +53,15 @@ def _fill_sql(postgresql):
 
 def upgrade():
     postgresql = op.get_bind().dialect.name == 'postgresql'
-    op.execute("DELETE FROM stat_answer_hist WHERE dimension IN ('topic', 'village')")
+    op.execute("DELETE FROM stat_answer_hist WHERE dimension = 'topic'")
     op.execute(_fill_sql(postgresql))
     if postgresql:
-        for name, column in DIMENSIONS:
-            op.create_index(f'ix_stat_fact_bucket_{name}', 'stat_fact', [column, sa.text('answer_bucket(seconds)'), 'day'],
-                            unique=False, postgresql_include=['seconds'],
-                            postgresql_where=sa.text("measure = 'answered'"), if_not_exists=True)
+        op.create_index('ix_stat_fact_bucket_topic', 'stat_fact', ['topic_id', sa.text('answer_bucket(seconds)'), 'day'],
+                        unique=False, postgresql_include=['seconds'],
+                        postgresql_where=sa.text("measure = 'answered'"), if_not_exists=True)
 
 
 def downgrade():
-    postgresql = op.get_bind().dialect.name == 'postgresql'
-    if postgresql:
-        for name, _column in DIMENSIONS:
-            op.drop_index(f'ix_stat_fact_bucket_{name}', table_name='stat_fact')
-    op.execute("DELETE FROM stat_answer_hist WHERE dimension IN ('topic', 'village')")
+    if op.get_bind().dialect.name == 'postgresql':
+        op.drop_index('ix_stat_fact_bucket_topic', table_name='stat_fact')
+    op.execute("DELETE FROM stat_answer_hist WHERE dimension = 'topic'")
