@@ -1,7 +1,9 @@
 """stat_answer_hist: the answers per bucket per topic too, with its bucket index on the answers:
 the first view of a question by topic, or filtered by a topic (one or a topic area's), by
 month too, reads a few histogram rows and one bucket's answers per group, not every answer of
-the range (issue #9 item 7)
+the range; and the answers of one topic by day, for a question filtered by a topic and grouped
+by another dimension (by unit, by commune: ``percentile_cont`` over that topic's answers only,
+not everyone's of the range) (issue #9 item 7)
 
 The rows are summed from the answered facts by a copy of ``statistics.rebuild.histogram_sql``
 for the new dimension (its rows are deleted first, and the index made only when missing:
@@ -23,6 +25,8 @@ branch_labels = None
 depends_on = None
 
 EDGES = tuple(round(60 * 1.1 ** k) for k in range(183))
+# What the median reads of an answered fact besides the index keys (models.statistics.ANSWER_COLUMNS).
+ANSWER_COLUMNS = ("seconds", "unit_id", "commune_id", "locality_id", "village_id", "topic_id", "kind")
 
 
 def _fill_sql(postgresql):
@@ -59,9 +63,14 @@ def upgrade():
         op.create_index('ix_stat_fact_bucket_topic', 'stat_fact', ['topic_id', sa.text('answer_bucket(seconds)'), 'day'],
                         unique=False, postgresql_include=['seconds'],
                         postgresql_where=sa.text("measure = 'answered'"), if_not_exists=True)
+    op.create_index('ix_stat_fact_answered_topic', 'stat_fact', ['topic_id', 'day'], unique=False,
+                    postgresql_include=[c for c in ANSWER_COLUMNS if c not in ('topic_id', 'day')],
+                    postgresql_where=sa.text("measure = 'answered'"), sqlite_where=sa.text("measure = 'answered'"),
+                    if_not_exists=True)
 
 
 def downgrade():
+    op.drop_index('ix_stat_fact_answered_topic', table_name='stat_fact')
     if op.get_bind().dialect.name == 'postgresql':
         op.drop_index('ix_stat_fact_bucket_topic', table_name='stat_fact')
     op.execute("DELETE FROM stat_answer_hist WHERE dimension = 'topic'")
