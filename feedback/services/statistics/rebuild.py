@@ -81,7 +81,7 @@ def sum_rollups(session: Session) -> None:
 
 def histogram_sql(postgresql: bool) -> str:
     """The INSERT that fills the empty ``stat_answer_hist`` from the answered facts (migrations
-    0025 and 0032 run copies of it): the answers per group of every dimension
+    0025 and 0035 run copies of it): the answers per group of every dimension
     (``HISTOGRAM_DIMENSIONS``), day and bucket first (one pass over the facts), then each
     dimension's days summed into their five spans."""
     if postgresql:

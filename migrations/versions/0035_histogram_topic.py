@@ -9,8 +9,8 @@ The rows are summed from the answered facts by a copy of ``statistics.rebuild.hi
 for the new dimension (its rows are deleted first, and the index made only when missing:
 ``bench/stats.py generate`` loads with the code's own histogram and indexes, then upgrades).
 
-Revision ID: 0032
-Revises: 0030 (to be chained after 0031 at merge)
+Revision ID: 0035
+Revises: 0030 (main has 0031-0033 since this branch began: to be chained after main's head and the other branches' at merge)
 Create Date: 2026-12-01 07:00:00.000000
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0032'
+revision = '0035'
 down_revision = '0030'
 branch_labels = None
 depends_on = None
