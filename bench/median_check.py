@@ -1,5 +1,5 @@
 """The medians through the answers' histogram against percentile_cont on a bench database
-(issue #9 item 7), per unit, commune and in all, for two fixed and four random ranges; prints
+(issue #9 item 7), per unit, commune, topic and in all, for two fixed and four random ranges; prints
 whether they are equal and the time of each (one call, so the first is cold).
 
     python bench/median_check.py postgresql+psycopg://postgres@127.0.0.1:5432/feedback_bench
@@ -22,7 +22,7 @@ with app.app_context():
     for _ in range(4):
         a = date(2017,1,1)+timedelta(days=r.randrange(3400)); ranges.append((a, a+timedelta(days=r.randrange(400))))
     for a, b in ranges:
-        for dim, col in (("unit", "unit_id"), ("commune", "commune_id"), ("all", "0")):
+        for dim, col in (("unit", "unit_id"), ("commune", "commune_id"), ("all", "0"), ("topic", "topic_id")):
             t = time.perf_counter(); got = histogram_medians(s, a, b, dim); t1 = time.perf_counter() - t
             t = time.perf_counter()
             want = {g: float(v) for g, v in s.execute(sa.text(f"SELECT {col}, percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FROM stat_fact WHERE measure='answered' AND day BETWEEN :a AND :b GROUP BY 1"), {"a": a, "b": b})}

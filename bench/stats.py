@@ -228,7 +228,7 @@ def generate(url: str, items: int) -> None:
         engine = db.engine
         with engine.begin() as conn:
             for index in _indexes():
-                index.drop(conn)
+                index.drop(conn, checkfirst=True)  # one made by a migration after LOAD_AT is not there yet
             conn.execute(sa.text("ALTER TABLE stat_fact DROP CONSTRAINT uq_stat_fact"))
             conn.execute(sa.text(DIRECTORY))
         step_seconds = YEARS * 365 * 86400 / items

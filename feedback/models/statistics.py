@@ -57,15 +57,18 @@ class StatFact(Model):
         Index("ix_stat_fact_commune_day", "measure", "commune_id", "day"),
         Index("ix_stat_fact_day", "measure", "day", "feedback_id"),
         # The median's answers read from the index alone (PostgreSQL: INCLUDE, index-only scans):
-        # one unit's, one commune's, everyone's of a period.
+        # one unit's, one commune's, one topic's (0035), everyone's of a period.
         *(Index(f"ix_stat_fact_answered_{name}", *columns, postgresql_include=[c for c in ANSWER_COLUMNS if c not in columns],
                 postgresql_where=text("measure = 'answered'"), sqlite_where=text("measure = 'answered'"))
-          for name, columns in (("unit", ("unit_id", "day")), ("commune", ("commune_id", "day")), ("day", ("day",)))),
+          for name, columns in (("unit", ("unit_id", "day")), ("commune", ("commune_id", "day")),
+                                ("topic", ("topic_id", "day")), ("day", ("day",)))),
         # An exact median's second phase: the answers of one bucket (``answer_bucket``, a SQL
-        # function of migration 0025: PostgreSQL only) of one unit's, one commune's, everyone's.
+        # function of migration 0025: PostgreSQL only) of one unit's, one commune's, everyone's,
+        # one topic's (0035).
         *(Index(f"ix_stat_fact_bucket_{name}", *columns, text("answer_bucket(seconds)"), "day",
                 postgresql_include=["seconds"], postgresql_where=text("measure = 'answered'"))
-          for name, columns in (("unit", ("unit_id",)), ("commune", ("commune_id",)), ("all", ()))),
+          for name, columns in (("unit", ("unit_id",)), ("commune", ("commune_id",)), ("all", ()),
+                                ("topic", ("topic_id",)))),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -201,7 +204,8 @@ class StatDailyUnit(_Counts, Model):
 class StatAnswerHist(Model):
     """How many answers (``answers``) of ``span`` took a duration of ``bucket``
     (``feedback.domain.median_buckets``: spans and buckets), per unit (``dimension`` "unit",
-    ``group_id`` the unit), per commune ("commune") and in all ("all", 0). Each answer counts in
+    ``group_id`` the unit), per commune ("commune"), per topic ("topic") and in all
+    ("all", 0). Each answer counts in
     the five spans of its day; rows at 0 go. Kept by the one writer with the rollups."""
 
     __tablename__ = "stat_answer_hist"

@@ -69,7 +69,7 @@ def test_no_notification_to_a_unit_carries_the_residents_text_or_contact(db_sess
             assert "Tố cáo" in row.body and "Rác thải" in row.body, row.body
 
 
-@pytest.mark.parametrize("count", [1, 3, 20], ids=["one row", "three rows (UNION ALL)", "beyond SHAPE_ROWS"])
+@pytest.mark.parametrize("count", [1, 3, 25], ids=["one row", "three rows (UNION ALL)", "beyond SHAPE_ROWS"])
 def test_the_notices_insert_writes_its_rows_in_order_and_keeps_small_shapes(db_session: Session, count: int) -> None:
     """Proves ``notifications_insert`` (routing's notices, issue #11 item 1b): its rows are written
     in the order given (the ids follow it: the mailer sends the lowest first), a row whose

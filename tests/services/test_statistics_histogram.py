@@ -22,8 +22,8 @@ from feedback.extensions import db
 from feedback.models import StatAnswerHist, StatFact
 from feedback.services import statistics
 from feedback.services.statistics import Scope
-from feedback.services.statistics.histogram import histogram_medians
-from feedback.services.statistics.queries import filters_of, histogram_question
+from feedback.services.statistics.histogram import histogram_medians, windowed_medians
+from feedback.services.statistics.queries import HistogramQuestion, filters_of, histogram_question
 from feedback.services.statistics.rollups import apply_deltas
 from tests.factories import make_directory
 from tests.services.test_statistics_medians import NOW, World
@@ -112,30 +112,94 @@ def test_medians_equal_percentile_cont_for_random_ranges(db_session: Session, se
     for _ in range(40):
         first = date(2025, 10, 1) + timedelta(days=rng.randrange(420))
         last = first + timedelta(days=rng.randrange(1, 400))
-        for dimension, column in (("unit", "unit_id"), ("commune", "commune_id"), ("all", "0")):
+        for dimension, column in (("unit", "unit_id"), ("commune", "commune_id"), ("all", "0"),
+                                  ("topic", "topic_id")):
             assert histogram_medians(db.session(), first, last, dimension) == _percentile_cont(first, last, column), \
                 (first, last, dimension)
+
+
+def _random_answers(world: World, count: int) -> None:
+    rng = world.rng
+    rows: list[dict[str, Any]] = []
+    for _ in range(count):
+        edge = rng.choice(EDGES[:160])
+        seconds = rng.choice([edge - 1, edge, edge + 1]) if rng.random() < 0.33 else rng.randrange(1, 2_600_000)
+        rows.append(world.row(seconds=seconds))
+    db.session.execute(sa.insert(StatFact), rows)
+    apply_deltas(db.session(), [(1, r) for r in rows])
+    db.session.flush()
+
+
+def _percentile_cont_of(first: date, last: date, column: str, groups: list[int]) -> float | None:
+    value = db.session.scalar(sa.text(
+        f"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) FROM stat_fact WHERE measure = 'answered' "
+        f"AND day >= :first AND day <= :last AND {column} = ANY(:groups)"), {"first": first, "last": last,
+                                                                           "groups": groups})
+    return float(value) if value is not None else None
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_summed_groups_and_months_equal_percentile_cont(db_session: Session, seed: int) -> None:
+    """Groups summed from several of a dimension's (a topic area, some communes), and one
+    window per month of a range (a trend), read in one statement, each equal to
+    ``percentile_cont`` over the same answers."""
+    d = make_directory()
+    world = World(d, random.Random(seed))
+    rng = world.rng
+    _random_answers(world, 400)
+    ids = {"unit": world.units, "commune": [d.ha_tu.id, d.van_don.id, d.province.id], "topic": world.topics}
+    for _ in range(25):
+        first = date(2025, 10, 1) + timedelta(days=rng.randrange(420))
+        last = first + timedelta(days=rng.randrange(1, 120))
+        dimension = rng.choice(sorted(ids))
+        members = {out: frozenset(rng.sample(ids[dimension], rng.randrange(1, len(ids[dimension]) + 1)))
+                   for out in range(3)}
+        months = Period(first, last).months()
+        windows = {m: (max(first, start), min(last, (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+                                               - timedelta(days=1)))
+                   for m in months if (start := date.fromisoformat(m + "-01"))}
+        windows["whole"] = (first, last)
+        found = windowed_medians(db.session(), dimension, windows, members)
+        want = {(key, out): value for key, (low, high) in windows.items() for out, groups in members.items()
+                if (value := _percentile_cont_of(low, high, f"{dimension}_id", sorted(groups))) is not None}
+        assert found == want, (first, last, dimension, members)
+    assert windowed_medians(db.session(), "topic", {"empty": (date(2026, 3, 2), date(2026, 3, 1))}) == {}
+    assert windowed_medians(db.session(), "topic", {0: (date(2025, 1, 1), date(2027, 1, 1))}, {0: frozenset()}) == {}
 
 
 def test_the_questions_the_histogram_answers(db_session: Session) -> None:
     d = make_directory()
     session = db.session()
 
-    def asked(group: statistics.Grouping | None, scope: Scope) -> tuple[str, int | None] | None:
+    def asked(group: statistics.Grouping | None, scope: Scope) -> HistogramQuestion | None:
         return histogram_question(session, group, filters_of(session, scope))
 
     whole = Scope(territory_id=d.province.id)  # the tree's only root: every commune
     for scope in (Scope(), whole):
-        assert asked("unit", scope) == ("unit", None)
-        assert asked("commune", scope) == ("commune", None)
-        assert asked(None, scope) == ("all", None)
+        for group in ("unit", "commune", "topic"):
+            assert asked(group, scope) == HistogramQuestion(group)
+        assert asked(None, scope) == asked("month", scope) == HistogramQuestion("all")
     unit = d.ubnd_ha_tu.id
-    assert asked(None, Scope(unit_id=unit)) == ("unit", unit)
-    assert asked("unit", Scope(territory_id=d.province.id, unit_id=unit)) == ("unit", unit)
-    # Not kept: topics, kinds, villages, months, one commune's part of the tree, a unit's communes.
-    for group in ("topic", "kind", "village", "month"):
-        assert asked(group, whole) is None
-    for scope in (Scope(territory_id=d.ha_tu.id), Scope(topic_id=d.environment.id), Scope(kind=Kind.REPORT),
-                  Scope(territory_id=d.province.id, locality_id=d.village.id)):
-        assert asked("unit", scope) is None and asked(None, scope) is None
+    assert asked(None, Scope(unit_id=unit)) == asked("month", Scope(unit_id=unit)) == HistogramQuestion(
+        "unit", {0: frozenset({unit})})
+    assert asked("unit", Scope(territory_id=d.province.id, unit_id=unit)) == HistogramQuestion(
+        "unit", {unit: frozenset({unit})})
+    # One commune's part of the tree: its totals and months summed, its own row by commune.
+    ha_tu = Scope(territory_id=d.ha_tu.id)
+    assert asked(None, ha_tu) == asked("month", ha_tu) == HistogramQuestion("commune", {0: frozenset({d.ha_tu.id})})
+    assert asked("commune", ha_tu) == HistogramQuestion("commune", {d.ha_tu.id: frozenset({d.ha_tu.id})})
+    # A topic area: its topics summed; by topic, each of them.
+    area = Scope(territory_id=d.province.id, topic_id=d.environment.id)
+    topics = frozenset({d.environment.id, d.waste.id})
+    assert asked(None, area) == asked("month", area) == HistogramQuestion("topic", {0: topics})
+    assert asked("topic", area) == HistogramQuestion("topic", {t: frozenset({t}) for t in topics})
+    # Not kept: kinds, villages, two dimensions (a group and a filter of another, two filters).
+    assert asked("kind", whole) is None and asked("village", whole) is None
+    for scope in (Scope(kind=Kind.REPORT), Scope(territory_id=d.province.id, locality_id=d.village.id)):
+        assert asked("unit", scope) is None and asked(None, scope) is None and asked("month", scope) is None
+    for group in ("unit", "village", "topic"):
+        assert asked(group, ha_tu) is None
+    for group in ("unit", "commune", "village"):
+        assert asked(group, area) is None
     assert asked("commune", Scope(unit_id=unit)) is None
+    assert asked(None, Scope(territory_id=d.ha_tu.id, topic_id=d.environment.id)) is None

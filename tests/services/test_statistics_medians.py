@@ -138,7 +138,7 @@ class Reads:
         self.statements: list[str] = []
 
     def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "percentile_cont" in statement or ("FROM stat_answer_hist" in statement and "answer_bucket" in statement):
+        if "percentile_cont" in statement or ("stat_answer_hist" in statement and "answer_bucket" in statement):
             self.statements.append(statement)
 
 

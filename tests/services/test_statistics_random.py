@@ -37,7 +37,7 @@ from feedback.services.handling import HandlingError
 from feedback.services.ratings import rate, reopen
 from feedback.services.routing import TransferRefused, return_item, route_item
 from feedback.services.statistics import Period, Scope, facts, recount
-from feedback.services.statistics.queries import filters_of, histogram_question
+from feedback.services.statistics.queries import HistogramQuestion, filters_of, histogram_question
 from feedback.services.statistics.rollups import COUNTS, fact_row, histogram_rows
 from feedback.domain.events import Actor
 from tests.conftest import Enqueued
@@ -296,7 +296,8 @@ def test_live_rollups_equal_the_recount_and_a_rebuild(db_session: Session, enque
         for key in histogram_rows(fact_row(fact)):
             recounted[key] = recounted.get(key, 0) + 1
     assert _table(StatAnswerHist) == sorted((*key, n) for key, n in recounted.items())
-    assert histogram_question(db.session(), "unit", filters_of(db.session(), Scope())) == ("unit", None)
+    assert histogram_question(db.session(), "unit", filters_of(db.session(), Scope())) == HistogramQuestion("unit")
+    assert histogram_question(db.session(), "topic", filters_of(db.session(), Scope())) == HistogramQuestion("topic")
 
     # answer_changes is history (every answer in or out), not a figure: a rebuild counts each
     # stored answer once, and the live rows it kept at zero counts are not summed again.

@@ -64,7 +64,7 @@ class Sent:
 
     def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         # The answers read by percentile_cont, or through the histogram (a WITH statement).
-        if "percentile_cont" in statement or ("FROM stat_answer_hist" in statement and "answer_bucket" in statement):
+        if "percentile_cont" in statement or ("stat_answer_hist" in statement and "answer_bucket" in statement):
             self.medians_from_answers += 1
         if not statement.lstrip().upper().startswith("SELECT"):
             return

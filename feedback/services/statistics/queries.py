@@ -9,9 +9,11 @@ The medians are exact: a group's median kept in ``stat_median`` (computed ahead 
 sum for the group equal the stamp stored with it (the same answers, hence the same median); any
 other group's median is computed from the per-answer facts (``stat_fact``), for those groups
 only, and kept for the next view (``keep_medians``, in a transaction of its own: the only write).
-On PostgreSQL the questions by unit, by commune and the totals over the whole tree or one unit
+On PostgreSQL the questions of one histogram dimension (by unit, commune or topic, or filtered
+by one unit, some communes or a topic's subtree: ``histogram_question``), by month too,
 compute them from the answers' histogram (``histogram``: the answers of one bucket per group);
-the others with ``percentile_cont`` over every answer of the range."""
+the others (two dimensions, a kind, a village) with ``percentile_cont`` over every answer of
+the range."""
 
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ from feedback.models.directory import LocalityLevel
 from feedback.services.database import among, dialect_insert, on_postgresql
 from feedback.services.statistics.drill import check_figure
 from feedback.services.statistics.grouping import GroupId, labels, month_of, ordered, scope_nodes, topic_path
-from feedback.services.statistics.histogram import histogram_medians
+from feedback.services.statistics.histogram import windowed_medians
 from feedback.services.statistics.overdue import late_ids, overdue_counts, overdue_total
 from feedback.services.statistics.rollups import COUNTS, SUMMED
 from feedback.services.statistics.shared import SharedReads, once
@@ -537,30 +539,71 @@ def _covers_every_commune(session: Session, communes: frozenset[int]) -> bool:
                                                     Locality.id.not_in(sorted(communes)))))
 
 
-def histogram_question(session: Session, group: Grouping | None, f: Filters) -> tuple[str, int | None] | None:
-    """The histogram's dimension and group (None: every group of it) whose medians answer
-    ``group`` under ``f``; None when the histogram does not keep what ``f`` filters or ``group``
-    groups by (it keeps units and communes, over the whole tree)."""
-    if f.kind is not None or f.localities is not None or f.topics is not None:
+@dataclass(frozen=True)
+class HistogramQuestion:
+    """What the answers' histogram reads for a question: its ``dimension``, and the groups
+    asked for (``members``: each a sum of the dimension's groups; None: each of its groups alone)."""
+
+    dimension: str
+    members: dict[int, frozenset[int]] | None = None
+
+
+# The groupings the histogram keeps as a dimension of the same name.
+_HISTOGRAM_GROUPINGS = frozenset({"unit", "commune", "topic"})
+
+
+def histogram_question(session: Session, group: Grouping | None, f: Filters) -> HistogramQuestion | None:
+    """The histogram's question whose medians answer ``group`` under ``f``; None when the
+    histogram does not keep it. It keeps one dimension at a time (units, communes, topics, over
+    the whole tree): a question may group by one and filter by the same (its groups are then
+    those the filter keeps), or filter by one (its groups summed: a commune's, a topic area's
+    totals or months) and group by none or by month. Two dimensions (by unit with a topic
+    filter), kinds and villages (grouped or filtered) are not kept."""
+    if f.kind is not None or f.localities is not None or group not in (*_HISTOGRAM_GROUPINGS, None, "month"):
         return None
+    filtered: dict[str, frozenset[int]] = {}
+    if f.unit_id is not None:
+        filtered["unit"] = frozenset({f.unit_id})
     if f.communes is not None and not _covers_every_commune(session, f.communes):
+        filtered["commune"] = f.communes
+    if f.topics is not None:
+        filtered["topic"] = f.topics
+    by = group if group in _HISTOGRAM_GROUPINGS else None
+    named = set(filtered) | ({by} if by is not None else set())
+    if len(named) > 1:
         return None
-    if group == "unit" or (group is None and f.unit_id is not None):
-        return "unit", f.unit_id
-    if f.unit_id is None and group in ("commune", None):
-        return ("commune" if group == "commune" else "all"), None
-    return None
+    if not named:
+        return HistogramQuestion("all")
+    dimension = named.pop()
+    chosen = filtered.get(dimension)
+    if by is not None:
+        return HistogramQuestion(dimension, None if chosen is None else {g: frozenset({g}) for g in chosen})
+    return HistogramQuestion(dimension, {0: chosen} if chosen is not None else None)
 
 
-def _histogram_seconds(session: Session, period: Period, group: Grouping | None, dimension: str,
-                       one: int | None, keys: set[GroupId] | None) -> dict[GroupId, float]:
-    only: set[int] | None = {int(k) for k in keys} if keys is not None and group is not None else None
-    if one is not None:
-        only = {one} & only if only is not None else {one}
-    found = histogram_medians(session, period.start, period.end, dimension, only)
+def _histogram_seconds(session: Session, period: Period, group: Grouping | None, question: HistogramQuestion,
+                       keys: set[GroupId] | None) -> dict[GroupId, float]:
+    """``median_seconds`` through the histogram: one window (the period), or one per month of
+    it for a question by month (each month's days within the period)."""
+    members = question.members
+    if keys is not None and group is not None and group != "month":
+        wanted = {int(k) for k in keys}
+        members = ({g: frozenset({g}) for g in wanted} if members is None
+                   else {g: groups for g, groups in members.items() if g in wanted})
+    if group == "month":
+        windows: dict[GroupId, tuple[date, date]] = {}
+        for month in period.months():
+            first = date.fromisoformat(month + "-01")
+            if keys is None or month in keys:
+                windows[month] = (max(period.start, first), min(period.end, _next_month(first) - timedelta(days=1)))
+    else:
+        windows = {_ALL: (period.start, period.end)}
+    found = windowed_medians(session, question.dimension, windows, members)
+    if group == "month":
+        return {month: seconds for (month, _), seconds in found.items()}
     if group is None:
         return {_ALL: seconds for seconds in found.values()}
-    return {group_id: seconds for group_id, seconds in found.items()}
+    return {group_id: seconds for (_, group_id), seconds in found.items()}
 
 
 def median_seconds(session: Session, period: Period, group: Grouping | None, f: Filters,
@@ -572,7 +615,7 @@ def median_seconds(session: Session, period: Period, group: Grouping | None, f: 
     if f.empty or keys == set():
         return {}
     if on_postgresql() and (question := histogram_question(session, group, f)) is not None:
-        return _histogram_seconds(session, period, group, *question, keys)
+        return _histogram_seconds(session, period, group, question, keys)
     low, high = period.start, period.end
     extra: list[ColumnElement[bool]] = []
     if keys is not None and group == "month":

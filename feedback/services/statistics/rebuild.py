@@ -27,7 +27,7 @@ from feedback.services.database import on_postgresql
 from feedback.services.deadlines import rebuild_overdue
 from feedback.services.statistics.facts import all_facts
 from feedback.services.statistics.medians import refresh_medians
-from feedback.services.statistics.rollups import SUMMED, fact_row
+from feedback.services.statistics.rollups import HISTOGRAM_DIMENSIONS, SUMMED, fact_row
 from feedback.services.statistics.values import Fact, FactKind
 
 
@@ -80,9 +80,10 @@ def sum_rollups(session: Session) -> None:
 
 
 def histogram_sql(postgresql: bool) -> str:
-    """The INSERT that fills the empty ``stat_answer_hist`` from the answered facts (migration
-    0025 runs a copy of it): the answers per unit, commune and day and bucket first (one pass
-    over the facts), then each dimension's days summed into their five spans."""
+    """The INSERT that fills the empty ``stat_answer_hist`` from the answered facts (migrations
+    0025 and 0035 run copies of it): the answers per group of every dimension
+    (``HISTOGRAM_DIMENSIONS``), day and bucket first (one pass over the facts), then each
+    dimension's days summed into their five spans."""
     if postgresql:
         bucket = "answer_bucket(seconds)"
         day, month, year = "to_char(day, 'YYYY-MM-DD')", "to_char(day, 'YYYY-MM')", "to_char(day, 'YYYY')"
@@ -94,17 +95,17 @@ def histogram_sql(postgresql: bool) -> str:
         day_of_month = "CAST(strftime('%d', day) AS INTEGER)"
         quarter = "((CAST(strftime('%m', day) AS INTEGER) + 2) / 3)"
     dekad = f"':' || CASE WHEN {day_of_month} <= 10 THEN '1' WHEN {day_of_month} <= 20 THEN '2' ELSE '3' END"
+    columns = [column for _, column in HISTOGRAM_DIMENSIONS if column is not None]
+    days = "\n            UNION ALL\n            ".join(
+        f"SELECT '{dimension}' AS dimension, {column or 0} AS group_id, day, bucket, sum(n) AS n FROM base"
+        + (f" GROUP BY {column}, day, bucket" if column else " GROUP BY day, bucket")
+        for dimension, column in HISTOGRAM_DIMENSIONS)
     return f"""
         WITH base AS (
-            SELECT unit_id, commune_id, day, {bucket} AS bucket, count(*) AS n FROM stat_fact
-            WHERE measure = 'answered' AND seconds IS NOT NULL GROUP BY unit_id, commune_id, day, {bucket}),
+            SELECT {", ".join(columns)}, day, {bucket} AS bucket, count(*) AS n FROM stat_fact
+            WHERE measure = 'answered' AND seconds IS NOT NULL GROUP BY {", ".join(columns)}, day, {bucket}),
         days AS (
-            SELECT 'unit' AS dimension, unit_id AS group_id, day, bucket, sum(n) AS n FROM base
-            GROUP BY unit_id, day, bucket
-            UNION ALL
-            SELECT 'commune', commune_id, day, bucket, sum(n) FROM base GROUP BY commune_id, day, bucket
-            UNION ALL
-            SELECT 'all', 0, day, bucket, sum(n) FROM base GROUP BY day, bucket),
+            {days}),
         spans AS (
             SELECT dimension, {day} AS span, group_id, bucket, n FROM days
             UNION ALL SELECT dimension, {month} || {dekad}, group_id, bucket, n FROM days

@@ -11,7 +11,8 @@ row add up instead of overwriting each other, which a recount-and-overwrite woul
 READ COMMITTED. Every answered fact in or out also adds 1 to its rows' ``answer_changes`` (never
 taken off): the stamp ``medians`` compares to know a median computed ahead is still exact.
 Every answered fact in or out also moves its duration's bucket in ``stat_answer_hist``, for its
-unit, its commune and in all, in the five calendar spans of its day (``HISTOGRAM``). Running it
+unit, its commune, its topic and in all, in the five calendar spans of its day
+(``HISTOGRAM_DIMENSIONS``). Running it
 twice changes nothing the second time (the stored facts already match), so an item refreshed for
 nothing costs a few reads. ``new_fact_writes`` is the same writing for facts known to be new
 without a read (routing's first assignment: ``live.count_first_assignment``).
@@ -69,10 +70,13 @@ SUMMED = (*COUNTS, CHANGES)
 
 
 # The answers' histogram (``stat_answer_hist``): its key, and the dimensions it counts by with
-# the fact's column naming the group (None: everyone's, group 0).
+# the fact's column naming the group (None: everyone's, group 0). Not by village: a village's
+# answers are so few per day and bucket that its histogram rows of a range outnumber its
+# answers' index entries (a year at 1,000,000 items: 82,660 rows, 33,343 blocks, against 853
+# blocks of answers for all the villages' ``percentile_cont``).
 HISTOGRAM_KEY = ("dimension", "span", "group_id", "bucket")
 HISTOGRAM_DIMENSIONS: tuple[tuple[str, str | None], ...] = (("unit", "unit_id"), ("commune", "commune_id"),
-                                                             ("all", None))
+                                                             ("all", None), ("topic", "topic_id"))
 
 
 def histogram_rows(row: dict[str, Any]) -> list[tuple[str, str, int, int]]:
