@@ -10,7 +10,7 @@ for the new dimension (its rows are deleted first, and the index made only when 
 ``bench/stats.py generate`` loads with the code's own histogram and indexes, then upgrades).
 
 Revision ID: 0035
-Revises: 0030 (main has 0031-0033 since this branch began: to be chained after main's head and the other branches' at merge)
+Revises: 0034
 Create Date: 2026-12-01 07:00:00.000000
 
 """
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0035'
-down_revision = '0030'
+down_revision = '0034'
 branch_labels = None
 depends_on = None
 
