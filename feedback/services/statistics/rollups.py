@@ -1,6 +1,7 @@
 """Writing the stored facts and their rollups (``stat_fact``, ``stat_daily``, ``stat_monthly``,
-``stat_monthly_unit``, ``stat_monthly_place``, ``stat_daily_unit``: ``ROLLUPS``; the answers'
-histogram ``stat_answer_hist``; ``stat_unit_name``), in the caller's transaction.
+``stat_monthly_unit``, ``stat_monthly_place``, ``stat_daily_unit`` and the whole tree's, without
+the commune: ``ROLLUPS``; the answers' histogram ``stat_answer_hist``; ``stat_unit_name``), in
+the caller's transaction.
 
 ``refresh_items`` is the one incremental writer: it derives the items' facts afresh from the raw
 rows (``facts.facts_of``), compares them with the stored ones, and writes only the difference:
@@ -31,7 +32,9 @@ from sqlalchemy.orm import Session
 
 from feedback.domain.median_buckets import bucket_of, spans_of
 from feedback.models import (
-    StatAnswerHist, StatDaily, StatDailyUnit, StatFact, StatMonthly, StatMonthlyPlace, StatMonthlyUnit, StatUnitName,
+    StatAnswerHist, StatDaily, StatDailyCommuneKind, StatDailyTopicKind, StatDailyUnit, StatDailyUnitKind, StatFact,
+    StatMonthly, StatMonthlyCommuneKind, StatMonthlyLocalityKind, StatMonthlyPlace, StatMonthlyTopicKind, StatMonthlyUnit,
+    StatMonthlyUnitKind, StatUnitName,
 )
 from feedback.services.database import SHAPE_ROWS, BoundWrite, on_postgresql, per_shape, rows_insert, rows_params
 from feedback.services.statistics.facts import facts_of
@@ -62,6 +65,14 @@ ROLLUPS = (
     Rollup(StatMonthlyUnit, MONTHLY_UNIT_KEY),
     Rollup(StatMonthlyPlace, MONTHLY_PLACE_KEY, ("commune_id", "village_id")),
     Rollup(StatDailyUnit, DAILY_UNIT_KEY),
+    # The whole tree's (migration 0035): the same facts without the commune.
+    Rollup(StatMonthlyUnitKind, ("unit_id", "kind", "month")),
+    Rollup(StatDailyUnitKind, ("unit_id", "kind", "day")),
+    Rollup(StatMonthlyTopicKind, ("topic_id", "kind", "month")),
+    Rollup(StatDailyTopicKind, ("topic_id", "kind", "day")),
+    Rollup(StatMonthlyCommuneKind, ("commune_id", "kind", "month")),
+    Rollup(StatDailyCommuneKind, ("commune_id", "kind", "day")),
+    Rollup(StatMonthlyLocalityKind, ("locality_id", "kind", "month"), ("commune_id", "village_id")),
 )
 # The rollups' columns added up by the deltas: the figures, and the answers' change stamp.
 CHANGES = "answer_changes"
@@ -291,7 +302,7 @@ def refresh_items(session: Session, feedback_ids: Sequence[int]) -> int:
     """Bring the stored facts and rollups of ``feedback_ids`` in line with their raw rows, in
     the caller's transaction (not committed). Idempotent. Returns how many facts changed.
 
-    On PostgreSQL the new facts, the units' names and the five rollups are written in one
+    On PostgreSQL the new facts, the units' names and the rollups are written in one
     statement (``execute_together``): an item's first assignment costs its reads and one write."""
     if not feedback_ids:
         return 0
