@@ -206,11 +206,11 @@ class StatDailyUnit(_Counts, Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
-def _tree_key(table: str, period: str, *key: str) -> PrimaryKeyConstraint:
-    """A whole-tree rollup's primary key: led by the period, the summed columns included
-    (PostgreSQL: a range of months or days is read from this one index alone, index-only; the
-    writer's upsert names the same columns, in its own order)."""
-    return PrimaryKeyConstraint(period, *key, name=f"pk_{table}", postgresql_include=list(SUMMED_COLUMNS))
+def _tree_key(table: str, period: str, *key: str, riding: tuple[str, ...] = ()) -> PrimaryKeyConstraint:
+    """A whole-tree rollup's primary key: led by the period, the columns riding along and the
+    summed ones included (PostgreSQL: a range of months or days is read from this one index
+    alone, index-only; the writer's upsert names the same columns, in its own order)."""
+    return PrimaryKeyConstraint(period, *key, name=f"pk_{table}", postgresql_include=[*riding, *SUMMED_COLUMNS])
 
 
 class StatMonthlyUnitKind(_Counts, Model):
@@ -290,7 +290,7 @@ class StatMonthlyLocalityKind(_Counts, Model):
 
     __tablename__ = "stat_monthly_locality_kind"
     __table_args__ = (
-        _tree_key(__tablename__, "month", "locality_id", "kind"),
+        _tree_key(__tablename__, "month", "locality_id", "kind", riding=("commune_id", "village_id")),
         # "smlk": a commune's villages (its rows only, not the province's month).
         Index("ix_smlk_commune_month", "commune_id", "month",
               postgresql_include=["locality_id", "village_id", "kind", *SUMMED_COLUMNS]),

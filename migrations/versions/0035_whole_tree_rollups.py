@@ -8,8 +8,8 @@ filter by its communes, and read these instead of the rollups that keep a row pe
 per topic, per village, per unit) for every month or day. Each is filled from the finer rollup
 above it (the same sums as ``rebuild.sum_tree_rollups``: sums are additive, so they are the
 facts' own, ``answer_changes`` included: a group's stamp is the same whichever rollup answers).
-Each primary key leads with the period and includes the summed columns (PostgreSQL): a range of
-months or days is read from it alone.
+Each primary key leads with the period and includes the columns riding along and the summed ones
+(PostgreSQL): a range of months or days is read from it alone, by village too.
 
 Revision ID: 0035
 Revises: 0034
@@ -54,7 +54,8 @@ def upgrade():
             *[sa.Column(c, sa.Integer(), nullable=c != 'commune_id') for c in riding],
             *[sa.Column(c, sa.Integer(), nullable=False) for c in COUNTS],
             sa.Column('answer_changes', sa.Integer(), server_default='0', nullable=False),
-            sa.PrimaryKeyConstraint(period, *key, 'kind', name=op.f(f'pk_{table}'), postgresql_include=list(SUMMED)),
+            sa.PrimaryKeyConstraint(period, *key, 'kind', name=op.f(f'pk_{table}'),
+                                    postgresql_include=[*riding, *SUMMED]),
         )
         grouped = ', '.join((*key, 'kind', period))
         chosen = ', '.join((grouped, *(f'min({c})' for c in riding)))
