@@ -259,22 +259,47 @@ def remember_names(session: Session, facts: Iterable[Fact]) -> None:
 
 def execute_together(session: Session, writes: Sequence[Executable | BoundWrite]) -> None:
     """Run ``writes`` in order: on PostgreSQL as one statement (the first ones as data-modifying
-    WITH clauses of the last: one round trip), elsewhere one after the other. They must touch
+    WITH clauses of the last: one round trip; a batch too large for one statement's parameters
+    as a few, ``_within_parameters``), elsewhere one after the other. They must touch
     different tables (in one statement each sees the snapshot from before all of them), and the
     bind parameters of ``BoundWrite``s must not share names (``rows_insert`` prefixes them with
     the table's name). Writes built once per shape make a statement built once per shape too."""
     if not writes:
         return
     bound = [w if isinstance(w, BoundWrite) else BoundWrite(w, {}, kept=False) for w in writes]
-    params: dict[str, Any] = {}
-    for write in bound:
-        params.update(write.params)
-    if len(bound) > 1 and on_postgresql():
-        statements = tuple(w.statement for w in bound)
-        session.execute(_kept_together(statements) if all(w.kept for w in bound) else _together(statements), params)
+    if not on_postgresql():
+        for write in bound:
+            session.execute(write.statement, write.params)
         return
+    for group in _within_parameters(bound):
+        params: dict[str, Any] = {}
+        for write in group:
+            params.update(write.params)
+        if len(group) == 1:
+            session.execute(group[0].statement, params)
+            continue
+        statements = tuple(w.statement for w in group)
+        session.execute(_kept_together(statements) if all(w.kept for w in group) else _together(statements), params)
+
+
+# The most bind parameters one PostgreSQL statement may carry (the protocol counts them in 16 bits).
+MAX_PARAMETERS = 65535
+
+
+def _within_parameters(bound: list[BoundWrite]) -> list[list[BoundWrite]]:
+    """``bound`` in order, in runs whose parameters one statement can carry: one run for an item's
+    writes; a large batch's (hundreds of facts at once, twelve rollups and the histogram) in a
+    few, still in the one lock order."""
+    groups: list[list[BoundWrite]] = []
+    count = 0
     for write in bound:
-        session.execute(write.statement, write.params)
+        if groups and count + len(write.params) <= MAX_PARAMETERS:
+            groups[-1].append(write)
+            count += len(write.params)
+        else:
+            groups.append([write])
+            count = len(write.params)
+    return groups
 
 
 def _together(statements: tuple[Executable, ...]) -> Executable:
