@@ -57,8 +57,10 @@ from feedback.services import statistics  # noqa: E402
 from feedback.services.deadlines import compact_overdue_tally  # noqa: E402
 from feedback.services.statistics import Period, Scope  # noqa: E402
 from feedback.services.statistics import queries  # noqa: E402
-from feedback.services.statistics.rebuild import sum_rollups  # noqa: E402
+from feedback.services.statistics.rebuild import TREE_SOURCES, sum_rollups  # noqa: E402
 
+# The whole tree's rollups (migration 0036, after LOAD_AT: its upgrade fills and indexes them).
+TREE_TABLES = tuple(model.__tablename__ for model, _source in TREE_SOURCES)
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/feedback_bench"
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # Monday 30/11/2026 10:00 in Hà Nội
 TODAY = date(2026, 11, 30)
@@ -258,7 +260,7 @@ def generate(url: str, items: int) -> None:
             conn.execute(sa.text("SELECT setval('feedback_id_seq', :n)"), {"n": items + 1})
         tick = time.perf_counter()
         session = db.session()
-        sum_rollups(session)
+        sum_rollups(session, tree=False)  # the whole tree's: filled by their migration (0036)
         session.execute(sa.text(NAMES))
         session.commit()
         print(f"rollups summed in {time.perf_counter() - tick:.0f} s", flush=True)
@@ -289,7 +291,7 @@ def generate(url: str, items: int) -> None:
             conn.execute(sa.text("VACUUM ANALYZE overdue_tally"))
         counts = {t: db.session.scalar(sa.text(f"SELECT count(*) FROM {t}"))
                   for t in ("feedback", "answer", "stat_fact", "stat_daily", "stat_monthly", "stat_monthly_unit",
-                            "stat_monthly_place", "stat_daily_unit", "stat_answer_hist", "deadline")}
+                            "stat_monthly_place", "stat_daily_unit", *TREE_TABLES, "stat_answer_hist", "deadline")}
         print(f"done in {time.perf_counter() - started:.0f} s: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
 
 

@@ -13,7 +13,9 @@ from feedback.models.overdue import OverdueItem, OverdueTally, UnitItemCount
 from feedback.models.ratings import Rating, Reopening
 from feedback.models.recommendations import Recommendation
 from feedback.models.statistics import (
-    StatAnswerHist, StatDaily, StatDailyUnit, StatFact, StatMedian, StatMonthly, StatMonthlyPlace, StatMonthlyUnit, StatUnitName,
+    StatAnswerHist, StatDaily, StatDailyCommuneKind, StatDailyTopicKind, StatDailyUnit, StatDailyUnitKind, StatFact,
+    StatMedian, StatMonthly, StatMonthlyCommuneKind, StatMonthlyLocalityKind, StatMonthlyPlace, StatMonthlyTopicKind,
+    StatMonthlyUnit, StatMonthlyUnitKind, StatUnitName,
 )
 from feedback.models.users import Membership, Role, User
 from feedback.models.watch import BriefingReport, HotSpot
@@ -46,11 +48,18 @@ __all__ = [
     "Role",
     "StatAnswerHist",
     "StatDaily",
+    "StatDailyCommuneKind",
+    "StatDailyTopicKind",
     "StatDailyUnit",
+    "StatDailyUnitKind",
     "StatFact",
     "StatMonthly",
+    "StatMonthlyCommuneKind",
+    "StatMonthlyLocalityKind",
     "StatMonthlyPlace",
+    "StatMonthlyTopicKind",
     "StatMonthlyUnit",
+    "StatMonthlyUnitKind",
     "StatMedian",
     "StatUnitName",
     "RoutingRule",

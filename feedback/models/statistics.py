@@ -11,6 +11,14 @@
   what a whole-month question by village, or within a village, reads.
 - ``StatDailyUnit``: per (unit, commune, kind, local day): the days around a custom range's
   whole months when neither topic nor village matters.
+- The whole tree's rollups, without the commune (``TreeRollup``: a question over the whole tree
+  needs no commune, yet ``stat_monthly_unit`` still holds a row per commune a unit served):
+  ``StatMonthlyUnitKind``, ``StatDailyUnitKind`` per (unit, kind, month or day): the province's
+  and the platform's totals, units, kinds and trend; ``StatMonthlyTopicKind``,
+  ``StatDailyTopicKind`` per (topic, kind, …): by topic, and a topic's figures;
+  ``StatMonthlyCommuneKind``, ``StatDailyCommuneKind`` per (commune, kind, …): by commune, and
+  one commune's totals, kinds and trend; ``StatMonthlyLocalityKind`` per (locality, kind, month),
+  commune and village riding along: by village, without units.
 - ``StatAnswerHist``: how many answers took each span of durations (a bucket), per unit, per
   commune and in all, per day, ten-day, month, quarter and year: an exact median's first phase
   (``feedback.services.statistics.histogram``).
@@ -199,6 +207,103 @@ class StatDailyUnit(_Counts, Model):
     commune_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[Kind] = mapped_column(str_enum(Kind), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+def _tree_key(table: str, period: str, *key: str, riding: tuple[str, ...] = ()) -> PrimaryKeyConstraint:
+    """A whole-tree rollup's primary key: led by the period, the columns riding along and the
+    summed ones included (PostgreSQL: a range of months or days is read from this one index
+    alone, index-only; the writer's upsert names the same columns, in its own order)."""
+    return PrimaryKeyConstraint(period, *key, name=f"pk_{table}", postgresql_include=[*riding, *SUMMED_COLUMNS])
+
+
+class StatMonthlyUnitKind(_Counts, Model):
+    """Figures per (unit, kind, month), every commune and topic together: a question over the
+    whole tree by unit or by kind, its totals and its trend (a few hundred rows a month where
+    ``stat_monthly_unit`` keeps one per commune a unit served too)."""
+
+    __tablename__ = "stat_monthly_unit_kind"
+    __table_args__ = (_tree_key(__tablename__, "month", "unit_id", "kind"),)
+
+    unit_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind))
+    month: Mapped[date] = mapped_column(Date)
+
+
+class StatDailyUnitKind(_Counts, Model):
+    """Figures per (unit, kind, local day): the days around the whole months of those questions."""
+
+    __tablename__ = "stat_daily_unit_kind"
+    __table_args__ = (_tree_key(__tablename__, "day", "unit_id", "kind"),)
+
+    unit_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind))
+    day: Mapped[date] = mapped_column(Date)
+
+
+class StatMonthlyTopicKind(_Counts, Model):
+    """Figures per (topic, kind, month), every unit and place together: by topic, and any
+    question of a topic over the whole tree that does not ask for units or places."""
+
+    __tablename__ = "stat_monthly_topic_kind"
+    __table_args__ = (_tree_key(__tablename__, "month", "topic_id", "kind"),)
+
+    topic_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind))
+    month: Mapped[date] = mapped_column(Date)
+
+
+class StatDailyTopicKind(_Counts, Model):
+    """Figures per (topic, kind, local day): the days around their whole months (``stat_daily``
+    keeps a row per village and unit too)."""
+
+    __tablename__ = "stat_daily_topic_kind"
+    __table_args__ = (_tree_key(__tablename__, "day", "topic_id", "kind"),)
+
+    topic_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind))
+    day: Mapped[date] = mapped_column(Date)
+
+
+class StatMonthlyCommuneKind(_Counts, Model):
+    """Figures per (commune, kind, month), every unit and topic together: the province by
+    commune, and a commune's own totals, kinds and trend."""
+
+    __tablename__ = "stat_monthly_commune_kind"
+    __table_args__ = (_tree_key(__tablename__, "month", "commune_id", "kind"),)
+
+    commune_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind))
+    month: Mapped[date] = mapped_column(Date)
+
+
+class StatDailyCommuneKind(_Counts, Model):
+    """Figures per (commune, kind, local day): the days around their whole months."""
+
+    __tablename__ = "stat_daily_commune_kind"
+    __table_args__ = (_tree_key(__tablename__, "day", "commune_id", "kind"),)
+
+    commune_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind))
+    day: Mapped[date] = mapped_column(Date)
+
+
+class StatMonthlyLocalityKind(_Counts, Model):
+    """Figures per (locality, kind, month), every unit and topic together; commune and village
+    ride along: by village without units (the province's villages, a commune's)."""
+
+    __tablename__ = "stat_monthly_locality_kind"
+    __table_args__ = (
+        _tree_key(__tablename__, "month", "locality_id", "kind", riding=("commune_id", "village_id")),
+        # "smlk": a commune's villages (its rows only, not the province's month).
+        Index("ix_smlk_commune_month", "commune_id", "month",
+              postgresql_include=["locality_id", "village_id", "kind", *SUMMED_COLUMNS]),
+    )
+
+    locality_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind))
+    month: Mapped[date] = mapped_column(Date)
+    commune_id: Mapped[int] = mapped_column(Integer)
+    village_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class StatAnswerHist(Model):

@@ -354,7 +354,7 @@ def test_routing_one_item_sends_at_most_8_statements_statistics_included(directo
     commune's People's Committee (1), the claim that also stores unit, rule and explanation (1),
     the case facts with the calendar's overrides (1), the assignment (1), the clocks (1), both
     events (1), and one statement writing the unit's and the resident's notices, the item's
-    fact, the unit's name and the five rollups (1): 8, in the routing's one transaction, whether
+    fact, the unit's name and the twelve rollups (1): 8, in the routing's one transaction, whether
     a rule applies or the committee is the fallback. The statistics read nothing: an item no
     unit ever held has one fact, known to routing; what it stores is what the generic refresh,
     the recount and a rebuild make of it. The ``route_feedback`` task (``confirm``) sends the same
@@ -380,7 +380,9 @@ def test_routing_one_item_sends_at_most_8_statements_statistics_included(directo
     assert last.startswith("WITH write_0 AS (INSERT INTO notification "), last
     assert all(f"INSERT INTO {table} " in last for table in (
         "stat_fact", "stat_unit_name", "stat_daily", "stat_monthly", "stat_monthly_unit", "stat_monthly_place",
-        "stat_daily_unit")), last
+        "stat_daily_unit", "stat_monthly_unit_kind", "stat_daily_unit_kind", "stat_monthly_topic_kind",
+        "stat_daily_topic_kind", "stat_monthly_commune_kind", "stat_daily_commune_kind",
+        "stat_monthly_locality_kind")), last
     assert not [s for s in sent if "stat_" in s and s.startswith("SELECT")], "the statistics read nothing"
     assert not [s for s in sent if "FROM calendar_override" in s and s.startswith("SELECT calendar_override")]
     assert [s for s in sent if s.startswith("SELECT event.seq")] == []
@@ -400,7 +402,7 @@ def test_routing_one_item_sends_at_most_8_statements_statistics_included(directo
 def test_routing_a_second_item_compiles_no_statement(directory: Directory, confirm: bool) -> None:
     """Issue #11 item 1b: every statement of routing is found compiled in SQLAlchemy's cache when
     the next item comes (one of the same shape: rule or fallback, number of notices). The last
-    statement (notices, fact, unit name, five rollups) used to be a multi-row VALUES, which
+    statement (notices, fact, unit name, the rollups) used to be a multi-row VALUES, which
     SQLAlchemy never caches: built and compiled again for every item, about half of routing's
     CPU. With several notices its rows go as ``INSERT … SELECT … UNION ALL``, in their order: the
     resident's confirmation keeps the lowest id (the mailer sends it first)."""

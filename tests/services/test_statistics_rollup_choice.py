@@ -1,6 +1,8 @@
 """Each question reads the narrowest rollup that keeps what it groups and filters by (issue #9
-item 7): villages' whole months from ``stat_monthly_place``, a custom range's days around its
-months from ``stat_daily_unit``, and the figures are the facts' own. A question not computed
+item 7): over the whole tree (the province that is its only root: no commune to filter by) the
+whole tree's rollups, a commune's villages' whole months from ``stat_monthly_locality_kind``,
+one village's units' from ``stat_monthly_place``, a custom range's days around its months from
+the daily ones, and the figures are the facts' own. A question not computed
 ahead keeps the medians its first view computed (``stat_median``), read by the next view while
 their stamps hold."""
 
@@ -19,15 +21,19 @@ from feedback.domain.statistics import Period
 from feedback.domain.status import Kind
 from feedback.extensions import db
 from feedback.models import (
-    StatDaily, StatDailyUnit, StatFact, StatMedian, StatMonthly, StatMonthlyPlace, StatMonthlyUnit, Unit,
+    LocalityLevel, StatDaily, StatDailyCommuneKind, StatDailyTopicKind, StatDailyUnit, StatDailyUnitKind, StatFact, StatMedian,
+    StatMonthly, StatMonthlyCommuneKind, StatMonthlyLocalityKind, StatMonthlyPlace, StatMonthlyTopicKind,
+    StatMonthlyUnit, StatMonthlyUnitKind, Unit,
 )
 from feedback.services import statistics
 from feedback.services.statistics import Scope
-from feedback.services.statistics.queries import Filters, rollups_for
-from tests.factories import make_directory
+from feedback.services.statistics.queries import Filters, filters_of, rollups_for
+from tests.factories import add_locality, make_directory
 from tests.services.test_statistics_medians import NOW, World, _oracle, _shown
 
-ROLLUP_TABLES = ("stat_daily_unit", "stat_daily", "stat_monthly_unit", "stat_monthly_place", "stat_monthly")
+ROLLUP_TABLES = ("stat_daily_unit", "stat_daily", "stat_monthly_unit", "stat_monthly_place", "stat_monthly",
+                 "stat_monthly_unit_kind", "stat_daily_unit_kind", "stat_monthly_topic_kind", "stat_daily_topic_kind",
+                 "stat_monthly_commune_kind", "stat_daily_commune_kind", "stat_monthly_locality_kind")
 CUSTOM = Period(date(2026, 2, 17), date(2026, 10, 9))
 
 
@@ -39,10 +45,19 @@ def _filters(**given: Any) -> Filters:
 
 @pytest.mark.parametrize(("group", "given", "monthly", "daily"), [
     ("unit", {"communes": frozenset({2, 3})}, StatMonthlyUnit, StatDailyUnit),
-    ("kind", {"unit_id": 5, "kind": Kind.REPORT}, StatMonthlyUnit, StatDailyUnit),
-    ("month", {"communes": frozenset({2})}, StatMonthlyUnit, StatDailyUnit),
-    (None, {}, StatMonthlyUnit, StatDailyUnit),
-    ("village", {"communes": frozenset({2})}, StatMonthlyPlace, StatDaily),
+    ("kind", {"unit_id": 5, "kind": Kind.REPORT}, StatMonthlyUnitKind, StatDailyUnitKind),
+    ("month", {"communes": frozenset({2})}, StatMonthlyCommuneKind, StatDailyCommuneKind),
+    (None, {}, StatMonthlyUnitKind, StatDailyUnitKind),
+    ("unit", {}, StatMonthlyUnitKind, StatDailyUnitKind),
+    ("month", {"kind": Kind.REPORT}, StatMonthlyUnitKind, StatDailyUnitKind),
+    ("topic", {}, StatMonthlyTopicKind, StatDailyTopicKind),
+    ("kind", {"topics": frozenset({1, 4})}, StatMonthlyTopicKind, StatDailyTopicKind),
+    ("commune", {}, StatMonthlyCommuneKind, StatDailyCommuneKind),
+    ("kind", {"communes": frozenset({2})}, StatMonthlyCommuneKind, StatDailyCommuneKind),
+    ("village", {}, StatMonthlyLocalityKind, StatDaily),
+    ("village", {"communes": frozenset({2})}, StatMonthlyLocalityKind, StatDaily),
+    (None, {"communes": frozenset({2}), "localities": frozenset({7})}, StatMonthlyLocalityKind, StatDaily),
+    ("village", {"communes": frozenset({2}), "unit_id": 5}, StatMonthlyPlace, StatDaily),
     ("unit", {"communes": frozenset({2}), "localities": frozenset({7})}, StatMonthlyPlace, StatDaily),
     ("topic", {"communes": frozenset({2})}, StatMonthly, StatDaily),
     ("unit", {"topics": frozenset({1, 4})}, StatMonthly, StatDaily),
@@ -91,7 +106,7 @@ def _unit_ids() -> dict[str, int]:
     return {code: i for i, code in db.session.execute(sa.select(Unit.id, Unit.code))}
 
 
-def test_a_village_month_figure_comes_from_the_monthly_place_rollup(db_session: Session, sent: Sent) -> None:
+def test_a_village_month_figure_comes_from_the_monthly_locality_rollup(db_session: Session, sent: Sent) -> None:
     d = make_directory()
     world = World(d, random.Random(11))
     march = Period(date(2026, 3, 1), date(2026, 3, 31))
@@ -106,7 +121,7 @@ def test_a_village_month_figure_comes_from_the_monthly_place_rollup(db_session: 
     rows = statistics.figures(db.session(), period=march, group="village", scope=Scope(territory_id=d.ha_tu.id),
                               now=NOW)
     # (read twice: the view keeps the medians it computed, reading the stamps again)
-    assert set(sent.tables) == {"stat_monthly_place"}, "a commune's villages for whole months: the place rollup"
+    assert set(sent.tables) == {"stat_monthly_locality_kind"}, "a commune's villages for whole months, no unit"
     village = next(r for r in rows if r.key == d.village.code)
     assert (village.received, village.answered) == (received, answered)
     assert village.median_days_to_answer == _oracle(march, "village", Scope(territory_id=d.ha_tu.id))[str(d.village.id)]
@@ -120,10 +135,10 @@ def test_a_village_month_figure_comes_from_the_monthly_place_rollup(db_session: 
     assert by_unit
     for row in by_unit:
         assert row.answered == _count("answered", year, unit_id=codes[row.key], locality_id=d.village.id), row.key
-    # Spoil the monthly place rollup: the page shows it (so it is what the page reads).
-    db.session.execute(sa.update(StatMonthlyPlace).where(StatMonthlyPlace.village_id == d.village.id,
-                                                         StatMonthlyPlace.month == march.start)
-                       .values(received=StatMonthlyPlace.received + 100))
+    # Spoil the monthly locality rollup: the page shows it (so it is what the page reads).
+    db.session.execute(sa.update(StatMonthlyLocalityKind).where(StatMonthlyLocalityKind.village_id == d.village.id,
+                                                                StatMonthlyLocalityKind.month == march.start)
+                       .values(received=StatMonthlyLocalityKind.received + 100))
     db.session.flush()
     rows = statistics.figures(db.session(), period=march, group="village", scope=Scope(territory_id=d.ha_tu.id),
                               now=NOW)
@@ -140,18 +155,26 @@ def test_a_custom_range_reads_whole_months_and_the_days_around_them(db_session: 
     scope = Scope(territory_id=d.province.id)
     sent.tables.clear()
     rows = statistics.figures(db.session(), period=CUSTOM, group="unit", scope=scope, now=NOW)
-    assert sent.tables[:3] == ["stat_monthly_unit", "stat_daily_unit", "stat_daily_unit"], sent.tables
-    assert set(sent.tables) == {"stat_monthly_unit", "stat_daily_unit"}
+    assert sent.tables[:3] == ["stat_monthly_unit_kind", "stat_daily_unit_kind", "stat_daily_unit_kind"], sent.tables
+    assert set(sent.tables) == {"stat_monthly_unit_kind", "stat_daily_unit_kind"}
     codes = _unit_ids()
     for row in rows:
         for figure in ("received", "answered"):
             assert getattr(row, figure) == _count(figure, CUSTOM, unit_id=codes[row.key]), (row.key, figure)
     assert sum(r.received for r in rows) == _count("received", CUSTOM)
     assert _shown(CUSTOM, "unit", scope) == _oracle(CUSTOM, "unit", scope)
-    # By topic the same range reads stat_monthly and stat_daily.
+    # By topic the same range reads the topics' rollups; a commune's units, those per commune.
     sent.tables.clear()
     statistics.figures(db.session(), period=CUSTOM, group="topic", scope=scope, now=NOW)
-    assert sent.tables[:3] == ["stat_monthly", "stat_daily", "stat_daily"], sent.tables
+    assert sent.tables[:3] == ["stat_monthly_topic_kind", "stat_daily_topic_kind", "stat_daily_topic_kind"], \
+        sent.tables
+    sent.tables.clear()
+    commune = Scope(territory_id=d.ha_tu.id)
+    by_unit = statistics.figures(db.session(), period=CUSTOM, group="unit", scope=commune, now=NOW)
+    assert sent.tables[:3] == ["stat_monthly_unit", "stat_daily_unit", "stat_daily_unit"], sent.tables
+    for row in by_unit:
+        assert row.received == _count("received", CUSTOM, unit_id=codes[row.key], commune_id=d.ha_tu.id), row.key
+    assert _shown(CUSTOM, "unit", commune) == _oracle(CUSTOM, "unit", commune)
 
 
 def test_a_custom_range_keeps_its_medians_for_the_next_view(db_session: Session, sent: Sent) -> None:
@@ -203,3 +226,23 @@ def test_medians_are_kept_only_from_a_transaction_that_wrote_nothing(db_session:
     with Session(bind=db.engine) as fresh:
         fresh.execute(sa.select(sa.func.count()).select_from(StatMedian))
         assert not _has_written(fresh)
+
+
+def test_the_tree_s_only_root_filters_no_commune(db_session: Session) -> None:
+    """The province that is the tree's only root selects every row: its filters are the whole
+    platform's (no commune list to check, the whole tree's rollups answer); with a second root
+    it is one province among others again, filtered by its communes."""
+    d = make_directory()
+    db.session.flush()
+    province = filters_of(db.session(), Scope(territory_id=d.province.id))
+    assert province == filters_of(db.session(), Scope())
+    assert rollups_for("commune", province) == (StatMonthlyCommuneKind, StatDailyCommuneKind)
+    # A commune or a village inside it keeps its own.
+    assert filters_of(db.session(), Scope(territory_id=d.province.id, locality_id=d.ha_tu.id)).communes == \
+        frozenset({d.ha_tu.id})
+    village = filters_of(db.session(), Scope(territory_id=d.province.id, locality_id=d.village.id))
+    assert village.communes == frozenset({d.ha_tu.id}) and village.localities == frozenset({d.village.id})
+    add_locality("99", "Tỉnh khác", "tỉnh", LocalityLevel.PROVINCE)
+    two_roots = filters_of(db.session(), Scope(territory_id=d.province.id))
+    assert two_roots.communes is not None and d.ha_tu.id in two_roots.communes
+    assert rollups_for(None, two_roots) == (StatMonthlyCommuneKind, StatDailyCommuneKind)

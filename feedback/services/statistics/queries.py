@@ -1,8 +1,10 @@
 """The figures read from the rollups: whole months from the narrowest monthly rollup that keeps
-what the question groups and filters by (``stat_monthly_unit``; ``stat_monthly_place`` for
-villages, ``stat_monthly`` for topics), the days around them from the narrowest daily one
-(``stat_daily_unit``, else ``stat_daily``), overdue from the kept overdue state, the units' labels
-from ``stat_unit_name``.
+what the question groups and filters by (over the whole tree, which needs no commune, the
+whole tree's: ``stat_monthly_unit_kind``, ``…_topic_kind``, ``…_commune_kind``,
+``…_locality_kind``; else ``stat_monthly_unit``, ``stat_monthly_place`` for villages,
+``stat_monthly`` for topics), the days around them from the narrowest daily one
+(``stat_daily_unit_kind``, ``…_topic_kind``, ``…_commune_kind``, ``stat_daily_unit``, else
+``stat_daily``), overdue from the kept overdue state, the units' labels from ``stat_unit_name``.
 
 The medians are exact: a group's median kept in ``stat_median`` (computed ahead by
 ``statistics.medians``, or by an earlier view) is used when the ``answer_changes`` the rollups
@@ -36,8 +38,9 @@ from feedback.domain.paths import ids_of
 from feedback.domain.statistics import Period, median
 from feedback.domain.status import Kind
 from feedback.models import (
-    Feedback, Locality, StatDaily, StatDailyUnit, StatFact, StatMedian, StatMonthly, StatMonthlyPlace, StatMonthlyUnit,
-    StatUnitName, Topic, Unit, UnitKind,
+    Feedback, Locality, StatDaily, StatDailyCommuneKind, StatDailyTopicKind, StatDailyUnit, StatDailyUnitKind, StatFact,
+    StatMedian, StatMonthly, StatMonthlyCommuneKind, StatMonthlyLocalityKind, StatMonthlyPlace, StatMonthlyTopicKind,
+    StatMonthlyUnit, StatMonthlyUnitKind, StatUnitName, Topic, Unit, UnitKind,
 )
 from feedback.models.directory import LocalityLevel
 from feedback.services.database import among, dialect_insert, on_postgresql
@@ -85,6 +88,10 @@ def _filters_of(session: Session, scope: Scope, shared: SharedReads | None) -> F
         node = nodes.get(node_id)
         if node is None:
             empty = True
+            continue
+        if node.whole:
+            # The tree's only root: every row is in its subtree. Its communes would select them
+            # all, yet keep every question on the rollups that keep the commune.
             continue
         level, path = node.level, node.path
         under = select(Locality.id).where(Locality.path.startswith(path, autoescape=True)) if path else None
@@ -182,12 +189,21 @@ def _sum(session: Session, model: Any, period_column: Any, low: date, high: date
 
 # The rollups by what they keep besides the period (``Filters`` and groupings as dimensions),
 # narrowest first: a question reads the first that keeps every dimension it needs.
+# The whole tree's (no commune: ``Filters`` keep none for the tree's only root) come first: a
+# question without commune, place and topic (the totals, the trend) reads the units'.
 _MONTHLY: tuple[tuple[Any, frozenset[str]], ...] = (
+    (StatMonthlyUnitKind, frozenset({"unit", "kind"})),
+    (StatMonthlyTopicKind, frozenset({"topic", "kind"})),
+    (StatMonthlyCommuneKind, frozenset({"commune", "kind"})),
+    (StatMonthlyLocalityKind, frozenset({"commune", "locality", "village", "kind"})),
     (StatMonthlyUnit, frozenset({"unit", "commune", "kind"})),
     (StatMonthlyPlace, frozenset({"unit", "commune", "locality", "village", "kind"})),
     (StatMonthly, frozenset({"unit", "commune", "topic", "kind"})),
 )
 _DAILY: tuple[tuple[Any, frozenset[str]], ...] = (
+    (StatDailyUnitKind, frozenset({"unit", "kind"})),
+    (StatDailyTopicKind, frozenset({"topic", "kind"})),
+    (StatDailyCommuneKind, frozenset({"commune", "kind"})),
     (StatDailyUnit, frozenset({"unit", "commune", "kind"})),
     (StatDaily, frozenset({"unit", "commune", "locality", "village", "topic", "kind"})),
 )

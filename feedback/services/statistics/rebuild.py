@@ -20,14 +20,15 @@ from sqlalchemy.orm import Session
 from feedback.domain.median_buckets import EDGES
 from feedback.extensions import db
 from feedback.models import (
-    Feedback, StatAnswerHist, StatDaily, StatDailyUnit, StatFact, StatMedian, StatMonthly, StatMonthlyPlace, StatMonthlyUnit,
-    StatUnitName,
+    Feedback, StatAnswerHist, StatDaily, StatDailyCommuneKind, StatDailyTopicKind, StatDailyUnit, StatDailyUnitKind,
+    StatFact, StatMedian, StatMonthly, StatMonthlyCommuneKind, StatMonthlyLocalityKind, StatMonthlyPlace,
+    StatMonthlyTopicKind, StatMonthlyUnit, StatMonthlyUnitKind, StatUnitName,
 )
 from feedback.services.database import on_postgresql
 from feedback.services.deadlines import rebuild_overdue
 from feedback.services.statistics.facts import all_facts
 from feedback.services.statistics.medians import refresh_medians
-from feedback.services.statistics.rollups import HISTOGRAM_DIMENSIONS, SUMMED, fact_row
+from feedback.services.statistics.rollups import HISTOGRAM_DIMENSIONS, ROLLUPS, SUMMED, fact_row
 from feedback.services.statistics.values import Fact, FactKind
 
 
@@ -49,8 +50,10 @@ def _sums() -> list[Any]:
     ]
 
 
-def sum_rollups(session: Session) -> None:
-    """Fill the empty rollups from ``stat_fact``, each from the one below (one INSERT … SELECT each)."""
+def sum_rollups(session: Session, *, tree: bool = True) -> None:
+    """Fill the empty rollups from ``stat_fact``, each from the one below (one INSERT … SELECT each).
+    ``tree``: the whole tree's too (the bench loads its data at a revision before them: the
+    upgrade that creates them fills them, ``sum_tree_rollups``'s SQL)."""
     daily = StatDaily.__table__
     monthly = StatMonthly.__table__
     assert isinstance(daily, Table) and isinstance(monthly, Table)
@@ -76,6 +79,8 @@ def sum_rollups(session: Session) -> None:
         .group_by(m.unit_id, m.commune_id, m.kind, m.month),
     ))
     sum_finer_rollups(session)
+    if tree:
+        sum_tree_rollups(session)
     sum_histogram(session)
 
 
@@ -141,6 +146,28 @@ def sum_finer_rollups(session: Session) -> None:
     ))
 
 
+# Each whole-tree rollup and the finer one it is summed from (its key is a part of that one's;
+# sums are additive: the same integers as summing the facts, ``answer_changes`` included).
+TREE_SOURCES: tuple[tuple[Any, Any], ...] = (
+    (StatMonthlyUnitKind, StatMonthlyUnit), (StatDailyUnitKind, StatDailyUnit),
+    (StatMonthlyTopicKind, StatMonthly), (StatDailyTopicKind, StatDaily),
+    (StatMonthlyCommuneKind, StatMonthlyUnit), (StatDailyCommuneKind, StatDailyUnit),
+    (StatMonthlyLocalityKind, StatMonthlyPlace),
+)
+
+
+def sum_tree_rollups(session: Session) -> None:
+    """Fill the empty whole-tree rollups from the finer ones (``TREE_SOURCES``: one INSERT …
+    SELECT … GROUP BY each; migration 0036 runs the same SQL on an existing database)."""
+    keys = {rollup.model: rollup for rollup in ROLLUPS}
+    for model, source in TREE_SOURCES:
+        target, table = keys[model], source.__table__
+        session.execute(insert(model.__table__).from_select(
+            [*target.key, *target.riding, *SUMMED],
+            select(*(table.c[k] for k in target.key), *(func.min(table.c[k]) for k in target.riding),
+                   *(func.sum(table.c[c]) for c in SUMMED)).group_by(*(table.c[k] for k in target.key))))
+
+
 def _first_of_month(session: Session, day: Any) -> Any:
     if on_postgresql():
         return func.date_trunc("month", day).cast(StatDaily.day.type)
@@ -156,8 +183,7 @@ def rebuild(session: Session, *, progress: Callable[[int], None] | None = None, 
             # ends (its old stamps are then deleted here) or waits for the new rollups.
             session.execute(text("LOCK TABLE stat_median, stat_fact IN ACCESS EXCLUSIVE MODE"))
         # The medians computed ahead go too: their stamps count the changes of the old rollups.
-        for model in (StatMedian, StatAnswerHist, StatDaily, StatMonthly, StatMonthlyUnit, StatMonthlyPlace, StatDailyUnit, StatUnitName,
-                      StatFact):
+        for model in (StatMedian, StatAnswerHist, *(rollup.model for rollup in ROLLUPS), StatUnitName, StatFact):
             session.execute(delete(model))
         names: dict[tuple[int, date], Fact] = {}
         total = 0

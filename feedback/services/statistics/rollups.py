@@ -1,6 +1,7 @@
 """Writing the stored facts and their rollups (``stat_fact``, ``stat_daily``, ``stat_monthly``,
-``stat_monthly_unit``, ``stat_monthly_place``, ``stat_daily_unit``: ``ROLLUPS``; the answers'
-histogram ``stat_answer_hist``; ``stat_unit_name``), in the caller's transaction.
+``stat_monthly_unit``, ``stat_monthly_place``, ``stat_daily_unit`` and the whole tree's, without
+the commune: ``ROLLUPS``; the answers' histogram ``stat_answer_hist``; ``stat_unit_name``), in
+the caller's transaction.
 
 ``refresh_items`` is the one incremental writer: it derives the items' facts afresh from the raw
 rows (``facts.facts_of``), compares them with the stored ones, and writes only the difference:
@@ -32,7 +33,9 @@ from sqlalchemy.orm import Session
 
 from feedback.domain.median_buckets import bucket_of, spans_of
 from feedback.models import (
-    StatAnswerHist, StatDaily, StatDailyUnit, StatFact, StatMonthly, StatMonthlyPlace, StatMonthlyUnit, StatUnitName,
+    StatAnswerHist, StatDaily, StatDailyCommuneKind, StatDailyTopicKind, StatDailyUnit, StatDailyUnitKind, StatFact,
+    StatMonthly, StatMonthlyCommuneKind, StatMonthlyLocalityKind, StatMonthlyPlace, StatMonthlyTopicKind, StatMonthlyUnit,
+    StatMonthlyUnitKind, StatUnitName,
 )
 from feedback.services.database import SHAPE_ROWS, BoundWrite, on_postgresql, per_shape, rows_insert, rows_params
 from feedback.services.statistics.facts import facts_of
@@ -63,6 +66,14 @@ ROLLUPS = (
     Rollup(StatMonthlyUnit, MONTHLY_UNIT_KEY),
     Rollup(StatMonthlyPlace, MONTHLY_PLACE_KEY, ("commune_id", "village_id")),
     Rollup(StatDailyUnit, DAILY_UNIT_KEY),
+    # The whole tree's (migration 0036): the same facts without the commune.
+    Rollup(StatMonthlyUnitKind, ("unit_id", "kind", "month")),
+    Rollup(StatDailyUnitKind, ("unit_id", "kind", "day")),
+    Rollup(StatMonthlyTopicKind, ("topic_id", "kind", "month")),
+    Rollup(StatDailyTopicKind, ("topic_id", "kind", "day")),
+    Rollup(StatMonthlyCommuneKind, ("commune_id", "kind", "month")),
+    Rollup(StatDailyCommuneKind, ("commune_id", "kind", "day")),
+    Rollup(StatMonthlyLocalityKind, ("locality_id", "kind", "month"), ("commune_id", "village_id")),
 )
 # The rollups' columns added up by the deltas: the figures, and the answers' change stamp.
 CHANGES = "answer_changes"
@@ -252,22 +263,47 @@ def remember_names(session: Session, facts: Iterable[Fact]) -> None:
 
 def execute_together(session: Session, writes: Sequence[Executable | BoundWrite]) -> None:
     """Run ``writes`` in order: on PostgreSQL as one statement (the first ones as data-modifying
-    WITH clauses of the last: one round trip), elsewhere one after the other. They must touch
+    WITH clauses of the last: one round trip; a batch too large for one statement's parameters
+    as a few, ``_within_parameters``), elsewhere one after the other. They must touch
     different tables (in one statement each sees the snapshot from before all of them), and the
     bind parameters of ``BoundWrite``s must not share names (``rows_insert`` prefixes them with
     the table's name). Writes built once per shape make a statement built once per shape too."""
     if not writes:
         return
     bound = [w if isinstance(w, BoundWrite) else BoundWrite(w, {}, kept=False) for w in writes]
-    params: dict[str, Any] = {}
-    for write in bound:
-        params.update(write.params)
-    if len(bound) > 1 and on_postgresql():
-        statements = tuple(w.statement for w in bound)
-        session.execute(_kept_together(statements) if all(w.kept for w in bound) else _together(statements), params)
+    if not on_postgresql():
+        for write in bound:
+            session.execute(write.statement, write.params)
         return
+    for group in _within_parameters(bound):
+        params: dict[str, Any] = {}
+        for write in group:
+            params.update(write.params)
+        if len(group) == 1:
+            session.execute(group[0].statement, params)
+            continue
+        statements = tuple(w.statement for w in group)
+        session.execute(_kept_together(statements) if all(w.kept for w in group) else _together(statements), params)
+
+
+# The most bind parameters one PostgreSQL statement may carry (the protocol counts them in 16 bits).
+MAX_PARAMETERS = 65535
+
+
+def _within_parameters(bound: list[BoundWrite]) -> list[list[BoundWrite]]:
+    """``bound`` in order, in runs whose parameters one statement can carry: one run for an item's
+    writes; a large batch's (hundreds of facts at once, twelve rollups and the histogram) in a
+    few, still in the one lock order."""
+    groups: list[list[BoundWrite]] = []
+    count = 0
     for write in bound:
-        session.execute(write.statement, write.params)
+        if groups and count + len(write.params) <= MAX_PARAMETERS:
+            groups[-1].append(write)
+            count += len(write.params)
+        else:
+            groups.append([write])
+            count = len(write.params)
+    return groups
 
 
 def _together(statements: tuple[Executable, ...]) -> Executable:
@@ -295,7 +331,7 @@ def refresh_items(session: Session, feedback_ids: Sequence[int]) -> int:
     """Bring the stored facts and rollups of ``feedback_ids`` in line with their raw rows, in
     the caller's transaction (not committed). Idempotent. Returns how many facts changed.
 
-    On PostgreSQL the new facts, the units' names and the five rollups are written in one
+    On PostgreSQL the new facts, the units' names and the rollups are written in one
     statement (``execute_together``): an item's first assignment costs its reads and one write."""
     if not feedback_ids:
         return 0
