@@ -100,15 +100,7 @@ def test_medians_equal_percentile_cont_for_random_ranges(db_session: Session, se
     d = make_directory()
     world = World(d, random.Random(seed))
     rng = world.rng
-    rows: list[dict[str, Any]] = []
-    for _ in range(400):
-        # Durations from a second to a month; a third of them on a bucket's edge or next to it.
-        edge = rng.choice(EDGES[:160])
-        seconds = rng.choice([edge - 1, edge, edge + 1]) if rng.random() < 0.33 else rng.randrange(1, 2_600_000)
-        rows.append(world.row(seconds=seconds))
-    db.session.execute(sa.insert(StatFact), rows)
-    apply_deltas(db.session(), [(1, r) for r in rows])
-    db.session.flush()
+    _random_answers(world, 400)
     for _ in range(40):
         first = date(2025, 10, 1) + timedelta(days=rng.randrange(420))
         last = first + timedelta(days=rng.randrange(1, 400))
@@ -119,6 +111,8 @@ def test_medians_equal_percentile_cont_for_random_ranges(db_session: Session, se
 
 
 def _random_answers(world: World, count: int) -> None:
+    """``count`` answered facts in the rollups and the histogram: durations from a second to a
+    month, a third of them on a bucket's edge or next to it."""
     rng = world.rng
     rows: list[dict[str, Any]] = []
     for _ in range(count):
