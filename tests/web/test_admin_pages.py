@@ -113,6 +113,9 @@ def test_a_search_shorter_than_a_trigram_looks_among_the_newest_items_only(
     hint = page(client, "/admin/items?q=mư").find("p", class_="search-limited")
     assert "dưới 3 ký tự" in hint.text and "1 ý kiến mới nhất" in hint.text
     assert page(client, "/admin/items?q=mương").find_all("p", class_="search-limited") == []
+    monkeypatch.setattr("feedback.services.items.admin_view.SHORT_SEARCH_ITEMS", 5000)
+    hint = page(client, "/admin/items?q=mư").find("p", class_="search-limited")
+    assert "trong 5.000 ý kiến mới nhất" in hint.text  # grouped as Vietnamese writes numbers
 
 
 def test_a_whole_code_in_the_search_opens_the_item(client: FlaskClient, d: Directory) -> None:

@@ -196,6 +196,7 @@ def list_items(*, viewer: Viewer, status: Status | None, unit_id: int | None, ov
     if unit_id is not None:
         query = query.where(Feedback.current_unit_id == unit_id)  # ix_feedback_current_unit_id
     page = max(page, 1)
+    limited = bool(search.strip()) and short_search(search)
     if overdue_only and visibility(viewer).everything and not search.strip():
         # From the overdue items themselves, newest first (``late_page``): the count and
         # the page read as many rows as they return, never the history.
@@ -209,7 +210,7 @@ def list_items(*, viewer: Viewer, status: Status | None, unit_id: int | None, ov
             query = query.where(Feedback.id.in_(late_ids(now)))
         if search.strip():
             query = query.where(search_condition(search))
-            if short_search(search):
+            if limited:
                 newest = (select(Feedback.id).order_by(Feedback.received_at.desc(), Feedback.id.desc())
                           .limit(SHORT_SEARCH_ITEMS))
                 query = query.where(Feedback.id.in_(newest.scalar_subquery()))
@@ -242,7 +243,7 @@ def list_items(*, viewer: Viewer, status: Status | None, unit_id: int | None, ov
         for item in items
     ]
     return ItemPage(items=rows, page=page, pages=pages, total=total, total_exact=exact,
-                    search_limit=SHORT_SEARCH_ITEMS if search.strip() and short_search(search) else None)
+                    search_limit=SHORT_SEARCH_ITEMS if limited else None)
 
 
 # What separates the groups of a code as people type it: dashes of every kind and whitespace.
