@@ -628,6 +628,37 @@ def test_nothing_outside_the_commune_is_shown_by_url(client: FlaskClient, world:
     assert client.get("/monitor/", query_string=committee).status_code == 404
 
 
+def test_a_unit_of_another_commune_that_held_an_item_here_opens_its_items(client: FlaskClient, world: World) -> None:
+    """Proves: when UBND Vân Đồn held an item located in Hà Tu (sent there in March, returned as not
+    its competence) and Hà Tu's Front committee holds another (given it after too many returns),
+    the Hà Tu monitor's table by unit has a row for each, and each row's "received" cell opens its
+    item (200, in the page and in the items export), not a 404; the items lie in Hà Tu. A unit of
+    another commune that never held a Hà Tu item stays 404 (the test above)."""
+    from feedback.domain.assignments import EndReason
+    from feedback.domain.status import Kind
+    from tests.services.stats_rows import _assign, _item, local
+
+    d = world.directory
+    sent_away = _item(d, "I7", Kind.REPORT, d.village, d.waste, local(3, 9, 8))
+    _assign(sent_away, world.c, local(3, 9), ended=local(3, 10), reason=EndReason.NOT_COMPETENT)
+    _assign(sent_away, world.b, local(3, 10))
+    disputed = _item(d, "I8", Kind.REPORT, d.village, d.waste, local(3, 11, 8))
+    _assign(disputed, d.front_ha_tu, local(3, 11))
+    statistics.rebuild(db.session)
+    db.session.commit()
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    page = _page(client, "/monitor/", **MARCH_ARGS)
+    for holder, item in ((world.c, sent_away), (d.front_ha_tu, disputed)):
+        row = next(r for r in page.find("table", id="figures").find("tbody").find_all("tr")
+                   if r.find("th").text == holder.name)
+        link = row.find("td", class_="figure-received").find("a").attrs["href"]
+        assert _codes(_page(client, link)) == [item.code]
+    export = client.get("/monitor/export/items.csv",
+                        query_string={"figure": "received", "by": "unit", "key": world.c.code, **MARCH_ARGS})
+    assert export.status_code == 200 and sent_away.code in export.get_data().decode("utf-8-sig")
+    assert world.items["I4"].code not in export.get_data().decode("utf-8-sig")  # Vân Đồn's own item
+
+
 def test_a_commune_monitor_lists_only_its_commune(client: FlaskClient, world: World) -> None:
     """Proves: with no filter at all the Hà Tu monitor's drill-down of every item received in
     March, its overdue export and its unit choices hold nothing of Vân Đồn."""

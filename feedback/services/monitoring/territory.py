@@ -9,7 +9,10 @@ shows or confirms another commune's figures.
 
 A unit is "in" a territory when its locality is inside it (a commune's People's Committee) or
 above it (a provincial department serving it, the province's committee), or when it has no
-locality; its figures are always counted only over the items located in the territory.
+locality; its figures are always counted only over the items located in the territory. A unit
+of elsewhere (or a Front committee) that held one of the territory's items has a row in the
+table by unit too, and its drill-down key is accepted (``unit_by_code``); it is not offered as a
+filter.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from feedback.domain.access import Viewer, visibility
 from feedback.domain.paths import path_of
 from feedback.domain.text import name_key, place_key
 from feedback.extensions import db
-from feedback.models import Locality, LocalityLevel, Topic, Unit, UnitKind
+from feedback.models import Locality, LocalityLevel, StatMonthlyUnit, Topic, Unit, UnitKind
 
 __all__ = ["Choice", "OutsideTerritory", "Territory", "commune_choices", "find_locality", "find_unit",
            "territories_of", "topic_choices", "unit_choices", "village_choices"]
@@ -98,11 +101,25 @@ def find_unit(territory: Territory, unit_id: int) -> Unit:
 
 
 def unit_by_code(territory: Territory, code: str) -> Unit:
-    """As ``find_unit``, by the unit's code (the key of a figure grouped by unit)."""
+    """The unit whose code is the key of a figure grouped by unit: one serving ``territory`` (as
+    ``find_unit``), or any other that held an item located in it (a neighbouring commune's
+    committee the item was sent to, then returned; a Front committee given it after too many
+    returns): the table by unit has such a unit's row, counted over the territory's items, so its
+    drill-down lists them. OutsideTerritory otherwise (no such unit, or one that never held an
+    item here). Read only."""
     unit = db.session.scalar(select(Unit).where(Unit.code == code))
-    if unit is None or not _unit_serves(territory, unit):
-        raise OutsideTerritory(code)
-    return unit
+    if unit is not None and (_unit_serves(territory, unit) or _held_here(territory, unit)):
+        return unit
+    raise OutsideTerritory(code)
+
+
+def _held_here(territory: Territory, unit: Unit) -> bool:
+    """Whether ``unit`` has figures over an item located in ``territory``: every unit that held
+    one has its "received" there, in the smallest rollup (its key starts with the unit)."""
+    inside = select(Locality.id).where(Locality.path.startswith(territory.path, autoescape=True))
+    found = db.session.scalar(select(StatMonthlyUnit.unit_id).where(
+        StatMonthlyUnit.unit_id == unit.id, StatMonthlyUnit.commune_id.in_(inside)).limit(1))
+    return found is not None
 
 
 def locality_by_code(territory: Territory, code: str) -> Locality:
