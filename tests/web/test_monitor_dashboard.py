@@ -819,6 +819,28 @@ def test_files_of_the_item_but_not_of_an_unpublished_draft(client: FlaskClient, 
     assert client.get(f"/monitor/items/{item.code}/attachments/{files[1].id}").status_code == 404
 
 
+def test_the_residents_file_and_the_answers_file_are_listed_apart(client: FlaskClient, world: World) -> None:
+    """Proves: on the monitor's item page the file the resident sent and the file of the unit's
+    published answer are under two headings, each in its own list (before, one list held both)."""
+    from flask import current_app
+
+    from feedback.models import Answer, Attachment
+
+    item = world.items["I1"]
+    answer = db.session.scalar(sa.select(Answer).where(Answer.feedback_id == item.id))
+    for number, answer_id in ((1, None), (2, answer.id)):
+        name = f"{item.id:030x}{number:02x}"
+        (current_app.config["UPLOAD_DIR"] / name).write_bytes(b"%PDF-1.4\n%%EOF\n")
+        db.session.add(Attachment(feedback_id=item.id, storage_name=name, original_name=f"tệp {number}.pdf",
+                                  content_type="application/pdf", size=15, sha256="0" * 64, answer_id=answer_id))
+    db.session.commit()
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    section = _page(client, f"/monitor/items/{item.code}").find("section", class_="attachments")
+    assert [h.text for h in section.find_all("h3")] == ["Người gửi", "Tệp kèm theo câu trả lời"]
+    assert [a.text for a in section.find("ul", class_="resident-files").find_all("a")] == ["tệp 1.pdf"]
+    assert [a.text for a in section.find("ul", class_="answer-files").find_all("a")] == ["tệp 2.pdf"]
+
+
 def test_every_page_of_the_front_has_the_same_navigation(client: FlaskClient, world: World) -> None:
     """Proves: the dashboard, the overdue list, hot spots, recommendations and briefing reports
     share one navigation naming all five, the current page marked (the probe found hot spots and

@@ -126,3 +126,29 @@ def test_the_administrator_opens_images_inline_and_downloads_the_rest(client: Fl
         assert response.headers["Content-Security-Policy"] == "default-src 'none'; img-src 'self'"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert admin.get(f"/admin/items/{other.code}/attachments/{photo.id}").status_code == 404
+
+
+def test_the_residents_files_and_the_answers_files_are_listed_apart(client: FlaskClient, d: Directory) -> None:
+    """Proves: on the unit's item page the files the resident sent and those of the unit's draft
+    answer are under two headings, each file in one list only, so the head approving the draft
+    sees which file goes out with the answer (before, one list held both, by name only)."""
+    from feedback.domain.handling import DraftStatus
+    from feedback.models import Answer, User
+
+    item, photo, page_file = item_with_files(client, d, d.ubnd_ha_tu)
+    officer = db.session.scalar(sa.select(User).where(User.username == "canbo-anh"))
+    draft = Answer(feedback_id=item.id, cycle=1, status=DraftStatus.DRAFT, text="Dự thảo.", author_id=officer.id,
+                   unit_id=d.ubnd_ha_tu.id, unit_code=d.ubnd_ha_tu.code, unit_name=d.ubnd_ha_tu.name,
+                   created_at=item.received_at, updated_at=item.received_at)
+    db.session.add(draft)
+    db.session.flush()
+    storage = f"{item.id:016x}{99:016x}"
+    (Path(client.application.config["UPLOAD_DIR"]) / storage).write_bytes(PNG)
+    db.session.add(Attachment(feedback_id=item.id, storage_name=storage, original_name="ket-qua.png",
+                              content_type="image/png", size=len(PNG), sha256="0" * 64, answer_id=draft.id))
+    db.session.commit()
+    section = parse(client.get(f"/unit/items/{item.code}").get_data(as_text=True)).find("section", class_="attachments")
+    assert [h.text for h in section.find_all("h3")] == ["Người gửi", "Tệp kèm theo câu trả lời"]
+    names = {css: [a.text for a in section.find("ul", class_=css).find_all("a") if "download" in a.attrs]
+             for css in ("resident-files", "answer-files")}
+    assert names == {"resident-files": ["hien-truong.png", "trang.html"], "answer-files": ["ket-qua.png"]}
