@@ -596,6 +596,22 @@ def test_locality_search_ignores_diacritics(client: FlaskClient, db_session: Ses
     assert client.get("/localities/search.json?q=").get_json()["results"] == []
 
 
+def test_locality_search_finds_a_village_named_with_its_commune(client: FlaskClient, db_session: Session) -> None:
+    """Proves: a resident who types the village with its commune, as places are written ("Tổ dân
+    phố 1, Phường Hà Tu", or "to dan pho 1 ha tu"), finds that village (before: nothing, since
+    every word had to be in the village's own name); the commune's words never bring another
+    commune's village, and the commune's name alone still lists the commune, not its villages."""
+    make_directory()
+
+    def codes(query: str) -> list[str]:
+        return [r["code"] for r in client.get("/localities/search.json", query_string={"q": query}).get_json()["results"]]
+
+    assert codes("Tổ dân phố 1, Phường Hà Tu") == ["06652-001"]
+    assert codes("to dan pho 1 ha tu") == ["06652-001"]
+    assert codes("dai van ha tu") == []
+    assert codes("ha tu") == ["06652"]
+
+
 def test_villages_of_a_commune_as_json(client: FlaskClient, db_session: Session) -> None:
     make_directory()
     data = client.get("/localities/06652/villages.json").get_json()

@@ -6,9 +6,10 @@ Read-only queries. Names are data (never constants); search is accent-insensitiv
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
 from feedback.domain.text import NameKey, fold, name_key, place_key
@@ -82,12 +83,19 @@ def villages(commune_code: str) -> list[Place] | None:
     ]
 
 
+# A word of a search: letters and digits; commas and other punctuation only separate words.
+_WORD = re.compile(r"\w+")
+
+
 def search_localities(query: str, limit: int = SEARCH_LIMIT) -> list[Place]:
-    """Communes and villages whose name contains every word of ``query``, ignoring diacritics.
+    """Communes and villages whose name contains every word of ``query``, ignoring diacritics
+    and punctuation; a village's words may also be in its commune's name, as places are written
+    ("Tổ dân phố 1, Phường Hà Tu" finds that village), but at least one must be in its own (the
+    commune's name alone does not list its villages).
 
     Communes come first. An empty query gives an empty list (the form shows the full list).
     """
-    words = fold(query).split()
+    words = _WORD.findall(fold(query))
     if not words:
         return []
     parent = aliased(Locality)
@@ -96,8 +104,11 @@ def search_localities(query: str, limit: int = SEARCH_LIMIT) -> list[Place]:
         .outerjoin(parent, Locality.parent_id == parent.id)
         .where(Locality.level.in_([LocalityLevel.COMMUNE, LocalityLevel.VILLAGE]))
     )
-    for word in words:
-        statement = statement.where(Locality.search_name.contains(word, autoescape=True))
+    own = [Locality.search_name.contains(word, autoescape=True) for word in words]
+    statement = statement.where(or_(*own))
+    for word, in_own in zip(words, own, strict=True):
+        statement = statement.where(or_(in_own, and_(Locality.level == LocalityLevel.VILLAGE,
+                                                     parent.search_name.contains(word, autoescape=True))))
     statement = statement.order_by(Locality.level, Locality.search_name).limit(limit * 4)
     rows = db.session.execute(statement).all()
     # "commune" sorts before "village" alphabetically; keep that, then by name without the kind word.
