@@ -33,6 +33,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import Table, bindparam, func, insert, inspect, literal, null, select, union_all
 from sqlalchemy.exc import IntegrityError
@@ -414,11 +415,13 @@ def _check_fields(sub: Submission, errors: dict[str, str]) -> _Draft:
     if not title:
         errors["title"] = _("Hãy nhập tiêu đề.")
     elif len(title) > MAX_TITLE:
-        errors["title"] = _("Tiêu đề dài %(length)d ký tự; tối đa %(limit)d ký tự.", length=len(title), limit=MAX_TITLE)
+        errors["title"] = _("Tiêu đề dài %(length)s ký tự; tối đa %(limit)s ký tự.",
+                            length=format_decimal(len(title)), limit=format_decimal(MAX_TITLE))
     if not body:
         errors["body"] = _("Hãy nhập nội dung.")
     elif len(body) > MAX_BODY:
-        errors["body"] = _("Nội dung dài %(length)d ký tự; tối đa %(limit)d ký tự.", length=len(body), limit=MAX_BODY)
+        errors["body"] = _("Nội dung dài %(length)s ký tự; tối đa %(limit)s ký tự.",
+                           length=format_decimal(len(body)), limit=format_decimal(MAX_BODY))
     name = _text(sub.name or "", multiline=False) or None
     phone = _PHONE_SEPARATORS.sub("", sub.phone or "") or None
     email = (sub.email or "").strip() or None
