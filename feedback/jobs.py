@@ -18,8 +18,7 @@ import redis
 from celery import Celery, Task, signals
 from celery.utils.saferepr import saferepr
 from flask import Flask, current_app
-from sqlalchemy import event
-from sqlalchemy.dialects import plugins as engine_plugins
+from sqlalchemy import dialects, event
 from sqlalchemy.engine import CreateEnginePlugin, Engine
 
 log = logging.getLogger(__name__)
@@ -110,12 +109,13 @@ class SQLiteBrokerEnginePlugin(CreateEnginePlugin):
     def __init__(self, url: Any, kwargs: dict[str, Any]) -> None:
         super().__init__(url, kwargs)
         kwargs.pop("polling_interval", None)
+        self.sqlite = url.get_backend_name() == "sqlite"  # "sqla+" may name another database
 
     def update_url(self, url: Any) -> Any:
         return url  # nothing of it is the plugin's
 
     def engine_created(self, engine: Engine) -> None:
-        if engine.dialect.name == "sqlite":
+        if self.sqlite:
             event.listen(engine, "connect", sqlite_broker_pragmas)
 
 
@@ -142,7 +142,7 @@ def sqlite_broker_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
         cursor.close()
 
 
-engine_plugins.register(SQLITE_BROKER_PLUGIN, __name__, SQLiteBrokerEnginePlugin.__name__)
+dialects.plugins.register(SQLITE_BROKER_PLUGIN, __name__, SQLiteBrokerEnginePlugin.__name__)
 
 
 def transport_options(broker_url: str, timeout: float, *, visibility_timeout: int = 3600) -> dict[str, object]:
