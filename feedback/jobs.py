@@ -18,6 +18,8 @@ import redis
 from celery import Celery, Task, signals
 from celery.utils.saferepr import saferepr
 from flask import Flask, current_app
+from sqlalchemy import dialects, event
+from sqlalchemy.engine import CreateEnginePlugin, Engine
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +71,19 @@ def celery_init_app(app: Flask) -> Celery:
 
 
 # Messages a worker process reserves ahead on the embedded SQLite broker. That transport polls: when
-# the worker holds as many unacknowledged messages as it may, it sleeps kombu's polling interval
-# (1 s) before it looks again, so with one message per pool process a two-process worker routed
-# about 2 items a second however fast routing was (issue #11 b: 130 of 200 items routed at 20/s).
-# Reserving more lets it take a second's worth of work per poll. Redis pushes, and keeps 1.
+# the worker holds as many unacknowledged messages as it may, or finds the queue empty, it sleeps
+# the polling interval before it looks again (kombu's default 1 s: with one message per pool
+# process a two-process worker routed about 2 items a second however fast routing was; issue #11
+# b: 130 of 200 items routed at 20/s). Reserving more lets it take a poll's worth of work at once.
+# Redis pushes, and keeps 1.
 SQLITE_PREFETCH_MULTIPLIER = 16
+# Seconds kombu's SQLite transport sleeps after a poll that found nothing it could take (instead of
+# its default 1 s, which every item that came meanwhile waited out, and which made the worker take
+# at most its reserve each second: at 100 submissions a second the backlog grew to 12 s; issue #11
+# b). An idle worker then polls ten times a second: each poll is one short transaction on the file.
+SQLITE_POLLING_INTERVAL = 0.1
+# The SQLAlchemy engine plugin (below) that takes the transport's own options off create_engine.
+SQLITE_BROKER_PLUGIN = "feedback_sqlite_broker"
 
 
 def prefetch_multiplier(broker_url: str) -> int:
@@ -85,9 +95,60 @@ def prefetch_multiplier(broker_url: str) -> int:
     return SQLITE_PREFETCH_MULTIPLIER if broker_url.startswith("sqla+") else 1
 
 
+class SQLiteBrokerEnginePlugin(CreateEnginePlugin):
+    """The engine of kombu's SQLAlchemy transport, named in its transport options as an engine
+    plugin (SQLAlchemy's ``plugins`` argument of ``create_engine``):
+
+    - takes ``polling_interval`` off ``create_engine``'s keyword arguments: the transport reads
+      its polling interval from the transport options, but also hands every transport option to
+      ``create_engine``, which refuses one it does not know (kombu 5.7);
+    - on SQLite, opens each connection in WAL mode with ``synchronous=NORMAL``
+      (``sqlite_broker_pragmas``).
+    """
+
+    def __init__(self, url: Any, kwargs: dict[str, Any]) -> None:
+        super().__init__(url, kwargs)
+        kwargs.pop("polling_interval", None)
+        self.sqlite = url.get_backend_name() == "sqlite"  # "sqla+" may name another database
+
+    def update_url(self, url: Any) -> Any:
+        return url  # nothing of it is the plugin's
+
+    def engine_created(self, engine: Engine) -> None:
+        if self.sqlite:
+            event.listen(engine, "connect", sqlite_broker_pragmas)
+
+
+def sqlite_broker_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
+    """WAL and ``synchronous=NORMAL`` for a connection to the SQLite broker file.
+
+    In SQLite's default rollback journal every message sent and every message taken is a
+    transaction that syncs the file to disk several times: about 30 ms each on this machine, one
+    at a time (the file is locked for each), so the worker could take at most about 30 messages a
+    second and the web waited as long for each send (issue #11 b). In WAL a commit appends to the
+    log and, with NORMAL, syncs only at checkpoints (2–4 ms each here, mostly CPU): a message
+    committed just before a power cut may be lost (never on a crash of a process), which the beat
+    recovers as it does for a broker that was down (items still received are sent again, pending
+    notifications retried). WAL is a property of the file: the first connection that can set it
+    does; one that finds the file busy leaves it to the next."""
+    cursor = dbapi_connection.cursor()
+    try:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except Exception:  # the file is busy (sqlite3.OperationalError): another connection sets it
+            log.debug("broker: journal mode left as it is for now", exc_info=True)
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+dialects.plugins.register(SQLITE_BROKER_PLUGIN, __name__, SQLiteBrokerEnginePlugin.__name__)
+
+
 def transport_options(broker_url: str, timeout: float, *, visibility_timeout: int = 3600) -> dict[str, object]:
-    """Broker options: short socket timeouts for Redis; the SQLite (sqla+) transport passes its
-    options to SQLAlchemy's create_engine, which takes none of these."""
+    """Broker options: short socket timeouts for Redis; on the SQLite (sqla+) transport, whose other
+    options go to SQLAlchemy's create_engine, its polling interval (``SQLITE_POLLING_INTERVAL``,
+    taken off create_engine's arguments by ``SQLiteBrokerEnginePlugin``)."""
     if broker_url.startswith(("redis://", "rediss://")):
         return {
             "socket_connect_timeout": timeout,
@@ -101,6 +162,8 @@ def transport_options(broker_url: str, timeout: float, *, visibility_timeout: in
             # ten "unacked_restore_interval"s (kombu's default: 10 s × 10).
             "visibility_timeout": visibility_timeout,
         }
+    if broker_url.startswith("sqla+"):
+        return {"polling_interval": SQLITE_POLLING_INTERVAL, "plugins": [SQLITE_BROKER_PLUGIN]}
     return {}
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import func, select, text
 
 from feedback.domain.status import Status
 from feedback.extensions import db
+from feedback.jobs import transport_options
 from feedback.models import Feedback, WorkerHeartbeat
 from feedback.services.database import dialect_insert
 
@@ -105,6 +106,10 @@ def _broker_facts(url: str, timeout: float) -> tuple[bool, int | None]:
     options: dict[str, Any] = {}
     if url.startswith(("redis://", "rediss://")):
         options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+    elif url.startswith("sqla+"):
+        # kombu keeps one engine per file and process: made here first, it must be made as the
+        # sending one is (the broker's pragmas, jobs.SQLiteBrokerEnginePlugin).
+        options = transport_options(url, timeout)
     try:
         with Connection(url, connect_timeout=timeout, transport_options=options) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
