@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from feedback.domain.status import Kind
@@ -55,14 +57,21 @@ def scope_nodes(session: Session, scope: Scope, shared: SharedReads | None = Non
     return once(shared, ("scope nodes", scope), lambda: _scope_nodes(session, scope))
 
 
+@cache
+def _nodes_statement() -> Select[Any]:
+    """``_scope_nodes``'s statement (the ids: the bound parameter ``ids``), built once per process:
+    its alias and subquery cost more to build than the database took to answer it."""
+    root = aliased(Locality)
+    roots = select(func.count()).select_from(root).where(root.parent_id.is_(None)).scalar_subquery()
+    return select(Locality.id, Locality.path, Locality.level, Locality.parent_id,
+                  roots.label("roots")).where(Locality.id.in_(bindparam("ids", expanding=True)))
+
+
 def _scope_nodes(session: Session, scope: Scope) -> dict[int, Node]:
     node_ids = [i for i in (scope.territory_id, scope.locality_id) if i is not None]
     if not node_ids:
         return {}
-    root = aliased(Locality)
-    roots = select(func.count()).select_from(root).where(root.parent_id.is_(None)).scalar_subquery()
-    rows = session.execute(select(Locality.id, Locality.path, Locality.level, Locality.parent_id,
-                                  roots.label("roots")).where(Locality.id.in_(node_ids)))
+    rows = session.execute(_nodes_statement(), {"ids": node_ids})
     return {row.id: Node(row.id, row.path, row.level, row.parent_id,
                          row.parent_id is None and row.roots == 1 and bool(row.path)) for row in rows}
 
