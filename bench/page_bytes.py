@@ -2,7 +2,7 @@
 request costs (issue #9 item 7), to show that two checkouts give the same bytes and to compare
 their Python.
 
-    .venv/bin/python bench/page_bytes.py run --database URL --json branch.json [--runs 5] [--only TEXT]
+    .venv/bin/python bench/page_bytes.py run --database URL --json branch.json [--runs 5] [--only TEXT] [--skip TEXT]
     PYTHONPATH=/work/main .venv/bin/python bench/page_bytes.py run --database URL --json main.json
     .venv/bin/python bench/page_bytes.py compare main.json branch.json [more.json ...]
 
@@ -62,7 +62,8 @@ def digest(body: bytes, content_type: str) -> str:
     return hashlib.sha256(_CSRF.sub(rb"\1-\2", body)).hexdigest()
 
 
-def run(url: str, *, runs: int, only: str | None, langs: list[str], out: Path, profile: str | None) -> None:
+def run(url: str, *, runs: int, only: list[str], skip: list[str], langs: list[str], out: Path,
+        profile: str | None) -> None:
     import sqlalchemy as sa
 
     import feedback
@@ -88,7 +89,7 @@ def run(url: str, *, runs: int, only: str | None, langs: list[str], out: Path, p
     watch = pages.Statements(engine)
     rows = []
     for case in pages.cases(TODAY):
-        if only and only not in case.label:
+        if (only and not any(text in case.label for text in only)) or any(text in case.label for text in skip):
             continue
         for lang in langs:
             client = clients[case.user, lang]
@@ -154,7 +155,8 @@ def main() -> int:
     timing.add_argument("--database", required=True)
     timing.add_argument("--json", type=Path, required=True)
     timing.add_argument("--runs", type=int, default=5)
-    timing.add_argument("--only")
+    timing.add_argument("--only", action="append", default=[], help="the pages whose label holds this (repeatable)")
+    timing.add_argument("--skip", action="append", default=[], help="not the pages whose label holds this (repeatable)")
     timing.add_argument("--langs", default="vi,en")
     timing.add_argument("--profile", help="cProfile one more request of the pages whose label holds this")
     comparing = commands.add_parser("compare")
@@ -162,7 +164,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.command == "compare":
         return compare(args.files)
-    run(args.database, runs=args.runs, only=args.only, langs=args.langs.split(","), out=args.json,
+    run(args.database, runs=args.runs, only=args.only, skip=args.skip, langs=args.langs.split(","), out=args.json,
         profile=args.profile)
     return 0
 
