@@ -20,12 +20,12 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY, ColumnElement, CompoundSelect, Integer, Select, and_, any_, case, cast, false, func, literal, null, select,
-    tuple_,
+    ARRAY, ColumnElement, CompoundSelect, Integer, Select, and_, any_, bindparam, case, cast, false, func, literal,
+    null, select, tuple_,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -287,13 +287,19 @@ def _read_window(session: Session, where: _InScope, now: datetime) -> list[Any]:
     them in scope, by id. In one statement the planner misjudged the window (its statistics take
     most open clocks for past due) and walked every item of the scope's localities to join them to
     it: 185,949 items and 685 ms for one commune at 10,000,000 items, for no clock at all."""
-    ids = [row.id for row in window_rows(session, select(Deadline.id).where(window_clause(now)))]
+    ids = [row.id for row in window_rows(session, _window_ids(), {"now": now})]
     if not ids:
         return []
     return list(session.execute(_select(_WINDOW).join(Feedback, Feedback.id == Deadline.feedback_id)
                                 .join(Locality, Locality.id == Feedback.locality_id)
                                 .where(among(Deadline.id, ids), *_scope_clauses(where, _WINDOW))
                                 .order_by(Deadline.due_at)))
+
+
+@cache
+def _window_ids() -> Select[Any]:
+    """The window's clock ids, ``now`` a bound parameter: built once per process, not at every page."""
+    return select(Deadline.id).where(window_clause(bindparam("now", type_=Deadline.due_at.type)))
 
 
 def _merged(session: Session, where: _InScope, now: datetime,
