@@ -27,7 +27,7 @@ from feedback.models import Deadline, Feedback, Locality, LocalityLevel, Overdue
 from feedback.services.database import among, on_postgresql
 
 
-def window_clause(now: datetime) -> ColumnElement[bool]:
+def window_clause(now: datetime | ColumnElement[Any]) -> ColumnElement[bool]:
     """Open clocks not yet breached that ``overdue_clause(now)`` calls overdue (past due, not paused
     before due). Its first two conditions are the predicate of ``ix_deadline_open_due``."""
     return and_(Deadline.closed_at.is_(None), Deadline.breached_at.is_(None), Deadline.due_at < now,

@@ -140,7 +140,7 @@ def commune_choices(territory: Territory) -> list[Choice]:
     return _places(_COMMUNE_CHOICES, {"path": territory.path})
 
 
-def _places(statement: Select[Any], params: dict[str, Any]) -> list[Choice]:
+def _places(statement: Select[*tuple[Any, ...]], params: dict[str, Any]) -> list[Choice]:
     """The localities ``statement`` selects as choices, by name without the kind word (``place_key``);
     read as columns, not as ``Locality`` objects (a province page reads 54 communes, a commune's
     villages up to 60: the objects cost more than the sort)."""

@@ -51,7 +51,7 @@ _PATH = select(Locality.path).where(Locality.id == bindparam("territory_id"))
 
 
 @cache
-def _statements(territory: bool, unit: bool, topic: bool) -> tuple[Select[Any], Select[Any], Select[Any]]:
+def _statements(territory: bool, unit: bool, topic: bool) -> tuple[Select[*tuple[Any, ...]], ...]:
     """The issued, answered and overdue statements for these filters (``territory``: within the
     subtree of the path ``territory_path``; ``unit``, ``topic``: of ``unit_id``, ``topic_id``),
     with the bound parameters ``start``, ``end`` and ``now``."""

@@ -59,7 +59,7 @@ def scope_nodes(session: Session, scope: Scope, shared: SharedReads | None = Non
 
 
 @cache
-def _nodes_statement() -> Select[Any]:
+def _nodes_statement() -> Select[*tuple[Any, ...]]:
     """``_scope_nodes``'s statement (the ids: the bound parameter ``ids``), built once per process:
     its alias and subquery cost more to build than the database took to answer it."""
     root = aliased(Locality)
@@ -135,7 +135,7 @@ def labels(session: Session, group: Grouping, ids: Iterable[GroupId],
 
 
 @cache
-def _labels_statement(group: Grouping, postgres: bool) -> Select[Any]:
+def _labels_statement(group: Grouping, postgres: bool) -> Select[*tuple[Any, ...]]:
     """``labels``' statement of ``group`` (the ids: the bound parameter ``ids``, one array on
     PostgreSQL as ``among`` writes it), built once per process: building it cost about as much
     CPU as the database spent answering it."""

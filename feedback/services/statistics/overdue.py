@@ -297,7 +297,7 @@ def _read_window(session: Session, where: _InScope, now: datetime) -> list[Any]:
 
 
 @cache
-def _window_ids() -> Select[Any]:
+def _window_ids() -> Select[*tuple[Any, ...]]:
     """The window's clock ids, ``now`` a bound parameter: built once per process, not at every page."""
     return select(Deadline.id).where(window_clause(bindparam("now", type_=Deadline.due_at.type)))
 
@@ -444,7 +444,7 @@ def _kept_sets(session: Session, where: _InScope,
 
 
 @lru_cache(maxsize=64)
-def _tally_sets(names: tuple[str, ...]) -> Select[Any]:
+def _tally_sets(names: tuple[str, ...]) -> Select[*tuple[Any, ...]]:
     """``_kept_sets``'s statement over the tally (the whole tree: no value to bind), built once
     per process and set of columns: building it cost more CPU than the database spent on it."""
     columns = [getattr(OverdueTally, name) for name in names]

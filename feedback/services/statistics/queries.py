@@ -219,7 +219,7 @@ def _sum(session: Session, model: Any, period_column: Any, low: date, high: date
 
 
 @lru_cache(maxsize=512)
-def _sum_statement(model: Any, group: Grouping | None, shape: tuple[bool, ...]) -> Select[Any]:
+def _sum_statement(model: Any, group: Grouping | None, shape: tuple[bool, ...]) -> Select[*tuple[Any, ...]]:
     """``_sum``'s statement (bound parameters ``low``, ``high`` and the filters'), built once per
     process, rollup, grouping and filters' shape."""
     column = _group_column(model, group)
@@ -411,9 +411,9 @@ class _RunShape:
     position of each grouping's column and ``period_at`` of the month or day among them,
     ``pattern`` the set of each row's ``grouping()`` flags (None: one plain ``GROUP BY``)."""
 
-    statement: Select[Any]
+    statement: Select[*tuple[Any, ...]]
     selected: tuple[str, ...]
-    at: dict[str, int]
+    at: dict[Grouping, int]
     period_at: int | None
     pattern: dict[tuple[int, ...], int] | None
 
@@ -526,7 +526,7 @@ def _stored_medians(session: Session, questions: Sequence[tuple[Period, Grouping
 
 
 @lru_cache(maxsize=16)
-def _medians_statement(questions: int) -> Select[Any]:
+def _medians_statement(questions: int) -> Select[*tuple[Any, ...]]:
     """``_stored_medians``'s statement for this many questions (bound parameters ``scope_key`` and
     ``start_<i>``, ``end_<i>``, ``grouping_<i>``), built once per process and count."""
     day, name = StatMedian.start.type, StatMedian.grouping.type
@@ -762,7 +762,7 @@ def unit_labels(session: Session, period: Period, unit_ids: Sequence[int]) -> di
 
 
 @cache
-def _labels_statement(postgres: bool) -> Select[Any]:
+def _labels_statement(postgres: bool) -> Select[*tuple[Any, ...]]:
     """``unit_labels``'s statement (bound parameters ``ids``, ``start``, ``end``), built once per
     process and dialect: its subqueries and alias cost more to build than to answer."""
     wanted: Any = (select(func.unnest(bindparam("ids", type_=ARRAY(Integer))).label("unit_id")).subquery("wanted")
