@@ -63,6 +63,8 @@ class StatFact(Model):
         # item within a day: the drill-down's first item, one probe a day).
         Index("ix_stat_fact_unit_day", "measure", "unit_id", "day"),
         Index("ix_stat_fact_commune_day", "measure", "commune_id", "day"),
+        # The drill-down by village: one village's facts of a period (0037).
+        Index("ix_stat_fact_village_day", "measure", "village_id", "day"),
         Index("ix_stat_fact_day", "measure", "day", "feedback_id"),
         # The median's answers read from the index alone (PostgreSQL: INCLUDE, index-only scans):
         # one unit's, one commune's, one topic's (0035), everyone's of a period.

@@ -53,10 +53,22 @@ def figure_row_writer(drill_url: DrillUrl) -> FigureRow:
     no_data = f'<span title="{escape(_("Chưa có số liệu để tính"))}">—</span>'
     shown = number_writer(html=True)
     opening: dict[str, str] = {}
+    # A figure's link is its figure's link without a group (``drill_url(drill, None, None)``, escaped
+    # once a page) followed by the row's group (what ``drill_url`` adds for ``by`` and ``key``,
+    # escaped once a row): escaping is per character, so the two escaped parts make the escaped
+    # whole, and a table's 900 links cost a concatenation each.
+    figure_links: dict[str, str] = {}
+    counts: dict[int, str] = {}  # the integers written already (most cells are small counts, many repeat)
     rate = monitoring.Rate
 
+    def figure_link(drill: str) -> str:
+        found = figure_links.get(drill)
+        if found is None:
+            found = figure_links[drill] = str(escape(drill_url(drill, None, None)))
+        return found
+
     def figure_row(columns: tuple[monitoring.Column, ...], row: Figures, by: str | None, key: str | None) -> Markup:
-        links: dict[str, str] = {}
+        group = None
         cells = []
         for column in columns:
             start = opening.get(column.key)
@@ -66,14 +78,21 @@ def figure_row_writer(drill_url: DrillUrl) -> FigureRow:
             if value is None:
                 cells.append(f"{start}{no_data}</td>")
                 continue
+            if type(value) is int:
+                text = counts.get(value)
+                if text is None:
+                    text = counts[value] = shown(value)
+            else:
+                text = shown(value)
             drill = column.drill
             if drill and (value.value if type(value) is rate else value) != 0:
-                href = links.get(drill)
-                if href is None:
-                    href = links[drill] = str(escape(drill_url(drill, by, key)))
-                cells.append(f'{start}<a href="{href}">{shown(value)}</a></td>')
+                if group is None:
+                    whole, alone = drill_url(drill, by, key), drill_url(drill, None, None)
+                    group = str(escape(whole[len(alone):])) if whole.startswith(alone) else None
+                href = figure_link(drill) + group if group is not None else str(escape(drill_url(drill, by, key)))
+                cells.append(f'{start}<a href="{href}">{text}</a></td>')
             else:
-                cells.append(f"{start}{shown(value)}</td>")
+                cells.append(f"{start}{text}</td>")
         return Markup("".join(cells))
 
     return figure_row

@@ -38,6 +38,7 @@ from feedback.domain.tracking import InvalidCode, normalise_code
 from feedback.models import Role
 from feedback.monitor.cells import figure_cell_writer, figure_row_writer
 from feedback.monitor.chart_rows import satisfaction_rows_writer
+from feedback.monitor.options import choice_options, ranking_rows_writer
 from feedback.monitor.overdue_rows import overdue_rows_writer
 from feedback.services import monitoring
 from feedback.services.access import viewer_for
@@ -270,6 +271,8 @@ def _page(template: str, status: int = 200, **context: object) -> Response:
     percent = percent_writer()
     context.setdefault("percent", percent)
     context.setdefault("satisfaction_rows", satisfaction_rows_writer(percent))
+    context.setdefault("ranking_rows", ranking_rows_writer(percent))
+    context.setdefault("choice_options", choice_options)
     return _no_store(make_response(render_template(template, **context), status))
 
 

@@ -72,11 +72,18 @@ def percent_writer() -> Callable[[float | None], Markup]:
     (its ranking, its chart's titles, its trend), and a macro call each cost more than the figure."""
     symbols, percent = _symbols(html=True)
     no_data = Markup(f'<span title="{escape(_("Chưa có số liệu để tính"))}">—</span>')
+    # Each rate written once: a page writes most of them twice (a unit's rate and interval in the
+    # ranking and in its chart row's title), and many are the same (0 %, 100 %).
+    seen: dict[float, Markup] = {}
 
     def written(fraction: float | None) -> Markup:
         if fraction is None:
             return no_data
-        return Markup(format(Decimal(str(fraction)).scaleb(2), ",.1f").translate(symbols) + percent)
+        found = seen.get(fraction)
+        if found is None:
+            found = seen[fraction] = Markup(format(Decimal(str(fraction)).scaleb(2), ",.1f").translate(symbols)
+                                            + percent)
+        return found
 
     return written
 

@@ -9,6 +9,7 @@ one, change the other.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
 
@@ -22,8 +23,9 @@ def deadline_is_overdue(deadline: Deadline, now: datetime) -> bool:
                       met_at=deadline.met_at, closed_at=deadline.closed_at)
 
 
-def overdue_clause(now: datetime) -> ColumnElement[bool]:
-    """True for the ``deadline`` rows that ``is_overdue`` calls overdue at ``now`` (aware UTC)."""
+def overdue_clause(now: datetime | ColumnElement[Any]) -> ColumnElement[bool]:
+    """True for the ``deadline`` rows that ``is_overdue`` calls overdue at ``now`` (aware UTC, or a bound
+    parameter of it in a statement built once)."""
     return and_(
         Deadline.met_at.is_(None),
         Deadline.closed_at.is_(None),

@@ -27,7 +27,7 @@ from feedback.models import Deadline, Feedback, Locality, LocalityLevel, Overdue
 from feedback.services.database import among, on_postgresql
 
 
-def window_clause(now: datetime) -> ColumnElement[bool]:
+def window_clause(now: datetime | ColumnElement[Any]) -> ColumnElement[bool]:
     """Open clocks not yet breached that ``overdue_clause(now)`` calls overdue (past due, not paused
     before due). Its first two conditions are the predicate of ``ix_deadline_open_due``."""
     return and_(Deadline.closed_at.is_(None), Deadline.breached_at.is_(None), Deadline.due_at < now,
@@ -41,12 +41,13 @@ def window_clause(now: datetime) -> ColumnElement[bool]:
 WINDOW_FIRST_READ = 200
 
 
-def window_rows(session: Session, query: Select[Any] | Any) -> list[Any]:
-    """The rows of ``query`` (a select over ``Deadline`` restricted by ``window_clause``), all of them."""
-    rows = list(session.execute(query.order_by(Deadline.due_at).limit(WINDOW_FIRST_READ)))
+def window_rows(session: Session, query: Select[Any] | Any, params: dict[str, Any] | None = None) -> list[Any]:
+    """The rows of ``query`` (a select over ``Deadline`` restricted by ``window_clause``; ``params``:
+    its bound parameters' values), all of them."""
+    rows = list(session.execute(query.order_by(Deadline.due_at).limit(WINDOW_FIRST_READ), params))
     if len(rows) < WINDOW_FIRST_READ:
         return rows
-    return list(session.execute(query))
+    return list(session.execute(query, params))
 
 
 def late_ids(now: datetime, *, holders: list[int] | None = None) -> Select[Any]:

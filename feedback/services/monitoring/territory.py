@@ -18,8 +18,9 @@ filter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Row, or_, select
+from sqlalchemy import Integer, Row, Select, String, bindparam, or_, select
 
 from feedback.domain.access import Viewer, visibility
 from feedback.domain.paths import path_of
@@ -63,13 +64,27 @@ class Choice:
     name: str
 
 
+# The statements every dashboard page sends (its territory, its filters' choices), built once: building
+# them cost about as much CPU as the database spent answering them. The values are bound parameters.
+_TERRITORIES = select(Locality).where(Locality.id.in_(bindparam("ids", expanding=True)))
+_UNIT_CHOICES = select(Unit.id, Unit.code, Unit.name).where(
+    Unit.kind != UnitKind.FRONT_COMMITTEE,
+    or_(Unit.locality_id.is_(None), Unit.locality_id.in_(bindparam("above", expanding=True)),
+        Unit.locality_id.in_(select(Locality.id).where(Locality.path.startswith(bindparam("path", type_=String))))))
+_PLACE_COLUMNS = select(Locality.id, Locality.code, Locality.name, Locality.kind)
+_COMMUNE_CHOICES = _PLACE_COLUMNS.where(Locality.level == LocalityLevel.COMMUNE,
+                                        Locality.path.startswith(bindparam("path", type_=String)))
+_VILLAGE_CHOICES = _PLACE_COLUMNS.where(Locality.parent_id == bindparam("parent_id", type_=Integer))
+_TOPIC_CHOICES = select(Topic.id, Topic.parent_id, Topic.code, Topic.name, Topic.position)
+
+
 def territories_of(viewer: Viewer) -> list[Territory]:
     """The territories ``viewer`` watches as a Front monitor or Inspection Board member, widest
     first, then by name; empty for anyone else. Read only."""
     ids = [scope[-1] for scope in visibility(viewer).territories if scope]
     if not ids:
         return []
-    rows = db.session.scalars(select(Locality).where(Locality.id.in_(ids))).all()
+    rows = db.session.scalars(_TERRITORIES, {"ids": ids}).all()
     found = [Territory(row.id, row.code, row.name, row.level, row.ancestor_ids()) for row in rows]
     return sorted(found, key=lambda t: (len(t.ids), name_key(t.name), t.id))
 
@@ -132,26 +147,21 @@ def locality_by_code(territory: Territory, code: str) -> Locality:
 
 def unit_choices(territory: Territory) -> list[Choice]:
     """The units serving ``territory``, by name (``name_key``, for the unit filter). Read only."""
-    above = list(territory.ids)
-    inside = select(Locality.id).where(Locality.path.startswith(territory.path))
-    units = db.session.execute(
-        select(Unit.id, Unit.code, Unit.name).where(
-            Unit.kind != UnitKind.FRONT_COMMITTEE,
-            or_(Unit.locality_id.is_(None), Unit.locality_id.in_(above), Unit.locality_id.in_(inside))))
+    units = db.session.execute(_UNIT_CHOICES, {"above": list(territory.ids), "path": territory.path})
     return sorted((Choice(unit.id, unit.code, unit.name) for unit in units), key=lambda c: (name_key(c.name), c.id))
 
 
 def commune_choices(territory: Territory) -> list[Choice]:
     """The communes of ``territory`` (itself when it is a commune), by name without the kind word
     (``place_key``, as the resident's form lists them). Read only."""
-    return _places(Locality.level == LocalityLevel.COMMUNE, Locality.path.startswith(territory.path))
+    return _places(_COMMUNE_CHOICES, {"path": territory.path})
 
 
-def _places(*where: ColumnElement[bool]) -> list[Choice]:
-    """The localities matching ``where`` as choices, by name without the kind word (``place_key``);
+def _places(statement: Select[*tuple[Any, ...]], params: dict[str, Any]) -> list[Choice]:
+    """The localities ``statement`` selects as choices, by name without the kind word (``place_key``);
     read as columns, not as ``Locality`` objects (a province page reads 54 communes, a commune's
     villages up to 60: the objects cost more than the sort)."""
-    rows = db.session.execute(select(Locality.id, Locality.code, Locality.name, Locality.kind).where(*where))
+    rows = db.session.execute(statement, params)
     ordered = sorted(rows, key=lambda row: (place_key(row.name, row.kind), row.id))
     return [Choice(row.id, row.code, row.name) for row in ordered]
 
@@ -175,14 +185,14 @@ def village_choices(territory: Territory, locality_id: int | None) -> tuple[Choi
         commune = parent
     if commune.level is not LocalityLevel.COMMUNE:
         return None, []
-    return Choice(commune.id, commune.code, commune.name), _places(Locality.parent_id == commune.id)
+    return Choice(commune.id, commune.code, commune.name), _places(_VILLAGE_CHOICES, {"parent_id": commune.id})
 
 
 def topic_choices() -> list[Choice]:
     """Every topic, parents before their children, siblings by position then name (``name_key``),
     as the resident's form orders them. Read only."""
     children: dict[int | None, list[Row[int, int | None, str, str, int]]] = {}
-    for topic in db.session.execute(select(Topic.id, Topic.parent_id, Topic.code, Topic.name, Topic.position)):
+    for topic in db.session.execute(_TOPIC_CHOICES):
         children.setdefault(topic.parent_id, []).append(topic)
     ordered: list[Choice] = []
 

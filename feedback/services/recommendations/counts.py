@@ -21,8 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, true
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, select, true
 from sqlalchemy.orm import Session, scoped_session
 
 from feedback.domain.calendar import end_of_local_day, start_of_local_day
@@ -42,13 +44,57 @@ class RecommendationCounts:
     overdue_open: int | None = None
 
 
-def _in_territory(session: Session | scoped_session[Session], territory_id: int | None) -> ColumnElement[bool]:
-    if territory_id is None:
-        return true()
-    prefix = session.scalar(select(Locality.path).where(Locality.id == territory_id))
-    if not prefix:
-        return Feedback.id.is_(None)  # an unknown territory holds nothing
-    return Feedback.locality_id.in_(select(Locality.id).where(Locality.path.startswith(prefix)))
+# The statements of ``counts`` (three, and the territory's path), built once per process for each
+# set of filters: building them with their subqueries and joins cost more CPU than the database
+# spent answering them (a dashboard page asks them at each view). The values are bound parameters.
+_PATH = select(Locality.path).where(Locality.id == bindparam("territory_id"))
+
+
+@cache
+def _statements(territory: bool, unit: bool, topic: bool) -> tuple[Select[*tuple[Any, ...]], ...]:
+    """The issued, answered and overdue statements for these filters (``territory``: within the
+    subtree of the path ``territory_path``; ``unit``, ``topic``: of ``unit_id``, ``topic_id``),
+    with the bound parameters ``start``, ``end`` and ``now``."""
+    moment = Recommendation.issued_at.type
+    start, end = bindparam("start", type_=moment), bindparam("end", type_=moment)
+    conditions: list[ColumnElement[bool]] = []
+    if territory:
+        conditions.append(Feedback.locality_id.in_(select(Locality.id).where(
+            Locality.path.startswith(bindparam("territory_path", type_=Locality.path.type)))))
+    if unit:
+        conditions.append(Recommendation.unit_id == bindparam("unit_id", type_=Integer))
+    if topic:
+        conditions.append(Feedback.topic_id == bindparam("topic_id", type_=Integer))
+    where = and_(true(), *conditions)
+    issued = (select(Recommendation.unit_code, Recommendation.unit_name, func.count())
+              .join(Feedback, Feedback.id == Recommendation.feedback_id)
+              .where(Recommendation.issued_at >= start, Recommendation.issued_at <= end, where)
+              .group_by(Recommendation.unit_code, Recommendation.unit_name)
+              .order_by(func.max(Recommendation.issued_at)))
+    # The first publication of the recommendations' answers only: grouping every published answer
+    # of the platform (the residents' items are the many) read them all for a handful of rows.
+    first_published = (select(Answer.feedback_id, func.min(Answer.published_at).label("published_at"))
+                       .where(Answer.status == DraftStatus.PUBLISHED, Answer.published_at.is_not(None),
+                              Answer.feedback_id.in_(select(Recommendation.feedback_id)))
+                       .group_by(Answer.feedback_id).subquery())
+    clock = (select(Deadline.feedback_id, Deadline.due_at, Deadline.breached_at)
+             .where(Deadline.clock == Clock.SUPERVISION.value, Deadline.sequence == 1).subquery())
+    on_time = and_(clock.c.breached_at.is_(None), first_published.c.published_at <= clock.c.due_at)
+    answered = (select(Recommendation.unit_code, Recommendation.unit_name, func.count(), func.count().filter(on_time))
+                .join(Feedback, Feedback.id == Recommendation.feedback_id)
+                .join(first_published, first_published.c.feedback_id == Recommendation.feedback_id)
+                .outerjoin(clock, clock.c.feedback_id == Recommendation.feedback_id)
+                .where(first_published.c.published_at >= start, first_published.c.published_at <= end, where)
+                .group_by(Recommendation.unit_code, Recommendation.unit_name)
+                .order_by(func.max(Recommendation.issued_at)))
+    overdue = (select(Recommendation.unit_code, Recommendation.unit_name, func.count(func.distinct(Recommendation.id)))
+               .join(Feedback, Feedback.id == Recommendation.feedback_id)
+               .join(Deadline, and_(Deadline.feedback_id == Recommendation.feedback_id,
+                                    Deadline.clock == Clock.SUPERVISION.value))
+               .where(overdue_clause(bindparam("now", type_=Deadline.due_at.type)), where)
+               .group_by(Recommendation.unit_code, Recommendation.unit_name)
+               .order_by(func.max(Recommendation.issued_at)))
+    return issued, answered, overdue
 
 
 def counts(session: Session | scoped_session[Session], *, period_start: date, period_end: date,
@@ -62,10 +108,13 @@ def counts(session: Session | scoped_session[Session], *, period_start: date, pe
     only: two or three grouped queries."""
     if period_end < period_start:
         raise ValueError(f"the period ends ({period_end}) before it starts ({period_start})")
-    start, end = start_of_local_day(period_start), end_of_local_day(period_end)
-    where = and_(_in_territory(session, territory_id),
-                 true() if unit_id is None else Recommendation.unit_id == unit_id,
-                 true() if topic_id is None else Feedback.topic_id == topic_id)
+    params: dict[str, Any] = {"start": start_of_local_day(period_start), "end": end_of_local_day(period_end),
+                              "unit_id": unit_id, "topic_id": topic_id, "now": now}
+    if territory_id is not None:
+        params["territory_path"] = session.scalar(_PATH, {"territory_id": territory_id})
+        if not params["territory_path"]:
+            return {}  # an unknown territory holds nothing
+    issued, answered, overdue = _statements(territory_id is not None, unit_id is not None, topic_id is not None)
     names: dict[str, str] = {}
     found: dict[str, dict[str, int]] = {}
 
@@ -77,44 +126,12 @@ def counts(session: Session | scoped_session[Session], *, period_start: date, pe
                                           **({"overdue_open": 0} if now is not None else {})})
         figures[figure] += value
 
-    issued = session.execute(
-        select(Recommendation.unit_code, Recommendation.unit_name, func.count())
-        .join(Feedback, Feedback.id == Recommendation.feedback_id)
-        .where(Recommendation.issued_at >= start, Recommendation.issued_at <= end, where)
-        .group_by(Recommendation.unit_code, Recommendation.unit_name)
-        .order_by(func.max(Recommendation.issued_at)))
-    for code, name, number in issued:
+    for code, name, number in session.execute(issued, params):
         add(code, name, "issued", number)
-    # The first publication of the recommendations' answers only: grouping every published answer
-    # of the platform (the residents' items are the many) read them all for a handful of rows.
-    first_published = (select(Answer.feedback_id, func.min(Answer.published_at).label("published_at"))
-                       .where(Answer.status == DraftStatus.PUBLISHED, Answer.published_at.is_not(None),
-                              Answer.feedback_id.in_(select(Recommendation.feedback_id)))
-                       .group_by(Answer.feedback_id).subquery())
-    clock = (select(Deadline.feedback_id, Deadline.due_at, Deadline.breached_at)
-             .where(Deadline.clock == Clock.SUPERVISION.value, Deadline.sequence == 1).subquery())
-    on_time = and_(clock.c.breached_at.is_(None), first_published.c.published_at <= clock.c.due_at)
-    answered = session.execute(
-        select(Recommendation.unit_code, Recommendation.unit_name, func.count(),
-               func.count().filter(on_time))
-        .join(Feedback, Feedback.id == Recommendation.feedback_id)
-        .join(first_published, first_published.c.feedback_id == Recommendation.feedback_id)
-        .outerjoin(clock, clock.c.feedback_id == Recommendation.feedback_id)
-        .where(first_published.c.published_at >= start, first_published.c.published_at <= end, where)
-        .group_by(Recommendation.unit_code, Recommendation.unit_name)
-        .order_by(func.max(Recommendation.issued_at)))
-    for code, name, number, in_time in answered:
+    for code, name, number, in_time in session.execute(answered, params):
         add(code, name, "answered", number)
         add(code, name, "answered_on_time", in_time)
     if now is not None:
-        overdue = session.execute(
-            select(Recommendation.unit_code, Recommendation.unit_name, func.count(func.distinct(Recommendation.id)))
-            .join(Feedback, Feedback.id == Recommendation.feedback_id)
-            .join(Deadline, and_(Deadline.feedback_id == Recommendation.feedback_id,
-                                 Deadline.clock == Clock.SUPERVISION.value))
-            .where(overdue_clause(now), where)
-            .group_by(Recommendation.unit_code, Recommendation.unit_name)
-            .order_by(func.max(Recommendation.issued_at)))
-        for code, name, number in overdue:
+        for code, name, number in session.execute(overdue, params):
             add(code, name, "overdue_open", number)
     return {code: RecommendationCounts(code, names[code], **figures) for code, figures in sorted(found.items())}

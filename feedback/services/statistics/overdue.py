@@ -20,11 +20,12 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY, ColumnElement, CompoundSelect, Integer, Select, and_, any_, case, cast, false, func, literal, null, select,
-    tuple_,
+    ARRAY, ColumnElement, CompoundSelect, Integer, Select, and_, any_, bindparam, case, cast, false, func, literal,
+    null, select, tuple_,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -286,13 +287,19 @@ def _read_window(session: Session, where: _InScope, now: datetime) -> list[Any]:
     them in scope, by id. In one statement the planner misjudged the window (its statistics take
     most open clocks for past due) and walked every item of the scope's localities to join them to
     it: 185,949 items and 685 ms for one commune at 10,000,000 items, for no clock at all."""
-    ids = [row.id for row in window_rows(session, select(Deadline.id).where(window_clause(now)))]
+    ids = [row.id for row in window_rows(session, _window_ids(), {"now": now})]
     if not ids:
         return []
     return list(session.execute(_select(_WINDOW).join(Feedback, Feedback.id == Deadline.feedback_id)
                                 .join(Locality, Locality.id == Feedback.locality_id)
                                 .where(among(Deadline.id, ids), *_scope_clauses(where, _WINDOW))
                                 .order_by(Deadline.due_at)))
+
+
+@cache
+def _window_ids() -> Select[*tuple[Any, ...]]:
+    """The window's clock ids, ``now`` a bound parameter: built once per process, not at every page."""
+    return select(Deadline.id).where(window_clause(bindparam("now", type_=Deadline.due_at.type)))
 
 
 def _merged(session: Session, where: _InScope, now: datetime,
@@ -406,22 +413,21 @@ def _kept_sets(session: Session, where: _InScope,
     whole = _whole(where)
     if whole:
         names = sorted({TALLIED[g if g is not None else "kind"] for g in groups})
-        columns = [getattr(OverdueTally, name) for name in names]
-        measure: Any = func.sum(OverdueTally.n)
-        sets = [tuple_(c) for c in columns]
+        statement = _tally_sets(tuple(names))
+        width = len(names)
     else:
         kept = select(OverdueItem.unit_id, OverdueItem.commune_id, OverdueItem.village_id, OverdueItem.topic_id,
                       OverdueItem.kind, _month_key(OverdueItem.due_at).label("month")).where(
             *_scope_clauses(where, _KEPT)).subquery("kept")
         names = sorted({_KEPT_COLUMNS[g] for g in groups if g is not None})
         columns = [kept.c[name] for name in names]
-        measure = func.count()
         sets = [tuple_(c) for c in columns] + ([tuple_()] if None in groups else [])
-    width = len(columns)
+        statement = (select(*columns, *(func.grouping(c) for c in columns), func.count())
+                     .group_by(func.grouping_sets(*sets)))
+        width = len(columns)
     by_column: dict[str, dict[GroupId, int]] = {name: {} for name in names}
     total = 0
-    for row in session.execute(select(*columns, *(func.grouping(c) for c in columns), measure)
-                               .group_by(func.grouping_sets(*sets))):
+    for row in session.execute(statement):
         grouped = [i for i in range(width) if row[width + i] == 0]  # the column this row is grouped by, if any
         if not grouped:
             total = int(row[-1] or 0)
@@ -435,6 +441,15 @@ def _kept_sets(session: Session, where: _InScope,
         else:
             result[group] = by_column[TALLIED[group] if whole else _KEPT_COLUMNS[group]]
     return result
+
+
+@lru_cache(maxsize=64)
+def _tally_sets(names: tuple[str, ...]) -> Select[*tuple[Any, ...]]:
+    """``_kept_sets``'s statement over the tally (the whole tree: no value to bind), built once
+    per process and set of columns: building it cost more CPU than the database spent on it."""
+    columns = [getattr(OverdueTally, name) for name in names]
+    return (select(*columns, *(func.grouping(c) for c in columns), func.sum(OverdueTally.n))
+            .group_by(func.grouping_sets(*(tuple_(c) for c in columns))))
 
 
 def _shared_scope(session: Session, scope: Scope, shared: SharedReads | None) -> _InScope:

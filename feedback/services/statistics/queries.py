@@ -24,11 +24,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement, Date, Engine, Integer, Select, Table, and_, cast, exists, func, literal, or_, select, text, true,
-    tuple_,
+    ColumnElement, Date, Engine, Integer, Select, Table, and_, bindparam, cast, exists, func, literal, or_, select,
+    text, true, tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import OperationalError
@@ -136,6 +137,40 @@ def _conditions(model: Any, f: Filters) -> list[ColumnElement[bool]]:
     return conditions
 
 
+# The filters a statement kept per shape (``_bound_conditions``) names as bound parameters.
+_FILTERS = ("unit_id", "kind", "communes", "localities", "topics")
+
+
+def _filter_shape(f: Filters) -> tuple[bool, ...]:
+    """Which of ``_FILTERS`` ``f`` sets: what a statement kept per shape depends on."""
+    return tuple(getattr(f, name) is not None for name in _FILTERS)
+
+
+def _filter_params(f: Filters) -> dict[str, Any]:
+    """The bound parameters of ``_bound_conditions`` for ``f``."""
+    return {"f_unit_id": f.unit_id, "f_kind": f.kind,
+            **{f"f_{name}": sorted(ids) for name in ("communes", "localities", "topics")
+               if (ids := getattr(f, name)) is not None}}
+
+
+def _bound_conditions(model: Any, shape: tuple[bool, ...]) -> list[ColumnElement[bool]]:
+    """``_conditions`` of the filters of ``shape`` (``_filter_shape``), their values bound
+    parameters (``_filter_params``): the same conditions, for a statement built once per shape."""
+    unit, kind, communes, localities, topics = shape
+    conditions: list[ColumnElement[bool]] = []
+    if unit:
+        conditions.append(model.unit_id == bindparam("f_unit_id", type_=model.unit_id.type))
+    if kind:
+        conditions.append(model.kind == bindparam("f_kind", type_=model.kind.type))
+    if communes:
+        conditions.append(model.commune_id.in_(bindparam("f_communes", expanding=True)))
+    if localities:
+        conditions.append(model.locality_id.in_(bindparam("f_localities", expanding=True)))
+    if topics:
+        conditions.append(model.topic_id.in_(bindparam("f_topics", expanding=True)))
+    return conditions
+
+
 def _group_column(model: Any, group: Grouping | None) -> Any:
     if group is None:
         return literal(_ALL)
@@ -179,12 +214,23 @@ def _add(target: dict[GroupId, list[int]], rows: Sequence[Any], group: Grouping 
 
 def _sum(session: Session, model: Any, period_column: Any, low: date, high: date, group: Grouping | None,
          f: Filters) -> Sequence[Any]:
+    return session.execute(_sum_statement(model, group, _filter_shape(f)),
+                           {"low": low, "high": high, **_filter_params(f)}).all()
+
+
+@lru_cache(maxsize=512)
+def _sum_statement(model: Any, group: Grouping | None, shape: tuple[bool, ...]) -> Select[*tuple[Any, ...]]:
+    """``_sum``'s statement (bound parameters ``low``, ``high`` and the filters'), built once per
+    process, rollup, grouping and filters' shape."""
     column = _group_column(model, group)
+    period_column = _period_column(model)
+    moment = period_column.type
     query = (select(column, *(func.sum(getattr(model, c)) for c in SUMMED))
-             .where(period_column >= low, period_column <= high, *_conditions(model, f)))
+             .where(period_column >= bindparam("low", type_=moment), period_column <= bindparam("high", type_=moment),
+                    *_bound_conditions(model, shape)))
     if group is not None:
         query = query.group_by(column)
-    return session.execute(query).all()
+    return query
 
 
 # The rollups by what they keep besides the period (``Filters`` and groupings as dimensions),
@@ -329,44 +375,69 @@ def _add_run(result: dict[Question, dict[GroupId, list[int]]], session: Session,
     summed from the first set's rows: every rollup row is in each set once (a null village is a
     group of its own), so they add up to the same integers as their own ``GROUP BY``."""
     model = run[0].model
-    period_column = _period_column(model)
     low, high = min(part.low for part in run), max(part.high for part in run)
     questions = list(dict.fromkeys(part.question for part in run))
-    keyed = list(dict.fromkeys(q[1] for q in questions if q[1] is not None and q[1] != "month"))
+    keyed = tuple(dict.fromkeys(q[1] for q in questions if q[1] is not None and q[1] != "month"))
     dated = any((part.low, part.high) != (low, high) for part in run) or any(q[1] == "month" for q in questions)
-    dates = [period_column] if dated else []
-    sets = [[_group_column(model, group), *dates] for group in keyed] or [dates]
-    selected = list({str(c): c for columns in sets for c in columns}.values())
-    sums = [func.sum(getattr(model, c)) for c in SUMMED]
-    query = select(*selected).where(period_column >= low, period_column <= high, *_conditions(model, f))
-    if len(sets) == 1:
+    shape = _run_shape(model, keyed, dated, _filter_shape(f))
+    width = len(shape.selected)
+    rows = session.execute(shape.statement, {"low": low, "high": high, **_filter_params(f)})
+    if shape.pattern is None:
         # A group has at least one row, its sums never null; without a GROUP BY (no rows in
         # range) the one row's sums are null: no group.
-        by_set: list[list[Any]] = [[row for row in session.execute(query.add_columns(*sums).group_by(*selected))
-                                    if row[len(selected)] is not None]]
+        by_set: list[list[Any]] = [[row for row in rows if row[width] is not None]]
     else:
-        flags = [func.grouping(c) for c in selected]
-        rows = session.execute(query.add_columns(*flags, *sums)
-                               .group_by(func.grouping_sets(*(tuple_(*columns) for columns in sets)))).all()
-        names = [[str(c) for c in columns] for columns in sets]
-        pattern = {tuple(0 if str(c) in these else 1 for c in selected): index for index, these in enumerate(names)}
-        width = len(selected)
-        by_set = [[] for _ in sets]
+        pattern = shape.pattern
+        by_set = [[] for _ in pattern]
         for row in rows:
             by_set[pattern[tuple(row[width:2 * width])]].append((*row[:width], *row[2 * width:]))
-    width = len(selected)
-    at = {str(c): index for index, c in enumerate(selected)}
+    where = shape.period_at if dated else None
     for question in questions:
         group = question[1]
         ranges = [(part.low, part.high) for part in run if part.question == question]
-        where = at[str(period_column)] if dated else None
         if group is None:
             key_at, rows_of = None, by_set[0]
         elif group == "month":
             key_at, rows_of = where, by_set[0]
         else:
-            key_at, rows_of = at[str(_group_column(model, group))], by_set[keyed.index(group)]
+            key_at, rows_of = shape.at[group], by_set[keyed.index(group)]
         _fold(result[question], rows_of, group, key_at, where, ranges, width)
+
+
+@dataclass(frozen=True)
+class _RunShape:
+    """``_add_run``'s statement for one rollup, the groupings asked (``keyed``), dated or not and
+    the filters' shape, built once per process: ``selected`` its grouping columns, ``at`` the
+    position of each grouping's column and ``period_at`` of the month or day among them,
+    ``pattern`` the set of each row's ``grouping()`` flags (None: one plain ``GROUP BY``)."""
+
+    statement: Select[*tuple[Any, ...]]
+    selected: tuple[str, ...]
+    at: dict[Grouping, int]
+    period_at: int | None
+    pattern: dict[tuple[int, ...], int] | None
+
+
+@lru_cache(maxsize=512)
+def _run_shape(model: Any, keyed: tuple[Grouping, ...], dated: bool, shape: tuple[bool, ...]) -> _RunShape:
+    period_column = _period_column(model)
+    dates = [period_column] if dated else []
+    sets = [[_group_column(model, group), *dates] for group in keyed] or [dates]
+    selected = list({str(c): c for columns in sets for c in columns}.values())
+    sums = [func.sum(getattr(model, c)) for c in SUMMED]
+    moment = period_column.type
+    query = select(*selected).where(period_column >= bindparam("low", type_=moment),
+                                    period_column <= bindparam("high", type_=moment), *_bound_conditions(model, shape))
+    names = [str(c) for c in selected]
+    at = {group: names.index(str(_group_column(model, group))) for group in keyed}
+    period_at = names.index(str(period_column)) if dated else None
+    if len(sets) == 1:
+        return _RunShape(query.add_columns(*sums).group_by(*selected), tuple(names), at, period_at, None)
+    flags = [func.grouping(c) for c in selected]
+    statement = query.add_columns(*flags, *sums).group_by(func.grouping_sets(*(tuple_(*columns) for columns in sets)))
+    in_set = [[str(c) for c in columns] for columns in sets]
+    pattern = {tuple(0 if name in these else 1 for name in names): index for index, these in enumerate(in_set)}
+    return _RunShape(statement, tuple(names), at, period_at, pattern)
 
 
 def _fold(target: dict[GroupId, list[int]], rows: list[Any], group: Grouping | None, key_at: int | None,
@@ -446,13 +517,25 @@ def _stored_medians(session: Session, questions: Sequence[tuple[Period, Grouping
     """The medians kept of each question, by its (start, end, grouping key)."""
     found: dict[tuple[date, date, str], Stored] = {}
     asked = sorted({(period.start, period.end, grouping_key(group)) for period, group in questions})
-    for row in session.execute(select(StatMedian.start, StatMedian.end, StatMedian.grouping, StatMedian.group_key,
-                                      StatMedian.stamp, StatMedian.seconds).where(
-            StatMedian.scope_key == scope_key(f),
-            or_(*(and_(StatMedian.start == start, StatMedian.end == end, StatMedian.grouping == grouping)
-                  for start, end, grouping in asked)))):
+    params: dict[str, Any] = {"scope_key": scope_key(f)}
+    for index, (start, end, grouping) in enumerate(asked):
+        params.update({f"start_{index}": start, f"end_{index}": end, f"grouping_{index}": grouping})
+    for row in session.execute(_medians_statement(len(asked)), params):
         found.setdefault((row.start, row.end, row.grouping), {})[row.group_key] = (row.stamp, row.seconds)
     return found
+
+
+@lru_cache(maxsize=16)
+def _medians_statement(questions: int) -> Select[*tuple[Any, ...]]:
+    """``_stored_medians``'s statement for this many questions (bound parameters ``scope_key`` and
+    ``start_<i>``, ``end_<i>``, ``grouping_<i>``), built once per process and count."""
+    day, name = StatMedian.start.type, StatMedian.grouping.type
+    return select(StatMedian.start, StatMedian.end, StatMedian.grouping, StatMedian.group_key,
+                  StatMedian.stamp, StatMedian.seconds).where(
+        StatMedian.scope_key == bindparam("scope_key", type_=StatMedian.scope_key.type),
+        or_(*(and_(StatMedian.start == bindparam(f"start_{i}", type_=day),
+                   StatMedian.end == bindparam(f"end_{i}", type_=day),
+                   StatMedian.grouping == bindparam(f"grouping_{i}", type_=name)) for i in range(questions))))
 
 
 def medians(session: Session, period: Period, group: Grouping | None, f: Filters,
@@ -674,16 +757,26 @@ def unit_labels(session: Session, period: Period, unit_ids: Sequence[int]) -> di
     # of them was compiled again at each view (5 ms of CPU), and its text never repeated for the
     # server to prepare. SQLite has no arrays: its units are the distinct ids of their rows.
     ids = sorted({int(i) for i in unit_ids})
-    wanted: Any = (select(func.unnest(literal(ids, ARRAY(Integer))).label("unit_id")).subquery("wanted")
-                   if on_postgresql()
-                   else select(StatUnitName.unit_id).where(StatUnitName.unit_id.in_(ids)).distinct().subquery("wanted"))
-    named = aliased(StatUnitName)
-    latest = (select(func.max(named.day))
-              .where(named.unit_id == wanted.c.unit_id, named.day >= period.start, named.day <= period.end)
-              .correlate(wanted).scalar_subquery())
-    rows = session.execute(select(StatUnitName.unit_id, StatUnitName.code, StatUnitName.name).select_from(wanted).join(
-        StatUnitName, and_(StatUnitName.unit_id == wanted.c.unit_id, StatUnitName.day == latest)))
+    rows = session.execute(_labels_statement(on_postgresql()), {"ids": ids, "start": period.start, "end": period.end})
     return {row.unit_id: (row.code, row.name) for row in rows}
+
+
+@cache
+def _labels_statement(postgres: bool) -> Select[*tuple[Any, ...]]:
+    """``unit_labels``'s statement (bound parameters ``ids``, ``start``, ``end``), built once per
+    process and dialect: its subqueries and alias cost more to build than to answer."""
+    wanted: Any = (select(func.unnest(bindparam("ids", type_=ARRAY(Integer))).label("unit_id")).subquery("wanted")
+                   if postgres
+                   else select(StatUnitName.unit_id).where(StatUnitName.unit_id.in_(bindparam("ids", expanding=True)))
+                   .distinct().subquery("wanted"))
+    named = aliased(StatUnitName)
+    day = StatUnitName.day.type
+    latest = (select(func.max(named.day))
+              .where(named.unit_id == wanted.c.unit_id, named.day >= bindparam("start", type_=day),
+                     named.day <= bindparam("end", type_=day))
+              .correlate(wanted).scalar_subquery())
+    return select(StatUnitName.unit_id, StatUnitName.code, StatUnitName.name).select_from(wanted).join(
+        StatUnitName, and_(StatUnitName.unit_id == wanted.c.unit_id, StatUnitName.day == latest))
 
 
 def _figures(key: str, label: str, sums: list[int] | None, overdue: int, middle: float | None) -> Figures:
