@@ -224,3 +224,51 @@ def among(column: Any, values: Sequence[Any]) -> Any:
     if on_postgresql():
         return column == any_(literal(list(values), postgresql.ARRAY(Integer)))
     return column.in_(values)
+
+
+class DriverStatement(NamedTuple):
+    """A statement kept per shape, compiled once for one dialect (``driver_statement``): its text,
+    the bind processor of each named parameter that has one, and the values of its fixed ones."""
+
+    sql: str
+    processors: tuple[tuple[str, Callable[[Any], Any]], ...]
+    fixed: dict[str, Any]
+
+
+@lru_cache(maxsize=128)
+def driver_statement(statement: Executable, dialect: Any) -> DriverStatement:
+    """``statement`` (one kept per shape, whose values are named bind parameters) compiled once for
+    ``dialect``, for ``execute_kept``. Only for statements whose every value is given by the caller
+    or fixed in the statement (no column default computed at execution, no expanding list)."""
+    compiled: Any = statement.compile(dialect=dialect)
+    if compiled.positional or any(getattr(compiled, name, None) for name in ("insert_prefetch", "update_prefetch",
+                                                                             "postfetch")):
+        raise ValueError("driver_statement needs named parameters and no default computed at execution")
+    processors: list[tuple[str, Callable[[Any], Any]]] = []
+    fixed: dict[str, Any] = {}
+    for bind, name in compiled.bind_names.items():
+        if bind.expanding or bind.literal_execute or compiled.escaped_bind_names.get(name, name) != name:
+            raise ValueError(f"driver_statement cannot pass the parameter {name}")
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            processors.append((name, process))
+        if not bind.required:
+            fixed[name] = bind.effective_value
+    return DriverStatement(compiled.string, tuple(processors), fixed)
+
+
+def execute_kept(statement: Executable, params: dict[str, Any]) -> Any:
+    """Execute ``statement`` (kept per shape, see ``driver_statement``) with ``params`` on the
+    session's connection, as ``db.session.execute`` would (the same text, the same values after
+    the same bind processors, errors wrapped and a lost connection handled by SQLAlchemy) but as
+    driver SQL: neither the statement's cache key nor the ORM's execution is made again for each
+    call, which cost a submission more CPU than its round trip (issue #11). Returns the result
+    (plain rows: no result processing, the driver's values)."""
+    connection = db.session.connection()
+    prepared = driver_statement(statement, connection.dialect)
+    values = dict(prepared.fixed)
+    values.update(params)
+    for name, process in prepared.processors:
+        if name in values:
+            values[name] = process(values[name])
+    return connection.exec_driver_sql(prepared.sql, values)
