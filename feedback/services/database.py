@@ -236,14 +236,17 @@ class DriverStatement(NamedTuple):
 
 
 @lru_cache(maxsize=128)
-def driver_statement(statement: Executable, dialect: Any) -> DriverStatement:
+def driver_statement(statement: Executable, dialect: Any) -> DriverStatement | None:
     """``statement`` (one kept per shape, whose values are named bind parameters) compiled once for
-    ``dialect``, for ``execute_kept``. Only for statements whose every value is given by the caller
-    or fixed in the statement (no column default computed at execution, no expanding list)."""
+    ``dialect``, for ``execute_kept``; None for a dialect of positional parameters (SQLite). Only
+    for statements whose every value is given by the caller or fixed in the statement (no column
+    default computed at execution, no expanding list)."""
     compiled: Any = statement.compile(dialect=dialect)
-    if compiled.positional or any(getattr(compiled, name, None) for name in ("insert_prefetch", "update_prefetch",
+    if compiled.positional:
+        return None
+    if any(getattr(compiled, name, None) for name in ("insert_prefetch", "update_prefetch",
                                                                              "postfetch")):
-        raise ValueError("driver_statement needs named parameters and no default computed at execution")
+        raise ValueError("driver_statement needs no default computed at execution")
     processors: list[tuple[str, Callable[[Any], Any]]] = []
     fixed: dict[str, Any] = {}
     for bind, name in compiled.bind_names.items():
@@ -260,12 +263,19 @@ def driver_statement(statement: Executable, dialect: Any) -> DriverStatement:
 def execute_kept(statement: Executable, params: dict[str, Any]) -> Any:
     """Execute ``statement`` (kept per shape, see ``driver_statement``) with ``params`` on the
     session's connection, as ``db.session.execute`` would (the same text, the same values after
-    the same bind processors, errors wrapped and a lost connection handled by SQLAlchemy) but as
-    driver SQL: neither the statement's cache key nor the ORM's execution is made again for each
-    call, which cost a submission more CPU than its round trip (issue #11). Returns the result
-    (plain rows: no result processing, the driver's values)."""
-    connection = db.session.connection()
+    the same bind processors, the session autoflushed, errors wrapped and a lost connection
+    handled by SQLAlchemy) but as driver SQL: neither the statement's cache key nor the ORM's
+    execution is made again for each call, which cost a submission more CPU than its round trip
+    (issue #11). Returns the result:
+    plain rows of the driver's values, no result processing (an enumeration's column gives its
+    text); on SQLite (positional parameters) ``db.session.execute``'s, as usual."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()  # what the session's own execute would send first (nothing, in a POST)
+    connection = session.connection()
     prepared = driver_statement(statement, connection.dialect)
+    if prepared is None:
+        return db.session.execute(statement, params)
     values = dict(prepared.fixed)
     values.update(params)
     for name, process in prepared.processors:

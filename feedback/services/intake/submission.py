@@ -464,16 +464,14 @@ def _read_facts(draft: _Draft, digest: str | None, *, want_id: bool) -> _Facts:
     place = storable_code(draft.commune_code)
     village = place and storable_code(draft.village_code)
     topic = storable_code(draft.topic_code)
-    postgres = on_postgresql()
-    statement = _facts_statement(place, village, topic, digest is not None, want_id and postgres)
+    statement = _facts_statement(place, village, topic, digest is not None, want_id and on_postgresql())
     if statement is None:
         return _Facts()
     params = {"place": draft.commune_code, "village": draft.village_code, "topic": draft.topic_code,
               "digest": digest}
     found: dict[str, _Place | int] = {}
-    # On PostgreSQL as driver SQL (``execute_kept``): the level comes as its text, LocalityLevel's value.
-    rows = execute_kept(statement, params) if postgres else db.session.execute(statement, params)
-    for label, id_, level, parent_id in rows:
+    # The level comes as its text on PostgreSQL (``execute_kept``), as a LocalityLevel on SQLite.
+    for label, id_, level, parent_id in execute_kept(statement, params):
         if label in ("place", "village"):
             found[label] = _Place(int(id_), draft.commune_code if label == "place" else draft.village_code,
                                   LocalityLevel(level), parent_id)
