@@ -50,9 +50,9 @@ def chained_event(
     after: dict[str, Any] | None = None,
     public: bool = True,
 ) -> Event:
-    """The event ``record_event`` appends, chained and hashed, not added to the session: for a
-    caller that writes it in a statement of its own (the intake writes a new item and its first
-    event in one INSERT). The chain's end it was chained to is remembered as for ``record_event``."""
+    """The event ``record_event`` appends, chained and hashed, not added to the session (a new
+    item's first event without an ORM object: ``first_event_row``). The chain's end it was
+    chained to is remembered as for ``record_event``."""
     if item.id is None:
         db.session.flush()
     tails: dict[int, tuple[int, str]] = db.session.info.setdefault(_CHAIN_TAILS, {})
