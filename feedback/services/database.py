@@ -8,11 +8,12 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from functools import lru_cache, wraps
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import JSON, Engine, Executable, Integer, Table, TextClause, any_, bindparam, event, literal, select, text
 from sqlalchemy import union_all
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.exc import InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
@@ -236,7 +237,7 @@ class DriverStatement(NamedTuple):
 
 
 @lru_cache(maxsize=128)
-def driver_statement(statement: Executable, dialect: Any) -> DriverStatement | None:
+def driver_statement(statement: ClauseElement, dialect: Any) -> DriverStatement | None:
     """``statement`` (one kept per shape, whose values are named bind parameters) compiled once for
     ``dialect``, for ``execute_kept``; None for a dialect of positional parameters (SQLite). Only
     for statements whose every value is given by the caller or fixed in the statement (no column
@@ -260,7 +261,7 @@ def driver_statement(statement: Executable, dialect: Any) -> DriverStatement | N
     return DriverStatement(compiled.string, tuple(processors), fixed)
 
 
-def execute_kept(statement: Executable, params: dict[str, Any]) -> Any:
+def execute_kept(statement: ClauseElement, params: dict[str, Any]) -> Any:
     """Execute ``statement`` (kept per shape, see ``driver_statement``) with ``params`` on the
     session's connection, as ``db.session.execute`` would (the same text, the same values after
     the same bind processors, the session autoflushed, errors wrapped and a lost connection
@@ -275,7 +276,7 @@ def execute_kept(statement: Executable, params: dict[str, Any]) -> Any:
     connection = session.connection()
     prepared = driver_statement(statement, connection.dialect)
     if prepared is None:
-        return db.session.execute(statement, params)
+        return db.session.execute(cast(Executable, statement), params)
     values = dict(prepared.fixed)
     values.update(params)
     for name, process in prepared.processors:
