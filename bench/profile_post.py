@@ -16,6 +16,7 @@ end unless ``--keep``, and flushes its Redis database.
 from __future__ import annotations
 
 import argparse
+import os
 import cProfile
 import pstats
 import re
@@ -41,7 +42,8 @@ def main() -> int:
                              "on a loaded machine the waits for a core would otherwise fill the round trips")
     args = parser.parse_args()
     env = production_env(args.database, args.redis_db, uploads=f"/tmp/{args.database}-uploads",
-                         SUBMIT_RATE_LIMIT="100000000 per minute", PYTHONPATH=str(ROOT))
+                         SUBMIT_RATE_LIMIT="100000000 per minute",
+                         PYTHONPATH=os.environ.get("PYTHONPATH") or str(ROOT))
     demo_database(args.database, env, reuse=args.reuse)
     use(env)
     with cleaned_up(args.database, env, keep=args.keep, flush=args.flush):

@@ -95,12 +95,20 @@ _KEPT_CONTROLS = frozenset("\t\n\r")
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+# What ``without_controls`` drops, as one character class: category Cc is exactly U+0000–U+001F
+# and U+007F–U+009F (fixed by Unicode's stability policy; a test checks every code point), less
+# the kept ones, and the bidirectional controls. One ``re.sub`` instead of a category lookup per
+# character: a 5,000-character body cost about 1 ms of a submission's CPU (issue #11).
+_DROPPED = re.compile("[" + "".join(
+    re.escape(chr(c)) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)) if chr(c) not in _KEPT_CONTROLS)
+    + "".join(sorted(_BIDI_CONTROLS)) + "]")
+
+
 def without_controls(text: str) -> str:
     """Return ``text`` without its control characters (Unicode category Cc) other than tab, line
     feed and carriage return (a NUL, which PostgreSQL cannot store nor compare, or a terminal
     escape) and without bidirectional overrides and isolates. Never raises."""
-    return "".join(c for c in text
-                   if c in _KEPT_CONTROLS or (unicodedata.category(c) != "Cc" and c not in _BIDI_CONTROLS))
+    return _DROPPED.sub("", text)
 
 
 def shows_nothing(text: str) -> bool:

@@ -50,9 +50,9 @@ def chained_event(
     after: dict[str, Any] | None = None,
     public: bool = True,
 ) -> Event:
-    """The event ``record_event`` appends, chained and hashed, not added to the session: for a
-    caller that writes it in a statement of its own (the intake writes a new item and its first
-    event in one INSERT). The chain's end it was chained to is remembered as for ``record_event``."""
+    """The event ``record_event`` appends, chained and hashed, not added to the session (a new
+    item's first event without an ORM object: ``first_event_row``). The chain's end it was
+    chained to is remembered as for ``record_event``."""
     if item.id is None:
         db.session.flush()
     tails: dict[int, tuple[int, str]] = db.session.info.setdefault(_CHAIN_TAILS, {})
@@ -123,19 +123,35 @@ def record_events(events: Sequence[NewEvent]) -> int:
     rows: list[dict[str, Any]] = []
     for e in events:
         seq, prev = tails.get(e.feedback_id, (0, ""))
-        row: dict[str, Any] = dict(feedback_id=e.feedback_id, seq=seq + 1, action=e.action.value, actor=str(e.actor),
-                                   actor_user_id=e.actor.user_id, at=e.at, before=e.before, after=e.after,
-                                   locality_id=e.locality_id, topic_id=e.topic_id, unit_id=e.unit_id,
-                                   public=e.public, prev_hash=prev)
-        row["hash"] = event_hash(event_payload(feedback_id=e.feedback_id, seq=seq + 1, action=row["action"],
-                                               actor=row["actor"], at=e.at, before=e.before, after=e.after,
-                                               prev_hash=prev))
+        row = _event_row(e, seq + 1, prev)
         tails[e.feedback_id] = (seq + 1, row["hash"])
         rows.append(row)
     table = Event.__table__
     assert isinstance(table, Table)
     insert_rows(table, rows)
     return len(rows)
+
+
+def first_event_row(event: NewEvent) -> dict[str, Any]:
+    """The columns of the first event of a new item (it has no event yet: the chain starts), hashed
+    as ``record_event`` hashes it, and remembered as the end of the item's chain in this
+    transaction; for a caller that writes it in a statement of its own (the intake writes a new
+    item and its first event in one INSERT) without an ORM object."""
+    row = _event_row(event, 1, "")
+    db.session.info.setdefault(_CHAIN_TAILS, {})[event.feedback_id] = (1, row["hash"])
+    return row
+
+
+def _event_row(e: NewEvent, seq: int, prev: str) -> dict[str, Any]:
+    """The columns of ``e`` as the ``seq``-th event of its item, chained to ``prev``, with its hash."""
+    row: dict[str, Any] = dict(feedback_id=e.feedback_id, seq=seq, action=e.action.value, actor=str(e.actor),
+                               actor_user_id=e.actor.user_id, at=e.at, before=e.before, after=e.after,
+                               locality_id=e.locality_id, topic_id=e.topic_id, unit_id=e.unit_id,
+                               public=e.public, prev_hash=prev)
+    row["hash"] = event_hash(event_payload(feedback_id=e.feedback_id, seq=seq, action=row["action"],
+                                           actor=row["actor"], at=e.at, before=e.before, after=e.after,
+                                           prev_hash=prev))
+    return row
 
 
 def chain_ends(feedback_ids: Sequence[int]) -> dict[int, tuple[int, str]]:

@@ -119,3 +119,14 @@ def test_place_key_leaves_the_kind_word_out(names: list[str], kinds: list[str], 
     """Proves: a place sorts by its name without the leading kind word ("Phường Hà Tu" under H)."""
     kind_of = dict(zip(names, kinds))
     assert sorted(names, key=lambda n: place_key(n, kind_of[n])) == expected
+
+
+def test_without_controls_drops_exactly_what_the_unicode_categories_say_for_every_code_point() -> None:
+    """Proves: the one-pattern ``without_controls`` drops a character exactly when it is of category
+    Cc (but tab, line feed, carriage return) or a bidirectional control, over all of Unicode."""
+    bidi = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    everything = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    expected = "".join(c for c in everything
+                       if c in "\t\n\r" or (unicodedata.category(c) != "Cc" and c not in bidi))
+    assert without_controls(everything) == expected
+    assert len(everything) - len(expected) == 62 + len(bidi)

@@ -396,3 +396,22 @@ def test_routing_is_enqueued_only_once_the_row_is_committed(
     monkeypatch.setattr(feedback.jobs, "enqueue", check_from_another_connection)
     receipt = submit_feedback(report(directory), now=TUESDAY_MORNING)
     assert seen == [(receipt.code, "received")]
+
+
+def test_the_item_row_carries_every_python_default_of_the_model_that_a_submission_does_not_set() -> None:
+    """Proves: the item's INSERT (a WITH query, where SQLAlchemy adds no column default) carries
+    each ``default=`` of Feedback that ``_item_row`` does not set itself, with the model's value;
+    a default added to the model later fails here until the intake writes it."""
+    table = Feedback.__table__
+    assert isinstance(table, sa.Table)
+    row = submission_service._item_row(
+        Submission(kind=Kind.REPORT, locality_code="x", topic_code="y", title="t", body="b"),
+        submission_service._Clean(Kind.REPORT, 1, "x", 2, "y", "t", "b", None, None, None, ()),
+        "token", None, TUESDAY_MORNING, 7, "PA-2026-7")
+    scalar_defaults = {column.key: column.default.arg for column in table.columns
+                       if column.default is not None and column.default.is_scalar}
+    assert {key: value for key, value in scalar_defaults.items() if key not in row} == {}
+    for key, value in submission_service._ITEM_DEFAULTS.items():
+        assert scalar_defaults[key] == value, key
+    assert {column.key for column in table.columns if column.default is not None and column.default.is_callable} \
+        <= set(row), "a callable default (a time) must be set by the intake"

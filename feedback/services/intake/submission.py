@@ -35,13 +35,13 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import Table, bindparam, func, insert, inspect, literal, null, select, union_all
+from sqlalchemy import Table, bindparam, func, insert, literal, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from feedback import jobs
 from feedback.domain.events import Actor, EventAction
 from feedback.domain.open311 import MAX_MEDIA_URL, is_media_url
-from feedback.domain.status import Channel, Kind, Status
+from feedback.domain.status import Channel, Kind, Origin, Status
 from feedback.domain.repeats import ReportContent, content_fingerprint, repeat_digest, repeat_token
 from feedback.domain.tracking import hash_token, make_code, new_secret_token, token_matches
 from feedback.domain.text import shows_nothing, without_controls
@@ -49,8 +49,8 @@ from feedback.extensions import db
 from feedback.models import Attachment, Event, Feedback, Locality, LocalityLevel, Topic
 from feedback.services.intake import uploads
 from feedback.services.intake.form_choices import storable_code
-from feedback.services.audit import chained_event, record_event, remember_chain_end
-from feedback.services.database import commit_each_statement, on_postgresql
+from feedback.services.audit import NewEvent, first_event_row, record_event, remember_chain_end
+from feedback.services.database import commit_each_statement, execute_kept, on_postgresql
 
 log = logging.getLogger(__name__)
 
@@ -219,8 +219,7 @@ def _submit(sub: Submission, *, now: datetime, enqueue_routing: bool) -> Receipt
             return _duplicate(existing, token)
     staged = uploads.stage(clean.files, Path(current_app.config["UPLOAD_DIR"]))
     try:
-        item = _save(sub, clean, token, digest, staged, now, facts.next_id)
-        feedback_id, code = item.id, str(item.code)
+        feedback_id, code = _save(sub, clean, token, digest, staged, now, facts.next_id)
         db.session.commit()
     except IntegrityError:
         uploads.discard(staged)
@@ -276,49 +275,18 @@ def _duplicate(item: Feedback, token: str) -> Receipt:
 
 
 def _save(sub: Submission, clean: _Clean, token: str, digest: str | None, staged: list[uploads.StagedFile],
-          now: datetime, next_id: int | None) -> Feedback:
-    """Write the item, its attachments and its "received" event in the current transaction.
+          now: datetime, next_id: int | None) -> tuple[int, str]:
+    """Write the item, its attachments and its "received" event in the current transaction;
+    returns the item's id and code.
 
     With ``next_id`` (PostgreSQL: the id already drawn from the sequence) they go in together,
     the item with its code, in one statement (an INSERT of the event with the item's and the
-    attachments' INSERTs as data-modifying WITH queries: one round trip, all or nothing). Without
-    it (SQLite) they are added to the session: the item is flushed for its id, its code set after
-    (an UPDATE at the commit's flush)."""
+    attachments' INSERTs as data-modifying WITH queries: one round trip, all or nothing), their
+    rows built as plain values (``_item_row``; no ORM object: issue #11). Without it (SQLite)
+    they are added to the session: the item is flushed for its id, its code set after (an UPDATE
+    at the commit's flush)."""
     year = now.astimezone(ZoneInfo(str(current_app.config["BABEL_DEFAULT_TIMEZONE"]))).year
     prefix = str(current_app.config["TRACKING_PREFIX"])
-    item = Feedback(
-        id=next_id,
-        code=make_code(prefix=prefix, year=year, sequence=next_id) if next_id is not None else None,
-        kind=clean.kind,
-        title=clean.title,
-        body=clean.body,
-        locality_id=clean.locality_id,
-        topic_id=clean.topic_id,
-        submitter_name=clean.name,
-        submitter_phone=clean.phone,
-        submitter_email=clean.email,
-        consent_share_contact=bool(sub.consent_share_contact),
-        channel=sub.channel,
-        status=Status.RECEIVED,
-        token_hash=hash_token(token),
-        submission_key=digest,
-        language=sub.language,
-        media_url=clean.media_url,
-        received_at=now,
-        updated_at=now,
-    )
-    attachments = [
-        Attachment(feedback_id=next_id, storage_name=file.storage_name, original_name=file.file.original_name,
-                   content_type=file.file.content_type, size=file.file.size, sha256=file.file.sha256, created_at=now)
-        for file in staged
-    ]
-    if next_id is None:
-        db.session.add(item)
-        db.session.flush()  # the id is the code's sequence number
-        item.code = make_code(prefix=prefix, year=year, sequence=item.id)
-        if attachments:  # (reading the collection of a flushed item would load it)
-            item.attachments.extend(attachments)
-    remember_chain_end(item.id, None, None)  # a new item has no event yet: nothing to read
     # The public timeline's first line; no personal data (the event is public).
     after: dict[str, object] = {
         "status": Status.RECEIVED.value,
@@ -330,19 +298,76 @@ def _save(sub: Submission, clean: _Clean, token: str, digest: str | None, staged
     }
     if sub.client:
         after["client"] = sub.client
-    if next_id is None:
-        record_event(item, EventAction.RECEIVED, actor=Actor.resident(), at=now, public=True, after=after)
-        return item
-    event = chained_event(item, EventAction.RECEIVED, actor=Actor.resident(), at=now, public=True, after=after)
-    item_values, event_values = _columns(item), _columns(event)
-    file_values = [_columns(a) for a in attachments]
-    statement = _insert_statement(tuple(item_values), tuple(event_values), tuple(tuple(v) for v in file_values))
-    params: dict[str, Any] = {}
-    for prefix, values in (("f_", item_values), ("e_", event_values),
-                           *((f"a{n}_", values) for n, values in enumerate(file_values))):
-        params.update((f"{prefix}{k}", v) for k, v in values.items())
-    db.session.execute(statement, params)
-    return item
+    if next_id is not None:
+        code = make_code(prefix=prefix, year=year, sequence=next_id)
+        item_values = _item_row(sub, clean, token, digest, now, next_id, code)
+        event_values = first_event_row(NewEvent(
+            feedback_id=next_id, action=EventAction.RECEIVED, actor=Actor.resident(), at=now,
+            locality_id=clean.locality_id, topic_id=clean.topic_id, unit_id=None, after=after, public=True))
+        file_values = [
+            {"feedback_id": next_id, "storage_name": file.storage_name, "original_name": file.file.original_name,
+             "content_type": file.file.content_type, "size": file.file.size, "sha256": file.file.sha256,
+             "created_at": now}
+            for file in staged
+        ]
+        statement = _insert_statement(tuple(item_values), tuple(event_values), tuple(tuple(v) for v in file_values))
+        params: dict[str, Any] = {}
+        for name_prefix, values in (("f_", item_values), ("e_", event_values),
+                                    *((f"a{n}_", values) for n, values in enumerate(file_values))):
+            params.update((f"{name_prefix}{k}", v) for k, v in values.items())
+        execute_kept(statement, params)
+        return next_id, code
+    item = Feedback(**_item_row(sub, clean, token, digest, now, None, None))
+    db.session.add(item)
+    db.session.flush()  # the id is the code's sequence number
+    item.code = make_code(prefix=prefix, year=year, sequence=item.id)
+    if staged:  # (reading the collection of a flushed item would load it)
+        item.attachments.extend(
+            Attachment(storage_name=file.storage_name, original_name=file.file.original_name,
+                       content_type=file.file.content_type, size=file.file.size, sha256=file.file.sha256,
+                       created_at=now)
+            for file in staged)
+    remember_chain_end(item.id, None, None)  # a new item has no event yet: nothing to read
+    record_event(item, EventAction.RECEIVED, actor=Actor.resident(), at=now, public=True, after=after)
+    return item.id, str(item.code)
+
+
+def _item_row(sub: Submission, clean: _Clean, token: str, digest: str | None, now: datetime,
+              item_id: int | None, code: str | None) -> dict[str, Any]:
+    """The new item's columns: those a submission sets and the column defaults of the model that
+    an INSERT of these values would otherwise leave to the database (Feedback's ``default=``)."""
+    row: dict[str, Any] = {
+        "kind": clean.kind,
+        "title": clean.title,
+        "body": clean.body,
+        "locality_id": clean.locality_id,
+        "topic_id": clean.topic_id,
+        "submitter_name": clean.name,
+        "submitter_phone": clean.phone,
+        "submitter_email": clean.email,
+        "consent_share_contact": bool(sub.consent_share_contact),
+        "channel": sub.channel,
+        "status": Status.RECEIVED,
+        "token_hash": hash_token(token),
+        "submission_key": digest,
+        "language": sub.language,
+        "media_url": clean.media_url,
+        "received_at": now,
+        "updated_at": now,
+    }
+    if item_id is None:
+        return row
+    row.update(_ITEM_DEFAULTS)
+    row["id"] = item_id
+    row["code"] = code
+    return row
+
+
+# Feedback's Python-side column defaults that a submission does not set: SQLAlchemy leaves them
+# out of a WITH query's INSERT, so the item's INSERT of ``_save`` carries them itself (a test
+# compares them with the model's).
+_ITEM_DEFAULTS: dict[str, Any] = {"complaint_round": 1, "is_complex": False, "several_places": False,
+                                  "origin": Origin.RESIDENT}
 
 
 @lru_cache(maxsize=64)
@@ -364,22 +389,6 @@ def _insert_statement(item: tuple[str, ...], event: tuple[str, ...], files: tupl
 
 def _table(model: type) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
-
-
-def _columns(obj: object) -> dict[str, Any]:
-    """The column values of a new ORM object for an INSERT, by column: those set, and the
-    Python-side defaults of the others (SQLAlchemy leaves them empty in a WITH query's INSERT)."""
-    state = inspect(obj)
-    values = {attr.columns[0].key: state.dict[attr.key] for attr in state.mapper.column_attrs if attr.key in state.dict}
-    for column in state.mapper.local_table.columns:
-        default = column.default
-        if column.key in values or default is None:
-            continue
-        if default.is_scalar:
-            values[column.key] = default.arg
-        elif default.is_callable:
-            values[column.key] = default.arg(None)  # wrapped by SQLAlchemy to take a context
-    return values
 
 
 @dataclass(frozen=True)
@@ -464,7 +473,8 @@ def _read_facts(draft: _Draft, digest: str | None, *, want_id: bool) -> _Facts:
     params = {"place": draft.commune_code, "village": draft.village_code, "topic": draft.topic_code,
               "digest": digest}
     found: dict[str, _Place | int] = {}
-    for label, id_, level, parent_id in db.session.execute(statement, params):
+    # The level comes as its text on PostgreSQL (``execute_kept``), as a LocalityLevel on SQLite.
+    for label, id_, level, parent_id in execute_kept(statement, params):
         if label in ("place", "village"):
             found[label] = _Place(int(id_), draft.commune_code if label == "place" else draft.village_code,
                                   LocalityLevel(level), parent_id)

@@ -21,6 +21,7 @@ from feedback.domain.status import Kind
 from feedback.domain.text import fold
 from feedback.extensions import db
 from feedback.models import Locality, LocalityLevel, Topic
+from feedback.services.database import execute_kept
 from feedback.services.intake import topic_options
 
 KIND_ATTRIBUTE = "kind"
@@ -93,12 +94,14 @@ def service(code: str) -> Service | None:
     catalogue: the Open311 POST asks this on every request. A topic is offered when it and every
     topic above it are active (as ``topic_options`` walks the tree); its group is the topmost.
     """
-    rows = db.session.execute(_service_statement(), {"code": code}).all()
-    if not rows or not all(active for _topic, active, _parent in rows) or rows[-1][2] is not None:
+    # Driver SQL compiled once (``execute_kept``): the default kind comes as its text on PostgreSQL.
+    rows = execute_kept(_service_statement(), {"code": code}).all()
+    if not rows or not all(row.active_1 for row in rows) or rows[-1].parent_id_1 is not None:
         return None  # unknown, inactive, under an inactive topic, or deeper than any tree
-    topic, root = rows[0][0], rows[-1][0]
+    topic, root = rows[0], rows[-1]
     group = Named(root.name, root.name_en or None)
-    return Service(topic.code, topic.name, topic.name_en or None, group, topic.default_kind)
+    return Service(topic.code, topic.name, topic.name_en or None, group,
+                   Kind(topic.default_kind) if topic.default_kind is not None else None)
 
 
 @lru_cache(maxsize=1)
@@ -113,7 +116,8 @@ def _service_statement() -> Any:
         .join(start, above.id == start.c.parent_id)
         .where(start.c.height < _MAX_DEPTH)
     )
-    return select(Topic, chain.c.active, chain.c.parent_id).join(chain, Topic.id == chain.c.id).order_by(chain.c.height)
+    return select(Topic.code, Topic.name, Topic.name_en, Topic.default_kind, chain.c.active.label("active_1"),
+                  chain.c.parent_id.label("parent_id_1")).join(chain, Topic.id == chain.c.id).order_by(chain.c.height)
 
 
 def service_definition(code: str) -> ServiceDefinition | None:

@@ -23,7 +23,7 @@ from feedback.domain.events import Actor
 from feedback.domain.open311 import has_control_characters, hash_api_key, new_api_key
 from feedback.domain.text import name_key
 from feedback.extensions import db
-from feedback.services.database import DATABASE_UNAVAILABLE
+from feedback.services.database import DATABASE_UNAVAILABLE, execute_kept
 from feedback.models import ApiKey
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,8 @@ def list_keys() -> list[KeyRow]:
 
 
 # Built once: the Open311 POST asks it first on every request (issue #11).
-_FIND_KEY = select(ApiKey).where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
+_FIND_KEY = select(ApiKey.id, ApiKey.name, ApiKey.rate_limit).where(ApiKey.key_hash == bindparam("key_hash"),
+                                                                     ApiKey.revoked_at.is_(None))
 
 
 def find_key(key: str | None) -> KeyHolder | None:
@@ -144,7 +145,8 @@ def find_key(key: str | None) -> KeyHolder | None:
     if not key:
         return None
     try:
-        row = db.session.scalar(_FIND_KEY, {"key_hash": hash_api_key(key)})
+        # Driver SQL compiled once (``execute_kept``): every Open311 POST asks this (issue #11).
+        row = execute_kept(_FIND_KEY, {"key_hash": hash_api_key(key)}).first()
     except DATABASE_UNAVAILABLE:
         # The rate limiter, which asks first, asks again after any error (its storage fallback):
         # rolled back, the session reconnects for that second ask, which then succeeds or fails
