@@ -2,8 +2,9 @@
 
 Login is throttled three times (Flask-Limiter), so that a stranger can slow an account down but
 never lock its owner out:
-- every POST counts against the client's address (LOGIN_RATE_LIMIT): one address trying many
-  accounts;
+- every failed POST against the client's address (LOGIN_RATE_LIMIT): one address trying many
+  accounts; a successful login is not counted, so the staff of one office behind one address
+  (a commune's committee behind its router) log in at the start of the day without being refused;
 - every failed POST against the pair of username and address (LOGIN_PAIR_RATE_LIMIT): one
   address guessing one account slowly;
 - every failed POST against the username from anywhere (LOGIN_ACCOUNT_RATE_LIMIT), much higher:
@@ -115,7 +116,7 @@ def staff_home() -> dict[str, object]:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"], error_message=_too_many_attempts)
+@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_login_failed, error_message=_too_many_attempts)
 @limiter.limit(_pair_rate_limit, methods=["POST"], key_func=_pair_key, deduct_when=_login_failed,
                error_message=_too_many_attempts)
 @limiter.limit(_account_rate_limit, methods=["POST"], key_func=_account_key, deduct_when=_login_failed,

@@ -160,6 +160,22 @@ def test_login_is_throttled_per_ip_address(client: FlaskClient, db_session: Sess
     assert client.get("/admin/").status_code == 302
 
 
+def test_the_staff_of_one_office_behind_one_address_all_log_in(client: FlaskClient, db_session: Session) -> None:
+    """Proves: successful logins do not count against the address's limit (5 failures a minute):
+    eight officers behind one router log in within a minute, then five wrong passwords from there
+    get the sixth attempt refused as before."""
+    office = {"REMOTE_ADDR": "192.0.2.44"}
+    for number in range(8):
+        make_user(f"canbo{number}", Role.ADMIN)
+    answers = [log_in(fresh_browser(client), f"canbo{number}", environ_base=office).status_code for number in range(8)]
+    failures = [log_in(fresh_browser(client), "canbo0", "sai", environ_base=office).status_code for _ in range(5)]
+    refused = log_in(fresh_browser(client), "canbo1", environ_base=office)
+
+    assert answers == [302] * 8
+    assert failures == [200] * 5
+    assert refused.status_code == 429
+
+
 def test_a_stranger_cannot_lock_the_owner_out(client: FlaskClient, db_session: Session) -> None:
     """Proves (issue #6, item 8): ten wrong passwords for an account from one address get that
     address refused (429), while the owner, from another address, logs in with the right password."""
