@@ -253,6 +253,23 @@ class ExtensionRefused(Exception):
         self.detail = detail
 
 
+def may_extend_again(kind: Kind, extensions_granted: int,
+                     complexity: Literal["complex", "especially_complex"] | None = None) -> bool:
+    """Whether the law leaves room for one more extension of a resolution clock already extended
+    ``extensions_granted`` times, so that an officer may ask for it (``extension_period`` decides the
+    grant): a comment, report or petition once; a tố cáo once when complex, twice when especially
+    complex (``complexity`` None: either); a complaint is reclassified complex once.
+    Raises ValueError for a negative ``extensions_granted``."""
+    if extensions_granted < 0:
+        raise ValueError(f"extensions granted cannot be negative: {extensions_granted}")
+    if kind is Kind.DENUNCIATION:
+        allowed = (_DENUNCIATION_MAX_EXTENSIONS[complexity] if complexity is not None
+                   else max(_DENUNCIATION_MAX_EXTENSIONS.values()))
+    else:
+        allowed = 1
+    return extensions_granted < allowed
+
+
 def extension_period(
     kind: Kind,
     extensions_granted: int,

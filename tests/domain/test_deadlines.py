@@ -792,3 +792,22 @@ def test_planning_is_pure(kind: Kind, monkeypatch: pytest.MonkeyPatch) -> None:
                            vietnam_calendar([2026, 2027]))
     assert planned == again and planned is not again
     assert [deadline.starts_at for deadline in planned][0] == THU_12_FEB_0900
+
+
+@pytest.mark.parametrize(("kind", "complexity", "allowed"), [
+    (Kind.COMMENT, None, 1), (Kind.REPORT, None, 1), (Kind.PETITION, None, 1),
+    (Kind.COMPLAINT, None, 1),  # reclassified complex once
+    (Kind.DENUNCIATION, "complex", 1), (Kind.DENUNCIATION, "especially_complex", 2),
+    (Kind.DENUNCIATION, None, 2),  # either: the officer may still ask as especially complex
+])
+def test_an_officer_may_ask_for_an_extension_only_while_the_law_leaves_one(
+        kind: Kind, complexity: Literal["complex", "especially_complex"] | None, allowed: int) -> None:
+    """Proves: ``may_extend_again`` holds for 0 … allowed − 1 extensions granted and not after
+    (Luật Tố cáo 2018 Art. 30: once when complex, twice when especially complex; the informal
+    kinds once; a complaint's one reclassification), and refuses a negative count."""
+    from feedback.domain.law import may_extend_again
+
+    assert [may_extend_again(kind, granted, complexity) for granted in range(4)] == [
+        granted < allowed for granted in range(4)]
+    with pytest.raises(ValueError):
+        may_extend_again(kind, -1, complexity)

@@ -58,14 +58,35 @@ def test_an_extension_is_asked_by_the_officer_and_granted_by_the_head() -> None:
     assert "14/04/2026" in mail.body
 
 
-def test_the_law_refuses_a_second_extension_and_nothing_is_written() -> None:
-    """Proves: a phản ánh is extended once: the second grant is refused with the engine's message,
-    the due date stays, and the request stays pending for the head to refuse it."""
+def test_once_extended_a_report_offers_no_second_request_and_refuses_one() -> None:
+    """Proves: a phản ánh is extended once: after the grant the officer's page no longer offers a
+    request for more time, and a request sent anyway is refused with the law's message, nothing
+    written (the head would otherwise be handed a request the law forbids them to grant)."""
+    d = desk(Kind.REPORT)
+    handling.accept(d.officer, d.item.id, now=WED_4_MARCH)
+    assert handling.offered(d.officer, str(d.item.code)).request_extension
+    handling.request_extension(d.officer, d.item.id, "Lần một", now=WED_4_MARCH)
+    handling.grant_extension(d.head, d.item.id, now=WED_4_MARCH)
+    before = actions(d.item)
+
+    assert not handling.offered(d.officer, str(d.item.code)).request_extension
+    with pytest.raises(WrongStatus, match="số lần pháp luật cho phép"):
+        handling.request_extension(d.officer, d.item.id, "Lần hai", now=FRI_6_MARCH)
+    assert actions(d.item) == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ExtensionRequest)) == 1
+
+
+def test_the_law_refuses_at_the_grant_a_request_left_from_before_and_nothing_is_written() -> None:
+    """Proves: a second request of a phản ánh already pending (asked before requests were checked
+    against the law's limit) is refused at the grant with the engine's message, the due date
+    stays, and the head refuses it."""
     d = desk(Kind.REPORT)
     handling.accept(d.officer, d.item.id, now=WED_4_MARCH)
     handling.request_extension(d.officer, d.item.id, "Lần một", now=WED_4_MARCH)
     handling.grant_extension(d.head, d.item.id, now=WED_4_MARCH)
-    handling.request_extension(d.officer, d.item.id, "Lần hai", now=FRI_6_MARCH)
+    db.session.add(ExtensionRequest(feedback_id=d.item.id, reason="Lần hai", requested_by_id=d.officer.id,
+                                    requested_at=FRI_6_MARCH))
+    db.session.commit()
     due = open_clock(d.item, "resolution").due_at
     with pytest.raises(InvalidInput, match="số lần pháp luật cho phép"):
         handling.grant_extension(d.head, d.item.id, now=FRI_6_MARCH)
@@ -89,9 +110,14 @@ def test_a_denunciation_is_extended_only_when_complex() -> None:
     handling.request_extension(d.officer, d.item.id, "Vụ việc phức tạp", complexity="complex", now=FRI_6_MARCH)
     handling.grant_extension(d.head, d.item.id, now=MON_9_MARCH)
     assert due_day(open_clock(d.item, "resolution")) == date(2026, 5, 4)
-    handling.request_extension(d.officer, d.item.id, "Lần hai", complexity="complex", now=MON_9_MARCH)
-    with pytest.raises(InvalidInput, match="số lần"):
-        handling.grant_extension(d.head, d.item.id, now=MON_9_MARCH)
+    with pytest.raises(WrongStatus, match="số lần"):
+        handling.request_extension(d.officer, d.item.id, "Lần hai", complexity="complex", now=MON_9_MARCH)
+    # Especially complex: twice (Art. 30), so a second request as such is asked and granted.
+    assert handling.offered(d.officer, str(d.item.code)).request_extension
+    handling.request_extension(d.officer, d.item.id, "Đặc biệt phức tạp", complexity="especially_complex",
+                               now=MON_9_MARCH)
+    handling.grant_extension(d.head, d.item.id, now=MON_9_MARCH)
+    assert not handling.offered(d.officer, str(d.item.code)).request_extension
 
 
 def test_an_unknown_complexity_is_refused() -> None:

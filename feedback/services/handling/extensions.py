@@ -13,11 +13,12 @@ from feedback.domain.access import Action
 from feedback.domain.deadlines import Clock, resolution_counts_from_acceptance
 from feedback.domain.events import EventAction
 from feedback.domain.handling import REASON_MAX_CHARS
+from feedback.domain.law import may_extend_again
 from feedback.domain.status import HANDLING_STATUSES, Status
 from feedback.extensions import db
 from feedback.models import ExtensionRequest, Feedback, User
 from feedback.services.audit import record_event
-from feedback.services.deadlines.clocks import Complexity, DeadlineError, extend
+from feedback.services.deadlines.clocks import Complexity, DeadlineError, extend, open_deadlines
 from feedback.services.handling.common import (
     locked_item, require, require_resident_item, require_status, text_or_refuse,
 )
@@ -33,7 +34,9 @@ def request_extension(user: User, feedback_id: int, reason: str, *, now: datetim
     """The holding unit (HANDLE) asks for more time with ``reason`` (``complexity``: None,
     "complex" or "especially_complex", as tố cáo and complaints need); commits. One pending
     request at a time (WrongStatus); the item assigned or in progress, and a khiếu nại or tố
-    cáo accepted (WrongStatus before: its resolution clock is re-planned at the acceptance).
+    cáo accepted (WrongStatus before: its resolution clock is re-planned at the acceptance); none
+    once the law allows no more extensions (WrongStatus, ``law.may_extend_again``), where the head
+    could only refuse it.
     Internal event."""
     try:
         item = locked_item(feedback_id)
@@ -46,6 +49,8 @@ def request_extension(user: User, feedback_id: int, reason: str, *, now: datetim
         _require_final_clock(item)
         if pending_extension(item) is not None:
             raise WrongStatus(_("Đã có một đề nghị gia hạn đang chờ lãnh đạo quyết định."))
+        if not may_extend_again(item.kind, extensions_granted(item), complexity):  # type: ignore[arg-type]
+            raise WrongStatus(_("Đã gia hạn đủ số lần pháp luật cho phép."))
         request = ExtensionRequest(feedback_id=item.id, reason=reason, complexity=complexity,
                                    requested_by_id=user.id, requested_at=now)
         db.session.add(request)
@@ -66,6 +71,13 @@ def _require_final_clock(item: Feedback) -> None:
     if item.accepted_at is None and resolution_counts_from_acceptance(item.kind):
         raise WrongStatus(_("Khiếu nại, tố cáo chỉ được gia hạn sau khi thụ lý: thời hạn giải quyết "
                             "được tính từ ngày thụ lý."))
+
+
+def extensions_granted(item: Feedback) -> int:
+    """How many times the item's running resolution clock was extended (0 without one: the
+    head's grant then says there is no clock to extend)."""
+    rows = open_deadlines(item, [Clock.RESOLUTION])
+    return rows[-1].extensions if rows else 0
 
 
 def pending_extension(item: Feedback) -> ExtensionRequest | None:

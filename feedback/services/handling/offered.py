@@ -16,6 +16,7 @@ from sqlalchemy import select
 from feedback.domain.access import Action, Role, may
 from feedback.domain.deadlines import Clock
 from feedback.domain.handling import DraftStatus, may_keep_as_report, may_publish
+from feedback.domain.law import may_extend_again
 from feedback.domain.status import HANDLING_STATUSES, Origin, Status
 from feedback.domain.text import name_key
 from feedback.extensions import db
@@ -24,7 +25,7 @@ from feedback.services.access import item_facts, viewer_for
 from feedback.services.deadlines.clocks import open_deadlines
 from feedback.services.handling.answers import current_answer
 from feedback.services.handling.errors import ItemNotFound
-from feedback.services.handling.extensions import pending_extension
+from feedback.services.handling.extensions import extensions_granted, pending_extension
 from feedback.services.handling.information import open_request
 
 
@@ -110,7 +111,8 @@ def offered(user: User, code: str) -> Offered:
         return_answer=approve and in_progress and draft is DraftStatus.SUBMITTED,
         publish=approve and in_progress and waiting is None and answer is not None and draft is not None
         and draft is not DraftStatus.PUBLISHED and may_publish(draft, publisher_is_author=answer.author_id == user.id),
-        request_extension=handle and handling and resident and pending is None,
+        request_extension=handle and handling and resident and pending is None
+        and may_extend_again(item.kind, extensions_granted(item)),
         decide_extension=approve and handling and resident and pending is not None,
         acceptance_notice=handle and bool(open_deadlines(item, [Clock.ACCEPTANCE_NOTICE])),
         decision_notice=handle and bool(open_deadlines(item, [Clock.DECISION_NOTICE])),
