@@ -29,11 +29,40 @@ def _admin_url(url: str) -> sa.URL:
     return sa.make_url(url).set(database="postgres")
 
 
+# The connection holding this run's lock on its test databases (``hold_test_databases``).
+_LOCK_HOLDER: list[sa.Connection] = []
+
+
+def take_test_databases_lock(conn: sa.Connection) -> bool:
+    """Take, on ``conn``'s session, the advisory lock that one test run holds on the databases named
+    after ``TEST_DATABASE_URL`` (it and its ``_0007``-style siblings); False when another run has
+    it. Released when the connection closes (at the latest when the run's process ends)."""
+    name = f"feedback-tests:{sa.make_url(TEST_DB_URL).database}"
+    return bool(conn.scalar(sa.text("SELECT pg_try_advisory_lock(hashtext(:name))"), {"name": name}))
+
+
+def hold_test_databases(url: str) -> None:
+    """One test run at a time on a test database: a second run started beside the first (another
+    checkout, a helper's shell without ``TEST_DATABASE_URL``) would drop the first one's database
+    under it (``DROP DATABASE … WITH (FORCE)``), and both would fail with errors that name neither.
+    The second fails at once, saying so."""
+    if _LOCK_HOLDER:
+        return
+    conn = sa.create_engine(_admin_url(url), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool).connect()
+    if not take_test_databases_lock(conn):
+        conn.close()
+        pytest.fail(f"Another test run is using the test database {sa.make_url(TEST_DB_URL).database}: wait for it "
+                    "to end, or set TEST_DATABASE_URL to another database.", pytrace=False)
+    _LOCK_HOLDER.append(conn)
+
+
 def create_test_database(url: str) -> None:
-    """Drop and create the test database, failing loudly when PostgreSQL is unreachable."""
+    """Drop and create the test database, failing loudly when PostgreSQL is unreachable or when
+    another test run holds it (``hold_test_databases``)."""
     name = sa.make_url(url).database
     engine = sa.create_engine(_admin_url(url), isolation_level="AUTOCOMMIT")
     try:
+        hold_test_databases(url)
         with engine.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
