@@ -83,3 +83,16 @@ def logged_in(app: Any, username: str, password: str) -> Any:
     if response.status_code not in (302, 303):
         raise RuntimeError(f"login of {username} failed: {response.status_code}")
     return client
+
+
+def cpu_of(pids: list[int]) -> dict[int, float]:
+    """utime + stime in seconds of each of ``pids`` still alive (from ``/proc/<pid>/stat``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out: dict[int, float] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return out

@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, cleaned_up, demo_database, production_env, use
+from _common import ROOT, cleaned_up, cpu_of, demo_database, production_env, use
 
 MODES = ("run", "call", "apply")
 
@@ -158,14 +158,7 @@ def server_cpu(engine: Any, since: dict[int, float] | None = None) -> Any:
 
     with engine.connect() as conn:
         pids = list(conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")))
-    ticks = os.sysconf("SC_CLK_TCK")
-    now: dict[int, float] = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        now[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    now = cpu_of(pids)
     if since is None:
         return now
     return sum(cpu - since.get(pid, 0.0) for pid, cpu in now.items())

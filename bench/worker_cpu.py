@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _common import BIN, ROOT, cleaned_up, demo_database, production_env, use
+from _common import BIN, ROOT, cleaned_up, cpu_of, demo_database, production_env, use
 
 
 def main() -> int:
@@ -53,19 +53,6 @@ def main() -> int:
     with cleaned_up(args.database, env, keep=args.keep, flush=args.flush):
         run(args, env, checkout, work)
     return 0
-
-
-def cpu_of(pids: list[int]) -> dict[int, float]:
-    """utime + stime in seconds of each of ``pids`` still alive."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    out: dict[int, float] = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        out[pid] = (int(fields[11]) + int(fields[12])) / ticks
-    return out
 
 
 def children_of(pid: int) -> list[int]:
