@@ -96,3 +96,38 @@ def cpu_of(pids: list[int]) -> dict[int, float]:
             continue
         out[pid] = (int(fields[11]) + int(fields[12])) / ticks
     return out
+
+
+def received_reports(count: int, *, email: str | None = None) -> list[int]:
+    """``count`` reports submitted through the intake service (a commune's committee's place,
+    Hà Tu's first, and a leaf topic), their routing messages not sent: the caller routes them.
+    Their ids, oldest first. Needs an app context."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from feedback import jobs
+    from feedback.extensions import db
+    from feedback.services.intake import Submission, submit_feedback
+
+    commune, topic = db.session.execute(text(
+        "SELECT c.code, t.code FROM unit u JOIN locality c ON c.id = u.locality_id, topic t "
+        "WHERE u.kind = 'commune_committee' AND t.active AND t.parent_id IS NOT NULL "
+        "ORDER BY (u.code LIKE '%hatu%' OR u.name LIKE '%Hà Tu%') DESC, c.code, t.code LIMIT 1")).one()
+    tag = secrets.token_hex(3)
+    original = jobs.enqueue
+    jobs.enqueue = lambda *a, **k: True  # type: ignore[assignment]  # routed by the caller
+    try:
+        for i in range(count):
+            submit_feedback(Submission(kind="report", locality_code=commune, topic_code=topic,  # type: ignore[arg-type]
+                                       title=f"Rác tồn đọng ở đầu ngõ {tag} {i}",
+                                       body="Rác không được thu gom ba ngày nay, bốc mùi khó chịu cho cả khu phố.",
+                                       email=email), now=datetime.now(UTC))
+            db.session.remove()
+    finally:
+        jobs.enqueue = original  # type: ignore[assignment]
+    ids = list(db.session.scalars(text(
+        "SELECT id FROM feedback WHERE status = 'received' AND title LIKE :t ORDER BY id"),
+        {"t": f"Rác tồn đọng ở đầu ngõ {tag} %"}))
+    db.session.remove()
+    return ids

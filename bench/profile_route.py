@@ -33,14 +33,13 @@ import argparse
 import cProfile
 import os
 import pstats
-import secrets
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, cleaned_up, cpu_of, demo_database, production_env, use
+from _common import ROOT, cleaned_up, cpu_of, demo_database, production_env, received_reports, use
 
 MODES = ("run", "call", "apply")
 
@@ -67,40 +66,17 @@ def main() -> int:
 
 
 def run(args: argparse.Namespace) -> None:
-    from datetime import UTC, datetime
-
-    from sqlalchemy import event, text
+    from sqlalchemy import event
 
     import feedback
-    from feedback import jobs
     from feedback.extensions import db
-    from feedback.services.intake import Submission, submit_feedback
     from worker.app import flask_app as app
     from worker.tasks.routing import route_feedback
 
     print(f"code from {Path(feedback.__file__).resolve().parents[1]}")
     with app.app_context():
-        commune, topic = db.session.execute(text(
-            "SELECT c.code, t.code FROM unit u JOIN locality c ON c.id = u.locality_id, topic t "
-            "WHERE u.kind = 'commune_committee' AND t.active AND t.parent_id IS NOT NULL "
-            "ORDER BY (u.code LIKE '%hatu%' OR u.name LIKE '%Hà Tu%') DESC, c.code, t.code LIMIT 1")).one()
         engine = db.engine
-        original = jobs.enqueue
-        jobs.enqueue = lambda *a, **k: True  # type: ignore[assignment]  # routed here, not by a worker
-        tag = secrets.token_hex(3)
-        try:
-            for i in range(10 + args.n * len(MODES)):
-                submit_feedback(Submission(kind="report", locality_code=commune, topic_code=topic,  # type: ignore[arg-type]
-                                           title=f"Rác tồn đọng ở đầu ngõ {tag} {i}",
-                                           body="Rác không được thu gom ba ngày nay, bốc mùi khó chịu cho cả khu phố.",
-                                           email="dan@example.vn" if args.email else None), now=datetime.now(UTC))
-                db.session.remove()
-        finally:
-            jobs.enqueue = original  # type: ignore[assignment]
-        ids = list(db.session.scalars(text(
-            "SELECT id FROM feedback WHERE status = 'received' AND title LIKE :t ORDER BY id"),
-            {"t": f"Rác tồn đọng ở đầu ngõ {tag} %"}))
-        db.session.remove()
+        ids = received_reports(10 + args.n * len(MODES), email="dan@example.vn" if args.email else None)
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
 

@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _common import BIN, ROOT, cleaned_up, cpu_of, demo_database, production_env, use
+from _common import BIN, ROOT, cleaned_up, cpu_of, demo_database, production_env, received_reports, use
 
 
 def main() -> int:
@@ -67,31 +65,11 @@ def run(args: argparse.Namespace, env: dict[str, str], checkout: str, work: Path
 
     from feedback import create_app, jobs
     from feedback.extensions import db
-    from feedback.services.intake import Submission, submit_feedback
 
     app = create_app()
-    tag = secrets.token_hex(3)
     total = 10 + args.n * args.rounds
     with app.app_context():
-        commune, topic = db.session.execute(text(
-            "SELECT c.code, t.code FROM unit u JOIN locality c ON c.id = u.locality_id, topic t "
-            "WHERE u.kind = 'commune_committee' AND t.active AND t.parent_id IS NOT NULL "
-            "ORDER BY (u.code LIKE '%hatu%' OR u.name LIKE '%Hà Tu%') DESC, c.code, t.code LIMIT 1")).one()
-        original = jobs.enqueue
-        jobs.enqueue = lambda *a, **k: True  # type: ignore[assignment]  # sent below, in rounds
-        try:
-            for i in range(total):
-                submit_feedback(Submission(kind="report", locality_code=commune, topic_code=topic,  # type: ignore[arg-type]
-                                           title=f"Rác tồn đọng ở đầu ngõ {tag} {i}",
-                                           body="Rác không được thu gom ba ngày nay, bốc mùi khó chịu cho cả khu phố."),
-                                now=datetime.now(UTC))
-                db.session.remove()
-        finally:
-            jobs.enqueue = original  # type: ignore[assignment]
-        ids = list(db.session.scalars(text(
-            "SELECT id FROM feedback WHERE status = 'received' AND title LIKE :t ORDER BY id"),
-            {"t": f"Rác tồn đọng ở đầu ngõ {tag} %"}))
-        db.session.remove()
+        ids = received_reports(total)  # their messages sent below, in rounds
     log = open(work / "worker.log", "wb")  # noqa: SIM115 - closed below
     worker = subprocess.Popen([str(BIN / "celery"), "-A", "worker.app", "worker", "--without-gossip",
                                "--without-mingle", "--loglevel", "INFO"], cwd=checkout,
