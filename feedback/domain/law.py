@@ -262,12 +262,17 @@ def may_extend_again(kind: Kind, extensions_granted: int,
     Raises ValueError for a negative ``extensions_granted``."""
     if extensions_granted < 0:
         raise ValueError(f"extensions granted cannot be negative: {extensions_granted}")
+    return extensions_granted < _extensions_allowed(kind, complexity)
+
+
+def _extensions_allowed(kind: Kind, complexity: Literal["complex", "especially_complex"] | None) -> int:
+    """How many extensions the law allows: a tố cáo once when complex, twice when especially
+    complex (None: the most of either); every other kind once (a complaint's once is its
+    reclassification)."""
     if kind is Kind.DENUNCIATION:
-        allowed = (_DENUNCIATION_MAX_EXTENSIONS[complexity] if complexity is not None
-                   else max(_DENUNCIATION_MAX_EXTENSIONS.values()))
-    else:
-        allowed = 1
-    return extensions_granted < allowed
+        return (_DENUNCIATION_MAX_EXTENSIONS[complexity] if complexity is not None
+                else max(_DENUNCIATION_MAX_EXTENSIONS.values()))
+    return 1
 
 
 def extension_period(
@@ -301,11 +306,10 @@ def extension_period(
     if kind is Kind.DENUNCIATION:
         if complexity is None:
             raise ExtensionRefused(RefusalCode.COMPLEXITY_REQUIRED, "tố cáo: only if complex")
-        allowed = _DENUNCIATION_MAX_EXTENSIONS[complexity]
         period = _DENUNCIATION_EXTENSION
     else:
-        allowed = 1
         period = topic_extension if topic_extension is not None else DEFAULT_TOPIC_EXTENSION
+    allowed = _extensions_allowed(kind, complexity)
     if extensions_granted >= allowed:
         raise ExtensionRefused(
             RefusalCode.LIMIT_REACHED, f"{extensions_granted} of {allowed} already granted"
