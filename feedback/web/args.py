@@ -76,15 +76,16 @@ def path_id(value: int) -> int:
 
 
 def page_number(name: str = "page") -> int:
-    """The page asked for in the query string: 1 when absent or not a number, 404 when out of range."""
+    """The page asked for in the query string: 1 when absent or not a number, 404 when out of range
+    (zero and negative numbers as well as huge ones: ``page=0`` answered 404 while ``page=-3``
+    showed the first page)."""
     raw = request.args.get(name, "").strip()
-    if not raw:
+    digits = raw.removeprefix("-").removeprefix("+") if raw[:1] in "-+" else raw
+    if not digits or not digits.isascii() or not digits.isdigit():
         return 1
-    if not raw.isascii() or not raw.isdigit():
-        return 1
-    if len(raw) > len(str(MAX_PAGE)) or not 1 <= int(raw) <= MAX_PAGE:
+    if raw.startswith("-") or len(digits) > len(str(MAX_PAGE)) or not 1 <= int(digits) <= MAX_PAGE:
         abort(404)
-    return int(raw)
+    return int(digits)
 
 
 def past_the_end(page: int, pages: int) -> Response | None:

@@ -17,6 +17,8 @@ HUGE = "99999999999999999999"  # beyond 64 bits, let alone PostgreSQL's integer
 @pytest.mark.parametrize("url, expected", [
     (f"/admin/items?page={HUGE}", 404),
     ("/admin/items?page=0", 404),
+    ("/admin/items?page=-3", 404),  # it showed the first page while page=0 answered 404
+    ("/admin/rules?page=-1", 404),
     (f"/admin/rules?page={HUGE}", 404),
     (f"/admin/rules?unit={HUGE}", 400),
     (f"/admin/rules?locality={HUGE}", 400),
@@ -36,7 +38,9 @@ def test_out_of_range_numbers_are_refused_not_crashed(client: FlaskClient, d: Di
 
 def test_a_page_number_that_is_not_a_number_shows_the_first_page(client: FlaskClient, d: Directory) -> None:
     assert client.get("/admin/items?page=abc").status_code == 200
-    assert client.get("/admin/rules?page=-1").status_code == 200
+    assert client.get("/admin/rules?page=").status_code == 200
+    assert client.get("/admin/rules?page=-").status_code == 200
+    assert client.get("/admin/items?page=%2B1").status_code == 200
 
 
 def test_head_of_the_form_answers_like_get(client: FlaskClient, db_session: Session) -> None:
