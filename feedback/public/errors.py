@@ -64,6 +64,10 @@ def render_error(error: HTTPException) -> ResponseReturnValue:
         if request.path.startswith(READABLE_JSON_PATHS):
             return readable_json(payload), code, headers
         return jsonify(payload), code, headers
+    if request.path.startswith(READABLE_JSON_PATHS) and request.path.endswith(".csv"):
+        # The open data's CSV answers its errors as it answers a bad period: the reason as plain
+        # text, which a program reading the file shows as it is (a NUL in the URL gave a page).
+        return f"{message}\n", code, [*headers, ("Content-Type", "text/plain; charset=utf-8")]
     return render_template("error.html", code=code, title=title, message=message), code, headers
 
 

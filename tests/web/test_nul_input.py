@@ -16,7 +16,8 @@ MESSAGE = "Địa chỉ trang có ký tự không hợp lệ (NUL). Hãy kiểm 
 
 # Each of these answered 500 on PostgreSQL (found by probing): the typed value reached a query.
 ANSWERED_500 = {
-    None: ["/localities/search.json?q=%00", "/answers?unit=%00", "/open311/v2/services/%00.json"],
+    None: ["/localities/search.json?q=%00", "/answers?unit=%00", "/open311/v2/services/%00.json",
+           "/open-data/units.csv?from=%00&to=2026-03-01", "/open-data/units.json?to=%00"],
     Role.ADMIN: ["/admin/items?q=%00", "/admin/items?unit=%00", "/admin/items/%00"],
     Role.OFFICER: ["/unit/items/%00"],
     Role.FRONT_MONITOR: ["/monitor/items?figure=received&by=commune&key=%00",
@@ -43,6 +44,9 @@ def test_a_nul_in_the_url_is_a_400_with_the_reason(client: FlaskClient, db_sessi
             assert response.get_json()[0]["description"].endswith(MESSAGE), url
         elif ".json" in url:
             assert response.get_json()["error"]["message"] == MESSAGE, url
+        elif url.startswith("/open-data/"):  # as a bad period: the reason as plain text, not a page
+            assert response.mimetype == "text/plain", url
+            assert response.get_data(as_text=True) == MESSAGE + "\n", url
         else:
             assert parse(response.get_data(as_text=True)).find("p", class_="lead").text == MESSAGE, url
 
