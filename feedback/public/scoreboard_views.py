@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from feedback.domain.calendar import local_date
 from feedback.public.errors import readable_json
 from feedback.services import scoreboard
-from feedback.web.args import page_number, past_the_end
+from feedback.web.args import QUOTED, page_number, past_the_end
 
 # Open data may be cached by proxies for a while: it changes as items are answered, not by the second.
 OPEN_DATA_HEADERS = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
@@ -46,7 +46,12 @@ def units() -> ResponseReturnValue:
             error = bad.message
             chosen, period = scoreboard.named_period(None, today)
     else:
-        chosen, period = scoreboard.named_period(request.args.get("period"), today)
+        asked = (request.args.get("period") or "").strip()
+        if asked and asked not in scoreboard.NAMED_PERIODS:
+            # An edited link: said, not silently replaced by the default (which is shown).
+            error = _("Không có khoảng thời gian “%(name)s”. Hãy chọn một khoảng trong danh sách rồi bấm “Xem”.",
+                      name=asked[:QUOTED])
+        chosen, period = scoreboard.named_period(asked or None, today)
     board = scoreboard.scoreboard(period, now=now)
     body = render_template("public/units.html", board=board, chosen=chosen, error=error,
                            periods=scoreboard.NAMED_PERIODS, columns=scoreboard.FIGURE_COLUMNS,

@@ -57,12 +57,12 @@ def test_a_large_upload_runs_in_the_worker_with_a_progress_page(client: FlaskCli
     assert enqueued == [(feedback.jobs.IMPORT_ROUTING_RULES, job.id)] and rule_count() == 0
     waiting = parse(client.get(location).get_data(as_text=True))
     assert waiting.find("meta", **{"http-equiv": "refresh"})
-    assert str(rules.SYNC_LIMIT + 1) in waiting.find("p", id="import-status").text
+    assert "(2.001 dòng)" in waiting.find("p", id="import-status").text  # Vietnamese thousands' dot
 
     job.status, job.rows_done = ImportStatus.RUNNING, 1000
     db.session.commit()
     running = parse(client.get(location).get_data(as_text=True))
-    assert f"1000 / {rules.SYNC_LIMIT + 1} dòng" in running.find("p", id="import-status").text
+    assert "1.000 / 2.001 dòng" in running.find("p", id="import-status").text
     assert running.find("progress").attrs["value"] == "1000"
 
     job.status = ImportStatus.PENDING
@@ -86,6 +86,12 @@ def test_an_oversized_cell_is_a_listed_problem_not_a_500(client: FlaskClient, d:
     assert status == 200
     problems = [li.text for li in page.find("div", role="alert").find_all("li")]
     assert len(problems) == 1 and problems[0].startswith("Dòng 2:")
+
+
+def test_the_import_page_writes_its_line_limit_as_vietnamese_numbers(client: FlaskClient, d: Directory) -> None:
+    """Proves: the hint names the limit with the thousands' dot ("2.000 dòng"; it said "2000")."""
+    hint = f"Tệp trên {rules.SYNC_LIMIT:,} dòng".replace(",", ".")
+    assert rules.SYNC_LIMIT >= 1000 and hint in client.get("/admin/rules/import").get_data(as_text=True)
 
 
 def test_an_unknown_job_is_404(client: FlaskClient, d: Directory) -> None:

@@ -242,6 +242,17 @@ def test_the_scoreboard_refuses_a_bad_range_with_the_reason(client: FlaskClient,
     assert "from" in alert[1]
 
 
+def test_the_scoreboard_refuses_an_unknown_period_by_name(client: FlaskClient, db_session: Session) -> None:
+    """Proves: ``?period=`` naming no period answers 400 saying so (it showed the default period
+    with 200, as if the link were right); the default period's figures are still shown."""
+    page = client.get("/units?period=bogus")
+    assert page.status_code == 400
+    (alert,) = elements(page.get_data(as_text=True), "p", role="alert")
+    assert "bogus" in alert[1]
+    assert client.get("/units?period=last_month").status_code == 200
+    assert client.get("/units?period=").status_code == 200
+
+
 def test_public_answers_never_show_complaints_or_what_the_resident_wrote(client: FlaskClient,
                                                                           world: World) -> None:
     """Proves: each answered item is listed once with its latest answer (I2's second cycle);
