@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from feedback.domain.open311 import CLOSED_STATUSES, OPEN_STATUSES
 from feedback.domain.status import Kind, Status
 from feedback.domain.tracking import make_code
+from feedback.extensions import db
 from feedback.open311.records import REQUEST_FIELDS
 from feedback.services import handling
 from tests.factories import Directory, make_directory, make_feedback
@@ -255,3 +256,53 @@ def test_a_supervision_recommendation_is_never_an_open311_request(client: FlaskC
     get(client, f"requests/{recommendation.code}.json", status=404)
     listed = get(client, f"requests.json?service_request_id={recommendation.code},{d.item.code}")
     assert [r["service_request_id"] for r in listed] == [d.item.code]
+
+
+def _routed_items(d: Directory, count: int) -> list[str]:
+    """``count`` items routed (clocks and an assignment each), every third one handed on to
+    another unit (two assignments, a transfer clock), in a village or the commune, of a topic
+    with a parent or without: the shapes the public view reads."""
+    from feedback.domain.events import Actor
+    from feedback.services.routing.route import route_item
+    from feedback.services.routing.transfer import return_item
+
+    codes = []
+    for n in range(count):
+        received = datetime.now(UTC) - timedelta(days=2, minutes=n)
+        item = make_feedback(d, received_at=received, locality=d.village if n % 2 else d.ha_tu,
+                             topic=d.waste if n % 3 else d.land)
+        item.code = make_code("QN", 2026, item.id)
+        db.session.commit()
+        unit = route_item(item.id, now=received + timedelta(minutes=1)).unit_id
+        if n % 3 == 0:
+            return_item(item.id, unit_id=unit, reason="Không thuộc thẩm quyền.", target_unit_id=d.ubnd_van_don.id,
+                        actor=Actor.cli("test"), now=received + timedelta(hours=1))
+        codes.append(str(item.code))
+    return codes
+
+
+def test_a_search_reads_a_fixed_number_of_statements_and_gives_each_items_public_view(client: FlaskClient) -> None:
+    """Proves: the search's views equal each item's own public view (read one by one, the tracking
+    page's way: clocks, assignments, holder, topic, village and commune); the search sends as
+    many statements for 9 items as for 3 (an array of ids each: it sent IN lists of a parameter
+    per item, and a lazy read per item when the directory rows were not kept), and never reads
+    the resident's text."""
+    from feedback.services.intake import public_view
+    from feedback.services.open311.requests import Search, search
+    from tests.statements import recorded_statements
+
+    d = make_directory()
+    counts = []
+    for batch in (3, 6):
+        _routed_items(d, batch)
+        db.session.expire_all()
+        now = datetime.now(UTC)
+        with recorded_statements() as statements:
+            views = search(Search(), now=now)
+        counts.append(len(statements))
+        assert not any("feedback.body" in s or "feedback.title" in s for s in statements), statements
+        db.session.expire_all()
+        assert views == [public_view(view.code, now=now) for view in views]
+    assert len(views) == 9 and any(view.village is not None for view in views)
+    assert any(view.routing is not None and view.routing.basis.name == "TRANSFER" for view in views)
+    assert counts[0] == counts[1], counts

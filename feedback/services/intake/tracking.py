@@ -34,6 +34,7 @@ from feedback.extensions import db
 from feedback.models import (
     Answer, Assignment, Attachment, Deadline, Event, Feedback, InfoRequest, LocalityLevel, Unit, UnitKind,
 )
+from feedback.services.database import among
 from feedback.services.deadlines import deadline_is_overdue
 
 
@@ -328,10 +329,10 @@ def public_views(items: Sequence[Feedback], *, now: datetime) -> list[PublicItem
     events: dict[int, list[Event]] = {}
     answers: dict[int, Answer] = {}
     if ids:
-        for event in db.session.scalars(select(Event).where(Event.feedback_id.in_(ids), Event.public.is_(True))
+        for event in db.session.scalars(select(Event).where(among(Event.feedback_id, ids), Event.public.is_(True))
                                         .order_by(Event.feedback_id, Event.seq)):
             events.setdefault(int(event.feedback_id or 0), []).append(event)
-        for answer in db.session.scalars(select(Answer).where(Answer.feedback_id.in_(ids),
+        for answer in db.session.scalars(select(Answer).where(among(Answer.feedback_id, ids),
                                                               Answer.status == DraftStatus.PUBLISHED)
                                          .order_by(Answer.feedback_id, Answer.cycle)):
             answers[answer.feedback_id] = answer  # the last cycle wins

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only
+from sqlalchemy.orm.attributes import set_committed_value
 
 from feedback.domain.open311 import MAX_RESULTS, Window, statuses_for
 from feedback.domain.tracking import PROTECTED_KINDS, InvalidCode, hash_token, normalise_code, token_matches
 from feedback.extensions import db
-from feedback.models import Assignment, Feedback, Locality, Topic
+from feedback.models import Assignment, Deadline, Feedback, Locality, Topic, Unit
 from feedback.services import recommendations
+from feedback.services.database import among
 from feedback.services.intake import PublicItem, RestrictedItem, public_views
 
 RequestView = PublicItem | RestrictedItem
@@ -91,12 +93,59 @@ def _canonical(codes: tuple[str, ...]) -> list[str]:
     return found
 
 
+# The item's columns its public view reads (not the resident's text, name or contacts, which it
+# never shows): any other column read would raise rather than load it row by row.
+_VIEWED = (Feedback.code, Feedback.kind, Feedback.status, Feedback.topic_id, Feedback.locality_id,
+           Feedback.current_unit_id, Feedback.received_at)
+
+
 def _loaded(statement: Select[Feedback]) -> list[Feedback]:
-    rows = db.session.scalars(statement.options(
-        selectinload(Feedback.locality).selectinload(Locality.parent),
-        selectinload(Feedback.topic).selectinload(Topic.parent),
-        selectinload(Feedback.current_unit),
-        selectinload(Feedback.deadlines),
-        selectinload(Feedback.assignments).selectinload(Assignment.unit),
-    ))
-    return list(rows)
+    """The items of ``statement`` with what their public views read: their clocks and
+    assignments (set as loaded collections), and the directory rows they name (localities with
+    their parents, topics with theirs, units) read once into the session, where each item's
+    many-to-one attribute then finds its row without a query.
+
+    Up to 1,000 items: ``selectinload`` sent each relationship as IN lists of 500 parameters,
+    which the driver parses anew every time (about a third of a 300 ms request at 1,000,000
+    items); here every statement has one array parameter (``database.among``), six statements
+    whatever the number of items."""
+    items = list(db.session.scalars(statement.options(load_only(*_VIEWED, raiseload=True))))
+    if not items:
+        return items
+    ids = [item.id for item in items]
+    clocks: dict[int, list[Deadline]] = {item_id: [] for item_id in ids}
+    for clock in db.session.scalars(select(Deadline).where(among(Deadline.feedback_id, ids))
+                                    .order_by(Deadline.feedback_id, Deadline.id)):
+        clocks[clock.feedback_id].append(clock)
+    holders: dict[int, list[Assignment]] = {item_id: [] for item_id in ids}
+    for assignment in db.session.scalars(select(Assignment).where(among(Assignment.feedback_id, ids))
+                                         .order_by(Assignment.feedback_id, Assignment.id)):
+        holders[assignment.feedback_id].append(assignment)
+    for item in items:
+        set_committed_value(item, "deadlines", clocks[item.id])
+        set_committed_value(item, "assignments", holders[item.id])
+    # Set on the items rather than left in the session, whose identity map keeps rows only while
+    # something refers to them: left there, each item's attribute read its row again, one by one.
+    units = _read_all(Unit, {item.current_unit_id for item in items} | {a.unit_id for held in holders.values() for a in held})
+    topics = _read_all(Topic, {item.topic_id for item in items}, with_parents=True)
+    localities = _read_all(Locality, {item.locality_id for item in items}, with_parents=True)
+    for item in items:
+        set_committed_value(item, "current_unit", units.get(item.current_unit_id))
+        set_committed_value(item, "topic", topics[item.topic_id])
+        set_committed_value(item, "locality", localities[item.locality_id])
+        for assignment in holders[item.id]:
+            set_committed_value(assignment, "unit", units[assignment.unit_id])
+    return items
+
+
+def _read_all[Row: (Locality, Topic, Unit)](model: type[Row], ids: set[int | None],
+                                             with_parents: bool = False) -> dict[int, Row]:
+    """The rows of ``model`` with ``ids`` by id; ``with_parents``: each with its parent set."""
+    rows = {row.id: row for row in db.session.scalars(
+        select(model).where(among(model.id, sorted(i for i in ids if i is not None))))}
+    if with_parents:
+        missing = {row.parent_id for row in rows.values()} - set(rows) - {None}
+        parents = {**rows, **_read_all(model, missing)} if missing else rows
+        for row in rows.values():
+            set_committed_value(row, "parent", parents.get(row.parent_id) if row.parent_id is not None else None)
+    return rows
