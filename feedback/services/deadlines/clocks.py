@@ -192,8 +192,12 @@ def first_clocks(item: Feedback, unit: Unit, now: datetime) -> list[Deadline]:
 
 def record_clocks_set(item: Feedback, rows: Sequence[Deadline], now: datetime, *, actor: Actor) -> None:
     """The public "deadlines_set" event of ``rows`` (flushed: their ids are in it)."""
-    record_event(item, EventAction.DEADLINES_SET, actor=actor, at=now,
-                 after={"deadlines": [_describe(d) for d in rows]})
+    record_event(item, EventAction.DEADLINES_SET, actor=actor, at=now, after=clocks_set_after(rows))
+
+
+def clocks_set_after(rows: Sequence[Deadline]) -> dict[str, Any]:
+    """The ``after`` of the "deadlines_set" event of ``rows`` (written: their ids are in it)."""
+    return {"deadlines": [_describe(d) for d in rows]}
 
 
 def add_planned(item: Feedback, plans: Sequence[PlannedDeadline], now: datetime) -> list[Deadline]:

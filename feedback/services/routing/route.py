@@ -29,6 +29,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Integer, and_, bindparam, exists, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from feedback import jobs
 from feedback.domain.calendar import local_date
@@ -39,6 +40,7 @@ from feedback.extensions import db
 from feedback.models import Assignment, Event, Feedback, Locality, LocalityLevel, RoutingRule, Topic, Unit, UnitKind
 from feedback.services.routing.assignments import assign, returned_reason, returns_of
 from feedback.services.audit import chain_end_columns, record_event, remember_chain_end
+from feedback.services.database import execute_kept
 from feedback.services.health import beat
 from feedback.services.notifications.outbox import queue_notifications
 from feedback.services.notifications.receipt_mail import confirm_receipt, receipt_notice
@@ -120,15 +122,7 @@ def route_item(feedback_id: int, *, now: datetime, confirm: bool = False) -> Rou
         target = choose_target(item, now, held_before=bool(held_before))
     except (AmbiguousRules, NoUnit) as error:
         return _record_failure(item, error, now, receipt)
-    # The claim writes what ``assign`` would write on the item too (one UPDATE, not two).
-    claim = db.session.execute(
-        update(Feedback)
-        .where(Feedback.id == feedback_id, Feedback.status == Status.RECEIVED)
-        .values(status=Status.ASSIGNED, updated_at=now, current_unit_id=target.unit.id,
-                routing_rule_id=target.rule_id, routing_explanation=target.explanation)
-    )
-    claimed = int(getattr(claim, "rowcount", 0))
-    if claimed != 1:
+    if not _claim(item, target, now):
         db.session.rollback()
         if confirm:
             confirm_receipt(feedback_id, now=now)
@@ -148,6 +142,34 @@ def route_item(feedback_id: int, *, now: datetime, confirm: bool = False) -> Rou
         return RouteResult(RouteOutcome.SKIPPED)
     outcome = RouteOutcome.DISPUTE if target.dispute else RouteOutcome.ASSIGNED
     return RouteResult(outcome, unit_id, assignment_id)
+
+
+# What the claim writes on the item: what ``assign`` would write on it too (one UPDATE, not two).
+_CLAIMED = ("status", "updated_at", "current_unit_id", "routing_rule_id", "routing_explanation")
+
+
+def _claim(item: Feedback, target: Target, now: datetime) -> bool:
+    """Claim ``item`` for ``target``: ``UPDATE feedback … WHERE id = :id AND status = 'received'``,
+    storing the unit, rule and explanation as ``assign`` would; True when this run won it. The
+    statement is kept compiled (``database.execute_kept``), and the loaded item takes the values
+    written as its committed state, so that ``assign`` finds nothing left to write on it."""
+    values: dict[str, Any] = {"status": Status.ASSIGNED, "updated_at": now, "current_unit_id": target.unit.id,
+                              "routing_rule_id": target.rule_id, "routing_explanation": target.explanation}
+    claim = execute_kept(_claim_statement(), {"item_id": item.id, **values})
+    if int(getattr(claim, "rowcount", 0)) != 1:
+        return False
+    for name in _CLAIMED:
+        set_committed_value(item, name, values[name])
+    return True
+
+
+@lru_cache(maxsize=1)
+def _claim_statement() -> Any:
+    table = Feedback.__table__
+    return (update(table)
+            .where(table.c.id == bindparam("item_id", type_=Integer),
+                   table.c.status == literal(Status.RECEIVED, table.c.status.type))
+            .values({name: bindparam(name, type_=table.c[name].type) for name in _CLAIMED}))
 
 
 def _constraint(refused: IntegrityError) -> str:
