@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.exc import InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from feedback.extensions import db
@@ -236,7 +237,8 @@ class DriverStatement(NamedTuple):
     fixed: dict[str, Any]
 
 
-@lru_cache(maxsize=128)
+# Room for every shape ``statistics.execute_together`` keeps (128) beside the others.
+@lru_cache(maxsize=256)
 def driver_statement(statement: ClauseElement, dialect: Any) -> DriverStatement | None:
     """``statement`` (one kept per shape, whose values are named bind parameters) compiled once for
     ``dialect``, for ``execute_kept``; None for a dialect of positional parameters (SQLite). Only
@@ -261,7 +263,7 @@ def driver_statement(statement: ClauseElement, dialect: Any) -> DriverStatement 
     return DriverStatement(compiled.string, tuple(processors), fixed)
 
 
-def execute_kept(statement: ClauseElement, params: dict[str, Any]) -> Any:
+def execute_kept(statement: ClauseElement, params: dict[str, Any], session: Session | None = None) -> Any:
     """Execute ``statement`` (kept per shape, see ``driver_statement``) with ``params`` on the
     session's connection, as ``db.session.execute`` would (the same text, the same values after
     the same bind processors, the session autoflushed, errors wrapped and a lost connection
@@ -269,14 +271,15 @@ def execute_kept(statement: ClauseElement, params: dict[str, Any]) -> Any:
     execution is made again for each call, which cost a submission more CPU than its round trip
     (issue #11). Returns the result:
     plain rows of the driver's values, no result processing (an enumeration's column gives its
-    text); on SQLite (positional parameters) ``db.session.execute``'s, as usual."""
-    session = db.session()
+    text); on SQLite (positional parameters) ``session.execute``'s, as usual. ``session``: the
+    application's (``db.session``) unless another is given."""
+    session = session if session is not None else db.session()
     if session.autoflush:
         session.flush()  # what the session's own execute would send first (nothing, in a POST)
     connection = session.connection()
     prepared = driver_statement(statement, connection.dialect)
     if prepared is None:
-        return db.session.execute(cast(Executable, statement), params)
+        return session.execute(cast(Executable, statement), params)
     values = dict(prepared.fixed)
     values.update(params)
     for name, process in prepared.processors:

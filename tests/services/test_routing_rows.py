@@ -80,9 +80,9 @@ def _written(item_id: int) -> dict[str, Any]:
 
     db.session.expire_all()
     return {
-        "item": db.session.execute(sa.select(Feedback.status, Feedback.current_unit_id, Feedback.routing_rule_id,
+        "item": tuple(db.session.execute(sa.select(Feedback.status, Feedback.current_unit_id, Feedback.routing_rule_id,
                                              Feedback.routing_explanation, Feedback.updated_at)
-                                   .where(Feedback.id == item_id)).one()._tuple(),
+                                   .where(Feedback.id == item_id)).one()),
         "assignment": rows(Assignment, Assignment.id),
         "deadline": rows(Deadline, Deadline.id),
         # the chain's hashes cover the item's id: checked by verify_chain instead
