@@ -450,6 +450,40 @@ def test_routing_a_second_item_compiles_no_statement(directory: Directory, confi
     assert kinds == [*([RECEIPT_KIND] if confirm else []), "assigned", "resident_routed"]
 
 
+def test_routing_a_second_item_parses_no_placeholders(directory: Directory,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #11 item 1b: psycopg turns ``%(name)s`` placeholders into ``$n`` with a regular
+    expression and remembers it only for statements under 4,096 bytes and 50 parameters, so
+    routing's last statement (events, notices, fact, a dozen rollups: about 200 parameters) was
+    parsed at every item, 10 % of routing's CPU. The kept statements' conversions are remembered
+    (``database.KeptCursor``): routing the next item converts none again."""
+    from psycopg import _queries
+
+    from feedback.services.database import KeptCursor
+
+    add_rule(directory.environment_dept, locality=directory.ha_tu, topic=directory.environment)
+    items = [make_feedback(directory, locality=directory.village, submitter_email="dan@example.vn",
+                           title=f"Đường hỏng {n}") for n in (1, 2, 3)]
+    db.session.commit()
+    *earlier, last_id = [item.id for item in items]
+    for n, item_id in enumerate(earlier):
+        route_item(item_id, now=ROUTED_AT + timedelta(seconds=n), confirm=True)
+        db.session.expunge_all()
+    parsed: list[int] = []
+    real = _queries._query2pg_nocache
+
+    def parse(query: bytes, encoding: str) -> Any:
+        parsed.append(len(query))
+        return real(query, encoding)
+
+    monkeypatch.setattr(_queries, "_query2pg_nocache", parse)
+    assert db.session.connection().connection.driver_connection.cursor_factory is KeptCursor
+    result = route_item(last_id, now=ROUTED_AT + timedelta(minutes=1), confirm=True)
+
+    assert result.outcome is RouteOutcome.ASSIGNED
+    assert parsed == []
+
+
 def test_a_first_routing_stores_the_facts_and_rollups_the_generic_refresh_would(directory: Directory) -> None:
     """Proves that routing's own count of a first assignment (``count_first_assignment``) and
     the generic refresh (``refresh_items``, which every other path uses) give identical facts
