@@ -103,12 +103,7 @@ def route_item(feedback_id: int, *, now: datetime, confirm: bool = False) -> Rou
     """
     # The item with its place and topic, whether any unit ever held it and the end of its audit
     # chain, in one statement.
-    row = db.session.execute(
-        select(Feedback, exists().where(Assignment.feedback_id == Feedback.id), *chain_end_columns(Feedback.id))
-        .where(Feedback.id == feedback_id)
-        .options(joinedload(Feedback.locality), joinedload(Feedback.topic))
-        .execution_options(populate_existing=True)
-    ).first()
+    row = db.session.execute(_item_statement(), {"item_id": feedback_id}).first()
     if row is None:
         return RouteResult(RouteOutcome.MISSING)
     item, held_before, last_seq, last_hash = row
@@ -170,6 +165,18 @@ def _claim_statement() -> Any:
             .where(table.c.id == bindparam("item_id", type_=Integer),
                    table.c.status == literal(Status.RECEIVED, table.c.status.type))
             .values({name: bindparam(name, type_=table.c[name].type) for name in _CLAIMED}))
+
+
+@lru_cache(maxsize=1)
+def _item_statement() -> Any:
+    """``route_item``'s read, built once per process: the item ``item_id`` with its place and
+    topic, whether any unit ever held it, and the end of its audit chain."""
+    return (
+        select(Feedback, exists().where(Assignment.feedback_id == Feedback.id), *chain_end_columns(Feedback.id))
+        .where(Feedback.id == bindparam("item_id", type_=Integer))
+        .options(joinedload(Feedback.locality), joinedload(Feedback.topic))
+        .execution_options(populate_existing=True)
+    )
 
 
 def _constraint(refused: IntegrityError) -> str:
