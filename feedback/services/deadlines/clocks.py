@@ -92,12 +92,12 @@ def case_facts_and_calendar(item: Feedback, *instants: datetime) -> tuple[CaseFa
     # calendar's overrides): one statement, built once per set of years.
     rows = db.session.execute(_case_facts_statement(years), {
         "locality_path": list(locality_path), "topic_path": list(topic_ids)}).all()
-    topics = {topic.id: topic for topic, _remote, _overrides in rows}
-    remote = bool(rows[0][1]) if rows else bool(db.session.scalar(select(_remote_places()), {
+    topics = {row.id: row for row in rows}
+    remote = bool(rows[0].remote) if rows else bool(db.session.scalar(select(_remote_places()), {
         "locality_path": list(locality_path)}))
     calendar = None
     if instants:
-        calendar = calendar_from(years, rows[0][2]) if rows else calendar_for(*instants)
+        calendar = calendar_from(years, rows[0].overrides) if rows else calendar_for(*instants)
     for topic_id in reversed(topic_ids):
         topic = topics.get(topic_id)
         if topic is not None and topic.resolution_working_days:
@@ -131,8 +131,9 @@ def _case_facts_statement(years: frozenset[int]) -> Any:
     built once per set of years: the topics ``topic_path`` (a bind parameter) with the remote count
     of ``locality_path`` and the calendar's overrides."""
     overrides = overrides_column(years) if years else literal(None)
-    return select(Topic, _remote_places(), overrides).where(
-        Topic.id.in_(bindparam("topic_path", expanding=True, type_=Integer)))
+    # The topics' columns, not ORM objects: only these are read.
+    return select(Topic.id, Topic.name, Topic.resolution_working_days, _remote_places().label("remote"),
+                  overrides.label("overrides")).where(Topic.id.in_(bindparam("topic_path", expanding=True, type_=Integer)))
 
 
 def _describe(deadline: Deadline) -> dict[str, Any]:

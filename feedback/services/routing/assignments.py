@@ -101,14 +101,15 @@ def assign(
 
 
 def _store_on_item(item: Feedback, unit: Unit, rule_id: int | None, explanation: str, now: datetime) -> None:
-    """What an assignment changes on the item (ORM attributes, written at the next flush; nothing
-    when the caller's claim wrote them already: ``route_item``)."""
+    """What an assignment changes on the item (ORM attributes, written at the next flush). Only
+    the values that differ are set: when the caller's claim wrote them already (``route_item``)
+    the item stays clean, and no flush has to look at it."""
     if item.status is not Status.ASSIGNED:
         item.status = next_status(item.status, Status.ASSIGNED)
-    item.current_unit_id = unit.id
-    item.routing_rule_id = rule_id
-    item.routing_explanation = explanation
-    item.updated_at = now
+    for name, value in (("current_unit_id", unit.id), ("routing_rule_id", rule_id),
+                        ("routing_explanation", explanation), ("updated_at", now)):
+        if getattr(item, name) != value:
+            setattr(item, name, value)
 
 
 def _assigned_after(unit: Unit, rule_id: int | None, explanation: str) -> dict[str, Any]:
