@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, bindparam, exists, literal, or_, select, union_all, update
+from sqlalchemy import Integer, Table, and_, bindparam, exists, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -161,6 +161,7 @@ def _claim(item: Feedback, target: Target, now: datetime) -> bool:
 @lru_cache(maxsize=1)
 def _claim_statement() -> Any:
     table = Feedback.__table__
+    assert isinstance(table, Table)
     return (update(table)
             .where(table.c.id == bindparam("item_id", type_=Integer),
                    table.c.status == literal(Status.RECEIVED, table.c.status.type))

@@ -26,10 +26,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Executable, Insert, Table, and_, delete, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ClauseElement
 
 from feedback.domain.median_buckets import bucket_of, spans_of
 from feedback.models import (
@@ -294,7 +295,7 @@ def execute_together(session: Session, writes: Sequence[Executable | BoundWrite]
         if all(w.kept for w in group):
             # Kept per shape, so compiled once as driver SQL: a routing's dozen writes in one
             # statement cost SQLAlchemy more CPU to look up in its cache than PostgreSQL to parse.
-            execute_kept(_kept_together(statements), params, session)
+            execute_kept(cast(ClauseElement, _kept_together(statements)), params, session)
         else:
             session.execute(_together(statements), params)
 
