@@ -18,7 +18,14 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from feedback.extensions import db
-from feedback.models import Assignment, Deadline, Event, Feedback, Notification, StatFact
+from feedback.models import (
+    Assignment,
+    Deadline,
+    Event,
+    Feedback,
+    Notification,
+    StatFact,
+)
 from feedback.services.audit import verify_chain
 from feedback.services.routing import route as routing
 from feedback.services.routing.route import RouteOutcome, route_item

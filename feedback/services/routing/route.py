@@ -255,24 +255,24 @@ def load_rules(item: Feedback, now: datetime,
         "locality_path": list(place.locality_path), "topic_path": list(place.topic_path), "kind": item.kind,
         "on": place.on}).all()
     if units is not None:
-        units.update((unit.id, unit) for _rule, _locality, _topic, unit in rows)
-    fallback = _deepest([unit for rule, _locality, _topic, unit in rows if rule is None], place.locality_path)
+        units.update((row.Unit.id, row.Unit) for row in rows)
+    fallback = _deepest([row.Unit for row in rows if row.rule_id is None], place.locality_path)
     return [
         Rule(
-            id=rule.id,
-            unit_id=unit.id,
-            unit_name=unit.name,
-            locality_id=rule.locality_id,
-            locality_depth=locality.level.depth if locality is not None else 0,
-            locality_name=locality.name if locality is not None else None,
-            topic_id=rule.topic_id,
-            topic_depth=topic.depth if topic is not None else 0,
-            topic_name=topic.name if topic is not None else None,
-            kind=rule.kind,
-            valid_from=rule.valid_from,
-            valid_to=rule.valid_to,
+            id=row.rule_id,
+            unit_id=row.Unit.id,
+            unit_name=row.Unit.name,
+            locality_id=row.locality_id,
+            locality_depth=row.locality_level.depth if row.locality_level is not None else 0,
+            locality_name=row.locality_name,
+            topic_id=row.topic_id,
+            topic_depth=row.topic_depth if row.topic_depth is not None else 0,
+            topic_name=row.topic_name,
+            kind=row.kind,
+            valid_from=row.valid_from,
+            valid_to=row.valid_to,
         )
-        for rule, locality, topic, unit in rows if rule is not None
+        for row in rows if row.rule_id is not None
     ], ((fallback[0].id, fallback[0].name) if fallback else None)
 
 
@@ -303,8 +303,13 @@ def _rules_statement(head_only: bool) -> Any:
         Unit.kind == UnitKind.COMMUNE_COMMITTEE, Unit.active.is_(True), Unit.locality_id.in_(locality_path),
         Locality.level.in_(FALLBACK_LEVELS))
     candidates = union_all(rules, committees).subquery()
+    # The rule, its locality and its topic as columns (only these are read), the unit as the
+    # object routing gives the item to.
     return (
-        select(RoutingRule, Locality, Topic, Unit)
+        select(RoutingRule.id.label("rule_id"), RoutingRule.locality_id, RoutingRule.topic_id, RoutingRule.kind,
+               RoutingRule.valid_from, RoutingRule.valid_to, Locality.level.label("locality_level"),
+               Locality.name.label("locality_name"), Topic.depth.label("topic_depth"),
+               Topic.name.label("topic_name"), Unit)
         .select_from(candidates)
         .join(Unit, Unit.id == candidates.c.unit_id)
         .outerjoin(RoutingRule, RoutingRule.id == candidates.c.rule_id)
