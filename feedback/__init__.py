@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, request, session
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.engine import make_url
 
 from config import Config, config_from_env
 from feedback.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -94,12 +95,18 @@ def register_extensions(app: Flask) -> None:
 def tune_postgresql(app: Flask) -> None:
     """Every statement of this application is a short OLTP one, yet a few (the unit inbox's
     counts at millions of items) are estimated costly enough for PostgreSQL's JIT, which then
-    spends more time compiling (76 ms measured) than the query runs. JIT off for our sessions."""
+    spends more time compiling (76 ms measured) than the query runs. JIT off for our sessions.
+    And psycopg's cursors convert the placeholders of the kept statements once per process."""
     if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
         return
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     connect_args = dict(options.get("connect_args") or {})
     connect_args["options"] = f"{connect_args.get('options', '')} -c jit=off".strip()
+    if make_url(str(app.config["SQLALCHEMY_DATABASE_URI"])).get_driver_name() == "psycopg":
+        # Cursors that convert the kept statements' placeholders once (``database.KeptCursor``).
+        from feedback.services.database import KeptCursor
+
+        connect_args.setdefault("cursor_factory", KeptCursor)
     options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 

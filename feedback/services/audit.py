@@ -15,7 +15,16 @@ from feedback.domain.events import Actor, EventAction
 from feedback.extensions import db
 from feedback.models import Event, Feedback
 from feedback.models.audit import event_hash, event_payload
-from feedback.services.database import among, insert_rows
+from feedback.services.database import (
+    SHAPE_ROWS,
+    BoundWrite,
+    among,
+    insert_rows,
+    on_postgresql,
+    per_shape,
+    rows_insert,
+    rows_params,
+)
 
 
 def record_event(
@@ -116,6 +125,18 @@ def record_events(events: Sequence[NewEvent]) -> int:
     """
     if not events:
         return 0
+    rows = chained_rows(events)
+    table = Event.__table__
+    assert isinstance(table, Table)
+    insert_rows(table, rows)
+    return len(rows)
+
+
+def chained_rows(events: Sequence[NewEvent]) -> list[dict[str, Any]]:
+    """The columns of ``events`` as ``record_events`` writes them (each chained to its item's
+    previous event in the order given, hashed), remembered as the ends of their items' chains in
+    this transaction, for a caller that writes them itself (``events_insert``). Reads the chain's
+    end of an item only when this transaction has not read or written it yet."""
     tails: dict[int, tuple[int, str]] = db.session.info.setdefault(_CHAIN_TAILS, {})
     unknown = sorted({e.feedback_id for e in events} - tails.keys())
     if unknown:
@@ -126,10 +147,23 @@ def record_events(events: Sequence[NewEvent]) -> int:
         row = _event_row(e, seq + 1, prev)
         tails[e.feedback_id] = (seq + 1, row["hash"])
         rows.append(row)
-    table = Event.__table__
-    assert isinstance(table, Table)
-    insert_rows(table, rows)
-    return len(rows)
+    return rows
+
+
+def events_insert(rows: Sequence[dict[str, Any]]) -> BoundWrite:
+    """The INSERT of event ``rows`` (``chained_rows``, at least one, all with the same columns) as
+    a statement with its values, for ``statistics.execute_together`` beside other writes: built
+    once per number of rows and process (``database.rows_insert``)."""
+    if not rows:
+        raise ValueError("events_insert needs at least one row")
+    columns = tuple(rows[0])
+    return BoundWrite(_events_statement(len(rows), columns, on_postgresql()), rows_params("event", columns, rows),
+                      kept=len(rows) <= SHAPE_ROWS)
+
+
+@per_shape
+def _events_statement(count: int, columns: tuple[str, ...], _postgres: bool) -> Any:
+    return rows_insert(Event.__table__, columns, count, "event")
 
 
 def first_event_row(event: NewEvent) -> dict[str, Any]:

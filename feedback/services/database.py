@@ -10,12 +10,15 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache, wraps
 from typing import Any, NamedTuple, cast
 
+import psycopg
+from psycopg import _queries as psycopg_queries
 from sqlalchemy import JSON, Engine, Executable, Integer, Table, TextClause, any_, bindparam, event, literal, select, text
 from sqlalchemy import union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.exc import InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from feedback.extensions import db
@@ -227,6 +230,42 @@ def among(column: Any, values: Sequence[Any]) -> Any:
     return column.in_(values)
 
 
+# psycopg turns a statement's ``%(name)s`` placeholders into PostgreSQL's ``$n`` with a regular
+# expression, and remembers the result only for statements shorter than 4,096 bytes with at most
+# 50 parameters (``psycopg._queries``: a cache of varying multi-row INSERTs had grown past 100 MB).
+# Routing's last statement (its events, notices, fact and a dozen rollups: about 200 parameters)
+# was parsed at every execution: 10 % of routing's CPU (issue #11). The statements of
+# ``execute_kept`` are a bounded set, kept per shape: their conversion is remembered here, by their
+# text, when they are compiled (``driver_statement``), and the cursors of the application's
+# PostgreSQL connections (``KeptCursor``, named in the engine's ``connect_args``) look there first.
+_CONVERSIONS: dict[str, tuple[str, Any]] = {}
+
+
+class _KeptQuery(psycopg_queries.PostgresQuery):
+    """psycopg's conversion of a query, taken from ``_CONVERSIONS`` for a kept statement."""
+
+    def convert(self, query: Any, vars: Any) -> None:
+        kept = _CONVERSIONS.get(query) if vars is not None and isinstance(query, str) else None
+        if kept is None or kept[0] != self._tx.encoding:
+            super().convert(query, vars)
+            return
+        self.query, self._want_formats, self._order, self._parts = kept[1]
+        self.dump(vars)
+
+
+class KeptCursor(psycopg.Cursor[Any]):
+    """psycopg's cursor, which converts the statements of ``execute_kept`` once per process."""
+
+    __slots__ = ()
+    _query_cls = _KeptQuery
+
+
+def _remember_conversion(sql: str, encoding: str) -> None:
+    if len(_CONVERSIONS) >= 512:  # more shapes than ``driver_statement`` keeps: start again
+        _CONVERSIONS.clear()
+    _CONVERSIONS[sql] = (encoding, psycopg_queries._query2pg_nocache(sql.encode(encoding), encoding))
+
+
 class DriverStatement(NamedTuple):
     """A statement kept per shape, compiled once for one dialect (``driver_statement``): its text,
     the bind processor of each named parameter that has one, and the values of its fixed ones."""
@@ -236,7 +275,8 @@ class DriverStatement(NamedTuple):
     fixed: dict[str, Any]
 
 
-@lru_cache(maxsize=128)
+# Room for every shape ``statistics.execute_together`` keeps (128) beside the others.
+@lru_cache(maxsize=256)
 def driver_statement(statement: ClauseElement, dialect: Any) -> DriverStatement | None:
     """``statement`` (one kept per shape, whose values are named bind parameters) compiled once for
     ``dialect``, for ``execute_kept``; None for a dialect of positional parameters (SQLite). Only
@@ -261,7 +301,19 @@ def driver_statement(statement: ClauseElement, dialect: Any) -> DriverStatement 
     return DriverStatement(compiled.string, tuple(processors), fixed)
 
 
-def execute_kept(statement: ClauseElement, params: dict[str, Any]) -> Any:
+def _kept_conversion(prepared: DriverStatement, connection: Any) -> None:
+    """Remember psycopg's conversion of ``prepared`` for the encoding of ``connection`` (a
+    PostgreSQL connection with ``KeptCursor``s), once."""
+    driver = connection.connection.driver_connection
+    if getattr(driver, "cursor_factory", None) is not KeptCursor:
+        return
+    encoding = driver.info.encoding
+    kept = _CONVERSIONS.get(prepared.sql)
+    if kept is None or kept[0] != encoding:
+        _remember_conversion(prepared.sql, encoding)
+
+
+def execute_kept(statement: ClauseElement, params: dict[str, Any], session: Session | None = None) -> Any:
     """Execute ``statement`` (kept per shape, see ``driver_statement``) with ``params`` on the
     session's connection, as ``db.session.execute`` would (the same text, the same values after
     the same bind processors, the session autoflushed, errors wrapped and a lost connection
@@ -269,14 +321,16 @@ def execute_kept(statement: ClauseElement, params: dict[str, Any]) -> Any:
     execution is made again for each call, which cost a submission more CPU than its round trip
     (issue #11). Returns the result:
     plain rows of the driver's values, no result processing (an enumeration's column gives its
-    text); on SQLite (positional parameters) ``db.session.execute``'s, as usual."""
-    session = db.session()
+    text); on SQLite (positional parameters) ``session.execute``'s, as usual. ``session``: the
+    application's (``db.session``) unless another is given."""
+    session = session if session is not None else db.session()
     if session.autoflush:
         session.flush()  # what the session's own execute would send first (nothing, in a POST)
     connection = session.connection()
     prepared = driver_statement(statement, connection.dialect)
     if prepared is None:
-        return db.session.execute(cast(Executable, statement), params)
+        return session.execute(cast(Executable, statement), params)
+    _kept_conversion(prepared, connection)
     values = dict(prepared.fixed)
     values.update(params)
     for name, process in prepared.processors:

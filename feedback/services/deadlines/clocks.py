@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, literal, select
+from sqlalchemy import Integer, bindparam, func, literal, select
 
 from feedback.domain.deadlines import (
     CaseFacts,
@@ -83,21 +84,20 @@ def case_facts(item: Feedback) -> CaseFacts:
 def case_facts_and_calendar(item: Feedback, *instants: datetime) -> tuple[CaseFacts, WorkCalendar | None]:
     """``case_facts(item)`` and, when ``instants`` are given, ``calendar_for(*instants)``, in one
     statement (the calendar's overrides ride along the case facts' read)."""
-    remote_places = select(func.count()).select_from(Locality).where(
-        Locality.id.in_(item.locality.ancestor_ids() or (item.locality_id,)), Locality.remote.is_(True)
-    ).scalar_subquery()
+    locality_path = item.locality.ancestor_ids() or (item.locality_id,)
     years = calendar_years(*instants) if instants else frozenset()
-    overrides = overrides_column(years) if instants else literal(None)
     topic_resolution = None
     topic_ids = item.topic.ancestor_ids() or (item.topic_id,)
     # The topic and its ancestors, each row also carrying the remote-area count (and the
-    # calendar's overrides): one statement.
-    rows = db.session.execute(select(Topic, remote_places, overrides).where(Topic.id.in_(topic_ids))).all()
-    topics = {topic.id: topic for topic, _remote, _overrides in rows}
-    remote = bool(rows[0][1]) if rows else bool(db.session.scalar(select(remote_places)))
+    # calendar's overrides): one statement, built once per set of years.
+    rows = db.session.execute(_case_facts_statement(years), {
+        "locality_path": list(locality_path), "topic_path": list(topic_ids)}).all()
+    topics = {row.id: row for row in rows}
+    remote = bool(rows[0].remote) if rows else bool(db.session.scalar(select(_remote_places()), {
+        "locality_path": list(locality_path)}))
     calendar = None
     if instants:
-        calendar = calendar_from(years, rows[0][2]) if rows else calendar_for(*instants)
+        calendar = calendar_from(years, rows[0].overrides) if rows else calendar_for(*instants)
     for topic_id in reversed(topic_ids):
         topic = topics.get(topic_id)
         if topic is not None and topic.resolution_working_days:
@@ -116,6 +116,24 @@ def case_facts_and_calendar(item: Feedback, *instants: datetime) -> tuple[CaseFa
         several_places=item.several_places,
         topic_resolution=topic_resolution,
     ), calendar
+
+
+def _remote_places() -> Any:
+    """How many of the localities ``locality_path`` (a bind parameter: a list of ids) are remote."""
+    return select(func.count()).select_from(Locality).where(
+        Locality.id.in_(bindparam("locality_path", expanding=True, type_=Integer)), Locality.remote.is_(True)
+    ).scalar_subquery()
+
+
+@lru_cache(maxsize=16)
+def _case_facts_statement(years: frozenset[int]) -> Any:
+    """``case_facts_and_calendar``'s statement for the calendar of ``years`` (none: no calendar),
+    built once per set of years: the topics ``topic_path`` (a bind parameter) with the remote count
+    of ``locality_path`` and the calendar's overrides."""
+    overrides = overrides_column(years) if years else literal(None)
+    # The topics' columns, not ORM objects: only these are read.
+    return select(Topic.id, Topic.name, Topic.resolution_working_days, _remote_places().label("remote"),
+                  overrides.label("overrides")).where(Topic.id.in_(bindparam("topic_path", expanding=True, type_=Integer)))
 
 
 def _describe(deadline: Deadline) -> dict[str, Any]:
@@ -192,8 +210,12 @@ def first_clocks(item: Feedback, unit: Unit, now: datetime) -> list[Deadline]:
 
 def record_clocks_set(item: Feedback, rows: Sequence[Deadline], now: datetime, *, actor: Actor) -> None:
     """The public "deadlines_set" event of ``rows`` (flushed: their ids are in it)."""
-    record_event(item, EventAction.DEADLINES_SET, actor=actor, at=now,
-                 after={"deadlines": [_describe(d) for d in rows]})
+    record_event(item, EventAction.DEADLINES_SET, actor=actor, at=now, after=clocks_set_after(rows))
+
+
+def clocks_set_after(rows: Sequence[Deadline]) -> dict[str, Any]:
+    """The ``after`` of the "deadlines_set" event of ``rows`` (written: their ids are in it)."""
+    return {"deadlines": [_describe(d) for d in rows]}
 
 
 def add_planned(item: Feedback, plans: Sequence[PlannedDeadline], now: datetime) -> list[Deadline]:

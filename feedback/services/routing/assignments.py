@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from feedback.domain.calendar import local_date
 from feedback.domain.assignments import EndReason
@@ -20,8 +22,10 @@ from feedback.domain.events import Actor, EventAction
 from feedback.domain.status import Status, next_status
 from feedback.extensions import db
 from feedback.models import Assignment, Deadline, Feedback, Unit
-from feedback.services.audit import record_event
-from feedback.services.deadlines.clocks import first_clocks, mark_met, record_clocks_set, start_clocks
+from feedback.models.feedback import first_wake
+from feedback.services.audit import NewEvent, chained_rows, events_insert, record_event
+from feedback.services.database import execute_kept, on_postgresql, per_shape, rows_insert, rows_params
+from feedback.services.deadlines.clocks import clocks_set_after, first_clocks, mark_met, start_clocks
 from feedback.services.notifications.outbox import item_facts, notifications_insert, queue_notifications
 from feedback.services.statistics import count_first_assignment
 
@@ -77,38 +81,125 @@ def assign(
     ``notices`` (notification rows the caller has ready, such as the resident's confirmation) go
     first in the same INSERT as these. Does not commit.
     """
-    # An item no unit held has no clocks: its first ones are planned before anything is written,
-    # so that the assignment and the clocks go in one flush, and both events in one INSERT after.
-    fresh_clocks = first_clocks(item, unit, now) if first else []
+    if first:
+        return _assign_first(item, unit, rule_id=rule_id, explanation=explanation, now=now, actor=actor,
+                             notices=notices)
     assignment = Assignment(
         feedback_id=item.id, unit_id=unit.id, rule_id=rule_id, explanation=explanation, assigned_at=now
     )
     db.session.add(assignment)
-    db.session.add_all(fresh_clocks)
     db.session.flush()
-    if item.status is not Status.ASSIGNED:
-        item.status = next_status(item.status, Status.ASSIGNED)
-    item.current_unit_id = unit.id
-    item.routing_rule_id = rule_id
-    item.routing_explanation = explanation
-    item.updated_at = now
+    _store_on_item(item, unit, rule_id, explanation, now)
     db.session.flush()
-    record_event(item, EventAction.ASSIGNED, actor=actor, at=now,
-                 after={"unit": unit.name, "unit_id": unit.id, "rule_id": rule_id, "explanation": explanation})
-    if first:
-        record_clocks_set(item, fresh_clocks, now, actor=actor)
-        started = fresh_clocks
-    else:
-        mark_met(item, Clock.TRANSFER, now, actor=actor)
-        started = start_clocks(item, unit, now, actor=actor)
+    record_event(item, EventAction.ASSIGNED, actor=actor, at=now, after=_assigned_after(unit, rule_id, explanation))
+    mark_met(item, Clock.TRANSFER, now, actor=actor)
+    started = start_clocks(item, unit, now, actor=actor)
     rows = [_notice(item, unit, assignment, next((d for d in started if d.clock == Clock.RESOLUTION.value), None))]
     told = _resident_notice(item, unit, assignment, now)
-    queued = [*notices, *rows, *([told] if told else [])]
-    if first:  # its facts are known: counted here, in the notices' statement, not re-read before the commit
-        count_first_assignment(db.session(), item, unit, now, along=notifications_insert(queued, now=now))
-    else:
-        queue_notifications(queued, now=now)
+    queue_notifications([*notices, *rows, *([told] if told else [])], now=now)
     return assignment
+
+
+def _store_on_item(item: Feedback, unit: Unit, rule_id: int | None, explanation: str, now: datetime) -> None:
+    """What an assignment changes on the item (ORM attributes, written at the next flush). Only
+    the values that differ are set: when the caller's claim wrote them already (``route_item``)
+    the item stays clean, and no flush has to look at it."""
+    if item.status is not Status.ASSIGNED:
+        item.status = next_status(item.status, Status.ASSIGNED)
+    for name, value in (("current_unit_id", unit.id), ("routing_rule_id", rule_id),
+                        ("routing_explanation", explanation), ("updated_at", now)):
+        if getattr(item, name) != value:
+            setattr(item, name, value)
+
+
+def _assigned_after(unit: Unit, rule_id: int | None, explanation: str) -> dict[str, Any]:
+    """The "assigned" event's ``after``."""
+    return {"unit": unit.name, "unit_id": unit.id, "rule_id": rule_id, "explanation": explanation}
+
+
+def _assign_first(item: Feedback, unit: Unit, *, rule_id: int | None, explanation: str, now: datetime, actor: Actor,
+                  notices: Sequence[dict[str, object]]) -> Assignment:
+    """``assign`` of an item no unit ever held (issue #11: the routing of every new item), with the
+    same rows written as plain values, no ORM object flushed: the assignment and its first clocks
+    in one statement (``_insert_assignment_and_clocks``), then the two events (chained as
+    ``record_event`` chains them), the notices, the item's fact and its rollups in one more
+    (``statistics.count_first_assignment``). Returns the assignment as a transient object with its
+    id (not in the session); the clocks are transient too."""
+    # Its first clocks are planned before anything is written (the case facts' read).
+    clocks = first_clocks(item, unit, now)
+    assignment = Assignment(feedback_id=item.id, unit_id=unit.id, rule_id=rule_id, explanation=explanation,
+                            assigned_at=now)
+    _store_on_item(item, unit, rule_id, explanation, now)
+    _insert_assignment_and_clocks(assignment, clocks)
+    events = chained_rows([
+        NewEvent(feedback_id=item.id, action=action, actor=actor, at=now, locality_id=item.locality_id,
+                 topic_id=item.topic_id, unit_id=unit.id, after=after)
+        for action, after in ((EventAction.ASSIGNED, _assigned_after(unit, rule_id, explanation)),
+                              (EventAction.DEADLINES_SET, clocks_set_after(clocks)))
+    ])
+    resolution = next((d for d in clocks if d.clock == Clock.RESOLUTION.value), None)
+    told = _resident_notice(item, unit, assignment, now)
+    queued = [*notices, _notice(item, unit, assignment, resolution), *([told] if told else [])]
+    # Its facts are known: counted here, in the statement of its events and notices.
+    count_first_assignment(db.session(), item, unit, now,
+                           along=[events_insert(events), notifications_insert(queued, now=now)])
+    return assignment
+
+
+# The columns routing writes of a new assignment and of a new clock (the others are NULL).
+_ASSIGNMENT_COLUMNS = ("feedback_id", "unit_id", "rule_id", "explanation", "assigned_at")
+_CLOCK_COLUMNS = ("feedback_id", "unit_id", "clock", "sequence", "legal_basis", "day_type", "period_days",
+                  "starts_at", "due_at", "extensions", "created_at", "notify_at")
+
+
+def _insert_assignment_and_clocks(assignment: Assignment, clocks: Sequence[Deadline]) -> None:
+    """INSERT ``assignment`` and ``clocks`` (transient objects, left out of the session) with the
+    values the ORM would write (the models' defaults: a clock's ``sequence``, ``extensions`` and
+    ``notify_at``), and set their ids: on PostgreSQL in one statement (the assignment's INSERT a
+    data-modifying WITH query of the clocks'), kept compiled (``database.execute_kept``); on
+    SQLite one INSERT each. The open assignment's unique index refuses a second one
+    (IntegrityError), as the ORM's flush did."""
+    for clock in clocks:
+        clock.sequence = 1 if clock.sequence is None else clock.sequence
+        clock.extensions = 0 if clock.extensions is None else clock.extensions
+        clock.notify_at = first_wake(clock.due_at)
+    new = {name: getattr(assignment, name) for name in _ASSIGNMENT_COLUMNS}
+    rows = [{name: getattr(clock, name) for name in _CLOCK_COLUMNS} for clock in clocks]
+    params = {**rows_params("assignment", _ASSIGNMENT_COLUMNS, [new]), **rows_params("deadline", _CLOCK_COLUMNS, rows)}
+    if on_postgresql() and rows:
+        ids = {clock: (assignment_id, clock_id) for assignment_id, clock_id, clock in
+               execute_kept(_assignment_and_clocks_statement(len(rows)), params)}
+        assignment.id = next(iter(ids.values()))[0]
+    else:
+        postgres = on_postgresql()
+        assignment.id = db.session.execute(_assignment_statement(postgres), params).scalar_one()
+        ids = {clock: (assignment.id, clock_id) for clock_id, clock in
+               db.session.execute(_clocks_statement(len(rows), postgres), params)} if rows else {}
+    for clock in clocks:
+        clock.id = ids[clock.clock][1]
+
+
+@lru_cache(maxsize=2)
+def _assignment_statement(_postgres: bool) -> Any:
+    """The assignment's INSERT, returning its id (``_postgres``: the session's dialect, which
+    ``rows_insert`` builds for)."""
+    return rows_insert(Assignment.__table__, _ASSIGNMENT_COLUMNS, 1, "assignment").returning(Assignment.id)
+
+
+@per_shape
+def _clocks_statement(count: int, _postgres: bool) -> Any:
+    """The INSERT of ``count`` clocks, returning each one's id and clock."""
+    return rows_insert(Deadline.__table__, _CLOCK_COLUMNS, count, "deadline").returning(Deadline.id, Deadline.clock)
+
+
+@per_shape
+def _assignment_and_clocks_statement(count: int) -> Any:
+    """PostgreSQL: the assignment and ``count`` clocks, one row per clock (assignment id, clock id,
+    clock)."""
+    new_assignment = _assignment_statement(True).cte("new_assignment")
+    new_clocks = _clocks_statement(count, True).cte("new_clocks")
+    return select(new_assignment.c.id, new_clocks.c.id, new_clocks.c.clock).select_from(
+        new_assignment.join(new_clocks, true()))
 
 
 def _resident_notice(item: Feedback, unit: Unit, assignment: Assignment, now: datetime) -> dict[str, object] | None:

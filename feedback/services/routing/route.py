@@ -26,9 +26,10 @@ from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, bindparam, exists, literal, or_, select, union_all, update
+from sqlalchemy import Integer, Table, and_, bindparam, exists, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from feedback import jobs
 from feedback.domain.calendar import local_date
@@ -39,6 +40,7 @@ from feedback.extensions import db
 from feedback.models import Assignment, Event, Feedback, Locality, LocalityLevel, RoutingRule, Topic, Unit, UnitKind
 from feedback.services.routing.assignments import assign, returned_reason, returns_of
 from feedback.services.audit import chain_end_columns, record_event, remember_chain_end
+from feedback.services.database import execute_kept
 from feedback.services.health import beat
 from feedback.services.notifications.outbox import queue_notifications
 from feedback.services.notifications.receipt_mail import confirm_receipt, receipt_notice
@@ -101,12 +103,7 @@ def route_item(feedback_id: int, *, now: datetime, confirm: bool = False) -> Rou
     """
     # The item with its place and topic, whether any unit ever held it and the end of its audit
     # chain, in one statement.
-    row = db.session.execute(
-        select(Feedback, exists().where(Assignment.feedback_id == Feedback.id), *chain_end_columns(Feedback.id))
-        .where(Feedback.id == feedback_id)
-        .options(joinedload(Feedback.locality), joinedload(Feedback.topic))
-        .execution_options(populate_existing=True)
-    ).first()
+    row = db.session.execute(_item_statement(), {"item_id": feedback_id}).first()
     if row is None:
         return RouteResult(RouteOutcome.MISSING)
     item, held_before, last_seq, last_hash = row
@@ -120,15 +117,7 @@ def route_item(feedback_id: int, *, now: datetime, confirm: bool = False) -> Rou
         target = choose_target(item, now, held_before=bool(held_before))
     except (AmbiguousRules, NoUnit) as error:
         return _record_failure(item, error, now, receipt)
-    # The claim writes what ``assign`` would write on the item too (one UPDATE, not two).
-    claim = db.session.execute(
-        update(Feedback)
-        .where(Feedback.id == feedback_id, Feedback.status == Status.RECEIVED)
-        .values(status=Status.ASSIGNED, updated_at=now, current_unit_id=target.unit.id,
-                routing_rule_id=target.rule_id, routing_explanation=target.explanation)
-    )
-    claimed = int(getattr(claim, "rowcount", 0))
-    if claimed != 1:
+    if not _claim(item, target, now):
         db.session.rollback()
         if confirm:
             confirm_receipt(feedback_id, now=now)
@@ -148,6 +137,47 @@ def route_item(feedback_id: int, *, now: datetime, confirm: bool = False) -> Rou
         return RouteResult(RouteOutcome.SKIPPED)
     outcome = RouteOutcome.DISPUTE if target.dispute else RouteOutcome.ASSIGNED
     return RouteResult(outcome, unit_id, assignment_id)
+
+
+# What the claim writes on the item: what ``assign`` would write on it too (one UPDATE, not two).
+_CLAIMED = ("status", "updated_at", "current_unit_id", "routing_rule_id", "routing_explanation")
+
+
+def _claim(item: Feedback, target: Target, now: datetime) -> bool:
+    """Claim ``item`` for ``target``: ``UPDATE feedback … WHERE id = :id AND status = 'received'``,
+    storing the unit, rule and explanation as ``assign`` would; True when this run won it. The
+    statement is kept compiled (``database.execute_kept``), and the loaded item takes the values
+    written as its committed state, so that ``assign`` finds nothing left to write on it."""
+    values: dict[str, Any] = {"status": Status.ASSIGNED, "updated_at": now, "current_unit_id": target.unit.id,
+                              "routing_rule_id": target.rule_id, "routing_explanation": target.explanation}
+    claim = execute_kept(_claim_statement(), {"item_id": item.id, **values})
+    if int(getattr(claim, "rowcount", 0)) != 1:
+        return False
+    for name in _CLAIMED:
+        set_committed_value(item, name, values[name])
+    return True
+
+
+@lru_cache(maxsize=1)
+def _claim_statement() -> Any:
+    table = Feedback.__table__
+    assert isinstance(table, Table)
+    return (update(table)
+            .where(table.c.id == bindparam("item_id", type_=Integer),
+                   table.c.status == literal(Status.RECEIVED, table.c.status.type))
+            .values({name: bindparam(name, type_=table.c[name].type) for name in _CLAIMED}))
+
+
+@lru_cache(maxsize=1)
+def _item_statement() -> Any:
+    """``route_item``'s read, built once per process: the item ``item_id`` with its place and
+    topic, whether any unit ever held it, and the end of its audit chain."""
+    return (
+        select(Feedback, exists().where(Assignment.feedback_id == Feedback.id), *chain_end_columns(Feedback.id))
+        .where(Feedback.id == bindparam("item_id", type_=Integer))
+        .options(joinedload(Feedback.locality), joinedload(Feedback.topic))
+        .execution_options(populate_existing=True)
+    )
 
 
 def _constraint(refused: IntegrityError) -> str:
@@ -225,24 +255,24 @@ def load_rules(item: Feedback, now: datetime,
         "locality_path": list(place.locality_path), "topic_path": list(place.topic_path), "kind": item.kind,
         "on": place.on}).all()
     if units is not None:
-        units.update((unit.id, unit) for _rule, _locality, _topic, unit in rows)
-    fallback = _deepest([unit for rule, _locality, _topic, unit in rows if rule is None], place.locality_path)
+        units.update((row.Unit.id, row.Unit) for row in rows)
+    fallback = _deepest([row.Unit for row in rows if row.rule_id is None], place.locality_path)
     return [
         Rule(
-            id=rule.id,
-            unit_id=unit.id,
-            unit_name=unit.name,
-            locality_id=rule.locality_id,
-            locality_depth=locality.level.depth if locality is not None else 0,
-            locality_name=locality.name if locality is not None else None,
-            topic_id=rule.topic_id,
-            topic_depth=topic.depth if topic is not None else 0,
-            topic_name=topic.name if topic is not None else None,
-            kind=rule.kind,
-            valid_from=rule.valid_from,
-            valid_to=rule.valid_to,
+            id=row.rule_id,
+            unit_id=row.Unit.id,
+            unit_name=row.Unit.name,
+            locality_id=row.locality_id,
+            locality_depth=row.locality_level.depth if row.locality_level is not None else 0,
+            locality_name=row.locality_name,
+            topic_id=row.topic_id,
+            topic_depth=row.topic_depth if row.topic_depth is not None else 0,
+            topic_name=row.topic_name,
+            kind=row.kind,
+            valid_from=row.valid_from,
+            valid_to=row.valid_to,
         )
-        for rule, locality, topic, unit in rows if rule is not None
+        for row in rows if row.rule_id is not None
     ], ((fallback[0].id, fallback[0].name) if fallback else None)
 
 
@@ -273,8 +303,13 @@ def _rules_statement(head_only: bool) -> Any:
         Unit.kind == UnitKind.COMMUNE_COMMITTEE, Unit.active.is_(True), Unit.locality_id.in_(locality_path),
         Locality.level.in_(FALLBACK_LEVELS))
     candidates = union_all(rules, committees).subquery()
+    # The rule, its locality and its topic as columns (only these are read), the unit as the
+    # object routing gives the item to.
     return (
-        select(RoutingRule, Locality, Topic, Unit)
+        select(RoutingRule.id.label("rule_id"), RoutingRule.locality_id, RoutingRule.topic_id, RoutingRule.kind,
+               RoutingRule.valid_from, RoutingRule.valid_to, Locality.level.label("locality_level"),
+               Locality.name.label("locality_name"), Topic.depth.label("topic_depth"),
+               Topic.name.label("topic_name"), Unit)
         .select_from(candidates)
         .join(Unit, Unit.id == candidates.c.unit_id)
         .outerjoin(RoutingRule, RoutingRule.id == candidates.c.rule_id)

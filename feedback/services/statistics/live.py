@@ -26,6 +26,7 @@ hook leaves the item out (unless another counted event of the item is flushed af
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -65,18 +66,18 @@ def _refresh(session: Session) -> None:
 
 
 def count_first_assignment(session: Session, item: Feedback, unit: Unit, at: datetime, *,
-                           along: Executable | BoundWrite | None = None) -> None:
+                           along: Sequence[Executable | BoundWrite] = ()) -> None:
     """Count ``item``'s assignment to ``unit`` at ``at``, the first of the item (no unit ever
     held it: the caller knows), in the caller's transaction: the fact and the rollups are
     written now (``facts.first_assignment_facts``, ``rollups.new_fact_writes``) and the refresh
-    before the commit leaves the item out, so none of its reads is made. ``along``, a write of
-    the caller's on other tables (its notifications' INSERT), goes in the same statement on
+    before the commit leaves the item out, so none of its reads is made. ``along``, writes of
+    the caller's on other tables (its events' and notifications' INSERTs), go in the same statement on
     PostgreSQL (``execute_together``), before these on SQLite. Call it once the item's events
     are recorded: a counted event of the item flushed after it brings the item back to the
     refresh (which then finds the stored facts current and writes only a difference)."""
     session.flush()  # the item's events are noted (``_note``) before the item is left out
     writes = new_fact_writes(first_assignment_facts(session, item, unit, at))
-    execute_together(session, [along, *writes] if along is not None else writes)
+    execute_together(session, [*along, *writes])
     pending = session.info.get(_PENDING)
     if pending:
         pending.discard(item.id)
