@@ -130,7 +130,8 @@ def _loaded(statement: Select[Feedback]) -> list[Feedback]:
     topics = _read_all(Topic, {item.topic_id for item in items}, with_parents=True)
     localities = _read_all(Locality, {item.locality_id for item in items}, with_parents=True)
     for item in items:
-        set_committed_value(item, "current_unit", units.get(item.current_unit_id))
+        holder = item.current_unit_id
+        set_committed_value(item, "current_unit", units[holder] if holder is not None else None)
         set_committed_value(item, "topic", topics[item.topic_id])
         set_committed_value(item, "locality", localities[item.locality_id])
         for assignment in holders[item.id]:
