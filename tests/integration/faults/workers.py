@@ -30,16 +30,18 @@ def table_locked(database_url: str, table: str) -> Iterator[sa.Connection]:
         engine.dispose()
 
 
-def waiting_on_lock(locker: sa.Connection, statement_prefix: str) -> bool:
+def waiting_on_lock(locker: sa.Connection, statement_part: str) -> bool:
     """Whether another session of the database waits for a lock while running a statement that
-    starts with ``statement_prefix`` (e.g. ``INSERT INTO assignment``)."""
+    holds ``statement_part`` (e.g. ``INSERT INTO assignment``, which routing now sends inside a
+    ``WITH``), spaces and case aside."""
     # pg_stat_activity is read once per transaction, and the locker's transaction stays open.
     locker.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
     rows = locker.execute(sa.text(
         "SELECT query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
         "AND wait_event_type = 'Lock'"
     )).scalars().all()
-    return any(query.lstrip().upper().startswith(statement_prefix.upper()) for query in rows)
+    wanted = " ".join(statement_part.upper().split())
+    return any(wanted in " ".join(query.upper().split()) for query in rows)
 
 
 def activity(locker: sa.Connection) -> str:
