@@ -1,4 +1,4 @@
-"""The WSGI entry point as gunicorn imports it."""
+"""The web process as gunicorn runs it: ``gunicorn.conf.py``, read from the checkout."""
 
 from __future__ import annotations
 
@@ -10,16 +10,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 PROBE = """
-import gc
-before = gc.get_freeze_count()
+import gc, logging, runpy
 import wsgi
+settings = runpy.run_path("gunicorn.conf.py")
+before = gc.get_freeze_count()
+class Worker:
+    log = logging.getLogger("probe")
+settings["post_worker_init"](Worker())
 print(before, gc.get_freeze_count(), type(wsgi.app).__name__)
 """
 
 
-def test_the_web_process_freezes_its_long_lived_heap() -> None:
-    """Proves: importing ``wsgi`` builds the app and moves what exists then out of the garbage
-    collector's full collections (``gc.freeze``), as the Celery worker does."""
+def test_a_web_worker_freezes_its_long_lived_heap_once_the_app_is_built() -> None:
+    """Proves: gunicorn's ``post_worker_init`` (``gunicorn.conf.py``, read by gunicorn from the
+    checkout) moves what exists once the app is built out of the garbage collector's full
+    collections (``gc.freeze``), as the Celery worker does."""
     env = {**os.environ, "FEEDBACK_ENV": "test"}
     result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120, check=False)
