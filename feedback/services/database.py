@@ -15,7 +15,6 @@ from sqlalchemy import (
     Engine,
     Executable,
     Integer,
-    String,
     Table,
     TextClause,
     any_,
@@ -34,6 +33,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.sqltypes import NullType
 
 from feedback.extensions import db
 
@@ -246,10 +246,14 @@ def among(column: Any, values: Sequence[Any]) -> Any:
 
 def int_array_param(name: str) -> Any:
     """A PostgreSQL ``INTEGER[]`` parameter named ``name`` whose value is the array's text
-    (``int_array``), cast by the server. psycopg dumps a list parameter element by element in
-    Python, a regular expression each: 3 ms of CPU for a province's 1,452 villages, where the
-    text is one join."""
-    return sql_cast(bindparam(name, type_=String), postgresql.ARRAY(Integer))
+    (``int_array``). psycopg dumps a list parameter element by element in Python, a regular
+    expression each: 3 ms of CPU for a province's 1,452 villages, where the text is one join.
+
+    The parameter has no type of its own (psycopg sends a ``str`` as of unknown type), so that
+    PostgreSQL takes it as an ``INTEGER[]`` and reads the text once: cast from ``VARCHAR``, the
+    array was parsed again for every row the condition was tested on (``id = ANY(…)`` over
+    the 1,507 localities: 200 ms at each view)."""
+    return sql_cast(bindparam(name, type_=NullType()), postgresql.ARRAY(Integer))
 
 
 def int_array(values: Iterable[int | str]) -> str:
