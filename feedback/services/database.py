@@ -6,20 +6,35 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache, wraps
 from typing import Any, NamedTuple, cast
 
 import psycopg
 from psycopg import _queries as psycopg_queries
-from sqlalchemy import JSON, Engine, Executable, Integer, Table, TextClause, any_, bindparam, event, literal, select, text
-from sqlalchemy import union_all
+from sqlalchemy import (
+    JSON,
+    Engine,
+    Executable,
+    Integer,
+    Table,
+    TextClause,
+    any_,
+    bindparam,
+    event,
+    literal,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.exc import InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.sqltypes import NullType
 
 from feedback.extensions import db
 
@@ -264,6 +279,35 @@ def _remember_conversion(sql: str, encoding: str) -> None:
     if len(_CONVERSIONS) >= 512:  # more shapes than ``driver_statement`` keeps: start again
         _CONVERSIONS.clear()
     _CONVERSIONS[sql] = (encoding, psycopg_queries._query2pg_nocache(sql.encode(encoding), encoding))
+
+
+def int_array_param(name: str) -> Any:
+    """A PostgreSQL ``INTEGER[]`` parameter named ``name`` whose value is the array's text
+    (``int_array``). psycopg dumps a list parameter element by element in Python, a regular
+    expression each: 3 ms of CPU for a province's 1,452 villages, where the text is one join.
+
+    The parameter has no type of its own (psycopg sends a ``str`` as of unknown type), so that
+    PostgreSQL takes it as an ``INTEGER[]`` and reads the text once: cast from ``VARCHAR``, the
+    array was parsed again for every row the condition was tested on (``id = ANY(…)`` over
+    the 1,507 localities: 200 ms at each view)."""
+    return sql_cast(bindparam(name, type_=NullType()), postgresql.ARRAY(Integer))
+
+
+def int_array(values: Iterable[int | str]) -> str:
+    """``values`` (integers, or their text) as the text of a PostgreSQL integer array: ``{1,2,3}``."""
+    return "{" + ",".join(map(str, map(int, values))) + "}"
+
+
+def read_rows(session: Session, statement: Executable, params: dict[str, Any] | None = None) -> Sequence[Any]:
+    """Every row of ``statement`` (plain columns, no ORM entity) as ``session.execute`` gives them:
+    the session autoflushed first, the same values through the columns' result processors, but
+    read on the session's connection, without the ORM's result processing (about 0.5 µs a row:
+    a province's dashboard by village reads about 6,000 rows of sums, stored medians, names and
+    overdue counts), and in one fetch (iterating a result fetches its rows one by one, each a
+    call through SQLAlchemy and psycopg)."""
+    if session.autoflush:
+        session.flush()  # what the session's own execute would send first
+    return session.connection().execute(statement, params or {}).all()
 
 
 class DriverStatement(NamedTuple):

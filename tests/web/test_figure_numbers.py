@@ -69,3 +69,20 @@ def test_numbers_are_written_as_babel_writes_them(app: Flask, language: str) -> 
             days = chance.randint(0, 100_000) / chance.choice([1, 3, 7, 20, 100, 1000])
             assert shown(days) == format_decimal(days, "#,##0.0"), days
             assert shown(k * n) == format_number(k * n)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_figure_written_again_is_written_as_babel_writes_it(app: Flask, language: str) -> None:
+    """Proves: the figures kept once written (``numbers._kept_percent``, ``_kept_one_decimal``)
+    are written again, in either language, as Babel writes them, and a zero as its own sign says
+    (-0.0 equals 0.0 as a key, so zeros are never kept): both orders of 0.0 and -0.0."""
+    from feedback.web.numbers import number_writer, percent_text
+
+    with app.test_request_context("/"), force_locale(language):
+        shown = number_writer()
+        for _ in range(2):
+            for fraction in (0.125, 2 / 3, 1.0, 0.0005, 0.0, -0.0, 0.0):
+                assert percent_text(fraction) == format_percent(fraction, "#,##0.0%"), fraction
+                assert shown(Rate(fraction)) == format_percent(fraction, "#,##0.0%"), fraction
+            for days in (9.25, 0.35, 1234.56, -0.0, 0.0, -0.0):
+                assert shown(days) == format_decimal(days, "#,##0.0"), days

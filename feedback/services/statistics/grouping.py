@@ -9,14 +9,18 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, any_, bindparam, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Select, any_, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from feedback.domain.status import Kind
 from feedback.domain.text import name_key
 from feedback.models import Locality, LocalityLevel, Topic, Unit
-from feedback.services.database import on_postgresql
+from feedback.services.database import (
+    int_array,
+    int_array_param,
+    on_postgresql,
+    read_rows,
+)
 from feedback.services.kinds import kind_name
 from feedback.services.statistics.shared import SharedReads, once
 from feedback.services.statistics.values import Grouping, Scope
@@ -112,21 +116,25 @@ def labels(session: Session, group: Grouping, ids: Iterable[GroupId],
     sent at each view."""
     wanted = list(ids)
     found: dict[GroupId, tuple[str, str]] = {}
+    postgres = on_postgresql()
     if group == "unit":
         names = dict(unit_names or {})
         missing = [i for i in wanted if i not in names]
         if missing:
-            for row in session.execute(_labels_statement("unit", on_postgresql()), {"ids": missing}):
-                names[row.id] = (row.code, row.name)
+            for unit_id, code, name in read_rows(session, _labels_statement("unit", postgres),
+                                                 {"ids": _ids(missing, postgres)}):
+                names[unit_id] = (code, name)
         found = {i: names[int(i)] for i in wanted if int(i) in names}
     elif group in ("commune", "topic"):
-        for row in session.execute(_labels_statement(group, on_postgresql()), {"ids": wanted}):
-            found[row.id] = (row.code, row.name)
+        for group_id, code, name in read_rows(session, _labels_statement(group, postgres),
+                                              {"ids": _ids(wanted, postgres)}):
+            found[group_id] = (code, name)
     elif group == "village":
         # Village names repeat from commune to commune ("Khu phố 1" in four wards of one
         # province): each is named with its commune, as the unit inbox's filter names them.
-        for place in session.execute(_labels_statement(group, on_postgresql()), {"ids": wanted}):
-            found[place.id] = (place.code, f"{place.name}, {place.commune}" if place.commune else place.name)
+        for place_id, code, name, commune in read_rows(session, _labels_statement(group, postgres),
+                                                       {"ids": _ids(wanted, postgres)}):
+            found[place_id] = (code, f"{name}, {commune}" if commune else name)
     elif group == "kind":
         found = {i: (str(i), kind_name(Kind(str(i)))) for i in wanted}
     else:
@@ -134,13 +142,18 @@ def labels(session: Session, group: Grouping, ids: Iterable[GroupId],
     return found
 
 
+def _ids(ids: list[GroupId], postgres: bool) -> object:
+    """The value of the ``ids`` parameter of ``_labels_statement``."""
+    return int_array(ids) if postgres else ids
+
+
 @cache
 def _labels_statement(group: Grouping, postgres: bool) -> Select[*tuple[Any, ...]]:
-    """``labels``' statement of ``group`` (the ids: the bound parameter ``ids``, one array on
-    PostgreSQL as ``among`` writes it), built once per process: building it cost about as much
+    """``labels``' statement of ``group`` (the ids: the bound parameter ``ids``, on PostgreSQL one
+    array given as its text: ``_ids``), built once per process: building it cost about as much
     CPU as the database spent answering it."""
     model: Any = Unit if group == "unit" else Topic if group == "topic" else Locality
-    ids = (model.id == any_(bindparam("ids", type_=ARRAY(Integer))) if postgres
+    ids = (model.id == any_(int_array_param("ids")) if postgres
            else model.id.in_(bindparam("ids", expanding=True)))
     if group == "village":
         parent = aliased(Locality)

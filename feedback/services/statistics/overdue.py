@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, aliased
 from feedback.domain.calendar import local_date
 from feedback.domain.status import Kind, Origin
 from feedback.models import Deadline, Feedback, Locality, LocalityLevel, OverdueItem, OverdueTally, Topic, Unit
-from feedback.services.database import among, on_postgresql
+from feedback.services.database import among, on_postgresql, read_rows
 from feedback.services.deadlines import TALLIED, overdue_clause, window_clause, window_rows
 from feedback.services.statistics.facts import Place, places
 from feedback.services.statistics.grouping import GroupId, Node, month_of, scope_nodes, topic_path
@@ -427,7 +427,7 @@ def _kept_sets(session: Session, where: _InScope,
         width = len(columns)
     by_column: dict[str, dict[GroupId, int]] = {name: {} for name in names}
     total = 0
-    for row in session.execute(statement):
+    for row in read_rows(session, statement):
         grouped = [i for i in range(width) if row[width + i] == 0]  # the column this row is grouped by, if any
         if not grouped:
             total = int(row[-1] or 0)

@@ -28,10 +28,9 @@ from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement, Date, Engine, Integer, Select, Table, and_, bindparam, cast, exists, func, literal, or_, select,
+    ColumnElement, Date, Engine, Select, Table, and_, bindparam, cast, exists, func, literal, or_, select,
     text, true, tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
@@ -44,7 +43,7 @@ from feedback.models import (
     StatMonthlyUnit, StatMonthlyUnitKind, StatUnitName, Topic, Unit, UnitKind,
 )
 from feedback.models.directory import LocalityLevel
-from feedback.services.database import among, dialect_insert, on_postgresql
+from feedback.services.database import among, dialect_insert, int_array, int_array_param, on_postgresql, read_rows
 from feedback.services.statistics.drill import check_figure
 from feedback.services.statistics.grouping import GroupId, labels, month_of, ordered, scope_nodes, topic_path
 from feedback.services.statistics.histogram import windowed_medians
@@ -203,19 +202,19 @@ def _next_month(day: date) -> date:
 
 
 def _add(target: dict[GroupId, list[int]], rows: Sequence[Any], group: Grouping | None) -> None:
-    for row in rows:
-        key = _normal(group, row[0])
+    for value, *summed in rows:
+        key = _normal(group, value)
         if key is None:
             continue
-        sums = target.setdefault(key, [0] * len(SUMMED))
-        for index in range(len(SUMMED)):
-            sums[index] += int(row[index + 1] or 0)
+        sums = target.get(key)
+        counts = [int(n or 0) for n in summed]
+        target[key] = counts if sums is None else [a + b for a, b in zip(sums, counts, strict=True)]
 
 
 def _sum(session: Session, model: Any, period_column: Any, low: date, high: date, group: Grouping | None,
          f: Filters) -> Sequence[Any]:
-    return session.execute(_sum_statement(model, group, _filter_shape(f)),
-                           {"low": low, "high": high, **_filter_params(f)}).all()
+    return read_rows(session, _sum_statement(model, group, _filter_shape(f)),
+                     {"low": low, "high": high, **_filter_params(f)})
 
 
 @lru_cache(maxsize=512)
@@ -381,7 +380,7 @@ def _add_run(result: dict[Question, dict[GroupId, list[int]]], session: Session,
     dated = any((part.low, part.high) != (low, high) for part in run) or any(q[1] == "month" for q in questions)
     shape = _run_shape(model, keyed, dated, _filter_shape(f))
     width = len(shape.selected)
-    rows = session.execute(shape.statement, {"low": low, "high": high, **_filter_params(f)})
+    rows = read_rows(session, shape.statement, {"low": low, "high": high, **_filter_params(f)})
     if shape.pattern is None:
         # A group has at least one row, its sums never null; without a GROUP BY (no rows in
         # range) the one row's sums are null: no group.
@@ -520,8 +519,11 @@ def _stored_medians(session: Session, questions: Sequence[tuple[Period, Grouping
     params: dict[str, Any] = {"scope_key": scope_key(f)}
     for index, (start, end, grouping) in enumerate(asked):
         params.update({f"start_{index}": start, f"end_{index}": end, f"grouping_{index}": grouping})
-    for row in session.execute(_medians_statement(len(asked)), params):
-        found.setdefault((row.start, row.end, row.grouping), {})[row.group_key] = (row.stamp, row.seconds)
+    for start, end, grouping, group_key, stamp, seconds in read_rows(session, _medians_statement(len(asked)), params):
+        stored = found.get((start, end, grouping))
+        if stored is None:
+            stored = found[(start, end, grouping)] = {}
+        stored[group_key] = (stamp, seconds)
     return found
 
 
@@ -757,15 +759,17 @@ def unit_labels(session: Session, period: Period, unit_ids: Sequence[int]) -> di
     # of them was compiled again at each view (5 ms of CPU), and its text never repeated for the
     # server to prepare. SQLite has no arrays: its units are the distinct ids of their rows.
     ids = sorted({int(i) for i in unit_ids})
-    rows = session.execute(_labels_statement(on_postgresql()), {"ids": ids, "start": period.start, "end": period.end})
-    return {row.unit_id: (row.code, row.name) for row in rows}
+    postgres = on_postgresql()
+    rows = read_rows(session, _labels_statement(postgres),
+                     {"ids": int_array(ids) if postgres else ids, "start": period.start, "end": period.end})
+    return {unit_id: (code, name) for unit_id, code, name in rows}
 
 
 @cache
 def _labels_statement(postgres: bool) -> Select[*tuple[Any, ...]]:
     """``unit_labels``'s statement (bound parameters ``ids``, ``start``, ``end``), built once per
     process and dialect: its subqueries and alias cost more to build than to answer."""
-    wanted: Any = (select(func.unnest(bindparam("ids", type_=ARRAY(Integer))).label("unit_id")).subquery("wanted")
+    wanted: Any = (select(func.unnest(int_array_param("ids")).label("unit_id")).subquery("wanted")
                    if postgres
                    else select(StatUnitName.unit_id).where(StatUnitName.unit_id.in_(bindparam("ids", expanding=True)))
                    .distinct().subquery("wanted"))
