@@ -297,7 +297,8 @@ def index() -> ResponseReturnValue:
                                    for row in [*board.ranked, *board.too_few]])
     trend = trend_chart([(_month_label(row.key), row.received, row.answered_on_time) for row in board.trend])
     return _page("monitor/index.html", asked=asked, board=board, rows=rows, choices=choices,
-                 columns=monitoring.FIGURE_COLUMNS, satisfaction_chart=satisfaction, trend_chart=trend,
+                 columns=monitoring.FIGURE_COLUMNS, figure_definitions=monitoring.FIGURE_DEFINITIONS,
+                 satisfaction_chart=satisfaction, trend_chart=trend,
                  month_label=_month_label, recs=monitoring.recommendation_figures(asked.question, now=now))
 
 

@@ -55,6 +55,7 @@ def units() -> ResponseReturnValue:
     board = scoreboard.scoreboard(period, now=now)
     body = render_template("public/units.html", board=board, chosen=chosen, error=error,
                            periods=scoreboard.NAMED_PERIODS, columns=scoreboard.FIGURE_COLUMNS,
+                           figure_definitions=scoreboard.FIGURE_DEFINITIONS,
                            typed_from=(start or "")[:20], typed_to=(end or "")[:20])
     return body, 400 if error else 200
 

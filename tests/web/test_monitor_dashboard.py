@@ -1105,3 +1105,31 @@ def test_a_page_of_the_table_past_its_end_or_not_a_number(client: FlaskClient, w
     first = _page(client, "/monitor/", group="village", page="abc", **MARCH_ARGS)
     assert first.find("nav", class_="pagination").find("span").text == f"Trang 1 / {rows}"
     assert client.get("/monitor/", query_string={"group": "village", "page": "0", **MARCH_ARGS}).status_code == 404
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_dashboard_and_the_scoreboard_say_what_each_figure_counts(client: FlaskClient, world: World,
+                                                                     language: str) -> None:
+    """Proves: under the tables, a folded list (a <details>, no JavaScript needed) defines each
+    figure of the table in the visitor's language, the same on /monitor/ and /units; the rating
+    response rate says it may pass 100 % (ratings given in the period of answers of earlier
+    periods), which its figure then does."""
+    from feedback.services.monitoring import FIGURE_COLUMNS, FIGURE_DEFINITIONS
+
+    assert log_in(client, "mttq-ha-tu").status_code == 302
+    defined = []
+    for url in ("/monitor/", "/units"):
+        page = _page(client, url, lang=language, **({"from": "2026-03-01", "to": "2026-03-31"} if url == "/units"
+                                                    else MARCH_ARGS))
+        (details,) = page.find_all("details", class_="definitions")
+        terms = {dd.attrs["data-defines"]: dd.text.strip() for dd in details.find_all("dd")}
+        defined.append(terms)
+        assert set(terms) == set(FIGURE_DEFINITIONS) and set(FIGURE_DEFINITIONS) <= {c.key for c in FIGURE_COLUMNS}
+        headings = [dt.text for dt in details.find_all("dt")]
+        assert len(headings) == len(FIGURE_DEFINITIONS)
+        if language == "vi":
+            assert headings == [str(c.heading) for c in FIGURE_COLUMNS if c.key in FIGURE_DEFINITIONS]
+    assert defined[0] == defined[1]
+    words = {"vi": ("vượt 100%", "Cách tính các số liệu"), "en": ("exceed 100%", "How the figures are counted")}
+    assert words[language][0] in defined[0]["rating_response_rate"]
+    assert page.find("details", class_="definitions").find("summary").text == words[language][1]

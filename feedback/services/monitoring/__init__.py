@@ -49,6 +49,7 @@ from feedback.services.monitoring.recommendations import (
 )
 from feedback.services.monitoring.tables import (
     FIGURE_COLUMNS,
+    FIGURE_DEFINITIONS,
     Column,
     figures_table,
     items_table,
@@ -69,7 +70,7 @@ from feedback.services.monitoring.territory import (
 )
 
 __all__ = [
-    "AttachmentFile", "CUSTOM", "FIGURE_COLUMNS", "PERIOD_NAMES", "TABLE_GROUPINGS", "Choice", "Column", "Dashboard", "Drill",
+    "AttachmentFile", "CUSTOM", "FIGURE_COLUMNS", "FIGURE_DEFINITIONS", "PERIOD_NAMES", "TABLE_GROUPINGS", "Choice", "Column", "Dashboard", "Drill",
     "DrillPage", "DrillRow", "ItemNotFound", "MonitorItem", "OutsideTerritory", "PublishedAnswer", "Question", "Rate",
     "RecommendationFigures", "RecommendationTable",
     "Table", "Territory", "all_drill_items", "ask", "check_drill", "commune_choices", "dashboard", "drill_items", "drill_pages",

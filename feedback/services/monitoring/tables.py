@@ -88,6 +88,31 @@ FIGURE_COLUMNS: tuple[Column, ...] = (
 )
 
 
+# What each figure counts (DESIGN.md §6), shown under the tables (``macros/figures.html``
+# ``definitions``): a Front monitor or a resident reading "118 %" must find why it can pass 100 %.
+FIGURE_DEFINITIONS: dict[str, LazyString] = {
+    "received": _l("ý kiến được giao cho đơn vị trong kỳ, theo lần giao đầu tiên; ý kiến được chuyển tính cho "
+                   "mỗi đơn vị đã nhận."),
+    "answered": _l("câu trả lời đơn vị công bố trong kỳ."),
+    "answered_on_time": _l("câu trả lời công bố không muộn hơn thời hạn giải quyết đang có hiệu lực (kể cả gia "
+                           "hạn hợp lệ; thời gian chờ người gửi bổ sung thông tin không tính)."),
+    "on_time_rate": _l("trả lời đúng hạn chia cho đã trả lời."),
+    "overdue_open": _l("ý kiến chưa giải quyết xong đã quá một thời hạn, tính đến lúc xem (không theo kỳ)."),
+    "median_days_to_answer": _l("trung vị số ngày từ khi đơn vị nhận đến khi công bố câu trả lời, không tính thời "
+                                "gian tạm dừng."),
+    "transfers": _l("lần đơn vị trả lại ý kiến vì không thuộc thẩm quyền, trong kỳ."),
+    "reopened": _l("ý kiến người gửi mở lại sau câu trả lời của đơn vị, trong kỳ."),
+    "reopen_rate": _l("bị mở lại chia cho đã trả lời."),
+    "ratings": _l("đánh giá của người gửi về câu trả lời của đơn vị, theo ngày đánh giá lần đầu."),
+    "rating_response_rate": _l("lượt đánh giá chia cho đã trả lời, cùng kỳ; có thể vượt 100% khi người gửi đánh "
+                               "giá trong kỳ cả những câu trả lời của kỳ trước."),
+    "satisfied": _l("đánh giá 4 hoặc 5 điểm (hài lòng, rất hài lòng)."),
+    "satisfaction_rate": _l("hài lòng chia cho lượt đánh giá."),
+    "satisfaction_ci_low": _l("khoảng tin cậy 95% (Wilson) của tỷ lệ hài lòng: với ít lượt đánh giá, khoảng "
+                              "rộng; xếp hạng theo cận dưới."),
+}
+
+
 def _figure_cells(row: Figures) -> list[Cell]:
     return [column.cell(row) for column in FIGURE_COLUMNS]
 

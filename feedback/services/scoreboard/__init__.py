@@ -9,9 +9,9 @@ from feedback.services.scoreboard.answers import AnswerPage, PublicAnswer, answe
 from feedback.services.scoreboard.opendata import (
     OPEN_DATA_COLUMNS, BadPeriod, OpenDataTable, open_data, period_from_args, to_csv, to_json,
 )
-from feedback.services.monitoring import FIGURE_COLUMNS
+from feedback.services.monitoring import FIGURE_COLUMNS, FIGURE_DEFINITIONS
 from feedback.services.scoreboard.public import NAMED_PERIODS, Scoreboard, named_period, scoreboard
 
-__all__ = ["FIGURE_COLUMNS", "NAMED_PERIODS", "OPEN_DATA_COLUMNS", "AnswerPage", "BadPeriod", "OpenDataTable",
+__all__ = ["FIGURE_COLUMNS", "FIGURE_DEFINITIONS", "NAMED_PERIODS", "OPEN_DATA_COLUMNS", "AnswerPage", "BadPeriod", "OpenDataTable",
            "PublicAnswer", "Scoreboard", "answer_pages", "answered_items", "named_period",
            "open_data", "period_from_args", "scoreboard", "to_csv", "to_json"]
